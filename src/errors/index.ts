@@ -1,0 +1,2 @@
+export { ErrorCode } from './error-code';
+export { DomainError, badInput, invalidImage, notFound, isDomainError } from './domain-error';

@@ -1,0 +1,64 @@
+/**
+ * The distance functions of the embedding space, defined once. Training (as
+ * tensors, see src/training/losses/distances.ts), calibration, the vector index
+ * and the API all use these definitions, so a threshold means the same thing
+ * everywhere.
+ *
+ * - euclidean: d(a,b) = ||a − b||₂            (hnswlib space 'l2' returns d², we take the root)
+ * - cosine:    d(a,b) = 1 − a·b / (||a||·||b||) (hnswlib space 'cosine' returns exactly this)
+ *
+ * Similarity reported to clients is monotone decreasing in distance:
+ * - cosine:    s = 1 − d  (the cosine similarity, in [−1, 1])
+ * - euclidean: s = 1 / (1 + d)  (in (0, 1])
+ */
+export type Metric = 'euclidean' | 'cosine';
+
+export const METRICS: readonly Metric[] = ['euclidean', 'cosine'];
+
+export function isMetric(value: string): value is Metric {
+  return (METRICS as readonly string[]).includes(value);
+}
+
+export function euclideanDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assertSameLength(a, b);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    sum += d * d;
+  }
+  return Math.sqrt(sum);
+}
+
+export function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assertSameLength(a, b);
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+  }
+  // A zero vector has no direction: treat it as maximally far from everything (d = 1, orthogonal).
+  if (na === 0 || nb === 0) return 1;
+  return 1 - dot / Math.sqrt(na * nb);
+}
+
+export function distance(a: ArrayLike<number>, b: ArrayLike<number>, metric: Metric): number {
+  return metric === 'cosine' ? cosineDistance(a, b) : euclideanDistance(a, b);
+}
+
+export function similarityFromDistance(d: number, metric: Metric): number {
+  return metric === 'cosine' ? 1 - d : 1 / (1 + d);
+}
+
+/** A pair is a match when its distance is at or below the threshold. */
+export function isMatch(d: number, threshold: number): boolean {
+  return d <= threshold;
+}
+
+function assertSameLength(a: ArrayLike<number>, b: ArrayLike<number>): void {
+  if (a.length !== b.length) {
+    throw new RangeError(`vectors differ in length: ${a.length} vs ${b.length}`);
+  }
+}
