@@ -3,7 +3,8 @@ import type { Metric } from '../metric/metric';
 /**
  * The vector index port. Works on Float32Arrays and integer labels only: it
  * knows nothing of images, tensors, identities or databases. Adapters:
- * hnsw-index.ts (hnswlib-node, approximate) and exact-index.ts (brute force).
+ * hnsw.index.ts (hnswlib-node, approximate) and exact.index.ts (brute force);
+ * persistence (atomic save + sidecar, load-or-rebuild) in index-store.ts.
  * Both must pass test/index/vector-index.contract.ts.
  */
 export interface SearchHit {

@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Identity_name_idx" ON "Identity"("name");
+

@@ -1,0 +1,100 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BENCH_PARTS, type BenchPart } from './report';
+
+/** Options of `siamese bench`, parsed from argv only (the CLI reads no environment). */
+export interface BenchOptions {
+  parts: BenchPart[];
+  json: boolean;
+  /** Adds the 1M-vector index size (its build alone takes several minutes on 2 cores). */
+  full: boolean;
+  instances: number;
+  peer: { enabled: boolean; python: string; script: string; threads: number };
+  help: boolean;
+}
+
+export const BENCH_USAGE = `usage: siamese bench [--only seed|default|http|index]... [--json] [--full]
+                     [--instances N] [--peer-threads N] [--python PATH] [--peer SCRIPT] [--no-peer]
+
+  --only PART     run only these parts (repeatable or comma-separated); default all
+                  seed: matMul peak, seed backbone embed/train (wasm) and the PyTorch peer
+                  default: embedding speed of the shipped default model (models/*orl*)
+                  http: verify/searchSimilar latency over HTTP at concurrency 1 and 16
+                  index: HNSW build, memory, queries/s and recall@10 at 10k and 100k vectors
+  --json          print one JSON object (progress goes to stderr)
+  --full          also run the index at 1M vectors (adds several minutes)
+  --instances N   wasm instances (worker threads) for the all-cores figures (default: CPU count)
+  --peer-threads N, --python PATH, --peer SCRIPT
+                  how to run ../shared/peers/torch_seed_speed.py (default: 2, /usr/bin/python3)
+  --no-peer       skip the peer`;
+
+export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptions | { error: string } {
+  const o: BenchOptions = {
+    parts: [],
+    json: false,
+    full: false,
+    instances: Math.max(1, os.cpus().length),
+    peer: {
+      enabled: true,
+      python: '/usr/bin/python3',
+      script: path.resolve(cwd, '../shared/peers/torch_seed_speed.py'),
+      threads: 2,
+    },
+    help: false,
+  };
+  const positiveInt = (flag: string, v: string | undefined): number | { error: string } => {
+    const n = Number(v);
+    return Number.isInteger(n) && n > 0 ? n : { error: `${flag} needs a positive integer, got '${v ?? ''}'` };
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--only': {
+        const v = value();
+        for (const p of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+          if (!(BENCH_PARTS as readonly string[]).includes(p)) return { error: `unknown part '${p}' (one of ${BENCH_PARTS.join(', ')})` };
+          if (!o.parts.includes(p as BenchPart)) o.parts.push(p as BenchPart);
+        }
+        if (!v) return { error: '--only needs a part name' };
+        break;
+      }
+      case '--json':
+        o.json = true;
+        break;
+      case '--full':
+        o.full = true;
+        break;
+      case '--no-peer':
+        o.peer.enabled = false;
+        break;
+      case '--instances':
+      case '--peer-threads': {
+        const n = positiveInt(flag, value());
+        if (typeof n !== 'number') return n;
+        if (flag === '--instances') o.instances = n;
+        else o.peer.threads = n;
+        break;
+      }
+      case '--python':
+      case '--peer': {
+        const v = value();
+        if (!v) return { error: `${flag} needs a path` };
+        if (flag === '--python') o.peer.python = v;
+        else o.peer.script = path.resolve(cwd, v);
+        break;
+      }
+      case '--help':
+      case '-h':
+        o.help = true;
+        break;
+      default:
+        return { error: `unknown option '${arg}'` };
+    }
+  }
+  if (o.parts.length === 0) o.parts = [...BENCH_PARTS];
+  // Keep the documented order whatever order --only gave.
+  o.parts = BENCH_PARTS.filter((p) => o.parts.includes(p));
+  return o;
+}

@@ -1,0 +1,56 @@
+import * as path from 'node:path';
+import type * as EmbedderFactory from '../services/embedder-factory';
+import { loadBenchImages } from './bench-images';
+import type { DefaultReport } from './report';
+import { timeRuns } from './stats';
+
+/**
+ * Embedding speed of the shipped default model, end to end as the server
+ * embeds: PNG bytes → sharp decode and preprocessing (the model card's) →
+ * encoder → vectors, in batches of 64 ORL faces. Measured in this thread
+ * (pool size 0) and with a pool of `instances` worker threads.
+ */
+export interface DefaultBenchOptions {
+  modelDir: string | undefined;
+  orlDir: string;
+  instances: number;
+  budgetMs: number;
+}
+
+export async function measureDefaultModel(o: DefaultBenchOptions, log: (m: string) => void): Promise<DefaultReport> {
+  if (!o.modelDir) return { available: false, reason: 'no default model (models/*orl*)', embedImagesPerSec: null };
+  // Lazy: the embedding stack loads only when this part runs.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { loadEmbedder } = require('../services/embedder-factory') as typeof EmbedderFactory;
+  const { images } = await loadBenchImages(o.orlDir, { perSubject: 2 });
+  const batch = images.slice(0, 64).map((b) => new Uint8Array(b));
+  const measure = async (poolSize: number) => {
+    const embedder = await loadEmbedder(o.modelDir!, { backend: 'wasm', poolSize });
+    try {
+      const times = await timeRuns(() => embedder.embedImages(batch), { minReps: 3, minMs: o.budgetMs / 2, maxMs: o.budgetMs });
+      const perSec = (batch.length * times.length) / (times.reduce((a, b) => a + b, 0) / 1000);
+      return { perSec, card: embedder.card };
+    } finally {
+      await embedder.dispose?.();
+    }
+  };
+  const single = await measure(0);
+  log(`default: ${single.perSec.toFixed(1)} img/s (1 instance, ${path.basename(o.modelDir)})`);
+  let pooled: number | null = null;
+  let note: string | undefined;
+  try {
+    pooled = (await measure(o.instances)).perSec;
+    log(`default: ${pooled.toFixed(1)} img/s (pool of ${o.instances})`);
+  } catch (e) {
+    note = `pool: ${(e as Error).message.split('\n')[0]}`;
+  }
+  const p = single.card.preprocessing;
+  return {
+    available: true,
+    model: o.modelDir,
+    backbone: single.card.architecture.backbone,
+    input: [p.height, p.width, p.channels],
+    embedImagesPerSec: single.perSec,
+    instances: { count: o.instances, embedImagesPerSec: pooled, note },
+  };
+}

@@ -1,0 +1,207 @@
+import * as os from 'node:os';
+import type { BenchOptions } from './bench-args';
+import { INDEX_BENCH_DEFAULTS, runIndexBenchForSize, type IndexSizeResult } from './index.bench';
+import { runInstances } from './instances';
+import { measureMatMul, PEAK_SHAPES, type MatMulResult } from './matmul.bench';
+import { runPeer } from './peer';
+import { computeRatios, type BenchReport, type IndexReport, type PeakReport, type SeedReport } from './report';
+import { seedFlops } from './seed-flops';
+import { measureSeedEmbed, measureSeedTrain, SEED_WORKLOAD } from './seed.bench';
+import { buildSeedNet, SEED_ENCODER } from './seed-net';
+import { useWasm } from './wasm-backend';
+import { measureDefaultModel } from './default.bench';
+import { measureHttp } from './http.bench';
+
+export type Log = (message: string) => void;
+
+/**
+ * Runs the selected parts one after another (never two measurements at once:
+ * they would share the two cores) and assembles the report. Every part catches
+ * its own failure and reports it, so one broken part never hides the others.
+ */
+/** Where things are: resolved by the command from the configuration (the bench reads no environment). */
+export interface BenchEnvironment {
+  cwd: string;
+  /** The default model directory (config: SIAMESE_MODEL or models/*orl*), if any. */
+  modelDir: string | undefined;
+  /** ORL faces, for real images in the default and http parts. */
+  orlDir: string;
+}
+
+export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log): Promise<BenchReport> {
+  const started = new Date();
+  const t0 = performance.now();
+  const loadavgStart = os.loadavg();
+  const notes: string[] = [];
+  const report: BenchReport = {
+    formatVersion: 1,
+    startedAt: started.toISOString(),
+    wallSec: 0,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadavgStart, loadavgEnd: [] },
+    parts: o.parts,
+    peakGflops: null,
+    peak: null,
+    seed: null,
+    default: null,
+    http: null,
+    index: null,
+    peer: null,
+    ratios: { seedEmbed: null, seedEmbedAllCores: null, seedTrain: null, seedTrainAllCores: null, peak: null },
+    notes,
+  };
+  if (loadavgStart[0] > report.machine.cpus * 0.5) {
+    notes.push(`the machine was busy when the run started (load ${loadavgStart[0].toFixed(1)} on ${report.machine.cpus} cores): numbers are lower than on an idle machine`);
+  }
+
+  if (o.parts.includes('seed')) {
+    if (o.peer.enabled) {
+      log(`peer: ${o.peer.python} ${o.peer.script} ${o.peer.threads} …`);
+      report.peer = await runPeer({ ...o.peer, timeoutMs: 240_000 });
+      log(report.peer.available ? `peer: ${JSON.stringify(report.peer)}` : `peer: not available (${report.peer.reason})`);
+    } else {
+      report.peer = { available: false, reason: 'skipped (--no-peer)' };
+    }
+    report.peak = await guard('peak', log, () => measurePeak(o, log));
+    report.peakGflops = report.peak && 'singleInstanceGflops' in report.peak ? report.peak.singleInstanceGflops : null;
+    report.seed = await guard('seed', log, () => measureSeed(o, log));
+  }
+  if (o.parts.includes('default')) {
+    report.default = await guard('default', log, () => measureDefaultModel({ modelDir: env.modelDir, orlDir: env.orlDir, instances: o.instances, budgetMs: 8000 }, log), (reason) => ({
+      available: false,
+      reason,
+      embedImagesPerSec: null,
+    }));
+  }
+  if (o.parts.includes('index')) {
+    report.index = await guard('index', log, () => measureIndex(o, log));
+  }
+  if (o.parts.includes('http')) {
+    report.http = await guard('http', log, () => measureHttp({ modelDir: env.modelDir, orlDir: env.orlDir, cwd: env.cwd, instances: o.instances, requestsC1: 150, requestsC16: 320 }, log), (reason) => ({
+      available: false,
+      reason,
+      verifyP50Ms: null,
+      verifyP99Ms: null,
+    }));
+  }
+  report.ratios = computeRatios(report);
+  report.machine.loadavgEnd = os.loadavg();
+  report.wallSec = (performance.now() - t0) / 1000;
+  return report;
+}
+
+async function guard<T>(name: string, log: Log, fn: () => Promise<T>, onError?: (reason: string) => T): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (e) {
+    const reason = (e as Error).message.split('\n')[0];
+    log(`${name}: failed: ${reason}`);
+    return onError ? onError(reason) : null;
+  }
+}
+
+async function measurePeak(o: BenchOptions, log: Log): Promise<PeakReport> {
+  const { backend } = await useWasm();
+  const shapes: MatMulResult[] = [];
+  for (const shape of PEAK_SHAPES) {
+    const r = await measureMatMul(shape, 4000);
+    log(`peak: matMul ${shape.m}×${shape.k}×${shape.n} → ${r.gflops.toFixed(1)} GFLOP/s`);
+    shapes.push(r);
+  }
+  const best = shapes.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+  const inst = await runInstances(o.instances, { task: 'matmul', shape: { m: best.m, k: best.k, n: best.n }, budgetMs: 4000 }, 120_000);
+  log(`peak: ${o.instances} instances → ${inst.available ? inst.total.toFixed(1) + ' GFLOP/s' : inst.reason}`);
+  return {
+    backend,
+    singleInstanceGflops: best.gflops,
+    shapes,
+    instances: {
+      count: o.instances,
+      totalGflops: inst.available ? inst.total : null,
+      note: inst.available ? `same shape as the best single instance (${best.m}×${best.k}×${best.n})` : inst.reason,
+    },
+  };
+}
+
+async function measureSeed(o: BenchOptions, log: Log): Promise<SeedReport> {
+  const info = await useWasm();
+  const w = SEED_WORKLOAD;
+  const flops = seedFlops(w.height, w.width, 1);
+  const notes: string[] = [];
+  if (info.note) notes.push(info.note);
+  const model = buildSeedNet(w.height, w.width);
+  const embed = await measureSeedEmbed(w, model);
+  log(`seed: embed ${embed.perSec.toFixed(1)} img/s (${embed.msPerRun.toFixed(0)} ms per batch of ${w.batch})`);
+  let train: number | null = null;
+  let trainError: string | undefined;
+  try {
+    const t = await measureSeedTrain(w, model);
+    train = t.perSec;
+    log(`seed: train ${t.perSec.toFixed(1)} pairs/s (${t.msPerRun.toFixed(0)} ms per step of ${w.batch} pairs in micro-batches of ${w.microBatch ?? w.batch})`);
+  } catch (e) {
+    trainError = (e as Error).message.split('\n')[0];
+    log(`seed: train failed: ${trainError}`);
+  }
+  model.dispose();
+  const instEmbed = await runInstances(o.instances, { task: 'embed', workload: w }, 180_000);
+  log(`seed: ${o.instances} instances embed → ${instEmbed.available ? instEmbed.total.toFixed(1) + ' img/s' : instEmbed.reason}`);
+  const instTrain = trainError
+    ? ({ available: false, reason: 'training failed on one instance' } as const)
+    : await runInstances(o.instances, { task: 'train', workload: w }, 240_000);
+  log(`seed: ${o.instances} instances train → ${instTrain.available ? instTrain.total.toFixed(1) + ' pairs/s' : instTrain.reason}`);
+  if ((w.microBatch ?? w.batch) < w.batch) {
+    notes.push(
+      `seed training: each Adam step averages the gradients of ${w.batch / (w.microBatch ?? w.batch)} micro-batches of ${w.microBatch} pairs (= one ${w.batch}-pair step): a single ${w.batch}-pair pass overflows the 4 GB wasm heap ("memory access out of bounds")`,
+    );
+  }
+  notes.push(
+    `seed "${o.instances} instances" = ${o.instances} independent wasm instances in worker threads measured at once: an upper bound for data-parallel training (no gradient exchange counted)`,
+  );
+  return {
+    backend: info.backend,
+    batch: w.batch,
+    input: [w.height, w.width, 1],
+    embedImagesPerSec: embed.perSec,
+    trainPairsPerSec: train,
+    embedGflops: (embed.perSec * flops.forwardPerImage) / 1e9,
+    trainGflops: train == null ? null : (train * flops.trainPerPair) / 1e9,
+    flopsPerImage: flops.forwardPerImage,
+    flopsPerPair: flops.trainPerPair,
+    instances: {
+      count: o.instances,
+      embedImagesPerSec: instEmbed.available ? instEmbed.total : null,
+      trainPairsPerSec: instTrain.available ? instTrain.total : null,
+      note: [instEmbed, instTrain].map((r) => (r.available ? undefined : r.reason)).filter(Boolean).join('; ') || undefined,
+    },
+    encoder: SEED_ENCODER,
+    trainMicroBatch: w.microBatch ?? w.batch,
+    trainError,
+    notes,
+  };
+}
+
+async function measureIndex(o: BenchOptions, log: Log): Promise<IndexReport> {
+  const opts = { ...INDEX_BENCH_DEFAULTS, sizes: o.full ? [10_000, 100_000, 1_000_000] : INDEX_BENCH_DEFAULTS.sizes };
+  const sizes: IndexSizeResult[] = [];
+  for (const n of opts.sizes) {
+    log(`index: ${n} uniform vectors …`);
+    sizes.push(runIndexBenchForSize(n, opts, log));
+  }
+  log('index: 100000 clustered vectors …');
+  const clustered = runIndexBenchForSize(100_000, { ...opts, dataset: 'clustered' }, log);
+  const at100k = sizes.find((s) => s.n === 100_000) ?? sizes[sizes.length - 1];
+  const notes = [
+    'index "uniform": vectors uniform in [0,1)^128, the hardest case for HNSW (no structure, distances concentrate); top-level index.qps/recallAt10 are these at 100k',
+    `index "clustered": 10k identities × 10 unit vectors (noise norm 0.6 around each centre), queries = new members of enrolled identities: closer to a real gallery`,
+  ];
+  if (!o.full) notes.push('index at 1M vectors skipped (its build takes longer than the 10-minute budget on 2 cores): run with --full');
+  return {
+    qps: at100k?.chosen.qps ?? null,
+    recallAt10: at100k?.chosen.recallAt10 ?? null,
+    M: opts.M,
+    efConstruction: opts.efConstruction,
+    ef: at100k?.chosen.ef ?? null,
+    sizes,
+    clustered,
+    notes,
+  };
+}

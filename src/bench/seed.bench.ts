@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs';
+import { contrastiveLossFromEmbeddings } from '../training/losses/contrastive.loss';
+import { buildSeedNet } from './seed-net';
+import { timeRuns } from './stats';
+
+/**
+ * The `seed` workload of the peer, on the current tfjs backend, in this thread:
+ * - embedding: batches of `batch` random 100×100×1 images through the encoder;
+ * - training: `batch` random pairs per step, both towers in one forward pass
+ *   of the shared encoder (as src/training/trainer.ts does), contrastive loss
+ *   with margin 2 (Hadsell et al. 2006, euclidean), Adam at 5e-4 (the peer's).
+ * Random inputs, like the peer's: the cost of these layers does not depend on
+ * the pixel values.
+ */
+export interface SeedWorkload {
+  batch: number;
+  /** Pairs per forward/backward pass in training (see measureSeedTrain); default = batch. */
+  microBatch?: number;
+  height: number;
+  width: number;
+  /** Wall-clock budget of each timed loop (after one warm-up run). */
+  budgetMs: number;
+}
+
+export const SEED_WORKLOAD: SeedWorkload = { batch: 64, microBatch: 16, height: 100, width: 100, budgetMs: 12_000 };
+
+export interface Throughput {
+  perSec: number;
+  runs: number;
+  msPerRun: number;
+}
+
+export async function measureSeedEmbed(w: SeedWorkload, model = buildSeedNet(w.height, w.width)): Promise<Throughput> {
+  const x = tf.randomNormal([w.batch, w.height, w.width, 1]);
+  try {
+    const times = await timeRuns(() => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()), {
+      minReps: 3,
+      minMs: w.budgetMs / 2,
+      maxMs: w.budgetMs,
+    });
+    return throughput(times, w.batch);
+  } finally {
+    x.dispose();
+  }
+}
+
+/** One Adam step per `batch` pairs, computed in micro-batches (see meanGradients). */
+export async function measureSeedTrain(w: SeedWorkload, model = buildSeedNet(w.height, w.width)): Promise<Throughput> {
+  const micro = w.microBatch ?? w.batch;
+  const optimizer = tf.train.adam(5e-4);
+  const a = tf.randomNormal([w.batch, w.height, w.width, 1], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([w.batch, w.height, w.width, 1], 0, 1, 'float32', 2);
+  const same = Array.from({ length: w.batch }, (_, i) => i % 2 === 0);
+  const losses = pairLosses(model, a, b, same, micro);
+  const step = () => {
+    const grads = meanGradients(losses);
+    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+    tf.dispose(grads);
+    model.trainableWeights[0].read().dataSync(); // a read-back, so lazy backends finish the step here
+  };
+  try {
+    const times = await timeRuns(step, { minReps: 2, minMs: w.budgetMs / 2, maxMs: w.budgetMs });
+    return throughput(times, w.batch);
+  } finally {
+    tf.dispose(losses.inputs);
+    tf.dispose([a, b]);
+    optimizer.dispose();
+  }
+}
+
+/**
+ * The contrastive loss (margin 2, euclidean) of pairs (a[i], b[i]) split into
+ * micro-batches of `micro` pairs. Each micro-batch is one forward pass of the
+ * shared encoder over [a-part; b-part] (both towers at once).
+ */
+export function pairLosses(
+  model: tf.LayersModel,
+  a: tf.Tensor4D | tf.Tensor,
+  b: tf.Tensor4D | tf.Tensor,
+  same: boolean[],
+  micro: number,
+): { inputs: tf.Tensor[]; fns: (() => tf.Scalar)[] } {
+  const n = a.shape[0];
+  if (n % micro !== 0) throw new RangeError(`batch ${n} is not a multiple of the micro-batch ${micro}`);
+  const inputs: tf.Tensor[] = [];
+  const fns: (() => tf.Scalar)[] = [];
+  for (let start = 0; start < n; start += micro) {
+    const x = tf.tidy(() => tf.concat([tf.slice(a, start, micro), tf.slice(b, start, micro)], 0));
+    const s = same.slice(start, start + micro);
+    inputs.push(x);
+    fns.push(() =>
+      tf.tidy(() => {
+        const e = model.apply(x, { training: true }) as tf.Tensor2D;
+        const [ea, eb] = tf.split(e, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+        return contrastiveLossFromEmbeddings(ea, eb, s, { margin: 2, metric: 'euclidean' });
+      }),
+    );
+  }
+  return { inputs, fns };
+}
+
+/**
+ * Gradients of the mean of the micro-batch losses, one micro-batch in memory
+ * at a time. With equal micro-batches of a per-pair mean loss this is exactly
+ * the full batch's gradient (mean of means = mean), so the Adam step is the
+ * same as one full-batch step, at a fraction of the activation memory: the
+ * wasm heap is 32-bit, and one 64-pair pass of the seed net at 100×100 needs
+ * more than 4 GB there ("memory access out of bounds").
+ */
+export function meanGradients(losses: { fns: (() => tf.Scalar)[] }): tf.NamedTensorMap {
+  let sum: tf.NamedTensorMap = {};
+  for (const fn of losses.fns) {
+    const { value, grads } = tf.variableGrads(fn);
+    value.dispose();
+    const next = tf.tidy(() => {
+      const out: tf.NamedTensorMap = {};
+      for (const name of Object.keys(grads)) out[name] = sum[name] ? tf.add(sum[name], grads[name]) : tf.clone(grads[name]);
+      return out;
+    });
+    tf.dispose(grads);
+    tf.dispose(sum);
+    sum = next;
+  }
+  const parts = losses.fns.length;
+  const mean = tf.tidy(() => {
+    const out: tf.NamedTensorMap = {};
+    for (const name of Object.keys(sum)) out[name] = tf.div(sum[name], parts);
+    return out;
+  });
+  tf.dispose(sum);
+  return mean;
+}
+
+function throughput(timesMs: number[], itemsPerRun: number): Throughput {
+  const total = timesMs.reduce((a, b) => a + b, 0);
+  return { perSec: (itemsPerRun * timesMs.length) / (total / 1000), runs: timesMs.length, msPerRun: total / timesMs.length };
+}

@@ -1,0 +1,128 @@
+/**
+ * `siamese eval`: measures a saved model.
+ *   --data DIR [--include …]   verification on (unseen) identities: AUC, EER, accuracy at the
+ *                              card's threshold, TAR@FAR 1e-2/1e-3, pair counts
+ *   --oneshot RUNS_DIR         N-way one-shot accuracy on Lake's Omniglot runs
+ * `--record NAME` stores the result in the card's `evaluations[NAME]` and the
+ * command line in `commands.evaluate`, so the card says how to reproduce it.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../embedding/backend';
+import type { ModelCard } from '../embedding/model-card';
+import { loadModelDir } from '../embedding/model-store';
+import { badInput, isDomainError } from '../errors';
+import { FolderImageSource } from '../training/data/folder.source';
+import { parseFilterList } from '../training/data/identity-filter';
+import { evaluateOneShot } from '../training/evaluate/oneshot.eval';
+import { evaluateVerification } from '../training/evaluate/verification.eval';
+import { choice, num, shellJoin } from './cli-args';
+
+export const summary = 'evaluate a model: verification metrics on a dataset, or N-way one-shot accuracy';
+
+const USAGE = `usage: siamese eval --model MODEL_DIR (--data DIR [--data DIR2 …] [--include LIST] [--exclude LIST] | --oneshot RUNS_DIR) [options]
+
+  --model DIR         model directory (model.json + model-card.json)
+  --data DIR          labelled folder tree to verify on (repeatable); use identities the model never saw
+  --include/--exclude identity filters: names, ranges (s31..s40) or /regex/
+  --max-negatives N   cap on sampled different-identity pairs (default 50000)
+  --oneshot DIR       Lake-format one-shot runs (runNN/class_labels.txt, training/, test/)
+  --tta N             one-shot test-time augmentation: N extra warped views per image (default 0)
+  --seed N            seed of negative sampling / augmentation (default 1)
+  --backend NAME      tensorflow | wasm | cpu
+  --record NAME       save the result into the card (evaluations.NAME) with this command
+  --json              print the result as JSON`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        model: { type: 'string' },
+        data: { type: 'string', multiple: true },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        'max-negatives': { type: 'string' },
+        oneshot: { type: 'string' },
+        tta: { type: 'string' },
+        seed: { type: 'string' },
+        backend: { type: 'string' },
+        record: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    console.error(`siamese eval: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const json = Boolean(values.json);
+  try {
+    if (!values.model) throw badInput('--model MODEL_DIR is required');
+    if (!values.data?.length && !values.oneshot) throw badInput('give --data DIR (verification) or --oneshot RUNS_DIR');
+    const started = Date.now();
+    const backend = await initBackend(choice<BackendPreference>('backend', values.backend, BACKEND_PREFERENCES, 'auto'));
+    const { model, card } = await loadModelDir(values.model);
+    const seed = num('seed', values.seed, 1, { int: true, min: 0 });
+    const result: Record<string, unknown> = { model: path.resolve(values.model), name: card.name, version: card.version, metric: card.metric };
+    if (values.data?.length) {
+      const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
+      const { report } = await evaluateVerification(model, card, source, { maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }), seed });
+      result.verification = { data: source.sources, include: values.include, exclude: values.exclude, ...report };
+    }
+    if (values.oneshot) {
+      result.oneShot = await evaluateOneShot(model, card, path.resolve(values.oneshot), { tta: num('tta', values.tta, 0, { int: true, min: 0 }), seed });
+    }
+    result.backend = backend;
+    result.wallTimeSec = +((Date.now() - started) / 1000).toFixed(1);
+    model.dispose();
+    if (values.record) await record(values.model, card, values.record, result, ['npx', 'siamese', 'eval', ...argv.filter((a, i) => a !== '--record' && argv[i - 1] !== '--record')]);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    else printHuman(result);
+    return 0;
+  } catch (e) {
+    if (isDomainError(e)) {
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'error', code: e.code, message: e.message })}\n`);
+      console.error(`siamese eval: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+/** Adds the result to model-card.json; the weights (and so the fingerprint) are untouched. */
+async function record(dir: string, card: ModelCard, name: string, result: Record<string, unknown>, argv: string[]): Promise<void> {
+  const file = path.join(dir, 'model-card.json');
+  const { model: _m, ...rest } = result;
+  const cmd = shellJoin(argv);
+  const updated: ModelCard = {
+    ...card,
+    evaluations: { ...(card.evaluations ?? {}), [name]: { ...rest, command: cmd, at: new Date().toISOString() } },
+    commands: { ...card.commands, evaluate: [...card.commands.evaluate.filter((c) => c !== cmd), cmd] },
+  };
+  await fs.writeFile(`${file}.tmp`, JSON.stringify(updated, null, 2) + '\n');
+  await fs.rename(`${file}.tmp`, file);
+}
+
+function printHuman(r: Record<string, unknown>): void {
+  const v = r.verification as { auc: number; eer: number; accuracyAtDefault?: number; tarAtFar1e2?: number; tarAtFar1e3?: number; positivePairs: number; negativePairs: number; identities: number; images: number; threshold: number; oneShot?: { ways: number; accuracy: number } } | undefined;
+  if (v) {
+    console.log(`verification on ${v.identities} identities / ${v.images} images (${v.positivePairs} same, ${v.negativePairs} different pairs)`);
+    console.log(`  AUC ${v.auc.toFixed(4)}  EER ${(v.eer * 100).toFixed(2)}%  accuracy@${v.threshold.toPrecision(4)} ${((v.accuracyAtDefault ?? NaN) * 100).toFixed(2)}%`);
+    console.log(`  TAR@FAR=1e-2 ${((v.tarAtFar1e2 ?? NaN) * 100).toFixed(2)}%  TAR@FAR=1e-3 ${((v.tarAtFar1e3 ?? NaN) * 100).toFixed(2)}%`);
+    if (v.oneShot) console.log(`  ${v.oneShot.ways}-way one-shot (random episodes) ${(v.oneShot.accuracy * 100).toFixed(1)}%`);
+  }
+  const o = r.oneShot as { accuracy: number; correct: number; total: number; ways: number; tta: number; runs: Array<{ run: string; accuracy: number }> } | undefined;
+  if (o) {
+    console.log(`${o.ways}-way one-shot: ${(o.accuracy * 100).toFixed(2)}% (${o.correct}/${o.total}${o.tta ? `, TTA ${o.tta}` : ''})`);
+    console.log('  ' + o.runs.map((x) => `${x.run} ${(x.accuracy * 100).toFixed(0)}%`).join('  '));
+  }
+  console.log(`(${r.wallTimeSec}s)`);
+}

@@ -1,0 +1,259 @@
+/**
+ * `siamese train`: trains a Siamese encoder on folder-tree datasets and writes
+ * a complete model directory (weights, model-card.json, roc.svg).
+ */
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../embedding/backend';
+import type { ArchitectureSpec, NormLayer, PreprocessSpec, Thresholds } from '../embedding/model-card';
+import { badInput, isDomainError } from '../errors';
+import { METRICS, type Metric } from '../metric/metric';
+import { AUGMENT_PRESETS, type AugmentPreset } from '../training/augment/affine.augment';
+import { FolderImageSource } from '../training/data/folder.source';
+import { parseFilterList } from '../training/data/identity-filter';
+import { MININGS, type Mining } from '../training/losses/triplet.loss';
+import { saveTrainedModel } from '../training/save-trained-model';
+import { train, type EpochInfo, type LossKind, type StepInfo } from '../training/trainer';
+import { choice, num, parseSize, shellJoin } from './cli-args';
+import { ProgressBar } from './progress';
+
+export const summary = 'train a Siamese encoder on labelled image folders and write a model directory';
+
+const USAGE = `usage: siamese train --data DIR [--data DIR2 …] --out MODEL_DIR [options]
+
+data
+  --data DIR            dataset root (repeatable); an identity is a folder that holds images
+  --include LIST        identities to use: names, ranges (s1..s30) or /regex/ (repeatable, comma lists)
+  --exclude LIST        identities to leave out (same syntax)
+  --val-fraction F      share of identities held out for validation (default 0.2)
+model
+  --backbone NAME       encoder backbone: fast (default), seed, resnet-small
+  --embedding-dim N     embedding size (default 128)
+  --norm KIND           none | batch | group | instance (default none)
+  --widths LIST         conv widths per block, e.g. 64,64,64,64 (backbone param 'widths')
+  --param KEY=VALUE     other backbone params (repeatable; numbers and comma lists are parsed)
+  --input-size N|WxH    encoder input size (default 64)
+  --channels 1|3        grayscale or RGB (default 1)
+  --normalize KIND      unit | invert-unit | standard (default unit; invert-unit for ink on paper)
+  --fit KIND            fill | contain | cover (default fill)
+  --from MODEL_DIR      warm start (fine-tune) from an existing model
+training
+  --loss KIND           contrastive (default) | triplet
+  --margin M            loss margin (default: contrastive 1.0, triplet 0.2)
+  --mining KIND         triplet mining: none | batch-all | batch-hard (default) | semi-hard
+  --metric KIND         euclidean (default) | cosine
+  --epochs N            epochs (default 10)
+  --steps N             total optimiser steps (overrides the epoch length; validation still runs --epochs times)
+  --steps-per-epoch N   steps between validations (default: one pass over the training images)
+  --batch N             pairs per step (contrastive) or images per step (triplet, P×K) (default 32)
+  --k N                 images per identity in a triplet batch (default 4)
+  --lr X                Adam learning rate (default 1e-3)
+  --lr-schedule KIND    constant (default) | cosine
+  --augment KIND        none | affine (Koch et al. for characters) | faces (default none)
+  --select KIND         best epoch by validation auc (default) | eer | oneshot
+  --target-far X        FAR of the 'atTargetFar' threshold (default 0.01)
+  --threshold-rule R    default threshold: eer (default) | maxAccuracy | atTargetFar
+  --seed N              seed of splits, sampling, augmentation and initial weights (default 42)
+  --backend NAME        auto (default) | tensorflow-gpu | tensorflow | wasm | cpu
+output
+  --out MODEL_DIR       where the model directory is written (required)
+  --name NAME           model name in the card (default: the folder name of --out)
+  --json                one JSON line per epoch and a final JSON summary on stdout
+  --quiet               no progress bar`;
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        data: { type: 'string', multiple: true },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        'val-fraction': { type: 'string' },
+        backbone: { type: 'string' },
+        'embedding-dim': { type: 'string' },
+        norm: { type: 'string' },
+        widths: { type: 'string' },
+        param: { type: 'string', multiple: true },
+        'input-size': { type: 'string' },
+        channels: { type: 'string' },
+        normalize: { type: 'string' },
+        fit: { type: 'string' },
+        from: { type: 'string' },
+        loss: { type: 'string' },
+        margin: { type: 'string' },
+        mining: { type: 'string' },
+        metric: { type: 'string' },
+        epochs: { type: 'string' },
+        steps: { type: 'string' },
+        'steps-per-epoch': { type: 'string' },
+        batch: { type: 'string' },
+        k: { type: 'string' },
+        lr: { type: 'string' },
+        'lr-schedule': { type: 'string' },
+        augment: { type: 'string' },
+        select: { type: 'string' },
+        'target-far': { type: 'string' },
+        'threshold-rule': { type: 'string' },
+        seed: { type: 'string' },
+        backend: { type: 'string' },
+        out: { type: 'string' },
+        name: { type: 'string' },
+        json: { type: 'boolean' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    console.error(`siamese train: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const json = Boolean(values.json);
+  try {
+    if (!values.data?.length) throw badInput('--data DIR is required');
+    if (!values.out) throw badInput('--out MODEL_DIR is required');
+    const loss = choice<LossKind>('loss', values.loss, ['contrastive', 'triplet'], 'contrastive');
+    const metric = choice<Metric>('metric', values.metric, METRICS, 'euclidean');
+    const mining = choice<Mining>('mining', values.mining, MININGS, 'batch-hard');
+    const size = parseSize(values['input-size'], { width: 64, height: 64 });
+    const channels = num('channels', values.channels, 1, { int: true, min: 1, max: 3 });
+    if (channels !== 1 && channels !== 3) throw badInput('--channels must be 1 or 3');
+    const preprocessing: PreprocessSpec = {
+      width: size.width,
+      height: size.height,
+      channels,
+      normalize: choice('normalize', values.normalize, ['unit', 'invert-unit', 'standard'] as const, 'unit'),
+      fit: choice('fit', values.fit, ['fill', 'contain', 'cover'] as const, 'fill'),
+    };
+    if (preprocessing.normalize === 'standard') {
+      preprocessing.mean = Array(channels).fill(0.5);
+      preprocessing.std = Array(channels).fill(0.25);
+    }
+    const architecture: ArchitectureSpec = {
+      backbone: values.backbone ?? 'fast',
+      embeddingDim: num('embedding-dim', values['embedding-dim'], 128, { int: true, min: 2, max: 4096 }),
+      normalization: choice<NormLayer>('norm', values.norm, ['none', 'batch', 'group', 'instance'], 'none'),
+      l2Normalize: (values.backbone ?? 'fast') !== 'seed',
+      params: backboneParams(values.widths, values.param),
+    };
+    if (Object.keys(architecture.params ?? {}).length === 0) delete architecture.params;
+    const epochs = num('epochs', values.epochs, 10, { int: true, min: 1 });
+    const totalSteps = values.steps !== undefined ? num('steps', values.steps, 0, { int: true, min: 1 }) : undefined;
+    const out = path.resolve(values.out);
+    const name = values.name ?? path.basename(out);
+    const trainArgs = ['npx', 'siamese', 'train', ...argv];
+    const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
+
+    const bar = new ProgressBar(process.stderr, 24, 15, 'train');
+    const showBar = !values.quiet && !json;
+    const result = await train(
+      {
+        name,
+        architecture,
+        preprocessing,
+        metric,
+        loss,
+        margin: num('margin', values.margin, loss === 'contrastive' ? 1.0 : 0.2, { min: 0 }),
+        mining,
+        epochs,
+        stepsPerEpoch: totalSteps !== undefined ? Math.ceil(totalSteps / epochs) : values['steps-per-epoch'] !== undefined ? num('steps-per-epoch', values['steps-per-epoch'], 0, { int: true, min: 1 }) : undefined,
+        batchSize: num('batch', values.batch, 32, { int: true, min: 2 }),
+        k: num('k', values.k, 4, { int: true, min: 2 }),
+        learningRate: num('lr', values.lr, 1e-3, { min: 0 }),
+        lrSchedule: choice('lr-schedule', values['lr-schedule'], ['constant', 'cosine'] as const, 'constant'),
+        augment: choice<AugmentPreset>('augment', values.augment, AUGMENT_PRESETS, 'none'),
+        valFraction: num('val-fraction', values['val-fraction'], 0.2, { min: 0, max: 0.9 }),
+        selectBy: choice('select', values.select, ['auc', 'eer', 'oneshot'] as const, 'auc'),
+        targetFar: num('target-far', values['target-far'], 0.01, { min: 0, max: 1 }),
+        thresholdRule: choice<Thresholds['defaultRule']>('threshold-rule', values['threshold-rule'], ['eer', 'maxAccuracy', 'atTargetFar'], 'eer'),
+        seed: num('seed', values.seed, 42, { int: true, min: 0 }),
+        backend: choice<BackendPreference>('backend', values.backend, BACKEND_PREFERENCES, 'auto'),
+        from: values.from,
+        commands: { train: shellJoin(trainArgs), evaluate: [] },
+      },
+      source,
+      {
+        onLog: (m) => (json ? process.stderr.write(`${m}\n`) : bar.log(m)),
+        onStep: (s: StepInfo) => {
+          if (!showBar) return;
+          bar.update({
+            done: s.step,
+            total: s.totalSteps,
+            etaSec: s.etaSec,
+            fields: { epoch: String(s.epoch), loss: s.loss.toFixed(4), ...(s.activeFraction !== undefined ? { active: s.activeFraction.toFixed(2) } : {}), [`${s.itemLabel}/s`]: s.itemsPerSec.toFixed(1) },
+          });
+        },
+        onEpoch: (e: EpochInfo) => {
+          if (json) process.stdout.write(`${JSON.stringify({ type: 'epoch', ...e })}\n`);
+          else bar.log(formatEpoch(e));
+        },
+      },
+    );
+    if (showBar) bar.done();
+    const card = await saveTrainedModel(out, result.model, result.card);
+    result.model.dispose();
+    const summaryOut = {
+      type: 'result',
+      out,
+      version: card.version,
+      fingerprint: card.fingerprint,
+      bestEpoch: card.training.bestEpoch,
+      wallTimeSec: card.training.wallTimeSec,
+      validation: card.validation,
+      thresholds: card.thresholds,
+    };
+    if (json) process.stdout.write(`${JSON.stringify(summaryOut)}\n`);
+    else {
+      console.log(`saved ${out} (version ${card.version}); best epoch ${card.training.bestEpoch}; ` +
+        `validation AUC ${card.validation.auc.toFixed(4)}, EER ${(card.validation.eer * 100).toFixed(2)}%, ` +
+        `threshold ${card.thresholds.default.toPrecision(4)} (${card.thresholds.defaultRule}); ${card.training.wallTimeSec}s`);
+    }
+    return 0;
+  } catch (e) {
+    if (isDomainError(e)) {
+      if (json) process.stdout.write(`${JSON.stringify({ type: 'error', code: e.code, message: e.message })}\n`);
+      console.error(`siamese train: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function backboneParams(widths: string | undefined, params: string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const parse = (v: string): unknown => {
+    if (/^-?\d+(\.\d+)?(,-?\d+(\.\d+)?)+$/.test(v)) return v.split(',').map(Number);
+    if (/^-?\d+(\.\d+)?$/.test(v)) return Number(v);
+    if (v === 'true' || v === 'false') return v === 'true';
+    return v;
+  };
+  if (widths !== undefined) {
+    const w = parse(widths);
+    out.widths = Array.isArray(w) ? w : [w];
+  }
+  for (const p of params ?? []) {
+    const i = p.indexOf('=');
+    if (i <= 0) throw badInput(`--param must be KEY=VALUE (got '${p}')`);
+    out[p.slice(0, i)] = parse(p.slice(i + 1));
+  }
+  return out;
+}
+
+function formatEpoch(e: EpochInfo): string {
+  const parts = [
+    `epoch ${e.epoch}`,
+    `loss ${e.loss.toFixed(4)}`,
+    ...(e.activeFraction !== undefined ? [`active ${e.activeFraction.toFixed(2)}`] : []),
+    `val AUC ${e.valAuc.toFixed(4)}`,
+    `EER ${(e.valEer * 100).toFixed(2)}%`,
+    ...(e.valOneShot !== undefined ? [`1-shot ${(e.valOneShot * 100).toFixed(1)}%`] : []),
+    `${e.elapsedSec.toFixed(0)}s`,
+  ];
+  return parts.join(' · ') + (e.best ? ' ★' : '');
+}

@@ -1,0 +1,238 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/**
+ * The service's whole configuration, parsed once from the environment by
+ * `loadConfig` and passed down as plain values. Nothing else in the code base
+ * reads `process.env`: that keeps every module testable with explicit inputs.
+ */
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface Limits {
+  /** Largest JSON request body (bytes). Base64 images travel inside it, so it bounds them too. */
+  readonly maxRequestBytes: number;
+  /** Largest single multipart file (bytes). */
+  readonly maxUploadBytes: number;
+  /** Largest decoded image (width × height): refuses decompression bombs before decoding. */
+  readonly maxPixels: number;
+  /** Most images in one call (enrollImages, and files in one multipart request). */
+  readonly maxImagesPerCall: number;
+  /** Largest k accepted by searchSimilar. */
+  readonly maxK: number;
+  readonly maxQueryDepth: number;
+  /** Static cost budget of one operation (graphql-query-complexity style estimate). */
+  readonly maxQueryCost: number;
+  /** Operations allowed in one batched HTTP request; 1 refuses batching. */
+  readonly maxBatchSize: number;
+  /** Largest `first` of a connection. */
+  readonly maxPageSize: number;
+}
+
+export interface IndexSettings {
+  /** hnswlib M (graph degree). */
+  readonly m: number;
+  readonly efConstruction: number;
+  /** Query-time ef; raised to k when k is larger. */
+  readonly efSearch: number;
+  /** Debounce before the index file is rewritten after changes (ms). */
+  readonly saveDebounceMs: number;
+}
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly isProduction: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string;
+  /** Model directory served at start; undefined when none was configured or found. */
+  readonly modelDir: string | undefined;
+  /** Where trained models live (default model discovery, retraining output). */
+  readonly modelsDir: string;
+  /** undefined → admin mutations are refused with ADMIN_DISABLED. */
+  readonly adminToken: string | undefined;
+  readonly graphiql: boolean;
+  readonly introspection: boolean;
+  /** tfjs backend preference ('auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'), undefined = auto. */
+  readonly backend: string | undefined;
+  /** Embedding worker threads; 0 embeds on the main thread. */
+  readonly embeddingPoolSize: number;
+  readonly limits: Limits;
+  readonly index: IndexSettings;
+  /** Show stack traces of unexpected errors in responses (never in production). */
+  readonly exposeStackTraces: boolean;
+  readonly logLevel: 'silent' | 'error' | 'info';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses and validates the environment. Every problem is collected and
+ * reported together, so a misconfigured deployment is fixed in one round.
+ * The result is deep-frozen.
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Readonly<Config> {
+  const problems: string[] = [];
+  const r = new Reader(env, problems);
+
+  const nodeEnvRaw = (env.NODE_ENV ?? 'development').trim() || 'development';
+  let nodeEnv: NodeEnv = 'development';
+  if (nodeEnvRaw === 'production' || nodeEnvRaw === 'test' || nodeEnvRaw === 'development') nodeEnv = nodeEnvRaw;
+  else problems.push(`NODE_ENV must be development, production or test (got '${nodeEnvRaw}')`);
+  const isProduction = nodeEnv === 'production';
+
+  const dataDir = path.resolve(cwd, r.str('SIAMESE_DATA_DIR') ?? './data');
+  const databaseUrl = r.str('DATABASE_URL') ?? `file:${path.join(dataDir, 'siamese.db')}`;
+  if (!/^(file:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must start with file: (SQLite) or postgresql:// (got '${redactUrl(databaseUrl)}')`);
+  }
+
+  const modelsDir = path.resolve(cwd, r.str('SIAMESE_MODELS_DIR') ?? './models');
+  const modelRaw = r.str('SIAMESE_MODEL');
+  let modelDir: string | undefined;
+  if (modelRaw !== undefined) {
+    modelDir = resolveModel(modelRaw, cwd, modelsDir);
+    if (!fs.existsSync(path.join(modelDir, 'model-card.json'))) {
+      problems.push(`SIAMESE_MODEL: no model-card.json in ${modelDir}`);
+    }
+  } else {
+    modelDir = findDefaultModel(modelsDir);
+  }
+
+  const adminToken = r.str('SIAMESE_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16 && isProduction) {
+    problems.push('SIAMESE_ADMIN_TOKEN must be at least 16 characters in production');
+  }
+
+  const backend = r.str('SIAMESE_BACKEND');
+  if (backend !== undefined && !['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(backend)) {
+    problems.push(`SIAMESE_BACKEND must be auto, tensorflow-gpu, tensorflow, wasm or cpu (got '${backend}')`);
+  }
+
+  const logLevelRaw = r.str('SIAMESE_LOG_LEVEL') ?? (nodeEnv === 'test' ? 'error' : 'info');
+  if (!['silent', 'error', 'info'].includes(logLevelRaw)) problems.push(`SIAMESE_LOG_LEVEL must be silent, error or info`);
+
+  const config: Config = {
+    nodeEnv,
+    isProduction,
+    port: r.int('PORT', 4000, 0, 65535),
+    host: r.str('HOST') ?? '0.0.0.0',
+    dataDir,
+    databaseUrl,
+    modelDir,
+    modelsDir,
+    adminToken,
+    graphiql: r.bool('SIAMESE_GRAPHIQL', !isProduction),
+    introspection: r.bool('SIAMESE_INTROSPECTION', !isProduction),
+    backend,
+    embeddingPoolSize: r.int('SIAMESE_EMBEDDING_POOL_SIZE', 0, 0, 64),
+    limits: {
+      maxRequestBytes: r.int('SIAMESE_MAX_REQUEST_BYTES', 8 * 1024 * 1024, 1024, 1 << 30),
+      maxUploadBytes: r.int('SIAMESE_MAX_UPLOAD_BYTES', 5 * 1024 * 1024, 1024, 1 << 30),
+      maxPixels: r.int('SIAMESE_MAX_PIXELS', 4096 * 4096, 1, 1 << 30),
+      maxImagesPerCall: r.int('SIAMESE_MAX_IMAGES_PER_CALL', 32, 1, 10_000),
+      maxK: r.int('SIAMESE_MAX_K', 100, 1, 10_000),
+      maxQueryDepth: r.int('SIAMESE_MAX_QUERY_DEPTH', 8, 2, 100),
+      maxQueryCost: r.int('SIAMESE_MAX_QUERY_COST', 1000, 10, 1_000_000),
+      maxBatchSize: r.int('SIAMESE_MAX_BATCH', 1, 1, 100),
+      maxPageSize: r.int('SIAMESE_MAX_PAGE_SIZE', 100, 1, 10_000),
+    },
+    index: {
+      m: r.int('SIAMESE_HNSW_M', 16, 2, 128),
+      efConstruction: r.int('SIAMESE_HNSW_EF_CONSTRUCTION', 200, 10, 4096),
+      efSearch: r.int('SIAMESE_HNSW_EF_SEARCH', 64, 1, 4096),
+      saveDebounceMs: r.int('SIAMESE_INDEX_SAVE_DEBOUNCE_MS', 500, 0, 600_000),
+    },
+    exposeStackTraces: !isProduction && r.bool('SIAMESE_STACK_TRACES', false),
+    logLevel: logLevelRaw as Config['logLevel'],
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/** A bare name (no slash) is looked up under the models directory first. */
+function resolveModel(raw: string, cwd: string, modelsDir: string): string {
+  if (!raw.includes('/') && !raw.includes(path.sep)) {
+    const underModels = path.join(modelsDir, raw);
+    if (fs.existsSync(underModels)) return underModels;
+  }
+  return path.resolve(cwd, raw);
+}
+
+/**
+ * The shipped default: the model directory under `models/` whose name contains
+ * `orl` (faces, the product's headline use). Sorted so the choice is stable.
+ */
+export function findDefaultModel(modelsDir: string): string | undefined {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(modelsDir);
+  } catch {
+    return undefined;
+  }
+  const candidates = entries
+    .filter((n) => n.toLowerCase().includes('orl'))
+    .map((n) => path.join(modelsDir, n))
+    .filter((d) => fs.existsSync(path.join(d, 'model-card.json')))
+    .sort();
+  return candidates[0];
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:***@');
+}
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  str(name: string): string | undefined {
+    const v = this.env[name];
+    if (v === undefined) return undefined;
+    const t = v.trim();
+    return t === '' ? undefined : t;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw)) {
+      this.problems.push(`${name} must be an integer (got '${raw}')`);
+      return fallback;
+    }
+    const n = Number(raw);
+    if (n < min || n > max) {
+      this.problems.push(`${name} must be between ${min} and ${max} (got ${n})`);
+      return fallback;
+    }
+    return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    const v = raw.toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+    if (['0', 'false', 'no', 'off'].includes(v)) return false;
+    this.problems.push(`${name} must be true or false (got '${raw}')`);
+    return fallback;
+  }
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+    Object.freeze(o);
+  }
+  return o;
+}

@@ -1,0 +1,2 @@
+export { loadConfig, findDefaultModel, ConfigError } from './config';
+export type { Config, Limits, IndexSettings, NodeEnv } from './config';

@@ -1,0 +1,121 @@
+/**
+ * Labelled pairs ("same identity" / "not the same"), from admins and from corrections of
+ * wrong answers. A side refers to an enrolled image (the pair is erased with that image:
+ * right to erasure) or carries the uploaded bytes of an image that was never enrolled.
+ */
+import { badInput, notFound } from '../errors';
+import type { Database, PrismaTx } from './database';
+import { afterWhere, checkFirst, decodeCursor, encodeCursor } from './cursor';
+import type {
+  LabelledPairRecord,
+  LabelledPairWithBytes,
+  NewLabelledPair,
+  Page,
+  PageArgs,
+  PairImageInput,
+  PairSource,
+} from './db.types';
+import { sha256Hex } from './image.repository';
+import { pairSelect, toBuffer, toPair } from './mappers';
+
+const SOURCES: readonly PairSource[] = ['admin', 'correction'];
+
+async function side(tx: PrismaTx, input: PairImageInput): Promise<{ id: string | null; bytes: Uint8Array<ArrayBuffer> | null; sha256: string }> {
+  if ('imageId' in input) {
+    const img = await tx.enrolledImage.findUnique({ where: { id: input.imageId }, select: { id: true, sha256: true } });
+    if (!img) throw notFound('EnrolledImage', input.imageId);
+    return { id: img.id, bytes: null, sha256: img.sha256 };
+  }
+  if (!(input.bytes instanceof Uint8Array) || input.bytes.byteLength === 0) throw badInput('pair image bytes are empty');
+  return { id: null, bytes: Uint8Array.from(input.bytes), sha256: input.sha256 ?? sha256Hex(input.bytes) };
+}
+
+export class LabelledPairRepository {
+  constructor(private readonly db: Database) {}
+
+  async create(input: NewLabelledPair): Promise<LabelledPairRecord> {
+    const weight = input.weight ?? 1;
+    if (!Number.isFinite(weight) || weight <= 0) throw badInput('weight must be a positive finite number', { weight });
+    if (!SOURCES.includes(input.source)) throw badInput(`source must be one of ${SOURCES.join(', ')}`);
+    return this.db.transaction(async (tx) => {
+      const a = await side(tx, input.a);
+      const b = await side(tx, input.b);
+      const row = await tx.labelledPair.create({
+        data: {
+          imageAId: a.id,
+          imageABytes: a.bytes,
+          imageASha256: a.sha256,
+          imageBId: b.id,
+          imageBBytes: b.bytes,
+          imageBSha256: b.sha256,
+          same: input.same,
+          weight,
+          source: input.source,
+          note: input.note ?? null,
+        },
+        select: pairSelect,
+      });
+      return toPair(row);
+    });
+  }
+
+  async get(id: string): Promise<LabelledPairRecord | null> {
+    const row = await this.db.run((p) => p.labelledPair.findUnique({ where: { id }, select: pairSelect }));
+    return row ? toPair(row) : null;
+  }
+
+  /** Oldest first, strictly after the cursor. */
+  async list(args: PageArgs): Promise<Page<LabelledPairRecord>> {
+    const first = checkFirst(args.first);
+    const where = args.after ? afterWhere(decodeCursor(args.after)) : {};
+    const rows = await this.db.run((p) =>
+      p.labelledPair.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: first + 1, select: pairSelect }),
+    );
+    const items = rows.slice(0, first).map(toPair);
+    const cursors = items.map(encodeCursor);
+    return { items, cursors, endCursor: cursors.at(-1) ?? null, hasNextPage: rows.length > first };
+  }
+
+  count(): Promise<number> {
+    return this.db.run((p) => p.labelledPair.count());
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const { count } = await this.db.run((p) => p.labelledPair.deleteMany({ where: { id } }));
+    return count > 0;
+  }
+
+  /**
+   * Every pair with both images' bytes, in chunks (oldest first): the training data a
+   * retraining run reads. Bytes of enrolled sides come from the image row.
+   */
+  async *iterateWithBytes(chunkSize = 64): AsyncGenerator<LabelledPairWithBytes[]> {
+    let after: string | null = null;
+    for (;;) {
+      const cursor: string | null = after;
+      const rows = await this.db.run((p) =>
+        p.labelledPair.findMany({
+          where: cursor ? afterWhere(decodeCursor(cursor)) : {},
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          take: chunkSize,
+          select: {
+            ...pairSelect,
+            imageABytes: true,
+            imageBBytes: true,
+            imageA: { select: { bytes: true } },
+            imageB: { select: { bytes: true } },
+          },
+        }),
+      );
+      if (rows.length === 0) return;
+      yield rows.map((r) => {
+        const aBytes = r.imageA?.bytes ?? r.imageABytes;
+        const bBytes = r.imageB?.bytes ?? r.imageBBytes;
+        if (!aBytes || !bBytes) throw new Error(`labelled pair ${r.id} has a side with neither image nor bytes`);
+        return { ...toPair(r), imageABytes: toBuffer(aBytes), imageBBytes: toBuffer(bBytes) };
+      });
+      if (rows.length < chunkSize) return;
+      after = encodeCursor(rows[rows.length - 1]);
+    }
+  }
+}

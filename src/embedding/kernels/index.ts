@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { makeBatchMatMulConfig } from './batch-matmul.kernel';
+import { makeConv2dBackpropFilterConfig } from './conv2d-backprop-filter.kernel';
+import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.kernel';
+
+/**
+ * The project's extra kernels, so training runs end to end on the wasm backend
+ * and its gradient kernels run on XNNPACK instead of direct loops:
+ *
+ * - Conv2DBackpropFilter: missing from tfjs-backend-wasm 4.22 (tensorflow/tfjs#8474).
+ * - Conv2DBackpropInput: replaced (the wasm one is a direct loop, ~10× slower than Conv2D).
+ * - BatchMatMul with transposeA/transposeB: rewritten onto the plain A·B kernel.
+ *
+ * The other gradients our layers need (MaxPoolGrad, AvgPoolGrad, Relu via Step,
+ * batch-norm and the L2/group-norm layers via elementwise ops and reductions)
+ * exist on wasm; test/embedding/wasm-training.test.ts trains every backbone on it.
+ *
+ * Idempotent; call before or after the backend is initialised.
+ */
+let registered = false;
+
+export function registerExtraKernels(): void {
+  if (registered) return;
+  registered = true;
+  const backendName = 'wasm';
+  const originalMatMul = tf.getKernel(tf.BatchMatMul, backendName);
+  if (!originalMatMul) throw new Error('tfjs-backend-wasm did not register BatchMatMul');
+  const plainMatMul = originalMatMul.kernelFunc;
+  replaceKernel(makeBatchMatMulConfig(backendName, originalMatMul));
+  const overrides = { BatchMatMul: plainMatMul };
+  replaceKernel(makeConv2dBackpropFilterConfig(backendName, overrides));
+  replaceKernel(makeConv2dBackpropInputConfig(backendName, overrides));
+}
+
+function replaceKernel(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName)) {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
+  tf.registerKernel(config);
+}
+
+export { conv2dBackpropFilterImpl, TAPS_MAX_IN_CHANNELS } from './conv2d-backprop-filter.kernel';
+export { conv2dBackpropInputImpl } from './conv2d-backprop-input.kernel';
+export { KernelRunner, withRunner } from './kernel-utils';

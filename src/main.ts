@@ -1,0 +1,125 @@
+import type { AddressInfo } from 'net';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Config } from './config';
+import {
+  ActiveModel,
+  IndexLifecycle,
+  createLogger,
+  createServices,
+  type EmbedderPort,
+  type Logger,
+  type ServiceStore,
+  type Services,
+} from './services';
+import { openServiceStore } from './services/db-store';
+import { loadEmbedder } from './services/embedder-factory';
+import { buildGraphQLSchema } from './server/schema';
+import { createHttpApp } from './server/http-app';
+
+/**
+ * Composition root. `openServiceStack` wires model → database → index →
+ * services (used by `siamese import` too); `startServer` adds HTTP on top
+ * (used by `siamese serve`, the end-to-end tests and the bench).
+ * Start order: tfjs backend + model → database (migrations) → index (load /
+ * repair / rebuild, embedding enrolled images the model has not seen) → HTTP.
+ */
+export interface ServiceStack {
+  services: Services;
+  active: ActiveModel;
+  store: ServiceStore;
+  indexes: IndexLifecycle;
+  logger: Logger;
+  /** How the index was obtained at start: loaded as saved, repaired against the database, or rebuilt. */
+  indexOrigin: 'loaded' | 'repaired' | 'rebuilt';
+  close(): Promise<void>;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** For tests, the bench and later features (retraining swaps `active`). */
+  internals: ServiceStack;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** An embedder built by the caller (bench, tests); by default one is loaded from config.modelDir. */
+  embedder?: EmbedderPort;
+}
+
+export async function openServiceStack(config: Readonly<Config>, opts: StartOptions = {}): Promise<ServiceStack> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  if (!config.modelDir && !opts.embedder) {
+    throw new Error(
+      `no model to serve: set SIAMESE_MODEL to a model directory, or put one whose name contains 'orl' under ${config.modelsDir}`,
+    );
+  }
+  const modelDir = config.modelDir ?? '(injected)';
+  fs.mkdirSync(config.dataDir, { recursive: true });
+
+  const embedder: EmbedderPort =
+    opts.embedder ?? (await loadEmbedder(modelDir, { backend: config.backend, poolSize: config.embeddingPoolSize }));
+  const card = embedder.card;
+  const version = card.version;
+  let store: ServiceStore | undefined;
+  try {
+    store = await openServiceStore(config.databaseUrl);
+    await store.registerModelVersion({ version, dir: path.resolve(modelDir), fingerprint: card.fingerprint, metric: card.metric, card }, true);
+    const indexes = new IndexLifecycle(store, IndexLifecycle.indexDir(config.dataDir), config.index, logger);
+    const opened = await indexes.open(version, card, embedder);
+    const active = new ActiveModel({ version, card, dir: modelDir, embedder, index: opened.index });
+    const services = createServices({ store, active, indexes, limits: config.limits, logger });
+    const openStore = store;
+    let closing: Promise<void> | undefined;
+    return {
+      services,
+      active,
+      store,
+      indexes,
+      logger,
+      indexOrigin: opened.origin,
+      close: () =>
+        (closing ??= (async () => {
+          indexes.flush();
+          // An injected embedder belongs to the caller (it may serve a restarted stack).
+          if (active.current.embedder !== opts.embedder) await active.current.embedder.dispose?.();
+          await openStore.close();
+        })()),
+    };
+  } catch (e) {
+    if (embedder !== opts.embedder) await embedder.dispose?.();
+    await store?.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+export async function startServer(config: Readonly<Config>, opts: StartOptions = {}): Promise<RunningServer> {
+  const stack = await openServiceStack(config, opts);
+  try {
+    const schema = await buildGraphQLSchema();
+    const { server, apollo } = await createHttpApp({ config, services: stack.services, schema, logger: stack.logger });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = `http://${host}:${port}/graphql`;
+    stack.logger.info('listening', { url, modelVersion: stack.active.current.version, vectors: stack.active.current.index.size });
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await apollo.stop(); // drains in-flight requests, then closes the http server
+        await stack.close();
+      })());
+    return { url, port, close, internals: stack };
+  } catch (e) {
+    await stack.close();
+    throw e;
+  }
+}

@@ -1,0 +1,10 @@
+import type { NonEmptyArray } from 'type-graphql';
+import { IdentityResolver } from './identity.resolver';
+import { ModelResolver } from './model.resolver';
+import { SearchResolver } from './search.resolver';
+import { VerificationResolver } from './verification.resolver';
+
+export type { GraphQLContext } from './context';
+
+/** Every resolver class of the API; other features (retraining) append theirs here. */
+export const resolvers: NonEmptyArray<Function> = [VerificationResolver, SearchResolver, IdentityResolver, ModelResolver];

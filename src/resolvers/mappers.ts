@@ -1,0 +1,57 @@
+import { EnrolledImage, Identity, MetricEnum, ModelInfo, SimilarityMatch, Verification } from '../schema';
+import type { IdentityRow, ImageRow, ModelSummary, SearchMatch, VerificationResult } from '../services';
+
+/** Service results → schema objects (plain copies: schema classes carry no behaviour). */
+export function toIdentity(row: IdentityRow): Identity {
+  return Object.assign(new Identity(), {
+    id: row.id,
+    name: row.name,
+    metadata: row.metadata,
+    createdAt: row.createdAt,
+    imageCount: row.imageCount,
+  });
+}
+
+export function toImage(row: ImageRow): EnrolledImage {
+  return Object.assign(new EnrolledImage(), {
+    id: row.id,
+    identityId: row.identityId,
+    mimeType: row.mimeType,
+    width: row.width,
+    height: row.height,
+    byteSize: row.byteSize,
+    sha256: row.sha256,
+    createdAt: row.createdAt,
+  });
+}
+
+export function toVerification(r: VerificationResult): Verification {
+  return Object.assign(new Verification(), { ...r, metric: r.metric as MetricEnum });
+}
+
+export function toMatch(m: SearchMatch): SimilarityMatch {
+  return Object.assign(new SimilarityMatch(), {
+    identity: toIdentity(m.identity),
+    imageId: m.imageId,
+    distance: m.distance,
+    similarity: m.similarity,
+    match: m.match,
+  });
+}
+
+export function toModel(s: ModelSummary): ModelInfo {
+  const c = s.card;
+  return Object.assign(new ModelInfo(), {
+    version: s.version,
+    name: c.name,
+    metric: c.metric as MetricEnum,
+    embeddingDim: c.architecture.embeddingDim,
+    fingerprint: c.fingerprint,
+    createdAt: new Date(c.createdAt),
+    thresholds: { ...c.thresholds },
+    auc: c.validation.auc,
+    eer: c.validation.eer,
+    roc: c.roc.map((p) => ({ ...p })),
+    indexedVectors: s.indexedVectors,
+  });
+}

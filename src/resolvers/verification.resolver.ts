@@ -1,0 +1,21 @@
+import { Arg, Ctx, Float, Query, Resolver } from 'type-graphql';
+import { ImageInput, Verification } from '../schema';
+import type { GraphQLContext } from './context';
+import { toVerification } from './mappers';
+
+@Resolver()
+export class VerificationResolver {
+  @Query(() => Verification, {
+    description: 'Are these two images the same identity? Uses the calibrated threshold unless one is given.',
+    complexity: 50,
+  })
+  async verify(
+    @Arg('a', () => ImageInput) a: ImageInput,
+    @Arg('b', () => ImageInput) b: ImageInput,
+    @Arg('threshold', () => Float, { nullable: true, description: 'Distance threshold (match when distance ≤ threshold).' })
+    threshold: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Verification> {
+    return toVerification(await ctx.services.verification.verify(a, b, threshold));
+  }
+}

@@ -1,0 +1,9 @@
+export { MetricEnum } from './metric.enum';
+export { ImageInput } from './image.input';
+export { Identity } from './identity.type';
+export { EnrolledImage } from './enrolled-image.type';
+export { Verification } from './verification.type';
+export { SimilarityMatch } from './similarity-match.type';
+export { ModelInfo, ModelThresholds, RocPoint } from './model.type';
+export { IdentityConnection, IdentityEdge, PageInfo } from './identity-connection.type';
+export { IdentitiesArgs, CreateIdentityArgs, IdArgs } from './identity.args';

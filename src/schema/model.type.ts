@@ -1,0 +1,71 @@
+import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { MetricEnum } from './metric.enum';
+
+@ObjectType({ description: 'Calibrated decision thresholds (distances).' })
+export class ModelThresholds {
+  @Field(() => Float, { description: 'The threshold used when verify gets none.' })
+  default!: number;
+
+  @Field(() => String, { description: 'Which rule picked the default: eer, maxAccuracy or atTargetFar.' })
+  defaultRule!: string;
+
+  @Field(() => Float, { description: 'At the validation equal-error-rate point.' })
+  eer!: number;
+
+  @Field(() => Float)
+  maxAccuracy!: number;
+
+  @Field(() => Float)
+  atTargetFar!: number;
+
+  @Field(() => Float)
+  targetFar!: number;
+}
+
+@ObjectType({ description: 'A point of the validation ROC curve.' })
+export class RocPoint {
+  @Field(() => Float)
+  threshold!: number;
+
+  @Field(() => Float, { description: 'False accept rate.' })
+  far!: number;
+
+  @Field(() => Float, { description: 'True accept rate.' })
+  tar!: number;
+}
+
+@ObjectType('Model', { description: 'The model version answering queries, with its calibration.' })
+export class ModelInfo {
+  @Field(() => String)
+  version!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => MetricEnum)
+  metric!: MetricEnum;
+
+  @Field(() => Int)
+  embeddingDim!: number;
+
+  @Field(() => String)
+  fingerprint!: string;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => ModelThresholds)
+  thresholds!: ModelThresholds;
+
+  @Field(() => Float, { description: 'Area under the validation ROC.' })
+  auc!: number;
+
+  @Field(() => Float, { description: 'Validation equal error rate.' })
+  eer!: number;
+
+  @Field(() => [RocPoint], { complexity: 5 })
+  roc!: RocPoint[];
+
+  @Field(() => Int, { description: 'Vectors in the active index.' })
+  indexedVectors!: number;
+}

@@ -1,0 +1,23 @@
+import { Field, Float, ObjectType } from 'type-graphql';
+import { MetricEnum } from './metric.enum';
+
+@ObjectType({ description: 'The answer to "are these two images the same identity?".' })
+export class Verification {
+  @Field(() => Boolean, { description: 'distance ≤ threshold.' })
+  match!: boolean;
+
+  @Field(() => Float)
+  distance!: number;
+
+  @Field(() => Float, { description: 'cosine: 1 − distance; euclidean: 1 / (1 + distance).' })
+  similarity!: number;
+
+  @Field(() => Float, { description: 'The threshold applied: the argument, or the model\'s calibrated default.' })
+  threshold!: number;
+
+  @Field(() => MetricEnum)
+  metric!: MetricEnum;
+
+  @Field(() => String)
+  modelVersion!: string;
+}

@@ -1,0 +1,80 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+
+/**
+ * GraphiQL served inline: @graphql-yoga/render-graphiql bundles GraphiQL,
+ * React, Monaco and its workers into the HTML itself, so the page works with
+ * no network beyond this server (test/server/graphiql.test.ts checks the HTML
+ * references no external script, stylesheet or font).
+ */
+const SEARCH = `# Who is this? One entry per identity, closest first.
+# Paste an image as base64 (e.g. \`base64 -w0 face.png\`) into the variables.
+query Search($image: String!) {
+  searchSimilar(image: { base64: $image }, k: 5) {
+    identity { id name imageCount }
+    distance
+    similarity
+    match
+  }
+}`;
+
+const VERIFY = `# Are these two images the same identity?
+# Either side can be base64 or the id of an enrolled image.
+query Verify($a: String!, $b: String!) {
+  verify(a: { base64: $a }, b: { base64: $b }) {
+    match
+    distance
+    similarity
+    threshold
+    metric
+    modelVersion
+  }
+}`;
+
+const MODEL = `# The active model and its calibration.
+query Model {
+  model {
+    version
+    metric
+    thresholds { default defaultRule eer maxAccuracy atTargetFar targetFar }
+    auc
+    eer
+    indexedVectors
+  }
+  identities(first: 10) {
+    totalCount
+    edges { cursor node { id name imageCount } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const ENROLL = `# Admin: set the header "Authorization": "Bearer <SIAMESE_ADMIN_TOKEN>" below.
+mutation Enroll($image: String!) {
+  createIdentity(name: "Ada", metadata: { team: "demo" }) { id name }
+}
+
+mutation AddImage($identityId: ID!, $image: String!) {
+  enrollImages(identityId: $identityId, images: [{ base64: $image }]) { id width height }
+}
+
+mutation Forget($identityId: ID!) {
+  deleteIdentity(id: $identityId)
+}`;
+
+export function graphiqlHtml(endpoint = '/graphql'): string {
+  const noImage = JSON.stringify({ image: '<base64 image>' }, null, 2);
+  return renderGraphiQL({
+    title: 'siamese-search GraphiQL',
+    endpoint,
+    defaultTabs: [
+      { query: MODEL },
+      { query: SEARCH, variables: noImage },
+      { query: VERIFY, variables: JSON.stringify({ a: '<base64 image>', b: '<base64 image>' }, null, 2) },
+      {
+        query: ENROLL,
+        variables: JSON.stringify({ identityId: '<id from createIdentity>', image: '<base64 image>' }, null, 2),
+        headers: JSON.stringify({ Authorization: 'Bearer <SIAMESE_ADMIN_TOKEN>' }, null, 2),
+      },
+    ],
+    logo: 'siamese-search',
+  });
+}

@@ -1,0 +1,163 @@
+import { createDatabase, type Database } from '../db/database';
+import { applyMigrations } from '../db/migrations';
+import { IdentityRepository } from '../db/identity.repository';
+import { ImageRepository } from '../db/image.repository';
+import { EmbeddingRepository } from '../db/embedding.repository';
+import { ModelVersionRepository } from '../db/model-version.repository';
+import type { IdentityRecord, JsonObject, JsonValue } from '../db/db.types';
+import type { IdentityRow, ServiceStore } from './store.port';
+
+/**
+ * The services' store port over src/db's repositories. Opening applies the
+ * committed migrations first (idempotent, safe with a concurrent starter).
+ */
+export async function openServiceStore(databaseUrl: string): Promise<ServiceStore & { db: Database }> {
+  await applyMigrations(databaseUrl);
+  const db = createDatabase(databaseUrl);
+  return new DbStore(db);
+}
+
+const toRow = (r: IdentityRecord): IdentityRow => ({
+  id: r.id,
+  name: r.name,
+  metadata: r.metadata as Record<string, unknown> | null,
+  createdAt: r.createdAt,
+  imageCount: r.imageCount,
+});
+
+export class DbStore implements ServiceStore {
+  private readonly identities: IdentityRepository;
+  private readonly images: ImageRepository;
+  private readonly embeddings: EmbeddingRepository;
+  private readonly models: ModelVersionRepository;
+
+  constructor(readonly db: Database) {
+    this.identities = new IdentityRepository(db);
+    this.images = new ImageRepository(db);
+    this.embeddings = new EmbeddingRepository(db);
+    this.models = new ModelVersionRepository(db);
+  }
+
+  async createIdentity(name: string, metadata: Record<string, unknown> | null) {
+    return toRow(await this.identities.create({ name, metadata: metadata as JsonObject | null }));
+  }
+
+  async findIdentity(id: string) {
+    const r = await this.identities.get(id);
+    return r ? toRow(r) : null;
+  }
+
+  async findIdentities(ids: string[]) {
+    return (await this.identities.getMany(ids)).map(toRow);
+  }
+
+  async findIdentityByName(name: string) {
+    const rows = await this.db.run((p) =>
+      p.identity.findMany({ where: { name }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: 1, select: { id: true } }),
+    );
+    return rows.length > 0 ? this.findIdentity(rows[0].id) : null;
+  }
+
+  async pageIdentities(after: { createdAt: Date; id: string } | null, take: number) {
+    const rows = await this.db.run((p) =>
+      p.identity.findMany({
+        where: after ? { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, id: { gt: after.id } }] } : {},
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take,
+        select: { id: true },
+      }),
+    );
+    return (await this.identities.getMany(rows.map((r) => r.id))).map(toRow);
+  }
+
+  countIdentities() {
+    return this.identities.count();
+  }
+
+  deleteIdentity(id: string) {
+    return this.identities.delete(id);
+  }
+
+  listImages(identityId: string) {
+    return this.images.listByIdentity(identityId);
+  }
+
+  findImage(id: string) {
+    return this.images.get(id);
+  }
+
+  async imageBytes(id: string) {
+    const b = await this.images.getBytes(id);
+    return b ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : null;
+  }
+
+  async enrollImages(
+    identityId: string,
+    modelVersion: string,
+    images: Array<{ bytes: Uint8Array; sha256: string; mimeType: string; width: number; height: number; vector: Float32Array }>,
+  ) {
+    const added = await this.images.addWithEmbeddings(
+      identityId,
+      images.map((i) => ({
+        image: { bytes: i.bytes, sha256: i.sha256, mimeType: i.mimeType, width: i.width, height: i.height },
+        embedding: { modelVersion, vector: i.vector },
+      })),
+    );
+    return added.map((a) => ({ image: a.image, label: a.embedding!.label }));
+  }
+
+  deleteImage(id: string) {
+    return this.images.delete(id);
+  }
+
+  findVector(imageId: string, modelVersion: string) {
+    return this.embeddings.getVector(imageId, modelVersion);
+  }
+
+  ownersOfLabels(modelVersion: string, labels: number[]) {
+    return this.embeddings.ownersOfLabels(modelVersion, labels);
+  }
+
+  countEmbeddings(modelVersion: string) {
+    return this.embeddings.count(modelVersion);
+  }
+
+  allLabels(modelVersion: string) {
+    return this.embeddings.allLabels(modelVersion);
+  }
+
+  vectorsByLabels(modelVersion: string, labels: number[]) {
+    return this.embeddings.vectorsByLabels(modelVersion, labels);
+  }
+
+  async vectorsPage(modelVersion: string, afterLabel: number, take: number) {
+    return (await this.embeddings.page(modelVersion, afterLabel, take)).map((r) => ({ label: r.label, vector: r.vector }));
+  }
+
+  async imagesMissingEmbedding(modelVersion: string, take: number) {
+    return (await this.images.missingEmbedding(modelVersion, take)).map((r) => ({
+      id: r.id,
+      bytes: new Uint8Array(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
+    }));
+  }
+
+  addEmbeddings(modelVersion: string, items: Array<{ imageId: string; vector: Float32Array }>) {
+    return this.embeddings.addForImages(modelVersion, items);
+  }
+
+  async registerModelVersion(
+    row: { version: string; dir: string; fingerprint: string; metric: string; card: unknown },
+    activate: boolean,
+  ) {
+    await this.models.register({ ...row, card: row.card as JsonValue }, { activate });
+  }
+
+  async activeModelVersion() {
+    const r = await this.models.getActive();
+    return r ? { version: r.version, dir: r.dir, fingerprint: r.fingerprint, metric: r.metric, card: r.card, active: r.active } : null;
+  }
+
+  close() {
+    return this.db.close();
+  }
+}

@@ -1,0 +1,121 @@
+import { badInput, notFound } from '../errors';
+import type { ServiceDeps } from './service-context';
+import type { ServingModel } from './serving-model';
+import type { IdentityCursor, IdentityRow, ImageRow, VectorRef } from './store.port';
+
+export interface IdentityPage {
+  items: Array<{ cursor: string; node: IdentityRow }>;
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  totalCount: number;
+}
+
+/**
+ * Identities and their erasure. Deleting removes the rows (cascade: images,
+ * embeddings of every model version, labelled pairs) in one transaction, then
+ * the vectors from the live index, which is compacted and saved at once so no
+ * trace stays on disk (right to erasure).
+ */
+export class IdentityService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  create(name: string, metadata: Record<string, unknown> | null | undefined): Promise<IdentityRow> {
+    const trimmed = name.trim();
+    if (trimmed === '') throw badInput('name must not be blank', { argument: 'name' });
+    return this.deps.store.createIdentity(trimmed, metadata ?? null);
+  }
+
+  async get(id: string): Promise<IdentityRow> {
+    const row = await this.deps.store.findIdentity(id);
+    if (!row) throw notFound('Identity', id);
+    return row;
+  }
+
+  images(identityId: string): Promise<ImageRow[]> {
+    return this.deps.store.listImages(identityId);
+  }
+
+  async page(first: number, after: string | null | undefined): Promise<IdentityPage> {
+    const max = this.deps.limits.maxPageSize;
+    if (!Number.isInteger(first) || first < 0 || first > max) {
+      throw badInput(`first must be between 0 and ${max} (got ${first})`, { argument: 'first', limit: max });
+    }
+    const cursor = after ? decodeCursor(after) : null;
+    const [rows, totalCount] = await Promise.all([this.deps.store.pageIdentities(cursor, first + 1), this.deps.store.countIdentities()]);
+    const page = rows.slice(0, first);
+    return {
+      items: page.map((node) => ({ cursor: encodeCursor({ createdAt: node.createdAt, id: node.id }), node })),
+      hasNextPage: rows.length > first,
+      hasPreviousPage: cursor !== null,
+      totalCount,
+    };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const before = this.deps.active.current;
+    const refs = await this.deps.store.deleteIdentity(id);
+    if (refs === null) throw notFound('Identity', id);
+    this.eraseEverywhere(refs, before);
+    return true;
+  }
+
+  async deleteImage(id: string): Promise<boolean> {
+    const before = this.deps.active.current;
+    const refs = await this.deps.store.deleteImage(id);
+    if (refs === null) throw notFound('Image', id);
+    this.eraseEverywhere(refs, before);
+    return true;
+  }
+
+  /**
+   * The rows are gone for every model version; remove the vectors from the
+   * serving index, from the pair this request started with if a model swap
+   * happened meanwhile (its requests may still be in flight), and drop the
+   * saved index files of other versions that held them (derived data, rebuilt
+   * from the database if such a version is activated again).
+   */
+  private eraseEverywhere(refs: VectorRef[], before: ServingModel): void {
+    const now = this.deps.active.current;
+    const live = now === before ? [now] : [now, before];
+    for (const model of live) {
+      this.eraseVectors(
+        model,
+        refs.filter((r) => r.modelVersion === model.version).map((r) => r.label),
+      );
+    }
+    const liveVersions = new Set(live.map((m) => m.version));
+    for (const version of new Set(refs.map((r) => r.modelVersion))) {
+      if (!liveVersions.has(version)) this.deps.indexes.discard(version);
+    }
+  }
+
+  private eraseVectors(model: ServingModel, labels: number[]): void {
+    let removed = 0;
+    for (const l of labels) if (model.index.remove(l)) removed++;
+    // hnswlib deletes are tombstones whose vectors the adapter zeroes at once,
+    // so the erased embedding is gone from memory now and from disk at the
+    // save below. Compacting (a rebuild) also drops the slots; it is cheap on
+    // small indexes and worth it on large ones only when tombstones pile up.
+    const idx = model.index as { compact?: () => void; deletedCount?: number };
+    if (removed > 0 && idx.compact && (model.index.size < 10_000 || (idx.deletedCount ?? 0) > 0.1 * model.index.size)) {
+      idx.compact();
+    }
+    this.deps.indexes.saveModelNow(model);
+  }
+}
+
+/** Opaque cursor: base64url of the (createdAt, id) keyset position. */
+export function encodeCursor(c: IdentityCursor): string {
+  return Buffer.from(JSON.stringify([c.createdAt.toISOString(), c.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(s: string): IdentityCursor {
+  try {
+    const [t, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(t);
+    if (typeof id !== 'string' || Number.isNaN(createdAt.getTime())) throw new Error('shape');
+    return { createdAt, id };
+  } catch {
+    throw badInput('after: not a cursor returned by this API', { argument: 'after' });
+  }
+}

@@ -1,0 +1,42 @@
+export { ActiveModel } from './serving-model';
+export type { ServingModel, EmbedderPort, DecodeLimitsPort } from './serving-model';
+export { IndexLifecycle } from './index-lifecycle.service';
+export { VerificationService } from './verification.service';
+export type { VerificationResult } from './verification.service';
+export { SearchService, groupByIdentity } from './search.service';
+export type { SearchMatch } from './search.service';
+export { EnrollmentService } from './enrollment.service';
+export { IdentityService, encodeCursor, decodeCursor } from './identity.service';
+export { ModelService } from './model.service';
+export type { ModelSummary } from './model.service';
+export { createLogger, silentLogger } from './logger';
+export type { Logger } from './logger';
+export type { ServiceStore, IdentityRow, ImageRow } from './store.port';
+export type { ImageInputLike } from './image-input';
+export type { ServiceDeps } from './service-context';
+
+import type { ServiceDeps } from './service-context';
+import { VerificationService } from './verification.service';
+import { SearchService } from './search.service';
+import { EnrollmentService } from './enrollment.service';
+import { IdentityService } from './identity.service';
+import { ModelService } from './model.service';
+
+/** The application layer as the resolvers see it. */
+export interface Services {
+  verification: VerificationService;
+  search: SearchService;
+  enrollment: EnrollmentService;
+  identities: IdentityService;
+  model: ModelService;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  return {
+    verification: new VerificationService(deps),
+    search: new SearchService(deps),
+    enrollment: new EnrollmentService(deps),
+    identities: new IdentityService(deps),
+    model: new ModelService(deps),
+  };
+}

@@ -1,0 +1,85 @@
+import { DomainError, ErrorCode } from '../errors';
+import { isMatch, similarityFromDistance } from '../metric/metric';
+import type { SearchHit } from '../index/vector-index';
+import type { ImageInputLike } from './image-input';
+import { embedInputs, type ServiceDeps } from './service-context';
+import { clampDistance } from './verification.service';
+import type { IdentityRow, LabelOwner } from './store.port';
+
+export interface SearchMatch {
+  identity: IdentityRow;
+  imageId: string;
+  distance: number;
+  similarity: number;
+  match: boolean;
+}
+
+export interface IdentityHit {
+  identityId: string;
+  imageId: string;
+  distance: number;
+}
+
+/**
+ * Keeps each identity's closest image, ascending by distance (ties by
+ * identity id, so the order never depends on the index's internals).
+ * Hits whose label has no owner (deleted meanwhile) are dropped.
+ */
+export function groupByIdentity(hits: SearchHit[], owners: Map<number, LabelOwner>): IdentityHit[] {
+  const best = new Map<string, IdentityHit>();
+  for (const h of hits) {
+    const o = owners.get(h.label);
+    if (!o) continue;
+    const prev = best.get(o.identityId);
+    if (!prev || h.distance < prev.distance) best.set(o.identityId, { identityId: o.identityId, imageId: o.imageId, distance: h.distance });
+  }
+  return [...best.values()].sort((x, y) => x.distance - y.distance || (x.identityId < y.identityId ? -1 : 1));
+}
+
+/**
+ * 1:N identification. The index holds images, the answer is identities: it
+ * over-fetches neighbours and groups them, widening the fetch until k
+ * distinct identities are found or the index is exhausted.
+ */
+export class SearchService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async searchSimilar(image: ImageInputLike, k: number): Promise<SearchMatch[]> {
+    const max = this.deps.limits.maxK;
+    if (!Number.isInteger(k) || k < 1 || k > max) {
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, `k must be an integer between 1 and ${max} (got ${k})`, { argument: 'k', limit: max });
+    }
+    const model = this.deps.active.current;
+    const [query] = await embedInputs(this.deps, model, [image], ['image']);
+    const index = model.index;
+
+    let fetch = Math.min(index.size, Math.max(4 * k, k + 16));
+    let grouped: IdentityHit[] = [];
+    const owners = new Map<number, LabelOwner>();
+    for (;;) {
+      if (fetch === 0) break;
+      const hits = index.search(query, fetch);
+      const unknown = hits.map((h) => h.label).filter((l) => !owners.has(l));
+      if (unknown.length > 0) {
+        for (const o of await this.deps.store.ownersOfLabels(model.version, unknown)) owners.set(o.label, o);
+      }
+      grouped = groupByIdentity(hits, owners);
+      if (grouped.length >= k || fetch >= index.size) break;
+      fetch = Math.min(index.size, fetch * 4);
+    }
+    const top = grouped.slice(0, k);
+    if (top.length === 0) return [];
+
+    const identities = new Map((await this.deps.store.findIdentities(top.map((t) => t.identityId))).map((i) => [i.id, i]));
+    const threshold = model.card.thresholds.default;
+    const metric = model.card.metric;
+    const out: SearchMatch[] = [];
+    for (const t of top) {
+      const identity = identities.get(t.identityId);
+      if (!identity) continue; // deleted while we searched
+      const d = clampDistance(t.distance);
+      out.push({ identity, imageId: t.imageId, distance: d, similarity: similarityFromDistance(d, metric), match: isMatch(d, threshold) });
+    }
+    return out;
+  }
+}

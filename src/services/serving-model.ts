@@ -1,0 +1,61 @@
+import type { ModelCard } from '../embedding/model-card';
+import type { VectorIndex } from '../index/vector-index';
+
+/**
+ * What the services need from an embedder (src/embedding's Embedder and its
+ * worker-pool twin both fit). `limits` bound decoding (pixels, bytes).
+ */
+export interface EmbedderPort {
+  readonly card: ModelCard;
+  embedImages(images: Uint8Array[], limits?: DecodeLimitsPort): Promise<Float32Array[]>;
+  dispose?(): void | Promise<void>;
+}
+
+export interface DecodeLimitsPort {
+  maxPixels?: number;
+  maxBytes?: number;
+}
+
+/**
+ * A model and the index of its vectors, held together as ONE immutable
+ * object: a request takes `active.current` once and uses that pair for its
+ * whole life, so a swap (retraining, activateModel) can never hand it a
+ * query vector from one model and neighbours from another.
+ */
+export interface ServingModel {
+  /** ModelVersion.version: the key of this model's embeddings in the database. */
+  readonly version: string;
+  readonly card: ModelCard;
+  readonly dir: string;
+  readonly embedder: EmbedderPort;
+  readonly index: VectorIndex;
+}
+
+export class ActiveModel {
+  private pair: ServingModel;
+  private readonly listeners = new Set<(next: ServingModel, previous: ServingModel) => void>();
+
+  constructor(initial: ServingModel) {
+    this.pair = Object.freeze({ ...initial });
+  }
+
+  get current(): ServingModel {
+    return this.pair;
+  }
+
+  /**
+   * Swaps in a new pair in one assignment. Requests that already took the old
+   * pair finish on it; the caller disposes of the old embedder once they drain.
+   */
+  swap(next: ServingModel): ServingModel {
+    const previous = this.pair;
+    this.pair = Object.freeze({ ...next });
+    for (const l of this.listeners) l(this.pair, previous);
+    return previous;
+  }
+
+  onSwap(listener: (next: ServingModel, previous: ServingModel) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

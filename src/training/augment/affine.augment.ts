@@ -1,0 +1,117 @@
+/**
+ * Training-time augmentation on image batches [N,H,W,C] (never at evaluation).
+ *
+ * Random affine distortions as Koch, Zemel & Salakhutdinov used for Omniglot
+ * ("Siamese Neural Networks for One-shot Image Recognition", ICML DL workshop
+ * 2015, §4.2): rotation θ ∈ [−10°, 10°], shear ρ ∈ [−0.3, 0.3], scale
+ * s ∈ [0.8, 1.2], translation t ∈ [−2, 2] px (at 105 px; scaled here as a
+ * fraction of the size), each component switched on with probability ½.
+ * Optional horizontal flips (faces, not characters) and brightness/contrast
+ * jitter.
+ *
+ * Everything is one projective matrix per image fed to `tf.image.transform`
+ * (a kernel the wasm and cpu backends both have); the flip is folded into the
+ * same matrix. The matrix maps *output* pixel coordinates to *input*
+ * coordinates, so we build the inverse warp directly; the parameter ranges are
+ * symmetric, so the distribution is the same.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../samplers/rng';
+
+export interface AugmentOptions {
+  /** Max |rotation| in degrees. */
+  rotationDeg: number;
+  /** Max |shear| (dimensionless, per axis). */
+  shear: number;
+  /** Scale range per axis, e.g. [0.8, 1.2]. */
+  scale: [number, number];
+  /** Max |translation| as a fraction of width/height. */
+  translate: number;
+  /** Probability that each affine component is applied (Koch: ½). */
+  componentProbability: number;
+  horizontalFlip: boolean;
+  /** Max |additive brightness change| in normalised intensity units. */
+  brightness: number;
+  /** Max relative contrast change, e.g. 0.2 → factor in [0.8, 1.2]. */
+  contrast: number;
+  /** How pixels outside the source are filled. */
+  fillMode: 'constant' | 'nearest' | 'reflect';
+  fillValue: number;
+}
+
+export type AugmentPreset = 'none' | 'affine' | 'faces';
+export const AUGMENT_PRESETS: readonly AugmentPreset[] = ['none', 'affine', 'faces'];
+
+export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
+  switch (name) {
+    case 'none':
+      return null;
+    case 'affine': // Koch et al. 2015 for Omniglot (2 px of 105 ≈ 0.02)
+      return {
+        rotationDeg: 10, shear: 0.3, scale: [0.8, 1.2], translate: 0.02, componentProbability: 0.5,
+        horizontalFlip: false, brightness: 0, contrast: 0, fillMode: 'constant', fillValue: 0,
+      };
+    case 'faces': // milder geometry, mirror symmetry and lighting changes
+      return {
+        rotationDeg: 8, shear: 0.05, scale: [0.92, 1.08], translate: 0.05, componentProbability: 0.5,
+        horizontalFlip: true, brightness: 0.1, contrast: 0.2, fillMode: 'nearest', fillValue: 0,
+      };
+    default:
+      throw new RangeError(`unknown augmentation preset '${String(name)}'`);
+  }
+}
+
+/** The 8 projective parameters (output → input) of one random warp of a w×h image. */
+export function randomWarp(w: number, h: number, o: AugmentOptions, rng: Rng): number[] {
+  const on = () => rng.next() < o.componentProbability;
+  const theta = on() ? (rng.uniform(-o.rotationDeg, o.rotationDeg) * Math.PI) / 180 : 0;
+  const shx = on() ? rng.uniform(-o.shear, o.shear) : 0;
+  const shy = on() ? rng.uniform(-o.shear, o.shear) : 0;
+  const sx = on() ? rng.uniform(o.scale[0], o.scale[1]) : 1;
+  const sy = on() ? rng.uniform(o.scale[0], o.scale[1]) : 1;
+  const tx = on() ? rng.uniform(-o.translate, o.translate) * w : 0;
+  const ty = on() ? rng.uniform(-o.translate, o.translate) * h : 0;
+  const flip = o.horizontalFlip && rng.next() < 0.5 ? -1 : 1;
+  // L = R(θ) · Shear · Scale · Flip, applied about the image centre.
+  const c = Math.cos(theta);
+  const s = Math.sin(theta);
+  // Shear [[1, shx],[shy, 1]] · diag(sx·flip, sy)
+  const m00 = sx * flip;
+  const m01 = shx * sy;
+  const m10 = shy * sx * flip;
+  const m11 = sy;
+  const a0 = c * m00 - s * m10;
+  const a1 = c * m01 - s * m11;
+  const b0 = s * m00 + c * m10;
+  const b1 = s * m01 + c * m11;
+  const cx = (w - 1) / 2;
+  const cy = (h - 1) / 2;
+  // input = L·(output − centre) + centre + t
+  const a2 = cx + tx - a0 * cx - a1 * cy;
+  const b2 = cy + ty - b0 * cx - b1 * cy;
+  return [a0, a1, a2, b0, b1, b2, 0, 0];
+}
+
+/** Augments a batch [N,H,W,C]; `null` options return a copy. */
+export function augmentBatch(x: tf.Tensor4D, options: AugmentOptions | null, rng: Rng): tf.Tensor4D {
+  if (!options) return x.clone();
+  const [n, h, w] = x.shape;
+  const mats: number[] = [];
+  const gains: number[] = [];
+  const offsets: number[] = [];
+  for (let i = 0; i < n; i++) {
+    mats.push(...randomWarp(w, h, options, rng));
+    gains.push(options.contrast ? rng.uniform(1 - options.contrast, 1 + options.contrast) : 1);
+    offsets.push(options.brightness ? rng.uniform(-options.brightness, options.brightness) : 0);
+  }
+  return tf.tidy(() => {
+    let y = tf.image.transform(x, tf.tensor2d(mats, [n, 8]), 'bilinear', options.fillMode, options.fillValue) as tf.Tensor4D;
+    if (options.contrast || options.brightness) {
+      const mean = tf.mean(y, [1, 2, 3], true);
+      const g = tf.tensor4d(gains, [n, 1, 1, 1]);
+      const b = tf.tensor4d(offsets, [n, 1, 1, 1]);
+      y = tf.add(tf.add(tf.mul(tf.sub(y, mean), g), mean), b) as tf.Tensor4D;
+    }
+    return y;
+  });
+}

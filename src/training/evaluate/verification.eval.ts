@@ -1,0 +1,47 @@
+/**
+ * Verification metrics of a trained model on a labelled dataset whose
+ * identities it has not seen (e.g. ORL s31–s40): AUC, EER, accuracy at the
+ * card's calibrated threshold, TAR at FAR 1e-2 and 1e-3, pair counts.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelCard, VerificationMetrics } from '../../embedding/model-card';
+import { verificationMetrics } from '../calibration/calibrate';
+import type { ScoredPair } from '../calibration/roc';
+import { DecodedImageCache } from '../data/image-cache';
+import type { LabelledImageSource } from '../data/labelled-image-source';
+import { groupByIdentity } from '../data/split';
+import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from './embed';
+
+export interface VerificationReport extends VerificationMetrics {
+  identities: number;
+  images: number;
+  threshold: number;
+  thresholdRule: string;
+  /** N-way one-shot accuracy over random episodes of these identities (extra, not Lake's runs). */
+  oneShot?: { ways: number; episodes: number; accuracy: number };
+}
+
+export async function evaluateVerification(
+  model: tf.LayersModel,
+  card: ModelCard,
+  source: LabelledImageSource,
+  options: { maxNegatives?: number; seed?: number; ways?: number } = {},
+): Promise<{ report: VerificationReport; scores: ScoredPair[] }> {
+  const groups = groupByIdentity(await source.list());
+  const pixels = await new DecodedImageCache(source, card.preprocessing).loadAll(groups.images);
+  const emb = embedPixels(model, pixels, card.preprocessing);
+  const pairs = verificationPairs(groups.groups, options.maxNegatives ?? 50000, options.seed ?? 1);
+  const scores = scorePairs(emb, pairs, card.metric);
+  const metrics = verificationMetrics(scores, card.thresholds.default);
+  const ways = Math.min(options.ways ?? 20, groups.identities.length);
+  const episodes = oneShotEpisodes(groups.identities, groups.groups, ways, 100, options.seed ?? 1);
+  const report: VerificationReport = {
+    ...metrics,
+    identities: groups.identities.length,
+    images: groups.images.length,
+    threshold: card.thresholds.default,
+    thresholdRule: card.thresholds.defaultRule,
+    oneShot: episodes.length ? { ways, episodes: episodes.length, accuracy: oneShotAccuracy(emb, episodes, card.metric) } : undefined,
+  };
+  return { report, scores };
+}

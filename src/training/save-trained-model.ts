@@ -1,0 +1,22 @@
+/**
+ * Writes a trained model as a complete model directory: tfjs LayersModel,
+ * `model-card.json` (fingerprint and version filled in by the model store) and
+ * `roc.svg` drawn from the card's validation ROC.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelCard } from '../embedding/model-card';
+import { saveModelDir } from '../embedding/model-store';
+import { rocSvg } from './calibration/roc-svg';
+
+export function rocSvgForCard(card: ModelCard, subtitle = 'validation'): string {
+  return rocSvg(card.roc, {
+    title: `${card.name}: ROC on ${subtitle} pairs`,
+    auc: card.validation.auc,
+    eer: card.validation.eer,
+    eerThreshold: card.thresholds.eer,
+  });
+}
+
+export async function saveTrainedModel(dir: string, model: tf.LayersModel, card: ModelCard): Promise<ModelCard> {
+  return saveModelDir(dir, model, card, { 'roc.svg': rocSvgForCard(card) });
+}

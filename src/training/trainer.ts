@@ -1,0 +1,389 @@
+/**
+ * The training loop shared by `siamese train` and the service's retraining
+ * worker: `train(options, source, hooks)` → { model, card, history }.
+ *
+ * Siamese = one encoder, one set of variables, applied to every input. For
+ * contrastive training both images of each pair go through the *same*
+ * LayersModel in one forward pass (the two halves of a concatenated batch), so
+ * the towers cannot drift apart; for triplet training a P×K batch goes through
+ * it once and triplets are mined inside the batch.
+ *
+ * Each epoch ends with validation on identity-disjoint pairs (AUC, EER, and an
+ * N-way one-shot score on validation identities); the best epoch's weights are
+ * kept and its validation ROC calibrates the thresholds stored in the card.
+ * The card's fingerprint and version are filled in when the model is saved
+ * (src/embedding/model-store.ts saveModelDir; see save-trained-model.ts).
+ */
+import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import type { ArchitectureSpec, ModelCard, PreprocessSpec, Thresholds } from '../embedding/model-card';
+import { initBackend, type BackendPreference } from '../embedding/backend';
+import { buildEncoder } from '../embedding/backbones';
+import { loadModelDir } from '../embedding/model-store';
+import { DomainError, ErrorCode } from '../errors';
+import type { Metric } from '../metric/metric';
+import { augmentBatch, augmentPreset, type AugmentOptions, type AugmentPreset } from './augment/affine.augment';
+import { calibrate, type Calibration } from './calibration/calibrate';
+import type { ScoredPair } from './calibration/roc';
+import { DecodedImageCache, packBatch } from './data/image-cache';
+import type { LabelledImageSource } from './data/labelled-image-source';
+import { splitByIdentity, type IdentityGroups } from './data/split';
+import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from './evaluate/embed';
+import { contrastiveLoss } from './losses/contrastive.loss';
+import { rowDistances } from './losses/distances';
+import { tripletLoss, type Mining } from './losses/triplet.loss';
+import { BalancedPairSampler, type IndexedPair } from './samplers/pair.sampler';
+import { PkSampler } from './samplers/pk.sampler';
+import { Rng } from './samplers/rng';
+import { auc as rocAuc, computeRoc, equalErrorRate } from './calibration/roc';
+
+export type LossKind = 'contrastive' | 'triplet';
+
+export interface TrainOptions {
+  name: string;
+  architecture: ArchitectureSpec;
+  preprocessing: PreprocessSpec;
+  metric: Metric;
+  loss: LossKind;
+  margin: number;
+  /** Triplet mining mode (ignored by contrastive). */
+  mining: Mining;
+  epochs: number;
+  /** Steps per epoch; default ⌈training images / images per step⌉. */
+  stepsPerEpoch?: number;
+  /** Contrastive: pairs per step. Triplet: images per step (P×K with K = `k`). */
+  batchSize: number;
+  /** Images per identity in a triplet batch (default 4). */
+  k?: number;
+  learningRate: number;
+  /** 'cosine' decays the learning rate to 1% over the run (default 'constant'). */
+  lrSchedule?: 'constant' | 'cosine';
+  augment: AugmentPreset | AugmentOptions | null;
+  /** Share of identities held out for validation (identity-disjoint). */
+  valFraction: number;
+  /** Cap on validation negatives (all positives are used). Default 20,000. */
+  maxValNegatives?: number;
+  /** Which validation number picks the best epoch. Default 'auc'. */
+  selectBy?: 'auc' | 'eer' | 'oneshot';
+  /** Ways of the validation one-shot score (default 20). */
+  oneShotWays?: number;
+  targetFar?: number;
+  thresholdRule?: Thresholds['defaultRule'];
+  seed: number;
+  /** tfjs backend preference passed to initBackend (default 'auto': best available). */
+  backend?: BackendPreference;
+  /** Warm start from this model directory (fine-tuning): its architecture and preprocessing win. */
+  from?: string;
+  /** Commands for the card ("how to retrain", "how to reproduce the metrics"). */
+  commands?: ModelCard['commands'];
+  notes?: string;
+}
+
+export interface StepInfo {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  /** Triplet: share of mined triplets with positive loss. */
+  activeFraction?: number;
+  /** Pairs (contrastive) or images (triplet) per second, over the run so far. */
+  itemsPerSec: number;
+  itemLabel: 'pairs' | 'images';
+  elapsedSec: number;
+  etaSec: number;
+  learningRate: number;
+}
+
+export interface EpochInfo {
+  epoch: number;
+  step: number;
+  loss: number;
+  activeFraction?: number;
+  valAuc: number;
+  valEer: number;
+  valOneShot?: number;
+  best: boolean;
+  elapsedSec: number;
+  itemsPerSec: number;
+}
+
+export interface TrainHooks {
+  onStep?(info: StepInfo): void;
+  onEpoch?(info: EpochInfo): void;
+  onLog?(message: string): void;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  model: tf.LayersModel;
+  /** Complete except `fingerprint`/`version`, which saving fills in. */
+  card: ModelCard;
+  history: EpochInfo[];
+  calibration: Calibration;
+  validationScores: ScoredPair[];
+}
+
+export class TrainingCancelledError extends Error {
+  constructor() {
+    super('training cancelled');
+    this.name = 'AbortError';
+  }
+}
+
+export async function train(options: TrainOptions, source: LabelledImageSource, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const t0 = Date.now();
+  const log = hooks.onLog ?? (() => undefined);
+  const backendName = await initBackend(options.backend ?? 'auto');
+  log(`backend ${backendName}`);
+
+  // --- model (fresh or warm start) -------------------------------------------------------
+  let model: tf.LayersModel;
+  let architecture = options.architecture;
+  let preprocessing = options.preprocessing;
+  if (options.from) {
+    const loaded = await loadModelDir(options.from);
+    model = loaded.model;
+    architecture = loaded.card.architecture;
+    preprocessing = loaded.card.preprocessing;
+    log(`warm start from ${options.from} (${loaded.card.name})`);
+  } else {
+    model = buildEncoder(architecture, { height: preprocessing.height, width: preprocessing.width, channels: preprocessing.channels }, options.seed);
+  }
+  const shape = { height: preprocessing.height, width: preprocessing.width, channels: preprocessing.channels };
+
+  // --- data --------------------------------------------------------------------------------
+  const images = await source.list();
+  const split = splitByIdentity(images, options.valFraction, options.seed);
+  if (split.train.identities.length < 2) {
+    throw new DomainError(ErrorCode.DATASET_INVALID, `need at least 2 training identities, found ${split.train.identities.length}`);
+  }
+  const calibrateOn: IdentityGroups = split.validation.identities.length >= 2 ? split.validation : split.train;
+  if (calibrateOn === split.train) log('warning: fewer than 2 validation identities; calibrating on training identities (optimistic)');
+  const cache = new DecodedImageCache(source, preprocessing);
+  const trainPixels = await cache.loadAll(split.train.images);
+  const valPixels = await cache.loadAll(calibrateOn.images);
+  log(`decoded ${trainPixels.length} training + ${valPixels.length} validation images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const explicit = await explicitPairs(source, split.train);
+  const valPairs = verificationPairs(calibrateOn.groups, options.maxValNegatives ?? 20000, options.seed + 1);
+  const episodes = oneShotEpisodes(calibrateOn.identities, calibrateOn.groups, options.oneShotWays ?? 20, 40, options.seed + 2);
+
+  // --- schedule ------------------------------------------------------------------------------
+  const k = Math.max(2, options.k ?? 4);
+  const imagesPerStep = options.loss === 'contrastive' ? 2 * options.batchSize : Math.max(2, Math.floor(options.batchSize / k)) * k;
+  const stepsPerEpoch = options.stepsPerEpoch ?? Math.max(1, Math.ceil(trainPixels.length / imagesPerStep));
+  const totalSteps = stepsPerEpoch * options.epochs;
+  const augment = typeof options.augment === 'string' ? augmentPreset(options.augment) : options.augment;
+  const rng = new Rng(options.seed);
+  const augRng = rng.fork(17);
+  const pairSampler = options.loss === 'contrastive'
+    ? new BalancedPairSampler(split.train.groups, { seed: options.seed + 3, explicitPairs: explicit })
+    : undefined;
+  const pkSampler = options.loss === 'triplet'
+    ? new PkSampler(split.train.groups, Math.max(2, Math.floor(options.batchSize / k)), k, options.seed + 4)
+    : undefined;
+
+  const optimizer = tf.train.adam(options.learningRate);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const lrAt = (step: number) =>
+    options.lrSchedule === 'cosine' ? options.learningRate * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps))) : options.learningRate;
+
+  // --- loop ------------------------------------------------------------------------------------
+  const history: EpochInfo[] = [];
+  let best: { score: number; epoch: number; weights: tf.Tensor[]; scores: ScoredPair[] } | undefined;
+  let step = 0;
+  let items = 0;
+  const loopStart = Date.now();
+  try {
+    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+      let lossSum = 0;
+      let activeSum = 0;
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (hooks.signal?.aborted) throw new TrainingCancelledError();
+        const lr = lrAt(step);
+        (optimizer as unknown as { learningRate: number }).learningRate = lr;
+        let lossValue: number;
+        let active: number | undefined;
+        if (pairSampler) {
+          const batch = pairSampler.batch(options.batchSize);
+          lossValue = contrastiveStep(model, optimizer, vars, batch, trainPixels, shape, augment, augRng, options);
+          items += batch.length;
+        } else {
+          const batch = pkSampler!.batch();
+          [lossValue, active] = tripletStep(model, optimizer, vars, batch.indices, batch.labels, trainPixels, shape, augment, augRng, options);
+          items += batch.indices.length;
+          activeSum += active;
+        }
+        if (!Number.isFinite(lossValue)) throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, `loss became ${lossValue} at step ${step + 1}; lower --lr`);
+        lossSum += lossValue;
+        step++;
+        const elapsed = (Date.now() - loopStart) / 1000;
+        hooks.onStep?.({
+          step, totalSteps, epoch, loss: lossValue, activeFraction: active,
+          itemsPerSec: items / Math.max(elapsed, 1e-9), itemLabel: pairSampler ? 'pairs' : 'images',
+          elapsedSec: elapsed, etaSec: (elapsed / step) * (totalSteps - step), learningRate: lr,
+        });
+        // Let timers, signals and progress output run between steps.
+        if (step % 5 === 0) await new Promise((r) => setImmediate(r));
+      }
+
+      // validation
+      const emb = embedPixels(model, valPixels, shape);
+      const scores = scorePairs(emb, valPairs, options.metric);
+      const roc = computeRoc(scores);
+      const valAuc = rocAuc(roc);
+      const valEer = equalErrorRate(roc).eer;
+      const valOneShot = episodes.length ? oneShotAccuracy(emb, episodes, options.metric) : undefined;
+      const score = options.selectBy === 'eer' ? -valEer : options.selectBy === 'oneshot' ? (valOneShot ?? valAuc) : valAuc;
+      const isBest = !best || score > best.score;
+      if (isBest) {
+        best?.weights.forEach((w) => w.dispose());
+        best = { score, epoch, weights: model.getWeights().map((w) => tf.keep(w.clone())), scores };
+      }
+      const elapsed = (Date.now() - loopStart) / 1000;
+      const info: EpochInfo = {
+        epoch, step, loss: lossSum / stepsPerEpoch, activeFraction: pkSampler ? activeSum / stepsPerEpoch : undefined,
+        valAuc, valEer, valOneShot, best: isBest, elapsedSec: elapsed, itemsPerSec: items / Math.max(elapsed, 1e-9),
+      };
+      history.push(info);
+      hooks.onEpoch?.(info);
+    }
+  } catch (e) {
+    best?.weights.forEach((w) => w.dispose());
+    optimizer.dispose();
+    model.dispose();
+    throw e;
+  }
+
+  // --- keep the best epoch, calibrate on its validation ROC -------------------------------------
+  model.setWeights(best!.weights);
+  best!.weights.forEach((w) => w.dispose());
+  optimizer.dispose();
+  const calibration = calibrate(best!.scores, { targetFar: options.targetFar ?? 1e-2, defaultRule: options.thresholdRule ?? 'eer' });
+  const bestInfo = history[best!.epoch - 1];
+  const wallTimeSec = (Date.now() - t0) / 1000;
+
+  const card: ModelCard = {
+    formatVersion: 1,
+    name: options.name,
+    version: '',
+    createdAt: new Date().toISOString(),
+    architecture,
+    preprocessing,
+    metric: options.metric,
+    thresholds: calibration.thresholds,
+    roc: calibration.roc,
+    validation: calibration.metrics,
+    evaluations: {
+      validation: {
+        identities: calibrateOn.identities.length,
+        images: calibrateOn.images.length,
+        oneShotWays: options.oneShotWays ?? 20,
+        oneShotAccuracy: bestInfo.valOneShot,
+        calibratedOn: calibrateOn === split.train ? 'training identities (no validation split)' : 'validation identities',
+      },
+    },
+    data: {
+      sources: source.sources,
+      identities: split.train.identities.length + split.validation.identities.length,
+      images: images.length,
+      trainIdentities: split.train.identities.length,
+      validationIdentities: split.validation.identities.length,
+    },
+    hyperparameters: {
+      loss: options.loss,
+      margin: options.margin,
+      mining: options.loss === 'triplet' ? options.mining : undefined,
+      epochs: options.epochs,
+      stepsPerEpoch,
+      batchSize: options.batchSize,
+      k: options.loss === 'triplet' ? k : undefined,
+      learningRate: options.learningRate,
+      lrSchedule: options.lrSchedule ?? 'constant',
+      optimizer: 'adam',
+      augment: options.augment,
+      valFraction: options.valFraction,
+      selectBy: options.selectBy ?? 'auc',
+      explicitPairs: explicit.length,
+      warmStartFrom: options.from,
+      history: history.map((h) => ({ ...h, elapsedSec: +h.elapsedSec.toFixed(1), itemsPerSec: +h.itemsPerSec.toFixed(1) })),
+    },
+    seed: options.seed,
+    training: {
+      wallTimeSec: +wallTimeSec.toFixed(1),
+      steps: step,
+      epochs: options.epochs,
+      bestEpoch: best!.epoch,
+      backend: backendName,
+      machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'} (${os.platform()})`,
+    },
+    fingerprint: '',
+    commands: options.commands ?? { train: '', evaluate: [] },
+    notes: options.notes,
+  };
+  return { model, card, history, calibration, validationScores: best!.scores };
+}
+
+type Shape = { height: number; width: number; channels: number };
+
+function imagesTensor(pixels: readonly Float32Array[], indices: readonly number[], shape: Shape): tf.Tensor4D {
+  return tf.tensor4d(packBatch(pixels, indices), [indices.length, shape.height, shape.width, shape.channels]);
+}
+
+/** One optimiser step on a batch of pairs; returns the loss. Both halves go through the same model. */
+export function contrastiveStep(
+  model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], batch: IndexedPair[],
+  pixels: readonly Float32Array[], shape: Shape, augment: AugmentOptions | null, rng: Rng,
+  options: TrainOptions,
+): number {
+  const n = batch.length;
+  const raw = imagesTensor(pixels, [...batch.map((p) => p.a), ...batch.map((p) => p.b)], shape);
+  const x = augmentBatch(raw, augment, rng);
+  raw.dispose();
+  const same = tf.tensor1d(batch.map((p) => (p.same ? 1 : 0)), 'float32');
+  const weights = batch.some((p) => p.weight !== 1) ? tf.tensor1d(batch.map((p) => p.weight), 'float32') : undefined;
+  const cost = optimizer.minimize(() => {
+    const emb = model.apply(x, { training: true }) as tf.Tensor2D;
+    const a = tf.slice(emb, [0, 0], [n, -1]) as tf.Tensor2D;
+    const b = tf.slice(emb, [n, 0], [n, -1]) as tf.Tensor2D;
+    return contrastiveLoss(rowDistances(a, b, options.metric), same, { margin: options.margin, weights });
+  }, true, vars);
+  const value = cost!.dataSync()[0];
+  tf.dispose([cost!, x, same, ...(weights ? [weights] : [])]);
+  return value;
+}
+
+export function tripletStep(
+  model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], indices: number[], labels: number[],
+  pixels: readonly Float32Array[], shape: Shape, augment: AugmentOptions | null, rng: Rng,
+  options: TrainOptions,
+): [number, number] {
+  const raw = imagesTensor(pixels, indices, shape);
+  const x = augmentBatch(raw, augment, rng);
+  raw.dispose();
+  const lab = tf.tensor1d(labels, 'int32');
+  let active: tf.Scalar | undefined;
+  const cost = optimizer.minimize(() => {
+    const emb = model.apply(x, { training: true }) as tf.Tensor2D;
+    const r = tripletLoss(emb, lab, { margin: options.margin, metric: options.metric, mining: options.mining });
+    active = tf.keep(r.activeFraction);
+    return r.loss;
+  }, true, vars);
+  const value = cost!.dataSync()[0];
+  const act = active!.dataSync()[0];
+  tf.dispose([cost!, x, lab, active!]);
+  return [value, act];
+}
+
+/** Explicit labelled pairs whose both images are training images, as sampler indices. */
+async function explicitPairs(source: LabelledImageSource, train: IdentityGroups): Promise<IndexedPair[]> {
+  if (!source.pairs) return [];
+  const index = new Map(train.images.map((img, i) => [img.key, i]));
+  const out: IndexedPair[] = [];
+  for (const p of await source.pairs()) {
+    const a = index.get(p.a);
+    const b = index.get(p.b);
+    if (a !== undefined && b !== undefined) out.push({ a, b, same: p.same, weight: p.weight ?? 1, augmentBoth: a === b });
+  }
+  return out;
+}

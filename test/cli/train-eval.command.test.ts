@@ -1,0 +1,76 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { run as trainRun } from '../../src/cli/train.command';
+import { run as evalRun } from '../../src/cli/eval.command';
+import { writeSyntheticDataset } from '../training/fixtures/synthetic-images';
+
+let root: string;
+beforeAll(async () => {
+  root = mkdtempSync(path.join(tmpdir(), 'cli-'));
+  await writeSyntheticDataset(path.join(root, 'data'), 8, 4, 20);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function capture(): { lines: () => Array<Record<string, unknown>>; restore: () => void } {
+  const chunks: string[] = [];
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (chunks.push(String(c)), true));
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const log = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  return {
+    lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    restore: () => (out.mockRestore(), err.mockRestore(), log.mockRestore()),
+  };
+}
+
+it('train --json writes one line per epoch and a complete model dir; eval reads it back and records into the card', async () => {
+  const out = path.join(root, 'model');
+  const cap = capture();
+  let code: number;
+  try {
+    code = await trainRun([
+      '--data', path.join(root, 'data'), '--exclude', 'id7', '--out', out, '--input-size', '16', '--widths', '8,16',
+      '--embedding-dim', '8', '--epochs', '2', '--steps-per-epoch', '4', '--batch', '8', '--lr', '0.005',
+      '--val-fraction', '0.3', '--backend', 'wasm', '--seed', '3', '--json',
+    ]);
+  } finally {
+    cap.restore();
+  }
+  expect(code).toBe(0);
+  const lines = cap.lines();
+  expect(lines.filter((l) => l.type === 'epoch')).toHaveLength(2);
+  const result = lines.find((l) => l.type === 'result')!;
+  expect(result.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  for (const f of ['model.json', 'weights.bin', 'model-card.json', 'roc.svg']) expect(existsSync(path.join(out, f))).toBe(true);
+  const card = JSON.parse(readFileSync(path.join(out, 'model-card.json'), 'utf8'));
+  expect(card.data.identities).toBe(7); // id7 excluded
+  expect(card.architecture.params).toEqual({ widths: [8, 16] });
+  expect(card.commands.train).toContain('npx siamese train --data');
+  expect(card.hyperparameters).toMatchObject({ loss: 'contrastive', batchSize: 8, learningRate: 0.005 });
+
+  const cap2 = capture();
+  try {
+    code = await evalRun(['--model', out, '--data', path.join(root, 'data'), '--include', 'id7,id6', '--backend', 'wasm', '--record', 'heldout', '--json']);
+  } finally {
+    cap2.restore();
+  }
+  expect(code).toBe(0);
+  const evalOut = cap2.lines()[0] as { verification: { identities: number; positivePairs: number; negativePairs: number; auc: number } };
+  // 2 identities × 4 images: 2·C(4,2) = 12 same pairs, 4·4 = 16 different pairs.
+  expect(evalOut.verification).toMatchObject({ identities: 2, positivePairs: 12, negativePairs: 16 });
+  const recorded = JSON.parse(readFileSync(path.join(out, 'model-card.json'), 'utf8'));
+  expect(recorded.evaluations.heldout.verification.positivePairs).toBe(12);
+  expect(recorded.commands.evaluate[0]).toContain('npx siamese eval --model');
+  expect(recorded.fingerprint).toBe(card.fingerprint);
+});
+
+it('bad options exit non-zero with a message', async () => {
+  const cap = capture();
+  try {
+    expect(await trainRun(['--data', root, '--out', path.join(root, 'x'), '--loss', 'hinge'])).toBe(1);
+    expect(await trainRun(['--nope'])).toBe(2);
+    expect(await evalRun(['--model', path.join(root, 'missing'), '--data', root])).toBe(1);
+  } finally {
+    cap.restore();
+  }
+});

@@ -1,0 +1,98 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  let cwd: string;
+  beforeEach(() => {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-config-'));
+  });
+  afterEach(() => fs.rmSync(cwd, { recursive: true, force: true }));
+
+  const makeModel = (name: string) => {
+    const dir = path.join(cwd, 'models', name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'model-card.json'), '{}');
+    return dir;
+  };
+
+  it('has defaults derived from the data dir and finds the orl model', () => {
+    makeModel('omniglot-v1');
+    const orl = makeModel('orl-faces-v1');
+    const c = loadConfig({}, cwd);
+    expect(c.port).toBe(4000);
+    expect(c.dataDir).toBe(path.join(cwd, 'data'));
+    expect(c.databaseUrl).toBe(`file:${path.join(cwd, 'data', 'siamese.db')}`);
+    expect(c.modelDir).toBe(orl);
+    expect(c.adminToken).toBeUndefined();
+    expect(c.graphiql).toBe(true);
+    expect(c.isProduction).toBe(false);
+  });
+
+  it('is deeply frozen', () => {
+    const c = loadConfig({}, cwd);
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.limits)).toBe(true);
+    expect(() => {
+      (c.limits as { maxK: number }).maxK = 5;
+    }).toThrow(TypeError);
+  });
+
+  it('reads every variable it documents', () => {
+    const model = makeModel('custom');
+    const c = loadConfig(
+      {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        SIAMESE_DATA_DIR: 'd',
+        DATABASE_URL: 'postgresql://u:p@localhost/db',
+        SIAMESE_MODEL: model,
+        SIAMESE_ADMIN_TOKEN: 'secret-token-123456',
+        NODE_ENV: 'production',
+        SIAMESE_MAX_K: '7',
+        SIAMESE_GRAPHIQL: 'true',
+        SIAMESE_EMBEDDING_POOL_SIZE: '2',
+      },
+      cwd,
+    );
+    expect(c.port).toBe(0);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.dataDir).toBe(path.join(cwd, 'd'));
+    expect(c.databaseUrl).toBe('postgresql://u:p@localhost/db');
+    expect(c.modelDir).toBe(model);
+    expect(c.adminToken).toBe('secret-token-123456');
+    expect(c.isProduction).toBe(true);
+    expect(c.introspection).toBe(false); // production default
+    expect(c.graphiql).toBe(true); // explicitly enabled
+    expect(c.limits.maxK).toBe(7);
+    expect(c.embeddingPoolSize).toBe(2);
+    expect(c.exposeStackTraces).toBe(false);
+  });
+
+  it('reports every problem at once', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'abc', SIAMESE_MAX_K: '0', NODE_ENV: 'staging', DATABASE_URL: 'mysql://x', SIAMESE_GRAPHIQL: 'maybe' }, cwd);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/PORT must be an integer/);
+    expect(problems).toMatch(/SIAMESE_MAX_K must be between 1/);
+    expect(problems).toMatch(/NODE_ENV/);
+    expect(problems).toMatch(/DATABASE_URL/);
+    expect(problems).toMatch(/SIAMESE_GRAPHIQL/);
+  });
+
+  it('refuses a model dir without a card, and resolves bare names under models/', () => {
+    expect(() => loadConfig({ SIAMESE_MODEL: path.join(cwd, 'nope') }, cwd)).toThrow(/model-card.json/);
+    const dir = makeModel('my-model');
+    expect(loadConfig({ SIAMESE_MODEL: 'my-model' }, cwd).modelDir).toBe(dir);
+  });
+
+  it('treats blank values as unset', () => {
+    expect(loadConfig({ SIAMESE_ADMIN_TOKEN: '   ', PORT: '' }, cwd)).toMatchObject({ adminToken: undefined, port: 4000 });
+  });
+});
