@@ -1,3 +1,5 @@
+// type-graphql's decorators need the Reflect metadata polyfill before any schema class loads.
+import 'reflect-metadata';
 import type { AddressInfo } from 'net';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,6 +17,9 @@ import {
 import { openServiceStore } from './services/db-store';
 import { loadEmbedder } from './services/embedder-factory';
 import { buildGraphQLSchema } from './server/schema';
+import { attachSubscriptions } from './server/graphql-ws';
+import { ModelVersionRepository } from './db';
+import { ModelActivationService, RetrainingService, chooseStartupModel, type RetrainingDeps } from './services/retraining';
 import { createHttpApp } from './server/http-app';
 
 /**
@@ -47,6 +52,8 @@ export interface StartOptions {
   logger?: Logger;
   /** An embedder built by the caller (bench, tests); by default one is loaded from config.modelDir. */
   embedder?: EmbedderPort;
+  /** Retraining test knobs (re-embedding chunk size and pause, progress write period). */
+  retraining?: Pick<RetrainingDeps, 'embedChunk' | 'embedDelayMs' | 'persistEveryMs'>;
 }
 
 export async function openServiceStack(config: Readonly<Config>, opts: StartOptions = {}): Promise<ServiceStack> {
@@ -59,18 +66,58 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   const modelDir = config.modelDir ?? '(injected)';
   fs.mkdirSync(config.dataDir, { recursive: true });
 
-  const embedder: EmbedderPort =
-    opts.embedder ?? (await loadEmbedder(modelDir, { backend: config.backend, poolSize: config.embeddingPoolSize }));
-  const card = embedder.card;
-  const version = card.version;
+  const embedderOptions = { backend: config.backend, poolSize: config.embeddingPoolSize };
+  let embedder: EmbedderPort = opts.embedder ?? (await loadEmbedder(modelDir, embedderOptions));
+  let card = embedder.card;
+  let version = card.version;
+  let servedDir = modelDir;
   let store: ServiceStore | undefined;
   try {
-    store = await openServiceStore(config.databaseUrl);
-    await store.registerModelVersion({ version, dir: path.resolve(modelDir), fingerprint: card.fingerprint, metric: card.metric, card }, true);
+    const dbStore = await openServiceStore(config.databaseUrl);
+    store = dbStore;
+    // Issue 4: a retraining promotion or activateModel survives a restart (see startup-model.ts).
+    const chosen = opts.embedder ? null : await chooseStartupModel(dbStore.db, version);
+    if (chosen) {
+      const loaded = await loadEmbedder(chosen.dir, embedderOptions).catch((e: Error) => {
+        logger.error('active model version cannot be loaded; serving the configured model', { version: chosen.version, error: e.message });
+        return undefined;
+      });
+      if (loaded && loaded.card.fingerprint === chosen.fingerprint) {
+        await embedder.dispose?.();
+        embedder = loaded;
+        card = loaded.card;
+        version = card.version;
+        servedDir = chosen.dir;
+      } else await loaded?.dispose?.();
+    }
+    await store.registerModelVersion({ version, dir: path.resolve(servedDir), fingerprint: card.fingerprint, metric: card.metric, card }, true);
     const indexes = new IndexLifecycle(store, IndexLifecycle.indexDir(config.dataDir), config.index, logger);
     const opened = await indexes.open(version, card, embedder);
-    const active = new ActiveModel({ version, card, dir: modelDir, embedder, index: opened.index });
+    const active = new ActiveModel({ version, card, dir: servedDir, embedder, index: opened.index });
     const services = createServices({ store, active, indexes, limits: config.limits, logger });
+    const activation = new ModelActivationService({
+      active,
+      indexes,
+      store,
+      modelVersions: new ModelVersionRepository(dbStore.db),
+      loadEmbedder: (dir) => loadEmbedder(dir, embedderOptions),
+      logger,
+      keepEmbedders: new Set(opts.embedder ? [opts.embedder] : []),
+    });
+    const retraining = new RetrainingService({
+      db: dbStore.db,
+      store,
+      active,
+      activation,
+      limits: config.limits,
+      logger,
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      index: config.index,
+      ...(opts.retraining ?? {}),
+    });
+    await retraining.init();
+    services.retraining = retraining;
     const openStore = store;
     let closing: Promise<void> | undefined;
     return {
@@ -82,6 +129,8 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       indexOrigin: opened.origin,
       close: () =>
         (closing ??= (async () => {
+          await retraining.close();
+          await activation.close();
           indexes.flush();
           // An injected embedder belongs to the caller (it may serve a restarted stack).
           if (active.current.embedder !== opts.embedder) await active.current.embedder.dispose?.();
@@ -107,6 +156,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         resolve();
       });
     });
+    const subscriptions = attachSubscriptions(server, schema, stack.services, config);
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${host}:${port}/graphql`;
@@ -114,6 +164,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
+        await subscriptions.close();
         await apollo.stop(); // drains in-flight requests, then closes the http server
         await stack.close();
       })());

@@ -29,7 +29,7 @@ export async function measureDefaultModel(o: DefaultBenchOptions, log: (m: strin
     try {
       const times = await timeRuns(() => embedder.embedImages(batch), { minReps: 3, minMs: o.budgetMs / 2, maxMs: o.budgetMs });
       const perSec = (batch.length * times.length) / (times.reduce((a, b) => a + b, 0) / 1000);
-      return { perSec, card: embedder.card };
+      return { perSec, card: embedder.card, kind: embedder.constructor.name };
     } finally {
       await embedder.dispose?.();
     }
@@ -39,8 +39,10 @@ export async function measureDefaultModel(o: DefaultBenchOptions, log: (m: strin
   let pooled: number | null = null;
   let note: string | undefined;
   try {
-    pooled = (await measure(o.instances)).perSec;
-    log(`default: ${pooled.toFixed(1)} img/s (pool of ${o.instances})`);
+    const p = await measure(o.instances);
+    pooled = p.perSec;
+    note = p.kind === single.kind ? 'the factory built the in-process embedder again: no pool' : 'worker-thread pool (services/embedder-factory)';
+    log(`default: ${pooled.toFixed(1)} img/s (poolSize ${o.instances}: ${note})`);
   } catch (e) {
     note = `pool: ${(e as Error).message.split('\n')[0]}`;
   }

@@ -36,8 +36,11 @@ export async function measureHttp(o: HttpBenchOptions, log: (m: string) => void)
   let main: typeof MainModule;
   try {
     // Lazy: Apollo, Prisma and the embedding stack load only when this part runs.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // type-graphql needs the metadata polyfill before any decorated class loads.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    require('reflect-metadata');
     main = require('../main') as typeof MainModule;
+    /* eslint-enable @typescript-eslint/no-require-imports */
   } catch (e) {
     return unavailable(`server not available: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -102,6 +105,9 @@ export async function measureHttp(o: HttpBenchOptions, log: (m: string) => void)
     const s1 = runs['searchSimilar c=1'];
     return {
       available: true,
+      model: o.modelDir,
+      poolSize: o.instances,
+      imageSource: source,
       verifyP50Ms: v1.latency?.p50Ms ?? null,
       verifyP99Ms: v1.latency?.p99Ms ?? null,
       searchP50Ms: s1.latency?.p50Ms ?? null,

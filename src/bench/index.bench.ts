@@ -54,7 +54,7 @@ export const INDEX_BENCH_DEFAULTS: IndexBenchOptions = {
   efs: [32, 64, 128, 256, 512, 1024],
   queries: 5000,
   recallQueries: (n) => (n >= 1_000_000 ? 100 : 200),
-  queryBudgetMs: 2000,
+  queryBudgetMs: 1500,
   targetRecall: 0.98,
   seed: 20261128,
 };

@@ -39,6 +39,8 @@ export interface SeedReport {
   /** Pairs per forward/backward pass; gradients of batch / trainMicroBatch passes are averaged per Adam step. */
   trainMicroBatch: number;
   trainError?: string;
+  /** Per-kernel time of one training step (tf.profile), largest first. */
+  trainProfile?: { wallMs: number; kernels: { kernel: string; ms: number; share: number }[] };
   notes: string[];
 }
 
@@ -55,6 +57,10 @@ export interface DefaultReport {
 export interface HttpReport {
   available: boolean;
   reason?: string;
+  model?: string;
+  /** SIAMESE_EMBEDDING_POOL_SIZE the server ran with. */
+  poolSize?: number;
+  imageSource?: string;
   verifyP50Ms: number | null;
   verifyP99Ms: number | null;
   searchP50Ms?: number | null;
@@ -129,8 +135,8 @@ export function renderTable(r: BenchReport): string {
   const rows: [string, string, string, string][] = [];
   const add = (what: string, ours: string, theirs = '', rat = '') => rows.push([what, ours, theirs, rat]);
   if (r.peak && 'shapes' in r.peak) {
-    add('matMul peak GFLOP/s (1 instance)', f(r.peakGflops), peer ? `${f(peer.sgemmGflops)} (sgemm)` : '', x(r.ratios.peak));
-    add(`matMul GFLOP/s (${r.peak.instances.count} instances)`, f(r.peak.instances.totalGflops));
+    add('GEMM peak GFLOP/s (1 instance, best shape)', f(r.peakGflops), peer ? `${f(peer.sgemmGflops)} (sgemm)` : '', x(r.ratios.peak));
+    add(`GEMM GFLOP/s (${r.peak.instances.count} instances)`, f(r.peak.instances.totalGflops));
   }
   if (r.seed) {
     const s = r.seed;
@@ -140,9 +146,18 @@ export function renderTable(r: BenchReport): string {
     add(`seed train pairs/s (${s.instances.count} instances)`, f(s.instances.trainPairsPerSec), '', x(r.ratios.seedTrainAllCores));
     add('seed embed GFLOP/s achieved', f(s.embedGflops), f(peer ? (peer.embedImagesPerSec * s.flopsPerImage) / 1e9 : null));
     add('seed train GFLOP/s achieved', f(s.trainGflops), f(peer ? (peer.trainPairsPerSec * s.flopsPerPair) / 1e9 : null));
+    if (s.trainProfile) {
+      add(
+        `  train step profile (${f(s.trainProfile.wallMs, ' ms')})`,
+        s.trainProfile.kernels.slice(0, 6).map((k) => `${k.kernel} ${Math.round(100 * k.share)}%`).join(', '),
+      );
+    }
   }
   if (r.default) {
-    add('default model embed img/s', r.default.available ? f(r.default.embedImagesPerSec) : `n/a: ${r.default.reason}`);
+    add('default model embed img/s (1 instance)', r.default.available ? f(r.default.embedImagesPerSec) : `n/a: ${r.default.reason}`);
+    if (r.default.instances) {
+      add(`default model embed img/s (pool ${r.default.instances.count})`, `${f(r.default.instances.embedImagesPerSec)}${r.default.instances.note ? ` (${r.default.instances.note})` : ''}`);
+    }
   }
   if (r.http) {
     if (!r.http.available) add('http', `n/a: ${r.http.reason}`);

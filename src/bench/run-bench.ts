@@ -6,7 +6,7 @@ import { measureMatMul, PEAK_SHAPES, type MatMulResult } from './matmul.bench';
 import { runPeer } from './peer';
 import { computeRatios, type BenchReport, type IndexReport, type PeakReport, type SeedReport } from './report';
 import { seedFlops } from './seed-flops';
-import { measureSeedEmbed, measureSeedTrain, SEED_WORKLOAD } from './seed.bench';
+import { measureSeedEmbed, measureSeedTrain, SEED_WORKLOAD, type StepProfile } from './seed.bench';
 import { buildSeedNet, SEED_ENCODER } from './seed-net';
 import { useWasm } from './wasm-backend';
 import { measureDefaultModel } from './default.bench';
@@ -104,11 +104,11 @@ async function measurePeak(o: BenchOptions, log: Log): Promise<PeakReport> {
   const shapes: MatMulResult[] = [];
   for (const shape of PEAK_SHAPES) {
     const r = await measureMatMul(shape, 4000);
-    log(`peak: matMul ${shape.m}×${shape.k}×${shape.n} → ${r.gflops.toFixed(1)} GFLOP/s`);
+    log(`peak: ${shape.op} ${shape.m}×${shape.k}×${shape.n} → ${r.gflops.toFixed(1)} GFLOP/s`);
     shapes.push(r);
   }
   const best = shapes.reduce((a, b) => (b.gflops > a.gflops ? b : a));
-  const inst = await runInstances(o.instances, { task: 'matmul', shape: { m: best.m, k: best.k, n: best.n }, budgetMs: 4000 }, 120_000);
+  const inst = await runInstances(o.instances, { task: 'matmul', shape: { op: best.op, m: best.m, k: best.k, n: best.n }, budgetMs: 4000 }, 120_000);
   log(`peak: ${o.instances} instances → ${inst.available ? inst.total.toFixed(1) + ' GFLOP/s' : inst.reason}`);
   return {
     backend,
@@ -117,7 +117,7 @@ async function measurePeak(o: BenchOptions, log: Log): Promise<PeakReport> {
     instances: {
       count: o.instances,
       totalGflops: inst.available ? inst.total : null,
-      note: inst.available ? `same shape as the best single instance (${best.m}×${best.k}×${best.n})` : inst.reason,
+      note: inst.available ? `same op and shape as the best single instance (${best.op} ${best.m}×${best.k}×${best.n})` : inst.reason,
     },
   };
 }
@@ -133,13 +133,18 @@ async function measureSeed(o: BenchOptions, log: Log): Promise<SeedReport> {
   log(`seed: embed ${embed.perSec.toFixed(1)} img/s (${embed.msPerRun.toFixed(0)} ms per batch of ${w.batch})`);
   let train: number | null = null;
   let trainError: string | undefined;
+  let trainProfile: StepProfile | undefined;
   try {
-    const t = await measureSeedTrain(w, model);
+    const t = await measureSeedTrain(w, model, { profile: true });
     train = t.perSec;
+    trainProfile = t.profile;
     log(`seed: train ${t.perSec.toFixed(1)} pairs/s (${t.msPerRun.toFixed(0)} ms per step of ${w.batch} pairs in micro-batches of ${w.microBatch ?? w.batch})`);
   } catch (e) {
     trainError = (e as Error).message.split('\n')[0];
     log(`seed: train failed: ${trainError}`);
+  }
+  if (trainProfile) {
+    log(`seed: train step profile (${trainProfile.wallMs.toFixed(0)} ms): ${trainProfile.kernels.map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ')}`);
   }
   model.dispose();
   const instEmbed = await runInstances(o.instances, { task: 'embed', workload: w }, 180_000);
@@ -175,6 +180,7 @@ async function measureSeed(o: BenchOptions, log: Log): Promise<SeedReport> {
     encoder: SEED_ENCODER,
     trainMicroBatch: w.microBatch ?? w.batch,
     trainError,
+    trainProfile,
     notes,
   };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { contrastiveLossFromEmbeddings } from '../training/losses/contrastive.loss';
 import { buildSeedNet } from './seed-net';
+import { readBack } from './matmul.bench';
 import { timeRuns } from './stats';
 
 /**
@@ -33,7 +34,7 @@ export interface Throughput {
 export async function measureSeedEmbed(w: SeedWorkload, model = buildSeedNet(w.height, w.width)): Promise<Throughput> {
   const x = tf.randomNormal([w.batch, w.height, w.width, 1]);
   try {
-    const times = await timeRuns(() => tf.tidy(() => (model.predict(x) as tf.Tensor).dataSync()), {
+    const times = await timeRuns(() => readBack(() => model.predict(x) as tf.Tensor), {
       minReps: 3,
       minMs: w.budgetMs / 2,
       maxMs: w.budgetMs,
@@ -44,8 +45,16 @@ export async function measureSeedEmbed(w: SeedWorkload, model = buildSeedNet(w.h
   }
 }
 
-/** One Adam step per `batch` pairs, computed in micro-batches (see meanGradients). */
-export async function measureSeedTrain(w: SeedWorkload, model = buildSeedNet(w.height, w.width)): Promise<Throughput> {
+/**
+ * One Adam step per `batch` pairs, computed in micro-batches (see
+ * meanGradients). With `profile`, one more step runs under tf.profile after
+ * the timed ones (same optimizer, so it is a steady-state step).
+ */
+export async function measureSeedTrain(
+  w: SeedWorkload,
+  model = buildSeedNet(w.height, w.width),
+  opts: { profile?: boolean } = {},
+): Promise<Throughput & { profile?: StepProfile }> {
   const micro = w.microBatch ?? w.batch;
   const optimizer = tf.train.adam(5e-4);
   const a = tf.randomNormal([w.batch, w.height, w.width, 1], 0, 1, 'float32', 1);
@@ -59,13 +68,52 @@ export async function measureSeedTrain(w: SeedWorkload, model = buildSeedNet(w.h
     model.trainableWeights[0].read().dataSync(); // a read-back, so lazy backends finish the step here
   };
   try {
-    const times = await timeRuns(step, { minReps: 2, minMs: w.budgetMs / 2, maxMs: w.budgetMs });
-    return throughput(times, w.batch);
+    // Steps take seconds on wasm: one warm-up and one timed step are the minimum.
+    const times = await timeRuns(step, { minReps: 1, minMs: w.budgetMs / 2, maxMs: w.budgetMs });
+    const result: Throughput & { profile?: StepProfile } = throughput(times, w.batch);
+    if (opts.profile) result.profile = await profileStep(step);
+    return result;
   } finally {
     tf.dispose(losses.inputs);
     tf.dispose([a, b]);
     optimizer.dispose();
   }
+}
+
+export interface KernelTime {
+  kernel: string;
+  ms: number;
+  share: number;
+}
+
+export interface StepProfile {
+  wallMs: number;
+  kernels: KernelTime[];
+}
+
+/**
+ * Per-kernel time of one call of `step` (tf.profile), largest first: where a
+ * training step's time goes (Conv2DBackpropFilter, Conv2DBackpropInput, the
+ * dense layer's BatchMatMul, pooling gradients, Adam's element-wise updates…).
+ * Kernels that a kernel runs through the engine are counted at both levels,
+ * so shares are of the summed kernel time, not of the wall time.
+ */
+export async function profileStep(step: () => void, top = 10): Promise<StepProfile> {
+  const t = performance.now();
+  const info = await tf.profile(step);
+  const wallMs = performance.now() - t;
+  const byKernel = new Map<string, number>();
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    // '…__op' entries are the op wrappers around the kernels they run: not kernels.
+    if (!k.name.endsWith('__op')) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + ms);
+  }
+  const total = [...byKernel.values()].reduce((x, y) => x + y, 0) || 1;
+  const kernels = [...byKernel.entries()]
+    .map(([kernel, ms]) => ({ kernel, ms, share: ms / total }))
+    .sort((x, y) => y.ms - x.ms)
+    .slice(0, top);
+  return { wallMs, kernels };
 }
 
 /**

@@ -44,6 +44,7 @@ training
   --metric KIND         euclidean (default) | cosine
   --epochs N            epochs (default 10)
   --steps N             total optimiser steps (overrides the epoch length; validation still runs --epochs times)
+  --max-minutes M       wall-clock budget: stop there (a cosine schedule anneals by then), keep the best epoch
   --steps-per-epoch N   steps between validations (default: one pass over the training images)
   --batch N             pairs per step (contrastive) or images per step (triplet, P×K) (default 32)
   --k N                 images per identity in a triplet batch (default 4)
@@ -89,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
         epochs: { type: 'string' },
         steps: { type: 'string' },
         'steps-per-epoch': { type: 'string' },
+        'max-minutes': { type: 'string' },
         batch: { type: 'string' },
         k: { type: 'string' },
         lr: { type: 'string' },
@@ -163,6 +165,7 @@ export async function run(argv: string[]): Promise<number> {
         mining,
         epochs,
         stepsPerEpoch: totalSteps !== undefined ? Math.ceil(totalSteps / epochs) : values['steps-per-epoch'] !== undefined ? num('steps-per-epoch', values['steps-per-epoch'], 0, { int: true, min: 1 }) : undefined,
+        maxSeconds: values['max-minutes'] !== undefined ? 60 * num('max-minutes', values['max-minutes'], 0, { min: 0.01 }) : undefined,
         batchSize: num('batch', values.batch, 32, { int: true, min: 2 }),
         k: num('k', values.k, 4, { int: true, min: 2 }),
         learningRate: num('lr', values.lr, 1e-3, { min: 0 }),

@@ -140,7 +140,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxImagesPerCall: r.int('SIAMESE_MAX_IMAGES_PER_CALL', 32, 1, 10_000),
       maxK: r.int('SIAMESE_MAX_K', 100, 1, 10_000),
       maxQueryDepth: r.int('SIAMESE_MAX_QUERY_DEPTH', 8, 2, 100),
-      maxQueryCost: r.int('SIAMESE_MAX_QUERY_COST', 1000, 10, 1_000_000),
+      maxQueryCost: r.int('SIAMESE_MAX_QUERY_COST', 5000, 10, 1_000_000),
       maxBatchSize: r.int('SIAMESE_MAX_BATCH', 1, 1, 100),
       maxPageSize: r.int('SIAMESE_MAX_PAGE_SIZE', 100, 1, 10_000),
     },

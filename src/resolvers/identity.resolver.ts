@@ -33,7 +33,7 @@ export class IdentityResolver {
     };
   }
 
-  @FieldResolver(() => [EnrolledImage])
+  @FieldResolver(() => [EnrolledImage], { complexity: 10, description: 'The identity\'s enrolled images, oldest first.' })
   async images(@Root() identity: Identity, @Ctx() ctx: GraphQLContext): Promise<EnrolledImage[]> {
     return (await ctx.services.identities.images(identity.id)).map(toImage);
   }

@@ -1,10 +1,15 @@
+// type-graphql's decorators need the Reflect metadata polyfill before any schema class loads.
+import 'reflect-metadata';
 import type { NonEmptyArray } from 'type-graphql';
 import { IdentityResolver } from './identity.resolver';
 import { ModelResolver } from './model.resolver';
 import { SearchResolver } from './search.resolver';
 import { VerificationResolver } from './verification.resolver';
+import { TrainingResolver } from './training.resolver';
+import { LabelledPairResolver } from './labelled-pair.resolver';
+import { ModelActivationResolver } from './model-activation.resolver';
 
 export type { GraphQLContext } from './context';
 
 /** Every resolver class of the API; other features (retraining) append theirs here. */
-export const resolvers: NonEmptyArray<Function> = [VerificationResolver, SearchResolver, IdentityResolver, ModelResolver];
+export const resolvers: NonEmptyArray<Function> = [VerificationResolver, SearchResolver, IdentityResolver, ModelResolver, TrainingResolver, LabelledPairResolver, ModelActivationResolver];

@@ -47,7 +47,8 @@ export function toModel(s: ModelSummary): ModelInfo {
     metric: c.metric as MetricEnum,
     embeddingDim: c.architecture.embeddingDim,
     fingerprint: c.fingerprint,
-    createdAt: new Date(c.createdAt),
+    // A card with an unparsable date must not fail the whole query (DateTimeISO would throw).
+    createdAt: Number.isNaN(Date.parse(c.createdAt)) ? new Date(0) : new Date(c.createdAt),
     thresholds: { ...c.thresholds },
     auc: c.validation.auc,
     eer: c.validation.eer,

@@ -1,3 +1,5 @@
+// type-graphql's decorators need the Reflect metadata polyfill before any schema class loads.
+import 'reflect-metadata';
 export { MetricEnum } from './metric.enum';
 export { ImageInput } from './image.input';
 export { Identity } from './identity.type';

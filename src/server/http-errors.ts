@@ -13,7 +13,10 @@ export function httpErrorHandler(logger: ErrorLogger): ErrorRequestHandler {
     const status = e.status ?? e.statusCode ?? 500;
     let code: string = ErrorCode.INTERNAL_SERVER_ERROR;
     let message = 'Internal server error';
-    if (status === 413 || e.type === 'entity.too.large') {
+    if (status === 413 && /max file uploads exceeded/.test(e.message ?? '')) {
+      code = ErrorCode.TOO_MANY_IMAGES;
+      message = e.message!;
+    } else if (status === 413 || e.type === 'entity.too.large') {
       code = ErrorCode.PAYLOAD_TOO_LARGE;
       message = e.message && e.expose !== false ? e.message : 'Request too large';
     } else if (status >= 400 && status < 500) {

@@ -1,3 +1,5 @@
+// type-graphql's decorators need the Reflect metadata polyfill before any schema class loads.
+import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { printSchema, lexicographicSortSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
@@ -13,6 +15,9 @@ let cached: Promise<GraphQLSchema> | undefined;
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
     resolvers,
+    // type-graphql insists on a pubSub once any @Subscription exists; ours (trainingProgress)
+    // bring their own `subscribe`, so this one is never used.
+    pubSub: { publish: () => undefined, subscribe: () => { throw new Error('no topic-based subscriptions'); } },
     // forbidUnknownValues would reject graphql-upload's Upload promise inside ImageInput.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   });

@@ -21,6 +21,7 @@ import { SearchService } from './search.service';
 import { EnrollmentService } from './enrollment.service';
 import { IdentityService } from './identity.service';
 import { ModelService } from './model.service';
+import type { RetrainingService } from './retraining';
 
 /** The application layer as the resolvers see it. */
 export interface Services {
@@ -29,6 +30,8 @@ export interface Services {
   enrollment: EnrollmentService;
   identities: IdentityService;
   model: ModelService;
+  /** Labelled pairs, training runs, model activation (issue 4); set by main.ts. */
+  retraining?: RetrainingService;
 }
 
 export function createServices(deps: ServiceDeps): Services {

@@ -49,6 +49,12 @@ export interface TrainOptions {
   /** Triplet mining mode (ignored by contrastive). */
   mining: Mining;
   epochs: number;
+  /**
+   * Wall-clock budget for the optimisation loop (seconds). Training stops at the
+   * budget (the current epoch is cut short and still validated), and the cosine
+   * schedule follows max(step progress, time progress) so it ends annealed.
+   */
+  maxSeconds?: number;
   /** Steps per epoch; default ⌈training images / images per step⌉. */
   stepsPerEpoch?: number;
   /** Contrastive: pairs per step. Triplet: images per step (P×K with K = `k`). */
@@ -185,8 +191,10 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
 
   const optimizer = tf.train.adam(options.learningRate);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const progressAt = (step: number) =>
+    Math.min(1, Math.max(step / totalSteps, options.maxSeconds ? (Date.now() - loopStart) / 1000 / options.maxSeconds : 0));
   const lrAt = (step: number) =>
-    options.lrSchedule === 'cosine' ? options.learningRate * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * step) / totalSteps))) : options.learningRate;
+    options.lrSchedule === 'cosine' ? options.learningRate * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * progressAt(step)))) : options.learningRate;
 
   // --- loop ------------------------------------------------------------------------------------
   const history: EpochInfo[] = [];
@@ -194,12 +202,18 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   let step = 0;
   let items = 0;
   const loopStart = Date.now();
+  let outOfTime = false;
   try {
-    for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    for (let epoch = 1; epoch <= options.epochs && !outOfTime; epoch++) {
       let lossSum = 0;
       let activeSum = 0;
+      let epochSteps = 0;
       for (let s = 0; s < stepsPerEpoch; s++) {
         if (hooks.signal?.aborted) throw new TrainingCancelledError();
+        if (options.maxSeconds && (Date.now() - loopStart) / 1000 >= options.maxSeconds) {
+          outOfTime = true;
+          break;
+        }
         const lr = lrAt(step);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         let lossValue: number;
@@ -217,16 +231,21 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
         if (!Number.isFinite(lossValue)) throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, `loss became ${lossValue} at step ${step + 1}; lower --lr`);
         lossSum += lossValue;
         step++;
+        epochSteps++;
         const elapsed = (Date.now() - loopStart) / 1000;
         hooks.onStep?.({
           step, totalSteps, epoch, loss: lossValue, activeFraction: active,
           itemsPerSec: items / Math.max(elapsed, 1e-9), itemLabel: pairSampler ? 'pairs' : 'images',
-          elapsedSec: elapsed, etaSec: (elapsed / step) * (totalSteps - step), learningRate: lr,
+          elapsedSec: elapsed,
+          etaSec: Math.min((elapsed / step) * (totalSteps - step), options.maxSeconds ? Math.max(0, options.maxSeconds - elapsed) : Infinity),
+          learningRate: lr,
         });
         // Let timers, signals and progress output run between steps.
         if (step % 5 === 0) await new Promise((r) => setImmediate(r));
       }
 
+      // A budget that ran out exactly at an epoch boundary leaves nothing new to validate.
+      if (epochSteps === 0) break;
       // validation
       const emb = embedPixels(model, valPixels, shape);
       const scores = scorePairs(emb, valPairs, options.metric);
@@ -242,7 +261,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       }
       const elapsed = (Date.now() - loopStart) / 1000;
       const info: EpochInfo = {
-        epoch, step, loss: lossSum / stepsPerEpoch, activeFraction: pkSampler ? activeSum / stepsPerEpoch : undefined,
+        epoch, step, loss: lossSum / epochSteps, activeFraction: pkSampler ? activeSum / epochSteps : undefined,
         valAuc, valEer, valOneShot, best: isBest, elapsedSec: elapsed, itemsPerSec: items / Math.max(elapsed, 1e-9),
       };
       history.push(info);
@@ -256,6 +275,11 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   }
 
   // --- keep the best epoch, calibrate on its validation ROC -------------------------------------
+  if (!best) {
+    optimizer.dispose();
+    model.dispose();
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'no epoch completed within the time budget; raise --max-minutes');
+  }
   model.setWeights(best!.weights);
   best!.weights.forEach((w) => w.dispose());
   optimizer.dispose();
@@ -295,6 +319,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       margin: options.margin,
       mining: options.loss === 'triplet' ? options.mining : undefined,
       epochs: options.epochs,
+      maxSeconds: options.maxSeconds,
       stepsPerEpoch,
       batchSize: options.batchSize,
       k: options.loss === 'triplet' ? k : undefined,
@@ -312,7 +337,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
     training: {
       wallTimeSec: +wallTimeSec.toFixed(1),
       steps: step,
-      epochs: options.epochs,
+      epochs: history.length,
       bestEpoch: best!.epoch,
       backend: backendName,
       machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'} (${os.platform()})`,

@@ -25,7 +25,7 @@ test('the JSON report always carries the keys issue 6 names, null when not measu
 
 test('the table says what was not available instead of inventing numbers', async () => {
   const table = renderTable(await runWithoutModel());
-  expect(table).toContain('default model embed img/s');
+  expect(table).toContain('default model embed img/s (1 instance)');
   expect(table).toContain('n/a: no default model');
   expect(table).toContain('n/a: server not available');
   expect(table).toContain('peer: not run');

@@ -1,16 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
-import { meanGradients, pairLosses } from '../../src/bench/seed.bench';
-import { buildSeedNet } from '../../src/bench/seed-net';
+import { meanGradients, pairLosses, profileStep } from '../../src/bench/seed.bench';
+
+/** A toy shared encoder: the accumulation does not depend on the architecture, only on the loss being a per-pair mean. */
+function toyEncoder(): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 5, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+    ],
+  });
+}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
 test('micro-batched gradients equal the full batch gradient, without leaking tensors', () => {
-  // 12×12 input: conv → 10, pool → 5, conv → 3, pool → 1: the seed layers at toy size.
-  const model = buildSeedNet(12, 12);
-  const a = tf.randomNormal([4, 12, 12, 1], 0, 1, 'float32', 3);
-  const b = tf.randomNormal([4, 12, 12, 1], 0, 1, 'float32', 4);
+  const model = toyEncoder();
+  const a = tf.randomNormal([4, 6, 6, 1], 0, 1, 'float32', 3);
+  const b = tf.randomNormal([4, 6, 6, 1], 0, 1, 'float32', 4);
   const same = [true, false, true, false];
   const before = tf.memory().numTensors;
 
@@ -35,9 +44,27 @@ test('micro-batched gradients equal the full batch gradient, without leaking ten
 });
 
 test('a batch that is not a multiple of the micro-batch is refused', () => {
-  const model = buildSeedNet(12, 12);
-  const a = tf.zeros([3, 12, 12, 1]);
+  const model = toyEncoder();
+  const a = tf.zeros([3, 6, 6, 1]);
   expect(() => pairLosses(model, a, a, [true, false, true], 2)).toThrow(RangeError);
   a.dispose();
   model.dispose();
+});
+
+test('profileStep attributes kernel time to kernels, largest first, and skips op wrappers', async () => {
+  const a = tf.randomNormal([64, 64], 0, 1, 'float32', 5);
+  const b = tf.randomNormal([64, 64], 0, 1, 'float32', 6);
+  const p = await profileStep(() => {
+    const y = tf.tidy(() => tf.relu(tf.matMul(a, b)));
+    y.dataSync();
+    y.dispose();
+  });
+  const names = p.kernels.map((k) => k.kernel);
+  expect(names).toEqual(expect.arrayContaining(['BatchMatMul', 'Relu']));
+  expect(names.some((n) => n.endsWith('__op'))).toBe(false);
+  const shares = p.kernels.map((k) => k.share);
+  expect(shares).toEqual([...shares].sort((x, y) => y - x));
+  expect(shares.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(1 + 1e-9);
+  expect(p.wallMs).toBeGreaterThanOrEqual(0);
+  tf.dispose([a, b]);
 });

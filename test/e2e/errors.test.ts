@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import sharp from 'sharp';
 import { getIntrospectionQuery } from 'graphql';
 import type { RunningServer } from '../../src/main';
-import { pixelEmbedder } from '../fixtures/pixel-embedder';
+import { tinyModelOnce } from '../fixtures/tiny-model-once';
+import type { ModelCard } from '../../src/embedding/model-card';
 import { syntheticImage } from '../fixtures/synthetic-images';
 import { codes, gql, gqlMultipart } from './http-client';
 import { startTestServer, tempDir } from './harness';
@@ -19,13 +20,16 @@ describe('bad input and limits over HTTP', () => {
   let url: string;
   let png: string;
   let identityId: string;
+  let card: ModelCard;
 
   beforeAll(async () => {
     dataDir = tempDir('siamese-errors-');
+    const model = await tinyModelOnce();
+    card = model.card;
     server = await startTestServer({
       dataDir,
       adminToken: TOKEN,
-      embedder: pixelEmbedder(),
+      modelDir: model.modelDir,
       env: {
         SIAMESE_MAX_IMAGES_PER_CALL: '2',
         SIAMESE_MAX_REQUEST_BYTES: String(64 * 1024),
@@ -75,6 +79,10 @@ describe('bad input and limits over HTTP', () => {
     expect(codes(await gql(url, SEARCH, { image: { base64: big } }))).toEqual(['IMAGE_TOO_LARGE']);
     const three = [{ base64: png }, { base64: png }, { base64: png }];
     expect(codes(await gql(url, ENROLL, { id: identityId, images: three }, { token: TOKEN }))).toEqual(['TOO_MANY_IMAGES']);
+    const files = [0, 1, 2].map((i) => ({ path: `variables.images.${i}.upload`, bytes: new Uint8Array(10) }));
+    const tooManyFiles = await gqlMultipart(url, ENROLL, { id: identityId, images: [{ upload: null }, { upload: null }, { upload: null }] }, files, { token: TOKEN });
+    expect(tooManyFiles.status).toBe(413);
+    expect(codes(tooManyFiles)).toEqual(['TOO_MANY_IMAGES']);
     const upload = await gqlMultipart(url, SEARCH, { image: { upload: null } }, [{ path: 'variables.image.upload', bytes: new Uint8Array(20 * 1024) }]);
     expect(codes(upload)).toEqual(['PAYLOAD_TOO_LARGE']);
     const body = await gql(url, SEARCH, { image: { base64: 'A'.repeat(70 * 1024) } });
@@ -99,7 +107,7 @@ describe('bad input and limits over HTTP', () => {
       { path: 'variables.b.upload', bytes: await syntheticImage(1, 1) },
     ]);
     expect(codes(r)).toEqual(['BAD_USER_INPUT']);
-    expect((await gql(url, '{ model { version } }')).data).toEqual({ model: { version: 'pixel-test-v1' } });
+    expect((await gql(url, '{ model { version } }')).data).toEqual({ model: { version: card.version } });
   });
 
   it('blocks multipart requests without the CSRF preflight header', async () => {
@@ -124,7 +132,9 @@ describe('bad input and limits over HTTP', () => {
     const deep = await gql(url, `{ identities(first: 1) { edges { node { images { id } } } } }`); // depth 4 > 3
     expect(codes(deep)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(deep.status).toBe(400);
-    const aliases = Array.from({ length: 30 }, (_, i) => `s${i}: searchSimilar(image: { imageId: "x" }, k: 10) { distance identity { images { id } } }`).join('\n');
+    // A page of 100 identities with their images is fine; 40 aliased k=10 searches with images are not.
+    expect((await gql(url, `{ identities(first: 100) { edges { node { imageCount } } } }`)).errors).toBeUndefined();
+    const aliases = Array.from({ length: 40 }, (_, i) => `s${i}: searchSimilar(image: { imageId: "x" }, k: 10) { distance identity { images { id } } }`).join('\n');
     const costly = await gql(url, `{ ${aliases} }`);
     expect(codes(costly)).toEqual(['QUERY_TOO_COMPLEX']);
     // GraphiQL's own introspection query must stay within the limits (introspection fields are not counted).
@@ -145,13 +155,20 @@ describe('bad input and limits over HTTP', () => {
     const intro = await gql(url, `{ __schema { queryType { name } } }`);
     expect(intro.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
     const health = await fetch(url.replace('/graphql', '/healthz'));
-    expect(await health.json()).toMatchObject({ status: 'ok', modelVersion: 'pixel-test-v1' });
+    expect(await health.json()).toMatchObject({ status: 'ok', modelVersion: card.version });
   });
 
   it('answers the model query from the card', async () => {
     const r = await gql(url, `{ model { version metric embeddingDim thresholds { default defaultRule } auc eer roc { threshold far tar } indexedVectors } }`);
     expect(r.errors).toBeUndefined();
-    expect(r.data.model).toMatchObject({ version: 'pixel-test-v1', metric: 'cosine', embeddingDim: 256, thresholds: { default: 0.2, defaultRule: 'eer' } });
-    expect(r.data.model.roc).toHaveLength(2);
+    expect(r.data.model).toMatchObject({
+      version: card.version,
+      metric: card.metric,
+      embeddingDim: card.architecture.embeddingDim,
+      thresholds: { default: card.thresholds.default, defaultRule: card.thresholds.defaultRule },
+      auc: card.validation.auc,
+      eer: card.validation.eer,
+    });
+    expect(r.data.model.roc).toEqual(card.roc);
   });
 });

@@ -58,6 +58,7 @@ export async function measure(modelDir: string, dataset: string, verifyRuns: num
     let correct = 0;
     let correctAndMatched = 0;
     let total = 0;
+    const correctTopDistances: number[] = [];
     for (const s of range(31, 40)) {
       for (const i of range(2, 10)) {
         const r = await gql(url, SEARCH, { image: { base64: img(dataset, s, i) } });
@@ -66,26 +67,29 @@ export async function measure(modelDir: string, dataset: string, verifyRuns: num
         total++;
         if (top?.identity.name === `s${s}`) {
           correct++;
+          correctTopDistances.push(top.distance);
           if (top.match) correctAndMatched++;
         }
       }
     }
-    return { queries: total, top1: correct / total, top1AndMatch: correctAndMatched / total };
+    return { queries: total, top1: correct / total, top1AndMatch: correctAndMatched / total, correctTopDistances };
   });
 
   const strangers = await withServer(modelDir, async (url) => {
     await enroll(url, dataset, range(31, 35));
     let falseMatches = 0;
     let total = 0;
+    const topDistances: number[] = [];
     for (const s of range(36, 40)) {
       for (const i of range(1, 10)) {
         const r = await gql(url, SEARCH, { image: { base64: img(dataset, s, i) } });
         if (r.errors) throw new Error(JSON.stringify(r.errors));
         total++;
+        topDistances.push(r.data.searchSimilar[0].distance);
         if (r.data.searchSimilar.some((m: { match: boolean }) => m.match)) falseMatches++;
       }
     }
-    return { queries: total, falseMatchRate: falseMatches / total, falseMatches };
+    return { queries: total, falseMatchRate: falseMatches / total, falseMatches, topDistances };
   });
 
   const latency = await withServer(modelDir, async (url) => {
@@ -102,7 +106,20 @@ export async function measure(modelDir: string, dataset: string, verifyRuns: num
     return { runs: verifyRuns, p50Ms: pct(ms, 50), p99Ms: pct(ms, 99), meanMs: ms.reduce((x, y) => x + y, 0) / ms.length };
   });
 
-  return { modelDir, identification, strangers, verifyLatency: latency };
+  // The same decisions at each of the card's calibrated thresholds (what-if, from the distances above).
+  const card = JSON.parse(fs.readFileSync(path.join(modelDir, 'model-card.json'), 'utf8'));
+  const atThresholds: Record<string, unknown> = {};
+  for (const rule of ['eer', 'maxAccuracy', 'atTargetFar'] as const) {
+    const t = card.thresholds[rule] as number;
+    atThresholds[rule] = {
+      threshold: t,
+      top1AndMatch: identification.correctTopDistances.filter((d) => d <= t).length / identification.queries,
+      strangerFalseMatchRate: strangers.topDistances.filter((d) => d <= t).length / strangers.queries,
+    };
+  }
+  const { correctTopDistances: _c, ...idSummary } = identification;
+  const { topDistances: _t, ...strangerSummary } = strangers;
+  return { modelDir, defaultRule: card.thresholds.defaultRule, identification: idSummary, strangers: strangerSummary, atThresholds, verifyLatency: latency };
 }
 
 if (require.main === module) {

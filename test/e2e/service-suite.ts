@@ -201,6 +201,30 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(gone.data.searchSimilar.map((m: { identity: { id: string } }) => m.identity.id)).not.toContain(ids[0]);
     });
 
+    it('keeps the index equal to the database under concurrent enrollments and searches', async () => {
+      const { url } = await start();
+      const people = [1, 2, 3, 4, 5, 6];
+      const probe = b64(await syntheticImage(1, 9));
+      const results = await Promise.all([
+        ...people.map(async (n) => {
+          const id = (await gql(url, CREATE, { name: `c${n}` }, { token: TOKEN })).data!.createIdentity.id;
+          const r = await gql(url, ENROLL, { id, images: [{ base64: b64(await syntheticImage(n, 0)) }, { base64: b64(await syntheticImage(n, 1)) }] }, { token: TOKEN });
+          return r.errors;
+        }),
+        ...people.map(async () => (await gql(url, SEARCH, { image: { base64: probe }, k: 3 })).errors),
+      ]);
+      expect(results.filter((e) => e !== undefined)).toEqual([]);
+      const { store, active } = server!.internals;
+      const labels = await store.allLabels(active.current.version);
+      expect(labels).toHaveLength(12);
+      expect(new Set(labels).size).toBe(12);
+      expect([...active.current.index.labels()].sort((a, b) => a - b)).toEqual([...labels].sort((a, b) => a - b));
+      for (const n of people) {
+        const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(n, 5)) }, k: 1 });
+        expect(s.data.searchSimilar[0]).toMatchObject({ identity: { name: `c${n}` }, match: true });
+      }
+    });
+
     it('gives a stranger no match', async () => {
       const { url } = await start();
       for (const n of [10, 11, 12]) {

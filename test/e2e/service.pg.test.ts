@@ -1,5 +1,5 @@
 import { defineServiceSuite } from './service-suite';
-import { pixelEmbedder } from '../fixtures/pixel-embedder';
+import { tinyModelOnce } from '../fixtures/tiny-model-once';
 import { describePg, pgTestDatabase, type TestDatabase } from '../db/db-targets';
 
 /** The same end-to-end suite on PostgreSQL (a fresh schema per test); .ci/run sets TEST_DATABASE_URL_PG. */
@@ -15,9 +15,7 @@ describePg('PostgreSQL', () => {
       if (url) await open.get(url)?.dispose();
       if (url) open.delete(url);
     },
-    model: async () => {
-      const embedder = pixelEmbedder();
-      return { embedder, card: embedder.card };
-    },
+    // A real (tiny, random-weight, calibrated) model directory, loaded by the server itself.
+    model: () => tinyModelOnce(),
   });
 });

@@ -1,10 +1,8 @@
 import { defineServiceSuite } from './service-suite';
-import { pixelEmbedder } from '../fixtures/pixel-embedder';
+import { tinyModelOnce } from '../fixtures/tiny-model-once';
 
 defineServiceSuite('service end-to-end (SQLite)', {
   databaseUrl: () => undefined,
-  model: async () => {
-      const embedder = pixelEmbedder();
-      return { embedder, card: embedder.card };
-    },
+  // A real (tiny, random-weight, calibrated) model directory, loaded by the server itself.
+  model: () => tinyModelOnce(),
 });

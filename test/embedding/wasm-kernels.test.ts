@@ -163,3 +163,85 @@ describe('training a small LayersModel on wasm matches cpu', () => {
     got.weights.forEach((w, i) => expectClose(w, ref.weights[i]));
   });
 });
+
+describe('Identity on wasm shares buffers safely', () => {
+  test('a clone outlives its source and is unaffected by Variable.assign', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const buffersBefore = tf.memory().numDataBuffers;
+    const bytesBefore = tf.memory().numBytes;
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    // Shared: one data buffer for two tensors.
+    expect(b.dataId).toBe(a.dataId);
+    expect(tf.memory().numDataBuffers - buffersBefore).toBe(1);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(b);
+    const snapshot = tf.clone(v);
+    const next = tf.tensor1d([7, 8, 9]);
+    v.assign(next);
+    next.dispose();
+    expect(Array.from(snapshot.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(v.dataSync())).toEqual([7, 8, 9]);
+    tf.dispose([b, v, snapshot]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numBytes).toBe(bytesBefore);
+  });
+});
+
+describe('MaxPoolGrad and Sum (JavaScript kernels on the wasm heap) match cpu', () => {
+  const poolCases: Array<{ x: [number, number, number, number]; f: [number, number]; s: [number, number]; pad: 'valid' | 'same' }> = [
+    { x: [2, 8, 8, 3], f: [2, 2], s: [2, 2], pad: 'valid' },
+    { x: [2, 9, 7, 4], f: [2, 2], s: [2, 2], pad: 'valid' },
+    { x: [1, 9, 9, 2], f: [3, 3], s: [2, 2], pad: 'same' },
+    { x: [3, 6, 5, 5], f: [3, 2], s: [1, 2], pad: 'same' },
+  ];
+  test.each(poolCases.map((c, i) => [i, c] as const))('max-pool gradient, case %i (values with many ties)', async (i, c) => {
+    // Integers in 0..3: most windows hold ties, which both backends must route to the first maximum.
+    const xv = Float32Array.from(rand(c.x, 40 + i), (v) => Math.floor((v + 1) * 2));
+    const grad = (backend: string) =>
+      onBackend(backend, () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xv, c.x);
+          const f = (xx: tf.Tensor4D) => {
+            const y = tf.maxPool(xx, c.f, c.s, c.pad);
+            // Weighted sum so every window's gradient differs.
+            return tf.sum(tf.mul(y, tf.tensor(rand(y.shape, 7), y.shape)));
+          };
+          return Array.from(tf.grad(f as (t: tf.Tensor) => tf.Tensor)(x).dataSync());
+        }),
+      );
+    const ref = await grad('cpu');
+    const before = tf.memory().numTensors;
+    const got = await grad('wasm');
+    expect(tf.memory().numTensors).toBe(before);
+    expectClose(got, ref, 1e-6);
+  });
+
+  test('sum over leading axes (with and without keepDims) and a fallback reduction', async () => {
+    const shape = [3, 4, 5, 6];
+    const xv = rand(shape, 77);
+    const sums = (backend: string) =>
+      onBackend(backend, () =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xv, shape as [number, number, number, number]);
+          return [
+            tf.sum(x, [0, 1, 2]), tf.sum(x, [1, 0], true), tf.sum(x, 0), tf.sum(x, [1, 3]), tf.sum(x),
+          ].map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+        }),
+      );
+    const ref = await sums('cpu');
+    const got = await sums('wasm');
+    got.forEach((g, i) => {
+      expect(g.shape).toEqual(ref[i].shape);
+      expectClose(g.values, ref[i].values, 1e-5);
+    });
+    // Hand check: Σ over all of [1..6] laid out [2,3] along axis 0 = [5, 7, 9].
+    await tf.setBackend('wasm');
+    const t = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const s = tf.sum(t, 0);
+    expect(Array.from(s.dataSync())).toEqual([5, 7, 9]);
+    tf.dispose([t, s]);
+  });
+});

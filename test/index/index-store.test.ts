@@ -78,6 +78,16 @@ describe.each(kinds)('index store (%s)', (kind, make) => {
     expect(back.size).toBe(58);
   });
 
+  test('an empty index saves and loads', () => {
+    saveIndex(dir, 'gallery', make('cosine'), META);
+    const { index, sidecar } = loaded('cosine');
+    expect(sidecar.count).toBe(0);
+    expect(index.size).toBe(0);
+    expect(index.search(randomVectors(1, DIM, 1)[0], 3)).toEqual([]);
+    index.add(5, randomVectors(1, DIM, 2)[0]);
+    expect(index.labels()).toEqual([5]);
+  });
+
   test('missing: no files at all, or the index file gone', () => {
     expect(loadIndex(dir, 'gallery', expected())).toMatchObject({ reason: 'missing' });
     const index = make('euclidean');

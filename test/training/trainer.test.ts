@@ -106,6 +106,15 @@ describe('train → calibrate → save → reload', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a wall-clock budget stops training early and still returns the best validated epoch', async () => {
+    const source = new FolderImageSource([path.join(root, 'data')]);
+    const result = await train({ ...base, epochs: 1000, maxSeconds: 0.5, lrSchedule: 'cosine' }, source);
+    expect(result.history.length).toBeGreaterThanOrEqual(1);
+    expect(result.history.length).toBeLessThan(1000);
+    expect(result.card.training.epochs).toBe(result.history.length);
+    result.model.dispose();
+  });
+
   it('stops on an aborted signal', async () => {
     const source = new FolderImageSource([path.join(root, 'data')]);
     const ctl = new AbortController();

@@ -65,6 +65,8 @@ export function convNormRelu(
   opts: { kernelSize?: number; strides?: number; padding?: 'same' | 'valid'; relu?: boolean } = {},
 ): tf.SymbolicTensor {
   const norm = normLayer(ctx.arch.normalization, filters, ctx.arch.params);
+  const relu = opts.relu !== false;
+  // Without a norm the ReLU goes into the conv (fused kernel at inference; see seed.backbone.ts).
   let y = tf.layers
     .conv2d({
       filters,
@@ -72,11 +74,14 @@ export function convNormRelu(
       strides: opts.strides ?? 1,
       padding: opts.padding ?? 'same',
       useBias: !norm,
+      activation: !norm && relu ? 'relu' : 'linear',
       kernelInitializer: ctx.init.he(),
     })
     .apply(x) as tf.SymbolicTensor;
-  if (norm) y = norm.apply(y) as tf.SymbolicTensor;
-  if (opts.relu !== false) y = tf.layers.reLU().apply(y) as tf.SymbolicTensor;
+  if (norm) {
+    y = norm.apply(y) as tf.SymbolicTensor;
+    if (relu) y = tf.layers.reLU().apply(y) as tf.SymbolicTensor;
+  }
   return y;
 }
 

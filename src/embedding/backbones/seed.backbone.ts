@@ -18,11 +18,17 @@ export function buildSeed(ctx: BackboneContext): tf.LayersModel {
   let x: tf.SymbolicTensor = input;
   for (const filters of [64, 128]) {
     const norm = normLayer(ctx.arch.normalization, filters, ctx.arch.params);
+    // Without a norm the ReLU lives in the conv: tfjs then runs the fused
+    // conv+bias+ReLU kernel at inference and, under a gradient tape, plain
+    // ops whose gradient skips dx of the image (the fused kernel's gradient
+    // computes it eagerly: ~1 s per seed-net step at batch 64 pairs).
     x = tf.layers
-      .conv2d({ filters, kernelSize: 3, padding: 'valid', useBias: !norm, kernelInitializer: ctx.init.glorot() })
+      .conv2d({ filters, kernelSize: 3, padding: 'valid', useBias: !norm, activation: norm ? 'linear' : 'relu', kernelInitializer: ctx.init.glorot() })
       .apply(x) as tf.SymbolicTensor;
-    if (norm) x = norm.apply(x) as tf.SymbolicTensor;
-    x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
+    if (norm) {
+      x = norm.apply(x) as tf.SymbolicTensor;
+      x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
+    }
     x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
   }
   x = tf.layers.flatten().apply(x) as tf.SymbolicTensor;

@@ -12,9 +12,9 @@ import { KernelRunner, withRunner } from './kernel-utils';
  *
  * - "taps" (few input channels, e.g. the first layer of a grayscale net): for
  *   each of the KH·KW taps, a strided slice of xp (laid out [Ci, N, H, W]) is a
- *   [Ci, P] matrix and dW[kh,kw] = slice · dy[P, Co] (P = N·OH·OW), one plain
- *   MatMul per tap. With Ci = 1 a convolution would have only KH·KW output
- *   pixels and wastes the GEMM tiles; the matmuls don't.
+ *   [Ci, P] matrix (P = N·OH·OW); stacked, they form im2colᵀ [KH·KW·Ci, P] and
+ *   dW = im2colᵀ · dy[P, Co] is one plain MatMul. With Ci = 1 a convolution
+ *   would have only KH·KW output pixels and waste the GEMM tiles.
  * - "conv" (many input channels): the sum is itself a convolution in which the
  *   batch and channel axes swap roles: input xp laid out [Ci, H, W, N] (batch =
  *   Ci, channels = N), filter dy laid out [OH, OW, N, Co], dilation = forward
@@ -23,6 +23,7 @@ import { KernelRunner, withRunner } from './kernel-utils';
  *   [KH, KW, Ci, Co]. This runs on XNNPACK's convolution.
  */
 export const TAPS_MAX_IN_CHANNELS = 8;
+const TAPS_GROUP_MAX_FLOATS = 16 * 1024 * 1024;
 
 export function conv2dBackpropFilterImpl(
   r: KernelRunner,
@@ -66,7 +67,18 @@ export function conv2dBackpropFilterImpl(
     }
     const p = n * oh * ow;
     const dy2 = r.reshape(dy, [p, co]);
-    const taps: tf.TensorInfo[] = [];
+    // Stack the taps' [Ci, P] slices into im2colᵀ rows and run one MatMul per
+    // group of taps: one [rows, P]·[P, Co] product uses the GEMM far better than
+    // KH·KW products with Ci (= 1) rows each. Groups bound the temporary to ~64 MB.
+    const tapsPerGroup = Math.max(1, Math.min(kh * kw, Math.floor(TAPS_GROUP_MAX_FLOATS / (ci * p))));
+    const groups: tf.TensorInfo[] = [];
+    let pending: tf.TensorInfo[] = [];
+    const flush = () => {
+      if (pending.length === 0) return;
+      const rows = pending.length === 1 ? pending[0] : r.run('Concat', pending as unknown as tf.NamedTensorInfoMap, { axis: 0 });
+      groups.push(r.run('BatchMatMul', { a: rows, b: dy2 }, { transposeA: false, transposeB: false }));
+      pending = [];
+    };
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
         const s = r.run('StridedSlice', { x: xt }, {
@@ -75,10 +87,12 @@ export function conv2dBackpropFilterImpl(
           strides: [1, 1, sh, sw],
           beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
         });
-        taps.push(r.run('BatchMatMul', { a: r.reshape(s, [ci, p]), b: dy2 }, { transposeA: false, transposeB: false }));
+        pending.push(r.reshape(s, [ci, p]));
+        if (pending.length === tapsPerGroup) flush();
       }
     }
-    const stacked = taps.length === 1 ? taps[0] : r.run('Concat', taps as unknown as tf.NamedTensorInfoMap, { axis: 0 });
+    flush();
+    const stacked = groups.length === 1 ? groups[0] : r.run('Concat', groups as unknown as tf.NamedTensorInfoMap, { axis: 0 });
     return r.reshape(stacked, [kh, kw, ci, co]);
   }
 

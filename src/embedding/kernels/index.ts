@@ -3,6 +3,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { makeBatchMatMulConfig } from './batch-matmul.kernel';
 import { makeConv2dBackpropFilterConfig } from './conv2d-backprop-filter.kernel';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.kernel';
+import { makeIdentityConfig } from './identity.kernel';
+import { makeMaxPoolGradConfig } from './max-pool-grad.kernel';
+import { makeSumConfig } from './sum.kernel';
 
 /**
  * The project's extra kernels, so training runs end to end on the wasm backend
@@ -11,8 +14,12 @@ import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.kernel';
  * - Conv2DBackpropFilter: missing from tfjs-backend-wasm 4.22 (tensorflow/tfjs#8474).
  * - Conv2DBackpropInput: replaced (the wasm one is a direct loop, ~10× slower than Conv2D).
  * - BatchMatMul with transposeA/transposeB: rewritten onto the plain A·B kernel.
+ * - Identity: shares the buffer instead of copying it (the engine clones every
+ *   tensor it saves for backprop).
+ * - MaxPoolGrad and Sum over leading axes (bias gradients): JavaScript loops over
+ *   the wasm heap, several times faster than the wasm kernels for these shapes.
  *
- * The other gradients our layers need (MaxPoolGrad, AvgPoolGrad, Relu via Step,
+ * The other gradients our layers need (AvgPoolGrad, Relu via Step,
  * batch-norm and the L2/group-norm layers via elementwise ops and reductions)
  * exist on wasm; test/embedding/wasm-training.test.ts trains every backbone on it.
  *
@@ -28,6 +35,11 @@ export function registerExtraKernels(): void {
   if (!originalMatMul) throw new Error('tfjs-backend-wasm did not register BatchMatMul');
   const plainMatMul = originalMatMul.kernelFunc;
   replaceKernel(makeBatchMatMulConfig(backendName, originalMatMul));
+  const originalIdentity = tf.getKernel(tf.Identity, backendName);
+  if (originalIdentity) replaceKernel(makeIdentityConfig(backendName, originalIdentity));
+  const originalSum = tf.getKernel(tf.Sum, backendName);
+  if (originalSum) replaceKernel(makeSumConfig(backendName, originalSum));
+  replaceKernel(makeMaxPoolGradConfig(backendName));
   const overrides = { BatchMatMul: plainMatMul };
   replaceKernel(makeConv2dBackpropFilterConfig(backendName, overrides));
   replaceKernel(makeConv2dBackpropInputConfig(backendName, overrides));

@@ -1,0 +1,88 @@
+import type { LabelledPairRecord, ModelVersionRecord, TrainingRunRecord } from '../services/retraining/types';
+import type { LabelledPairResult } from '../services/retraining';
+import { LabelledPair } from '../schema/labelled-pair.type';
+import { ModelVersion } from '../schema/model-version.type';
+import { MetricEnum } from '../schema/metric.enum';
+import { TrainingRun, TrainingStatusEnum, type TrainingMetrics, type TrainingProgress } from '../schema/training-run.type';
+import { DomainError, ErrorCode } from '../errors';
+import type { GraphQLContext } from './context';
+import type { RetrainingService } from '../services/retraining';
+
+/** The retraining service, or a clear error on a stack built without it. */
+export function retraining(ctx: GraphQLContext): RetrainingService {
+  const svc = ctx.services.retraining;
+  if (!svc) throw new DomainError(ErrorCode.FORBIDDEN, 'retraining is not enabled on this server');
+  return svc;
+}
+
+export function toTrainingRun(r: TrainingRunRecord): TrainingRun {
+  const p = r.progress as Record<string, unknown> | null;
+  const m = r.metrics as unknown as TrainingMetrics | null;
+  const progress: TrainingProgress | null = p
+    ? {
+        phase: String(p.phase ?? 'starting'),
+        step: Math.round(Number(p.step ?? 0)),
+        total: Math.round(Number(p.total ?? 0)),
+        loss: num(p.loss),
+        pairsPerSec: num(p.pairsPerSec),
+        etaSeconds: num(p.etaSeconds),
+        embedded: p.embedded == null ? null : Math.round(Number(p.embedded)),
+        toEmbed: p.toEmbed == null ? null : Math.round(Number(p.toEmbed)),
+      }
+    : null;
+  return Object.assign(new TrainingRun(), {
+    id: r.id,
+    status: r.status as TrainingStatusEnum,
+    options: (r.options ?? {}) as Record<string, unknown>,
+    progress,
+    metrics: m ? { ...m, wallTimeSec: m.wallTimeSec ?? null } : null,
+    baseModelVersion: r.baseModelVersion,
+    modelVersion: r.newModelVersion,
+    promoted: m?.promoted ?? null,
+    error: r.error,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    heartbeatAt: r.heartbeatAt,
+  });
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export function toLabelledPair(r: LabelledPairRecord | LabelledPairResult): LabelledPair {
+  const extra = 'modelDistance' in r ? { correction: r.correction, modelDistance: r.modelDistance, modelVersion: r.modelVersion } : {};
+  return Object.assign(new LabelledPair(), {
+    id: r.id,
+    imageAId: r.imageAId,
+    imageBId: r.imageBId,
+    imageASha256: r.imageASha256,
+    imageBSha256: r.imageBSha256,
+    same: r.same,
+    weight: r.weight,
+    source: r.source,
+    note: r.note,
+    createdAt: r.createdAt,
+    correction: null,
+    modelDistance: null,
+    modelVersion: null,
+    ...extra,
+  });
+}
+
+export function toModelVersion(r: ModelVersionRecord): ModelVersion {
+  const card = (r.card ?? {}) as { name?: string; validation?: { eer?: number; auc?: number }; thresholds?: { default?: number } };
+  return Object.assign(new ModelVersion(), {
+    version: r.version,
+    active: r.active,
+    name: card.name ?? r.version,
+    metric: r.metric as MetricEnum,
+    fingerprint: r.fingerprint,
+    eer: card.validation?.eer ?? null,
+    auc: card.validation?.auc ?? null,
+    threshold: card.thresholds?.default ?? null,
+    createdAt: r.createdAt,
+    activatedAt: r.activatedAt,
+  });
+}

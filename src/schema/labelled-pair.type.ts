@@ -1,0 +1,55 @@
+import { Field, Float, ID, ObjectType } from 'type-graphql';
+
+@ObjectType({ description: 'An explicit judgement that two images show the same identity or not; used by every retraining run.' })
+export class LabelledPair {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID, { nullable: true, description: 'The enrolled image of side a (null: an uploaded image stored with the pair).' })
+  imageAId!: string | null;
+
+  @Field(() => ID, { nullable: true })
+  imageBId!: string | null;
+
+  @Field(() => String, { description: 'SHA-256 (hex) of side a.' })
+  imageASha256!: string;
+
+  @Field(() => String)
+  imageBSha256!: string;
+
+  @Field(() => Boolean, { description: 'true: same identity.' })
+  same!: boolean;
+
+  @Field(() => Float, { description: 'Training weight (corrections weigh more).' })
+  weight!: number;
+
+  @Field(() => String, { description: "'correction' when the serving model decided the other way at labelling time, else 'admin'." })
+  source!: string;
+
+  @Field(() => String, { nullable: true })
+  note!: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Boolean, { nullable: true, description: 'The serving model disagreed with this label (only on the labelPair answer).' })
+  correction?: boolean | null;
+
+  @Field(() => Float, { nullable: true, description: "The serving model's distance between the two images (only on the labelPair answer)." })
+  modelDistance?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The model version that gave modelDistance.' })
+  modelVersion?: string | null;
+}
+
+@ObjectType()
+export class LabelledPairPage {
+  @Field(() => [LabelledPair])
+  items!: LabelledPair[];
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+}

@@ -1,0 +1,107 @@
+/**
+ * Makes a model version the serving one, without downtime and without ever mixing two
+ * models' vectors: load its encoder, bring its index up to the database BESIDE the
+ * serving pair (embedding any enrolled image it has no vector for), check the pair,
+ * record the version as active, then swap the ONE object requests read
+ * (`ActiveModel.swap`). Queries that already took the old pair finish on it; the old
+ * encoder is disposed after a drain delay. Retraining promotion and `activateModel`
+ * (rollback / roll forward) take this same path; activations are serialised.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { DomainError, ErrorCode, notFound } from '../../errors';
+import type { ModelVersionRecord, ModelVersionRepository } from '../../db';
+import type { IndexLifecycle } from '../index-lifecycle.service';
+import type { Logger } from '../logger';
+import type { ActiveModel, EmbedderPort } from '../serving-model';
+import type { ServiceStore } from '../store.port';
+
+export interface ActivationDeps {
+  active: ActiveModel;
+  indexes: IndexLifecycle;
+  store: ServiceStore;
+  modelVersions: ModelVersionRepository;
+  loadEmbedder(dir: string): Promise<EmbedderPort>;
+  logger: Logger;
+  /** Embedders the caller owns (e.g. injected by tests): never disposed here. */
+  keepEmbedders?: ReadonlySet<EmbedderPort>;
+  /** How long an old encoder stays alive for requests still using it (default 30 s). */
+  drainMs?: number;
+}
+
+export class ModelActivationService {
+  private chain: Promise<unknown> = Promise.resolve();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly retired = new Set<EmbedderPort>();
+
+  constructor(private readonly deps: ActivationDeps) {}
+
+  /** Activations run one at a time, in call order. */
+  activate(version: string, hooks: { beforeSwap?: () => void | Promise<void> } = {}): Promise<ModelVersionRecord> {
+    const run = this.chain.then(() => this.activateNow(version, hooks));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async activateNow(version: string, hooks: { beforeSwap?: () => void | Promise<void> }): Promise<ModelVersionRecord> {
+    const { active, indexes, store, modelVersions, logger } = this.deps;
+    const rec = await modelVersions.get(version);
+    if (!rec) throw notFound('ModelVersion', version);
+    if (active.current.version === version) {
+      await hooks.beforeSwap?.();
+      return (await modelVersions.activate(version));
+    }
+    if (!fs.existsSync(path.join(rec.dir, 'model-card.json'))) {
+      throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `model version ${version}: its directory ${rec.dir} is gone`, { version });
+    }
+    const t0 = Date.now();
+    const embedder = await this.deps.loadEmbedder(rec.dir);
+    try {
+      const card = embedder.card;
+      if (card.fingerprint !== rec.fingerprint) {
+        throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `model version ${version}: the weights in ${rec.dir} are not the registered ones`, { version });
+      }
+      // Beside the serving pair: embeds what is missing for this version, loads or rebuilds its index.
+      const opened = await indexes.open(version, card, embedder);
+      const stored = await store.countEmbeddings(version);
+      if (opened.index.dimension !== card.architecture.embeddingDim || opened.index.metric !== card.metric || opened.index.size !== stored) {
+        throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, `model version ${version}: its index does not match the database (${opened.index.size} vectors, ${stored} stored)`);
+      }
+      await hooks.beforeSwap?.();
+      // Database first: a crash right after serves this version at restart, which is consistent
+      // (its vectors are complete); the in-memory swap follows in the same tick of work.
+      const activated = await modelVersions.activate(version);
+      const previous = active.swap({ version, card, dir: rec.dir, embedder, index: opened.index });
+      // Enrollments that committed while the index was being built (they embedded with the old pair).
+      await indexes.catchUp(active.current);
+      indexes.saveModelNow(active.current);
+      this.retire(previous.embedder);
+      logger.info('model activated', { version, previous: previous.version, vectors: opened.index.size, ms: Date.now() - t0 });
+      return activated;
+    } catch (e) {
+      if (active.current.embedder !== embedder) await embedder.dispose?.();
+      throw e;
+    }
+  }
+
+  private retire(embedder: EmbedderPort): void {
+    if (this.deps.keepEmbedders?.has(embedder) || !embedder.dispose) return;
+    this.retired.add(embedder);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.retired.delete(embedder);
+      if (this.deps.active.current.embedder !== embedder) void Promise.resolve(embedder.dispose?.()).catch(() => undefined);
+    }, this.deps.drainMs ?? 30_000);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  /** Waits for a running activation, then disposes retired encoders now (shutdown). */
+  async close(): Promise<void> {
+    await this.chain;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const e of this.retired) if (this.deps.active.current.embedder !== e) await Promise.resolve(e.dispose?.()).catch(() => undefined);
+    this.retired.clear();
+  }
+}

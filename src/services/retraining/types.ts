@@ -1,0 +1,2 @@
+/** The db records the retraining API returns, re-exported so resolvers need not import src/db. */
+export type { LabelledPairRecord, ModelVersionRecord, TrainingRunRecord } from '../../db';
