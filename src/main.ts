@@ -113,7 +113,6 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       logger,
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
-      index: config.index,
       ...(opts.retraining ?? {}),
     });
     await retraining.init();

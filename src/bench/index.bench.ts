@@ -51,7 +51,7 @@ export const INDEX_BENCH_DEFAULTS: IndexBenchOptions = {
   dimension: 128,
   M: 16,
   efConstruction: 200,
-  efs: [32, 64, 128, 256, 512, 1024],
+  efs: [10, 16, 32, 64, 128, 256, 512, 1024],
   queries: 5000,
   recallQueries: (n) => (n >= 1_000_000 ? 100 : 200),
   queryBudgetMs: 1500,

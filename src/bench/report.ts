@@ -177,7 +177,7 @@ export function renderTable(r: BenchReport): string {
         `build ${f(s.buildSec, ' s')}, ${f(s.rssBytesPerVector, ' B')}/vec RSS, ${f(s.fileBytesPerVector, ' B')}/vec file`,
       );
       for (const p of s.sweep) {
-        add(`  ef ${p.ef}${p === s.chosen ? ' (chosen)' : ''}`, `${f(p.qps)} q/s, recall@10 ${p.recallAt10.toFixed(4)}`);
+        add(`  ef ${p.ef}${p.ef === s.chosen.ef ? ' (chosen)' : ''}`, `${f(p.qps)} q/s, recall@10 ${p.recallAt10.toFixed(4)}`);
       }
       add('  exact search', `${f(s.exactQps)} q/s`);
     }

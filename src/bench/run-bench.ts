@@ -14,11 +14,6 @@ import { measureHttp } from './http.bench';
 
 export type Log = (message: string) => void;
 
-/**
- * Runs the selected parts one after another (never two measurements at once:
- * they would share the two cores) and assembles the report. Every part catches
- * its own failure and reports it, so one broken part never hides the others.
- */
 /** Where things are: resolved by the command from the configuration (the bench reads no environment). */
 export interface BenchEnvironment {
   cwd: string;
@@ -28,6 +23,14 @@ export interface BenchEnvironment {
   orlDir: string;
 }
 
+/**
+ * Runs the selected parts one after another (never two measurements at once:
+ * they would share the two cores) and assembles the report. Every part catches
+ * its own failure and reports it, so one broken part never hides the others.
+ * Order: the peer first (alone on the machine), then peak, seed, default,
+ * index, http. About 6–7 minutes on a busy 2-core machine; --full adds the
+ * 1M-vector index (tens of minutes).
+ */
 export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log): Promise<BenchReport> {
   const started = new Date();
   const t0 = performance.now();
@@ -50,7 +53,10 @@ export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log)
     notes,
   };
   if (loadavgStart[0] > report.machine.cpus * 0.5) {
-    notes.push(`the machine was busy when the run started (load ${loadavgStart[0].toFixed(1)} on ${report.machine.cpus} cores): numbers are lower than on an idle machine`);
+    notes.push(
+      `the machine was busy when the run started (load ${loadavgStart[0].toFixed(1)} on ${report.machine.cpus} cores): ` +
+        'numbers are lower than on an idle machine',
+    );
   }
 
   if (o.parts.includes('seed')) {
@@ -66,7 +72,8 @@ export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log)
     report.seed = await guard('seed', log, () => measureSeed(o, log));
   }
   if (o.parts.includes('default')) {
-    report.default = await guard('default', log, () => measureDefaultModel({ modelDir: env.modelDir, orlDir: env.orlDir, instances: o.instances, budgetMs: 8000 }, log), (reason) => ({
+    const opts = { modelDir: env.modelDir, orlDir: env.orlDir, instances: o.instances, budgetMs: 8000 };
+    report.default = await guard('default', log, () => measureDefaultModel(opts, log), (reason) => ({
       available: false,
       reason,
       embedImagesPerSec: null,
@@ -76,7 +83,8 @@ export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log)
     report.index = await guard('index', log, () => measureIndex(o, log));
   }
   if (o.parts.includes('http')) {
-    report.http = await guard('http', log, () => measureHttp({ modelDir: env.modelDir, orlDir: env.orlDir, cwd: env.cwd, instances: o.instances, requestsC1: 150, requestsC16: 320 }, log), (reason) => ({
+    const opts = { modelDir: env.modelDir, orlDir: env.orlDir, cwd: env.cwd, instances: o.instances, requestsC1: 150, requestsC16: 320 };
+    report.http = await guard('http', log, () => measureHttp(opts, log), (reason) => ({
       available: false,
       reason,
       verifyP50Ms: null,

@@ -20,11 +20,13 @@ jest.setTimeout(180_000);
 describe('retraining end to end', () => {
   let dataDir: string;
   let server: RunningServer | undefined;
+  let stop = false;
 
   beforeEach(() => {
     dataDir = tempDir('siamese-retrain-');
   });
   afterEach(async () => {
+    stop = true;
     await server?.close();
     server = undefined;
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -52,7 +54,7 @@ describe('retraining end to end', () => {
     expect((await gql(url, LABEL, { a: await b64(1, 0), b: await b64(1, 1), same: true })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
 
     // Queries fired continuously for the whole run: every one must succeed, each from one model.
-    let stop = false;
+    stop = false;
     const seen: string[] = [];
     const failures: unknown[] = [];
     const load = (async () => {
@@ -61,7 +63,8 @@ describe('retraining end to end', () => {
         const [v, s] = await Promise.all([
           gql(url, VERIFY, { a: await b64(n, 5), b: await b64(n, 6) }),
           gql(url, SEARCH, { image: await b64(n, 7), k: 3 }),
-        ]);
+        ]).catch((e: Error) => [{ errors: [e.message] }, { errors: [e.message] }] as any[]);
+        if (stop) break;
         if (v.errors || s.errors) failures.push(v.errors ?? s.errors);
         else {
           seen.push(v.data.verify.modelVersion);
@@ -86,7 +89,7 @@ describe('retraining end to end', () => {
     await client.dispose();
     expect(error).toBeUndefined();
     const statuses = events.map((e) => e.trainingProgress.status);
-    expect(statuses[statuses.length - 1]).toBe('SUCCEEDED');
+    expect([statuses[statuses.length - 1], events[events.length - 1].trainingProgress.error]).toEqual(['SUCCEEDED', null]);
     const order = ['QUEUED', 'RUNNING', 'EVALUATING', 'REINDEXING', 'SUCCEEDED'];
     const ranks = statuses.map((s) => order.indexOf(s));
     expect(ranks.every((r, i) => r >= 0 && (i === 0 || r >= ranks[i - 1]))).toBe(true);
@@ -144,5 +147,22 @@ describe('retraining end to end', () => {
     server = await startTestServer({ dataDir, adminToken: TOKEN, modelDir });
     expect((await gql(server.url, MODEL)).data.model).toEqual({ version: done.modelVersion, indexedVectors: 32 });
     expect((await getRun(server.url, run.id)).status).toBe('SUCCEEDED');
+
+    // promote: NEVER keeps the serving model; the new version is registered, inactive, for later.
+    const never = (await gql(server.url, RETRAIN, { o: { steps: 2, batchSize: 8, promote: 'NEVER', seed: 9 } }, { token: TOKEN })).data.retrain;
+    const kept = await waitForRun(server.url, never.id, isFinal);
+    expect(kept).toMatchObject({ status: 'SUCCEEDED', promoted: false, baseModelVersion: done.modelVersion, error: null });
+    expect(kept.metrics.decision).toMatch(/^promote: NEVER/);
+    expect(kept.progress.embedded).toBeNull(); // nothing re-embedded for a model that does not serve
+    expect((await gql(server.url, MODEL)).data.model.version).toBe(done.modelVersion);
+    const all = (await gql(server.url, VERSIONS, {}, { token: TOKEN })).data.modelVersions;
+    expect(all).toEqual(expect.arrayContaining([{ version: kept.modelVersion, active: false }]));
+
+    // The subscription is admin-only too.
+    const anon = wsClient(server.url, undefined);
+    const refused = await collect(anon, PROGRESS_SUB, { id: run.id });
+    await anon.dispose();
+    expect(refused.events).toEqual([]);
+    expect(JSON.stringify(refused.error)).toContain('admin token');
   });
 });

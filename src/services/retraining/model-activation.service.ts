@@ -63,9 +63,8 @@ export class ModelActivationService {
       }
       // Beside the serving pair: embeds what is missing for this version, loads or rebuilds its index.
       const opened = await indexes.open(version, card, embedder);
-      const stored = await store.countEmbeddings(version);
-      if (opened.index.dimension !== card.architecture.embeddingDim || opened.index.metric !== card.metric || opened.index.size !== stored) {
-        throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, `model version ${version}: its index does not match the database (${opened.index.size} vectors, ${stored} stored)`);
+      if (opened.index.dimension !== card.architecture.embeddingDim || opened.index.metric !== card.metric) {
+        throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `model version ${version}: its index is ${opened.index.metric}/${opened.index.dimension}, the model ${card.metric}/${card.architecture.embeddingDim}`);
       }
       await hooks.beforeSwap?.();
       // Database first: a crash right after serves this version at restart, which is consistent
@@ -74,6 +73,7 @@ export class ModelActivationService {
       const previous = active.swap({ version, card, dir: rec.dir, embedder, index: opened.index });
       // Enrollments that committed while the index was being built (they embedded with the old pair).
       await indexes.catchUp(active.current);
+      await this.dropErased(version);
       indexes.saveModelNow(active.current);
       this.retire(previous.embedder);
       logger.info('model activated', { version, previous: previous.version, vectors: opened.index.size, ms: Date.now() - t0 });
@@ -82,6 +82,21 @@ export class ModelActivationService {
       if (active.current.embedder !== embedder) await embedder.dispose?.();
       throw e;
     }
+  }
+
+  /**
+   * An erasure that committed while the new index was being built removed its vectors from
+   * the serving index only: remove them from the new one too. The index is read BEFORE the
+   * database: an enrollment adds to the index only after its commit, so a label in the
+   * index snapshot but not in the later database read was deleted, never just enrolled.
+   */
+  private async dropErased(version: string): Promise<void> {
+    const { index } = this.deps.active.current;
+    const snapshot = index.labels();
+    const inDb = new Set(await this.deps.store.allLabels(version));
+    const gone = snapshot.filter((l) => !inDb.has(l));
+    for (const l of gone) index.remove(l);
+    if (gone.length > 0) this.deps.logger.info('erased vectors dropped from the new index', { version, count: gone.length });
   }
 
   private retire(embedder: EmbedderPort): void {

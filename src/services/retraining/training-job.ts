@@ -5,10 +5,11 @@
  *               model unless fromScratch) with the shared trainer of `siamese train`
  *   EVALUATING  score the serving model and the new one on the SAME held-out pairs;
  *               calibrate the new thresholds there; save the model directory under
- *               `<modelsDir>/<version>/` (same format as the CLI) and register the
- *               version (inactive); decide promotion
- *   REINDEXING  (promoted only) embed every enrolled image with the new model into the
- *               database under the new version, build + save its index file
+ *               `<modelsDir>/<version>/` (same format as the CLI) and have the parent
+ *               register the version (inactive); decide promotion
+ *   REINDEXING  (promoted only) embed every enrolled image with the new model; the parent
+ *               stores the vectors under the new version (the child never writes the
+ *               database: worker-protocol.ts); the parent builds the index at the swap
  *
  * Everything is written BESIDE the serving model: the parent swaps afterwards. A kill at
  * any point leaves the serving version active and complete; the partial work of the new
@@ -32,16 +33,16 @@ import { groupByIdentity } from '../../training/data/split';
 import { MemoryImageSource, type LabelledPair } from '../../training/data/labelled-image-source';
 import { openServiceStore } from '../db-store';
 import { createRepositories } from '../../db';
-import { IndexLifecycle } from '../index-lifecycle.service';
-import { silentLogger } from '../logger';
 import { decidePromotion } from './promote-rule';
 import { stepsPerEpoch } from './retrain-options';
 import { buildTrainingData, type KeyedImage, type EnrolledImageBytes, type PairWithBytes } from './training-data';
-import type { FromWorker, WorkerJob, WorkerResult } from './worker-protocol';
+import type { FromWorker, WorkerJob, WorkerResult, WriteRequest } from './worker-protocol';
 import type { ModelScore, RunMetrics } from './run-state';
 
 export interface JobIo {
   send(msg: FromWorker): void;
+  /** A database write made by the parent; resolves once committed. */
+  write(request: WriteRequest): Promise<void>;
   signal: AbortSignal;
 }
 
@@ -154,7 +155,7 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
       card = { ...card, version: job.newVersion };
       const dir = path.join(job.modelsDir, job.newVersion);
       card = await saveTrainedModel(dir, trained.model, card);
-      await repos.modelVersions.register({ version: card.version, dir, fingerprint: card.fingerprint, metric: card.metric, card: card as never });
+      await io.write({ kind: 'registerModel', version: card.version, dir, card });
 
       const score = (e: Evaluation, version: string): ModelScore | null =>
         e.auc === null ? null : { version, auc: e.auc, eer: e.eer!, accuracy: e.accuracy, labelledPairAccuracy: e.pairAccuracy };
@@ -184,7 +185,7 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
         checkCancel();
         io.send({ type: 'phase', status: 'REINDEXING' });
         const embedder = new Embedder(trained.model, card);
-        await reembed(job, store, embedder, card, io, checkCancel);
+        await reembed(job, store, embedder, card, io, checkCancel); // the model is disposed below
       }
       metrics.wallTimeSec = +((Date.now() - t0) / 1000).toFixed(2);
       return { version: card.version, dir, card, promoted: decision.promote, metrics };
@@ -255,8 +256,9 @@ async function evaluate(
 }
 
 /**
- * Embeds every enrolled image with the new model into the database (new version), then
- * builds and saves that version's index file, where the service will load it from.
+ * Embeds every enrolled image that has no vector for the new version yet, in chunks; the
+ * parent stores each chunk before the next is read (so "missing" stays accurate, and a
+ * restarted run or a later activateModel resumes instead of starting over).
  */
 async function reembed(
   job: WorkerJob,
@@ -293,14 +295,10 @@ async function reembed(
         }
       }
     }
-    if (ok.length > 0) await store.addEmbeddings(card.version, ok);
+    if (ok.length > 0) await io.write({ kind: 'embeddings', version: card.version, items: ok });
     embedded += ok.length;
     progress();
     if (job.embedDelayMs) await new Promise((r) => setTimeout(r, job.embedDelayMs));
   }
   checkCancel();
-  io.send({ type: 'progress', progress: { phase: 'indexing', step: embedded, total: toEmbed, loss: null, pairsPerSec: null, etaSeconds: null, embedded, toEmbed } });
-  const indexes = new IndexLifecycle(store, IndexLifecycle.indexDir(job.dataDir), job.index, silentLogger);
-  await indexes.open(card.version, card, embedder);
-  indexes.flush();
 }

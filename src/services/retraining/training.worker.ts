@@ -6,18 +6,34 @@
  */
 import { DomainError } from '../../errors';
 import { JobCancelled, runTrainingJob } from './training-job';
-import type { FromWorker, ToWorker } from './worker-protocol';
+import type { FromWorker, ToWorker, WriteRequest } from './worker-protocol';
 
 const controller = new AbortController();
 const send = (msg: FromWorker) => {
   if (process.connected) process.send!(msg);
 };
 
+// Writes go through the parent (see worker-protocol.ts); each waits for its ack.
+let seq = 0;
+const pending = new Map<number, { resolve(): void; reject(e: Error): void }>();
+const write = (request: WriteRequest) =>
+  new Promise<void>((resolve, reject) => {
+    const id = ++seq;
+    pending.set(id, { resolve, reject });
+    send({ type: 'write', seq: id, request });
+  });
+
 process.on('disconnect', () => process.exit(3));
 process.on('message', (msg: ToWorker) => {
   if (msg.type === 'cancel') controller.abort();
+  if (msg.type === 'ack') {
+    const p = pending.get(msg.seq);
+    pending.delete(msg.seq);
+    if (msg.error) p?.reject(new Error(msg.error));
+    else p?.resolve();
+  }
   if (msg.type !== 'start') return;
-  runTrainingJob(msg.job, { send, signal: controller.signal }).then(
+  runTrainingJob(msg.job, { send, write, signal: controller.signal }).then(
     (result) => {
       send({ type: 'done', result });
       process.disconnect?.();

@@ -1,11 +1,12 @@
 /**
- * Messages between the service (parent) and the training child process. The parent
- * owns the TrainingRun row (every status change and progress write goes through it);
- * the child only computes: it trains, saves the model directory, registers the new
- * ModelVersion (inactive) and writes the new model's embeddings + index file beside the
- * serving ones. Nothing the child writes is visible to queries until the parent swaps.
+ * Messages between the service (parent) and the training child process. The child only
+ * READS the database; every write goes through the parent's one connection: the run row,
+ * the new ModelVersion (inactive) and the new model's embeddings. One writer per SQLite
+ * file means no SQLITE_BUSY between the two processes (a deferred transaction in the
+ * server that read before the child committed would otherwise fail with "database is
+ * locked", e.g. an enrollment during re-embedding). The child saves the model directory;
+ * nothing it produces is visible to queries until the parent swaps.
  */
-import type { IndexSettings } from '../../config';
 import type { ModelCard } from '../../embedding/model-card';
 import type { RetrainOptions } from './retrain-options';
 import type { RunMetrics, RunProgress } from './run-state';
@@ -21,13 +22,21 @@ export interface WorkerJob {
   options: RetrainOptions;
   /** tfjs backend of the child (training + re-embedding); default 'auto' = the fastest available. */
   backend: string | undefined;
-  index: IndexSettings;
   /** Test knobs: images per re-embedding chunk, and a pause after each chunk (ms). */
   embedChunk?: number;
   embedDelayMs?: number;
 }
 
-export type ToWorker = { type: 'start'; job: WorkerJob } | { type: 'cancel' };
+export type ToWorker =
+  | { type: 'start'; job: WorkerJob }
+  | { type: 'cancel' }
+  /** Reply to a 'write' request: done, or why it failed. */
+  | { type: 'ack'; seq: number; error?: string };
+
+/** Writes the child asks the parent to make (each answered by one 'ack'). */
+export type WriteRequest =
+  | { kind: 'registerModel'; version: string; dir: string; card: ModelCard }
+  | { kind: 'embeddings'; version: string; items: Array<{ imageId: string; vector: Float32Array }> };
 
 export type WorkerPhase = 'RUNNING' | 'EVALUATING' | 'REINDEXING';
 
@@ -35,6 +44,7 @@ export type FromWorker =
   | { type: 'phase'; status: WorkerPhase }
   | { type: 'progress'; progress: RunProgress }
   | { type: 'metrics'; metrics: RunMetrics }
+  | { type: 'write'; seq: number; request: WriteRequest }
   | { type: 'done'; result: WorkerResult }
   | { type: 'cancelled' }
   | { type: 'error'; message: string; code?: string };
