@@ -6,6 +6,7 @@
  * embedding pool's worker bootstrap).
  *
  *   node scripts/profile-seed.js [--pairs 64] [--micro 16] [--optimizer tfjs|fused] [--embed]
+ *   node scripts/profile-seed.js --parallel 2 [--pairs 64] [--micro 32] [--budget 20000]
  *
  * Prints one JSON object: wall time of a steady-state step, per-kernel times
  * from tf.profile (largest first) and the phases (gradients, optimizer).
@@ -35,6 +36,18 @@ async function main() {
   const { buildSeedNet } = require(path.join(src, 'bench/seed-net.ts'));
   const { pairLosses, meanGradients, profileStep } = require(path.join(src, 'bench/seed.bench.ts'));
   const { FusedAdam } = require(path.join(src, 'training/parallel/fused-adam.ts'));
+  if (args.includes('--parallel')) {
+    const { measureParallelSeedTrain } = require(path.join(src, 'training/parallel/seed-throughput.ts'));
+    const r = await measureParallelSeedTrain({
+      workers: Number(opt('parallel', '2')),
+      batch: Number(opt('pairs', '64')),
+      microBatch: Number(opt('micro', '32')),
+      budgetMs: Number(opt('budget', '20000')),
+      backend: opt('backend', 'wasm'),
+    });
+    console.log(JSON.stringify(r));
+    return;
+  }
   await initBackend(opt('backend', 'wasm'));
   const pairs = Number(opt('pairs', '64'));
   const micro = Number(opt('micro', '16'));
@@ -44,9 +57,12 @@ async function main() {
     const x = tf.randomNormal([64, 100, 100, 1]);
     const run = () => tf.tidy(() => model.predict(x)).dataSync();
     run();
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     run();
     out.embedMs64 = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    out.embedCpuMs64 = (c.user + c.system) / 1000;
     out.embedProfile = await profileStep(run, 12);
     x.dispose();
   }
@@ -67,9 +83,12 @@ async function main() {
     phases.optimizerMs = performance.now() - t1;
   };
   step(); // warm-up (creates the optimizer's slots)
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   step();
   out.stepMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  out.stepCpuMs = (c.user + c.system) / 1000;
   out.pairsPerSec = pairs / (out.stepMs / 1000);
   out.phases = { ...phases };
   out.trainProfile = await profileStep(step, 16);

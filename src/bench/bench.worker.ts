@@ -6,11 +6,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { measureMatMul, type MatMulShape } from './matmul.bench';
-import { measureSeedEmbed, measureSeedTrain, type SeedWorkload } from './seed.bench';
+import { measureSeedEmbed, type SeedWorkload } from './seed.bench';
 import { useWasm } from './wasm-backend';
 
 export type InstanceTask =
-  | { task: 'embed' | 'train'; workload: SeedWorkload }
+  | { task: 'embed'; workload: SeedWorkload }
   | { task: 'matmul'; shape: MatMulShape; budgetMs: number };
 
 async function main(): Promise<void> {
@@ -22,8 +22,7 @@ async function main(): Promise<void> {
   await go;
   let perSec: number;
   if (job.task === 'matmul') perSec = (await measureMatMul(job.shape, job.budgetMs)).gflops;
-  else if (job.task === 'embed') perSec = (await measureSeedEmbed(job.workload)).perSec;
-  else perSec = (await measureSeedTrain(job.workload)).perSec;
+  else perSec = (await measureSeedEmbed(job.workload)).perSec;
   port.postMessage({ type: 'result', perSec });
 }
 

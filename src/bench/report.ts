@@ -28,11 +28,13 @@ export interface SeedReport {
   trainGflops: number | null;
   flopsPerImage: number;
   flopsPerPair: number;
-  /** N instances in worker threads at once (one per core). */
+  /** All cores: N embedding instances in worker threads at once; training with the N-worker data-parallel trainer. */
   instances: {
     count: number;
     embedImagesPerSec: number | null;
     trainPairsPerSec: number | null;
+    /** Pairs per forward/backward pass inside each data-parallel worker. */
+    trainMicroBatch?: number;
     note?: string;
   };
   encoder: string;
@@ -143,7 +145,7 @@ export function renderTable(r: BenchReport): string {
     add(`seed embed img/s (batch ${s.batch}, 1 instance)`, f(s.embedImagesPerSec), f(peer?.embedImagesPerSec), x(r.ratios.seedEmbed));
     add(`seed embed img/s (${s.instances.count} instances)`, f(s.instances.embedImagesPerSec), '', x(r.ratios.seedEmbedAllCores));
     add('seed train pairs/s (1 instance)', f(s.trainPairsPerSec), f(peer?.trainPairsPerSec), x(r.ratios.seedTrain));
-    add(`seed train pairs/s (${s.instances.count} instances)`, f(s.instances.trainPairsPerSec), '', x(r.ratios.seedTrainAllCores));
+    add(`seed train pairs/s (${s.instances.count} data-parallel workers)`, f(s.instances.trainPairsPerSec), '', x(r.ratios.seedTrainAllCores));
     add('seed embed GFLOP/s achieved', f(s.embedGflops), f(peer ? (peer.embedImagesPerSec * s.flopsPerImage) / 1e9 : null));
     add('seed train GFLOP/s achieved', f(s.trainGflops), f(peer ? (peer.trainPairsPerSec * s.flopsPerPair) / 1e9 : null));
     if (s.trainProfile) {

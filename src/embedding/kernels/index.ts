@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeBatchMatMulConfig } from './batch-matmul.kernel';
-import { makeConv2dBackpropFilterConfig } from './conv2d-backprop-filter.kernel';
+import { makeConv2dBackpropFilterGemmConfig } from './conv2d-backprop-filter-gemm.kernel';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.kernel';
 import { makeIdentityConfig } from './identity.kernel';
 import { makeMaxPoolGradConfig } from './max-pool-grad.kernel';
+import { makeMaxPoolGrad2x2Config } from './max-pool-grad-2x2.kernel';
 import { makeSumConfig } from './sum.kernel';
 
 /**
@@ -39,9 +40,11 @@ export function registerExtraKernels(): void {
   if (originalIdentity) replaceKernel(makeIdentityConfig(backendName, originalIdentity));
   const originalSum = tf.getKernel(tf.Sum, backendName);
   if (originalSum) replaceKernel(makeSumConfig(backendName, originalSum));
-  replaceKernel(makeMaxPoolGradConfig(backendName));
+  // 2×2/stride-2 pools take a straight-line path (max-pool-grad-2x2.kernel.ts), others the general loop.
+  replaceKernel(makeMaxPoolGrad2x2Config(backendName, makeMaxPoolGradConfig(backendName)));
   const overrides = { BatchMatMul: plainMatMul };
-  replaceKernel(makeConv2dBackpropFilterConfig(backendName, overrides));
+  // Chunked GEMMs for many input channels (conv2d-backprop-filter-gemm.kernel.ts), else the taps/conv forms.
+  replaceKernel(makeConv2dBackpropFilterGemmConfig(backendName, overrides));
   replaceKernel(makeConv2dBackpropInputConfig(backendName, overrides));
 }
 
@@ -53,5 +56,6 @@ function replaceKernel(config: tf.KernelConfig): void {
 }
 
 export { conv2dBackpropFilterImpl, TAPS_MAX_IN_CHANNELS } from './conv2d-backprop-filter.kernel';
+export { conv2dBackpropFilterGemm } from './conv2d-backprop-filter-gemm.kernel';
 export { conv2dBackpropInputImpl } from './conv2d-backprop-input.kernel';
 export { KernelRunner, withRunner } from './kernel-utils';

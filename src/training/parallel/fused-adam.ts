@@ -18,10 +18,44 @@ import { readValues, writeVariable } from './tensor-buffers';
  *
  * Same defaults and bias correction as tf.train.adam (ε = the backend's
  * epsilon, 1e-7 for float32); the bias-correction powers are kept in float64.
- * A `range` restricts one call to a slice of every variable (data-parallel
- * workers each update their own shard; see data-parallel.trainer.ts).
+ * `adamUpdate` is the loop itself: data-parallel workers run it on their shard
+ * of the flat parameter vector (see data-parallel.trainer.ts).
  */
 type NamedTensor = { name: string; tensor: tf.Tensor };
+
+export interface AdamHyper {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/**
+ * Step `step` (1-based) of Adam on elements [from, to): reads w, g, m, v,
+ * writes m, v and out (out may be w). The moments are updated in place.
+ */
+export function adamUpdate(
+  h: AdamHyper, step: number,
+  out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+  from: number, to: number,
+): void {
+  const b1 = h.beta1;
+  const b2 = h.beta2;
+  const c1 = 1 - b1;
+  const c2 = 1 - b2;
+  // lr·m̂/(√v̂+ε) = (lr/(1−β₁ᵗ))·m / (√v·(1/√(1−β₂ᵗ)) + ε)
+  const a = h.learningRate / (1 - Math.pow(b1, step));
+  const s = 1 / Math.sqrt(1 - Math.pow(b2, step));
+  const eps = h.epsilon;
+  for (let i = from; i < to; i++) {
+    const gi = g[i];
+    const mi = b1 * m[i] + c1 * gi;
+    const vi = b2 * v[i] + c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    out[i] = w[i] - (a * mi) / (Math.sqrt(vi) * s + eps);
+  }
+}
 
 export class FusedAdam extends tf.Optimizer {
   static get className(): string {
@@ -79,42 +113,8 @@ export class FusedAdam extends tf.Optimizer {
     return slot;
   }
 
-  /**
-   * Advances the step counter once for a set of shard updates made with
-   * `updateShard` (the data-parallel path calls it once per optimizer step).
-   */
-  beginStep(): number {
-    return ++this.step;
-  }
-
-  /**
-   * Adam on w[from, to) with gradient g (same indexing), with the moments of
-   * `name` (created on first use, sized `size`). Uses the current step count.
-   */
-  updateShard(name: string, size: number, out: Float32Array, w: Float32Array, g: Float32Array, from: number, to: number): void {
-    const slot = this.slotFor(name, size);
-    this.update(out, w, g, slot.m, slot.v, from, to);
-  }
-
-  /** out[i] = w[i] − Adam step(g[i]) for i in [from, to); out may be w. */
   private update(out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number): void {
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const c1 = 1 - b1;
-    const c2 = 1 - b2;
-    const step = Math.max(1, this.step);
-    // lr·m̂/(√v̂+ε) = (lr/(1−β₁ᵗ))·m / (√v·(1/√(1−β₂ᵗ)) + ε)
-    const a = this.learningRate / (1 - Math.pow(b1, step));
-    const s = 1 / Math.sqrt(1 - Math.pow(b2, step));
-    const eps = this.epsilon;
-    for (let i = from; i < to; i++) {
-      const gi = g[i];
-      const mi = b1 * m[i] + c1 * gi;
-      const vi = b2 * v[i] + c2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      out[i] = w[i] - (a * mi) / (Math.sqrt(vi) * s + eps);
-    }
+    adamUpdate({ learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }, Math.max(1, this.step), out, w, g, m, v, from, to);
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
