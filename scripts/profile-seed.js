@@ -7,6 +7,7 @@
  *
  *   node scripts/profile-seed.js [--pairs 64] [--micro 16] [--optimizer tfjs|fused] [--embed]
  *   node scripts/profile-seed.js --parallel 2 [--pairs 64] [--micro 32] [--budget 20000]
+ *   node scripts/profile-seed.js --pool 2 [--budget 15000]    (EmbeddingPool, batches of 64 per worker)
  *
  * Prints one JSON object: wall time of a steady-state step, per-kernel times
  * from tf.profile (largest first) and the phases (gradients, optimizer).
@@ -36,6 +37,10 @@ async function main() {
   const { buildSeedNet } = require(path.join(src, 'bench/seed-net.ts'));
   const { pairLosses, meanGradients, profileStep } = require(path.join(src, 'bench/seed.bench.ts'));
   const { FusedAdam } = require(path.join(src, 'training/parallel/fused-adam.ts'));
+  if (args.includes('--pool')) {
+    console.log(JSON.stringify(await measurePool(src, Number(opt('pool', '2')), Number(opt('budget', '15000')))));
+    return;
+  }
   if (args.includes('--parallel')) {
     const { measureParallelSeedTrain } = require(path.join(src, 'training/parallel/seed-throughput.ts'));
     const r = await measureParallelSeedTrain({
@@ -95,6 +100,51 @@ async function main() {
   out.memory = tf.memory();
   console.log(JSON.stringify(out, null, 1));
 }
+/**
+ * EmbeddingPool throughput on the seed net (512-d, no norm, no L2: the peer's
+ * network) saved to a temporary model directory: every request carries
+ * size × 64 inputs, which the pool splits into one batch of 64 per worker.
+ */
+async function measurePool(src, size, budgetMs) {
+  const os = require('os');
+  const tf = require('@tensorflow/tfjs');
+  const { initBackend } = require(path.join(src, 'embedding/backend.ts'));
+  const { buildEncoder } = require(path.join(src, 'embedding/backbones/index.ts'));
+  const { saveModelDir } = require(path.join(src, 'embedding/model-store.ts'));
+  const { EmbeddingPool } = require(path.join(src, 'embedding/embedding-pool.ts'));
+  await initBackend('wasm');
+  const architecture = { backbone: 'seed', embeddingDim: 512, normalization: 'none', l2Normalize: false };
+  const preprocessing = { width: 100, height: 100, channels: 1, normalize: 'unit', fit: 'fill' };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-pool-'));
+  const model = buildEncoder(architecture, { height: 100, width: 100, channels: 1 }, 1);
+  await saveModelDir(path.join(dir, 'model'), model, {
+    formatVersion: 1, name: 'seed-speed', version: '', createdAt: new Date(0).toISOString(), architecture, preprocessing,
+    metric: 'euclidean', thresholds: { eer: 1, maxAccuracy: 1, atTargetFar: 1, targetFar: 0.001, default: 1, defaultRule: 'eer' },
+    roc: [], validation: { auc: 0.5, eer: 0.5, positivePairs: 0, negativePairs: 0 },
+    data: { sources: [], identities: 0, images: 0, trainIdentities: 0, validationIdentities: 0 },
+    hyperparameters: {}, seed: 1, training: { wallTimeSec: 0, steps: 0, epochs: 0, bestEpoch: 0, backend: 'wasm' },
+    fingerprint: '', commands: { train: 'none', evaluate: [] },
+  });
+  model.dispose();
+  const pool = await EmbeddingPool.fromDir(path.join(dir, 'model'), { size, maxBatch: 64, maxWaitMs: 1 });
+  try {
+    const inputs = Array.from({ length: size * 64 }, (_, i) => Float32Array.from({ length: 10000 }, (_, j) => Math.sin(i * 7 + j)));
+    await pool.embedInputs(inputs); // warm-up
+    let images = 0;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    do {
+      images += (await pool.embedInputs(inputs)).length;
+    } while (performance.now() - t0 < budgetMs);
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return { poolSize: size, imagesPerSec: images / (ms / 1000), images, cpuMsPerImage: (c.user + c.system) / 1000 / images };
+  } finally {
+    await pool.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 main().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -1,7 +1,7 @@
 /**
  * Issue 4's measurement on ORL (run by hand, not part of `npm test`; takes minutes):
  *
- *   node test/retraining/fixtures/ts-run.js test/retraining/orl-measure.ts BASE_MODEL_DIR [ORL_DIR] [STEPS]
+ *   node test/retraining/fixtures/ts-run.js test/retraining/orl-measure.ts BASE_MODEL_DIR [ORL_DIR] [STEPS] [RETRAIN_INPUT_JSON]
  *
  * BASE_MODEL_DIR: a model trained on s1–s20 (`siamese train --include s1..s20 …`). Starts the real
  * server on it, enrolls s21–s40 (10 images each) over HTTP, labels 50 pairs drawn from s21–s30
@@ -52,7 +52,8 @@ async function embedSubjects(modelDir: string, orl: string, subjects: string[]) 
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [baseDir, orlArg, stepsArg] = argv;
+  const [baseDir, orlArg, stepsArg, extraArg] = argv;
+  const extra = extraArg ? (JSON.parse(extraArg) as Record<string, unknown>) : {};
   const orl = path.resolve(orlArg ?? '../shared/datasets/orl-faces');
   const steps = Number(stepsArg ?? 200);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-orl-retrain-'));
@@ -104,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const t0 = Date.now();
-  const started = await gql(url, RETRAIN, { o: { steps } }, { token: TOKEN });
+  const started = await gql(url, RETRAIN, { o: { steps, ...extra } }, { token: TOKEN });
   if (started.errors) throw new Error(JSON.stringify(started.errors));
   const runId = started.data.retrain.id;
   const during: number[] = [];
@@ -128,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     base: path.resolve(baseDir),
     enrolled: { identities: 20, images: 200, seconds: +enrollSec.toFixed(1) },
     labelledPairs: { total: 50, corrections },
-    run: { id: runId, status: run.status, error: run.error, steps, wallSec: +wallSec.toFixed(1), workerWallSec: run.metrics?.wallTimeSec, promoted: run.promoted, decision: run.metrics?.decision, heldOut: run.metrics?.heldOut, old: run.metrics?.old, new: run.metrics?.new, trainingIdentities: run.metrics?.trainingIdentities, servedAfter: served },
+    run: { id: runId, status: run.status, error: run.error, options: run.options, wallSec: +wallSec.toFixed(1), workerWallSec: run.metrics?.wallTimeSec, promoted: run.promoted, decision: run.metrics?.decision, heldOut: run.metrics?.heldOut, old: run.metrics?.old, new: run.metrics?.new, trainingIdentities: run.metrics?.trainingIdentities, servedAfter: served },
     s31_s40: { before: verification(before.vectors, before.metric), after: after ? verification(after.vectors, after.metric) : null, note: 's31–s40 are enrolled, so the retraining saw those not held out by the run' },
     searchSimilarMs: { idle: { n: idle.length, p50: pct(idle, 50), p99: pct(idle, 99) }, duringRun: { n: during.length, p50: pct(during, 50), p99: pct(during, 99), errors } },
     machine: `${os.cpus().length}× ${os.cpus()[0]?.model} load ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`,

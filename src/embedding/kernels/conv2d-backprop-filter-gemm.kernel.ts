@@ -17,9 +17,11 @@ import { type KernelRunner, withRunner } from './kernel-utils';
  * of ~`CHUNK_ROWS` positions keep each product's panels in cache; the partial
  * products are summed in float64.
  *
- * Per chunk: dyᵀ[co, K] and col[K, R] are written by JavaScript loops straight
- * into the wasm heap (no padded or transposed copies of x), then the plain
- * BatchMatMul kernel computes dWᵀ_chunk[co, R]. Other layouts (NCHW, dilated,
+ * Per chunk: colᵀ[R, K] is gathered by a JavaScript loop straight into the
+ * wasm heap (no padded copy of x) and the chunk's dy rows [K, Co] are copied
+ * (contiguous), then the plain BatchMatMul kernel computes dW_chunk[R, Co].
+ * This orientation makes dy the operand XNNPACK packs per call (K·Co floats
+ * instead of K·R): measured ~30 % less time per product than colᵀ as packed operand. Other layouts (NCHW, dilated,
  * few input channels) keep the original implementation.
  */
 export const CHUNK_ROWS = 2304;
@@ -50,59 +52,48 @@ export function conv2dBackpropFilterGemm(r: KernelRunner, x: tf.TensorInfo, dy: 
   for (let row0 = 0; row0 < totalRows; row0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, totalRows - row0);
     const K = rows * ow;
-    const a = heap.makeOutput([1, co, K], 'float32');
-    const b = heap.makeOutput([1, K, R], 'float32');
+    const a = heap.makeOutput([1, R, K], 'float32');
+    const b = heap.makeOutput([1, K, co], 'float32');
     // Views after both allocations (an allocation may grow the heap and detach views).
     const xs = heap.typedArrayFromHeap(x) as Float32Array;
     const dys = heap.typedArrayFromHeap(dy) as Float32Array;
-    const at = heap.typedArrayFromHeap(a) as Float32Array;
-    const col = heap.typedArrayFromHeap(b) as Float32Array;
-    // One view of the whole heap: col rows are filled with copyWithin (memmove, no view per run).
-    const all = new Float32Array(xs.buffer);
-    const xBase = xs.byteOffset >> 2;
-    const colBase = col.byteOffset >> 2;
-    // dyᵀ: at[o, k] = dy[p0 + k, o]
+    const colT = heap.typedArrayFromHeap(a) as Float32Array;
+    const dyChunk = heap.typedArrayFromHeap(b) as Float32Array;
     const p0 = row0 * ow;
-    for (let k = 0; k < K; k++) {
-      const src = (p0 + k) * co;
-      for (let o = 0; o < co; o++) at[o * K + k] = dys[src + o];
-    }
-    // col rows: for each output position, kh·kw runs of ci contiguous input channels.
-    let dst = 0;
-    for (let q = 0; q < rows; q++) {
-      const rowIndex = row0 + q;
-      const img = Math.floor(rowIndex / oh);
-      const y = rowIndex - img * oh;
-      for (let xo = 0; xo < ow; xo++) {
-        for (let i = 0; i < kh; i++) {
-          const hh = y * sh + i - top;
-          for (let j = 0; j < kw; j++) {
-            const ww = xo * sw + j - left;
-            if (hh < 0 || hh >= h || ww < 0 || ww >= w) col.fill(0, dst, dst + ci);
-            else {
-              const src = xBase + ((img * h + hh) * w + ww) * ci;
-              all.copyWithin(colBase + dst, src, src + ci);
+    dyChunk.set(dys.subarray(p0 * co, (p0 + K) * co));
+    // colᵀ rows r = (i, j, c), written sequentially over the chunk's positions.
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        for (let c = 0; c < ci; c++) {
+          const rowBase = ((i * kw + j) * ci + c) * K;
+          let k = 0;
+          for (let q = 0; q < rows; q++) {
+            const rowIndex = row0 + q;
+            const img = Math.floor(rowIndex / oh);
+            const hh = (rowIndex - img * oh) * sh + i - top;
+            const inRow = hh >= 0 && hh < h;
+            const base = (img * h + hh) * w;
+            for (let xo = 0; xo < ow; xo++, k++) {
+              const ww = xo * sw + j - left;
+              colT[rowBase + k] = inRow && ww >= 0 && ww < w ? xs[(base + ww) * ci + c] : 0;
             }
-            dst += ci;
           }
         }
       }
     }
     const prod = r.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
     const ps = heap.typedArrayFromHeap(prod) as Float32Array;
-    for (let i = 0; i < acc.length; i++) acc[i] += ps[i];
+    for (let q = 0; q < acc.length; q++) acc[q] += ps[q];
     r.backend.disposeData(prod.dataId);
     r.backend.disposeData(a.dataId);
     r.backend.disposeData(b.dataId);
     r.keep(prod);
   }
-  // dW[(kh, kw, ci), co] = accᵀ
+  // acc is dW[(kh, kw, ci), co] already.
   const out = heap.makeOutput([kh, kw, ci, co], 'float32');
-  const os = heap.typedArrayFromHeap(out) as Float32Array;
-  for (let o = 0; o < co; o++) for (let q = 0; q < R; q++) os[q * co + o] = acc[o * R + q];
+  (heap.typedArrayFromHeap(out) as Float32Array).set(acc);
   return out;
 }
-
 /** The project's Conv2DBackpropFilter: chunked GEMMs for NHWC layers with many input channels, else the original. */
 export function makeConv2dBackpropFilterGemmConfig(backendName: string, overrides: Partial<Record<string, tf.KernelFunc>> = {}): tf.KernelConfig {
   return {

@@ -2,7 +2,7 @@ import * as os from 'os';
 import type { Worker } from 'worker_threads';
 import type { ArchitectureSpec } from '../../embedding/model-card';
 import type { Metric } from '../../metric/metric';
-import { type FromGradWorker, type ToGradWorker, shardRange } from './protocol';
+import { type FromGradWorker, type PhaseTimes, type ToGradWorker, shardRange } from './protocol';
 import { spawnWorker } from './spawn-worker';
 
 /**
@@ -82,6 +82,8 @@ export class DataParallelTrainer {
   private steps = 0;
   private needsReload = false;
   private closed = false;
+  /** Wall times of the last step: per worker (reload, gradients, exchange) and the apply phase. */
+  lastTimings: { workers: PhaseTimes[]; applyMs: number; stepMs: number } | undefined;
   /** Adam's learning rate for the next steps (a schedule may change it between steps). */
   learningRate: number;
 
@@ -162,6 +164,7 @@ export class DataParallelTrainer {
       throw new RangeError(`expected ${n} images of ${pixels} values per tower, got ${a.length / pixels} and ${b.length / pixels}`);
     }
     const reload = this.needsReload;
+    const t0 = performance.now();
     const done = await Promise.all(
       this.replicas.map((r, k) => {
         const [from, to] = shardRange(n, this.replicas.length, k);
@@ -174,8 +177,15 @@ export class DataParallelTrainer {
       }),
     );
     this.steps++;
+    const t1 = performance.now();
     await Promise.all(this.replicas.map((r) => r.request({ type: 'apply', id: 0, step: this.steps, learningRate: this.learningRate })));
     this.needsReload = true;
+    const t2 = performance.now();
+    this.lastTimings = {
+      workers: done.map((m) => (m.type === 'done' && m.phases ? m.phases : { reload: 0, gradients: 0, exchange: 0 })),
+      applyMs: t2 - t1,
+      stepMs: t2 - t0,
+    };
     return done.reduce((s, m) => s + (m.type === 'done' ? (m.loss ?? 0) : 0), 0);
   }
 

@@ -4,7 +4,7 @@ import { initBackend, isBackendPreference } from '../../embedding/backend';
 import { buildEncoder } from '../../embedding/backbones';
 import { contrastiveLossFromEmbeddings } from '../losses/contrastive.loss';
 import { adamUpdate } from './fused-adam';
-import { type FromGradWorker, type GradsJob, type ToGradWorker, type WorkerAttach, type WorkerInit, shardRange } from './protocol';
+import { type FromGradWorker, type GradsJob, type PhaseTimes, type ToGradWorker, type WorkerAttach, type WorkerInit, shardRange } from './protocol';
 import { readValues, writeVariable } from './tensor-buffers';
 
 /**
@@ -82,8 +82,10 @@ function reload(s: State): void {
   s.vars.forEach((v, i) => writeVariable(v, (out) => out.set(s.weights.subarray(s.offsets[i], s.offsets[i] + v.size))));
 }
 
-function computeGrads(s: State, job: GradsJob): number {
+function computeGrads(s: State, job: GradsJob): { loss: number; phases: PhaseTimes } {
+  const t0 = performance.now();
   if (job.reload) reload(s);
+  const phases: PhaseTimes = { reload: performance.now() - t0, gradients: 0, exchange: 0 };
   const { height, width, channels } = s.init.input;
   const n = job.same.length;
   const micro = Math.max(1, Math.min(s.init.microBatch, n));
@@ -111,6 +113,7 @@ function computeGrads(s: State, job: GradsJob): number {
     // Each micro-batch's loss is a mean over its pairs: weight it by its share of the batch.
     const w = job.scale * (count / n);
     loss += value.dataSync()[0] * w;
+    const t1 = performance.now();
     s.vars.forEach((v, i) => {
       const g = grads[v.name];
       const dst = s.mine.subarray(s.offsets[i], s.offsets[i] + v.size);
@@ -124,8 +127,10 @@ function computeGrads(s: State, job: GradsJob): number {
     });
     tf.dispose([x, value]);
     tf.dispose(grads);
+    phases.exchange += performance.now() - t1;
   }
-  return loss;
+  phases.gradients = performance.now() - t0 - phases.reload - phases.exchange;
+  return { loss, phases };
 }
 
 /** Adam on this worker's shard with Σ of every worker's gradient contribution (fixed order: deterministic). */
@@ -164,7 +169,7 @@ parentPort!.on('message', (msg: ToGradWorker) => {
         post({ type: 'done', id: msg.id });
         break;
       case 'grads':
-        post({ type: 'done', id: msg.id, loss: computeGrads(state!, msg) });
+        post({ type: 'done', id: msg.id, ...computeGrads(state!, msg) });
         break;
       case 'apply':
         apply(state!, msg.step, msg.learningRate);

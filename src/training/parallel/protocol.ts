@@ -59,8 +59,15 @@ export type ToGradWorker = WorkerInit | WorkerAttach | GradsJob | ApplyJob | { t
 
 export type FromGradWorker =
   | { type: 'ready'; id: number; sizes: number[]; names: string[]; backend: string }
-  | { type: 'done'; id: number; loss?: number }
+  | { type: 'done'; id: number; loss?: number; phases?: PhaseTimes }
   | { type: 'error'; id: number; message: string; stack?: string };
+
+/** Wall time of a worker's phases in one step (ms), for profiling. */
+export interface PhaseTimes {
+  reload: number;
+  gradients: number;
+  exchange: number;
+}
 
 /** [from, to) of worker k's shard of P parameters (contiguous, sizes differ by at most 1). */
 export function shardRange(total: number, workers: number, k: number): [number, number] {

@@ -28,6 +28,8 @@ export interface ParallelSeedResult {
   workers: number;
   microBatch: number;
   backend: string;
+  /** Phase wall times of the last step (see DataParallelTrainer.lastTimings). */
+  lastStep?: DataParallelTrainer['lastTimings'];
 }
 
 export const SEED_PEER_ARCH: ArchitectureSpec = { backbone: 'seed', embeddingDim: 512, normalization: 'none', l2Normalize: false };
@@ -71,6 +73,7 @@ export async function measureParallelSeedTrain(opts: ParallelSeedOptions = {}): 
       workers: trainer.workers,
       microBatch,
       backend: trainer.backend,
+      lastStep: trainer.lastTimings,
     };
   } finally {
     await trainer.close();
