@@ -54,6 +54,7 @@ async function main() {
     return;
   }
   await initBackend(opt('backend', 'wasm'));
+  if (args.includes('--trace')) traceKernels(tf, opt('trace', 'Conv2DBackpropFilter').split(','));
   const pairs = Number(opt('pairs', '64'));
   const micro = Number(opt('micro', '16'));
   const model = buildSeedNet(100, 100);
@@ -100,6 +101,26 @@ async function main() {
   out.memory = tf.memory();
   console.log(JSON.stringify(out, null, 1));
 }
+/** Logs every call of the named kernels with its input shapes and CPU time (to stderr). */
+function traceKernels(tf, names) {
+  for (const name of names) {
+    const config = tf.getKernel(name, tf.getBackend());
+    const inner = config.kernelFunc;
+    tf.unregisterKernel(name, tf.getBackend());
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (a) => {
+        const c0 = process.cpuUsage();
+        const out = inner(a);
+        const c = process.cpuUsage(c0);
+        const shapes = Object.entries(a.inputs).map(([k, v]) => `${k}${JSON.stringify(v && v.shape)}`).join(' ');
+        console.error(`${name} ${shapes} ${((c.user + c.system) / 1000).toFixed(0)} ms`);
+        return out;
+      },
+    });
+  }
+}
+
 /**
  * EmbeddingPool throughput on the seed net (512-d, no norm, no L2: the peer's
  * network) saved to a temporary model directory: every request carries

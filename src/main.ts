@@ -1,5 +1,6 @@
 // type-graphql's decorators need the Reflect metadata polyfill before any schema class loads.
 import 'reflect-metadata';
+import * as tf from '@tensorflow/tfjs';
 import type { AddressInfo } from 'net';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -115,7 +116,6 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       dataDir: config.dataDir,
       ...(opts.retraining ?? {}),
     });
-    await retraining.init();
     services.retraining = retraining;
     const openStore = store;
     let closing: Promise<void> | undefined;
@@ -146,8 +146,19 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
 export async function startServer(config: Readonly<Config>, opts: StartOptions = {}): Promise<RunningServer> {
   const stack = await openServiceStack(config, opts);
   try {
+    // Only the server owns training runs: a run left active by a previous server process was
+    // interrupted. (Not in openServiceStack: `siamese import` beside a live server must not fail its run.)
+    await stack.services.retraining?.init();
     const schema = await buildGraphQLSchema();
-    const { server, apollo } = await createHttpApp({ config, services: stack.services, schema, logger: stack.logger });
+    const { server, apollo } = await createHttpApp({
+      config,
+      services: stack.services,
+      schema,
+      logger: stack.logger,
+      // Memory facts for the soak test (issue 7): flat over time, or something leaks.
+      // Tensors are the main thread's; an embedding pool's workers keep their own.
+      health: () => ({ rssBytes: process.memoryUsage().rss, numTensors: tf.memory().numTensors }),
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, () => {

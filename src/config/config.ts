@@ -26,6 +26,10 @@ export interface Limits {
   readonly maxBatchSize: number;
   /** Largest `first` of a connection. */
   readonly maxPageSize: number;
+  /** Per-client token bucket on verify/searchSimilar/enrollImages/retrain: refill per second (0 = off). */
+  readonly rateLimitPerSecond: number;
+  /** Per-client bucket size (requests a quiet client may send at once). */
+  readonly rateLimitBurst: number;
 }
 
 export interface IndexSettings {
@@ -143,6 +147,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxQueryCost: r.int('SIAMESE_MAX_QUERY_COST', 5000, 10, 1_000_000),
       maxBatchSize: r.int('SIAMESE_MAX_BATCH', 1, 1, 100),
       maxPageSize: r.int('SIAMESE_MAX_PAGE_SIZE', 100, 1, 10_000),
+      // Generous defaults: they stop a runaway client, not the test suites or the bench.
+      rateLimitPerSecond: r.int('SIAMESE_RATE_LIMIT_PER_SEC', 1000, 0, 1_000_000),
+      rateLimitBurst: r.int('SIAMESE_RATE_LIMIT_BURST', 2000, 1, 10_000_000),
     },
     index: {
       m: r.int('SIAMESE_HNSW_M', 16, 2, 128),

@@ -78,6 +78,8 @@ function sqliteAdapter(filename: string, options: DatabaseOptions): AdapterFacto
     'PRAGMA journal_mode = WAL;',
     `PRAGMA synchronous = ${options.synchronous ?? 'FULL'};`,
     'PRAGMA foreign_keys = ON;',
+    // Erasure (deleteIdentity/deleteImage) must not leave image bytes in freed pages.
+    'PRAGMA secure_delete = ON;',
     `PRAGMA busy_timeout = ${Math.floor(busy)};`,
   ].join('\n');
   // Wrap connect() so every connection Prisma opens gets the pragmas, not only the first.

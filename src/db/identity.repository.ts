@@ -5,6 +5,7 @@
  * remove from the in-memory indexes.
  */
 import { badInput } from '../errors';
+import { scrubAfterErasure } from './erasure';
 import type { Database } from './database';
 import { afterWhere, checkFirst, decodeCursor, encodeCursor, KeysetPosition } from './cursor';
 import type { IdentityRecord, JsonObject, Page, PageArgs, VectorRef } from './db.types';
@@ -108,7 +109,7 @@ export class IdentityRepository {
    * under every model version (to remove from the indexes), or null when it did not exist.
    */
   async delete(id: string): Promise<VectorRef[] | null> {
-    return this.db.transaction(async (tx) => {
+    const refs = await this.db.transaction(async (tx) => {
       const refs = await tx.embedding.findMany({
         where: { image: { identityId: id } },
         select: { modelVersion: true, label: true },
@@ -116,5 +117,7 @@ export class IdentityRepository {
       const { count } = await tx.identity.deleteMany({ where: { id } });
       return count === 0 ? null : refs;
     });
+    if (refs !== null) await scrubAfterErasure(this.db);
+    return refs;
   }
 }

@@ -5,6 +5,7 @@
  */
 import * as crypto from 'crypto';
 import { badInput, notFound } from '../errors';
+import { scrubAfterErasure } from './erasure';
 import type { Database, PrismaTx } from './database';
 import type { EnrolledImageRecord, NewImage, VectorRef } from './db.types';
 import { reserveLabels } from './labels';
@@ -144,11 +145,13 @@ export class ImageRepository {
    * that use it. Returns the vector labels to remove from the indexes, or null when absent.
    */
   async delete(id: string): Promise<VectorRef[] | null> {
-    return this.db.transaction(async (tx) => {
+    const refs = await this.db.transaction(async (tx) => {
       const refs = await tx.embedding.findMany({ where: { imageId: id }, select: { modelVersion: true, label: true } });
       const { count } = await tx.enrolledImage.deleteMany({ where: { id } });
       return count === 0 ? null : refs;
     });
+    if (refs !== null) await scrubAfterErasure(this.db);
+    return refs;
   }
 
   /**

@@ -5,4 +5,6 @@ export interface GraphQLContext {
   services: Services;
   /** Throws UNAUTHENTICATED / ADMIN_DISABLED unless the request carries the admin token. */
   requireAdmin(): void;
+  /** Who is asking, for per-client limits (the TCP peer address over HTTP). */
+  clientId?: string;
 }

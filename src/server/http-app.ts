@@ -16,6 +16,7 @@ import { createFormatError } from './format-error';
 import { graphiqlHtml } from './graphiql';
 import { batchLimit, httpErrorHandler } from './http-errors';
 import { operationLimitsPlugin } from './operation-limits.plugin';
+import { TokenBucketLimiter, rateLimitPlugin } from './rate-limit';
 
 export interface HttpAppOptions {
   config: Readonly<Config>;
@@ -56,6 +57,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
       // Apollo's default landing page loads from a CDN; GraphiQL is served inline below instead.
       ApolloServerPluginLandingPageDisabled(),
       operationLimitsPlugin({ maxDepth: limits.maxQueryDepth, maxCost: limits.maxQueryCost }),
+      rateLimitPlugin(new TokenBucketLimiter({ perSecond: limits.rateLimitPerSecond, burst: limits.rateLimitBurst })),
       ...(config.isProduction ? [ApolloServerPluginDisableSuggestions()] : []),
     ],
   });
@@ -91,6 +93,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
       context: async ({ req }) => ({
         services,
         requireAdmin: () => assertAdmin(req.headers.authorization, config.adminToken),
+        clientId: req.ip ?? req.socket.remoteAddress ?? 'unknown',
       }),
     }),
   );

@@ -20,13 +20,24 @@ export function operationLimitsPlugin(opts: { maxDepth: number; maxCost: number 
           if (depthErrors.length > 0) {
             throw tooComplex(`Query is too deep: ${depthErrors[0].message} (limit ${opts.maxDepth}).`);
           }
-          const cost = getComplexity({
-            schema: schema as GraphQLSchema,
-            query: document,
-            operationName: request.operationName ?? undefined,
-            variables: request.variables ?? {},
-            estimators: [listSizeEstimator(), fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
-          });
+          let cost: number;
+          try {
+            cost = getComplexity({
+              schema: schema as GraphQLSchema,
+              query: document,
+              operationName: request.operationName ?? undefined,
+              variables: request.variables ?? {},
+              estimators: [listSizeEstimator(), fieldExtensionsEstimator(), simpleEstimator({ defaultComplexity: 1 })],
+            });
+          } catch (e) {
+            // getComplexity coerces the variables first: a value GraphQL cannot coerce (k = 2^31,
+            // threshold 1e400 → Infinity) throws here, before Apollo's own check would answer
+            // BAD_USER_INPUT; thrown from a plugin it would otherwise become a 500.
+            if (e instanceof GraphQLError) {
+              throw new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
+            }
+            throw e;
+          }
           if (cost > opts.maxCost) {
             throw tooComplex(`Query is too costly: estimated cost ${cost} exceeds the limit ${opts.maxCost}.`);
           }

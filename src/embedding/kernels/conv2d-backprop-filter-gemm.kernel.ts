@@ -1,30 +1,33 @@
 import * as tf from '@tensorflow/tfjs';
-import { conv2dBackpropFilterImpl, TAPS_MAX_IN_CHANNELS } from './conv2d-backprop-filter.kernel';
+import { conv2dBackpropFilterImpl } from './conv2d-backprop-filter.kernel';
 import { heapBackend } from './heap-access';
 import { type KernelRunner, withRunner } from './kernel-utils';
 
 /**
- * Conv2DBackpropFilter for layers with many input channels as a sum of
- * per-chunk GEMMs with a short reduction axis:
+ * Conv2DBackpropFilter (NHWC) as a sum of per-chunk GEMMs with a short
+ * reduction axis:
  *
  *   dW[r, co] = Σ_p col[p, r] · dy[p, co],   p = (n, oh, ow),  r = (kh, kw, ci)
  *   col[p, (kh, kw, ci)] = x[n, oh·sh + kh − padTop, ow·sw + kw − padLeft, ci]   (0 outside)
  *
  * Why: every single-product formulation reduces over all N·OH·OW positions
- * (70,688 for the seed net's second layer at 32 images), and XNNPACK's wasm
- * GEMM streams the whole reduction axis per output tile without blocking it:
- * measured 2× slower than the forward convolution of the same FLOPs. Chunks
- * of ~`CHUNK_ROWS` positions keep each product's panels in cache; the partial
- * products are summed in float64.
+ * (70,688 for the seed net's second layer at 32 images, 614,656 for its first
+ * layer at 64), and XNNPACK's wasm GEMM streams the whole reduction axis per
+ * output tile without blocking it, after packing the whole fresh dy. Measured
+ * CPU per call at 64 images, dy new each call (scripts/profile-seed.js
+ * --trace): first layer 430–500 ms with the "taps" form → ~160 ms here; second
+ * layer ~940–1040 ms with the "conv" form → ~720–780 ms here (its forward
+ * convolution: ~510 ms). Partial products are summed in float64.
  *
- * Per chunk: colᵀ[R, K] is gathered by a JavaScript loop straight into the
- * wasm heap (no padded copy of x) and the chunk's dy rows [K, Co] are copied
- * (contiguous), then the plain BatchMatMul kernel computes dW_chunk[R, Co].
- * This orientation makes dy the operand XNNPACK packs per call (K·Co floats
- * instead of K·R): measured ~30 % less time per product than colᵀ as packed operand. Other layouts (NCHW, dilated,
- * few input channels) keep the original implementation.
+ * Orientation 'colT' (default): colᵀ[R, K] is gathered by a JavaScript loop
+ * straight into the wasm heap (no padded copy of x), the chunk's dy rows
+ * [K, Co] are one contiguous copy, and the plain BatchMatMul kernel computes
+ * dW_chunk[R, Co]. 'dyT' (dyᵀ · col, col rows by memmove) measured the same
+ * for the second layer and slower for the first; kept for measurement.
+ * NCHW keeps the original implementation (conv2d-backprop-filter.kernel.ts).
  */
 export const CHUNK_ROWS = 2304;
+export const ORIENTATION: 'colT' | 'dyT' = 'colT';
 
 interface Attrs {
   strides: [number, number] | number;
@@ -34,7 +37,9 @@ interface Attrs {
   filterShape: [number, number, number, number];
 }
 
-export function conv2dBackpropFilterGemm(r: KernelRunner, x: tf.TensorInfo, dy: tf.TensorInfo, attrs: Attrs, chunkRows = CHUNK_ROWS): tf.TensorInfo {
+export function conv2dBackpropFilterGemm(
+  r: KernelRunner, x: tf.TensorInfo, dy: tf.TensorInfo, attrs: Attrs, chunkRows = CHUNK_ROWS, orientation: 'colT' | 'dyT' = ORIENTATION,
+): tf.TensorInfo {
   const { strides, pad, dimRoundingMode, filterShape } = attrs;
   const info = tf.backend_util.computeConv2DInfo(
     x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
@@ -52,30 +57,67 @@ export function conv2dBackpropFilterGemm(r: KernelRunner, x: tf.TensorInfo, dy: 
   for (let row0 = 0; row0 < totalRows; row0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, totalRows - row0);
     const K = rows * ow;
-    const a = heap.makeOutput([1, R, K], 'float32');
-    const b = heap.makeOutput([1, K, co], 'float32');
-    // Views after both allocations (an allocation may grow the heap and detach views).
-    const xs = heap.typedArrayFromHeap(x) as Float32Array;
-    const dys = heap.typedArrayFromHeap(dy) as Float32Array;
-    const colT = heap.typedArrayFromHeap(a) as Float32Array;
-    const dyChunk = heap.typedArrayFromHeap(b) as Float32Array;
     const p0 = row0 * ow;
-    dyChunk.set(dys.subarray(p0 * co, (p0 + K) * co));
-    // colᵀ rows r = (i, j, c), written sequentially over the chunk's positions.
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        for (let c = 0; c < ci; c++) {
-          const rowBase = ((i * kw + j) * ci + c) * K;
-          let k = 0;
-          for (let q = 0; q < rows; q++) {
-            const rowIndex = row0 + q;
-            const img = Math.floor(rowIndex / oh);
-            const hh = (rowIndex - img * oh) * sh + i - top;
-            const inRow = hh >= 0 && hh < h;
-            const base = (img * h + hh) * w;
-            for (let xo = 0; xo < ow; xo++, k++) {
+    let a: tf.TensorInfo;
+    let b: tf.TensorInfo;
+    if (orientation === 'colT') {
+      // colᵀ[R, K] · dy[K, Co] → dW_chunk[R, Co]; XNNPACK packs the small dy block.
+      a = heap.makeOutput([1, R, K], 'float32');
+      b = heap.makeOutput([1, K, co], 'float32');
+      // Views after both allocations (an allocation may grow the heap and detach views).
+      const xs = heap.typedArrayFromHeap(x) as Float32Array;
+      const colT = heap.typedArrayFromHeap(a) as Float32Array;
+      (heap.typedArrayFromHeap(b) as Float32Array).set((heap.typedArrayFromHeap(dy) as Float32Array).subarray(p0 * co, (p0 + K) * co));
+      for (let i = 0; i < kh; i++) {
+        for (let j = 0; j < kw; j++) {
+          for (let c = 0; c < ci; c++) {
+            const rowBase = ((i * kw + j) * ci + c) * K;
+            let k = 0;
+            for (let q = 0; q < rows; q++) {
+              const rowIndex = row0 + q;
+              const img = Math.floor(rowIndex / oh);
+              const hh = (rowIndex - img * oh) * sh + i - top;
+              const inRow = hh >= 0 && hh < h;
+              const base = (img * h + hh) * w;
+              for (let xo = 0; xo < ow; xo++, k++) {
+                const ww = xo * sw + j - left;
+                colT[rowBase + k] = inRow && ww >= 0 && ww < w ? xs[(base + ww) * ci + c] : 0;
+              }
+            }
+          }
+        }
+      }
+    } else {
+      // dyᵀ[Co, K] · col[K, R] → dWᵀ_chunk[Co, R]; col rows are runs of Ci contiguous channels (memmove).
+      a = heap.makeOutput([1, co, K], 'float32');
+      b = heap.makeOutput([1, K, R], 'float32');
+      const xs = heap.typedArrayFromHeap(x) as Float32Array;
+      const dys = heap.typedArrayFromHeap(dy) as Float32Array;
+      const at = heap.typedArrayFromHeap(a) as Float32Array;
+      const col = heap.typedArrayFromHeap(b) as Float32Array;
+      for (let k = 0; k < K; k++) {
+        const src = (p0 + k) * co;
+        for (let o = 0; o < co; o++) at[o * K + k] = dys[src + o];
+      }
+      const all = new Float32Array(xs.buffer);
+      const xBase = xs.byteOffset >>> 2;
+      const colBase = col.byteOffset >>> 2;
+      let dst = 0;
+      for (let q = 0; q < rows; q++) {
+        const rowIndex = row0 + q;
+        const img = Math.floor(rowIndex / oh);
+        const y = rowIndex - img * oh;
+        for (let xo = 0; xo < ow; xo++) {
+          for (let i = 0; i < kh; i++) {
+            const hh = y * sh + i - top;
+            for (let j = 0; j < kw; j++) {
               const ww = xo * sw + j - left;
-              colT[rowBase + k] = inRow && ww >= 0 && ww < w ? xs[(base + ww) * ci + c] : 0;
+              if (hh < 0 || hh >= h || ww < 0 || ww >= w) col.fill(0, dst, dst + ci);
+              else {
+                const src = xBase + ((img * h + hh) * w + ww) * ci;
+                all.copyWithin(colBase + dst, src, src + ci);
+              }
+              dst += ci;
             }
           }
         }
@@ -83,18 +125,19 @@ export function conv2dBackpropFilterGemm(r: KernelRunner, x: tf.TensorInfo, dy: 
     }
     const prod = r.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
     const ps = heap.typedArrayFromHeap(prod) as Float32Array;
-    for (let q = 0; q < acc.length; q++) acc[q] += ps[q];
+    if (orientation === 'colT') for (let q = 0; q < acc.length; q++) acc[q] += ps[q];
+    else for (let o = 0; o < co; o++) for (let q = 0; q < R; q++) acc[q * co + o] += ps[o * R + q];
     r.backend.disposeData(prod.dataId);
     r.backend.disposeData(a.dataId);
     r.backend.disposeData(b.dataId);
     r.keep(prod);
   }
-  // acc is dW[(kh, kw, ci), co] already.
+  // acc is dW[(kh, kw, ci), co].
   const out = heap.makeOutput([kh, kw, ci, co], 'float32');
   (heap.typedArrayFromHeap(out) as Float32Array).set(acc);
   return out;
 }
-/** The project's Conv2DBackpropFilter: chunked GEMMs for NHWC layers with many input channels, else the original. */
+/** The project's Conv2DBackpropFilter: chunked GEMMs for NHWC float32, else the original (NCHW). */
 export function makeConv2dBackpropFilterGemmConfig(backendName: string, overrides: Partial<Record<string, tf.KernelFunc>> = {}): tf.KernelConfig {
   return {
     kernelName: tf.Conv2DBackpropFilter,
@@ -102,7 +145,7 @@ export function makeConv2dBackpropFilterGemmConfig(backendName: string, override
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
       const a = attrs as unknown as Attrs;
-      const useGemm = a.dataFormat !== 'NCHW' && a.filterShape[2] > TAPS_MAX_IN_CHANNELS && x.dtype === 'float32';
+      const useGemm = a.dataFormat !== 'NCHW' && x.dtype === 'float32' && dy.dtype === 'float32';
       return withRunner(
         backend,
         backendName,

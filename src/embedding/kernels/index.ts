@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeBatchMatMulConfig } from './batch-matmul.kernel';
+import { makeBatchMatMulKChunkConfig, makeFusedMatMulKChunkConfig } from './batch-matmul-kchunk.kernel';
 import { makeConv2dBackpropFilterGemmConfig } from './conv2d-backprop-filter-gemm.kernel';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.kernel';
 import { makeIdentityConfig } from './identity.kernel';
@@ -35,7 +36,10 @@ export function registerExtraKernels(): void {
   const originalMatMul = tf.getKernel(tf.BatchMatMul, backendName);
   if (!originalMatMul) throw new Error('tfjs-backend-wasm did not register BatchMatMul');
   const plainMatMul = originalMatMul.kernelFunc;
-  replaceKernel(makeBatchMatMulConfig(backendName, originalMatMul));
+  // Long reduction axes in K-chunks (batch-matmul-kchunk.kernel.ts), transposes rewritten (batch-matmul.kernel.ts).
+  replaceKernel(makeBatchMatMulKChunkConfig(backendName, makeBatchMatMulConfig(backendName, originalMatMul), plainMatMul));
+  const originalFused = tf.getKernel(tf._FusedMatMul, backendName);
+  if (originalFused) replaceKernel(makeFusedMatMulKChunkConfig(backendName, originalFused, plainMatMul));
   const originalIdentity = tf.getKernel(tf.Identity, backendName);
   if (originalIdentity) replaceKernel(makeIdentityConfig(backendName, originalIdentity));
   const originalSum = tf.getKernel(tf.Sum, backendName);
