@@ -5,6 +5,7 @@ import type { ModelCard } from './model-card';
 import type { DecodeLimits } from './preprocess/decode-image';
 import { badInput } from '../errors';
 import { type FromWorker, type ItemResult, type ToWorker, type WorkItem, deserializeError } from './worker/protocol';
+import { TS_WORKER_BOOTSTRAP } from '../runtime/ts-bootstrap';
 
 /**
  * A pool of worker threads, each with its own wasm instance and copy of the
@@ -285,21 +286,6 @@ function spawnWorker(): Worker {
   if (__filename.endsWith('.js')) return new Worker(compiled);
   // Running from TypeScript sources (ts-jest, ts-node): transpile on the fly inside the worker.
   const entry = path.join(__dirname, 'worker', 'embedding.worker.ts');
-  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { entry } });
+  return new Worker(TS_WORKER_BOOTSTRAP, { eval: true, workerData: { entry } });
 }
 
-const TS_BOOTSTRAP = `
-const { workerData } = require('worker_threads');
-const fs = require('fs');
-const Module = require('module');
-const ts = require(require.resolve('typescript', { paths: [require('path').dirname(workerData.entry)] }));
-Module._extensions['.ts'] = function (m, filename) {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
-      experimentalDecorators: true, emitDecoratorMetadata: false, sourceMap: false, inlineSourceMap: true },
-  });
-  m._compile(out.outputText, filename);
-};
-require(workerData.entry);
-`;

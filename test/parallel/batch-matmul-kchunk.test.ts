@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { lcg as rand } from '../embedding/fixtures';
 import { initBackend } from '../../src/embedding/backend';
 import { KCHUNK_MIN_K, KCHUNK_SIZE } from '../../src/embedding/kernels/batch-matmul-kchunk.kernel';
 
@@ -10,16 +11,6 @@ import { KCHUNK_MIN_K, KCHUNK_SIZE } from '../../src/embedding/kernels/batch-mat
 const M = 3;
 const K = KCHUNK_MIN_K + KCHUNK_SIZE + 17; // a short last chunk
 const N = 5;
-
-function rand(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 async function on<T>(backend: string, f: () => T): Promise<T> {
   await tf.setBackend(backend);

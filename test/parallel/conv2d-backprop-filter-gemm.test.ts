@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { lcg as rand } from '../embedding/fixtures';
 import { initBackend } from '../../src/embedding/backend';
 import { conv2dBackpropFilterGemm, withRunner } from '../../src/embedding/kernels';
 
@@ -8,16 +9,6 @@ import { conv2dBackpropFilterGemm, withRunner } from '../../src/embedding/kernel
  * and leave a short last chunk. (Registered for wasm; test/embedding/
  * wasm-kernels.test.ts also runs it through tf.grads for layers with > 8 input channels.)
  */
-function rand(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
 type Attrs = Parameters<typeof conv2dBackpropFilterGemm>[3];
 
 function gemm(x: tf.Tensor, dy: tf.Tensor, attrs: Attrs, rows: number): tf.Tensor {

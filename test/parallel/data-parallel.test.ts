@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { lcg } from '../embedding/fixtures';
 import { initBackend } from '../../src/embedding/backend';
 import { buildEncoder } from '../../src/embedding/backbones';
 import type { ArchitectureSpec } from '../../src/embedding/model-card';
@@ -17,16 +18,6 @@ const ARCH: ArchitectureSpec = { backbone: 'seed', embeddingDim: 8, normalizatio
 const INPUT = { height: 16, width: 16, channels: 1 };
 const PIXELS = 16 * 16;
 const LR = 1e-3;
-
-function lcg(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 function batch(step: number, n: number): { a: Float32Array; b: Float32Array; same: boolean[] } {
   return { a: lcg(n * PIXELS, 100 + step), b: lcg(n * PIXELS, 200 + step), same: Array.from({ length: n }, (_, i) => (i + step) % 3 === 0) };

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { lcg } from '../embedding/fixtures';
 import { initBackend } from '../../src/embedding/backend';
 import { FusedAdam, adamUpdate } from '../../src/training/parallel/fused-adam';
 
@@ -7,16 +8,6 @@ import { FusedAdam, adamUpdate } from '../../src/training/parallel/fused-adam';
  * same bias correction), on wasm (the training backend) and cpu, and the
  * variables it writes must be seen by the kernels that cache packed weights.
  */
-function lcg(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;
   for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));

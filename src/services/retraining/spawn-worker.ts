@@ -7,22 +7,8 @@
  */
 import { fork, spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
+import { TS_PROCESS_BOOTSTRAP } from '../../runtime/ts-bootstrap';
 
-const TS_BOOTSTRAP = `
-const fs = require('fs');
-const Module = require('module');
-const entry = process.argv[1];
-const ts = require(require.resolve('typescript', { paths: [require('path').dirname(entry)] }));
-Module._extensions['.ts'] = function (m, filename) {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
-      experimentalDecorators: true, emitDecoratorMetadata: false, sourceMap: false, inlineSourceMap: true },
-  });
-  m._compile(out.outputText, filename);
-};
-require(entry);
-`;
 
 export function spawnTrainingWorker(): ChildProcess {
   const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
@@ -30,5 +16,5 @@ export function spawnTrainingWorker(): ChildProcess {
     return fork(path.join(__dirname, 'training.worker.js'), [], { stdio: [...stdio], serialization: 'advanced' });
   }
   const entry = path.join(__dirname, 'training.worker.ts');
-  return spawn(process.execPath, ['-e', TS_BOOTSTRAP, entry], { stdio: [...stdio], serialization: 'advanced' });
+  return spawn(process.execPath, ['-e', TS_PROCESS_BOOTSTRAP, entry], { stdio: [...stdio], serialization: 'advanced' });
 }

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import { TS_WORKER_BOOTSTRAP } from '../../runtime/ts-bootstrap';
 
 /**
  * Starts `<name>.js` next to this file when running compiled (dist/), or the
@@ -9,21 +10,6 @@ import { Worker } from 'worker_threads';
  */
 export function spawnWorker(name: string): Worker {
   if (__filename.endsWith('.js')) return new Worker(path.join(__dirname, `${name}.js`));
-  return new Worker(TS_BOOTSTRAP, { eval: true, workerData: { entry: path.join(__dirname, `${name}.ts`) } });
+  return new Worker(TS_WORKER_BOOTSTRAP, { eval: true, workerData: { entry: path.join(__dirname, `${name}.ts`) } });
 }
 
-const TS_BOOTSTRAP = `
-const { workerData } = require('worker_threads');
-const fs = require('fs');
-const Module = require('module');
-const ts = require(require.resolve('typescript', { paths: [require('path').dirname(workerData.entry)] }));
-Module._extensions['.ts'] = function (m, filename) {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
-      experimentalDecorators: true, emitDecoratorMetadata: false, sourceMap: false, inlineSourceMap: true },
-  });
-  m._compile(out.outputText, filename);
-};
-require(workerData.entry);
-`;
