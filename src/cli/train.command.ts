@@ -38,7 +38,9 @@ model
   --fit KIND            fill | contain | cover (default fill)
   --from MODEL_DIR      warm start (fine-tune) from an existing model
 training
-  --loss KIND           contrastive (default) | triplet
+  --loss KIND           contrastive (default) | triplet | prototypical (P×K batches, leave-one-out prototypes)
+  --scale S             prototypical: inverse temperature on −squared distance (default 10)
+  --rotate-classes      add 90/180/270° rotated copies of each training identity as new identities (characters)
   --margin M            loss margin (default: contrastive 1.0, triplet 0.2)
   --mining KIND         triplet mining: none | batch-all | batch-hard (default) | semi-hard
   --metric KIND         euclidean (default) | cosine
@@ -86,6 +88,8 @@ export async function run(argv: string[]): Promise<number> {
         loss: { type: 'string' },
         margin: { type: 'string' },
         mining: { type: 'string' },
+        scale: { type: 'string' },
+        'rotate-classes': { type: 'boolean' },
         metric: { type: 'string' },
         epochs: { type: 'string' },
         steps: { type: 'string' },
@@ -120,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (!values.data?.length) throw badInput('--data DIR is required');
     if (!values.out) throw badInput('--out MODEL_DIR is required');
-    const loss = choice<LossKind>('loss', values.loss, ['contrastive', 'triplet'], 'contrastive');
+    const loss = choice<LossKind>('loss', values.loss, ['contrastive', 'triplet', 'prototypical'], 'contrastive');
     const metric = choice<Metric>('metric', values.metric, METRICS, 'euclidean');
     const mining = choice<Mining>('mining', values.mining, MININGS, 'batch-hard');
     const size = parseSize(values['input-size'], { width: 64, height: 64 });
@@ -163,6 +167,8 @@ export async function run(argv: string[]): Promise<number> {
         loss,
         margin: num('margin', values.margin, loss === 'contrastive' ? 1.0 : 0.2, { min: 0 }),
         mining,
+        scale: num('scale', values.scale, 10, { min: 0.01 }),
+        rotateClasses: Boolean(values['rotate-classes']),
         epochs,
         stepsPerEpoch: totalSteps !== undefined ? Math.ceil(totalSteps / epochs) : values['steps-per-epoch'] !== undefined ? num('steps-per-epoch', values['steps-per-epoch'], 0, { int: true, min: 1 }) : undefined,
         maxSeconds: values['max-minutes'] !== undefined ? 60 * num('max-minutes', values['max-minutes'], 0, { min: 0.01 }) : undefined,

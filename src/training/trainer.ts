@@ -31,13 +31,15 @@ import { splitByIdentity, type IdentityGroups } from './data/split';
 import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from './evaluate/embed';
 import { contrastiveLoss } from './losses/contrastive.loss';
 import { rowDistances } from './losses/distances';
+import { prototypicalLoss } from './losses/prototypical.loss';
 import { tripletLoss, type Mining } from './losses/triplet.loss';
+import { withRotatedClasses } from './data/rotated-classes';
 import { BalancedPairSampler, type IndexedPair } from './samplers/pair.sampler';
 import { PkSampler } from './samplers/pk.sampler';
 import { Rng } from './samplers/rng';
 import { auc as rocAuc, computeRoc, equalErrorRate } from './calibration/roc';
 
-export type LossKind = 'contrastive' | 'triplet';
+export type LossKind = 'contrastive' | 'triplet' | 'prototypical';
 
 export interface TrainOptions {
   name: string;
@@ -48,6 +50,13 @@ export interface TrainOptions {
   margin: number;
   /** Triplet mining mode (ignored by contrastive). */
   mining: Mining;
+  /** Prototypical loss: inverse temperature on negative squared distances (default 10). */
+  scale?: number;
+  /**
+   * Add 90°/180°/270° rotated copies of every training identity as new identities
+   * (characters: a rotated glyph is another glyph). Validation is untouched.
+   */
+  rotateClasses?: boolean;
   epochs: number;
   /**
    * Wall-clock budget for the optimisation loop (seconds). Training stops at the
@@ -90,7 +99,7 @@ export interface StepInfo {
   totalSteps: number;
   epoch: number;
   loss: number;
-  /** Triplet: share of mined triplets with positive loss. */
+  /** Triplet: share of mined triplets with positive loss. Prototypical: share of images misclassified. */
   activeFraction?: number;
   /** Pairs (contrastive) or images (triplet) per second, over the run so far. */
   itemsPerSec: number;
@@ -166,9 +175,15 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   const calibrateOn: IdentityGroups = split.validation.identities.length >= 2 ? split.validation : split.train;
   if (calibrateOn === split.train) log('warning: fewer than 2 validation identities; calibrating on training identities (optimistic)');
   const cache = new DecodedImageCache(source, preprocessing);
-  const trainPixels = await cache.loadAll(split.train.images);
+  let trainPixels = await cache.loadAll(split.train.images);
   const valPixels = await cache.loadAll(calibrateOn.images);
   log(`decoded ${trainPixels.length} training + ${valPixels.length} validation images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  let trainGroups: number[][] = split.train.groups;
+  if (options.rotateClasses) {
+    if (options.loss === 'contrastive' || options.from) log('note: rotated classes are added to the sampled training identities');
+    ({ pixels: trainPixels, groups: trainGroups } = withRotatedClasses(trainPixels, split.train.groups, shape));
+    log(`rotated classes: ${split.train.groups.length} → ${trainGroups.length} training identities`);
+  }
 
   const explicit = await explicitPairs(source, split.train);
   const valPairs = verificationPairs(calibrateOn.groups, options.maxValNegatives ?? 20000, options.seed + 1);
@@ -183,10 +198,10 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   const rng = new Rng(options.seed);
   const augRng = rng.fork(17);
   const pairSampler = options.loss === 'contrastive'
-    ? new BalancedPairSampler(split.train.groups, { seed: options.seed + 3, explicitPairs: explicit })
+    ? new BalancedPairSampler(trainGroups, { seed: options.seed + 3, explicitPairs: explicit })
     : undefined;
-  const pkSampler = options.loss === 'triplet'
-    ? new PkSampler(split.train.groups, Math.max(2, Math.floor(options.batchSize / k)), k, options.seed + 4)
+  const pkSampler = options.loss !== 'contrastive'
+    ? new PkSampler(trainGroups, Math.max(2, Math.floor(options.batchSize / k)), k, options.seed + 4)
     : undefined;
 
   const optimizer = tf.train.adam(options.learningRate);
@@ -224,7 +239,9 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
           items += batch.length;
         } else {
           const batch = pkSampler!.batch();
-          [lossValue, active] = tripletStep(model, optimizer, vars, batch.indices, batch.labels, trainPixels, shape, augment, augRng, options);
+          [lossValue, active] = options.loss === 'prototypical'
+            ? prototypicalStep(model, optimizer, vars, batch.indices, batch.labels, trainPixels, shape, augment, augRng, options)
+            : tripletStep(model, optimizer, vars, batch.indices, batch.labels, trainPixels, shape, augment, augRng, options);
           items += batch.indices.length;
           activeSum += active;
         }
@@ -318,11 +335,13 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       loss: options.loss,
       margin: options.margin,
       mining: options.loss === 'triplet' ? options.mining : undefined,
+      scale: options.loss === 'prototypical' ? options.scale ?? DEFAULT_PROTO_SCALE : undefined,
+      rotateClasses: options.rotateClasses || undefined,
       epochs: options.epochs,
       maxSeconds: options.maxSeconds,
       stepsPerEpoch,
       batchSize: options.batchSize,
-      k: options.loss === 'triplet' ? k : undefined,
+      k: options.loss !== 'contrastive' ? k : undefined,
       learningRate: options.learningRate,
       lrSchedule: options.lrSchedule ?? 'constant',
       optimizer: 'adam',
@@ -398,6 +417,30 @@ export function tripletStep(
   const act = active!.dataSync()[0];
   tf.dispose([cost!, x, lab, active!]);
   return [value, act];
+}
+
+const DEFAULT_PROTO_SCALE = 10;
+
+/** One step of prototypical loss on a P×K batch; returns [loss, share of misclassified images]. */
+export function prototypicalStep(
+  model: tf.LayersModel, optimizer: tf.Optimizer, vars: tf.Variable[], indices: number[], labels: number[],
+  pixels: readonly Float32Array[], shape: Shape, augment: AugmentOptions | null, rng: Rng,
+  options: TrainOptions,
+): [number, number] {
+  const raw = imagesTensor(pixels, indices, shape);
+  const x = augmentBatch(raw, augment, rng);
+  raw.dispose();
+  let accuracy: tf.Scalar | undefined;
+  const cost = optimizer.minimize(() => {
+    const emb = model.apply(x, { training: true }) as tf.Tensor2D;
+    const r = prototypicalLoss(emb, labels, { scale: options.scale ?? DEFAULT_PROTO_SCALE });
+    accuracy = tf.keep(r.accuracy);
+    return r.loss;
+  }, true, vars);
+  const value = cost!.dataSync()[0];
+  const acc = accuracy!.dataSync()[0];
+  tf.dispose([cost!, x, accuracy!]);
+  return [value, 1 - acc];
 }
 
 /** Explicit labelled pairs whose both images are training images, as sampler indices. */
