@@ -18,7 +18,7 @@ describe('rotated classes', () => {
   it('keeps channels together and four turns give the original back', () => {
     const rgb = new Float32Array(Array.from({ length: 3 * 3 * 2 }, (_, i) => i));
     const shape = { height: 3, width: 3, channels: 2 };
-    let x = rgb;
+    let x: Float32Array = rgb;
     for (let i = 0; i < 4; i++) x = rotateQuarterTurns(x, shape, 1);
     expect(Array.from(x)).toEqual(Array.from(rgb));
     // The centre pixel of an odd square never moves, with both channels intact.
