@@ -8,6 +8,7 @@ const COMMANDS: Record<string, string> = {
   serve: './serve.command',
   train: './train.command',
   eval: './eval.command',
+  ensemble: './ensemble.command',
   bench: './bench.command',
   import: './import.command',
   'emit-schema': './emit-schema.command',

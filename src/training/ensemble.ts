@@ -1,0 +1,110 @@
+/**
+ * Builds an ensemble model directory from trained members (see
+ * src/embedding/backbones/ensemble.ts for the maths) and calibrates it the way
+ * the trainer calibrates a single model: on the members' common validation
+ * identities (same sources, val fraction and seed, so no member has trained on
+ * them), with the trainer's pairs (seed + 1) and one-shot episodes (seed + 2).
+ * Members trained on different splits are refused: one member's validation
+ * identities would be another's training data and the numbers would flatter.
+ */
+import * as os from 'node:os';
+import type * as tf from '@tensorflow/tfjs';
+import { composeEnsemble } from '../embedding/backbones/ensemble';
+import type { ModelCard } from '../embedding/model-card';
+import { loadModelDir } from '../embedding/model-store';
+import { inferenceSpec } from '../embedding/preprocess/flip-average';
+import { DomainError, ErrorCode } from '../errors';
+import { calibrate, type Calibration } from './calibration/calibrate';
+import { DecodedImageCache } from './data/image-cache';
+import type { LabelledImageSource } from './data/labelled-image-source';
+import { splitByIdentity } from './data/split';
+import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from './evaluate/embed';
+
+export interface EnsembleOptions {
+  memberDirs: string[];
+  name: string;
+  commands?: ModelCard['commands'];
+  onLog?(message: string): void;
+}
+
+/** The split-defining fields of a member; equal for all members or the ensemble is refused. */
+function splitKey(card: ModelCard): string {
+  const h = card.hyperparameters;
+  return JSON.stringify({ sources: card.data.sources, valFraction: h.valFraction, valFold: h.valFold ?? null, seed: card.seed });
+}
+
+export async function buildEnsemble(
+  options: EnsembleOptions,
+  sourceFor: (card: ModelCard) => LabelledImageSource,
+): Promise<{ model: tf.LayersModel; card: ModelCard; calibration: Calibration }> {
+  const log = options.onLog ?? (() => undefined);
+  if (options.memberDirs.length < 2) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'an ensemble needs at least two --model directories');
+  const members = await Promise.all(options.memberDirs.map((d) => loadModelDir(d)));
+  const first = members[0].card;
+  for (const m of members) {
+    const why =
+      JSON.stringify(m.card.preprocessing) !== JSON.stringify(first.preprocessing) ? 'preprocessing differs'
+        : m.card.metric !== 'euclidean' || first.metric !== 'euclidean' ? 'only euclidean members can be averaged this way'
+          : !m.card.architecture.l2Normalize ? 'members must end L2-normalised'
+            : splitKey(m.card) !== splitKey(first) ? 'members were trained on different data or validation splits'
+              : undefined;
+    if (why) throw new DomainError(ErrorCode.BAD_USER_INPUT, `cannot ensemble ${m.card.name} with ${first.name}: ${why}`);
+  }
+  if (first.hyperparameters.valFold) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'members validated on a fold: ensemble calibration supports --val-fraction splits only');
+  const model = composeEnsemble(members.map((m) => m.model), 'ensemble');
+
+  const card: ModelCard = {
+    ...first,
+    name: options.name,
+    version: '',
+    createdAt: new Date().toISOString(),
+    architecture: {
+      backbone: 'ensemble',
+      embeddingDim: members.reduce((s, m) => s + m.card.architecture.embeddingDim, 0),
+      normalization: 'none',
+      l2Normalize: true,
+      params: { members: members.map((m) => ({ name: m.card.name, version: m.card.version, architecture: m.card.architecture })) },
+    },
+    fingerprint: '',
+  };
+
+  // Validation exactly as the trainer drew it.
+  const source = sourceFor(first);
+  const images = await source.list();
+  const identities = new Set(images.map((i) => i.identity)).size;
+  if (images.length !== first.data.images || identities !== first.data.identities) {
+    // e.g. the members were trained with --include s1..s30 and the source is all of ORL.
+    throw new DomainError(ErrorCode.DATASET_INVALID, `the data (${identities} identities, ${images.length} images) is not what the members trained on (${first.data.identities}, ${first.data.images}); pass the same --include/--exclude`);
+  }
+  const split = splitByIdentity(images, Number(first.hyperparameters.valFraction), first.seed);
+  const val = split.validation;
+  if (val.identities.length < 2) throw new DomainError(ErrorCode.DATASET_INVALID, 'the members have fewer than 2 validation identities to calibrate on');
+  const pixels = await new DecodedImageCache(source, first.preprocessing).loadAll(val.images);
+  const emb = embedPixels(model, pixels, first.preprocessing, 64, inferenceSpec(card));
+  const scores = scorePairs(emb, verificationPairs(val.groups, 20000, first.seed + 1), card.metric);
+  const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule });
+  const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, first.seed + 2);
+  const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
+  log(`ensemble of ${members.length}: validation AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %` +
+    (oneShot !== undefined ? `, 20-way one-shot ${(oneShot * 100).toFixed(1)} %` : ''));
+
+  card.thresholds = calibration.thresholds;
+  card.roc = calibration.roc;
+  card.validation = calibration.metrics;
+  card.evaluations = {
+    validation: { identities: val.identities.length, images: val.images.length, oneShotWays: 20, oneShotAccuracy: oneShot, calibratedOn: 'validation identities' },
+    members: members.map((m) => ({ name: m.card.name, version: m.card.version, validation: m.card.validation, evaluations: m.card.evaluations?.validation })),
+  };
+  card.hyperparameters = { ensembleOf: members.map((m) => ({ name: m.card.name, version: m.card.version, hyperparameters: m.card.hyperparameters, train: m.card.commands.train })) };
+  card.training = {
+    wallTimeSec: +members.reduce((s, m) => s + m.card.training.wallTimeSec, 0).toFixed(1),
+    steps: members.reduce((s, m) => s + m.card.training.steps, 0),
+    epochs: members.reduce((s, m) => s + m.card.training.epochs, 0),
+    bestEpoch: 0,
+    backend: first.training.backend,
+    machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'} (${os.platform()})`,
+  };
+  card.commands = options.commands ?? { train: '', evaluate: [] };
+  card.notes = `Ensemble of ${members.map((m) => m.card.name).join(' + ')} (squared distance = mean of the members'). ${first.notes ?? ''}`.trim();
+  return { model, card, calibration };
+}
