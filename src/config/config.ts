@@ -30,6 +30,13 @@ export interface Limits {
   readonly rateLimitPerSecond: number;
   /** Per-client bucket size (requests a quiet client may send at once). */
   readonly rateLimitBurst: number;
+  /**
+   * Target open-set false-match rate α of searchSimilar: the probability that a
+   * stranger's query gets `match: true` anywhere in the gallery. The 1:N
+   * threshold is derived from it per gallery size (src/services/open-set-threshold.ts).
+   * null (SIAMESE_OPEN_SET_FAR=off): `match` uses the model's 1:1 default threshold.
+   */
+  readonly openSetFar: number | null;
 }
 
 export interface IndexSettings {
@@ -150,6 +157,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       // Generous defaults: they stop a runaway client, not the test suites or the bench.
       rateLimitPerSecond: r.int('SIAMESE_RATE_LIMIT_PER_SEC', 1000, 0, 1_000_000),
       rateLimitBurst: r.int('SIAMESE_RATE_LIMIT_BURST', 2000, 1, 10_000_000),
+      openSetFar: r.rateOrOff('SIAMESE_OPEN_SET_FAR', 0.05),
     },
     index: {
       m: r.int('SIAMESE_HNSW_M', 16, 2, 128),
@@ -220,6 +228,19 @@ class Reader {
     const n = Number(raw);
     if (n < min || n > max) {
       this.problems.push(`${name} must be between ${min} and ${max} (got ${n})`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** A probability in (0, 1), or off/none/false → null (the feature is disabled). */
+  rateOrOff(name: string, fallback: number): number | null {
+    const raw = this.str(name);
+    if (raw === undefined) return fallback;
+    if (['off', 'none', 'false'].includes(raw.toLowerCase())) return null;
+    const n = /^(\d+(\.\d*)?|\.\d+)(e-?\d+)?$/i.test(raw) ? Number(raw) : Number.NaN;
+    if (!(n > 0 && n < 1)) {
+      this.problems.push(`${name} must be a rate strictly between 0 and 1, or off (got '${raw}')`);
       return fallback;
     }
     return n;

@@ -36,6 +36,7 @@ export function toMatch(m: SearchMatch): SimilarityMatch {
     distance: m.distance,
     similarity: m.similarity,
     match: m.match,
+    threshold: m.threshold,
   });
 }
 

@@ -5,6 +5,8 @@ export { VerificationService } from './verification.service';
 export type { VerificationResult } from './verification.service';
 export { SearchService, groupByIdentity } from './search.service';
 export type { SearchMatch } from './search.service';
+export { openSetThreshold, perComparisonFar, thresholdAtFarInterpolated, OpenSetThresholdCache } from './open-set-threshold';
+export type { OpenSetThreshold, OpenSetCalibration } from './open-set-threshold';
 export { EnrollmentService } from './enrollment.service';
 export { IdentityService, encodeCursor, decodeCursor } from './identity.service';
 export { ModelService } from './model.service';

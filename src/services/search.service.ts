@@ -4,6 +4,7 @@ import type { SearchHit } from '../index/vector-index';
 import type { ImageInputLike } from './image-input';
 import { embedInputs, type ServiceDeps } from './service-context';
 import { clampDistance } from './verification.service';
+import { OpenSetThresholdCache } from './open-set-threshold';
 import type { IdentityRow, LabelOwner } from './store.port';
 
 export interface SearchMatch {
@@ -11,7 +12,10 @@ export interface SearchMatch {
   imageId: string;
   distance: number;
   similarity: number;
+  /** distance ≤ threshold. */
   match: boolean;
+  /** The 1:N threshold applied (open-set rule for this gallery size, or the card's 1:1 default). */
+  threshold: number;
 }
 
 export interface IdentityHit {
@@ -40,9 +44,16 @@ export function groupByIdentity(hits: SearchHit[], owners: Map<number, LabelOwne
  * 1:N identification. The index holds images, the answer is identities: it
  * over-fetches neighbours and groups them, widening the fetch until k
  * distinct identities are found or the index is exhausted.
+ * `match` uses the open-set threshold for the gallery's size (limits.openSetFar,
+ * see open-set-threshold.ts), not the 1:1 threshold verify uses: a stranger gets
+ * one chance per enrolled image to fall under it.
  */
 export class SearchService {
-  constructor(private readonly deps: ServiceDeps) {}
+  private readonly thresholds: OpenSetThresholdCache;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.thresholds = new OpenSetThresholdCache(deps.limits.openSetFar);
+  }
 
   async searchSimilar(image: ImageInputLike, k: number): Promise<SearchMatch[]> {
     const max = this.deps.limits.maxK;
@@ -71,14 +82,19 @@ export class SearchService {
     if (top.length === 0) return [];
 
     const identities = new Map((await this.deps.store.findIdentities(top.map((t) => t.identityId))).map((i) => [i.id, i]));
-    const threshold = model.card.thresholds.default;
+    // Gallery = live images of this model's index (what the stranger was compared with).
+    const { threshold } = this.thresholds.get(
+      model.version,
+      { roc: model.card.roc ?? [], defaultThreshold: model.card.thresholds.default, negativePairs: model.card.validation?.negativePairs },
+      index.size,
+    );
     const metric = model.card.metric;
     const out: SearchMatch[] = [];
     for (const t of top) {
       const identity = identities.get(t.identityId);
       if (!identity) continue; // deleted while we searched
       const d = clampDistance(t.distance);
-      out.push({ identity, imageId: t.imageId, distance: d, similarity: similarityFromDistance(d, metric), match: isMatch(d, threshold) });
+      out.push({ identity, imageId: t.imageId, distance: d, similarity: similarityFromDistance(d, metric), match: isMatch(d, threshold), threshold });
     }
     return out;
   }

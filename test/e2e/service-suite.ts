@@ -27,7 +27,7 @@ const TOKEN = 'e2e-admin-token-0123456789';
 
 const ENROLL = `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id identityId width height mimeType sha256 byteSize } }`;
 const CREATE = `mutation($name: String!, $metadata: JSONObject) { createIdentity(name: $name, metadata: $metadata) { id name metadata imageCount } }`;
-const SEARCH = `query($image: ImageInput!, $k: Int) { searchSimilar(image: $image, k: $k) { identity { id name imageCount } imageId distance similarity match } }`;
+const SEARCH = `query($image: ImageInput!, $k: Int) { searchSimilar(image: $image, k: $k) { identity { id name imageCount } imageId distance similarity match threshold } }`;
 const VERIFY = `query($a: ImageInput!, $b: ImageInput!, $t: Float) { verify(a: $a, b: $b, threshold: $t) { match distance similarity threshold metric modelVersion } }`;
 
 const b64 = (b: Buffer) => b.toString('base64');
@@ -92,12 +92,18 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       // search with an unseen shot of alice, sent as an upload
       const s1 = await gqlMultipart(url, SEARCH, { image: { upload: null }, k: 5 }, [{ path: 'variables.image.upload', bytes: await img(1, 7) }]);
       expect(s1.errors).toBeUndefined();
-      const matches = s1.data.searchSimilar as Array<{ identity: { id: string; name: string; imageCount: number }; distance: number; match: boolean }>;
+      const matches = s1.data.searchSimilar as Array<{ identity: { id: string; name: string; imageCount: number }; distance: number; match: boolean; threshold: number }>;
       expect(matches.map((m) => m.identity.name)).toEqual(['alice', ...matches.slice(1).map((m) => m.identity.name)]);
       expect(new Set(matches.map((m) => m.identity.id)).size).toBe(matches.length); // one entry per identity
       expect(matches[0]).toMatchObject({ match: true, identity: { imageCount: 2 } });
       expect(matches.slice(1).every((m) => !m.match)).toBe(true);
       for (let i = 1; i < matches.length; i++) expect(matches[i].distance).toBeGreaterThanOrEqual(matches[i - 1].distance);
+      // The 1:N threshold is exposed, one value per answer, never looser than the 1:1 default. The tiny
+      // card's ROC has FAR 0 up to its default, so the open-set rule lands on the default there.
+      expect(new Set(matches.map((m) => m.threshold)).size).toBe(1);
+      expect(matches[0].threshold).toBeLessThanOrEqual(model.card.thresholds.default);
+      expect(matches[0].threshold).toBeCloseTo(model.card.thresholds.default, 10);
+      for (const m of matches) expect(m.match).toBe(m.distance <= m.threshold);
 
       // verify: same identity (base64 vs stored imageId), different identities
       const v1 = await gql(url, VERIFY, { a: { base64: b64(await img(2, 5)) }, b: { imageId: bobImageId } });

@@ -92,6 +92,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ SIAMESE_MODEL: 'my-model' }, cwd).modelDir).toBe(dir);
   });
 
+  it('reads the open-set false-match target: 5 % by default, a rate in (0, 1), or off', () => {
+    expect(loadConfig({}, cwd).limits.openSetFar).toBe(0.05);
+    expect(loadConfig({ SIAMESE_OPEN_SET_FAR: '0.01' }, cwd).limits.openSetFar).toBe(0.01);
+    expect(loadConfig({ SIAMESE_OPEN_SET_FAR: '1e-3' }, cwd).limits.openSetFar).toBe(0.001);
+    expect(loadConfig({ SIAMESE_OPEN_SET_FAR: 'off' }, cwd).limits.openSetFar).toBeNull();
+    expect(loadConfig({ SIAMESE_OPEN_SET_FAR: 'None' }, cwd).limits.openSetFar).toBeNull();
+    for (const bad of ['0', '1', '1.5', '-0.1', '5%', 'abc']) {
+      expect(() => loadConfig({ SIAMESE_OPEN_SET_FAR: bad }, cwd)).toThrow(/SIAMESE_OPEN_SET_FAR must be a rate strictly between 0 and 1, or off/);
+    }
+  });
+
   it('treats blank values as unset', () => {
     expect(loadConfig({ SIAMESE_ADMIN_TOKEN: '   ', PORT: '' }, cwd)).toMatchObject({ adminToken: undefined, port: 4000 });
   });
