@@ -13,7 +13,8 @@ query Search($image: String!) {
     identity { id name imageCount }
     distance
     similarity
-    match
+    match      # distance ≤ threshold
+    threshold  # open-set threshold for this gallery size (SIAMESE_OPEN_SET_FAR)
   }
 }`;
 
