@@ -15,6 +15,7 @@ import { loadModelDir } from '../embedding/model-store';
 import { inferenceSpec } from '../embedding/preprocess/flip-average';
 import { DomainError, ErrorCode } from '../errors';
 import { calibrate, type Calibration } from './calibration/calibrate';
+import { dedupeByContent } from './data/dedupe';
 import { DecodedImageCache } from './data/image-cache';
 import type { LabelledImageSource } from './data/labelled-image-source';
 import { splitByIdentity } from './data/split';
@@ -70,7 +71,8 @@ export async function buildEnsemble(
 
   // Validation exactly as the trainer drew it.
   const source = sourceFor(first);
-  const images = await source.list();
+  // The trainer dropped byte-identical duplicates before splitting; so must we.
+  const { images } = await dedupeByContent(source, await source.list());
   const identities = new Set(images.map((i) => i.identity)).size;
   if (images.length !== first.data.images || identities !== first.data.identities) {
     // e.g. the members were trained with --include s1..s30 and the source is all of ORL.
