@@ -12,6 +12,8 @@ import { AUGMENT_PRESETS, type AugmentPreset } from '../training/augment/affine.
 import { FolderImageSource } from '../training/data/folder.source';
 import { parseFilterList } from '../training/data/identity-filter';
 import { MININGS, type Mining } from '../training/losses/triplet.loss';
+import { readScoreFiles, writeScoreFile } from '../training/calibration/score-file';
+import { parseFold, type Fold } from '../training/evaluate/folds';
 import { saveTrainedModel } from '../training/save-trained-model';
 import { train, type EpochInfo, type LossKind, type StepInfo } from '../training/trainer';
 import { choice, num, parseSize, shellJoin } from './cli-args';
@@ -25,7 +27,11 @@ data
   --data DIR            dataset root (repeatable); an identity is a folder that holds images
   --include LIST        identities to use: names, ranges (s1..s30) or /regex/ (repeatable, comma lists)
   --exclude LIST        identities to leave out (same syntax)
-  --val-fraction F      share of identities held out for validation (default 0.2)
+  --val-fraction F      share of identities held out for validation (default 0.2; 0 = train on all)
+  --val-fold I/K        validate on k-fold fold I of K over identities (every K-th in name order) instead
+  --save-val-scores F   write the best epoch's validation pair distances to F (for --calibration-scores)
+  --calibration-scores F  calibrate thresholds on these saved out-of-fold scores (repeatable), e.g. for a
+                        final model trained with --val-fraction 0 --select last
 model
   --backbone NAME       encoder backbone: fast (default), seed, resnet-small
   --embedding-dim N     embedding size (default 128)
@@ -36,6 +42,8 @@ model
   --channels 1|3        grayscale or RGB (default 1)
   --normalize KIND      unit | invert-unit | standard (default unit; invert-unit for ink on paper)
   --fit KIND            fill | contain | cover (default fill)
+  --flip-average        flip test-time augmentation stored in the card: embedding = L2(f(x) + f(mirror x)),
+                        used by validation, eval and the service alike
   --from MODEL_DIR      warm start (fine-tune) from an existing model
 training
   --loss KIND           contrastive (default) | triplet | prototypical (P×K batches, leave-one-out prototypes)
@@ -52,8 +60,10 @@ training
   --k N                 images per identity in a triplet batch (default 4)
   --lr X                Adam learning rate (default 1e-3)
   --lr-schedule KIND    constant (default) | cosine
-  --augment KIND        none | affine (Koch et al. for characters) | faces (default none)
-  --select KIND         best epoch by validation auc (default) | eer | oneshot
+  --weight-decay X      decoupled weight decay on kernels, w ← w·(1 − lr·X) per step (default 0)
+  --ema D               validate and save an exponential moving average of the weights (decay D, e.g. 0.98)
+  --augment KIND        none | affine (Koch et al. for characters) | faces | faces-occlude | faces-strong (default none)
+  --select KIND         best epoch by validation auc (default) | eer | oneshot | last (keep the final epoch)
   --target-far X        FAR of the 'atTargetFar' threshold (default 0.01)
   --threshold-rule R    default threshold: eer (default) | maxAccuracy | atTargetFar
   --seed N              seed of splits, sampling, augmentation and initial weights (default 42)
@@ -75,6 +85,12 @@ export async function run(argv: string[]): Promise<number> {
         include: { type: 'string', multiple: true },
         exclude: { type: 'string', multiple: true },
         'val-fraction': { type: 'string' },
+        'val-fold': { type: 'string' },
+        'save-val-scores': { type: 'string' },
+        'calibration-scores': { type: 'string', multiple: true },
+        'flip-average': { type: 'boolean' },
+        'weight-decay': { type: 'string' },
+        ema: { type: 'string' },
         backbone: { type: 'string' },
         'embedding-dim': { type: 'string' },
         norm: { type: 'string' },
@@ -154,6 +170,11 @@ export async function run(argv: string[]): Promise<number> {
     const out = path.resolve(values.out);
     const name = values.name ?? path.basename(out);
     const trainArgs = ['npx', 'siamese', 'train', ...argv];
+    const valFold = values['val-fold'] !== undefined ? parseFoldArg(values['val-fold']) : undefined;
+    const calibrationFiles = values['calibration-scores'] ?? [];
+    const calibrationScores = calibrationFiles.length
+      ? { scores: await readScoreFiles(calibrationFiles, metric), description: `out-of-fold validation scores (${calibrationFiles.map((f) => path.basename(f)).join(', ')})` }
+      : undefined;
     const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
 
     const bar = new ProgressBar(process.stderr, 24, 15, 'train');
@@ -178,7 +199,12 @@ export async function run(argv: string[]): Promise<number> {
         lrSchedule: choice('lr-schedule', values['lr-schedule'], ['constant', 'cosine'] as const, 'constant'),
         augment: choice<AugmentPreset>('augment', values.augment, AUGMENT_PRESETS, 'none'),
         valFraction: num('val-fraction', values['val-fraction'], 0.2, { min: 0, max: 0.9 }),
-        selectBy: choice('select', values.select, ['auc', 'eer', 'oneshot'] as const, 'auc'),
+        valFold,
+        flipAverage: values['flip-average'] ? true : undefined,
+        weightDecay: num('weight-decay', values['weight-decay'], 0, { min: 0 }),
+        ema: num('ema', values.ema, 0, { min: 0, max: 0.9999 }),
+        calibrationScores,
+        selectBy: choice('select', values.select, ['auc', 'eer', 'oneshot', 'last'] as const, 'auc'),
         targetFar: num('target-far', values['target-far'], 0.01, { min: 0, max: 1 }),
         thresholdRule: choice<Thresholds['defaultRule']>('threshold-rule', values['threshold-rule'], ['eer', 'maxAccuracy', 'atTargetFar'], 'eer'),
         seed: num('seed', values.seed, 42, { int: true, min: 0 }),
@@ -207,6 +233,7 @@ export async function run(argv: string[]): Promise<number> {
     if (showBar) bar.done();
     const card = await saveTrainedModel(out, result.model, result.card);
     result.model.dispose();
+    if (values['save-val-scores']) await writeScoreFile(path.resolve(values['save-val-scores']), result.validationScores, name, metric);
     const summaryOut = {
       type: 'result',
       out,
@@ -231,6 +258,14 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     throw e;
+  }
+}
+
+function parseFoldArg(text: string): Fold {
+  try {
+    return parseFold(text);
+  } catch (e) {
+    throw badInput(`--val-fold: ${(e as Error).message}`);
   }
 }
 

@@ -3,6 +3,7 @@ import type { ModelCard } from './model-card';
 import { activeBackend } from './backend';
 import { loadModelDir } from './model-store';
 import { decodeImage, type DecodeLimits } from './preprocess/decode-image';
+import { encodeBatch, inferenceSpec } from './preprocess/flip-average';
 import { badInput } from '../errors';
 
 export interface EmbedderOptions {
@@ -78,7 +79,7 @@ export class Embedder {
     const size = this.inputSize;
     const batch = new Float32Array(chunk.length * size);
     chunk.forEach((x, i) => batch.set(x, i * size));
-    const y = tf.tidy(() => this.model.predict(tf.tensor4d(batch, [chunk.length, height, width, channels])) as tf.Tensor);
+    const y = tf.tidy(() => encodeBatch(this.model, tf.tensor4d(batch, [chunk.length, height, width, channels]), inferenceSpec(this.card)));
     let data: Float32Array;
     try {
       data = (await y.data()) as Float32Array;

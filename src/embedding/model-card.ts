@@ -22,6 +22,11 @@ export interface PreprocessSpec {
   std?: number[];
   /** How the image is fitted to width×height: 'fill' stretches, 'contain' letterboxes, 'cover' crops. */
   fit: 'fill' | 'contain' | 'cover';
+  /**
+   * Flip test-time augmentation: embedding = L2(f(x) + f(mirror x)) (×½ without
+   * L2). Absent/false in older cards = a single view. See preprocess/flip-average.ts.
+   */
+  flipAverage?: boolean;
 }
 
 export type NormLayer = 'none' | 'batch' | 'group' | 'instance';
@@ -86,6 +91,8 @@ export interface ModelCard {
     images: number;
     trainIdentities: number;
     validationIdentities: number;
+    /** Byte-identical images dropped before splitting (src/training/data/dedupe.ts). */
+    duplicatesDropped?: number;
   };
   hyperparameters: Record<string, unknown>;
   seed: number;

@@ -28,12 +28,14 @@ import type { ScoredPair } from './calibration/roc';
 import { DecodedImageCache, packBatch } from './data/image-cache';
 import type { LabelledImageSource } from './data/labelled-image-source';
 import { splitByIdentity, type IdentityGroups } from './data/split';
+import { splitByFold, type Fold } from './evaluate/folds';
 import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from './evaluate/embed';
 import { contrastiveLoss } from './losses/contrastive.loss';
 import { rowDistances } from './losses/distances';
 import { prototypicalLoss } from './losses/prototypical.loss';
 import { tripletLoss, type Mining } from './losses/triplet.loss';
 import { withRotatedClasses } from './data/rotated-classes';
+import { dedupeByContent } from './data/dedupe';
 import { BalancedPairSampler, type IndexedPair } from './samplers/pair.sampler';
 import { PkSampler } from './samplers/pk.sampler';
 import { Rng } from './samplers/rng';
@@ -76,10 +78,39 @@ export interface TrainOptions {
   augment: AugmentPreset | AugmentOptions | null;
   /** Share of identities held out for validation (identity-disjoint). */
   valFraction: number;
+  /** Validate on k-fold fold `index` of `count` over identities instead of a seeded `valFraction` split (see evaluate/folds.ts). */
+  valFold?: Fold;
+  /**
+   * Flip test-time augmentation as part of the model (card `preprocessing.flipAverage`):
+   * validation, calibration, eval and the service all embed L2(f(x) + f(mirror x)).
+   */
+  flipAverage?: boolean;
+  /**
+   * Decoupled weight decay (Loshchilov & Hutter, "Decoupled Weight Decay
+   * Regularization", ICLR 2019): after each Adam step every conv/dense kernel
+   * w ← w · (1 − lr_t · λ). Biases are not decayed. 0/absent: off.
+   */
+  weightDecay?: number;
+  /**
+   * Exponential moving average of the weights (Polyak & Juditsky 1992; as in
+   * TF's ExponentialMovingAverage): after each step ŵ ← d_t·ŵ + (1 − d_t)·w with
+   * d_t = min(ema, (1 + t)/(10 + t)). Validation, checkpoint choice and the saved
+   * model use ŵ; training continues from w. On small data the per-epoch
+   * validation scores of the raw weights swing by several EER points; the
+   * average is a smoother, usually better model. 0/absent: off.
+   */
+  ema?: number;
+  /**
+   * Calibrate the card's thresholds on these scored pairs instead of the best
+   * epoch's validation pairs — e.g. out-of-fold validation scores of k-fold
+   * runs, for a final model trained on all identities (no held-out split, so
+   * its own "validation" would be its training identities: optimistic).
+   */
+  calibrationScores?: { scores: ScoredPair[]; description: string };
   /** Cap on validation negatives (all positives are used). Default 20,000. */
   maxValNegatives?: number;
-  /** Which validation number picks the best epoch. Default 'auc'. */
-  selectBy?: 'auc' | 'eer' | 'oneshot';
+  /** Which validation number picks the best epoch; 'last' keeps the final epoch (a fixed, CV-chosen length). Default 'auc'. */
+  selectBy?: 'auc' | 'eer' | 'oneshot' | 'last';
   /** Ways of the validation one-shot score (default 20). */
   oneShotWays?: number;
   targetFar?: number;
@@ -160,20 +191,28 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
     model = loaded.model;
     architecture = loaded.card.architecture;
     preprocessing = loaded.card.preprocessing;
+    if (options.flipAverage !== undefined) preprocessing = { ...preprocessing, flipAverage: options.flipAverage };
     log(`warm start from ${options.from} (${loaded.card.name})`);
   } else {
+    if (options.flipAverage) preprocessing = { ...preprocessing, flipAverage: true };
     model = buildEncoder(architecture, { height: preprocessing.height, width: preprocessing.width, channels: preprocessing.channels }, options.seed);
   }
   const shape = { height: preprocessing.height, width: preprocessing.width, channels: preprocessing.channels };
+  const inference = { flipAverage: Boolean(preprocessing.flipAverage), l2Normalize: architecture.l2Normalize };
 
   // --- data --------------------------------------------------------------------------------
-  const images = await source.list();
-  const split = splitByIdentity(images, options.valFraction, options.seed);
+  const { images, dropped } = await dedupeByContent(source, await source.list());
+  if (dropped.length) log(`dropped ${dropped.length} byte-identical duplicate images (e.g. ${dropped[0].key} = ${dropped[0].duplicateOf})`);
+  const split = options.valFold ? splitByFold(images, options.valFold) : splitByIdentity(images, options.valFraction, options.seed);
   if (split.train.identities.length < 2) {
     throw new DomainError(ErrorCode.DATASET_INVALID, `need at least 2 training identities, found ${split.train.identities.length}`);
   }
   const calibrateOn: IdentityGroups = split.validation.identities.length >= 2 ? split.validation : split.train;
-  if (calibrateOn === split.train) log('warning: fewer than 2 validation identities; calibrating on training identities (optimistic)');
+  if (calibrateOn === split.train) {
+    log(options.calibrationScores
+      ? `no validation split: per-epoch scores are on training identities; thresholds from ${options.calibrationScores.description}`
+      : 'warning: fewer than 2 validation identities; calibrating on training identities (optimistic)');
+  }
   const cache = new DecodedImageCache(source, preprocessing);
   let trainPixels = await cache.loadAll(split.train.images);
   const valPixels = await cache.loadAll(calibrateOn.images);
@@ -206,6 +245,9 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
 
   const optimizer = tf.train.adam(options.learningRate);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // Kernels only (rank ≥ 2): decaying biases or norm gains only adds noise.
+  const decayed = options.weightDecay ? vars.filter((v) => v.rank >= 2) : [];
+  let shadow: tf.Tensor[] | undefined = options.ema ? vars.map((v) => tf.keep(v.clone())) : undefined;
   const progressAt = (step: number) =>
     Math.min(1, Math.max(step / totalSteps, options.maxSeconds ? (Date.now() - loopStart) / 1000 / options.maxSeconds : 0));
   const lrAt = (step: number) =>
@@ -245,6 +287,8 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
           items += batch.indices.length;
           activeSum += active;
         }
+        if (decayed.length) applyWeightDecay(decayed, lr * options.weightDecay!);
+        if (shadow) shadow = updateEma(shadow, vars, Math.min(options.ema!, (1 + step) / (10 + step)));
         if (!Number.isFinite(lossValue)) throw new DomainError(ErrorCode.INTERNAL_SERVER_ERROR, `loss became ${lossValue} at step ${step + 1}; lower --lr`);
         lossSum += lossValue;
         step++;
@@ -264,18 +308,21 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       // A budget that ran out exactly at an epoch boundary leaves nothing new to validate.
       if (epochSteps === 0) break;
       // validation
-      const emb = embedPixels(model, valPixels, shape);
+      // Validate (and snapshot) the averaged weights; the live ones come back after.
+      const live = shadow ? swapIn(vars, shadow) : undefined;
+      const emb = embedPixels(model, valPixels, shape, 64, inference);
       const scores = scorePairs(emb, valPairs, options.metric);
       const roc = computeRoc(scores);
       const valAuc = rocAuc(roc);
       const valEer = equalErrorRate(roc).eer;
       const valOneShot = episodes.length ? oneShotAccuracy(emb, episodes, options.metric) : undefined;
       const score = options.selectBy === 'eer' ? -valEer : options.selectBy === 'oneshot' ? (valOneShot ?? valAuc) : valAuc;
-      const isBest = !best || score > best.score;
+      const isBest = !best || (options.selectBy === 'last' ? true : score > best.score);
       if (isBest) {
         best?.weights.forEach((w) => w.dispose());
         best = { score, epoch, weights: model.getWeights().map((w) => tf.keep(w.clone())), scores };
       }
+      if (live) tf.dispose(swapIn(vars, live).concat(live));
       const elapsed = (Date.now() - loopStart) / 1000;
       const info: EpochInfo = {
         epoch, step, loss: lossSum / epochSteps, activeFraction: pkSampler ? activeSum / epochSteps : undefined,
@@ -286,6 +333,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
     }
   } catch (e) {
     best?.weights.forEach((w) => w.dispose());
+    if (shadow) tf.dispose(shadow);
     optimizer.dispose();
     model.dispose();
     throw e;
@@ -297,10 +345,12 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
     model.dispose();
     throw new DomainError(ErrorCode.BAD_USER_INPUT, 'no epoch completed within the time budget; raise --max-minutes');
   }
+  if (shadow) tf.dispose(shadow);
   model.setWeights(best!.weights);
   best!.weights.forEach((w) => w.dispose());
   optimizer.dispose();
-  const calibration = calibrate(best!.scores, { targetFar: options.targetFar ?? 1e-2, defaultRule: options.thresholdRule ?? 'eer' });
+  const calibrationScores = options.calibrationScores?.scores ?? best!.scores;
+  const calibration = calibrate(calibrationScores, { targetFar: options.targetFar ?? 1e-2, defaultRule: options.thresholdRule ?? 'eer' });
   const bestInfo = history[best!.epoch - 1];
   const wallTimeSec = (Date.now() - t0) / 1000;
 
@@ -321,8 +371,15 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
         images: calibrateOn.images.length,
         oneShotWays: options.oneShotWays ?? 20,
         oneShotAccuracy: bestInfo.valOneShot,
-        calibratedOn: calibrateOn === split.train ? 'training identities (no validation split)' : 'validation identities',
+        // Which identities the per-epoch AUC/EER/one-shot above were measured on.
+        scoredOn: calibrateOn === split.train ? 'training identities (no held-out split; optimistic)' : 'validation identities',
+        calibratedOn: options.calibrationScores
+          ? options.calibrationScores.description
+          : calibrateOn === split.train ? 'training identities (no validation split)' : 'validation identities',
       },
+      ...(options.calibrationScores && calibrateOn === split.validation
+        ? { heldOutValidation: { auc: bestInfo.valAuc, eer: bestInfo.valEer, oneShotAccuracy: bestInfo.valOneShot } }
+        : {}),
     },
     data: {
       sources: source.sources,
@@ -330,6 +387,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       images: images.length,
       trainIdentities: split.train.identities.length,
       validationIdentities: split.validation.identities.length,
+      ...(dropped.length ? { duplicatesDropped: dropped.length } : {}),
     },
     hyperparameters: {
       loss: options.loss,
@@ -346,7 +404,10 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       lrSchedule: options.lrSchedule ?? 'constant',
       optimizer: 'adam',
       augment: options.augment,
-      valFraction: options.valFraction,
+      valFraction: options.valFold ? undefined : options.valFraction,
+      valFold: options.valFold ? `${options.valFold.index}/${options.valFold.count}` : undefined,
+      weightDecay: options.weightDecay || undefined,
+      ema: options.ema || undefined,
       selectBy: options.selectBy ?? 'auc',
       explicitPairs: explicit.length,
       warmStartFrom: options.from,
@@ -369,6 +430,26 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
 }
 
 type Shape = { height: number; width: number; channels: number };
+
+/** One EMA step: returns the new shadow tensors (kept) and disposes the old ones. */
+export function updateEma(shadow: tf.Tensor[], vars: readonly tf.Variable[], decay: number): tf.Tensor[] {
+  const next = tf.tidy(() => shadow.map((s, i) => tf.add(tf.mul(s, decay), tf.mul(vars[i], 1 - decay))));
+  next.forEach((t) => tf.keep(t));
+  tf.dispose(shadow);
+  return next;
+}
+
+/** Assigns `values` to `vars`; returns (kept) copies of what the variables held before. */
+export function swapIn(vars: readonly tf.Variable[], values: readonly tf.Tensor[]): tf.Tensor[] {
+  const before = vars.map((v) => tf.keep(v.clone()));
+  vars.forEach((v, i) => v.assign(values[i]));
+  return before;
+}
+
+/** Decoupled weight decay step: w ← w·(1 − factor) for each variable. */
+export function applyWeightDecay(vars: readonly tf.Variable[], factor: number): void {
+  tf.tidy(() => vars.forEach((v) => v.assign(tf.mul(v, 1 - factor))));
+}
 
 function imagesTensor(pixels: readonly Float32Array[], indices: readonly number[], shape: Shape): tf.Tensor4D {
   return tf.tensor4d(packBatch(pixels, indices), [indices.length, shape.height, shape.width, shape.channels]);

@@ -3,6 +3,7 @@
  * verification. Shared by the trainer's validation and the eval command.
  */
 import * as tf from '@tensorflow/tfjs';
+import { encodeBatch, type InferenceSpec } from '../../embedding/preprocess/flip-average';
 import { distance, type Metric } from '../../metric/metric';
 import type { ScoredPair } from '../calibration/roc';
 import { Rng } from '../samplers/rng';
@@ -12,6 +13,8 @@ export function embedPixels(
   pixels: readonly Float32Array[],
   shape: { height: number; width: number; channels: number },
   batchSize = 64,
+  /** The card's inference options (flip averaging); use inferenceSpec(card) so validation = serving. */
+  spec: InferenceSpec = {},
 ): Float32Array[] {
   const out: Float32Array[] = [];
   const size = shape.height * shape.width * shape.channels;
@@ -19,7 +22,7 @@ export function embedPixels(
     const chunk = pixels.slice(start, start + batchSize);
     const buf = new Float32Array(chunk.length * size);
     chunk.forEach((p, i) => buf.set(p, i * size));
-    const emb = tf.tidy(() => model.predict(tf.tensor4d(buf, [chunk.length, shape.height, shape.width, shape.channels])) as tf.Tensor2D);
+    const emb = tf.tidy(() => encodeBatch(model, tf.tensor4d(buf, [chunk.length, shape.height, shape.width, shape.channels]), spec));
     const data = emb.dataSync() as Float32Array;
     const dim = emb.shape[1];
     emb.dispose();

@@ -18,6 +18,7 @@ import type { ModelCard } from '../../embedding/model-card';
 import { decodeImage } from '../../embedding/preprocess/decode-image';
 import { DomainError, ErrorCode } from '../../errors';
 import { distance } from '../../metric/metric';
+import { inferenceSpec } from '../../embedding/preprocess/flip-average';
 import { augmentBatch, augmentPreset, type AugmentOptions } from '../augment/affine.augment';
 import { Rng } from '../samplers/rng';
 import { embedPixels } from './embed';
@@ -61,14 +62,14 @@ export async function evaluateOneShot(model: tf.LayersModel, card: ModelCard, ru
   const ttaAug = options.ttaAugment ?? augmentPreset('affine')!;
   const embedFiles = async (files: string[]) => {
     const pixels = await Promise.all(files.map(async (f) => decodeImage(await fs.readFile(path.join(runsDir, f)), card.preprocessing)));
-    const base = embedPixels(model, pixels, card.preprocessing);
+    const base = embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
     if (tta === 0) return base;
     const { height, width, channels } = card.preprocessing;
     const sums = base.map((e) => Float32Array.from(e));
     for (let v = 0; v < tta; v++) {
       const x = tf.tensor4d(concat(pixels), [pixels.length, height, width, channels]);
       const aug = augmentBatch(x, ttaAug, rng);
-      const views = embedPixels(model, splitRows(aug.dataSync() as Float32Array, pixels.length), card.preprocessing);
+      const views = embedPixels(model, splitRows(aug.dataSync() as Float32Array, pixels.length), card.preprocessing, 64, inferenceSpec(card));
       tf.dispose([x, aug]);
       views.forEach((e, i) => e.forEach((val, j) => (sums[i][j] += val)));
     }

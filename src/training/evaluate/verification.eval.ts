@@ -5,6 +5,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelCard, VerificationMetrics } from '../../embedding/model-card';
+import { inferenceSpec } from '../../embedding/preprocess/flip-average';
 import { verificationMetrics } from '../calibration/calibrate';
 import type { ScoredPair } from '../calibration/roc';
 import { DecodedImageCache } from '../data/image-cache';
@@ -29,7 +30,7 @@ export async function evaluateVerification(
 ): Promise<{ report: VerificationReport; scores: ScoredPair[] }> {
   const groups = groupByIdentity(await source.list());
   const pixels = await new DecodedImageCache(source, card.preprocessing).loadAll(groups.images);
-  const emb = embedPixels(model, pixels, card.preprocessing);
+  const emb = embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
   const pairs = verificationPairs(groups.groups, options.maxNegatives ?? 50000, options.seed ?? 1);
   const scores = scorePairs(emb, pairs, card.metric);
   const metrics = verificationMetrics(scores, card.thresholds.default);
