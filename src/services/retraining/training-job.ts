@@ -29,6 +29,7 @@ import { saveTrainedModel } from '../../training/save-trained-model';
 import { calibrate } from '../../training/calibration/calibrate';
 import { auc as rocAuc, computeRoc, equalErrorRate, accuracyAt, type ScoredPair } from '../../training/calibration/roc';
 import { embedPixels, scorePairs, verificationPairs } from '../../training/evaluate/embed';
+import { inferenceSpec } from '../../embedding/preprocess/flip-average';
 import { groupByIdentity } from '../../training/data/split';
 import { MemoryImageSource, type LabelledPair } from '../../training/data/labelled-image-source';
 import { openServiceStore } from '../db-store';
@@ -223,7 +224,8 @@ async function evaluate(
   const p = card.preprocessing;
   const shape = { height: p.height, width: p.width, channels: p.channels };
   const embedAll = async (imgs: readonly { bytes: Uint8Array }[]) =>
-    embedPixels(model, await Promise.all(imgs.map((i) => decodeImage(i.bytes, p))), shape);
+    // The card's inference options (flip averaging), exactly as the service will embed.
+    embedPixels(model, await Promise.all(imgs.map((i) => decodeImage(i.bytes, p))), shape, 64, inferenceSpec(card));
 
   let out: Evaluation = { auc: null, eer: null, accuracy: null, pairAccuracy: null };
   let threshold = card.thresholds.default;

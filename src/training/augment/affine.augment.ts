@@ -132,7 +132,7 @@ export function augmentBatch(x: tf.Tensor4D, options: AugmentOptions | null, rng
   const noise = options.noise ? gaussianNoise(n, h * w * c, options.noise, rng) : undefined;
   const erase = options.erasing?.probability ? erasingMask([n, h, w, c], options.erasing, rng) : undefined;
   return tf.tidy(() => {
-    let y = tf.image.transform(x, tf.tensor2d(mats, [n, 8]), 'bilinear', options.fillMode, options.fillValue) as tf.Tensor4D;
+    let y = warp(x, mats, n, options);
     if (options.gamma) {
       // clip first: pow of a negative base is NaN, and bilinear resampling can overshoot by a hair.
       y = tf.pow(tf.clipByValue(y, 1e-6, 1), tf.tensor4d(gammas, [n, 1, 1, 1])) as tf.Tensor4D;
@@ -201,4 +201,20 @@ export function erasingMask(
     }
   }
   return { mask, fill, boxes };
+}
+
+/**
+ * tf.image.transform with one matrix per image. tfjs's cpu backend (4.x) fills
+ * every image after the first with zeros when given N matrices, so there each
+ * image is warped on its own; wasm (and webgl/node) handle the batch at once.
+ */
+function warp(x: tf.Tensor4D, mats: number[], n: number, options: AugmentOptions): tf.Tensor4D {
+  return tf.tidy(() => {
+    if (tf.getBackend() !== 'cpu' || n === 1) {
+      return tf.image.transform(x, tf.tensor2d(mats, [n, 8]), 'bilinear', options.fillMode, options.fillValue) as tf.Tensor4D;
+    }
+    const parts = tf.split(x, n, 0).map((xi, i) =>
+      tf.image.transform(xi as tf.Tensor4D, tf.tensor2d(mats.slice(8 * i, 8 * i + 8), [1, 8]), 'bilinear', options.fillMode, options.fillValue));
+    return tf.concat(parts, 0) as tf.Tensor4D;
+  });
 }
