@@ -180,6 +180,8 @@ async function measureSeed(o: BenchOptions, log: Log): Promise<SeedReport> {
   notes.push(
     `seed "${o.instances} instances": embedding = ${o.instances} independent wasm instances in worker threads at once; ` +
       'training = src/training/parallel DataParallelTrainer (gradients averaged across workers every step)',
+    'seed GFLOP/s count the direct convolution\'s FLOPs (seed-flops.ts); the second conv layer and its gradients run as ' +
+      'Winograd F(4×4, 3×3) (src/embedding/kernels/winograd-*.kernel.ts, 4× fewer multiplies), so these figures can exceed the matMul peak',
   );
   return {
     backend: info.backend,

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { contrastiveLossFromEmbeddings } from '../training/losses/contrastive.loss';
+import { FusedAdam } from '../training/parallel/fused-adam';
 import { buildSeedNet } from './seed-net';
 import { readBack } from './matmul.bench';
 import { timeRuns } from './stats';
@@ -9,7 +10,9 @@ import { timeRuns } from './stats';
  * - embedding: batches of `batch` random 100×100×1 images through the encoder;
  * - training: `batch` random pairs per step, both towers in one forward pass
  *   of the shared encoder (as src/training/trainer.ts does), contrastive loss
- *   with margin 2 (Hadsell et al. 2006, euclidean), Adam at 5e-4 (the peer's).
+ *   with margin 2 (Hadsell et al. 2006, euclidean), Adam at 5e-4 (the peer's),
+ *   applied by FusedAdam (same update as tf.train.adam without its ~12
+ *   full-size temporaries per variable; src/training/parallel/fused-adam.ts).
  * Random inputs, like the peer's: the cost of these layers does not depend on
  * the pixel values.
  */
@@ -56,7 +59,7 @@ export async function measureSeedTrain(
   opts: { profile?: boolean } = {},
 ): Promise<Throughput & { profile?: StepProfile }> {
   const micro = w.microBatch ?? w.batch;
-  const optimizer = tf.train.adam(5e-4);
+  const optimizer = new FusedAdam(5e-4);
   const a = tf.randomNormal([w.batch, w.height, w.width, 1], 0, 1, 'float32', 1);
   const b = tf.randomNormal([w.batch, w.height, w.width, 1], 0, 1, 'float32', 2);
   const same = Array.from({ length: w.batch }, (_, i) => i % 2 === 0);

@@ -52,7 +52,8 @@ export async function buildEnsemble(
     if (why) throw new DomainError(ErrorCode.BAD_USER_INPUT, `cannot ensemble ${m.card.name} with ${first.name}: ${why}`);
   }
   if (first.hyperparameters.valFold) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'members validated on a fold: ensemble calibration supports --val-fraction splits only');
-  const model = composeEnsemble(members.map((m) => m.model), 'ensemble');
+  const model = await composeEnsemble(members.map((m) => m.model), 'ensemble');
+  members.forEach((m) => m.model.dispose());
 
   const card: ModelCard = {
     ...first,

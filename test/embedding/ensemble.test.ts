@@ -10,10 +10,10 @@ import { loadModelDir, saveModelDir } from '../../src/embedding/model-store';
 const arch = (widths: number[], d: number): ArchitectureSpec => ({ backbone: 'fast', embeddingDim: d, normalization: 'none', l2Normalize: true, params: { widths } });
 const input = { height: 12, width: 12, channels: 1 };
 
-function card(): ModelCard {
+function card(dim = 12): ModelCard {
   return {
     formatVersion: 1, name: 'ens', version: '', createdAt: new Date(0).toISOString(),
-    architecture: { backbone: 'ensemble', embeddingDim: 12, normalization: 'none', l2Normalize: true },
+    architecture: { backbone: 'ensemble', embeddingDim: dim, normalization: 'none', l2Normalize: true },
     preprocessing: { width: 12, height: 12, channels: 1, normalize: 'unit', fit: 'fill' },
     metric: 'euclidean',
     thresholds: { eer: 1, maxAccuracy: 1, atTargetFar: 1, targetFar: 0.01, default: 1, defaultRule: 'eer' },
@@ -34,7 +34,7 @@ describe('ensemble of encoders', () => {
     const x = tf.randomUniform([3, 12, 12, 1], 0, 1, 'float32', 5);
     const ea = a.predict(x) as tf.Tensor2D;
     const eb = b.predict(x) as tf.Tensor2D;
-    const ens = composeEnsemble([a, b]);
+    const ens = await composeEnsemble([a, b]);
     const e = ens.predict(x) as tf.Tensor2D;
     expect(e.shape).toEqual([3, 12]);
     const sq = (t: tf.Tensor2D, i: number, j: number) => tf.tidy(() => tf.sum(tf.square(tf.sub(t.slice([i, 0], [1, -1]), t.slice([j, 0], [1, -1])))).dataSync()[0]);
@@ -64,11 +64,36 @@ describe('ensemble of encoders', () => {
     ens.dispose();
   });
 
-  it('refuses a single member and mismatched input shapes', () => {
+  it('members with identical layer names (trained in different processes) still save and load', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ensemble-names-'));
+    try {
+      const m = buildEncoder(arch([4], 4), input, 3);
+      await saveModelDir(path.join(dir, 'm'), m, card(4));
+      // Two loads of one directory: every saved (original) weight name appears twice.
+      const [a, b] = [await loadModelDir(path.join(dir, 'm')), await loadModelDir(path.join(dir, 'm'))];
+      const ens = await composeEnsemble([a.model, b.model]);
+      const names = ens.weights.map((w) => w.name);
+      expect(new Set(names).size).toBe(names.length);
+      await saveModelDir(path.join(dir, 'ens'), ens, card(8));
+      const back = await loadModelDir(path.join(dir, 'ens'));
+      const x = tf.randomUniform([2, 12, 12, 1], 0, 1, 'float32', 9);
+      // Two equal members: the ensemble's embedding is the member's, repeated and scaled by 1/√2.
+      const e = back.model.predict(x) as tf.Tensor2D;
+      const single = m.predict(x) as tf.Tensor2D;
+      const expected = tf.div(tf.concat([single, single], 1), Math.SQRT2);
+      expect(tf.max(tf.abs(tf.sub(e, expected))).dataSync()[0]).toBeLessThan(1e-5);
+      tf.dispose([x, e, single, expected]);
+      [m, a.model, b.model, ens, back.model].forEach((x) => x.dispose());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a single member and mismatched input shapes', async () => {
     const a = buildEncoder(arch([4], 4), input, 1);
     const c = buildEncoder(arch([4], 4), { height: 10, width: 10, channels: 1 }, 1);
-    expect(() => composeEnsemble([a])).toThrow(RangeError);
-    expect(() => composeEnsemble([a, c])).toThrow(/one input shape/);
+    await expect(composeEnsemble([a])).rejects.toThrow(RangeError);
+    await expect(composeEnsemble([a, c])).rejects.toThrow(/one input shape/);
     a.dispose();
     c.dispose();
   });

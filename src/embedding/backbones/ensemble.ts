@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { L2Normalize } from '../layers';
 
-export function composeEnsemble(members: readonly tf.LayersModel[], name = 'ensemble'): tf.LayersModel {
+export async function composeEnsemble(members: readonly tf.LayersModel[], name = 'ensemble'): Promise<tf.LayersModel> {
   if (members.length < 2) throw new RangeError('an ensemble needs at least two members');
   const shape = members[0].inputs[0].shape.slice(1) as number[];
   for (const m of members) {
@@ -24,12 +24,28 @@ export function composeEnsemble(members: readonly tf.LayersModel[], name = 'ense
     }
   }
   const input = tf.input({ shape, name: `${name}_image` });
-  const outputs = members.map((m, i) => {
-    // Nested models become layers of the ensemble, whose names must be unique.
-    Object.defineProperty(m, 'name', { value: `${name}_member${i}`, configurable: true, writable: true });
-    return m.apply(input) as tf.SymbolicTensor;
-  });
+  const renamedMembers = await Promise.all(members.map((m, i) => withPrefixedNames(m, `${name}_m${i}_`)));
+  const outputs = renamedMembers.map((m) => m.apply(input) as tf.SymbolicTensor);
   const joined = tf.layers.concatenate({ axis: -1, name: `${name}_concat` }).apply(outputs) as tf.SymbolicTensor;
   const out = new L2Normalize({ name: `${name}_l2` }).apply(joined) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name });
+}
+
+/**
+ * A copy of `model` whose layer (and so weight) names all start with `prefix`.
+ * Members trained in different processes carry the same auto-generated names
+ * (conv2d_Conv2D1/kernel…), and a saved model may not hold two weights of one
+ * name; renaming the inner layers keeps the ensemble loadable. The topology is
+ * rebuilt from its JSON with every layer name token replaced, then the
+ * member's weights are copied in order.
+ */
+async function withPrefixedNames(model: tf.LayersModel, prefix: string): Promise<tf.LayersModel> {
+  const topology = model.toJSON(null, false) as unknown as { config: { name?: string; layers: Array<{ name: string }> } };
+  const names = new Set<string>([...topology.config.layers.map((l) => l.name), ...(topology.config.name ? [topology.config.name] : [])]);
+  let text = JSON.stringify(topology);
+  for (const n of names) text = text.split(JSON.stringify(n)).join(JSON.stringify(prefix + n));
+  const copy = await tf.models.modelFromJSON(JSON.parse(text));
+  const weights = model.getWeights();
+  copy.setWeights(weights);
+  return copy;
 }

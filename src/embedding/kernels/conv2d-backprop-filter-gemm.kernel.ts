@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBackpropFilterImpl } from './conv2d-backprop-filter.kernel';
+import { conv2dBackpropFilterGrid, gridApplies, GRID_MIN_IN_CHANNELS } from './conv2d-backprop-filter-grid.kernel';
 import { heapBackend } from './heap-access';
+import { winogradShapeOf } from './winograd-conv2d.kernel';
+import { winogradFilterGrad } from './winograd-filter-grad.kernel';
+import { simdKernels } from './simd-module';
 import { type KernelRunner, withRunner } from './kernel-utils';
 
 /**
@@ -137,7 +141,13 @@ export function conv2dBackpropFilterGemm(
   (heap.typedArrayFromHeap(out) as Float32Array).set(acc);
   return out;
 }
-/** The project's Conv2DBackpropFilter: chunked GEMMs for NHWC float32, else the original (NCHW). */
+/**
+ * The project's Conv2DBackpropFilter: for NHWC float32, Winograd F(3×3, 4×4)
+ * (winograd-filter-grad.kernel.ts) for 3×3 stride-1 filters with ≥ 16
+ * channels (multiples of 4), else the grid form
+ * (conv2d-backprop-filter-grid.kernel.ts) at stride 1 with ≥ GRID_MIN_IN_CHANNELS
+ * input channels, else chunked gathered GEMMs; NCHW the original forms.
+ */
 export function makeConv2dBackpropFilterGemmConfig(backendName: string, overrides: Partial<Record<string, tf.KernelFunc>> = {}): tf.KernelConfig {
   return {
     kernelName: tf.Conv2DBackpropFilter,
@@ -146,10 +156,14 @@ export function makeConv2dBackpropFilterGemmConfig(backendName: string, override
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
       const a = attrs as unknown as Attrs;
       const useGemm = a.dataFormat !== 'NCHW' && x.dtype === 'float32' && dy.dtype === 'float32';
+      const useGrid = gridApplies(x, dy, a) && a.filterShape[2] >= GRID_MIN_IN_CHANNELS;
+      const wino = useGrid ? winogradShapeOf(x.shape, a.filterShape, a) : undefined;
+      if (wino && simdKernels(backend)) return winogradFilterGrad(backend, x, dy, wino);
       return withRunner(
         backend,
         backendName,
-        (r) => (useGemm ? conv2dBackpropFilterGemm(r, x, dy, a) : conv2dBackpropFilterImpl(r, x, dy, a)),
+        (r) =>
+          useGrid ? conv2dBackpropFilterGrid(r, x, dy, a) : useGemm ? conv2dBackpropFilterGemm(r, x, dy, a) : conv2dBackpropFilterImpl(r, x, dy, a),
         overrides,
       );
     },

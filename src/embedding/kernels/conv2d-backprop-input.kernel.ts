@@ -52,13 +52,19 @@ export function conv2dBackpropInputImpl(
   const padLeft = kw - 1 - info.padInfo.left;
   const padBottom = h + kh - 1 - padTop - dh;
   const padRight = w + kw - 1 - padLeft - dw;
-  const dyp = r.padOrCropHW(dy, padTop, padBottom, padLeft, padRight);
-
   const rotated = r.run('Reverse', { x: filter }, { dims: [0, 1] });
   const swapped = r.transpose(rotated, [0, 1, 3, 2]);
-  const dx = r.run('Conv2D', { x: dyp, filter: swapped }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined,
-  } as unknown as tf.NamedAttrMap);
+  const convAttrs = { strides: [1, 1], dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined };
+  let dx: tf.TensorInfo;
+  if (padTop >= 0 && padBottom >= 0 && padLeft >= 0 && padRight >= 0) {
+    // Non-negative pads go to the convolution as explicit padding (no padded copy of dy;
+    // the Winograd kernel reads zeros for pixels outside, XNNPACK pads internally).
+    const pad: tf.backend_util.ExplicitPadding = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
+    dx = r.run('Conv2D', { x: dy, filter: swapped }, { ...convAttrs, pad } as unknown as tf.NamedAttrMap);
+  } else {
+    const dyp = r.padOrCropHW(dy, padTop, padBottom, padLeft, padRight);
+    dx = r.run('Conv2D', { x: dyp, filter: swapped }, { ...convAttrs, pad: 'valid' } as unknown as tf.NamedAttrMap);
+  }
   return dataFormat === 'NCHW' ? r.transpose(dx, [0, 3, 1, 2]) : dx;
 }
 

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapBackend } from './heap-access';
+import { simdKernels } from './simd-module';
+import { byteOffsetOf } from './wasm-gemm';
 
 /**
  * MaxPoolGrad for the common 2×2 / stride 2 / valid pool (NHWC), wrapping the
@@ -12,6 +14,7 @@ import { heapBackend } from './heap-access';
  * with straight-line code instead of the general loop's per-window
  * bookkeeping: the seed net's first pool gradient (98×98×64 per image) was
  * ~8 % of a training step. Ties go to the first maximum, as on the cpu backend.
+ * With channels a multiple of 4 the loop runs as wasm SIMD (simd.ir.ts).
  */
 export function makeMaxPoolGrad2x2Config(backendName: string, general: tf.KernelConfig): tf.KernelConfig {
   return {
@@ -33,6 +36,11 @@ export function makeMaxPoolGrad2x2Config(backendName: string, general: tf.Kernel
       if (!fast) return general.kernelFunc(args);
       const heap = heapBackend(args.backend);
       const out = heap.makeOutput(input.shape, 'float32');
+      const simd = simdKernels(args.backend);
+      if (simd && info.inChannels % 4 === 0) {
+        maxPoolGrad2x2Simd(args.backend, simd, input, dy, out, info);
+        return out;
+      }
       const x = heap.typedArrayFromHeap(input) as Float32Array;
       const g = heap.typedArrayFromHeap(dy) as Float32Array;
       const dx = heap.typedArrayFromHeap(out) as Float32Array;
@@ -40,6 +48,29 @@ export function makeMaxPoolGrad2x2Config(backendName: string, general: tf.Kernel
       return out;
     },
   };
+}
+
+/** The same on wasm SIMD (simd.ir.ts mpg2x2_row), one output row per call; channels a multiple of 4. */
+export function maxPoolGrad2x2Simd(
+  backend: object,
+  simd: NonNullable<ReturnType<typeof simdKernels>>,
+  input: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  out: tf.TensorInfo,
+  info: tf.backend_util.Conv2DInfo,
+): void {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const x = byteOffsetOf(backend, input);
+  const g = byteOffsetOf(backend, dy);
+  const dx = byteOffsetOf(backend, out);
+  if (oh * 2 !== h || ow * 2 !== w) new Float32Array(simd.memory.buffer, dx, n * h * w * c).fill(0);
+  const rowBytes = w * c * 4;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < oh; i++) {
+      const inRow = (b * h + 2 * i) * rowBytes;
+      simd.mpg2x2Row(x + inRow, rowBytes, g + (b * oh + i) * ow * c * 4, dx + inRow, ow, c * 4);
+    }
+  }
 }
 
 export function maxPoolGrad2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, info: tf.backend_util.Conv2DInfo): void {

@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapBackend } from './heap-access';
+import { simdKernels } from './simd-module';
+import { byteOffsetOf } from './wasm-gemm';
 
 /**
  * Sum over leading axes (e.g. a bias gradient: Σ_{n,h,w} dy[n,h,w,c]) as a
  * JavaScript loop over the wasm heap. tfjs-backend-wasm 4.22 transposes the
  * reduced axes innermost first, a full copy of dy (~60 ms for the seed net's
  * first layer at 16 images). Other reductions go to the original kernel.
- * Accumulates in float64 per output element.
+ * Accumulates in float64 per output element; with a multiple of 4 output
+ * elements the loop runs as wasm SIMD (simd.ir.ts sum_rows).
  */
 export function makeSumConfig(backendName: string, original: tf.KernelConfig): tf.KernelConfig {
   return {
@@ -27,6 +30,20 @@ export function makeSumConfig(backendName: string, original: tf.KernelConfig): t
       const outShape = keepDims ? x.shape.map((d, i) => (i < k ? 1 : d)) : x.shape.slice(k);
       const heap = heapBackend(args.backend);
       const out = heap.makeOutput(outShape, 'float32');
+      const simd = simdKernels(args.backend);
+      if (simd && inner % 4 === 0) {
+        // float64 accumulators on the heap (2 floats each), zeroed, summed into by sum_rows.
+        const acc = heap.makeOutput([inner * 2], 'float32');
+        try {
+          const accOff = byteOffsetOf(args.backend, acc);
+          new Float64Array(simd.memory.buffer, accOff, inner).fill(0);
+          simd.sumRows(byteOffsetOf(args.backend, x), outer, accOff, inner * 4);
+          (heap.typedArrayFromHeap(out) as Float32Array).set(new Float64Array(simd.memory.buffer, accOff, inner));
+        } finally {
+          (args.backend as unknown as { disposeData(id: tf.DataId): boolean }).disposeData(acc.dataId);
+        }
+        return out;
+      }
       const xs = heap.typedArrayFromHeap(x) as Float32Array;
       const ys = heap.typedArrayFromHeap(out) as Float32Array;
       const acc = new Float64Array(inner);
