@@ -106,7 +106,8 @@ describe('registered Conv2D / FusedConv2D on wasm (Winograd where it applies)', 
   });
 
   it.each([
-    { x: [2, 10, 11, 16], k: [3, 3, 16, 16], pad: 'valid' as const },
+    { x: [2, 34, 34, 16], k: [3, 3, 16, 16], pad: 'valid' as const }, // 2·8·8 = 128 output tiles: Winograd
+    { x: [2, 10, 11, 16], k: [3, 3, 16, 16], pad: 'valid' as const }, // 12 tiles: below WINOGRAD_MIN_TILES, XNNPACK
     { x: [2, 9, 9, 16], k: [3, 3, 16, 18], pad: 'same' as const }, // falls back to XNNPACK (co % 4)
   ])('fused conv + bias + ReLU and the gradients match cpu for x=$x k=$k $pad', async ({ x, k, pad }) => {
     const xv = rand(x.reduce((a, b) => a * b), 7);

@@ -57,6 +57,15 @@ export const KG = kron(G); // [36, 9]
 export const WINOGRAD_MIN_CHANNELS = 16;
 /** Images per round are chosen so one round's largest buffer stays near this many floats: 1M (one seed-net image per round) measured 139 against 113 img/s for 4M with 2 EmbeddingPool workers (contended machine); single-instance equal. */
 export const WINOGRAD_GROUP_FLOATS = 1024 * 1024;
+/**
+ * Fewer 4×4 output tiles than this (over the whole batch) go to XNNPACK's direct
+ * convolution: the 36 GEMMs and transforms have a fixed cost per call. Without
+ * the cut a 1:1 verify of the ORL model (batch 1–2 at 46×56) took 6.0 ms per
+ * forward pass against 1.7 ms direct; with it, forward passes of the ORL,
+ * Omniglot and seed models were the fastest of {1, 128, 256, 512, ∞} at batch
+ * 1–64 within ~15 % (sweep in the issue-6 notes, one process, idle machine).
+ */
+export const WINOGRAD_MIN_TILES = 128;
 
 export interface WinogradShape {
   n: number;
@@ -218,8 +227,13 @@ export function winogradConv2d(
 
 type SimdProbe = (backend: object) => unknown;
 
+/** The shape, if the batch has enough output tiles to amortise Winograd's per-call cost (WINOGRAD_MIN_TILES). */
+function worthIt(s: WinogradShape | undefined, minTiles: number): WinogradShape | undefined {
+  return s && s.n * Math.ceil(s.oh / 4) * Math.ceil(s.ow / 4) >= minTiles ? s : undefined;
+}
+
 /** Conv2D: Winograd for the shapes it handles (when `simd` finds the transforms), else the wrapped (XNNPACK) kernel. */
-export function makeWinogradConv2dConfig(backendName: string, wrapped: tf.KernelConfig, simd: SimdProbe = simdKernels): tf.KernelConfig {
+export function makeWinogradConv2dConfig(backendName: string, wrapped: tf.KernelConfig, simd: SimdProbe = simdKernels, minTiles = WINOGRAD_MIN_TILES): tf.KernelConfig {
   return {
     kernelName: tf.Conv2D,
     backendName,
@@ -227,14 +241,14 @@ export function makeWinogradConv2dConfig(backendName: string, wrapped: tf.Kernel
     disposeFunc: wrapped.disposeFunc,
     kernelFunc: (args) => {
       const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
-      const s = winogradShape(x, filter, args.attrs as unknown as ShapeAttrs);
+      const s = worthIt(winogradShape(x, filter, args.attrs as unknown as ShapeAttrs), minTiles);
       return s && simd(args.backend) ? winogradConv2d(args.backend, x, filter, s) : wrapped.kernelFunc(args);
     },
   };
 }
 
 /** FusedConv2D (inference) with a [co] bias and linear/ReLU activation: Winograd, else the wrapped kernel. */
-export function makeWinogradFusedConv2dConfig(backendName: string, wrapped: tf.KernelConfig, simd: SimdProbe = simdKernels): tf.KernelConfig {
+export function makeWinogradFusedConv2dConfig(backendName: string, wrapped: tf.KernelConfig, simd: SimdProbe = simdKernels, minTiles = WINOGRAD_MIN_TILES): tf.KernelConfig {
   return {
     kernelName: tf.FusedConv2D,
     backendName,
@@ -244,7 +258,7 @@ export function makeWinogradFusedConv2dConfig(backendName: string, wrapped: tf.K
       const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
       const attrs = args.attrs as unknown as ShapeAttrs & { activation?: string };
       const act = attrs.activation ?? 'linear';
-      const s = winogradShape(x!, filter!, attrs);
+      const s = worthIt(winogradShape(x!, filter!, attrs), minTiles);
       const biasOk = !bias || (bias.dtype === 'float32' && bias.shape.length === 1 && s !== undefined && bias.shape[0] === s.co);
       if (!s || preluActivationWeights || !biasOk || (act !== 'linear' && act !== 'relu') || !simd(args.backend)) return wrapped.kernelFunc(args);
       return winogradConv2d(args.backend, x!, filter!, s, bias, act === 'relu');
