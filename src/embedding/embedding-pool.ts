@@ -13,7 +13,9 @@ import { TS_WORKER_BOOTSTRAP } from '../runtime/ts-bootstrap';
  * uses every core and keeps the server's event loop free), plus a dynamic
  * batcher: items of concurrent requests are queued and sent to an idle worker
  * as one batch when `maxBatch` items are waiting or the oldest has waited
- * `maxWaitMs`. A batch is split across idle workers (ceil(queued / idle) each).
+ * `maxWaitMs` — except that when every worker is idle the queue goes out at
+ * once (nothing else is in flight to batch with). A batch is split across idle
+ * workers (ceil(queued / idle) each).
  *
  * Same API as Embedder. Results are identical to single-threaded embedding
  * (same model, same kernels; a row does not depend on its batch-mates) and in
@@ -163,7 +165,10 @@ export class EmbeddingPool {
     const idle = this.workers.filter((w) => w.alive && !w.busy);
     if (idle.length === 0) return;
     const waited = Date.now() - this.queue[0].enqueuedAt;
-    if (!force && this.queue.length < this.maxBatch && waited < this.maxWaitMs) {
+    // Waiting for a fuller batch only pays while other work is in flight: when every
+    // worker is idle (a lone request), waiting adds maxWaitMs of pure latency.
+    const allIdle = idle.length === this.workers.filter((w) => w.alive).length;
+    if (!force && !allIdle && this.queue.length < this.maxBatch && waited < this.maxWaitMs) {
       if (!this.timer) {
         this.timer = setTimeout(() => {
           this.timer = undefined;
