@@ -49,6 +49,8 @@ training
   --loss KIND           contrastive (default) | triplet | prototypical (P×K batches, leave-one-out prototypes)
   --scale S             prototypical: inverse temperature on −squared distance (default 10)
   --rotate-classes      add 90/180/270° rotated copies of each training identity as new identities (characters)
+  --superclass-batches F share of P×K batches drawn from one parent folder (an alphabet): within-
+                        alphabet negatives, as in Lake's 20-way test (default 0)
   --margin M            loss margin (default: contrastive 1.0, triplet 0.2)
   --mining KIND         triplet mining: none | batch-all | batch-hard (default) | semi-hard
   --metric KIND         euclidean (default) | cosine
@@ -67,6 +69,8 @@ training
   --target-far X        FAR of the 'atTargetFar' threshold (default 0.01)
   --threshold-rule R    default threshold: eer (default) | maxAccuracy | atTargetFar
   --seed N              seed of splits, sampling, augmentation and initial weights (default 42)
+  --split-seed N        seed of the train/validation split alone (default: --seed); ensemble
+                        members need the same split, so vary --seed and fix this
   --backend NAME        auto (default) | tensorflow-gpu | tensorflow | wasm | cpu
 output
   --out MODEL_DIR       where the model directory is written (required)
@@ -120,6 +124,8 @@ export async function run(argv: string[]): Promise<number> {
         'target-far': { type: 'string' },
         'threshold-rule': { type: 'string' },
         seed: { type: 'string' },
+        'split-seed': { type: 'string' },
+        'superclass-batches': { type: 'string' },
         backend: { type: 'string' },
         out: { type: 'string' },
         name: { type: 'string' },
@@ -190,6 +196,7 @@ export async function run(argv: string[]): Promise<number> {
         mining,
         scale: num('scale', values.scale, 10, { min: 0.01 }),
         rotateClasses: Boolean(values['rotate-classes']),
+        superclassBatches: num('superclass-batches', values['superclass-batches'], 0, { min: 0, max: 1 }),
         epochs,
         stepsPerEpoch: totalSteps !== undefined ? Math.ceil(totalSteps / epochs) : values['steps-per-epoch'] !== undefined ? num('steps-per-epoch', values['steps-per-epoch'], 0, { int: true, min: 1 }) : undefined,
         maxSeconds: values['max-minutes'] !== undefined ? 60 * num('max-minutes', values['max-minutes'], 0, { min: 0.01 }) : undefined,
@@ -208,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
         targetFar: num('target-far', values['target-far'], 0.01, { min: 0, max: 1 }),
         thresholdRule: choice<Thresholds['defaultRule']>('threshold-rule', values['threshold-rule'], ['eer', 'maxAccuracy', 'atTargetFar'], 'eer'),
         seed: num('seed', values.seed, 42, { int: true, min: 0 }),
+        splitSeed: values['split-seed'] === undefined ? undefined : num('split-seed', values['split-seed'], 42, { int: true, min: 0 }),
         backend: choice<BackendPreference>('backend', values.backend, BACKEND_PREFERENCES, 'auto'),
         from: values.from,
         commands: { train: shellJoin(trainArgs), evaluate: [] },

@@ -2,7 +2,7 @@
  * Builds an ensemble model directory from trained members (see
  * src/embedding/backbones/ensemble.ts for the maths) and calibrates it the way
  * the trainer calibrates a single model: on the members' common validation
- * identities (same sources, val fraction and seed, so no member has trained on
+ * identities (same sources, val fraction and split seed, so no member has trained on
  * them), with the trainer's pairs (seed + 1) and one-shot episodes (seed + 2).
  * Members trained on different splits are refused: one member's validation
  * identities would be another's training data and the numbers would flatter.
@@ -31,7 +31,13 @@ export interface EnsembleOptions {
 /** The split-defining fields of a member; equal for all members or the ensemble is refused. */
 function splitKey(card: ModelCard): string {
   const h = card.hyperparameters;
-  return JSON.stringify({ sources: card.data.sources, valFraction: h.valFraction, valFold: h.valFold ?? null, seed: card.seed });
+  return JSON.stringify({ sources: card.data.sources, valFraction: h.valFraction, valFold: h.valFold ?? null, splitSeed: splitSeedOf(card) });
+}
+
+/** The seed the trainer split with: `--split-seed` when given, else `--seed`. */
+function splitSeedOf(card: ModelCard): number {
+  const s = card.hyperparameters.splitSeed;
+  return typeof s === 'number' ? s : card.seed;
 }
 
 export async function buildEnsemble(
@@ -79,14 +85,14 @@ export async function buildEnsemble(
     // e.g. the members were trained with --include s1..s30 and the source is all of ORL.
     throw new DomainError(ErrorCode.DATASET_INVALID, `the data (${identities} identities, ${images.length} images) is not what the members trained on (${first.data.identities}, ${first.data.images}); pass the same --include/--exclude`);
   }
-  const split = splitByIdentity(images, Number(first.hyperparameters.valFraction), first.seed);
+  const split = splitByIdentity(images, Number(first.hyperparameters.valFraction), splitSeedOf(first));
   const val = split.validation;
   if (val.identities.length < 2) throw new DomainError(ErrorCode.DATASET_INVALID, 'the members have fewer than 2 validation identities to calibrate on');
   const pixels = await new DecodedImageCache(source, first.preprocessing).loadAll(val.images);
   const emb = embedPixels(model, pixels, first.preprocessing, 64, inferenceSpec(card));
-  const scores = scorePairs(emb, verificationPairs(val.groups, 20000, first.seed + 1), card.metric);
+  const scores = scorePairs(emb, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), card.metric);
   const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule });
-  const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, first.seed + 2);
+  const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, splitSeedOf(first) + 2);
   const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
   log(`ensemble of ${members.length}: validation AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %` +
     (oneShot !== undefined ? `, 20-way one-shot ${(oneShot * 100).toFixed(1)} %` : ''));

@@ -59,6 +59,11 @@ export interface TrainOptions {
    * (characters: a rotated glyph is another glyph). Validation is untouched.
    */
   rotateClasses?: boolean;
+  /**
+   * Share of P×K batches drawn from one superclass: the identity's parent
+   * folder, e.g. an Omniglot alphabet (rotated copies form their own). Default 0.
+   */
+  superclassBatches?: number;
   epochs: number;
   /**
    * Wall-clock budget for the optimisation loop (seconds). Training stops at the
@@ -116,6 +121,12 @@ export interface TrainOptions {
   targetFar?: number;
   thresholdRule?: Thresholds['defaultRule'];
   seed: number;
+  /**
+   * Seed of the train/validation split and of the validation pairs and episodes
+   * (default: `seed`). Fixing it while varying `seed` trains ensemble members that
+   * differ in weights and sampling but share validation identities.
+   */
+  splitSeed?: number;
   /** tfjs backend preference passed to initBackend (default 'auto': best available). */
   backend?: BackendPreference;
   /** Warm start from this model directory (fine-tuning): its architecture and preprocessing win. */
@@ -203,7 +214,8 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   // --- data --------------------------------------------------------------------------------
   const { images, dropped } = await dedupeByContent(source, await source.list());
   if (dropped.length) log(`dropped ${dropped.length} byte-identical duplicate images (e.g. ${dropped[0].key} = ${dropped[0].duplicateOf})`);
-  const split = options.valFold ? splitByFold(images, options.valFold) : splitByIdentity(images, options.valFraction, options.seed);
+  const splitSeed = options.splitSeed ?? options.seed;
+  const split = options.valFold ? splitByFold(images, options.valFold) : splitByIdentity(images, options.valFraction, splitSeed);
   if (split.train.identities.length < 2) {
     throw new DomainError(ErrorCode.DATASET_INVALID, `need at least 2 training identities, found ${split.train.identities.length}`);
   }
@@ -225,8 +237,8 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   }
 
   const explicit = await explicitPairs(source, split.train);
-  const valPairs = verificationPairs(calibrateOn.groups, options.maxValNegatives ?? 20000, options.seed + 1);
-  const episodes = oneShotEpisodes(calibrateOn.identities, calibrateOn.groups, options.oneShotWays ?? 20, 40, options.seed + 2);
+  const valPairs = verificationPairs(calibrateOn.groups, options.maxValNegatives ?? 20000, splitSeed + 1);
+  const episodes = oneShotEpisodes(calibrateOn.identities, calibrateOn.groups, options.oneShotWays ?? 20, 40, splitSeed + 2);
 
   // --- schedule ------------------------------------------------------------------------------
   const k = Math.max(2, options.k ?? 4);
@@ -240,7 +252,8 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
     ? new BalancedPairSampler(trainGroups, { seed: options.seed + 3, explicitPairs: explicit })
     : undefined;
   const pkSampler = options.loss !== 'contrastive'
-    ? new PkSampler(trainGroups, Math.max(2, Math.floor(options.batchSize / k)), k, options.seed + 4)
+    ? new PkSampler(trainGroups, Math.max(2, Math.floor(options.batchSize / k)), k, options.seed + 4,
+      options.superclassBatches ? { superclassOf: superclassesOf(split.train.identities, trainGroups.length), fraction: options.superclassBatches } : undefined)
     : undefined;
 
   const optimizer = tf.train.adam(options.learningRate);
@@ -395,6 +408,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       mining: options.loss === 'triplet' ? options.mining : undefined,
       scale: options.loss === 'prototypical' ? options.scale ?? DEFAULT_PROTO_SCALE : undefined,
       rotateClasses: options.rotateClasses || undefined,
+      superclassBatches: options.superclassBatches || undefined,
       epochs: options.epochs,
       maxSeconds: options.maxSeconds,
       stepsPerEpoch,
@@ -406,6 +420,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       augment: options.augment,
       valFraction: options.valFold ? undefined : options.valFraction,
       valFold: options.valFold ? `${options.valFold.index}/${options.valFold.count}` : undefined,
+      splitSeed: splitSeed !== options.seed ? splitSeed : undefined,
       weightDecay: options.weightDecay || undefined,
       ema: options.ema || undefined,
       selectBy: options.selectBy ?? 'auc',
@@ -430,6 +445,21 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
 }
 
 type Shape = { height: number; width: number; channels: number };
+
+/**
+ * Superclass index of every training group: the parent folder of its identity.
+ * Groups past the originals are rotated copies, appended turn by turn in the
+ * originals' order (see withRotatedClasses), and each turn is its own superclass.
+ */
+export function superclassesOf(identities: readonly string[], groupCount: number): number[] {
+  const n = identities.length;
+  const index = new Map<string, number>();
+  return Array.from({ length: groupCount }, (_, j) => {
+    const key = `${identities[j % n].split('/').slice(0, -1).join('/')}#${Math.floor(j / n)}`;
+    if (!index.has(key)) index.set(key, index.size);
+    return index.get(key)!;
+  });
+}
 
 /** One EMA step: returns the new shadow tensors (kept) and disposes the old ones. */
 export function updateEma(shadow: tf.Tensor[], vars: readonly tf.Variable[], decay: number): tf.Tensor[] {

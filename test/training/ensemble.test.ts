@@ -29,7 +29,7 @@ beforeAll(async () => {
   await writeSyntheticDataset(path.join(root, 'data'), 6, 5, 24);
   await initBackend('wasm');
   const source = new FolderImageSource([path.join(root, 'data')]);
-  const variants: Record<string, Partial<TrainOptions>> = { a: {}, b: { loss: 'prototypical', architecture: { ...base.architecture, embeddingDim: 6 } }, otherSplit: { seed: 8 } };
+  const variants: Record<string, Partial<TrainOptions>> = { a: {}, b: { loss: 'prototypical', architecture: { ...base.architecture, embeddingDim: 6 } }, otherSplit: { seed: 8 }, otherSeedSameSplit: { seed: 8, splitSeed: 7 } };
   for (const [name, v] of Object.entries(variants)) {
     const r = await train({ ...base, ...v, name }, source);
     dirs[name] = path.join(root, name);
@@ -57,6 +57,22 @@ it('combines members into one calibrated model on the same validation identities
   model.dispose();
   a.model.dispose();
   expect(tf.memory().numTensors).toBe(before);
+});
+
+it('accepts a member with another weight seed but the same --split-seed', async () => {
+  const a = await loadModelDir(dirs.a);
+  const c = await loadModelDir(dirs.otherSeedSameSplit);
+  expect(c.card.seed).toBe(8);
+  expect(c.card.hyperparameters.splitSeed).toBe(7);
+  expect(a.card.hyperparameters.splitSeed).toBeUndefined();
+  // Same held-out identities, so the same validation pairs, yet different weights.
+  expect(c.card.validation.positivePairs).toBe(a.card.validation.positivePairs);
+  expect(c.card.validation.auc).not.toBe(a.card.validation.auc);
+  a.model.dispose();
+  c.model.dispose();
+  const { model, card } = await buildEnsemble({ memberDirs: [dirs.a, dirs.otherSeedSameSplit], name: 'ens2' }, (x) => new FolderImageSource(x.data.sources));
+  expect(card.validation.positivePairs).toBe(a.card.validation.positivePairs);
+  model.dispose();
 });
 
 it('refuses members trained on another split, and data that differs from the cards', async () => {

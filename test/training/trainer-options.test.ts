@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/embedding/backend';
-import { applyWeightDecay, swapIn, updateEma } from '../../src/training/trainer';
+import { applyWeightDecay, superclassesOf, swapIn, updateEma } from '../../src/training/trainer';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -50,5 +50,14 @@ describe('weight averaging (EMA)', () => {
     expect(Array.from(avg[0].dataSync())).toEqual([5, 6]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([w, ...avg]);
+  });
+});
+
+describe('superclassesOf', () => {
+  it('groups identities by parent folder and gives each rotation turn its own superclass', () => {
+    const ids = ['s1/Greek/c1', 's1/Greek/c2', 's1/Latin/c1'];
+    // 3 originals + 3 rotated copies of one turn, appended in the originals' order.
+    expect(superclassesOf(ids, 6)).toEqual([0, 0, 1, 2, 2, 3]);
+    expect(superclassesOf(ids, 3)).toEqual([0, 0, 1]);
   });
 });

@@ -68,3 +68,51 @@ describe('PkSampler', () => {
     expect([...seen].sort()).toEqual([0, 1, 3]);
   });
 });
+
+describe('PkSampler superclass batches', () => {
+  // 8 identities of 2 images; identities 0–3 in superclass 0, 4–6 in 1, 7 alone in 2.
+  const g8 = Array.from({ length: 8 }, (_, i) => [2 * i, 2 * i + 1]);
+  const superclassOf = [0, 0, 0, 0, 1, 1, 1, 2];
+
+  it('with fraction 1 draws every batch from one superclass when it has P identities', () => {
+    const s = new PkSampler(g8, 3, 2, 11, { superclassOf, fraction: 1 });
+    const seen = new Set<number>();
+    for (let t = 0; t < 50; t++) {
+      const b = s.batch();
+      const supers = new Set(b.groups.map((g) => superclassOf[g]));
+      expect(supers.size).toBe(1);
+      expect(new Set(b.groups).size).toBe(3);
+      seen.add([...supers][0]);
+    }
+    // Both superclasses with ≥ P identities lead some batches; the singleton never can.
+    expect([...seen].sort()).toEqual([0, 1]);
+  });
+
+  it('fills a short superclass from the others and keeps identities distinct', () => {
+    const s = new PkSampler(g8, 5, 2, 3, { superclassOf, fraction: 1 });
+    for (let t = 0; t < 30; t++) {
+      const b = s.batch();
+      expect(new Set(b.groups).size).toBe(5);
+      expect(b.labels).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    }
+  });
+
+  it('with fraction 0 matches the plain sampler draw for draw', () => {
+    const plain = new PkSampler(g8, 3, 2, 5);
+    const zero = new PkSampler(g8, 3, 2, 5, { superclassOf, fraction: 0 });
+    for (let t = 0; t < 20; t++) expect(zero.batch()).toEqual(plain.batch());
+  });
+
+  it('with fraction 0.5 mixes single-superclass and random batches', () => {
+    const s = new PkSampler(g8, 3, 2, 21, { superclassOf, fraction: 0.5 });
+    let single = 0;
+    for (let t = 0; t < 400; t++) if (new Set(s.batch().groups.map((g) => superclassOf[g])).size === 1) single++;
+    // Superclass batches (~200) plus the few random batches that land in one superclass by chance.
+    expect(single).toBeGreaterThan(160);
+    expect(single).toBeLessThan(300);
+  });
+
+  it('rejects a superclass list of the wrong length', () => {
+    expect(() => new PkSampler(g8, 3, 2, 1, { superclassOf: [0, 1], fraction: 0.5 })).toThrow(RangeError);
+  });
+});
