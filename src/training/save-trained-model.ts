@@ -1,12 +1,14 @@
 /**
  * Writes a trained model as a complete model directory: tfjs LayersModel,
- * `model-card.json` (fingerprint and version filled in by the model store) and
- * `roc.svg` drawn from the card's validation ROC.
+ * `model-card.json` (fingerprint and version filled in by the model store),
+ * `roc.svg` drawn from the card's validation ROC and, when the card has a
+ * per-epoch history, `learning-curve.svg`.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelCard } from '../embedding/model-card';
 import { saveModelDir } from '../embedding/model-store';
 import { rocSvg } from './calibration/roc-svg';
+import { learningCurveSvg } from './plots/learning-curve-svg';
 
 export function rocSvgForCard(card: ModelCard, subtitle = 'validation'): string {
   return rocSvg(card.roc, {
@@ -18,5 +20,6 @@ export function rocSvgForCard(card: ModelCard, subtitle = 'validation'): string 
 }
 
 export async function saveTrainedModel(dir: string, model: tf.LayersModel, card: ModelCard): Promise<ModelCard> {
-  return saveModelDir(dir, model, card, { 'roc.svg': rocSvgForCard(card) });
+  const curve = learningCurveSvg(card);
+  return saveModelDir(dir, model, card, { 'roc.svg': rocSvgForCard(card), ...(curve ? { 'learning-curve.svg': curve } : {}) });
 }

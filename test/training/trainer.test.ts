@@ -82,6 +82,9 @@ describe('train → calibrate → save → reload', () => {
     const saved = await saveTrainedModel(dir, result.model, card);
     expect(saved.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(readFileSync(path.join(dir, 'roc.svg'), 'utf8')).toContain('<svg');
+    // One point per validation pass, drawn in minutes: as many dots as epochs in each panel.
+    const curve = readFileSync(path.join(dir, 'learning-curve.svg'), 'utf8');
+    expect(curve.match(/<circle /g)).toHaveLength(2 * card.training.epochs);
     expect(existsSync(path.join(dir, 'model-card.json'))).toBe(true);
 
     const images = await source.list();
