@@ -27,6 +27,8 @@ const USAGE = `usage: siamese eval --model MODEL_DIR (--data DIR [--data DIR2 �
   --data DIR          labelled folder tree to verify on (repeatable); use identities the model never saw
   --include/--exclude identity filters: names, ranges (s31..s40) or /regex/
   --max-negatives N   cap on sampled different-identity pairs (default 50000)
+  --bootstrap N       rounds of the identity bootstrap for 95 % intervals of AUC and EER
+                      (default 1000; 0 = off). One-shot accuracy always gets a Wilson interval.
   --oneshot DIR       Lake-format one-shot runs (runNN/class_labels.txt, training/, test/)
   --tta N             one-shot test-time augmentation: N extra warped views per image (default 0)
   --seed N            seed of negative sampling / augmentation (default 1)
@@ -48,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
         'max-negatives': { type: 'string' },
         oneshot: { type: 'string' },
         tta: { type: 'string' },
+        bootstrap: { type: 'string' },
         seed: { type: 'string' },
         backend: { type: 'string' },
         record: { type: 'string' },
@@ -74,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
     const result: Record<string, unknown> = { model: path.resolve(values.model), name: card.name, version: card.version, metric: card.metric };
     if (values.data?.length) {
       const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
-      const { report } = await evaluateVerification(model, card, source, { maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }), seed });
+      const { report } = await evaluateVerification(model, card, source, { maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }), seed, bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }) });
       result.verification = { data: source.sources, include: values.include, exclude: values.exclude, ...report };
     }
     if (values.oneshot) {
@@ -112,16 +115,17 @@ async function record(dir: string, card: ModelCard, name: string, result: Record
 }
 
 function printHuman(r: Record<string, unknown>): void {
-  const v = r.verification as { auc: number; eer: number; accuracyAtDefault?: number; tarAtFar1e2?: number; tarAtFar1e3?: number; positivePairs: number; negativePairs: number; identities: number; images: number; threshold: number; oneShot?: { ways: number; accuracy: number } } | undefined;
+  const v = r.verification as { ci95?: { auc: [number, number]; eer: [number, number] }; auc: number; eer: number; accuracyAtDefault?: number; tarAtFar1e2?: number; tarAtFar1e3?: number; positivePairs: number; negativePairs: number; identities: number; images: number; threshold: number; oneShot?: { ways: number; accuracy: number } } | undefined;
   if (v) {
     console.log(`verification on ${v.identities} identities / ${v.images} images (${v.positivePairs} same, ${v.negativePairs} different pairs)`);
     console.log(`  AUC ${v.auc.toFixed(4)}  EER ${(v.eer * 100).toFixed(2)}%  accuracy@${v.threshold.toPrecision(4)} ${((v.accuracyAtDefault ?? NaN) * 100).toFixed(2)}%`);
+    if (v.ci95) console.log(`  95 % interval over identities: AUC ${v.ci95.auc.map((x) => x.toFixed(4)).join('–')}  EER ${v.ci95.eer.map((x) => (x * 100).toFixed(1)).join('–')}%`);
     console.log(`  TAR@FAR=1e-2 ${((v.tarAtFar1e2 ?? NaN) * 100).toFixed(2)}%  TAR@FAR=1e-3 ${((v.tarAtFar1e3 ?? NaN) * 100).toFixed(2)}%`);
     if (v.oneShot) console.log(`  ${v.oneShot.ways}-way one-shot (random episodes) ${(v.oneShot.accuracy * 100).toFixed(1)}%`);
   }
-  const o = r.oneShot as { accuracy: number; correct: number; total: number; ways: number; tta: number; runs: Array<{ run: string; accuracy: number }> } | undefined;
+  const o = r.oneShot as { ci95: [number, number]; accuracy: number; correct: number; total: number; ways: number; tta: number; runs: Array<{ run: string; accuracy: number }> } | undefined;
   if (o) {
-    console.log(`${o.ways}-way one-shot: ${(o.accuracy * 100).toFixed(2)}% (${o.correct}/${o.total}${o.tta ? `, TTA ${o.tta}` : ''})`);
+    console.log(`${o.ways}-way one-shot: ${(o.accuracy * 100).toFixed(2)}% (${o.correct}/${o.total}${o.tta ? `, TTA ${o.tta}` : ''}; 95 % interval ${o.ci95.map((x) => (x * 100).toFixed(1)).join('–')}%)`);
     console.log('  ' + o.runs.map((x) => `${x.run} ${(x.accuracy * 100).toFixed(0)}%`).join('  '));
   }
   console.log(`(${r.wallTimeSec}s)`);

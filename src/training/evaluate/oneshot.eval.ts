@@ -18,6 +18,7 @@ import type { ModelCard } from '../../embedding/model-card';
 import { decodeImage } from '../../embedding/preprocess/decode-image';
 import { DomainError, ErrorCode } from '../../errors';
 import { distance } from '../../metric/metric';
+import { wilsonInterval } from './bootstrap';
 import { inferenceSpec } from '../../embedding/preprocess/flip-average';
 import { augmentBatch, augmentPreset, type AugmentOptions } from '../augment/affine.augment';
 import { Rng } from '../samplers/rng';
@@ -40,6 +41,8 @@ export interface OneShotReport {
   accuracy: number;
   ways: number;
   tta: number;
+  /** 95 % Wilson interval of the accuracy. */
+  ci95: [number, number];
 }
 
 export interface OneShotOptions {
@@ -101,7 +104,8 @@ export async function evaluateOneShot(model: tf.LayersModel, card: ModelCard, ru
   }
   const correct = runs.reduce((s, r) => s + r.correct, 0);
   const total = runs.reduce((s, r) => s + r.total, 0);
-  return { runs, correct, total, accuracy: correct / total, ways, tta };
+  // Wilson interval: 400 trials leave about ±3 points at 90 %.
+  return { runs, correct, total, accuracy: correct / total, ci95: wilsonInterval(correct, total), ways, tta };
 }
 
 function concat(arrays: Float32Array[]): Float32Array {

@@ -7,6 +7,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelCard, VerificationMetrics } from '../../embedding/model-card';
 import { inferenceSpec } from '../../embedding/preprocess/flip-average';
 import { verificationMetrics } from '../calibration/calibrate';
+import { identityBootstrap, type BootstrapInterval } from './bootstrap';
 import type { ScoredPair } from '../calibration/roc';
 import { DecodedImageCache } from '../data/image-cache';
 import type { LabelledImageSource } from '../data/labelled-image-source';
@@ -20,13 +21,15 @@ export interface VerificationReport extends VerificationMetrics {
   thresholdRule: string;
   /** N-way one-shot accuracy over random episodes of these identities (extra, not Lake's runs). */
   oneShot?: { ways: number; episodes: number; accuracy: number };
+  /** 95 % intervals from resampling identities (bootstrap.ts); absent when `bootstrap` is 0. */
+  ci95?: BootstrapInterval;
 }
 
 export async function evaluateVerification(
   model: tf.LayersModel,
   card: ModelCard,
   source: LabelledImageSource,
-  options: { maxNegatives?: number; seed?: number; ways?: number } = {},
+  options: { maxNegatives?: number; seed?: number; ways?: number; bootstrap?: number } = {},
 ): Promise<{ report: VerificationReport; scores: ScoredPair[] }> {
   const groups = groupByIdentity(await source.list());
   const pixels = await new DecodedImageCache(source, card.preprocessing).loadAll(groups.images);
@@ -34,6 +37,12 @@ export async function evaluateVerification(
   const pairs = verificationPairs(groups.groups, options.maxNegatives ?? 50000, options.seed ?? 1);
   const scores = scorePairs(emb, pairs, card.metric);
   const metrics = verificationMetrics(scores, card.thresholds.default);
+  const owner: number[] = [];
+  groups.groups.forEach((g, id) => g.forEach((img) => (owner[img] = id)));
+  const rounds = options.bootstrap ?? 1000;
+  const ci95 = rounds > 0 && groups.identities.length >= 2
+    ? identityBootstrap(scores.map((s, i) => ({ ...s, identityA: owner[pairs[i].a], identityB: owner[pairs[i].b] })), groups.identities.length, { rounds, seed: options.seed ?? 1 })
+    : undefined;
   const ways = Math.min(options.ways ?? 20, groups.identities.length);
   const episodes = oneShotEpisodes(groups.identities, groups.groups, ways, 100, options.seed ?? 1);
   const report: VerificationReport = {
@@ -43,6 +52,7 @@ export async function evaluateVerification(
     threshold: card.thresholds.default,
     thresholdRule: card.thresholds.defaultRule,
     oneShot: episodes.length ? { ways, episodes: episodes.length, accuracy: oneShotAccuracy(emb, episodes, card.metric) } : undefined,
+    ci95,
   };
   return { report, scores };
 }
