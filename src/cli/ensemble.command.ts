@@ -53,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     );
     const saved = await saveTrainedModel(out, model, card);
     model.dispose();
-    const result = { type: 'result', out, version: saved.version, validation: saved.validation, oneShot: (saved.evaluations?.validation as { oneShotAccuracy?: number })?.oneShotAccuracy, thresholds: saved.thresholds };
+    const result = { type: 'result', out, version: saved.version, validation: saved.validation, oneShot: (saved.evaluations?.validation as { oneShotAccuracy?: number })?.oneShotAccuracy, withinParentOneShot: (saved.evaluations?.validation as { withinParentOneShot?: unknown })?.withinParentOneShot, thresholds: saved.thresholds };
     console.log(values.json ? JSON.stringify(result) : `saved ${out} (version ${saved.version}); validation AUC ${saved.validation.auc.toFixed(4)}, EER ${(saved.validation.eer * 100).toFixed(2)} %`);
     return 0;
   } catch (e) {

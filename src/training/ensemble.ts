@@ -19,7 +19,7 @@ import { dedupeByContent } from './data/dedupe';
 import { DecodedImageCache } from './data/image-cache';
 import type { LabelledImageSource } from './data/labelled-image-source';
 import { splitByIdentity } from './data/split';
-import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from './evaluate/embed';
+import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, siblingEpisodes, verificationPairs } from './evaluate/embed';
 
 export interface EnsembleOptions {
   memberDirs: string[];
@@ -94,14 +94,19 @@ export async function buildEnsemble(
   const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule });
   const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, splitSeedOf(first) + 2);
   const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
+  const siblings = siblingEpisodes(val.identities, val.groups, 5, 20, 40, splitSeedOf(first) + 3);
+  const siblingOneShot = siblings.length ? oneShotAccuracy(emb, siblings, card.metric) : undefined;
   log(`ensemble of ${members.length}: validation AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %` +
-    (oneShot !== undefined ? `, 20-way one-shot ${(oneShot * 100).toFixed(1)} %` : ''));
+    (oneShot !== undefined ? `, 20-way one-shot ${(oneShot * 100).toFixed(1)} %` : '') +
+    (siblingOneShot !== undefined ? `, within-parent one-shot ${(siblingOneShot * 100).toFixed(1)} %` : ''));
 
   card.thresholds = calibration.thresholds;
   card.roc = calibration.roc;
   card.validation = calibration.metrics;
   card.evaluations = {
-    validation: { identities: val.identities.length, images: val.images.length, oneShotWays: 20, oneShotAccuracy: oneShot, calibratedOn: 'validation identities' },
+    validation: { identities: val.identities.length, images: val.images.length, oneShotWays: 20, oneShotAccuracy: oneShot,
+      ...(siblingOneShot !== undefined ? { withinParentOneShot: { accuracy: siblingOneShot, episodes: siblings.length, ways: [...new Set(siblings.map((e) => e.support.length))].sort((a, b) => a - b) } } : {}),
+      calibratedOn: 'validation identities' },
     members: members.map((m) => ({ name: m.card.name, version: m.card.version, validation: m.card.validation, evaluations: m.card.evaluations?.validation })),
   };
   card.hyperparameters = { ensembleOf: members.map((m) => ({ name: m.card.name, version: m.card.version, hyperparameters: m.card.hyperparameters, train: m.card.commands.train })) };

@@ -116,6 +116,46 @@ export function oneShotEpisodes(
 }
 
 /** Share of queries whose nearest support image is their own identity's. */
+/**
+ * One-shot episodes made only of siblings: every episode is all the eligible
+ * identities of one parent folder (an alphabet), capped at `maxWays`, for
+ * parents with at least `minWays` of them. A validation split of 36 Omniglot
+ * characters has no alphabet with 20 of them, so oneShotEpisodes falls back to
+ * 20-way episodes across alphabets, which are easier than Lake's within-alphabet
+ * test; these smaller within-alphabet episodes are the closer proxy.
+ */
+export function siblingEpisodes(
+  identities: readonly string[],
+  groups: readonly (readonly number[])[],
+  minWays: number,
+  maxWays: number,
+  episodesPerParent: number,
+  seed: number,
+): OneShotEpisode[] {
+  const rng = new Rng(seed);
+  const byParent = new Map<string, number[]>();
+  groups.forEach((g, i) => {
+    if (g.length < 2) return;
+    const parent = identities[i].split('/').slice(0, -1).join('/');
+    byParent.set(parent, [...(byParent.get(parent) ?? []), i]);
+  });
+  const out: OneShotEpisode[] = [];
+  for (const ids of [...byParent.values()].filter((x) => x.length >= minWays)) {
+    for (let e = 0; e < episodesPerParent; e++) {
+      const chosen = rng.shuffle([...ids]).slice(0, maxWays);
+      const support: number[] = [];
+      const queries: number[] = [];
+      for (const id of chosen) {
+        const imgs = rng.shuffle([...groups[id]]);
+        support.push(imgs[0]);
+        queries.push(imgs[1]);
+      }
+      out.push({ support, queries });
+    }
+  }
+  return out;
+}
+
 export function oneShotAccuracy(embeddings: readonly Float32Array[], episodes: readonly OneShotEpisode[], metric: Metric): number {
   let correct = 0;
   let total = 0;

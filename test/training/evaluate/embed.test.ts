@@ -1,4 +1,4 @@
-import { oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from '../../../src/training/evaluate/embed';
+import { oneShotAccuracy, oneShotEpisodes, scorePairs, siblingEpisodes, verificationPairs } from '../../../src/training/evaluate/embed';
 import { parseClassLabels } from '../../../src/training/evaluate/lake-runs';
 
 describe('verification pairs', () => {
@@ -52,5 +52,28 @@ describe('one-shot', () => {
       { test: 'run01/test/item02.png', train: 'run01/training/class09.png' },
     ]);
     expect(() => parseClassLabels('only-one-field')).toThrow(/malformed/);
+  });
+});
+
+describe('sibling (within-parent) one-shot episodes', () => {
+  // Parent A has 6 identities, B has 3 (below minWays 5), C has 7; two images each.
+  const ids = [...Array.from({ length: 6 }, (_, i) => `A/c${i}`), ...Array.from({ length: 3 }, (_, i) => `B/c${i}`), ...Array.from({ length: 7 }, (_, i) => `C/c${i}`)];
+  const groups = ids.map((_, i) => [2 * i, 2 * i + 1]);
+  const parentOf = (img: number) => ids[Math.floor(img / 2)].split('/')[0];
+
+  it('draws every episode from one parent with at least minWays identities, capped at maxWays', () => {
+    const eps = siblingEpisodes(ids, groups, 5, 6, 4, 9);
+    expect(eps).toHaveLength(8); // 4 per eligible parent (A, C)
+    for (const e of eps) {
+      expect(new Set([...e.support, ...e.queries].map(parentOf)).size).toBe(1);
+      expect(parentOf(e.support[0])).not.toBe('B');
+      expect(e.support).toHaveLength(6);
+      // Support and query of one way are the two different images of one identity.
+      e.support.forEach((s, w) => {
+        expect(Math.floor(s / 2)).toBe(Math.floor(e.queries[w] / 2));
+        expect(s).not.toBe(e.queries[w]);
+      });
+    }
+    expect(siblingEpisodes(ids, groups, 8, 20, 4, 9)).toEqual([]);
   });
 });
