@@ -118,7 +118,10 @@ export async function buildEnsemble(
     backend: first.training.backend,
     machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'} (${os.platform()})`,
   };
-  card.commands = options.commands ?? { train: '', evaluate: [] };
+  // The full recipe: each member's training command, then this ensemble command.
+  card.commands = options.commands
+    ? { ...options.commands, train: [...members.map((m) => m.card.commands.train).filter((c) => c), options.commands.train].join(' && ') }
+    : { train: '', evaluate: [] };
   card.notes = `Ensemble of ${members.map((m) => m.card.name).join(' + ')} (squared distance = mean of the members'). ${first.notes ?? ''}`.trim();
   return { model, card, calibration };
 }

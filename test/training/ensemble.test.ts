@@ -3,7 +3,7 @@
  * model calibrated on their common validation identities; members from
  * different splits or data filters are refused.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -72,6 +72,23 @@ it('accepts a member with another weight seed but the same --split-seed', async 
   c.model.dispose();
   const { model, card } = await buildEnsemble({ memberDirs: [dirs.a, dirs.otherSeedSameSplit], name: 'ens2' }, (x) => new FolderImageSource(x.data.sources));
   expect(card.validation.positivePairs).toBe(a.card.validation.positivePairs);
+  model.dispose();
+});
+
+it('records the whole recipe: every member\'s training command, then the ensemble command', async () => {
+  const copies = ['a', 'b'].map((m) => {
+    const dir = path.join(root, `cmd-${m}`);
+    cpSync(dirs[m], dir, { recursive: true });
+    const file = path.join(dir, 'model-card.json');
+    const c = JSON.parse(readFileSync(file, 'utf8'));
+    writeFileSync(file, JSON.stringify({ ...c, commands: { train: `npx siamese train --out ${m}`, evaluate: [] } }));
+    return dir;
+  });
+  const { model, card } = await buildEnsemble(
+    { memberDirs: copies, name: 'ens3', commands: { train: 'npx siamese ensemble --model a --model b', evaluate: [] } },
+    (x) => new FolderImageSource(x.data.sources),
+  );
+  expect(card.commands.train).toBe('npx siamese train --out a && npx siamese train --out b && npx siamese ensemble --model a --model b');
   model.dispose();
 });
 
