@@ -40,7 +40,7 @@ console.log(`power law: EER ≈ ${a.toFixed(3)} · n^${b.toFixed(3)}; 2 % at n �
 const fitXs = [sizes[0], ...Array.from({ length: 20 }, (_, i) => sizes[0] + ((sizes[sizes.length - 1] - sizes[0]) * (i + 1)) / 20)];
 fs.writeFileSync(out, lineChartSvg({
   title: 'ORL: held-out EER against training subjects',
-  subtitle: 'same recipe (orl-fast46x56-triplet), evaluated on s31–s40; 30 % of the training subjects held out for checkpoint choice',
+  subtitle: 'orl-fast46x56-triplet recipe · EER on s31–s40 · one dot per seed',
   xLabel: 'training subjects', yLabel: 'EER on s31–s40 (%)',
   series: [
     { name: 'one run', points: points.map((p) => [p.n, 100 * p.eer]), noLine: true, dots: true },
