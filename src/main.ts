@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AddressInfo } from 'net';
 import * as fs from 'fs';
 import * as path from 'path';
-import type { Config } from './config';
+import { DEFAULT_MODEL_NAME, type Config } from './config';
 import {
   ActiveModel,
   IndexLifecycle,
@@ -61,7 +61,8 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   const logger = opts.logger ?? createLogger(config.logLevel);
   if (!config.modelDir && !opts.embedder) {
     throw new Error(
-      `no model to serve: set SIAMESE_MODEL to a model directory, or put one whose name contains 'orl' under ${config.modelsDir}`,
+      `no model to serve: the default model ${DEFAULT_MODEL_NAME} is not in ${config.modelsDir}; ` +
+        'set SIAMESE_MODEL to a model directory or to the name of one under models/ (e.g. SIAMESE_MODEL=orl-fast46x56-triplet)',
     );
   }
   const modelDir = config.modelDir ?? '(injected)';

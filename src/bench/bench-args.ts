@@ -13,17 +13,24 @@ export interface BenchOptions {
   help: boolean;
 }
 
-export const BENCH_USAGE = `usage: siamese bench [--only seed|default|http|index]... [--json] [--full]
+export const BENCH_USAGE = `usage: siamese bench [--only seed|default|face|http|index]... [--json] [--full]
                      [--instances N] [--peer-threads N] [--python PATH] [--peer SCRIPT] [--no-peer]
 
   --only PART     run only these parts (repeatable or comma-separated); default all
                   seed: matMul peak, seed backbone embed/train (wasm) and the PyTorch peer
-                  default: embedding speed of the shipped default model (models/*orl*)
+                  default: embedding speed of the default model (SIAMESE_MODEL, else
+                           models/face-resnet29-lfw; n/a when neither exists)
+                  face: the face pipeline on 20 LFW photos, stage by stage (decode, tiny and
+                        SSD detection, landmarks, alignment, embedding) and end to end, beside
+                        face-api's own pipeline (SSD and tiny); verify with detection over HTTP
+                        at concurrency 1 against the target p50 <= 150 ms (a stand-in
+                        face-resnet29 model is built when the default has no face stage)
                   http: verify/searchSimilar latency over HTTP at concurrency 1 and 16
                   index: HNSW build, memory, queries/s and recall@10 at 10k and 100k vectors
   --json          print one JSON object (progress goes to stderr)
   --full          also run the index at 1M vectors (adds several minutes)
-  --instances N   wasm instances (worker threads) for the all-cores figures (default: CPU count)
+  --instances N   wasm instances (worker threads) for the all-cores figures, and the HTTP
+                  server's embedding pool in the http and face parts (default: CPU count)
   --peer-threads N, --python PATH, --peer SCRIPT
                   how to run ../shared/peers/torch_seed_speed.py (default: 2, /usr/bin/python3)
   --no-peer       skip the peer`;

@@ -1,29 +1,40 @@
 import * as path from 'node:path';
 import type * as EmbedderFactory from '../services/embedder-factory';
+import type * as ModelStore from '../embedding/model-store';
 import { loadBenchImages } from './bench-images';
+import { loadLfwBenchImages } from './lfw';
 import type { DefaultReport } from './report';
 import { timeRuns } from './stats';
 
 /**
- * Embedding speed of the shipped default model, end to end as the server
- * embeds: PNG bytes → sharp decode and preprocessing (the model card's) →
- * encoder → vectors, in batches of 64 ORL faces. Measured in this thread
- * (pool size 0) and with a pool of `instances` worker threads.
+ * Embedding speed of the shipped default model (the configured one:
+ * SIAMESE_MODEL, else models/face-resnet29-lfw), end to end as the server
+ * embeds: image bytes → sharp decode and preprocessing (the model card's) →
+ * encoder → vectors, in batches of 64 ORL faces; for a model with a face stage
+ * (detection, landmarks, alignment per image) batches of 16 LFW photos.
+ * Measured in this thread (pool size 0) and with a pool of `instances` worker threads.
  */
 export interface DefaultBenchOptions {
   modelDir: string | undefined;
   orlDir: string;
+  /** LFW photos for models with a face stage. */
+  lfwDir: string;
+  /** Why there is no model, when modelDir is undefined (said in the report). */
+  noModelReason?: string;
   instances: number;
   budgetMs: number;
 }
 
 export async function measureDefaultModel(o: DefaultBenchOptions, log: (m: string) => void): Promise<DefaultReport> {
-  if (!o.modelDir) return { available: false, reason: 'no default model (models/*orl*)', embedImagesPerSec: null };
+  if (!o.modelDir) return { available: false, reason: o.noModelReason ?? 'no default model', embedImagesPerSec: null };
   // Lazy: the embedding stack loads only when this part runs.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  /* eslint-disable @typescript-eslint/no-require-imports */
   const { loadEmbedder } = require('../services/embedder-factory') as typeof EmbedderFactory;
-  const { images } = await loadBenchImages(o.orlDir, { perSubject: 2 });
-  const batch = images.slice(0, 64).map((b) => new Uint8Array(b));
+  const { readModelCard } = require('../embedding/model-store') as typeof ModelStore;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const hasFaceStage = (await readModelCard(o.modelDir)).preprocessing.face !== undefined;
+  const { images } = hasFaceStage ? loadLfwBenchImages(o.lfwDir, { people: 16, perPerson: 1 }) : await loadBenchImages(o.orlDir, { perSubject: 2 });
+  const batch = images.slice(0, hasFaceStage ? 16 : 64).map((b) => new Uint8Array(b));
   const measure = async (poolSize: number) => {
     const embedder = await loadEmbedder(o.modelDir!, { backend: 'wasm', poolSize });
     try {

@@ -4,7 +4,7 @@ import { INDEX_BENCH_DEFAULTS, runIndexBenchForSize, type IndexSizeResult } from
 import { runInstances } from './instances';
 import { measureMatMul, PEAK_SHAPES, type MatMulResult } from './matmul.bench';
 import { runPeer } from './peer';
-import { computeRatios, type BenchReport, type IndexReport, type PeakReport, type SeedReport } from './report';
+import { computeRatios, unavailableFace, type BenchReport, type IndexReport, type PeakReport, type SeedReport } from './report';
 import { seedFlops } from './seed-flops';
 import { measureSeedEmbed, measureSeedTrain, SEED_WORKLOAD, type StepProfile } from './seed.bench';
 import { buildSeedNet, SEED_ENCODER } from './seed-net';
@@ -12,16 +12,21 @@ import { useWasm } from './wasm-backend';
 import type * as SeedThroughput from '../training/parallel/seed-throughput';
 import { measureDefaultModel } from './default.bench';
 import { measureHttp } from './http.bench';
+import { FACE_BENCH_DEFAULTS, measureFace } from './face.bench';
 
 export type Log = (message: string) => void;
 
 /** Where things are: resolved by the command from the configuration (the bench reads no environment). */
 export interface BenchEnvironment {
   cwd: string;
-  /** The default model directory (config: SIAMESE_MODEL or models/*orl*), if any. */
+  /** The default model directory (config: SIAMESE_MODEL, else models/face-resnet29-lfw), if any. */
   modelDir: string | undefined;
-  /** ORL faces, for real images in the default and http parts. */
+  /** Why modelDir is undefined, for the report (e.g. which directory was looked for). */
+  noModelReason?: string;
+  /** ORL faces, for real images in the default and http parts (models without a face stage). */
   orlDir: string;
+  /** LFW photos (../shared/datasets/lfw-devtrain): the face part, and the default and http parts for face models. */
+  lfwDir: string;
 }
 
 /**
@@ -29,8 +34,8 @@ export interface BenchEnvironment {
  * they would share the two cores) and assembles the report. Every part catches
  * its own failure and reports it, so one broken part never hides the others.
  * Order: the peer first (alone on the machine), then peak, seed, default,
- * index, http. About 6–7 minutes on a busy 2-core machine; --full adds the
- * 1M-vector index (tens of minutes).
+ * face, index, http. About 7–8 minutes on a busy 2-core machine; --full adds
+ * the 1M-vector index (tens of minutes).
  */
 export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log): Promise<BenchReport> {
   const started = new Date();
@@ -47,6 +52,7 @@ export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log)
     peak: null,
     seed: null,
     default: null,
+    face: null,
     http: null,
     index: null,
     peer: null,
@@ -73,18 +79,31 @@ export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log)
     report.seed = await guard('seed', log, () => measureSeed(o, log));
   }
   if (o.parts.includes('default')) {
-    const opts = { modelDir: env.modelDir, orlDir: env.orlDir, instances: o.instances, budgetMs: 8000 };
+    const opts = { modelDir: env.modelDir, noModelReason: env.noModelReason, orlDir: env.orlDir, lfwDir: env.lfwDir, instances: o.instances, budgetMs: 8000 };
     report.default = await guard('default', log, () => measureDefaultModel(opts, log), (reason) => ({
       available: false,
       reason,
       embedImagesPerSec: null,
     }));
   }
+  if (o.parts.includes('face')) {
+    const opts = { modelDir: env.modelDir, noModelReason: env.noModelReason, lfwDir: env.lfwDir, cwd: env.cwd, poolSize: o.instances, ...FACE_BENCH_DEFAULTS };
+    report.face = await guard('face', log, () => measureFace(opts, log), unavailableFace);
+  }
   if (o.parts.includes('index')) {
     report.index = await guard('index', log, () => measureIndex(o, log));
   }
   if (o.parts.includes('http')) {
-    const opts = { modelDir: env.modelDir, orlDir: env.orlDir, cwd: env.cwd, instances: o.instances, requestsC1: 150, requestsC16: 320 };
+    const opts = {
+      modelDir: env.modelDir,
+      noModelReason: env.noModelReason,
+      orlDir: env.orlDir,
+      lfwDir: env.lfwDir,
+      cwd: env.cwd,
+      instances: o.instances,
+      requestsC1: 150,
+      requestsC16: 320,
+    };
     report.http = await guard('http', log, () => measureHttp(opts, log), (reason) => ({
       available: false,
       reason,

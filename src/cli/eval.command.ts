@@ -18,6 +18,9 @@ import { parseFilterList } from '../training/data/identity-filter';
 import { evaluateOneShot } from '../training/evaluate/oneshot.eval';
 import { evaluateVerification } from '../training/evaluate/verification.eval';
 import { choice, num, shellJoin } from './cli-args';
+import { ProgressBar } from './progress';
+import { CachedFaceDetector } from '../embedding/faces/cached.detector';
+import { FaceApiDetector, setDefaultFaceDetector } from '../embedding/faces/face-api.detector';
 
 export const summary = 'evaluate a model: verification metrics on a dataset, or N-way one-shot accuracy';
 
@@ -31,6 +34,7 @@ const USAGE = `usage: siamese eval --model MODEL_DIR (--data DIR [--data DIR2 â€
                       (default 1000; 0 = off). One-shot accuracy always gets a Wilson interval.
   --oneshot DIR       Lake-format one-shot runs (runNN/class_labels.txt, training/, test/)
   --tta N             one-shot test-time augmentation: N extra warped views per image (default 0)
+  --face-cache DIR    remember face detections on disk (models with a face stage; default .cache/faces; 'none' = off)
   --seed N            seed of negative sampling / augmentation (default 1)
   --backend NAME      tensorflow | wasm | cpu
   --record NAME       save the result into the card (evaluations.NAME) with this command
@@ -52,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
         tta: { type: 'string' },
         bootstrap: { type: 'string' },
         seed: { type: 'string' },
+        'face-cache': { type: 'string' },
         backend: { type: 'string' },
         record: { type: 'string' },
         json: { type: 'boolean' },
@@ -73,11 +78,15 @@ export async function run(argv: string[]): Promise<number> {
     const started = Date.now();
     const backend = await initBackend(choice<BackendPreference>('backend', values.backend, BACKEND_PREFERENCES, 'auto'));
     const { model, card } = await loadModelDir(values.model);
+    if (card.preprocessing.face && values['face-cache'] !== 'none') {
+      setDefaultFaceDetector(new CachedFaceDetector(new FaceApiDetector(), path.resolve(values['face-cache'] ?? '.cache/faces')));
+    }
     const seed = num('seed', values.seed, 1, { int: true, min: 0 });
     const result: Record<string, unknown> = { model: path.resolve(values.model), name: card.name, version: card.version, metric: card.metric };
     if (values.data?.length) {
       const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
-      const { report } = await evaluateVerification(model, card, source, { maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }), seed, bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }) });
+      const faceBar = new ProgressBar(process.stderr, 24, 15, 'faces');
+      const { report } = await evaluateVerification(model, card, source, { onPrepare: json ? undefined : (d, t) => { faceBar.update({ done: d, total: t }); if (d === t) faceBar.done(); }, maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }), seed, bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }) });
       result.verification = { data: source.sources, include: values.include, exclude: values.exclude, ...report };
     }
     if (values.oneshot) {

@@ -1,4 +1,4 @@
-import { loadConfig } from '../config';
+import { DEFAULT_MODEL_NAME, loadConfig } from '../config';
 import { startServer } from '../main';
 
 export const summary = 'serve the GraphQL API (verify, searchSimilar, enrollment) at http://HOST:PORT/graphql';
@@ -8,7 +8,7 @@ const HELP = `usage: siamese serve
 Serves the GraphQL API and GraphiQL at http://localhost:$PORT/graphql.
 Configuration comes from the environment (see README):
   PORT (4000), HOST (0.0.0.0), SIAMESE_DATA_DIR (./data), DATABASE_URL (SQLite under the data dir),
-  SIAMESE_MODEL (default: the model under models/ whose name contains 'orl'),
+  SIAMESE_MODEL (default: models/${DEFAULT_MODEL_NAME}; a bare name is looked up under models/, or a path),
   SIAMESE_ADMIN_TOKEN (admin mutations are refused without it), NODE_ENV.`;
 
 export async function run(argv: string[]): Promise<number> {

@@ -18,6 +18,9 @@ import { saveTrainedModel } from '../training/save-trained-model';
 import { train, type EpochInfo, type LossKind, type StepInfo } from '../training/trainer';
 import { choice, num, parseSize, shellJoin } from './cli-args';
 import { ProgressBar } from './progress';
+import { CachedFaceDetector } from '../embedding/faces/cached.detector';
+import { FaceApiDetector, setDefaultFaceDetector } from '../embedding/faces/face-api.detector';
+import { DEFAULT_FACE_STAGE, faceResnetPreprocessing, scaledTemplate } from '../embedding/faces/face-stage-defaults';
 
 export const summary = 'train a Siamese encoder on labelled image folders and write a model directory';
 
@@ -45,6 +48,14 @@ model
   --flip-average        flip test-time augmentation stored in the card: embedding = L2(f(x) + f(mirror x)),
                         used by validation, eval and the service alike
   --from MODEL_DIR      warm start (fine-tune) from an existing model
+faces
+  --face-stage KIND     none | tiny | ssd: detect, align (68 landmarks → similarity to canonical eye/nose/mouth
+                        positions) and crop faces before the encoder; stored in the card, so eval, the service
+                        and retraining do the same (default: tiny, with ssd as fallback, for face-resnet29;
+                        none otherwise). Images without a detectable face are left out and counted in the card
+  --face-cache DIR      remember detections on disk between runs (default .cache/faces; 'none' = off)
+  backbone face-resnet29 is dlib's pretrained face ResNet (weights from @vladmandic/face-api) with a Siamese
+                        head; its input is fixed (150×150 RGB); --param trainable=head|last-block|all
 training
   --loss KIND           contrastive (default) | triplet | prototypical (P×K batches, leave-one-out prototypes)
   --scale S             prototypical: inverse temperature on −squared distance (default 10)
@@ -105,6 +116,8 @@ export async function run(argv: string[]): Promise<number> {
         normalize: { type: 'string' },
         fit: { type: 'string' },
         from: { type: 'string' },
+        'face-stage': { type: 'string' },
+        'face-cache': { type: 'string' },
         loss: { type: 'string' },
         margin: { type: 'string' },
         mining: { type: 'string' },
@@ -163,11 +176,28 @@ export async function run(argv: string[]): Promise<number> {
       preprocessing.mean = Array(channels).fill(0.5);
       preprocessing.std = Array(channels).fill(0.25);
     }
+    const backbone = values.backbone ?? 'fast';
+    const faceStage = choice('face-stage', values['face-stage'], ['none', 'tiny', 'ssd'] as const, backbone === 'face-resnet29' ? 'tiny' : 'none');
+    if (backbone === 'face-resnet29') {
+      const face = faceStage === 'none' ? undefined : { ...DEFAULT_FACE_STAGE, detector: faceStage, fallbackDetector: faceStage === 'tiny' ? ('ssd' as const) : undefined };
+      Object.assign(preprocessing, faceResnetPreprocessing(face));
+      if (!face) delete preprocessing.face;
+    } else if (faceStage !== 'none') {
+      preprocessing.face = {
+        ...DEFAULT_FACE_STAGE,
+        detector: faceStage,
+        fallbackDetector: faceStage === 'tiny' ? 'ssd' : undefined,
+        template: scaledTemplate(preprocessing.width, preprocessing.height),
+      };
+    }
+    if (preprocessing.face && values['face-cache'] !== 'none') {
+      setDefaultFaceDetector(new CachedFaceDetector(new FaceApiDetector(), path.resolve(values['face-cache'] ?? '.cache/faces')));
+    }
     const architecture: ArchitectureSpec = {
-      backbone: values.backbone ?? 'fast',
+      backbone,
       embeddingDim: num('embedding-dim', values['embedding-dim'], 128, { int: true, min: 2, max: 4096 }),
       normalization: choice<NormLayer>('norm', values.norm, ['none', 'batch', 'group', 'instance'], 'none'),
-      l2Normalize: (values.backbone ?? 'fast') !== 'seed',
+      l2Normalize: backbone !== 'seed',
       params: backboneParams(values.widths, values.param),
     };
     if (Object.keys(architecture.params ?? {}).length === 0) delete architecture.params;
@@ -184,6 +214,7 @@ export async function run(argv: string[]): Promise<number> {
     const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
 
     const bar = new ProgressBar(process.stderr, 24, 15, 'train');
+    const faceBar = new ProgressBar(process.stderr, 24, 15, 'faces');
     const showBar = !values.quiet && !json;
     const result = await train(
       {
@@ -223,6 +254,10 @@ export async function run(argv: string[]): Promise<number> {
       source,
       {
         onLog: (m) => (json ? process.stderr.write(`${m}\n`) : bar.log(m)),
+        onPrepare: (done, total) => {
+          if (showBar) faceBar.update({ done, total, fields: { stage: 'faces' } });
+          if (showBar && done === total) faceBar.done();
+        },
         onStep: (s: StepInfo) => {
           if (!showBar) return;
           bar.update({

@@ -26,7 +26,7 @@ export interface Limits {
   readonly maxBatchSize: number;
   /** Largest `first` of a connection. */
   readonly maxPageSize: number;
-  /** Per-client token bucket on verify/searchSimilar/enrollImages/retrain: refill per second (0 = off). */
+  /** Per-client token bucket on verify/searchSimilar/enrollImages/detectFaces/retrain: refill per second (0 = off). */
   readonly rateLimitPerSecond: number;
   /** Per-client bucket size (requests a quiet client may send at once). */
   readonly rateLimitBurst: number;
@@ -56,9 +56,13 @@ export interface Config {
   readonly host: string;
   readonly dataDir: string;
   readonly databaseUrl: string;
-  /** Model directory served at start; undefined when none was configured or found. */
+  /**
+   * Model directory served at start: SIAMESE_MODEL, else `<modelsDir>/DEFAULT_MODEL_NAME`;
+   * undefined when SIAMESE_MODEL is unset and the default is not there (the
+   * server then refuses to start unless an embedder is injected; no other model is guessed).
+   */
   readonly modelDir: string | undefined;
-  /** Where trained models live (default model discovery, retraining output). */
+  /** Where trained models live (the default model, bare SIAMESE_MODEL names, retraining output). */
   readonly modelsDir: string;
   /** undefined → admin mutations are refused with ADMIN_DISABLED. */
   readonly adminToken: string | undefined;
@@ -114,7 +118,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       problems.push(`SIAMESE_MODEL: no model-card.json in ${modelDir}`);
     }
   } else {
-    modelDir = findDefaultModel(modelsDir);
+    modelDir = defaultModelDir(modelsDir);
   }
 
   const adminToken = r.str('SIAMESE_ADMIN_TOKEN');
@@ -183,22 +187,17 @@ function resolveModel(raw: string, cwd: string, modelsDir: string): string {
 }
 
 /**
- * The shipped default: the model directory under `models/` whose name contains
- * `orl` (faces, the product's headline use). Sorted so the choice is stable.
+ * The model served when SIAMESE_MODEL is unset: the pretrained face trunk
+ * fine-tuned on LFW (face stage included), by name. Named rather than
+ * discovered (it used to be "the first folder whose name contains orl") so
+ * that adding a model under models/ never changes what a default server serves.
  */
-export function findDefaultModel(modelsDir: string): string | undefined {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync(modelsDir);
-  } catch {
-    return undefined;
-  }
-  const candidates = entries
-    .filter((n) => n.toLowerCase().includes('orl'))
-    .map((n) => path.join(modelsDir, n))
-    .filter((d) => fs.existsSync(path.join(d, 'model-card.json')))
-    .sort();
-  return candidates[0];
+export const DEFAULT_MODEL_NAME = 'face-resnet29-lfw';
+
+/** `<modelsDir>/DEFAULT_MODEL_NAME` when it holds a model card; undefined otherwise (no fallback to another model). */
+export function defaultModelDir(modelsDir: string): string | undefined {
+  const dir = path.join(modelsDir, DEFAULT_MODEL_NAME);
+  return fs.existsSync(path.join(dir, 'model-card.json')) ? dir : undefined;
 }
 
 function redactUrl(url: string): string {

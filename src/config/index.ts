@@ -1,2 +1,2 @@
-export { loadConfig, findDefaultModel, ConfigError } from './config';
+export { loadConfig, defaultModelDir, DEFAULT_MODEL_NAME, ConfigError } from './config';
 export type { Config, Limits, IndexSettings, NodeEnv } from './config';

@@ -1,9 +1,11 @@
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import type { EmbeddedImage } from './embedder';
+import type { FaceInfo } from './faces/face.types';
 import type { ModelCard } from './model-card';
 import type { DecodeLimits } from './preprocess/decode-image';
-import { badInput } from '../errors';
+import { DomainError, badInput } from '../errors';
 import { type FromWorker, type ItemResult, type ToWorker, type WorkItem, deserializeError } from './worker/protocol';
 import { TS_WORKER_BOOTSTRAP } from '../runtime/ts-bootstrap';
 
@@ -17,7 +19,8 @@ import { TS_WORKER_BOOTSTRAP } from '../runtime/ts-bootstrap';
  * once (nothing else is in flight to batch with). A batch is split across idle
  * workers (ceil(queued / idle) each).
  *
- * Same API as Embedder. Results are identical to single-threaded embedding
+ * Same API as Embedder (face stage included: workers run preprocessImage, and
+ * detectFaces runs in a worker too, never on the event loop). Results are identical to single-threaded embedding
  * (same model, same kernels; a row does not depend on its batch-mates) and in
  * input order; a bad image fails only the request it belongs to.
  *
@@ -39,11 +42,15 @@ export interface EmbeddingPoolOptions {
   backend?: string;
 }
 
+type OkResult = Extract<ItemResult, { ok: true }>;
+
 interface Request {
-  results: (Float32Array | undefined)[];
+  results: unknown[];
   remaining: number;
   failed: boolean;
-  resolve: (v: Float32Array[]) => void;
+  /** Turns a worker's answer into what the caller gets (throws when it is the wrong kind). */
+  pick: (r: OkResult) => unknown;
+  resolve: (v: unknown[]) => void;
   reject: (e: Error) => void;
 }
 
@@ -105,9 +112,31 @@ export class EmbeddingPool {
     return this.card.architecture.embeddingDim;
   }
 
+  get hasFaceStage(): boolean {
+    return this.card.preprocessing.face !== undefined;
+  }
+
   embedImages(images: Uint8Array[], limits?: DecodeLimits): Promise<Float32Array[]> {
-    // Copy: the bytes are transferred to a worker, and the caller's buffer must stay usable.
-    return this.submit(images.map((b) => ({ kind: 'image', bytes: new Uint8Array(b), limits })));
+    return this.submit(imageItems(images, limits), vectorOf);
+  }
+
+  /** embedImages, plus the face each vector was computed from (absent for models without a face stage). */
+  embedImagesWithFaces(images: Uint8Array[], limits?: DecodeLimits): Promise<EmbeddedImage[]> {
+    return this.submit(imageItems(images, limits), (r): EmbeddedImage => {
+      const vector = vectorOf(r);
+      return 'face' in r && r.face ? { vector, face: r.face } : { vector };
+    });
+  }
+
+  /** Every face of the image, largest first, found by a worker (see Embedder.detectFaces). */
+  async detectFaces(bytes: Uint8Array, limits?: DecodeLimits): Promise<FaceInfo[]> {
+    // Checked here too so the answer does not wait for a worker.
+    if (!this.hasFaceStage) throw badInput(`model ${this.card.version} has no face stage: it embeds whole images and detects no faces`);
+    const [faces] = await this.submit([{ kind: 'detect', bytes: new Uint8Array(bytes), limits }], (r) => {
+      if (!('faces' in r)) throw new Error('embedding worker answered a detect item without faces');
+      return r.faces;
+    });
+    return faces;
   }
 
   embedInputs(inputs: Float32Array[]): Promise<Float32Array[]> {
@@ -115,7 +144,10 @@ export class EmbeddingPool {
     const size = p.height * p.width * p.channels;
     const bad = inputs.findIndex((x) => !(x instanceof Float32Array) || x.length !== size);
     if (bad >= 0) return Promise.reject(badInput(`input ${bad} has ${inputs[bad]?.length ?? 0} values; the model takes ${size}`));
-    return this.submit(inputs.map((x) => ({ kind: 'input', data: new Float32Array(x) })));
+    return this.submit(
+      inputs.map((x) => ({ kind: 'input', data: new Float32Array(x) })),
+      vectorOf,
+    );
   }
 
   /** Finishes queued and running work, then stops the workers. New requests are refused. */
@@ -148,11 +180,18 @@ export class EmbeddingPool {
     return this.close();
   }
 
-  private submit(items: WorkItem[]): Promise<Float32Array[]> {
+  private submit<T>(items: WorkItem[], pick: (r: OkResult) => T): Promise<T[]> {
     if (this.closing) return Promise.reject(new Error('EmbeddingPool is closed'));
     if (items.length === 0) return Promise.resolve([]);
-    return new Promise<Float32Array[]>((resolve, reject) => {
-      const request: Request = { results: new Array(items.length), remaining: items.length, failed: false, resolve, reject };
+    return new Promise<T[]>((resolve, reject) => {
+      const request: Request = {
+        results: new Array(items.length),
+        remaining: items.length,
+        failed: false,
+        pick,
+        resolve: resolve as (v: unknown[]) => void,
+        reject,
+      };
       const now = Date.now();
       items.forEach((item, index) => this.queue.push({ item, request, index, enqueuedAt: now }));
       this.dispatch(false);
@@ -190,7 +229,7 @@ export class EmbeddingPool {
   private send(w: PoolWorker, batch: Queued[]): void {
     w.busy = batch;
     w.jobId = this.nextJobId++;
-    const transfer: ArrayBuffer[] = batch.map((q) => (q.item.kind === 'image' ? q.item.bytes.buffer : q.item.data.buffer) as ArrayBuffer);
+    const transfer: ArrayBuffer[] = batch.map((q) => (q.item.kind === 'input' ? q.item.data.buffer : q.item.bytes.buffer) as ArrayBuffer);
     w.worker.postMessage({ type: 'job', id: w.jobId, items: batch.map((q) => q.item) } satisfies ToWorker, transfer);
   }
 
@@ -255,11 +294,33 @@ function settle(q: Queued, r: ItemResult): void {
   if (req.failed) return;
   if (!r.ok) {
     req.failed = true;
-    req.reject(deserializeError(r.error));
+    req.reject(withIndex(deserializeError(r.error), q.index));
     return;
   }
-  req.results[q.index] = r.vector;
-  if (--req.remaining === 0) req.resolve(req.results as Float32Array[]);
+  try {
+    req.results[q.index] = req.pick(r);
+  } catch (e) {
+    req.failed = true;
+    req.reject(e as Error);
+    return;
+  }
+  if (--req.remaining === 0) req.resolve(req.results);
+}
+
+// Copies: the bytes are transferred to a worker, and the caller's buffers must stay usable.
+function imageItems(images: Uint8Array[], limits: DecodeLimits | undefined): WorkItem[] {
+  return images.map((b) => ({ kind: 'image', bytes: new Uint8Array(b), limits }));
+}
+
+function vectorOf(r: OkResult): Float32Array {
+  if (!('vector' in r)) throw new Error('embedding worker answered an image item without a vector');
+  return r.vector;
+}
+
+/** Like Embedder: a refused image says its position in the request (`details.index`). */
+function withIndex(e: Error, index: number): Error {
+  if (!(e instanceof DomainError) || typeof e.details.index === 'number') return e;
+  return new DomainError(e.code, e.message, { ...e.details, index });
 }
 
 export function defaultPoolSize(): number {

@@ -27,6 +27,42 @@ export interface PreprocessSpec {
    * L2). Absent/false in older cards = a single view. See preprocess/flip-average.ts.
    */
   flipAverage?: boolean;
+  /**
+   * Face stage (detect → 68 landmarks → similarity alignment → crop), run before
+   * the fit/normalise steps by every path (train, eval, serve, retrain). Absent =
+   * the whole image is fitted as before. See src/embedding/faces/README.md.
+   */
+  face?: FaceStageSpec;
+}
+
+/** A point in the aligned crop, in pixels of the encoder input (x right, y down). */
+export type TemplatePoint = [number, number];
+
+export interface FaceStageSpec {
+  /** face-api detector: 'tiny' (Tiny Face Detector, fast) or 'ssd' (SSD MobileNet v1, slower, finds more). */
+  detector: 'tiny' | 'ssd';
+  /** Second detector tried when the first finds nothing (absent = none). */
+  fallbackDetector?: 'tiny' | 'ssd';
+  /** Detection score threshold in [0, 1]. */
+  minScore: number;
+  /** Tiny detector input size (multiple of 32). */
+  tinyInputSize?: number;
+  /** Which face to use when there are several. */
+  select: 'largest';
+  /**
+   * Canonical positions of [left eye centre, right eye centre, nose tip, left
+   * mouth corner, right mouth corner] (image left/right) in the width×height
+   * crop; a least-squares similarity transform maps the detected points onto them.
+   */
+  template: TemplatePoint[];
+  /** Photos are shrunk on load so their longer side is at most this before detection. */
+  maxSide: number;
+  /**
+   * When nothing is found, the image is padded by this fraction of its size on
+   * every side (edge pixels replicated) and detection runs again: tight crops
+   * such as ORL's fill the frame, which detectors trained on scenes miss.
+   */
+  padRetry: number;
 }
 
 export type NormLayer = 'none' | 'batch' | 'group' | 'instance';
@@ -93,6 +129,8 @@ export interface ModelCard {
     validationIdentities: number;
     /** Byte-identical images dropped before splitting (src/training/data/dedupe.ts). */
     duplicatesDropped?: number;
+    /** Images in which the face stage found no face (left out of training and validation). */
+    facelessDropped?: number;
   };
   hyperparameters: Record<string, unknown>;
   seed: number;
@@ -101,4 +139,22 @@ export interface ModelCard {
   fingerprint: string;
   commands: { train: string; evaluate: string[] };
   notes?: string;
+  /**
+   * What the model is for and not for, in words a buyer reads: the photos it
+   * expects, what it was trained and calibrated on, measured numbers with their
+   * intervals and commands, known failure modes (written by
+   * `node scripts/set-intended-use.js MODEL_DIR FILE.json`; weights untouched).
+   */
+  intendedUse?: IntendedUse;
+}
+
+export interface IntendedUse {
+  summary: string;
+  intendedFor: string[];
+  notFor: string[];
+  photos: string;
+  trainedOn: string;
+  calibratedOn: string;
+  measured: Array<{ what: string; value: string; ci95?: string; command: string }>;
+  failureModes: string[];
 }

@@ -5,6 +5,8 @@
 export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   INVALID_IMAGE = 'INVALID_IMAGE',
+  /** The model has a face stage and no face was found in the image. */
+  NO_FACE_DETECTED = 'NO_FACE_DETECTED',
   IMAGE_TOO_LARGE = 'IMAGE_TOO_LARGE',
   UNSUPPORTED_IMAGE = 'UNSUPPORTED_IMAGE',
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',

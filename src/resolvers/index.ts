@@ -8,8 +8,9 @@ import { VerificationResolver } from './verification.resolver';
 import { TrainingResolver } from './training.resolver';
 import { LabelledPairResolver } from './labelled-pair.resolver';
 import { ModelActivationResolver } from './model-activation.resolver';
+import { FaceDetectionResolver } from './face-detection.resolver';
 
 export type { GraphQLContext } from './context';
 
 /** Every resolver class of the API; other features (retraining) append theirs here. */
-export const resolvers: NonEmptyArray<Function> = [VerificationResolver, SearchResolver, IdentityResolver, ModelResolver, TrainingResolver, LabelledPairResolver, ModelActivationResolver];
+export const resolvers: NonEmptyArray<Function> = [VerificationResolver, SearchResolver, IdentityResolver, ModelResolver, TrainingResolver, LabelledPairResolver, ModelActivationResolver, FaceDetectionResolver];

@@ -1,5 +1,5 @@
-import { EnrolledImage, Identity, MetricEnum, ModelInfo, SimilarityMatch, Verification } from '../schema';
-import type { IdentityRow, ImageRow, ModelSummary, SearchMatch, VerificationResult } from '../services';
+import { EnrolledImage, FaceDetection, Identity, MetricEnum, ModelInfo, SimilarityMatch, Verification } from '../schema';
+import type { FaceInfo, IdentityRow, ImageRow, ModelSummary, SearchMatch, VerificationResult } from '../services';
 
 /** Service results → schema objects (plain copies: schema classes carry no behaviour). */
 export function toIdentity(row: IdentityRow): Identity {
@@ -12,7 +12,8 @@ export function toIdentity(row: IdentityRow): Identity {
   });
 }
 
-export function toImage(row: ImageRow): EnrolledImage {
+/** `face` is set on enrollImages' answer only (EnrolledImageResult); listed images have none. */
+export function toImage(row: ImageRow & { face?: FaceInfo | null }): EnrolledImage {
   return Object.assign(new EnrolledImage(), {
     id: row.id,
     identityId: row.identityId,
@@ -22,11 +23,24 @@ export function toImage(row: ImageRow): EnrolledImage {
     byteSize: row.byteSize,
     sha256: row.sha256,
     createdAt: row.createdAt,
+    face: toFaceDetection(row.face),
   });
 }
 
 export function toVerification(r: VerificationResult): Verification {
-  return Object.assign(new Verification(), { ...r, metric: r.metric as MetricEnum });
+  return Object.assign(new Verification(), { ...r, metric: r.metric as MetricEnum, faceA: toFaceDetection(r.faceA), faceB: toFaceDetection(r.faceB) });
+}
+
+export function toFaceDetection(f: FaceInfo | null | undefined): FaceDetection | null {
+  return f ? faceDetection(f) : null;
+}
+
+export function faceDetection(f: FaceInfo): FaceDetection {
+  return Object.assign(new FaceDetection(), {
+    box: { x: f.box.x, y: f.box.y, width: f.box.width, height: f.box.height },
+    score: f.score,
+    keypoints: f.keypoints.map((p) => ({ x: p.x, y: p.y })),
+  });
 }
 
 export function toMatch(m: SearchMatch): SimilarityMatch {
@@ -37,6 +51,7 @@ export function toMatch(m: SearchMatch): SimilarityMatch {
     similarity: m.similarity,
     match: m.match,
     threshold: m.threshold,
+    face: toFaceDetection(m.face),
   });
 }
 

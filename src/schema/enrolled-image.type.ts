@@ -1,4 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { FaceDetection } from './face-detection.type';
 
 /** An image kept for an identity (the original bytes stay in the database so a new model can re-embed them). */
 @ObjectType({ description: 'An enrolled image. Its bytes are kept server-side and never returned.' })
@@ -26,4 +27,11 @@ export class EnrolledImage {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  @Field(() => FaceDetection, {
+    nullable: true,
+    description:
+      'The face the image was embedded from, on the enrollImages answer when the model has a face stage. Null elsewhere: faces are not stored (a new model re-detects them from the bytes).',
+  })
+  face?: FaceDetection | null;
 }

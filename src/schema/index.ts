@@ -6,6 +6,7 @@ export { Identity } from './identity.type';
 export { EnrolledImage } from './enrolled-image.type';
 export { Verification } from './verification.type';
 export { SimilarityMatch } from './similarity-match.type';
+export { FaceDetection, FaceBox, FacePoint } from './face-detection.type';
 export { ModelInfo, ModelThresholds, RocPoint } from './model.type';
 export { IdentityConnection, IdentityEdge, PageInfo } from './identity-connection.type';
 export { IdentitiesArgs, CreateIdentityArgs, IdArgs } from './identity.args';

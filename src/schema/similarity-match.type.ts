@@ -1,4 +1,5 @@
 import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { FaceDetection } from './face-detection.type';
 import { Identity } from './identity.type';
 
 @ObjectType({ description: 'One identity found near the query image: its best (closest) enrolled image.' })
@@ -26,4 +27,11 @@ export class SimilarityMatch {
       'The distance threshold `match` used (the same for every entry of one answer): the largest ROC threshold whose false-accept rate is ≤ 1 − (1 − α)^(1/N) for N enrolled images, never looser than the model\'s 1:1 default (which it equals when SIAMESE_OPEN_SET_FAR=off).',
   })
   threshold!: number;
+
+  @Field(() => FaceDetection, {
+    nullable: true,
+    description:
+      'The face of the query image that was searched with (the same on every entry). Null for a model without a face stage, or when the query is an imageId whose stored vector was used.',
+  })
+  face?: FaceDetection | null;
 }

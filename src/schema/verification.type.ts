@@ -1,4 +1,5 @@
 import { Field, Float, ObjectType } from 'type-graphql';
+import { FaceDetection } from './face-detection.type';
 import { MetricEnum } from './metric.enum';
 
 @ObjectType({ description: 'The answer to "are these two images the same identity?".' })
@@ -20,4 +21,13 @@ export class Verification {
 
   @Field(() => String)
   modelVersion!: string;
+
+  @Field(() => FaceDetection, {
+    nullable: true,
+    description: 'The face of `a` that was compared (models with a face stage). Null without one, or when `a` is an imageId whose stored vector was used.',
+  })
+  faceA?: FaceDetection | null;
+
+  @Field(() => FaceDetection, { nullable: true, description: 'The face of `b` that was compared; see faceA.' })
+  faceB?: FaceDetection | null;
 }

@@ -15,6 +15,7 @@ query Search($image: String!) {
     similarity
     match      # distance ≤ threshold
     threshold  # open-set threshold for this gallery size (SIAMESE_OPEN_SET_FAR)
+    face { box { x y width height } score }  # the query's face (face models; null otherwise)
   }
 }`;
 
@@ -28,6 +29,19 @@ query Verify($a: String!, $b: String!) {
     threshold
     metric
     modelVersion
+    faceA { box { x y width height } score }  # the faces compared (face models; null otherwise)
+    faceB { box { x y width height } score }
+  }
+}`;
+
+const DETECT = `# Which faces does the served model see? Largest first: the first is the one
+# verify, searchSimilar and enrollImages use. (Models without a face stage: BAD_USER_INPUT.)
+# An image without a face gives []; verify/search/enroll answer NO_FACE_DETECTED for it.
+query DetectFaces($image: String!) {
+  detectFaces(image: { base64: $image }) {
+    box { x y width height }
+    score
+    keypoints { x y }  # left eye, right eye, nose tip, left and right mouth corners
   }
 }`;
 
@@ -54,7 +68,7 @@ mutation Enroll($image: String!) {
 }
 
 mutation AddImage($identityId: ID!, $image: String!) {
-  enrollImages(identityId: $identityId, images: [{ base64: $image }]) { id width height }
+  enrollImages(identityId: $identityId, images: [{ base64: $image }]) { id width height face { box { x y width height } score } }
 }
 
 mutation Forget($identityId: ID!) {
@@ -70,6 +84,7 @@ export function graphiqlHtml(endpoint = '/graphql'): string {
       { query: MODEL },
       { query: SEARCH, variables: noImage },
       { query: VERIFY, variables: JSON.stringify({ a: '<base64 image>', b: '<base64 image>' }, null, 2) },
+      { query: DETECT, variables: noImage },
       {
         query: ENROLL,
         variables: JSON.stringify({ identityId: '<id from createIdentity>', image: '<base64 image>' }, null, 2),

@@ -4,7 +4,7 @@ import { ErrorCode } from '../errors';
 
 /**
  * Per-client rate limit on the expensive operations (each decodes and embeds
- * images, or starts training): a token bucket per client key — `burst`
+ * images, runs face detection, or starts training): a token bucket per client key — `burst`
  * tokens, refilled at `perSecond` — charged one token per expensive root
  * field of the operation (so 40 aliased `verify`s cost 40). Checked after the
  * operation is parsed and validated, before anything executes; refusals are
@@ -14,7 +14,7 @@ import { ErrorCode } from '../errors';
  * proxy every client shares the proxy's address unless Express's
  * `trust proxy` is set, which this server does not do by default).
  */
-export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set(['verify', 'searchSimilar', 'enrollImages', 'retrain']);
+export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set(['verify', 'searchSimilar', 'enrollImages', 'detectFaces', 'retrain']);
 
 export interface RateLimitOptions {
   /** Tokens added per second; 0 turns the limit off. */

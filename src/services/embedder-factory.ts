@@ -21,7 +21,13 @@ export async function loadEmbedder(modelDir: string, opts: EmbedderFactoryOption
     const { EmbeddingPool } = require('../embedding/embedding-pool') as typeof import('../embedding/embedding-pool');
     // Workers pick their own backend; 'auto' there means the pool's default (wasm).
     const pool = await EmbeddingPool.fromDir(modelDir, { size: opts.poolSize, ...(pref === 'auto' ? {} : { backend: pref }) });
-    return { card: pool.card, embedImages: (images, limits) => pool.embedImages(images, limits), dispose: () => pool.close() };
+    return {
+      card: pool.card,
+      embedImages: (images, limits) => pool.embedImages(images, limits),
+      embedImagesWithFaces: (images, limits) => pool.embedImagesWithFaces(images, limits),
+      detectFaces: (bytes, limits) => pool.detectFaces(bytes, limits),
+      dispose: () => pool.close(),
+    };
   }
   await backend.initBackend(pref);
   const { Embedder } = require('../embedding/embedder') as typeof import('../embedding/embedder');

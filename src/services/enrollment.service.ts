@@ -1,9 +1,15 @@
+import type { FaceInfo } from '../embedding/faces/face.types';
 import { notFound } from '../errors';
 import type { ImageInputLike } from './image-input';
 import { resolveImageInput } from './image-input';
 import { imageMeta } from './image-meta';
-import { assertImageCount, embedWithNames, type ServiceDeps } from './service-context';
+import { assertImageCount, embedWithFaces, type ServiceDeps } from './service-context';
 import type { ImageRow, NewImage } from './store.port';
+
+/** An enrolled image as the enrollImages answer reports it: with the face its vector was computed from (null without a face stage). */
+export interface EnrolledImageResult extends ImageRow {
+  face: FaceInfo | null;
+}
 
 /**
  * Enrollment: decode + embed every image first (nothing is written if any is
@@ -14,7 +20,7 @@ import type { ImageRow, NewImage } from './store.port';
 export class EnrollmentService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async enrollImages(identityId: string, inputs: ImageInputLike[]): Promise<ImageRow[]> {
+  async enrollImages(identityId: string, inputs: ImageInputLike[]): Promise<EnrolledImageResult[]> {
     assertImageCount(inputs.length, this.deps.limits);
     const identity = await this.deps.store.findIdentity(identityId);
     if (!identity) throw notFound('Identity', identityId);
@@ -34,7 +40,8 @@ export class EnrollmentService {
     }
 
     const model = this.deps.active.current;
-    const vectors = await embedWithNames(model, bytes, names, this.deps.limits);
+    const embedded = await embedWithFaces(model, bytes, names, this.deps.limits);
+    const vectors = embedded.map((e) => e.vector);
     const metas = await Promise.all(bytes.map((b) => imageMeta(b)));
     const rows: NewImage[] = bytes.map((b, i) => ({ bytes: b, vector: vectors[i], ...metas[i] }));
 
@@ -47,6 +54,7 @@ export class EnrollmentService {
     // embed them for it too, or they would be missing from the serving index.
     const now = this.deps.active.current;
     if (now !== model) await this.deps.indexes.catchUp(now);
-    return stored.map((s) => s.image);
+    // The face is reported, not stored: a later model may use another face stage, and it re-embeds from the bytes.
+    return stored.map((s, i) => ({ ...s.image, face: embedded[i].face }));
   }
 }

@@ -8,6 +8,9 @@ export type { SearchMatch } from './search.service';
 export { openSetThreshold, perComparisonFar, thresholdAtFarInterpolated, OpenSetThresholdCache } from './open-set-threshold';
 export type { OpenSetThreshold, OpenSetCalibration } from './open-set-threshold';
 export { EnrollmentService } from './enrollment.service';
+export type { EnrolledImageResult } from './enrollment.service';
+export { FaceDetectionService } from './face-detection.service';
+export type { FaceInfo } from '../embedding/faces/face.types';
 export { IdentityService, encodeCursor, decodeCursor } from './identity.service';
 export { ModelService } from './model.service';
 export type { ModelSummary } from './model.service';
@@ -21,6 +24,7 @@ import type { ServiceDeps } from './service-context';
 import { VerificationService } from './verification.service';
 import { SearchService } from './search.service';
 import { EnrollmentService } from './enrollment.service';
+import { FaceDetectionService } from './face-detection.service';
 import { IdentityService } from './identity.service';
 import { ModelService } from './model.service';
 import type { RetrainingService } from './retraining';
@@ -30,6 +34,7 @@ export interface Services {
   verification: VerificationService;
   search: SearchService;
   enrollment: EnrollmentService;
+  faces: FaceDetectionService;
   identities: IdentityService;
   model: ModelService;
   /** Labelled pairs, training runs, model activation (issue 4); set by main.ts. */
@@ -41,6 +46,7 @@ export function createServices(deps: ServiceDeps): Services {
     verification: new VerificationService(deps),
     search: new SearchService(deps),
     enrollment: new EnrollmentService(deps),
+    faces: new FaceDetectionService(deps),
     identities: new IdentityService(deps),
     model: new ModelService(deps),
   };

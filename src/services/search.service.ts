@@ -1,8 +1,9 @@
+import type { FaceInfo } from '../embedding/faces/face.types';
 import { DomainError, ErrorCode } from '../errors';
 import { isMatch, similarityFromDistance } from '../metric/metric';
 import type { SearchHit } from '../index/vector-index';
 import type { ImageInputLike } from './image-input';
-import { embedInputs, type ServiceDeps } from './service-context';
+import { embedInputsWithFaces, type ServiceDeps } from './service-context';
 import { clampDistance } from './verification.service';
 import { OpenSetThresholdCache } from './open-set-threshold';
 import type { IdentityRow, LabelOwner } from './store.port';
@@ -16,6 +17,8 @@ export interface SearchMatch {
   match: boolean;
   /** The 1:N threshold applied (open-set rule for this gallery size, or the card's 1:1 default). */
   threshold: number;
+  /** The query's face (the same on every entry): null without a face stage or for a stored image's vector. */
+  face: FaceInfo | null;
 }
 
 export interface IdentityHit {
@@ -61,7 +64,7 @@ export class SearchService {
       throw new DomainError(ErrorCode.BAD_USER_INPUT, `k must be an integer between 1 and ${max} (got ${k})`, { argument: 'k', limit: max });
     }
     const model = this.deps.active.current;
-    const [query] = await embedInputs(this.deps, model, [image], ['image']);
+    const [{ vector: query, face }] = await embedInputsWithFaces(this.deps, model, [image], ['image']);
     const index = model.index;
 
     let fetch = Math.min(index.size, Math.max(4 * k, k + 16));
@@ -94,7 +97,7 @@ export class SearchService {
       const identity = identities.get(t.identityId);
       if (!identity) continue; // deleted while we searched
       const d = clampDistance(t.distance);
-      out.push({ identity, imageId: t.imageId, distance: d, similarity: similarityFromDistance(d, metric), match: isMatch(d, threshold), threshold });
+      out.push({ identity, imageId: t.imageId, distance: d, similarity: similarityFromDistance(d, metric), match: isMatch(d, threshold), threshold, face });
     }
     return out;
   }

@@ -1,7 +1,8 @@
 import type { Limits } from '../config';
 import type { IndexLifecycle } from './index-lifecycle.service';
 import type { Logger } from './logger';
-import type { ActiveModel, ServingModel } from './serving-model';
+import type { FaceInfo } from '../embedding/faces/face.types';
+import type { ActiveModel, DecodeLimitsPort, ServingModel } from './serving-model';
 import type { ServiceStore } from './store.port';
 import { DomainError, ErrorCode, notFound } from '../errors';
 import { resolveImageInput, type ImageInputLike } from './image-input';
@@ -15,14 +16,25 @@ export interface ServiceDeps {
   logger: Logger;
 }
 
+/** A vector and the face it was computed from: null without a face stage, or when the vector came from the database (faces are not stored). */
+export interface EmbeddedInput {
+  vector: Float32Array;
+  face: FaceInfo | null;
+}
+
 /**
  * Embeds a list of image inputs with ONE model (the pair the request took),
  * in a single batched embedder call. Stored images (imageId) reuse their
  * vector for this model version when the database has it.
  */
 export async function embedInputs(deps: ServiceDeps, model: ServingModel, inputs: ImageInputLike[], names: string[]): Promise<Float32Array[]> {
+  return (await embedInputsWithFaces(deps, model, inputs, names)).map((e) => e.vector);
+}
+
+/** embedInputs, plus the face each vector was computed from (see EmbeddedInput). */
+export async function embedInputsWithFaces(deps: ServiceDeps, model: ServingModel, inputs: ImageInputLike[], names: string[]): Promise<EmbeddedInput[]> {
   const resolved = await Promise.all(inputs.map((inp, i) => resolveImageInput(inp, deps.limits, names[i])));
-  const out: Array<Float32Array | undefined> = new Array(inputs.length);
+  const out: Array<EmbeddedInput | undefined> = new Array(inputs.length);
   const toEmbed: Array<{ at: number; bytes: Uint8Array }> = [];
   for (let i = 0; i < resolved.length; i++) {
     const r = resolved[i];
@@ -32,7 +44,7 @@ export async function embedInputs(deps: ServiceDeps, model: ServingModel, inputs
     }
     const vector = await deps.store.findVector(r.imageId, model.version);
     if (vector) {
-      out[i] = vector;
+      out[i] = { vector, face: null };
       continue;
     }
     const bytes = await deps.store.imageBytes(r.imageId);
@@ -40,28 +52,38 @@ export async function embedInputs(deps: ServiceDeps, model: ServingModel, inputs
     toEmbed.push({ at: i, bytes });
   }
   if (toEmbed.length > 0) {
-    const vectors = await embedWithNames(model, toEmbed.map((t) => t.bytes), toEmbed.map((t) => names[t.at]), deps.limits);
-    toEmbed.forEach((t, j) => (out[t.at] = vectors[j]));
+    const embedded = await embedWithFaces(model, toEmbed.map((t) => t.bytes), toEmbed.map((t) => names[t.at]), deps.limits);
+    toEmbed.forEach((t, j) => (out[t.at] = embedded[j]));
   }
-  return out as Float32Array[];
+  return out as EmbeddedInput[];
 }
 
 /** Calls the embedder, and names the offending argument when an image is refused. */
 export async function embedWithNames(model: ServingModel, images: Uint8Array[], names: string[], limits: Limits): Promise<Float32Array[]> {
-  const decodeLimits = { maxPixels: limits.maxPixels, maxBytes: limits.maxUploadBytes };
+  return (await embedWithFaces(model, images, names, limits)).map((e) => e.vector);
+}
+
+/** embedWithNames, plus the face each vector was computed from (null without a face stage). */
+export async function embedWithFaces(model: ServingModel, images: Uint8Array[], names: string[], limits: Limits): Promise<EmbeddedInput[]> {
+  const decodeLimits = decodeLimitsOf(limits);
+  const embedder = model.embedder;
+  const embed = async (batch: Uint8Array[]): Promise<EmbeddedInput[]> =>
+    embedder.embedImagesWithFaces
+      ? (await embedder.embedImagesWithFaces(batch, decodeLimits)).map((e) => ({ vector: e.vector, face: e.face ?? null }))
+      : (await embedder.embedImages(batch, decodeLimits)).map((vector) => ({ vector, face: null }));
   try {
-    return await model.embedder.embedImages(images, decodeLimits);
+    return await embed(images);
   } catch (e) {
     if (!(e instanceof DomainError)) throw e;
-    if (images.length === 1) throw prefix(e, names[0]);
+    if (images.length === 1) throw nameArgument(e, names[0]);
     const at = e.details.index;
-    if (typeof at === 'number' && names[at] !== undefined) throw prefix(e, names[at]);
-    // Find which one: embed singly (rare path, only on a bad input).
+    if (typeof at === 'number' && names[at] !== undefined) throw nameArgument(e, names[at]);
+    // Find which one: embed singly (rare path, only on a bad input from an embedder that does not say).
     for (let i = 0; i < images.length; i++) {
       try {
-        await model.embedder.embedImages([images[i]], decodeLimits);
+        await embed([images[i]]);
       } catch (single) {
-        if (single instanceof DomainError) throw prefix(single, names[i]);
+        if (single instanceof DomainError) throw nameArgument(single, names[i]);
         throw single;
       }
     }
@@ -69,9 +91,21 @@ export async function embedWithNames(model: ServingModel, images: Uint8Array[], 
   }
 }
 
-function prefix(e: DomainError, name: string): DomainError {
-  if (e.message.startsWith(`${name}:`)) return e;
-  return new DomainError(e.code, `${name}: ${e.message}`, { ...e.details, argument: name });
+/** What the embedder's decoder is held to: the request's pixel and per-file byte limits. */
+export function decodeLimitsOf(limits: Limits): DecodeLimitsPort {
+  return { maxPixels: limits.maxPixels, maxBytes: limits.maxUploadBytes };
+}
+
+/**
+ * Prefixes the message with the argument it is about ("b: no face was found…")
+ * and sets `details.argument`. The embedder's `index` is dropped: it counts
+ * positions in the embedder's batch, which a client never sees.
+ */
+export function nameArgument(e: DomainError, name: string): DomainError {
+  const details = { ...e.details };
+  delete details.index;
+  const message = e.message.startsWith(`${name}:`) ? e.message : `${name}: ${e.message}`;
+  return new DomainError(e.code, message, { ...details, argument: name });
 }
 
 export function assertImageCount(n: number, limits: Limits): void {

@@ -1,14 +1,30 @@
+import type { FaceInfo } from '../embedding/faces/face.types';
 import type { ModelCard } from '../embedding/model-card';
 import type { VectorIndex } from '../index/vector-index';
 
 /**
  * What the services need from an embedder (src/embedding's Embedder and its
  * worker-pool twin both fit). `limits` bound decoding (pixels, bytes).
+ * A refused image rejects with its DomainError; `details.index` (when set) is
+ * its position in `images`.
+ *
+ * The face members are optional so an embedder without a face stage (test
+ * doubles, older adapters) still fits: without `embedImagesWithFaces` no face
+ * is reported, without `detectFaces` the service detects on its own thread.
  */
 export interface EmbedderPort {
   readonly card: ModelCard;
   embedImages(images: Uint8Array[], limits?: DecodeLimitsPort): Promise<Float32Array[]>;
+  /** embedImages plus, for a model with a face stage, the face each vector was computed from. */
+  embedImagesWithFaces?(images: Uint8Array[], limits?: DecodeLimitsPort): Promise<EmbeddedImagePort[]>;
+  /** Every face the model's face stage finds, largest first ([] when none). */
+  detectFaces?(bytes: Uint8Array, limits?: DecodeLimitsPort): Promise<FaceInfo[]>;
   dispose?(): void | Promise<void>;
+}
+
+export interface EmbeddedImagePort {
+  vector: Float32Array;
+  face?: FaceInfo;
 }
 
 export interface DecodeLimitsPort {

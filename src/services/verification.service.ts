@@ -1,7 +1,8 @@
+import type { FaceInfo } from '../embedding/faces/face.types';
 import { badInput } from '../errors';
 import { distance, isMatch, similarityFromDistance, type Metric } from '../metric/metric';
 import type { ImageInputLike } from './image-input';
-import { embedInputs, type ServiceDeps } from './service-context';
+import { embedInputsWithFaces, type ServiceDeps } from './service-context';
 
 export interface VerificationResult {
   match: boolean;
@@ -10,6 +11,9 @@ export interface VerificationResult {
   threshold: number;
   metric: Metric;
   modelVersion: string;
+  /** The faces compared (models with a face stage; null for a stored image's vector, see EmbeddedInput). */
+  faceA: FaceInfo | null;
+  faceB: FaceInfo | null;
 }
 
 /** 1:1 verification: one model pair for both images, the calibrated threshold unless given. */
@@ -21,7 +25,8 @@ export class VerificationService {
       throw badInput(`threshold must be a finite distance ≥ 0 (got ${threshold})`, { argument: 'threshold' });
     }
     const model = this.deps.active.current;
-    const [va, vb] = await embedInputs(this.deps, model, [a, b], ['a', 'b']);
+    const [ea, eb] = await embedInputsWithFaces(this.deps, model, [a, b], ['a', 'b']);
+    const [va, vb] = [ea.vector, eb.vector];
     const metric = model.card.metric;
     const d = clampDistance(distance(va, vb, metric));
     const t = threshold ?? model.card.thresholds.default;
@@ -32,6 +37,8 @@ export class VerificationService {
       threshold: t,
       metric,
       modelVersion: model.version,
+      faceA: ea.face,
+      faceB: eb.face,
     };
   }
 }

@@ -25,7 +25,8 @@ import type { Metric } from '../metric/metric';
 import { augmentBatch, augmentPreset, type AugmentOptions, type AugmentPreset } from './augment/affine.augment';
 import { calibrate, type Calibration } from './calibration/calibrate';
 import type { ScoredPair } from './calibration/roc';
-import { DecodedImageCache, packBatch } from './data/image-cache';
+import { DecodedImageCache, dropFaceless, packBatch } from './data/image-cache';
+import type { ImageRef } from './data/labelled-image-source';
 import type { LabelledImageSource } from './data/labelled-image-source';
 import { splitByIdentity, type IdentityGroups } from './data/split';
 import { splitByFold, type Fold } from './evaluate/folds';
@@ -165,6 +166,8 @@ export interface EpochInfo {
 }
 
 export interface TrainHooks {
+  /** Face stage progress over the dataset (detect + align every image once), before training starts. */
+  onPrepare?(done: number, total: number): void;
   onStep?(info: StepInfo): void;
   onEpoch?(info: EpochInfo): void;
   onLog?(message: string): void;
@@ -212,8 +215,14 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   const inference = { flipAverage: Boolean(preprocessing.flipAverage), l2Normalize: architecture.l2Normalize };
 
   // --- data --------------------------------------------------------------------------------
-  const { images, dropped } = await dedupeByContent(source, await source.list());
+  const deduped = await dedupeByContent(source, await source.list());
+  const dropped = deduped.dropped;
   if (dropped.length) log(`dropped ${dropped.length} byte-identical duplicate images (e.g. ${dropped[0].key} = ${dropped[0].duplicateOf})`);
+  const cache = new DecodedImageCache(source, preprocessing);
+  const { kept: images, faceless } = preprocessing.face
+    ? await dropFaceless(cache, deduped.images, (done, total) => hooks.onPrepare?.(done, total))
+    : { kept: deduped.images, faceless: [] as ImageRef[] };
+  if (faceless.length) log(`face stage: no face found in ${faceless.length} of ${deduped.images.length} images (dropped; e.g. ${faceless[0].key})`);
   const splitSeed = options.splitSeed ?? options.seed;
   const split = options.valFold ? splitByFold(images, options.valFold) : splitByIdentity(images, options.valFraction, splitSeed);
   if (split.train.identities.length < 2) {
@@ -225,7 +234,6 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       ? `no validation split: per-epoch scores are on training identities; thresholds from ${options.calibrationScores.description}`
       : 'warning: fewer than 2 validation identities; calibrating on training identities (optimistic)');
   }
-  const cache = new DecodedImageCache(source, preprocessing);
   let trainPixels = await cache.loadAll(split.train.images);
   const valPixels = await cache.loadAll(calibrateOn.images);
   log(`decoded ${trainPixels.length} training + ${valPixels.length} validation images in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -274,11 +282,14 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   const loopStart = Date.now();
   let outOfTime = false;
   try {
-    for (let epoch = 1; epoch <= options.epochs && !outOfTime; epoch++) {
+    // A model with nothing to train (a frozen pretrained encoder) is only validated and calibrated, once.
+    const calibrateOnly = vars.length === 0;
+    if (calibrateOnly) log('no trainable weights: validating and calibrating the encoder as it is');
+    for (let epoch = 1; epoch <= (calibrateOnly ? 1 : options.epochs) && !outOfTime; epoch++) {
       let lossSum = 0;
       let activeSum = 0;
       let epochSteps = 0;
-      for (let s = 0; s < stepsPerEpoch; s++) {
+      for (let s = 0; s < (calibrateOnly ? 0 : stepsPerEpoch); s++) {
         if (hooks.signal?.aborted) throw new TrainingCancelledError();
         if (options.maxSeconds && (Date.now() - loopStart) / 1000 >= options.maxSeconds) {
           outOfTime = true;
@@ -319,7 +330,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       }
 
       // A budget that ran out exactly at an epoch boundary leaves nothing new to validate.
-      if (epochSteps === 0) break;
+      if (epochSteps === 0 && !calibrateOnly) break;
       // validation
       // Validate (and snapshot) the averaged weights; the live ones come back after.
       const live = shadow ? swapIn(vars, shadow) : undefined;
@@ -338,7 +349,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       if (live) tf.dispose(swapIn(vars, live).concat(live));
       const elapsed = (Date.now() - loopStart) / 1000;
       const info: EpochInfo = {
-        epoch, step, loss: lossSum / epochSteps, activeFraction: pkSampler ? activeSum / epochSteps : undefined,
+        epoch, step, loss: epochSteps ? lossSum / epochSteps : NaN, activeFraction: pkSampler && epochSteps ? activeSum / epochSteps : undefined,
         valAuc, valEer, valOneShot, best: isBest, elapsedSec: elapsed, itemsPerSec: items / Math.max(elapsed, 1e-9),
       };
       history.push(info);
@@ -401,6 +412,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       trainIdentities: split.train.identities.length,
       validationIdentities: split.validation.identities.length,
       ...(dropped.length ? { duplicatesDropped: dropped.length } : {}),
+      ...(preprocessing.face ? { facelessDropped: faceless.length } : {}),
     },
     hyperparameters: {
       loss: options.loss,

@@ -5,7 +5,7 @@ const parse = (...argv: string[]) => parseBenchArgs(argv, '/work/proj') as Bench
 
 test('defaults: every part, table output, the peer beside the project with 2 threads', () => {
   const o = parse();
-  expect(o.parts).toEqual(['seed', 'default', 'http', 'index']);
+  expect(o.parts).toEqual(['seed', 'default', 'face', 'http', 'index']);
   expect(o).toMatchObject({ json: false, full: false, help: false });
   expect(o.peer).toEqual({ enabled: true, python: '/usr/bin/python3', script: path.resolve('/work/shared/peers/torch_seed_speed.py'), threads: 2 });
   expect(o.instances).toBeGreaterThanOrEqual(1);
@@ -15,6 +15,7 @@ test('--only is repeatable and takes comma lists; parts keep the documented orde
   expect(parse('--only', 'index', '--only', 'seed').parts).toEqual(['seed', 'index']);
   expect(parse('--only=http,default').parts).toEqual(['default', 'http']);
   expect(parse('--only', 'seed,seed').parts).toEqual(['seed']);
+  expect(parse('--only', 'http', '--only', 'face').parts).toEqual(['face', 'http']);
 });
 
 test('flags and values', () => {

@@ -6,7 +6,7 @@ const quiet = () => undefined;
 
 async function runWithoutModel(): Promise<BenchReport> {
   const o = parseBenchArgs(['--only', 'default,http', '--no-peer'], process.cwd()) as BenchOptions;
-  return runBench(o, { cwd: process.cwd(), modelDir: undefined, orlDir: '/nonexistent' }, quiet);
+  return runBench(o, { cwd: process.cwd(), modelDir: undefined, orlDir: '/nonexistent', lfwDir: '/nonexistent' }, quiet);
 }
 
 test('the JSON report always carries the keys issue 6 names, null when not measured', async () => {
@@ -15,6 +15,7 @@ test('the JSON report always carries the keys issue 6 names, null when not measu
   expect(json).toHaveProperty('peakGflops', null);
   expect(json).toHaveProperty('seed', null);
   expect(json).toHaveProperty('index', null);
+  expect(json).toHaveProperty('face', null);
   expect(json.default).toMatchObject({ available: false, embedImagesPerSec: null, reason: expect.stringContaining('no default model') });
   expect(json.http).toMatchObject({ available: false, verifyP50Ms: null, verifyP99Ms: null, reason: expect.stringContaining('server not available') });
   expect(json.parts).toEqual(['default', 'http']);
@@ -48,4 +49,22 @@ test('ratios are ours ÷ peer, and null when the peer is missing', () => {
     seedTrainAllCores: null,
     peak: null,
   });
+});
+
+test('the face part without LFW photos is reported unavailable, with its keys, and the table says so', async () => {
+  const o = parseBenchArgs(['--only', 'face', '--no-peer'], process.cwd()) as BenchOptions;
+  const r = await runBench(o, { cwd: process.cwd(), modelDir: undefined, orlDir: '/nonexistent', lfwDir: '/nonexistent' }, quiet);
+  const json = JSON.parse(JSON.stringify(r));
+  expect(json.parts).toEqual(['face']);
+  expect(json.face).toMatchObject({
+    available: false,
+    reason: expect.stringContaining('no LFW photos'),
+    verifyP50Ms: null,
+    verifyP99Ms: null,
+    targetP50Ms: 150,
+    meetsTarget: null,
+    ratios: { totalVsFaceApiSsd: null, totalVsFaceApiTiny: null },
+  });
+  expect(json.default).toBeNull();
+  expect(renderTable(r)).toContain('n/a: no LFW photos');
 });

@@ -9,6 +9,8 @@ import { EmbeddingPool } from '../../src/embedding/embedding-pool';
 import { saveModelDir } from '../../src/embedding/model-store';
 import type { ArchitectureSpec, PreprocessSpec } from '../../src/embedding/model-card';
 import { DomainError, ErrorCode } from '../../src/errors';
+import { DEFAULT_FACE_STAGE, scaledTemplate } from '../../src/embedding/faces/face-stage-defaults';
+import { lfwPhoto } from '../fixtures/face-model';
 import { lcg, testCard } from './fixtures';
 
 const spec: PreprocessSpec = { width: 16, height: 16, channels: 1, normalize: 'invert-unit', fit: 'contain' };
@@ -95,5 +97,66 @@ describe('EmbeddingPool', () => {
     await expect(second.embedImages([images[0]])).rejects.toThrow(/closed/);
     const err = await EmbeddingPool.fromDir(path.join(root, 'missing'), { size: 1 }).catch((e: unknown) => e);
     expect((err as DomainError).code).toBe(ErrorCode.MODEL_INCOMPATIBLE);
+  });
+});
+
+describe('EmbeddingPool with a face stage (face-api in the worker)', () => {
+  // A small random encoder behind the default face stage: the worker detects, aligns and crops
+  // exactly as the in-process Embedder does, so faces and vectors must agree bit for bit.
+  const faceSpec: PreprocessSpec = {
+    width: 24,
+    height: 24,
+    channels: 3,
+    normalize: 'standard',
+    mean: [0.5],
+    std: [0.25],
+    fit: 'fill',
+    face: { ...DEFAULT_FACE_STAGE, template: scaledTemplate(24, 24) },
+  };
+  let faceDir: string;
+  let faceRef: Embedder;
+  let facePool: EmbeddingPool;
+
+  beforeAll(async () => {
+    faceDir = path.join(root, 'face-model');
+    const model = buildEncoder(arch, faceSpec, 22);
+    await saveModelDir(faceDir, model, testCard(arch, faceSpec));
+    model.dispose();
+    faceRef = await Embedder.fromDir(faceDir);
+    facePool = await EmbeddingPool.fromDir(faceDir, { size: 1, maxBatch: 4, maxWaitMs: 5 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await facePool?.close();
+    faceRef?.dispose();
+  });
+
+  test('embedImagesWithFaces and detectFaces give the in-process answers; a faceless image fails only its request', async () => {
+    const photos = [lfwPhoto('Aaron_Peirsol', 1), lfwPhoto('Serena_Williams', 1)];
+    const expected = await faceRef.embedImagesWithFaces(photos);
+    expect(expected.every((e) => e.face !== undefined)).toBe(true);
+    const blank = await sharp({ create: { width: 105, height: 105, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer();
+    const [good, faceless, detected] = await Promise.allSettled([
+      facePool.embedImagesWithFaces(photos),
+      facePool.embedImagesWithFaces([photos[0], blank]),
+      facePool.detectFaces(photos[1]),
+    ]);
+    const got = (good as PromiseFulfilledResult<Awaited<ReturnType<EmbeddingPool['embedImagesWithFaces']>>>).value;
+    got.forEach((g, i) => {
+      expect(g.face).toEqual(expected[i].face);
+      expect(Array.from(g.vector)).toEqual(Array.from(expected[i].vector));
+    });
+    const err = (faceless as PromiseRejectedResult).reason as DomainError;
+    expect(err.code).toBe(ErrorCode.NO_FACE_DETECTED);
+    expect(err.details.index).toBe(1);
+    expect((detected as PromiseFulfilledResult<unknown>).value).toEqual(await faceRef.detectFaces(photos[1]));
+    expect(await facePool.embedImages([photos[0]])).toEqual([got[0].vector]);
+  });
+
+  test('a pool without a face stage reports no face and refuses detectFaces', async () => {
+    const [r] = await pool.embedImagesWithFaces([images[0]]);
+    expect(Object.keys(r)).toEqual(['vector']);
+    const err = await pool.detectFaces(images[0]).catch((e: unknown) => e);
+    expect((err as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
   });
 });

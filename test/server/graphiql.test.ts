@@ -24,6 +24,7 @@ describe('GraphiQL page', () => {
     expect(html).toContain('searchSimilar');
     expect(html).toContain('verify(a:');
     expect(html).toContain('createIdentity');
+    expect(html).toContain('detectFaces(image:');
     expect(html).toContain('"endpoint":"/graphql"');
   });
 });

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, DEFAULT_MODEL_NAME, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
   let cwd: string;
@@ -17,14 +17,16 @@ describe('loadConfig', () => {
     return dir;
   };
 
-  it('has defaults derived from the data dir and finds the orl model', () => {
+  it('has defaults derived from the data dir and serves models/face-resnet29-lfw by name', () => {
     makeModel('omniglot-v1');
-    const orl = makeModel('orl-faces-v1');
+    makeModel('orl-faces-v1');
+    const face = makeModel('face-resnet29-lfw');
+    expect(DEFAULT_MODEL_NAME).toBe('face-resnet29-lfw');
     const c = loadConfig({}, cwd);
     expect(c.port).toBe(4000);
     expect(c.dataDir).toBe(path.join(cwd, 'data'));
     expect(c.databaseUrl).toBe(`file:${path.join(cwd, 'data', 'siamese.db')}`);
-    expect(c.modelDir).toBe(orl);
+    expect(c.modelDir).toBe(face);
     expect(c.adminToken).toBeUndefined();
     expect(c.graphiql).toBe(true);
     expect(c.isProduction).toBe(false);
@@ -84,6 +86,17 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/NODE_ENV/);
     expect(problems).toMatch(/DATABASE_URL/);
     expect(problems).toMatch(/SIAMESE_GRAPHIQL/);
+  });
+
+  it('never guesses another model when the default is missing (no more "first folder containing orl")', () => {
+    makeModel('orl-faces-v1');
+    makeModel('face-resnet29-other');
+    expect(loadConfig({}, cwd).modelDir).toBeUndefined();
+    // An explicit name still serves it.
+    expect(loadConfig({ SIAMESE_MODEL: 'orl-faces-v1' }, cwd).modelDir).toBe(path.join(cwd, 'models', 'orl-faces-v1'));
+    // A default folder without a card is not a model.
+    fs.mkdirSync(path.join(cwd, 'models', 'face-resnet29-lfw'));
+    expect(loadConfig({}, cwd).modelDir).toBeUndefined();
   });
 
   it('refuses a model dir without a card, and resolves bare names under models/', () => {

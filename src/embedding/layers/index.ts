@@ -1,3 +1,4 @@
 /** Custom layers; importing this module registers them for model (de)serialisation. */
 export { L2Normalize } from './l2-normalize.layer';
 export { GroupNormalization } from './group-norm.layer';
+export { ChannelZeroPad } from './channel-zero-pad.layer';

@@ -1,5 +1,6 @@
 import type { PreprocessSpec } from '../model-card';
 import { badInput } from '../../errors';
+import { validateFaceStage } from '../faces/face-stage-defaults';
 
 /**
  * Pixel normalisation of `PreprocessSpec.normalize`, applied to interleaved
@@ -52,4 +53,5 @@ export function validatePreprocessSpec(spec: PreprocessSpec): void {
   if (!['fill', 'contain', 'cover'].includes(spec.fit)) throw badInput(`unknown fit '${spec.fit}'`);
   if (!['unit', 'invert-unit', 'standard'].includes(spec.normalize)) throw badInput(`unknown normalisation '${spec.normalize}'`);
   if (spec.normalize === 'standard') standardStats(spec);
+  if (spec.face !== undefined) validateFaceStage(spec.face, spec.width, spec.height);
 }

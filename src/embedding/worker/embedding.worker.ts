@@ -1,14 +1,17 @@
 import { parentPort } from 'worker_threads';
 import { initBackend, isBackendPreference } from '../backend';
 import { Embedder } from '../embedder';
-import { decodeImage } from '../preprocess/decode-image';
+import type { FaceInfo } from '../faces/face.types';
+import { preprocessImage } from '../preprocess/preprocess-image';
 import { type FromWorker, type ItemResult, type ToWorker, type WorkItem, serializeError } from './protocol';
 
 /**
  * One embedding worker thread: its own tfjs engine and wasm instance, one
  * Embedder. Each job is a batch assembled by EmbeddingPool from possibly
- * several requests: every item is decoded on its own (a bad image fails only
- * its item), the good ones go through the encoder together.
+ * several requests: every item is preprocessed on its own (preprocessImage:
+ * decode, and the face stage when the card has one; a bad or faceless image
+ * fails only its item), the good ones go through the encoder together.
+ * 'detect' items only run the face stage's detector (this thread's face-api).
  */
 let embedder: Embedder | undefined;
 
@@ -20,11 +23,21 @@ async function runJob(id: number, items: WorkItem[]): Promise<void> {
   const e = embedder!;
   const results: ItemResult[] = new Array(items.length);
   const inputs: Float32Array[] = [];
+  const faces: Array<FaceInfo | undefined> = [];
   const slots: number[] = [];
   await Promise.all(
     items.map(async (item, i) => {
       try {
-        const x = item.kind === 'image' ? await decodeImage(item.bytes, e.card.preprocessing, item.limits) : item.data;
+        if (item.kind === 'detect') {
+          results[i] = { ok: true, faces: await e.detectFaces(item.bytes, item.limits) };
+          return;
+        }
+        let x: Float32Array;
+        if (item.kind === 'image') {
+          const prepared = await preprocessImage(item.bytes, e.card.preprocessing, item.limits);
+          x = prepared.input;
+          faces[i] = prepared.face;
+        } else x = item.data;
         if (x.length !== e.inputSize) throw new Error(`input has ${x.length} values; the model takes ${e.inputSize}`);
         inputs[i] = x;
       } catch (err) {
@@ -40,7 +53,10 @@ async function runJob(id: number, items: WorkItem[]): Promise<void> {
     }
   });
   const vectors = await e.embedInputs(batch);
-  vectors.forEach((v, k) => (results[slots[k]] = { ok: true, vector: v }));
+  vectors.forEach((v, k) => {
+    const face = faces[slots[k]];
+    results[slots[k]] = face ? { ok: true, vector: v, face } : { ok: true, vector: v };
+  });
   post({ type: 'result', id, results }, vectors.map((v) => v.buffer as ArrayBuffer));
 }
 

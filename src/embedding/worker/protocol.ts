@@ -1,9 +1,18 @@
+import type { FaceInfo } from '../faces/face.types';
 import type { ModelCard } from '../model-card';
 import type { DecodeLimits } from '../preprocess/decode-image';
 import { DomainError, ErrorCode } from '../../errors';
 
-/** Messages between EmbeddingPool (main thread) and embedding.worker. */
-export type WorkItem = { kind: 'image'; bytes: Uint8Array; limits?: DecodeLimits } | { kind: 'input'; data: Float32Array };
+/**
+ * Messages between EmbeddingPool (main thread) and embedding.worker.
+ * 'image' is preprocessed (face stage included) and embedded; 'input' is an
+ * already preprocessed tensor; 'detect' lists the faces of an image (the
+ * detectFaces query) and never reaches the encoder.
+ */
+export type WorkItem =
+  | { kind: 'image'; bytes: Uint8Array; limits?: DecodeLimits }
+  | { kind: 'input'; data: Float32Array }
+  | { kind: 'detect'; bytes: Uint8Array; limits?: DecodeLimits };
 
 export interface SerializedError {
   domain: boolean;
@@ -12,7 +21,11 @@ export interface SerializedError {
   details?: Record<string, unknown>;
 }
 
-export type ItemResult = { ok: true; vector: Float32Array } | { ok: false; error: SerializedError };
+/** `face`: the face an 'image' item was embedded from (models with a face stage); `faces`: a 'detect' item's answer. */
+export type ItemResult =
+  | { ok: true; vector: Float32Array; face?: FaceInfo }
+  | { ok: true; faces: FaceInfo[] }
+  | { ok: false; error: SerializedError };
 
 export type ToWorker =
   | { type: 'init'; modelDir: string; backend: string; maxBatch: number }

@@ -21,7 +21,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelCard } from '../../embedding/model-card';
 import { initBackend, isBackendPreference } from '../../embedding/backend';
 import { loadModelDir, readModelCard } from '../../embedding/model-store';
-import { decodeImage } from '../../embedding/preprocess/decode-image';
+import { preprocessImage } from '../../embedding/preprocess/preprocess-image';
 import { Embedder } from '../../embedding/embedder';
 import { distance } from '../../metric/metric';
 import { train, type TrainOptions } from '../../training/trainer';
@@ -224,8 +224,8 @@ async function evaluate(
   const p = card.preprocessing;
   const shape = { height: p.height, width: p.width, channels: p.channels };
   const embedAll = async (imgs: readonly { bytes: Uint8Array }[]) =>
-    // The card's inference options (flip averaging), exactly as the service will embed.
-    embedPixels(model, await Promise.all(imgs.map((i) => decodeImage(i.bytes, p))), shape, 64, inferenceSpec(card));
+    // The card's preprocessing (face stage included) and inference options (flip averaging), exactly as the service will embed.
+    embedPixels(model, await Promise.all(imgs.map(async (i) => (await preprocessImage(i.bytes, p)).input)), shape, 64, inferenceSpec(card));
 
   let out: Evaluation = { auc: null, eer: null, accuracy: null, pairAccuracy: null };
   let threshold = card.thresholds.default;

@@ -15,7 +15,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ModelCard } from '../../embedding/model-card';
-import { decodeImage } from '../../embedding/preprocess/decode-image';
+import { preprocessImage } from '../../embedding/preprocess/preprocess-image';
 import { DomainError, ErrorCode } from '../../errors';
 import { distance } from '../../metric/metric';
 import { wilsonInterval } from './bootstrap';
@@ -64,7 +64,7 @@ export async function evaluateOneShot(model: tf.LayersModel, card: ModelCard, ru
   const tta = options.tta ?? 0;
   const ttaAug = options.ttaAugment ?? augmentPreset('affine')!;
   const embedFiles = async (files: string[]) => {
-    const pixels = await Promise.all(files.map(async (f) => decodeImage(await fs.readFile(path.join(runsDir, f)), card.preprocessing)));
+    const pixels = await Promise.all(files.map(async (f) => (await preprocessImage(await fs.readFile(path.join(runsDir, f)), card.preprocessing)).input));
     const base = embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
     if (tta === 0) return base;
     const { height, width, channels } = card.preprocessing;

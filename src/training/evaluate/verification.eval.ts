@@ -9,7 +9,7 @@ import { inferenceSpec } from '../../embedding/preprocess/flip-average';
 import { verificationMetrics } from '../calibration/calibrate';
 import { identityBootstrap, type BootstrapInterval } from './bootstrap';
 import type { ScoredPair } from '../calibration/roc';
-import { DecodedImageCache } from '../data/image-cache';
+import { DecodedImageCache, dropFaceless } from '../data/image-cache';
 import type { LabelledImageSource } from '../data/labelled-image-source';
 import { groupByIdentity } from '../data/split';
 import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from './embed';
@@ -23,16 +23,27 @@ export interface VerificationReport extends VerificationMetrics {
   oneShot?: { ways: number; episodes: number; accuracy: number };
   /** 95 % intervals from resampling identities (bootstrap.ts); absent when `bootstrap` is 0. */
   ci95?: BootstrapInterval;
+  /** Images left out because the model's face stage found no face in them. */
+  facelessDropped?: number;
 }
 
 export async function evaluateVerification(
   model: tf.LayersModel,
   card: ModelCard,
   source: LabelledImageSource,
-  options: { maxNegatives?: number; seed?: number; ways?: number; bootstrap?: number } = {},
+  options: { maxNegatives?: number; seed?: number; ways?: number; bootstrap?: number; onPrepare?: (done: number, total: number) => void } = {},
 ): Promise<{ report: VerificationReport; scores: ScoredPair[] }> {
-  const groups = groupByIdentity(await source.list());
-  const pixels = await new DecodedImageCache(source, card.preprocessing).loadAll(groups.images);
+  const cache = new DecodedImageCache(source, card.preprocessing);
+  let listed = await source.list();
+  let facelessDropped: number | undefined;
+  if (card.preprocessing.face) {
+    // Photos where the face stage finds no face cannot be embedded; they are counted, not hidden.
+    const { kept, faceless } = await dropFaceless(cache, listed, options.onPrepare);
+    listed = kept;
+    facelessDropped = faceless.length;
+  }
+  const groups = groupByIdentity(listed);
+  const pixels = await cache.loadAll(groups.images);
   const emb = embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
   const pairs = verificationPairs(groups.groups, options.maxNegatives ?? 50000, options.seed ?? 1);
   const scores = scorePairs(emb, pairs, card.metric);
@@ -53,6 +64,7 @@ export async function evaluateVerification(
     thresholdRule: card.thresholds.defaultRule,
     oneShot: episodes.length ? { ways, episodes: episodes.length, accuracy: oneShotAccuracy(emb, episodes, card.metric) } : undefined,
     ci95,
+    ...(facelessDropped !== undefined ? { facelessDropped } : {}),
   };
   return { report, scores };
 }
