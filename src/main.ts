@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import * as tf from '@tensorflow/tfjs';
 import type { AddressInfo } from 'net';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { DEFAULT_MODEL_NAME, type Config } from './config';
 import {
@@ -17,6 +18,7 @@ import {
 } from './services';
 import { openServiceStore } from './services/db-store';
 import { loadEmbedder } from './services/embedder-factory';
+import { readModelCard } from './embedding/model-store';
 import { buildGraphQLSchema } from './server/schema';
 import { attachSubscriptions } from './server/graphql-ws';
 import { ModelVersionRepository } from './db';
@@ -68,7 +70,7 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   const modelDir = config.modelDir ?? '(injected)';
   fs.mkdirSync(config.dataDir, { recursive: true });
 
-  const embedderOptions = { backend: config.backend, poolSize: config.embeddingPoolSize };
+  const embedderOptions = { backend: config.backend, poolSize: await resolvePoolSize(config.embeddingPoolSize, opts.embedder ? undefined : modelDir) };
   let embedder: EmbedderPort = opts.embedder ?? (await loadEmbedder(modelDir, embedderOptions));
   let card = embedder.card;
   let version = card.version;
@@ -184,4 +186,12 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     await stack.close();
     throw e;
   }
+}
+
+/** SIAMESE_EMBEDDING_POOL_SIZE=auto: worker threads for face models (see Config.embeddingPoolSize). */
+async function resolvePoolSize(setting: number | 'auto', modelDir: string | undefined): Promise<number> {
+  if (setting !== 'auto') return setting;
+  if (!modelDir) return 0;
+  const card = await readModelCard(modelDir).catch(() => undefined);
+  return card?.preprocessing.face ? Math.min(4, Math.max(1, os.cpus().length)) : 0;
 }

@@ -70,8 +70,13 @@ export interface Config {
   readonly introspection: boolean;
   /** tfjs backend preference ('auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'), undefined = auto. */
   readonly backend: string | undefined;
-  /** Embedding worker threads; 0 embeds on the main thread. */
-  readonly embeddingPoolSize: number;
+  /**
+   * Embedding worker threads; 0 embeds on the main thread. 'auto' (the
+   * default): one per core (at most 4) for a model with a face stage, whose
+   * detection would otherwise hold the event loop 50–300 ms per image, and 0
+   * for whole-image models (a 2 ms forward pass is cheaper than a thread hop).
+   */
+  readonly embeddingPoolSize: number | 'auto';
   readonly limits: Limits;
   readonly index: IndexSettings;
   /** Show stack traces of unexpected errors in responses (never in production). */
@@ -147,7 +152,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     graphiql: r.bool('SIAMESE_GRAPHIQL', !isProduction),
     introspection: r.bool('SIAMESE_INTROSPECTION', !isProduction),
     backend,
-    embeddingPoolSize: r.int('SIAMESE_EMBEDDING_POOL_SIZE', 0, 0, 64),
+    embeddingPoolSize: r.str('SIAMESE_EMBEDDING_POOL_SIZE') === 'auto' ? 'auto' : r.str('SIAMESE_EMBEDDING_POOL_SIZE') === undefined ? 'auto' : r.int('SIAMESE_EMBEDDING_POOL_SIZE', 0, 0, 64),
     limits: {
       maxRequestBytes: r.int('SIAMESE_MAX_REQUEST_BYTES', 8 * 1024 * 1024, 1024, 1 << 30),
       maxUploadBytes: r.int('SIAMESE_MAX_UPLOAD_BYTES', 5 * 1024 * 1024, 1024, 1 << 30),

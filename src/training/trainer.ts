@@ -74,6 +74,8 @@ export interface TrainOptions {
   maxSeconds?: number;
   /** Steps per epoch; default ⌈training images / images per step⌉. */
   stepsPerEpoch?: number;
+  /** Validate the starting weights as epoch 0 (default: for the pretrained face-resnet29 backbone). */
+  validateStart?: boolean;
   /** Contrastive: pairs per step. Triplet: images per step (P×K with K = `k`). */
   batchSize: number;
   /** Images per identity in a triplet batch (default 4). */
@@ -285,11 +287,14 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
     // A model with nothing to train (a frozen pretrained encoder) is only validated and calibrated, once.
     const calibrateOnly = vars.length === 0;
     if (calibrateOnly) log('no trainable weights: validating and calibrating the encoder as it is');
-    for (let epoch = 1; epoch <= (calibrateOnly ? 1 : options.epochs) && !outOfTime; epoch++) {
+    // Epoch 0 validates the starting weights, so a pretrained encoder that training does not improve
+    // on validation is kept as it was (best-epoch selection may choose epoch 0).
+    const validateStart = calibrateOnly || (options.validateStart ?? architecture.backbone === 'face-resnet29');
+    for (let epoch = validateStart ? 0 : 1; epoch <= (calibrateOnly ? 0 : options.epochs) && !outOfTime; epoch++) {
       let lossSum = 0;
       let activeSum = 0;
       let epochSteps = 0;
-      for (let s = 0; s < (calibrateOnly ? 0 : stepsPerEpoch); s++) {
+      for (let s = 0; s < (epoch === 0 ? 0 : stepsPerEpoch); s++) {
         if (hooks.signal?.aborted) throw new TrainingCancelledError();
         if (options.maxSeconds && (Date.now() - loopStart) / 1000 >= options.maxSeconds) {
           outOfTime = true;
@@ -330,7 +335,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       }
 
       // A budget that ran out exactly at an epoch boundary leaves nothing new to validate.
-      if (epochSteps === 0 && !calibrateOnly) break;
+      if (epochSteps === 0 && epoch !== 0) break;
       // validation
       // Validate (and snapshot) the averaged weights; the live ones come back after.
       const live = shadow ? swapIn(vars, shadow) : undefined;
@@ -375,7 +380,8 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   optimizer.dispose();
   const calibrationScores = options.calibrationScores?.scores ?? best!.scores;
   const calibration = calibrate(calibrationScores, { targetFar: options.targetFar ?? 1e-2, defaultRule: options.thresholdRule ?? 'eer' });
-  const bestInfo = history[best!.epoch - 1];
+  // By epoch number: with epoch 0 (validateStart) history[i] is epoch i, not epoch i + 1.
+  const bestInfo = history.find((h) => h.epoch === best!.epoch)!;
   const wallTimeSec = (Date.now() - t0) / 1000;
 
   const card: ModelCard = {

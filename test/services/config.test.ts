@@ -72,6 +72,13 @@ describe('loadConfig', () => {
     expect(c.exposeStackTraces).toBe(false);
   });
 
+  it("defaults the embedding pool to 'auto' and accepts 'auto' or an integer", () => {
+    expect(loadConfig({}, cwd).embeddingPoolSize).toBe('auto');
+    expect(loadConfig({ SIAMESE_EMBEDDING_POOL_SIZE: 'auto' }, cwd).embeddingPoolSize).toBe('auto');
+    expect(loadConfig({ SIAMESE_EMBEDDING_POOL_SIZE: '0' }, cwd).embeddingPoolSize).toBe(0);
+    expect(() => loadConfig({ SIAMESE_EMBEDDING_POOL_SIZE: 'many' }, cwd)).toThrow(/SIAMESE_EMBEDDING_POOL_SIZE/);
+  });
+
   it('reports every problem at once', () => {
     let err: unknown;
     try {
