@@ -17,7 +17,7 @@ import { CREATE, LABEL, MODEL, RETRAIN, TOKEN, VERSIONS, isFinal, waitForRun } f
  * stage and architecture carry over to the new version, and search keeps finding people.
  *
  * Distances of the fixture model on these photos (measured while writing this test, see
- * also the fixture): same person 0.21–0.34, Aaron_Peirsol vs Serena_Williams ≥ 0.57,
+ * also the fixture): same person 0.21–0.39, Aaron_Peirsol vs Serena_Williams ≥ 0.57,
  * Colin_Powell_2 vs Tony_Blair_1 0.50; threshold 0.4.
  */
 jest.setTimeout(180_000);

@@ -99,6 +99,10 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
       seed: job.options.seed,
       backend,
       from: job.options.fromScratch ? undefined : job.base.dir,
+      // No epoch 0: the trainer's AUC on training identities is often already 1.0 for a pretrained face
+      // trunk, so keeping the start would silently drop the user's corrections; the promotion rule
+      // (held-out identities, IF_BETTER) is what protects against a worse model.
+      validateStart: false,
       commands: {
         train: `retrain(options: ${JSON.stringify(job.options)}) — training run ${job.runId} from model ${job.base.version}`,
         evaluate: [],
