@@ -30,6 +30,8 @@ const USAGE = `usage: siamese eval --model MODEL_DIR (--data DIR [--data DIR2 â€
   --data DIR          labelled folder tree to verify on (repeatable); use identities the model never saw
   --include/--exclude identity filters: names, ranges (s31..s40) or /regex/
   --max-negatives N   cap on sampled different-identity pairs (default 50000)
+  --max-per-identity N  use at most N images per identity (first N by name; 0 = all, the default): keeps a
+                      person with hundreds of photos from owning the positive pairs
   --bootstrap N       rounds of the identity bootstrap for 95 % intervals of AUC and EER
                       (default 1000; 0 = off). One-shot accuracy always gets a Wilson interval.
   --oneshot DIR       Lake-format one-shot runs (runNN/class_labels.txt, training/, test/)
@@ -52,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
         include: { type: 'string', multiple: true },
         exclude: { type: 'string', multiple: true },
         'max-negatives': { type: 'string' },
+        'max-per-identity': { type: 'string' },
         oneshot: { type: 'string' },
         tta: { type: 'string' },
         bootstrap: { type: 'string' },
@@ -86,7 +89,7 @@ export async function run(argv: string[]): Promise<number> {
     if (values.data?.length) {
       const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
       const faceBar = new ProgressBar(process.stderr, 24, 15, 'faces');
-      const { report } = await evaluateVerification(model, card, source, { onPrepare: json ? undefined : (d, t) => { faceBar.update({ done: d, total: t }); if (d === t) faceBar.done(); }, maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }), seed, bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }) });
+      const { report } = await evaluateVerification(model, card, source, { maxPerIdentity: num('max-per-identity', values['max-per-identity'], 0, { int: true, min: 0 }) || undefined, onPrepare: json ? undefined : (d, t) => { faceBar.update({ done: d, total: t }); if (d === t) faceBar.done(); }, maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }), seed, bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }) });
       result.verification = { data: source.sources, include: values.include, exclude: values.exclude, ...report };
     }
     if (values.oneshot) {

@@ -9,7 +9,7 @@ ORL=../shared/datasets/orl-faces
 TRAIN="--data $LFW --include @splits/lfw-devtrain/train.txt --backend wasm --json --seed 1"
 mkdir -p .runs/faces
 # 1. pretrained, frozen: dlib's descriptor as it is, only calibrated (no trainable weights: head=none)
-node bin/siamese.js train $TRAIN --backbone face-resnet29 --param head=none --out models/face-resnet29-frozen > .runs/faces/frozen.log
+node bin/siamese.js train $TRAIN --backbone face-resnet29 --param head=none --out .runs/faces/frozen > .runs/faces/frozen.log
 # 2. pretrained + Siamese head (dense 128, identity-initialised; trunk frozen), triplet batch-hard
 node bin/siamese.js train $TRAIN --backbone face-resnet29 --param trainable=head --loss triplet --mining batch-hard --margin 0.2 \
   --batch 64 --k 4 --lr 1e-3 --lr-schedule cosine --epochs 6 --steps-per-epoch 50 --out .runs/faces/head > .runs/faces/head.log
@@ -21,9 +21,9 @@ node bin/siamese.js train $TRAIN --backbone fast --widths 32,64,128,256 --face-s
   --augment faces --loss triplet --mining batch-all --margin 0.2 --batch 64 --k 4 --lr 1e-3 --lr-schedule cosine \
   --epochs 10 --max-minutes 25 --out .runs/faces/scratch > .runs/faces/scratch.log
 # Evaluation of every model (held-out LFW people; ORL s31–s40 through the same face stage):
-for m in models/face-resnet29-frozen .runs/faces/head .runs/faces/last-block .runs/faces/scratch models/orl-fast46x56-triplet; do
+for m in .runs/faces/frozen .runs/faces/head .runs/faces/last-block .runs/faces/scratch models/orl-fast46x56-triplet; do
   n=$(basename $m)
-  node bin/siamese.js eval --model $m --data $LFW --include @splits/lfw-devtrain/heldout.txt --json > .runs/faces/$n.lfw-heldout.json
+  node bin/siamese.js eval --model $m --data $LFW --include @splits/lfw-devtrain/heldout.txt --max-per-identity 10 --json > .runs/faces/$n.lfw-heldout.json
   node bin/siamese.js eval --model $m --data $ORL --include s31..s40 --json > .runs/faces/$n.orl-test.json
 done
 # Note: the first from-scratch attempt used --mining batch-hard and collapsed (loss stuck at the margin 0.2, every
