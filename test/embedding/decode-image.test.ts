@@ -5,6 +5,7 @@ import * as path from 'path';
 import { decodeImage, decodeImageFile } from '../../src/embedding/preprocess/decode-image';
 import type { PreprocessSpec } from '../../src/embedding/model-card';
 import { DomainError, ErrorCode } from '../../src/errors';
+import { pngHeaderOnly } from './faces/face-fixtures';
 
 const gray = (width: number, height: number, extra: Partial<PreprocessSpec> = {}): PreprocessSpec => ({
   width, height, channels: 1, normalize: 'unit', fit: 'fill', ...extra,
@@ -172,34 +173,3 @@ describe('decodeImage', () => {
   });
 });
 
-/** A PNG signature, a valid IHDR declaring width×height (8-bit RGB), a tiny IDAT and IEND. */
-function pngHeaderOnly(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
-function crc32(buf: Buffer): number {
-  let c = ~0 >>> 0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}

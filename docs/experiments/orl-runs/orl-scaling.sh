@@ -14,4 +14,4 @@ echo "=== done $(date +%T)" >> .runs/s3/scaling.log
 # The n = 30 points are the four seed-ensemble members of orl-ens.sh (same recipe, 21 training subjects):
 #   for s in 1 2 3 4; do node bin/siamese.js eval --model .runs/s3/ens-s$s --data ../shared/datasets/orl-faces \
 #     --include s31..s40 --bootstrap 0 --json > .runs/s3/n30-s$s.test.json; ln -sfn ens-s$s .runs/s3/n30-s$s; done
-#   node scripts/plot-orl-scaling.js docs/orl-scaling.svg .runs/s3/scale-n*[0-9] .runs/s3/n30-s[0-9]
+#   (since issue 12: node scripts/plot-scaling.js docs/orl-scaling.svg docs/experiments/faces/scaling-points.json …, points recorded there)
