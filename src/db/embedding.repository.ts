@@ -8,6 +8,7 @@ import type { Database } from './database';
 import type { EmbeddingRecord, LabelledVector, LabelOwner } from './db.types';
 import { insertEmbeddings } from './image.repository';
 import { decodeVector } from './vector-codec';
+import { isFloat32Array } from './vector-codec';
 
 /** SQLite caps bound parameters (32 766 since 3.32); stay well below for `IN (…)` lists. */
 const IN_CHUNK = 500;
@@ -33,7 +34,7 @@ export class EmbeddingRepository {
   ): Promise<Array<{ imageId: string; label: number }>> {
     if (items.length === 0) return [];
     for (const it of items) {
-      if (!(it.vector instanceof Float32Array) || it.vector.length === 0) throw badInput('vector must be a non-empty Float32Array');
+      if (!isFloat32Array(it.vector) || it.vector.length === 0) throw badInput('vector must be a non-empty Float32Array');
       if (it.vector.some((v) => !Number.isFinite(v))) throw badInput('vector contains a non-finite value');
     }
     return this.db.transaction(async (tx) => {

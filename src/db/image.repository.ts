@@ -11,6 +11,7 @@ import type { EnrolledImageRecord, NewImage, VectorRef } from './db.types';
 import { reserveLabels } from './labels';
 import { imageSelect, toBuffer, toImage } from './mappers';
 import { encodeVector } from './vector-codec';
+import { isFloat32Array } from './vector-codec';
 
 export interface ImageWithEmbedding {
   image: NewImage;
@@ -27,7 +28,7 @@ export interface AddedImage {
 export const sha256Hex = (bytes: Uint8Array): string => crypto.createHash('sha256').update(bytes).digest('hex');
 
 function checkVector(vector: Float32Array): void {
-  if (!(vector instanceof Float32Array) || vector.length === 0) throw badInput('embedding must be a non-empty Float32Array');
+  if (!isFloat32Array(vector) || vector.length === 0) throw badInput('embedding must be a non-empty Float32Array');
   for (let i = 0; i < vector.length; i++) {
     if (!Number.isFinite(vector[i])) throw badInput('embedding contains a non-finite value');
   }

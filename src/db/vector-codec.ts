@@ -33,3 +33,11 @@ export function decodeVector(bytes: Uint8Array, dimension: number): Float32Array
   }
   return out;
 }
+
+/**
+ * A Float32Array from any realm: vectors made in a worker thread (or a jest VM context) fail
+ * `instanceof Float32Array` in another realm although they are real Float32Arrays.
+ */
+export function isFloat32Array(v: unknown): v is Float32Array {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Float32Array]';
+}

@@ -14,8 +14,8 @@ beforeAll(async () => {
 });
 
 describe('backbone registry', () => {
-  test('lists the three backbones; unknown names are BAD_USER_INPUT', () => {
-    expect(listBackbones().map((b) => b.name).sort()).toEqual(['fast', 'resnet-small', 'seed']);
+  test('lists the four backbones; unknown names are BAD_USER_INPUT', () => {
+    expect(listBackbones().map((b) => b.name).sort()).toEqual(['face-resnet29', 'fast', 'resnet-small', 'seed']);
     let err: unknown;
     try {
       buildEncoder(arch('nope'), { height: 8, width: 8, channels: 1 });

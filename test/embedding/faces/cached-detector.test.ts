@@ -93,7 +93,7 @@ describe('CachedFaceDetector', () => {
     await first.detect(img(0), tiny);
     const files = readdirSync(dir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(new RegExp(`^${process.pid}-\\d+\\.jsonl$`));
+    expect(files[0]).toMatch(new RegExp(`^${process.pid}-\\d+-[0-9a-f]{8}\\.jsonl$`));
     expect(readFileSync(path.join(dir, files[0]), 'utf8').trim().split('\n')).toHaveLength(2);
 
     const inner = new CountingDetector();
