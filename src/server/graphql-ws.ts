@@ -10,7 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import type { GraphQLContext } from '../resolvers';
 import type { Services } from '../services';
-import { assertAdmin } from './auth';
+import { createRequestContext } from './request-context';
 
 // graphql-ws ships `use/ws` through package exports only, which this project's node10
 // module resolution cannot see for types; the runtime require is the documented path.
@@ -30,7 +30,10 @@ export function attachSubscriptions(server: http.Server, schema: GraphQLSchema, 
         const params = ctx.connectionParams ?? {};
         const fromParams = params.Authorization ?? params.authorization;
         const header = typeof fromParams === 'string' ? fromParams : ctx.extra.request.headers.authorization;
-        return { services, requireAdmin: () => assertAdmin(header, config.adminToken) };
+        return createRequestContext(services, config, {
+          authorization: header,
+          clientId: ctx.extra.request.socket.remoteAddress ?? 'unknown',
+        });
       },
     },
     wss,

@@ -10,13 +10,14 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import type { GraphQLContext } from '../resolvers';
 import type { Logger, Services } from '../services';
-import { assertAdmin } from './auth';
 import { drainUnreadUploads, multipartPreflightGuard } from './csrf-preflight';
 import { createFormatError } from './format-error';
 import { graphiqlHtml } from './graphiql';
+import { healthzHandler } from './healthz';
 import { batchLimit, httpErrorHandler } from './http-errors';
 import { operationLimitsPlugin } from './operation-limits.plugin';
 import { TokenBucketLimiter, rateLimitPlugin } from './rate-limit';
+import { createRequestContext } from './request-context';
 
 export interface HttpAppOptions {
   config: Readonly<Config>;
@@ -63,10 +64,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   });
   await apollo.start();
 
-  app.get('/healthz', (_req, res) => {
-    const m = services.model.active();
-    res.json({ status: 'ok', modelVersion: m.version, indexedVectors: m.indexedVectors, ...(opts.health?.() ?? {}) });
-  });
+  app.get('/healthz', healthzHandler(services, opts.health));
 
   const html = config.graphiql ? graphiqlHtml('/graphql') : undefined;
   app.get('/graphql', (req, res, next) => {
@@ -90,11 +88,11 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     express.json({ limit: limits.maxRequestBytes }),
     batchLimit(limits.maxBatchSize),
     expressMiddleware(apollo, {
-      context: async ({ req }) => ({
-        services,
-        requireAdmin: () => assertAdmin(req.headers.authorization, config.adminToken),
-        clientId: req.ip ?? req.socket.remoteAddress ?? 'unknown',
-      }),
+      context: async ({ req }) =>
+        createRequestContext(services, config, {
+          authorization: req.headers.authorization,
+          clientId: req.ip ?? req.socket.remoteAddress ?? 'unknown',
+        }),
     }),
   );
   app.use(httpErrorHandler(logger));
