@@ -14,15 +14,7 @@
  */
 const fs = require('fs');
 const path = require('path');
-const Module = require('module');
-const ts = require('typescript');
-Module._extensions['.ts'] = function (m, filename) {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true },
-  });
-  m._compile(out.outputText, filename);
-};
+require('../src/runtime/ts-register.js');
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {

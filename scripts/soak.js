@@ -17,15 +17,8 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const ts = require('typescript');
 
-require.extensions['.ts'] = (m, filename) => {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true },
-    fileName: filename,
-  });
-  m._compile(out.outputText, filename);
-};
+require('../src/runtime/ts-register.js');
 
 const root = path.join(__dirname, '..');
 const { runSoak, formatSoak } = require(path.join(root, 'test/reliability/soak-load.ts'));

@@ -17,6 +17,8 @@ import {
   type Services,
 } from './services';
 import { openServiceStore } from './services/db-store';
+import { StorageHealth } from './services/storage-health';
+import { guardDatabaseAgainstIndex } from './services/startup-guard';
 import { loadEmbedder } from './services/embedder-factory';
 import { readModelCard } from './embedding/model-store';
 import { buildGraphQLSchema } from './server/schema';
@@ -24,6 +26,7 @@ import { attachSubscriptions } from './server/graphql-ws';
 import { ModelVersionRepository } from './db';
 import { ModelActivationService, RetrainingService, chooseStartupModel, type RetrainingDeps } from './services/retraining';
 import { createHttpApp } from './server/http-app';
+import { DecodeAdmission } from './services/decode-admission';
 
 /**
  * Composition root. `openServiceStack` wires model → database → index →
@@ -40,6 +43,8 @@ export interface ServiceStack {
   logger: Logger;
   /** How the index was obtained at start: loaded as saved, repaired against the database, or rebuilt. */
   indexOrigin: 'loaded' | 'repaired' | 'rebuilt';
+  /** The budget of image jobs running at once (issue 13); its stats are served on /healthz. */
+  admission: DecodeAdmission;
   close(): Promise<void>;
 }
 
@@ -56,7 +61,7 @@ export interface StartOptions {
   /** An embedder built by the caller (bench, tests); by default one is loaded from config.modelDir. */
   embedder?: EmbedderPort;
   /** Retraining test knobs (re-embedding chunk size and pause, progress write period). */
-  retraining?: Pick<RetrainingDeps, 'embedChunk' | 'embedDelayMs' | 'persistEveryMs'>;
+  retraining?: Pick<RetrainingDeps, 'embedChunk' | 'embedDelayMs' | 'persistEveryMs' | 'afterSnapshotDelayMs'>;
 }
 
 export async function openServiceStack(config: Readonly<Config>, opts: StartOptions = {}): Promise<ServiceStack> {
@@ -69,6 +74,8 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   }
   const modelDir = config.modelDir ?? '(injected)';
   fs.mkdirSync(config.dataDir, { recursive: true });
+  // Issue 13: before the model loads and before migrations could turn a lost database into an empty one.
+  await guardDatabaseAgainstIndex(config, logger);
 
   const embedderOptions = { backend: config.backend, poolSize: await resolvePoolSize(config.embeddingPoolSize, opts.embedder ? undefined : modelDir) };
   let embedder: EmbedderPort = opts.embedder ?? (await loadEmbedder(modelDir, embedderOptions));
@@ -76,8 +83,10 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   let version = card.version;
   let servedDir = modelDir;
   let store: ServiceStore | undefined;
+  // Issue 13: the writers (database, index saves) report here; /healthz reads it from memory.
+  const storageHealth = new StorageHealth(logger);
   try {
-    const dbStore = await openServiceStore(config.databaseUrl);
+    const dbStore = await openServiceStore(config.databaseUrl, { storage: storageHealth.databaseObserver() });
     store = dbStore;
     // Issue 4: a retraining promotion or activateModel survives a restart (see startup-model.ts).
     const chosen = opts.embedder ? null : await chooseStartupModel(dbStore.db, version);
@@ -95,10 +104,19 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       } else await loaded?.dispose?.();
     }
     await store.registerModelVersion({ version, dir: path.resolve(servedDir), fingerprint: card.fingerprint, metric: card.metric, card }, true);
-    const indexes = new IndexLifecycle(store, IndexLifecycle.indexDir(config.dataDir), config.index, logger);
+    const indexes = new IndexLifecycle(store, IndexLifecycle.indexDir(config.dataDir), config.index, logger, storageHealth);
     const opened = await indexes.open(version, card, embedder);
     const active = new ActiveModel({ version, card, dir: servedDir, embedder, index: opened.index });
-    const services = createServices({ store, active, indexes, limits: config.limits, logger });
+    const { limits } = config;
+    const admission = new DecodeAdmission({
+      capacity: limits.decodeBudgetMegapixels,
+      maxQueued: limits.decodeQueueMegapixels,
+      maxWaitMs: limits.decodeQueueTimeoutMs,
+      jobTimeoutMs: limits.decodeTimeoutMs,
+    });
+    const services = createServices({ store, active, indexes, limits, logger, admission });
+    // Issue 13 item 9: identities from before names were unique get their normalised-name key.
+    await services.identities.backfillNameKeys();
     const activation = new ModelActivationService({
       active,
       indexes,
@@ -120,6 +138,7 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       ...(opts.retraining ?? {}),
     });
     services.retraining = retraining;
+    services.storage = storageHealth;
     const openStore = store;
     let closing: Promise<void> | undefined;
     return {
@@ -129,6 +148,7 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       indexes,
       logger,
       indexOrigin: opened.origin,
+      admission,
       close: () =>
         (closing ??= (async () => {
           await retraining.close();
@@ -153,14 +173,21 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     // interrupted. (Not in openServiceStack: `siamese import` beside a live server must not fail its run.)
     await stack.services.retraining?.init();
     const schema = await buildGraphQLSchema();
-    const { server, apollo } = await createHttpApp({
+    const { server, apollo, policy } = await createHttpApp({
       config,
       services: stack.services,
       schema,
       logger: stack.logger,
       // Memory facts for the soak test (issue 7): flat over time, or something leaks.
       // Tensors are the main thread's; an embedding pool's workers keep their own.
-      health: () => ({ rssBytes: process.memoryUsage().rss, numTensors: tf.memory().numTensors }),
+      // decodeQueue: the image-job budget's counters (in memory, no decode or database behind them).
+      // numTensors: only once this thread has a tfjs backend. With an embedding pool (the default face
+      // model) the main thread never initialises one, and tf.memory() would throw (every /healthz a 500).
+      health: () => ({
+        rssBytes: process.memoryUsage().rss,
+        numTensors: tf.getBackend() ? tf.memory().numTensors : 0,
+        decodeQueue: stack.admission.stats(),
+      }),
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -169,17 +196,22 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         resolve();
       });
     });
-    const subscriptions = attachSubscriptions(server, schema, stack.services, config);
+    const subscriptions = attachSubscriptions({ server, schema, services: stack.services, config, policy });
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${host}:${port}/graphql`;
     stack.logger.info('listening', { url, modelVersion: stack.active.current.version, vectors: stack.active.current.index.size });
     let closing: Promise<void> | undefined;
+    // The orderly shutdown (`siamese serve` runs it on SIGTERM/SIGINT): stop accepting
+    // (WebSocket door, then HTTP: Apollo's drain plugin lets in-flight requests finish),
+    // then the stack: the training run is stopped and its row closed, the index saved, the
+    // database closed. Each step only after the previous one, so nothing writes to a closed store.
     const close = () =>
       (closing ??= (async () => {
         await subscriptions.close();
         await apollo.stop(); // drains in-flight requests, then closes the http server
         await stack.close();
+        stack.logger.info('shutdown complete', { vectors: stack.active.current.index.size });
       })());
     return { url, port, close, internals: stack };
   } catch (e) {

@@ -13,8 +13,8 @@ const HELP = `usage: siamese import --data DIR [--json]
 Every folder under DIR that directly holds image files becomes an identity named by its
 path relative to DIR (e.g. s1, or Alphabet/character01); its images are enrolled with the
 configured model (SIAMESE_MODEL) into the configured database (DATABASE_URL, SIAMESE_DATA_DIR).
-Re-running is safe: an identity is reused by name and images already enrolled (same SHA-256)
-are skipped. Run it while the server is stopped: the server loads the index at start.`;
+Re-running is safe: an identity is reused by name (compared as the API does: case, Unicode
+form and spacing ignored) and images already enrolled (same SHA-256) are skipped. Run it while the server is stopped: the server loads the index at start.`;
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.bmp', '.pgm', '.avif']);
 
@@ -99,8 +99,8 @@ export interface ImportResult {
 
 /**
  * Enrolls `folders` through the services (same validation, transaction and
- * index path as the API). Idempotent: identities are reused by name and
- * images already enrolled for them (same SHA-256) are skipped.
+ * index path as the API). Idempotent: identities are reused by normalised
+ * name and images already enrolled for them (same SHA-256) are skipped.
  */
 export async function importTree(
   stack: Pick<ServiceStack, 'services' | 'store'>,
@@ -121,10 +121,21 @@ export async function importTree(
     opts.onProgress?.({ done: processed, total: totalFiles, fields: { 'img/s': rate.toFixed(1), identity: label }, etaSec: (totalFiles - processed) / Math.max(rate, 1e-9) });
   };
   for (const folder of folders) {
-    let identity = await store.findIdentityByName(folder.name);
-    if (!identity) {
-      identity = await services.identities.create(folder.name, { importedFrom: folder.name });
-      createdIdentities++;
+    // Names are unique up to case, Unicode form and spacing (services/identity-name.ts): folder
+    // 'ada' reuses the identity 'Ada' created through the API instead of failing with CONFLICT.
+    let identity;
+    try {
+      identity = await services.identities.findByName(folder.name);
+      if (!identity) {
+        identity = await services.identities.create(folder.name, { importedFrom: folder.name });
+        createdIdentities++;
+      }
+    } catch (e) {
+      // A folder name that cannot be an identity name (control characters…): its files are refused, the rest goes on.
+      if (!isDomainError(e)) throw e;
+      for (const file of folder.files) failures.push({ file: path.relative(root, file), code: e.code, message: e.message });
+      processed += folder.files.length;
+      continue;
     }
     const known = new Set((await store.listImages(identity.id)).map((i) => i.sha256));
     const todo: Array<{ file: string; bytes: Buffer }> = [];

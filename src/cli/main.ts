@@ -44,5 +44,16 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`siamese: unknown command '${name}'. Try 'siamese --help'.`);
     return 2;
   }
+  if (name === 'serve') {
+    // Issue 13: a failed start is one line with its cause (no stack, no Prisma code frame).
+    try {
+      return await load(name).run(rest);
+    } catch (e) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { describeStartupError } = require('../services/startup-errors') as typeof import('../services/startup-errors');
+      console.error(`siamese-search: cannot start: ${describeStartupError(e)}`);
+      return 1;
+    }
+  }
   return load(name).run(rest);
 }

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 /**
@@ -30,6 +31,29 @@ export interface Limits {
   readonly rateLimitPerSecond: number;
   /** Per-client bucket size (requests a quiet client may send at once). */
   readonly rateLimitBurst: number;
+  /**
+   * Smallest accepted image side in pixels (IMAGE_TOO_SMALL below it). 16: the
+   * smallest encoder input of the shipped models is 40×40, the images the test
+   * suites send through the services are 48 px a side or more, and a 1×1 or 8×8
+   * "photo" carries no identity. 1 turns the check off.
+   */
+  readonly minImageSide: number;
+  /** Largest identity metadata, serialised as JSON (UTF-8 bytes): PAYLOAD_TOO_LARGE above it. */
+  readonly maxMetadataBytes: number;
+  /** Accept SVG images (rasterised by librsvg): off by default, an SVG's decode cost is not bounded by its size. */
+  readonly allowSvg: boolean;
+  /** Longest time one image job (decode, face stage, embedding) may take before DECODE_TIMEOUT; 0 = no limit. */
+  readonly decodeTimeoutMs: number;
+  /** Megapixels of images decoded and embedded at once (an image weighs its declared megapixels, at least 1). */
+  readonly decodeBudgetMegapixels: number;
+  /** Megapixels of images waiting for the decode budget before new ones are refused with SERVER_BUSY. */
+  readonly decodeQueueMegapixels: number;
+  /** Longest wait for the decode budget before SERVER_BUSY. */
+  readonly decodeQueueTimeoutMs: number;
+  /** Largest graphql-ws message (bytes): the WebSocket door carries subscriptions only, which are small. */
+  readonly wsMaxMessageBytes: number;
+  /** Open WebSocket connections one client (TCP peer address) may hold at once. */
+  readonly wsMaxConnectionsPerClient: number;
   /**
    * Target open-set false-match rate α of searchSimilar: the probability that a
    * stranger's query gets `match: true` anywhere in the gallery. The 1:N
@@ -66,6 +90,8 @@ export interface Config {
   readonly modelsDir: string;
   /** undefined → admin mutations are refused with ADMIN_DISABLED. */
   readonly adminToken: string | undefined;
+  /** Who may read what without the admin token (issue 13; README "Access model"). */
+  readonly access: AccessConfig;
   readonly graphiql: boolean;
   readonly introspection: boolean;
   /** tfjs backend preference ('auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'), undefined = auto. */
@@ -82,6 +108,29 @@ export interface Config {
   /** Show stack traces of unexpected errors in responses (never in production). */
   readonly exposeStackTraces: boolean;
   readonly logLevel: 'silent' | 'error' | 'info';
+  /**
+   * On SIGTERM/SIGINT, how long the orderly shutdown (drain requests, stop a training run, save
+   * the index, close the database) may take before in-flight work is abandoned and the process exits.
+   */
+  readonly shutdownGraceMs: number;
+  /**
+   * SIAMESE_RESET_INDEX=1: start even though the database has no schema while saved index
+   * files hold vectors (a lost or replaced database). The index files are moved aside to
+   * `<dataDir>/index-orphaned-<time>/`, never deleted. Off: such a start is refused.
+   */
+  readonly resetIndex: boolean;
+}
+
+/** The shape of src/services/access AccessSettings (config imports no service code). */
+export interface AccessConfig {
+  /**
+   * SIAMESE_ANONYMOUS_ACCESS: the role of callers without a credential. 'search' (default):
+   * verify / searchSimilar / detectFaces / model with images they send; 'none': nothing;
+   * 'read': also identities, metadata, hashes, imageId inputs (the behaviour before issue 13).
+   */
+  readonly anonymous: 'none' | 'search' | 'read';
+  /** SIAMESE_SEARCH_NAMES: search-role callers see Identity.name in answers (default false: ids only). */
+  readonly searchSeesNames: boolean;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +180,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('SIAMESE_ADMIN_TOKEN must be at least 16 characters in production');
   }
 
+  const anonymousAccess = (r.str('SIAMESE_ANONYMOUS_ACCESS') ?? 'search').toLowerCase();
+  if (!['none', 'search', 'read'].includes(anonymousAccess)) {
+    problems.push(`SIAMESE_ANONYMOUS_ACCESS must be none, search or read (got '${anonymousAccess}')`);
+  }
+
   const backend = r.str('SIAMESE_BACKEND');
   if (backend !== undefined && !['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(backend)) {
     problems.push(`SIAMESE_BACKEND must be auto, tensorflow-gpu, tensorflow, wasm or cpu (got '${backend}')`);
@@ -138,6 +192,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const logLevelRaw = r.str('SIAMESE_LOG_LEVEL') ?? (nodeEnv === 'test' ? 'error' : 'info');
   if (!['silent', 'error', 'info'].includes(logLevelRaw)) problems.push(`SIAMESE_LOG_LEVEL must be silent, error or info`);
+
+  const decodeBudget = r.int('SIAMESE_DECODE_BUDGET_MP', Math.max(16, 8 * availableCores()), 1, 1_000_000);
 
   const config: Config = {
     nodeEnv,
@@ -149,6 +205,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     modelDir,
     modelsDir,
     adminToken,
+    access: {
+      anonymous: ['none', 'search', 'read'].includes(anonymousAccess) ? (anonymousAccess as AccessConfig['anonymous']) : 'search',
+      searchSeesNames: r.bool('SIAMESE_SEARCH_NAMES', false),
+    },
     graphiql: r.bool('SIAMESE_GRAPHIQL', !isProduction),
     introspection: r.bool('SIAMESE_INTROSPECTION', !isProduction),
     backend,
@@ -166,6 +226,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       // Generous defaults: they stop a runaway client, not the test suites or the bench.
       rateLimitPerSecond: r.int('SIAMESE_RATE_LIMIT_PER_SEC', 1000, 0, 1_000_000),
       rateLimitBurst: r.int('SIAMESE_RATE_LIMIT_BURST', 2000, 1, 10_000_000),
+      minImageSide: r.int('SIAMESE_MIN_IMAGE_SIDE', 16, 1, 4096),
+      maxMetadataBytes: r.int('SIAMESE_MAX_METADATA_BYTES', 16 * 1024, 2, 16 * 1024 * 1024),
+      allowSvg: r.bool('SIAMESE_ALLOW_SVG', false),
+      decodeTimeoutMs: r.int('SIAMESE_DECODE_TIMEOUT_MS', 10_000, 0, 600_000),
+      // Default budget: 8 MP per core (two 4096² photos on 4 cores), at least 16 MP; the queue holds 4 budgets.
+      decodeBudgetMegapixels: decodeBudget,
+      decodeQueueMegapixels: r.int('SIAMESE_DECODE_QUEUE_MP', 4 * decodeBudget, 0, 1_000_000),
+      decodeQueueTimeoutMs: r.int('SIAMESE_DECODE_QUEUE_TIMEOUT_MS', 3000, 0, 600_000),
+      wsMaxMessageBytes: r.int('SIAMESE_WS_MAX_MESSAGE_BYTES', 16 * 1024, 1024, 1 << 24),
+      wsMaxConnectionsPerClient: r.int('SIAMESE_WS_MAX_CONNECTIONS_PER_CLIENT', 16, 1, 100_000),
       openSetFar: r.rateOrOff('SIAMESE_OPEN_SET_FAR', 0.05),
     },
     index: {
@@ -176,6 +246,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     exposeStackTraces: !isProduction && r.bool('SIAMESE_STACK_TRACES', false),
     logLevel: logLevelRaw as Config['logLevel'],
+    shutdownGraceMs: r.int('SIAMESE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    resetIndex: r.bool('SIAMESE_RESET_INDEX', false),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -203,6 +275,10 @@ export const DEFAULT_MODEL_NAME = 'face-resnet29-lfw';
 export function defaultModelDir(modelsDir: string): string | undefined {
   const dir = path.join(modelsDir, DEFAULT_MODEL_NAME);
   return fs.existsSync(path.join(dir, 'model-card.json')) ? dir : undefined;
+}
+
+function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
 function redactUrl(url: string): string {

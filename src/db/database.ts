@@ -24,12 +24,33 @@
  * inside that transaction (and vanish with its rollback). `run`/`transaction` therefore pass
  * every SQLite operation through an async mutex. better-sqlite3 is synchronous anyway, so this
  * costs no throughput. PostgreSQL uses a pool with a connection per transaction: no mutex.
+ *
+ * Storage failures (issue 13, disk full): both adapters are wrapped (`guardAdapter`) so that
+ * - a failed COMMIT or ROLLBACK still releases the transaction. Prisma 6.19's transaction manager
+ *   calls the adapter's `commit()`/`rollback()` (which release better-sqlite3's transaction lock,
+ *   or give the pg connection back to the pool) only after the COMMIT/ROLLBACK statement
+ *   succeeded. On a full disk SQLite fails the statement (or rolls the transaction back itself,
+ *   so the ROLLBACK that follows fails with "no transaction is active"); the lock was then held
+ *   forever and every later transaction, and behind our mutex every read, waited on it;
+ * - every storage outcome is reported to `DatabaseOptions.storage` (health: degraded while the
+ *   last write failed, ok after the next successful one);
+ * and `run` turns a storage failure into a `DomainError` STORAGE_FULL / STORAGE_UNAVAILABLE.
  */
+import { AsyncLocalStorage } from 'async_hooks';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { PrismaClient as SqlitePrismaClient, Prisma as SqlitePrismaNs } from '../../generated/prisma-sqlite';
 import { DbProvider, parseDatabaseUrl, ParsedDatabaseUrl } from './database-url';
 import { AsyncMutex } from './async-mutex';
+import { classifyStorageError, storageError, type StorageProblem } from './storage-errors';
+
+/** Told about storage outcomes (src/services/storage-health.ts implements it). */
+export interface StorageObserver {
+  /** A write committed (a COMMIT, or a write statement outside a transaction). */
+  wrote(): void;
+  /** The storage refused an operation. */
+  failed(problem: StorageProblem, error: unknown): void;
+}
 
 /** The model API both generated clients share (typed as the SQLite one; structurally equal). */
 export type PrismaFacade = SqlitePrismaClient;
@@ -45,6 +66,8 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Interactive transaction timeout (ms, default 60 000: big enrollment batches carry image bytes). */
   transactionTimeoutMs?: number;
+  /** Storage outcomes, for the health state. */
+  storage?: StorageObserver;
 }
 
 export interface Database {
@@ -67,6 +90,114 @@ interface AdapterFactory {
   readonly provider: string;
   readonly adapterName: string;
   connect(): Promise<{ executeScript(script: string): Promise<void> } & object>;
+}
+
+/** The parts of Prisma's driver-adapter interface (SqlQueryable / Transaction) that guardAdapter wraps. */
+interface SqlQuery {
+  sql: string;
+  args: unknown[];
+  argTypes: unknown[];
+}
+interface Queryable {
+  queryRaw(q: SqlQuery): Promise<unknown>;
+  executeRaw(q: SqlQuery): Promise<number>;
+}
+interface TransactionLike extends Queryable {
+  rollback(): Promise<void>;
+}
+interface ConnectedAdapter extends Queryable {
+  startTransaction(isolationLevel?: unknown): Promise<TransactionLike>;
+}
+
+const WRITE_SQL = /^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b/i;
+const END_SQL = /^\s*(COMMIT|ROLLBACK)\s*;?\s*$/i;
+
+/**
+ * The storage problem met by the driver during one `run`. Needed because Prisma does not always
+ * pass the driver's error on: after a failed COMMIT it marks the transaction closed and then
+ * throws P2028 "Transaction already closed: A rollback cannot be executed on a committed
+ * transaction". Prisma runs its own transaction steps outside the caller's async context, so
+ * on SQLite (one run at a time, under the mutex) the run in progress is simply remembered;
+ * on PostgreSQL the async context is the best available.
+ */
+interface RunState {
+  problem?: StorageProblem;
+}
+const runContext = new AsyncLocalStorage<RunState>();
+
+/** See the file comment: releases transactions whose COMMIT/ROLLBACK failed, reports storage outcomes. */
+function guardAdapter(factory: AdapterFactory, observer: StorageObserver | undefined, currentRun: () => RunState | undefined): AdapterFactory {
+  const report = (e: unknown) => {
+    const problem = classifyStorageError(e);
+    if (!problem) return;
+    const run = currentRun() ?? runContext.getStore();
+    if (run) run.problem ??= problem;
+    observer?.failed(problem, e);
+  };
+  const observe = (q: Queryable, inTransaction: boolean) => {
+    for (const method of ['queryRaw', 'executeRaw'] as const) {
+      const original = q[method].bind(q) as (query: SqlQuery) => Promise<unknown>;
+      (q as unknown as Record<string, unknown>)[method] = async (query: SqlQuery) => {
+        try {
+          const result = await original(query);
+          if (!inTransaction && WRITE_SQL.test(query.sql)) observer?.wrote();
+          return result;
+        } catch (e) {
+          report(e);
+          throw e;
+        }
+      };
+    }
+  };
+  const guardTransaction = (tx: TransactionLike): TransactionLike => {
+    observe(tx, true);
+    const execute = tx.executeRaw.bind(tx);
+    tx.executeRaw = async (query: SqlQuery) => {
+      const end = END_SQL.exec(query.sql)?.[1]?.toUpperCase();
+      if (!end) return execute(query);
+      try {
+        const n = await execute(query);
+        if (end === 'COMMIT') observer?.wrote();
+        return n;
+      } catch (e) {
+        // Leave no transaction open on the connection (SQLite may already have rolled back),
+        // then release it: Prisma will not, since the statement failed.
+        if (end === 'COMMIT') await execute({ sql: 'ROLLBACK', args: [], argTypes: [] }).catch(() => undefined);
+        await tx.rollback().catch(() => undefined);
+        // A failed COMMIT must reach the caller. A failed ROLLBACK means there was nothing left to
+        // roll back (SQLite ends a transaction itself on SQLITE_FULL / IOERR): throwing would only
+        // replace the error that made the caller roll back.
+        if (end === 'COMMIT') throw e;
+        return 0;
+      }
+    };
+    return tx;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    async connect() {
+      let adapter: Awaited<ReturnType<AdapterFactory['connect']>>;
+      try {
+        adapter = await factory.connect();
+      } catch (e) {
+        report(e);
+        throw e;
+      }
+      const connected = adapter as unknown as ConnectedAdapter;
+      observe(connected, false);
+      const start = connected.startTransaction.bind(connected);
+      connected.startTransaction = async (isolationLevel?: unknown) => {
+        try {
+          return guardTransaction(await start(isolationLevel));
+        } catch (e) {
+          report(e);
+          throw e;
+        }
+      };
+      return adapter;
+    },
+  };
 }
 
 function sqliteAdapter(filename: string, options: DatabaseOptions): AdapterFactory {
@@ -132,13 +263,32 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
   }
   const mod = loadClientModule(parsed.provider);
   const timeout = options.transactionTimeoutMs ?? 60_000;
-  const prisma = new mod.PrismaClient({ adapter, transactionOptions: { timeout, maxWait: timeout } });
   const mutex = parsed.provider === 'sqlite' ? new AsyncMutex() : null;
+  let sqliteRun: RunState | undefined; // the run holding the mutex (SQLite only)
+  const prisma = new mod.PrismaClient({
+    adapter: guardAdapter(adapter, options.storage, () => sqliteRun),
+    transactionOptions: { timeout, maxWait: timeout },
+  });
   let closed = false;
 
   const run = <T>(fn: (p: PrismaFacade) => Promise<T>): Promise<T> => {
     if (closed) return Promise.reject(new Error('database is closed'));
-    return mutex ? mutex.runExclusive(() => fn(prisma)) : fn(prisma);
+    const ctx: RunState = {};
+    const call = () => runContext.run(ctx, () => fn(prisma));
+    const exclusive = async () => {
+      sqliteRun = ctx;
+      try {
+        return await call();
+      } finally {
+        sqliteRun = undefined;
+      }
+    };
+    return (mutex ? mutex.runExclusive(exclusive) : call()).catch((e: unknown) => {
+      const problem = classifyStorageError(e) ?? ctx.problem;
+      if (!problem) throw e;
+      if (!ctx.problem) options.storage?.failed(problem, e); // else the adapter told it, with the driver's own error
+      throw Object.assign(storageError(problem), { cause: e });
+    });
   };
 
   return {

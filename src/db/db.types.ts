@@ -95,6 +95,11 @@ export interface NewLabelledPair {
   weight?: number;
   source: PairSource;
   note?: string | null;
+  /**
+   * The identities an uploaded side shows (right to erasure: deleteIdentity erases every pair
+   * tagged with the person). Enrolled sides tag their own identity automatically.
+   */
+  identityIds?: readonly string[];
 }
 
 export interface LabelledPairRecord {
@@ -108,6 +113,8 @@ export interface LabelledPairRecord {
   source: PairSource;
   note: string | null;
   createdAt: Date;
+  /** The identities this pair shows (enrolled sides' owners and the ones named when labelling), sorted. */
+  identityIds: string[];
 }
 
 /** A pair with both images' bytes resolved (enrolled image bytes or the stored upload). */
@@ -173,3 +180,9 @@ export interface TrainingRunPatch {
   finishedAt?: Date | null;
   heartbeatAt?: Date | null;
 }
+
+/** What an Erasure row records as erased (ids only: no name, bytes or hash survives). */
+export type ErasureKind = 'identity' | 'image' | 'labelledPair';
+
+/** Erasures per kind, e.g. those touching the data a training run read. */
+export type ErasureCounts = Record<ErasureKind, number>;

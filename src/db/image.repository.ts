@@ -5,7 +5,7 @@
  */
 import * as crypto from 'crypto';
 import { badInput, notFound } from '../errors';
-import { scrubAfterErasure } from './erasure';
+import { deletePairs, lockForErasure, logErasures, pairsShowing, scrubAfterErasure } from './erasure';
 import type { Database, PrismaTx } from './database';
 import type { EnrolledImageRecord, NewImage, VectorRef } from './db.types';
 import { reserveLabels } from './labels';
@@ -143,13 +143,22 @@ export class ImageRepository {
 
   /**
    * Deletes one image with its embeddings (every model version) and the labelled pairs
-   * that use it. Returns the vector labels to remove from the indexes, or null when absent.
+   * that use it, and logs the image and each pair in the Erasure log (same transaction).
+   * Returns the vector labels to remove from the indexes, or null when absent.
    */
   async delete(id: string): Promise<VectorRef[] | null> {
     const refs = await this.db.transaction(async (tx) => {
+      await lockForErasure(tx, this.db.provider, 'EnrolledImage', id);
+      const exists = await tx.enrolledImage.findUnique({ where: { id }, select: { id: true } });
+      if (!exists) return null;
       const refs = await tx.embedding.findMany({ where: { imageId: id }, select: { modelVersion: true, label: true } });
-      const { count } = await tx.enrolledImage.deleteMany({ where: { id } });
-      return count === 0 ? null : refs;
+      // The pairs would cascade with the image; found first so that each one is logged.
+      const pairIds = await pairsShowing(tx, { imageIds: [id] });
+      await deletePairs(tx, pairIds);
+      await tx.enrolledImage.delete({ where: { id } });
+      await logErasures(tx, 'image', [id]);
+      await logErasures(tx, 'labelledPair', pairIds);
+      return refs;
     });
     if (refs !== null) await scrubAfterErasure(this.db);
     return refs;

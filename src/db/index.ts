@@ -25,6 +25,12 @@ export { EmbeddingRepository } from './embedding.repository';
 export { LabelledPairRepository } from './labelled-pair.repository';
 export { ModelVersionRepository } from './model-version.repository';
 export { TrainingRunRepository } from './training-run.repository';
+export { ErasureRepository, scrubAfterErasure } from './erasure';
+export type { UsedIds } from './erasure';
+export { readTrainingSnapshot } from './training-snapshot';
+export type { TrainingSnapshot, SnapshotImage, SnapshotOptions } from './training-snapshot';
+export { ApiKeyRepository } from './api-key.repository';
+export type { ApiKeyRecord, NewApiKey } from './api-key.repository';
 export { encodeVector, decodeVector } from './vector-codec';
 
 export interface Store {

@@ -2,6 +2,9 @@
  * Labelled pairs ("same identity" / "not the same"), from admins and from corrections of
  * wrong answers. A side refers to an enrolled image (the pair is erased with that image:
  * right to erasure) or carries the uploaded bytes of an image that was never enrolled.
+ * A pair is tagged with the identities it shows (LabelledPairSubject): the owners of its
+ * enrolled sides, and the ones the admin names for uploaded sides, so that erasing a person
+ * also erases pairs made from uploads of them.
  */
 import { badInput, notFound } from '../errors';
 import type { Database, PrismaTx } from './database';
@@ -15,20 +18,40 @@ import type {
   PairImageInput,
   PairSource,
 } from './db.types';
+import { logErasures, scrubAfterErasure } from './erasure';
 import { sha256Hex } from './image.repository';
 import { pairSelect, toBuffer, toPair } from './mappers';
 
 const SOURCES: readonly PairSource[] = ['admin', 'correction'];
 
-async function side(tx: PrismaTx, input: PairImageInput): Promise<{ id: string | null; bytes: Uint8Array<ArrayBuffer> | null; sha256: string }> {
+interface ResolvedSide {
+  id: string | null;
+  bytes: Uint8Array<ArrayBuffer> | null;
+  sha256: string;
+  /** The owner of an enrolled side (the pair is tagged with it). */
+  identityId: string | null;
+}
+
+async function side(tx: PrismaTx, input: PairImageInput): Promise<ResolvedSide> {
   if ('imageId' in input) {
-    const img = await tx.enrolledImage.findUnique({ where: { id: input.imageId }, select: { id: true, sha256: true } });
+    const img = await tx.enrolledImage.findUnique({ where: { id: input.imageId }, select: { id: true, sha256: true, identityId: true } });
     if (!img) throw notFound('EnrolledImage', input.imageId);
-    return { id: img.id, bytes: null, sha256: img.sha256 };
+    return { id: img.id, bytes: null, sha256: img.sha256, identityId: img.identityId };
   }
   if (!(input.bytes instanceof Uint8Array) || input.bytes.byteLength === 0) throw badInput('pair image bytes are empty');
-  return { id: null, bytes: Uint8Array.from(input.bytes), sha256: input.sha256 ?? sha256Hex(input.bytes) };
+  return { id: null, bytes: Uint8Array.from(input.bytes), sha256: input.sha256 ?? sha256Hex(input.bytes), identityId: null };
 }
+
+/** The named identities, all of which must exist (NOT_FOUND names the first unknown one). */
+async function checkIdentities(tx: PrismaTx, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  const found = new Set((await tx.identity.findMany({ where: { id: { in: [...ids] } }, select: { id: true } })).map((r) => r.id));
+  const unknown = ids.find((id) => !found.has(id));
+  if (unknown !== undefined) throw notFound('Identity', unknown);
+}
+
+/** Most people one pair may be tagged with (two sides; a few more for group photos). */
+export const MAX_PAIR_SUBJECTS = 16;
 
 export class LabelledPairRepository {
   constructor(private readonly db: Database) {}
@@ -37,9 +60,16 @@ export class LabelledPairRepository {
     const weight = input.weight ?? 1;
     if (!Number.isFinite(weight) || weight <= 0) throw badInput('weight must be a positive finite number', { weight });
     if (!SOURCES.includes(input.source)) throw badInput(`source must be one of ${SOURCES.join(', ')}`);
+    const named = [...new Set(input.identityIds ?? [])];
+    if (named.some((id) => typeof id !== 'string' || id === '')) throw badInput('identityIds must be non-empty ids', { argument: 'identityIds' });
+    if (named.length > MAX_PAIR_SUBJECTS) {
+      throw badInput(`a pair shows at most ${MAX_PAIR_SUBJECTS} identities (got ${named.length})`, { argument: 'identityIds', limit: MAX_PAIR_SUBJECTS });
+    }
     return this.db.transaction(async (tx) => {
       const a = await side(tx, input.a);
       const b = await side(tx, input.b);
+      await checkIdentities(tx, named);
+      const subjects = [...new Set([...named, a.identityId, b.identityId].filter((id): id is string => id !== null))];
       const row = await tx.labelledPair.create({
         data: {
           imageAId: a.id,
@@ -52,6 +82,7 @@ export class LabelledPairRepository {
           weight,
           source: input.source,
           note: input.note ?? null,
+          subjects: { create: subjects.map((identityId) => ({ identityId })) },
         },
         select: pairSelect,
       });
@@ -80,9 +111,18 @@ export class LabelledPairRepository {
     return this.db.run((p) => p.labelledPair.count());
   }
 
+  /**
+   * Erases one pair (its uploaded bytes with it) and logs the erasure in the same
+   * transaction; on SQLite the freed pages and the WAL are scrubbed. False when absent.
+   */
   async delete(id: string): Promise<boolean> {
-    const { count } = await this.db.run((p) => p.labelledPair.deleteMany({ where: { id } }));
-    return count > 0;
+    const deleted = await this.db.transaction(async (tx) => {
+      const { count } = await tx.labelledPair.deleteMany({ where: { id } });
+      if (count > 0) await logErasures(tx, 'labelledPair', [id]);
+      return count > 0;
+    });
+    if (deleted) await scrubAfterErasure(this.db);
+    return deleted;
   }
 
   /**

@@ -79,9 +79,12 @@ export const pairSelect = {
   source: true,
   note: true,
   createdAt: true,
+  subjects: { select: { identityId: true } },
 } as const;
 
-export function toPair(row: Omit<LabelledPairRecord, 'source'> & { source: string }): LabelledPairRecord {
+export function toPair(
+  row: Omit<LabelledPairRecord, 'source' | 'identityIds'> & { source: string; subjects: Array<{ identityId: string }> },
+): LabelledPairRecord {
   return {
     id: row.id,
     imageAId: row.imageAId,
@@ -93,6 +96,7 @@ export function toPair(row: Omit<LabelledPairRecord, 'source'> & { source: strin
     source: row.source as PairSource,
     note: row.note,
     createdAt: row.createdAt,
+    identityIds: row.subjects.map((s) => s.identityId).sort(),
   };
 }
 

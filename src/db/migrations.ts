@@ -197,3 +197,47 @@ export async function applyMigrations(
       : await applyPostgres(parsed.connectionString, parsed.schema, files);
   return { provider: parsed.provider, applied, total: files.length };
 }
+
+/**
+ * How many migrations the database has applied, WITHOUT creating or changing anything
+ * (startup guard, issue 13: a database that lost its schema beside index files that say
+ * otherwise must stop the start, not be migrated into an empty one). 0 for a missing or
+ * 0-byte SQLite file, a file without `_prisma_migrations`, or a PostgreSQL schema without it.
+ * Throws what the driver throws for a file that is not a database, or an unreachable server.
+ */
+export async function appliedMigrationCount(databaseUrl: string, options: { busyTimeoutMs?: number } = {}): Promise<number> {
+  const parsed = parseDatabaseUrl(databaseUrl);
+  const count = `SELECT COUNT(*) AS n FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+  if (parsed.provider === 'sqlite') {
+    if (parsed.filename === ':memory:') return 0;
+    let size: number;
+    try {
+      size = fs.statSync(parsed.filename).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
+    if (size === 0) return 0;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const BetterSqlite3 = require('better-sqlite3') as typeof import('better-sqlite3');
+    const db = new BetterSqlite3(parsed.filename, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 30_000 });
+    try {
+      const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`).get();
+      return table ? (db.prepare(count).get() as { n: number }).n : 0;
+    } finally {
+      db.close();
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require('pg') as typeof import('pg');
+  const client = new Client({ connectionString: parsed.connectionString });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`"${parsed.schema}"."_prisma_migrations"`]);
+    if (!rows[0]?.t) return 0;
+    const r = await client.query<{ n: string }>(count.replace('"_prisma_migrations"', `"${parsed.schema}"."_prisma_migrations"`));
+    return Number(r.rows[0].n);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,6 +1,7 @@
 /** The repositories over one Database, built together so callers pass one object around. */
 import type { Database } from './database';
 import { EmbeddingRepository } from './embedding.repository';
+import { ErasureRepository } from './erasure';
 import { IdentityRepository } from './identity.repository';
 import { ImageRepository } from './image.repository';
 import { LabelledPairRepository } from './labelled-pair.repository';
@@ -14,6 +15,8 @@ export interface Repositories {
   labelledPairs: LabelledPairRepository;
   modelVersions: ModelVersionRepository;
   trainingRuns: TrainingRunRepository;
+  /** The Erasure log (ids only), which a training run checks before promoting. */
+  erasures: ErasureRepository;
 }
 
 export function createRepositories(db: Database): Repositories {
@@ -24,5 +27,6 @@ export function createRepositories(db: Database): Repositories {
     labelledPairs: new LabelledPairRepository(db),
     modelVersions: new ModelVersionRepository(db),
     trainingRuns: new TrainingRunRepository(db),
+    erasures: new ErasureRepository(db),
   };
 }

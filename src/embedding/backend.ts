@@ -52,6 +52,7 @@ export function initBackend(preference: BackendPreference = 'auto'): Promise<str
 }
 
 async function selectBackend(preference: BackendPreference): Promise<string> {
+  // The project's wasm kernels (wasm only; cpu and tfjs-node keep theirs): kernels/README.md has the dispatch table.
   registerExtraKernels();
   silenceCpuBanner();
   const order: BackendPreference[] =

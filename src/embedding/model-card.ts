@@ -158,3 +158,51 @@ export interface IntendedUse {
   measured: Array<{ what: string; value: string; ci95?: string; command: string }>;
   failureModes: string[];
 }
+
+/**
+ * The card fields a server relies on, checked when a model is loaded, so that a
+ * broken card refuses the model (MODEL_INCOMPATIBLE at start, at activateModel and
+ * at a retraining promotion) instead of a server whose /healthz says ok while every
+ * verify fails or silently answers `match: false`. Returns the problems, [] when
+ * the card is usable. The preprocessing block is checked by validatePreprocessSpec
+ * and the input size against the weights by loadModelDir (model-store.ts).
+ *
+ * Thresholds are distances (src/metric/metric.ts: a pair matches when d ≤ t).
+ * A default below 0 matches nothing; cosine distance lies in [0, 2], and so does
+ * the euclidean distance of L2-normalised embeddings, so a default above 2 there
+ * matches everything. The other calibrated thresholds are informational (shown by
+ * `model`), so only finiteness is required of them.
+ */
+export function modelCardProblems(card: ModelCard): string[] {
+  const problems: string[] = [];
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  if (typeof card.version !== 'string' || card.version.trim() === '') problems.push('version must be a non-empty string');
+  if (card.metric !== 'euclidean' && card.metric !== 'cosine') problems.push(`metric must be euclidean or cosine (got ${JSON.stringify(card.metric)})`);
+  const dim = card.architecture?.embeddingDim;
+  if (!Number.isInteger(dim) || dim < 1) problems.push(`architecture.embeddingDim must be a positive integer (got ${JSON.stringify(dim)})`);
+  const t = card.thresholds as Partial<Thresholds> | undefined;
+  if (!t || typeof t !== 'object') {
+    problems.push('thresholds are missing');
+  } else {
+    const bounded = card.metric === 'cosine' || card.architecture?.l2Normalize === true;
+    if (!finite(t.default) || t.default < 0) {
+      problems.push(`thresholds.default must be a finite distance ≥ 0 (got ${JSON.stringify(t.default)}): a negative one matches no pair`);
+    } else if (bounded && t.default > 2) {
+      problems.push(`thresholds.default ${t.default} exceeds 2, the largest ${card.metric} distance of these embeddings: it matches every pair`);
+    }
+    for (const k of ['eer', 'maxAccuracy', 'atTargetFar'] as const) {
+      if (!finite(t[k])) problems.push(`thresholds.${k} must be a finite number (got ${JSON.stringify(t[k])})`);
+    }
+    if (!finite(t.targetFar) || t.targetFar <= 0 || t.targetFar > 1) problems.push(`thresholds.targetFar must be in (0, 1] (got ${JSON.stringify(t.targetFar)})`);
+    if (!['eer', 'maxAccuracy', 'atTargetFar'].includes(t.defaultRule as string)) problems.push(`thresholds.defaultRule must be eer, maxAccuracy or atTargetFar (got ${JSON.stringify(t.defaultRule)})`);
+  }
+  // The ROC feeds the open-set threshold of searchSimilar (services/open-set-threshold.ts).
+  if (!Array.isArray(card.roc)) {
+    problems.push('roc must be an array of { threshold, far, tar }');
+  } else {
+    const bad = card.roc.findIndex((p) => !p || !finite(p.threshold) || !finite(p.far) || !finite(p.tar) || p.far < 0 || p.far > 1 || p.tar < 0 || p.tar > 1);
+    if (bad >= 0) problems.push(`roc[${bad}] must have a finite threshold and far, tar in [0, 1]`);
+  }
+  if (!card.validation || typeof card.validation !== 'object') problems.push('validation metrics are missing');
+  return problems;
+}

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { ModelCard } from './model-card';
+import { modelCardProblems, type ModelCard } from './model-card';
 import { DomainError, ErrorCode } from '../errors';
 import { validatePreprocessSpec } from './preprocess/normalize';
 import './layers';
@@ -99,6 +99,11 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
   } catch (e) {
     throw incompatible(dir, `the model could not be built: ${(e as Error).message}`);
   }
+  const inputProblem = inputShapeProblem(model, card);
+  if (inputProblem) {
+    model.dispose();
+    throw incompatible(dir, inputProblem);
+  }
   const out = model.outputs[0]?.shape;
   if (model.outputs.length !== 1 || !out || out[out.length - 1] !== card.architecture.embeddingDim) {
     model.dispose();
@@ -117,7 +122,22 @@ export async function readModelCard(dir: string): Promise<ModelCard> {
   } catch (e) {
     throw incompatible(dir, `${CARD_FILE} preprocessing: ${(e as Error).message}`);
   }
+  const problems = modelCardProblems(card);
+  if (problems.length > 0) throw incompatible(dir, `${CARD_FILE}: ${problems.join('; ')}`);
   return card;
+}
+
+/**
+ * The card's preprocessing must produce what the weights take: a card saying 40×40 for a
+ * model built for 32×32 would load, then fail every embedding. A dimension the model
+ * leaves open (null: fully convolutional) accepts any size.
+ */
+function inputShapeProblem(model: tf.LayersModel, card: ModelCard): string | undefined {
+  const shape = model.inputs.length === 1 ? model.inputs[0].shape : undefined;
+  const { height, width, channels } = card.preprocessing;
+  const expected = [null, height, width, channels];
+  const fits = shape !== undefined && shape.length === 4 && shape.every((d, i) => i === 0 || d === null || d === expected[i]);
+  return fits ? undefined : `${MODEL_FILE} takes input ${JSON.stringify(shape ?? model.inputs.map((i) => i.shape))}; the card's preprocessing gives [null,${height},${width},${channels}] (height, width, channels)`;
 }
 
 async function readFile(dir: string, name: string): Promise<Uint8Array> {

@@ -24,6 +24,15 @@ import { HnswIndex } from './hnsw.index';
  * thread while the event loop may be adding points, and hnswlib is not safe
  * for concurrent read and write. A 100k × 128-d index is ~65 MB.
  *
+ * Full disk (issue 13): hnswlib writes with a std::ofstream and checks no
+ * error, so on a full disk `writeIndexSync` "succeeds" with a truncated or
+ * empty file, and its checksum then matched a sidecar. Every temp file is
+ * therefore checked against the layout it must have (`checkHnswLayout`, the
+ * exact file's length) BEFORE it replaces the saved one: a failed save leaves
+ * the previous index and sidecar untouched and throws (code ENOSPC when the
+ * disk is the cause). On load the same check runs before hnswlib's loader
+ * sees the file, so a truncated file is never trusted, whatever its sidecar says.
+ *
  * Files: `<name>.hnsw` (hnswlib's own format) or `<name>.exact` (below).
  */
 export const INDEX_FORMAT_VERSION = 1;
@@ -100,8 +109,16 @@ export function saveIndex(dir: string, name: string, index: PersistableIndex, me
   const sidePath = sidecarPath(dir, name);
   const sideTmp = tempName(sidePath);
   try {
-    if (index instanceof HnswIndex) index.writeTo(indexTmp);
-    else writeExact(indexTmp, index);
+    if (index instanceof HnswIndex) {
+      index.writeTo(indexTmp);
+      const layout = checkHnswLayout(indexTmp);
+      const elements = index.size + index.deletedCount;
+      if (!layout.ok || layout.elements !== elements) {
+        throw incompleteWrite(indexTmp, layout.ok ? `holds ${layout.elements} points, expected ${elements}` : layout.problem);
+      }
+    } else {
+      writeExact(indexTmp, index);
+    }
     fsyncFile(indexTmp);
     const { bytes, sha256 } = hashFile(indexTmp);
     const sidecar: IndexSidecar = {
@@ -180,6 +197,14 @@ export function loadIndex(dir: string, name: string, expected: ExpectedIndex): L
   if (actual.bytes !== sidecar.indexBytes || actual.sha256 !== sidecar.indexSha256) {
     return { reason: 'corrupt', detail: `${file} does not match its sidecar (${actual.bytes} bytes, expected ${sidecar.indexBytes})` };
   }
+  if (sidecar.kind === 'hnsw') {
+    // A checksum only proves the file is the one that was saved, not that it was saved whole.
+    const layout = checkHnswLayout(file);
+    if (!layout.ok) return { reason: 'corrupt', detail: `${file}: ${layout.problem}` };
+    if (layout.elements < sidecar.count) {
+      return { reason: 'corrupt', detail: `${file} holds ${layout.elements} points, its sidecar ${sidecar.count} live vectors` };
+    }
+  }
   let index: PersistableIndex;
   try {
     index =
@@ -220,12 +245,15 @@ function writeExact(file: string, index: ExactIndex): void {
   header.writeUInt32LE(labels.length, 16);
   const fd = fs.openSync(file, 'w');
   try {
-    fs.writeSync(fd, header);
-    fs.writeSync(fd, new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
-    fs.writeSync(fd, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
+    writeAll(fd, header);
+    writeAll(fd, new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength));
+    writeAll(fd, new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength));
   } finally {
     fs.closeSync(fd);
   }
+  const expected = EXACT_HEADER + labels.byteLength + vectors.byteLength;
+  const written = fs.statSync(file).size;
+  if (written !== expected) throw incompleteWrite(file, `${written} bytes, expected ${expected}`);
 }
 
 function readExact(file: string, metric: Metric, dimension: number): ExactIndex {
@@ -244,6 +272,44 @@ function readExact(file: string, metric: Metric, dimension: number): ExactIndex 
   const index = new ExactIndex({ metric, dimension, initialCapacity: Math.max(1, count) });
   for (let i = 0; i < count; i++) index.add(labels[i], vectors.subarray(i * dim, (i + 1) * dim));
   return index;
+}
+
+// ---- hnswlib's file layout (hnswalg.h saveIndex, hnswlib 0.8): a 96-byte header of
+// size_t/int/double fields, cur_element_count × size_data_per_element bytes of level-0
+// data, then per element a uint32 byte count and that many bytes of upper-level links.
+
+const HNSW_HEADER = 96;
+
+export type HnswLayoutCheck = { ok: true; elements: number } | { ok: false; problem: string };
+
+/** Walks the file's structure (without loading it): a truncated or padded file fails. */
+export function checkHnswLayout(file: string): HnswLayoutCheck {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < HNSW_HEADER) return { ok: false, problem: `${size} bytes, shorter than the ${HNSW_HEADER}-byte header` };
+    const header = Buffer.alloc(HNSW_HEADER);
+    fs.readSync(fd, header, 0, HNSW_HEADER, 0);
+    const maxElements = header.readBigUInt64LE(8);
+    const count = header.readBigUInt64LE(16);
+    const perElement = header.readBigUInt64LE(24);
+    if (count > maxElements || perElement === 0n || perElement > 1n << 24n) {
+      return { ok: false, problem: 'header fields out of range' };
+    }
+    const linksStart = BigInt(HNSW_HEADER) + count * perElement;
+    if (linksStart + count * 4n > BigInt(size)) return { ok: false, problem: `${size} bytes, too short for ${count} points` };
+    const links = Buffer.alloc(size - Number(linksStart));
+    fs.readSync(fd, links, 0, links.length, Number(linksStart));
+    let at = 0;
+    for (let i = 0; i < Number(count); i++) {
+      if (at + 4 > links.length) return { ok: false, problem: `truncated in the link lists (point ${i} of ${count})` };
+      at += 4 + links.readUInt32LE(at);
+    }
+    if (at !== links.length) return { ok: false, problem: `${links.length - at} bytes after the last point's links` };
+    return { ok: true, elements: Number(count) };
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 // ---- helpers
@@ -314,10 +380,39 @@ function hashFile(file: string): { bytes: number; sha256: string } {
   return { bytes, sha256: hash.digest('hex') };
 }
 
+/** fs.writeSync may write less than asked (a nearly full disk): loop until all is written or it throws. */
+function writeAll(fd: number, data: Uint8Array): void {
+  let at = 0;
+  while (at < data.byteLength) {
+    const n = fs.writeSync(fd, data, at, data.byteLength - at);
+    if (n <= 0) throw incompleteWrite(`fd ${fd}`, `write returned ${n}`);
+    at += n;
+  }
+}
+
+/**
+ * A write that reported success but left a short file (hnswlib does not check its stream). The
+ * cause is nearly always the disk: when little space is left it is reported as ENOSPC.
+ */
+function incompleteWrite(file: string, detail: string): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(`${file} was not written completely: ${detail}`);
+  let free = Infinity;
+  try {
+    const st = fs.statfsSync(path.dirname(file));
+    free = st.bavail * st.bsize;
+  } catch {
+    // unknown: leave it EIO
+  }
+  e.code = free < LOW_SPACE_BYTES ? 'ENOSPC' : 'EIO';
+  return e;
+}
+
+const LOW_SPACE_BYTES = 1 << 20;
+
 function writeFileDurably(file: string, content: string): void {
   const fd = fs.openSync(file, 'w');
   try {
-    fs.writeSync(fd, content);
+    writeAll(fd, Buffer.from(content, 'utf8'));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -2,6 +2,7 @@ import { Arg, Ctx, Query, Resolver } from 'type-graphql';
 import { FaceDetection, ImageInput } from '../schema';
 import type { GraphQLContext } from './context';
 import { faceDetection } from './mappers';
+import { requireImageInputsAllowed } from './access';
 
 @Resolver()
 export class FaceDetectionResolver {
@@ -11,6 +12,8 @@ export class FaceDetectionResolver {
     complexity: 50,
   })
   async detectFaces(@Arg('image', () => ImageInput) image: ImageInput, @Ctx() ctx: GraphQLContext): Promise<FaceDetection[]> {
+    ctx.require('search');
+    requireImageInputsAllowed(ctx, { image });
     return (await ctx.services.faces.detectFaces(image)).map(faceDetection);
   }
 }

@@ -9,8 +9,11 @@ import { TrainingResolver } from './training.resolver';
 import { LabelledPairResolver } from './labelled-pair.resolver';
 import { ModelActivationResolver } from './model-activation.resolver';
 import { FaceDetectionResolver } from './face-detection.resolver';
+import { ApiKeyResolver } from './api-key.resolver';
 
 export type { GraphQLContext } from './context';
 
 /** Every resolver class of the API; other features (retraining) append theirs here. */
-export const resolvers: NonEmptyArray<Function> = [VerificationResolver, SearchResolver, IdentityResolver, ModelResolver, TrainingResolver, LabelledPairResolver, ModelActivationResolver, FaceDetectionResolver];
+// type-graphql's buildSchema takes resolver classes as NonEmptyArray<Function>.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const resolvers: NonEmptyArray<Function> = [VerificationResolver, SearchResolver, IdentityResolver, ModelResolver, TrainingResolver, LabelledPairResolver, ModelActivationResolver, FaceDetectionResolver, ApiKeyResolver];

@@ -10,13 +10,13 @@ export class ModelActivationResolver {
       'Admin: makes a known model version the serving one (rollback or roll forward). Its vectors and index are built beside the serving ones, checked, then swapped in one step; queries never see two models mixed.',
   })
   async activateModel(@Arg('version', () => String) version: string, @Ctx() ctx: GraphQLContext): Promise<ModelVersion> {
-    ctx.requireAdmin();
+    ctx.require('admin');
     return toModelVersion(await retraining(ctx).activateModel(version));
   }
 
   @Query(() => [ModelVersion], { description: 'Admin: every model version known here, newest first.' })
   async modelVersions(@Ctx() ctx: GraphQLContext): Promise<ModelVersion[]> {
-    ctx.requireAdmin();
+    ctx.require('admin');
     return (await retraining(ctx).listModelVersions()).map(toModelVersion);
   }
 }

@@ -7,6 +7,7 @@ import { toModel } from './mappers';
 export class ModelResolver {
   @Query(() => ModelInfo, { description: 'The active model version and its calibration.' })
   model(@Ctx() ctx: GraphQLContext): ModelInfo {
+    ctx.require('search');
     return toModel(ctx.services.model.active());
   }
 }

@@ -64,6 +64,7 @@ export function toLabelledPair(r: LabelledPairRecord | LabelledPairResult): Labe
     source: r.source,
     note: r.note,
     createdAt: r.createdAt,
+    identityIds: r.identityIds,
     correction: null,
     modelDistance: null,
     modelVersion: null,

@@ -2,6 +2,7 @@ import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
 import { ImageInput, SimilarityMatch } from '../schema';
 import type { GraphQLContext } from './context';
 import { toMatch } from './mappers';
+import { requireImageInputsAllowed } from './access';
 
 @Resolver()
 export class SearchResolver {
@@ -14,6 +15,8 @@ export class SearchResolver {
     @Arg('k', () => Int, { defaultValue: 5 }) k: number,
     @Ctx() ctx: GraphQLContext,
   ): Promise<SimilarityMatch[]> {
+    ctx.require('search');
+    requireImageInputsAllowed(ctx, { image });
     return (await ctx.services.search.searchSimilar(image, k)).map(toMatch);
   }
 }

@@ -2,6 +2,7 @@ import { Arg, Ctx, Float, Query, Resolver } from 'type-graphql';
 import { ImageInput, Verification } from '../schema';
 import type { GraphQLContext } from './context';
 import { toVerification } from './mappers';
+import { requireImageInputsAllowed } from './access';
 
 @Resolver()
 export class VerificationResolver {
@@ -16,6 +17,8 @@ export class VerificationResolver {
     threshold: number | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Verification> {
+    ctx.require('search');
+    requireImageInputsAllowed(ctx, { a, b });
     return toVerification(await ctx.services.verification.verify(a, b, threshold));
   }
 }

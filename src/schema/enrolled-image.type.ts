@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { FaceDetection } from './face-detection.type';
+import { Restricted } from './field-access';
 
 /** An image kept for an identity (the original bytes stay in the database so a new model can re-embed them). */
 @ObjectType({ description: 'An enrolled image. Its bytes are kept server-side and never returned.' })
@@ -22,7 +23,8 @@ export class EnrolledImage {
   @Field(() => Int)
   byteSize!: number;
 
-  @Field(() => String, { description: 'Hex SHA-256 of the original bytes.' })
+  @Field(() => String, { description: 'Hex SHA-256 of the original bytes. Role read: a hash tells whether a known photo is enrolled.' })
+  @Restricted('read')
   sha256!: string;
 
   @Field(() => Date)

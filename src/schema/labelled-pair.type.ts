@@ -1,4 +1,5 @@
 import { Field, Float, ID, ObjectType } from 'type-graphql';
+import { Restricted } from './field-access';
 
 @ObjectType({ description: 'An explicit judgement that two images show the same identity or not; used by every retraining run.' })
 export class LabelledPair {
@@ -11,10 +12,12 @@ export class LabelledPair {
   @Field(() => ID, { nullable: true })
   imageBId!: string | null;
 
-  @Field(() => String, { description: 'SHA-256 (hex) of side a.' })
+  @Field(() => String, { description: 'SHA-256 (hex) of side a. Role read.' })
+  @Restricted('read')
   imageASha256!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'SHA-256 (hex) of side b. Role read.' })
+  @Restricted('read')
   imageBSha256!: string;
 
   @Field(() => Boolean, { description: 'true: same identity.' })
@@ -31,6 +34,12 @@ export class LabelledPair {
 
   @Field(() => Date)
   createdAt!: Date;
+
+  @Field(() => [ID], {
+    description:
+      'The identities this pair shows: the owners of its enrolled sides and those named when labelling uploaded sides. Deleting one of them erases the pair.',
+  })
+  identityIds!: string[];
 
   @Field(() => Boolean, { nullable: true, description: 'The serving model disagreed with this label (only on the labelPair answer).' })
   correction?: boolean | null;

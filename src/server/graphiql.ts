@@ -10,7 +10,7 @@ const SEARCH = `# Who is this? One entry per identity, closest first.
 # Paste an image as base64 (e.g. \`base64 -w0 face.png\`) into the variables.
 query Search($image: String!) {
   searchSimilar(image: { base64: $image }, k: 5) {
-    identity { id name imageCount }
+    identity { id imageCount }  # add \`name\` with an API key of role read (or SIAMESE_SEARCH_NAMES=true)
     distance
     similarity
     match      # distance ≤ threshold
@@ -45,7 +45,8 @@ query DetectFaces($image: String!) {
   }
 }`;
 
-const MODEL = `# The active model and its calibration.
+const MODEL = `# The active model and its calibration, and who the server takes you for.
+# \`identities\` needs role read: send "Authorization": "Bearer <API key or admin token>" (README "Access model").
 query Model {
   model {
     version
@@ -55,6 +56,10 @@ query Model {
     eer
     indexedVectors
   }
+  viewer { role authenticated seesIdentityNames seesPersonalData }
+}
+
+query Identities {
   identities(first: 10) {
     totalCount
     edges { cursor node { id name imageCount } }

@@ -3,11 +3,24 @@ import type { Services } from '../services';
 
 /**
  * GET /healthz: readiness facts. Answers from memory only (no database, no
- * decode), so no request in flight can hold it up.
+ * decode, no filesystem), so no request in flight and no stuck disk can hold it up.
+ *
+ * `status` is 'degraded' while the last write to the database or to the saved
+ * index failed (full disk, read-only storage; `storage` lists each area, its
+ * problem and since when) and 'ok' again after the next successful write. The
+ * HTTP status stays 200: searches and reads keep working, so a load balancer
+ * should keep routing them here; alerting reads `status`.
  */
 export function healthzHandler(services: Services, health?: () => Record<string, unknown>) {
   return (_req: Request, res: Response): void => {
     const m = services.model.active();
-    res.json({ status: 'ok', modelVersion: m.version, indexedVectors: m.indexedVectors, ...(health?.() ?? {}) });
+    const storage = services.storage?.snapshot();
+    res.json({
+      ...(health?.() ?? {}),
+      status: storage?.status ?? 'ok',
+      ...(storage?.status === 'degraded' ? { reason: 'storage', storage: storage.storage } : {}),
+      modelVersion: m.version,
+      indexedVectors: m.indexedVectors,
+    });
   };
 }

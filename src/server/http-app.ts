@@ -11,12 +11,12 @@ import type { Config } from '../config';
 import type { GraphQLContext } from '../resolvers';
 import type { Logger, Services } from '../services';
 import { drainUnreadUploads, multipartPreflightGuard } from './csrf-preflight';
-import { createFormatError } from './format-error';
+import { createGraphQLPolicy, type GraphQLPolicy } from './graphql-policy';
 import { graphiqlHtml } from './graphiql';
 import { healthzHandler } from './healthz';
 import { batchLimit, httpErrorHandler } from './http-errors';
 import { operationLimitsPlugin } from './operation-limits.plugin';
-import { TokenBucketLimiter, rateLimitPlugin } from './rate-limit';
+import { rateLimitPlugin } from './rate-limit';
 import { createRequestContext } from './request-context';
 
 export interface HttpAppOptions {
@@ -31,6 +31,8 @@ export interface HttpAppOptions {
 export interface HttpApp {
   server: http.Server;
   apollo: ApolloServer<GraphQLContext>;
+  /** The rules of this server's GraphQL door; the WebSocket transport must take the same (graphql-ws.ts). */
+  policy: GraphQLPolicy;
 }
 
 /**
@@ -46,20 +48,31 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.disable('x-powered-by');
   const server = http.createServer(app);
 
+  const policy = createGraphQLPolicy({
+    limits,
+    introspection: config.introspection,
+    hideSuggestions: config.isProduction,
+    exposeStackTraces: config.exposeStackTraces,
+    logger,
+  });
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     csrfPrevention: true,
-    introspection: config.introspection,
+    introspection: policy.introspection,
     allowBatchedHttpRequests: limits.maxBatchSize > 1,
     includeStacktraceInErrorResponses: config.exposeStackTraces,
-    formatError: createFormatError({ exposeStackTraces: config.exposeStackTraces, logger }),
+    formatError: policy.formatError,
+    // Apollo's own SIGINT/SIGTERM handler stops Apollo and then re-sends the signal, killing the
+    // process before the application's shutdown (index save, training run, database) has run:
+    // `siamese serve` owns the signals (src/cli/serve.command.ts).
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer: server }),
       // Apollo's default landing page loads from a CDN; GraphiQL is served inline below instead.
       ApolloServerPluginLandingPageDisabled(),
-      operationLimitsPlugin({ maxDepth: limits.maxQueryDepth, maxCost: limits.maxQueryCost }),
-      rateLimitPlugin(new TokenBucketLimiter({ perSecond: limits.rateLimitPerSecond, burst: limits.rateLimitBurst })),
-      ...(config.isProduction ? [ApolloServerPluginDisableSuggestions()] : []),
+      operationLimitsPlugin(policy),
+      rateLimitPlugin(policy.limiter),
+      ...(policy.hideSuggestions ? [ApolloServerPluginDisableSuggestions()] : []),
     ],
   });
   await apollo.start();
@@ -96,5 +109,5 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     }),
   );
   app.use(httpErrorHandler(logger));
-  return { server, apollo };
+  return { server, apollo, policy };
 }

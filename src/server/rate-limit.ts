@@ -6,7 +6,8 @@ import { ErrorCode } from '../errors';
  * Per-client rate limit on the expensive operations (each decodes and embeds
  * images, runs face detection, or starts training): a token bucket per client key — `burst`
  * tokens, refilled at `perSecond` — charged one token per expensive root
- * field of the operation (so 40 aliased `verify`s cost 40). Checked after the
+ * field of the operation (so 40 aliased `verify`s cost 40), plus one per MiB
+ * of request body (the images it carries; `bytesPerToken`). Checked after the
  * operation is parsed and validated, before anything executes; refusals are
  * RATE_LIMITED with HTTP 429 and a Retry-After header.
  *
@@ -25,6 +26,12 @@ export interface RateLimitOptions {
   now?: () => number;
   /** Most client buckets kept; beyond it, full (idle) buckets are forgotten first. */
   maxClients?: number;
+  /**
+   * Request-body bytes per extra token (default 1 MiB; 0: fields only): an expensive
+   * operation also pays for the images it carries, so a client sending 4 MB photos
+   * empties its bucket ~5× faster than one sending thumbnails (issue 13).
+   */
+  bytesPerToken?: number;
 }
 
 export interface TakeResult {
@@ -32,6 +39,8 @@ export interface TakeResult {
   /** When refused: how long until `cost` tokens are available. */
   retryAfterMs: number;
 }
+
+export const DEFAULT_BYTES_PER_TOKEN = 1024 * 1024;
 
 export class TokenBucketLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -45,6 +54,14 @@ export class TokenBucketLimiter {
 
   get enabled(): boolean {
     return this.opts.perSecond > 0;
+  }
+
+  /** Tokens an operation costs: one per expensive field, plus one per `bytesPerToken` of its request body. */
+  costOf(expensiveFields: number, requestBytes: number | undefined): number {
+    if (expensiveFields <= 0) return 0;
+    const perToken = this.opts.bytesPerToken ?? DEFAULT_BYTES_PER_TOKEN;
+    const byBytes = perToken > 0 && requestBytes && requestBytes > 0 ? Math.floor(requestBytes / perToken) : 0;
+    return expensiveFields + byBytes;
   }
 
   take(key: string, cost = 1): TakeResult {
@@ -104,22 +121,29 @@ export function rateLimitPlugin<C extends { clientId?: string }>(limiter: TokenB
     async requestDidStart() {
       if (!limiter.enabled) return;
       return {
-        async didResolveOperation({ document, operation, contextValue }) {
+        async didResolveOperation({ document, operation, contextValue, request }) {
           if (!operation) return;
-          const cost = expensiveFieldCount(document, operation);
+          // Content-Length: the whole body (base64 images inside JSON, or multipart files); absent when chunked.
+          const length = Number(request.http?.headers.get('content-length'));
+          const cost = limiter.costOf(expensiveFieldCount(document, operation), Number.isFinite(length) ? length : undefined);
           if (cost === 0) return;
           const r = limiter.take(contextValue.clientId ?? 'unknown', cost);
           if (r.ok) return;
-          const retryAfterSeconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
-          // Apollo reads extensions.http.headers as a Map (the graphql typings say Record).
-          const extensions: Record<string, unknown> = {
-            code: ErrorCode.RATE_LIMITED,
-            retryAfterSeconds,
-            http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
-          };
-          throw new GraphQLError(`Too many expensive requests from this client: retry in ${retryAfterSeconds} s.`, { extensions });
+          throw rateLimitedError(r.retryAfterMs);
         },
       };
     },
   };
+}
+
+/** RATE_LIMITED with the wait in seconds; over HTTP also status 429 and a Retry-After header. */
+export function rateLimitedError(retryAfterMs: number): GraphQLError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  // Apollo reads extensions.http.headers as a Map (the graphql typings say Record).
+  const extensions: Record<string, unknown> = {
+    code: ErrorCode.RATE_LIMITED,
+    retryAfterSeconds,
+    http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+  };
+  return new GraphQLError(`Too many expensive requests from this client: retry in ${retryAfterSeconds} s.`, { extensions });
 }

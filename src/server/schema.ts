@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { printSchema, lexicographicSortSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { resolvers } from '../resolvers';
+import { guardStringArguments } from './string-arguments';
 
 /**
  * The GraphQL schema from the type-graphql classes, with class-validator
@@ -20,7 +21,7 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
     pubSub: { publish: () => undefined, subscribe: () => { throw new Error('no topic-based subscriptions'); } },
     // forbidUnknownValues would reject graphql-upload's Upload promise inside ImageInput.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
-  });
+  }).then(guardStringArguments);
   return cached;
 }
 

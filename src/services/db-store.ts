@@ -1,19 +1,24 @@
-import { createDatabase, type Database } from '../db/database';
+import { createDatabase, type Database, type DatabaseOptions } from '../db/database';
 import { applyMigrations } from '../db/migrations';
 import { IdentityRepository } from '../db/identity.repository';
 import { ImageRepository } from '../db/image.repository';
 import { EmbeddingRepository } from '../db/embedding.repository';
 import { ModelVersionRepository } from '../db/model-version.repository';
+import { ApiKeyRepository } from '../db/api-key.repository';
 import type { IdentityRecord, JsonObject, JsonValue } from '../db/db.types';
 import type { IdentityRow, ServiceStore } from './store.port';
 
 /**
  * The services' store port over src/db's repositories. Opening applies the
  * committed migrations first (idempotent, safe with a concurrent starter).
+ * `options.storage` hears about committed and refused writes (StorageHealth).
  */
-export async function openServiceStore(databaseUrl: string): Promise<ServiceStore & { db: Database }> {
+export async function openServiceStore(
+  databaseUrl: string,
+  options: Pick<DatabaseOptions, 'storage'> = {},
+): Promise<ServiceStore & { db: Database }> {
   await applyMigrations(databaseUrl);
-  const db = createDatabase(databaseUrl);
+  const db = createDatabase(databaseUrl, options);
   return new DbStore(db);
 }
 
@@ -30,16 +35,27 @@ export class DbStore implements ServiceStore {
   private readonly images: ImageRepository;
   private readonly embeddings: EmbeddingRepository;
   private readonly models: ModelVersionRepository;
+  private readonly apiKeys: ApiKeyRepository;
 
   constructor(readonly db: Database) {
     this.identities = new IdentityRepository(db);
     this.images = new ImageRepository(db);
     this.embeddings = new EmbeddingRepository(db);
     this.models = new ModelVersionRepository(db);
+    this.apiKeys = new ApiKeyRepository(db);
   }
 
-  async createIdentity(name: string, metadata: Record<string, unknown> | null) {
-    return toRow(await this.identities.create({ name, metadata: metadata as JsonObject | null }));
+  async createIdentity(name: string, metadata: Record<string, unknown> | null, nameKey?: string) {
+    return toRow(await this.identities.create({ name, nameKey, metadata: metadata as JsonObject | null }));
+  }
+
+  async findIdentityByNameKey(nameKey: string) {
+    const r = await this.identities.findByNameKey(nameKey);
+    return r ? toRow(r) : null;
+  }
+
+  backfillIdentityNameKeys(keyOf: (name: string) => string) {
+    return this.identities.backfillNameKeys(keyOf);
   }
 
   async findIdentity(id: string) {
@@ -155,6 +171,26 @@ export class DbStore implements ServiceStore {
   async activeModelVersion() {
     const r = await this.models.getActive();
     return r ? { version: r.version, dir: r.dir, fingerprint: r.fingerprint, metric: r.metric, card: r.card, active: r.active } : null;
+  }
+
+  createApiKey(key: { name: string; role: string; keyHash: string; prefix: string }) {
+    return this.apiKeys.create(key);
+  }
+
+  findApiKeyByHash(keyHash: string) {
+    return this.apiKeys.findByHash(keyHash);
+  }
+
+  listApiKeys() {
+    return this.apiKeys.list();
+  }
+
+  revokeApiKey(id: string, at: Date) {
+    return this.apiKeys.revoke(id, at);
+  }
+
+  touchApiKey(id: string, at: Date) {
+    return this.apiKeys.touch(id, at);
   }
 
   close() {

@@ -40,7 +40,7 @@ export class EnrollmentService {
     }
 
     const model = this.deps.active.current;
-    const embedded = await embedWithFaces(model, bytes, names, this.deps.limits);
+    const embedded = await embedWithFaces(model, bytes, names, this.deps.limits, this.deps.admission);
     const vectors = embedded.map((e) => e.vector);
     const metas = await Promise.all(bytes.map((b) => imageMeta(b)));
     const rows: NewImage[] = bytes.map((b, i) => ({ bytes: b, vector: vectors[i], ...metas[i] }));

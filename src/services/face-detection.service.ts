@@ -3,7 +3,7 @@ import { detectAllFaces } from '../embedding/faces/face-stage';
 import type { FaceInfo } from '../embedding/faces/face.types';
 import { DomainError, badInput, notFound } from '../errors';
 import { resolveImageInput, type ImageInputLike } from './image-input';
-import { decodeLimitsOf, nameArgument, type ServiceDeps } from './service-context';
+import { decodeLimitsOf, nameArgument, runAdmitted, type ServiceDeps } from './service-context';
 
 /**
  * The detectFaces query: every face the served model's face stage finds in an
@@ -38,9 +38,10 @@ export class FaceDetectionService {
     try {
       // The embedder's own detector (a pool worker's, off the event loop); an
       // embedder port without one (test doubles) is served on this thread.
-      return model.embedder.detectFaces
-        ? await model.embedder.detectFaces(bytes, limits)
-        : await detectAllFaces(bytes, face, defaultFaceDetector(), limits);
+      const detect = model.embedder.detectFaces;
+      return await runAdmitted(this.deps.admission, model, [bytes], ['image'], this.deps.limits, () =>
+        detect ? detect.call(model.embedder, bytes, limits) : detectAllFaces(bytes, face, defaultFaceDetector(), limits),
+      );
     } catch (e) {
       if (e instanceof DomainError) throw nameArgument(e, 'image');
       throw e;

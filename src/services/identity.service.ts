@@ -1,4 +1,6 @@
-import { badInput, notFound } from '../errors';
+import { DomainError, ErrorCode, badInput, notFound } from '../errors';
+import { checkIdentityName, identityNameKey } from './identity-name';
+import { METADATA_MAX_DEPTH, METADATA_MAX_KEYS, checkMetadata } from './identity-metadata';
 import type { ServiceDeps } from './service-context';
 import type { ServingModel } from './serving-model';
 import type { IdentityCursor, IdentityRow, ImageRow, VectorRef } from './store.port';
@@ -11,18 +13,49 @@ export interface IdentityPage {
 }
 
 /**
- * Identities and their erasure. Deleting removes the rows (cascade: images,
- * embeddings of every model version, labelled pairs) in one transaction, then
+ * Identities and their erasure. Deleting removes the rows (images, embeddings
+ * of every model version, labelled pairs that use the images or are tagged
+ * with the person) and logs the erased ids, in one transaction, then
  * the vectors from the live index, which is compacted and saved at once so no
  * trace stays on disk (right to erasure).
  */
 export class IdentityService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  create(name: string, metadata: Record<string, unknown> | null | undefined): Promise<IdentityRow> {
-    const trimmed = name.trim();
-    if (trimmed === '') throw badInput('name must not be blank', { argument: 'name' });
-    return this.deps.store.createIdentity(trimmed, metadata ?? null);
+  /**
+   * Names are unique up to Unicode normalisation, case and spacing (identity-name.ts):
+   * a second 'Zoë' (or 'ZOË', 'Zoe\u0308') is refused with CONFLICT, details.existingId
+   * naming the identity that has it. Metadata is bounded (identity-metadata.ts).
+   */
+  async create(name: string, metadata: Record<string, unknown> | null | undefined): Promise<IdentityRow> {
+    const checked = checkIdentityName(name);
+    checkMetadata(metadata, { maxBytes: this.deps.limits.maxMetadataBytes, maxDepth: METADATA_MAX_DEPTH, maxKeys: METADATA_MAX_KEYS });
+    // The unique index decides (two concurrent creates: one wins); this look-up only makes the common refusal cheap.
+    const existing = await this.deps.store.findIdentityByNameKey(checked.nameKey);
+    if (existing) throw nameTaken(existing);
+    return this.deps.store.createIdentity(checked.name, metadata ?? null, checked.nameKey);
+  }
+
+  /** The identity whose name normalises like `name` (`siamese import` reuses identities by folder name), or null. */
+  findByName(name: string): Promise<IdentityRow | null> {
+    return this.deps.store.findIdentityByNameKey(checkIdentityName(name).nameKey);
+  }
+
+  /**
+   * At start: gives identities created before names were unique their key (oldest of a
+   * duplicate set first) and reports, in the log, how many duplicates remain without one.
+   */
+  async backfillNameKeys(): Promise<{ assigned: number; duplicates: number }> {
+    const result = await this.deps.store.backfillIdentityNameKeys(identityNameKey);
+    if (result.assigned > 0) this.deps.logger.info('identity names normalised', { assigned: result.assigned });
+    if (result.duplicates > 0) {
+      // Logged at error level (the logger has no warn level) so it shows at the default level.
+      this.deps.logger.error('warning: identities share a name (case/Unicode-insensitive) with an older identity and keep no name key', {
+        duplicates: result.duplicates,
+        hint: 'rename or delete them; until then createIdentity and siamese import resolve the name to the oldest',
+      });
+    }
+    return result;
   }
 
   async get(id: string): Promise<IdentityRow> {
@@ -118,4 +151,11 @@ export function decodeCursor(s: string): IdentityCursor {
   } catch {
     throw badInput('after: not a cursor returned by this API', { argument: 'after' });
   }
+}
+
+function nameTaken(existing: IdentityRow): DomainError {
+  return new DomainError(ErrorCode.CONFLICT, `an identity with this name already exists: ${existing.id} ('${existing.name}')`, {
+    argument: 'name',
+    existingId: existing.id,
+  });
 }

@@ -25,6 +25,15 @@ export interface ImageInputLimits {
   maxUploadBytes: number;
 }
 
+/**
+ * Whether the input names an enrolled image (`{ imageId }`) rather than carrying bytes. The
+ * resolvers check the caller's role on such inputs (issue 13) before resolving them: a
+ * comparison with someone else's enrolled photo needs role read.
+ */
+export function referencesEnrolledImage(input: ImageInputLike | null | undefined): boolean {
+  return input?.imageId !== undefined && input?.imageId !== null;
+}
+
 export async function resolveImageInput(input: ImageInputLike, limits: ImageInputLimits, what = 'image'): Promise<ResolvedImage> {
   const set = (['upload', 'base64', 'imageId'] as const).filter((k) => input[k] !== undefined && input[k] !== null);
   if (set.length !== 1) {

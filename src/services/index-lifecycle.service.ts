@@ -7,6 +7,8 @@ import type { IndexSettings } from '../config';
 import type { Logger } from './logger';
 import type { EmbedderPort, ServingModel } from './serving-model';
 import type { ServiceStore } from './store.port';
+import type { StorageHealth } from './storage-health';
+import { classifyStorageError } from '../db/storage-errors';
 
 /**
  * Owns the on-disk life of each model version's index under
@@ -18,6 +20,15 @@ import type { ServiceStore } from './store.port';
  *    rebuilt from the database when missing, foreign or corrupt;
  *  - saved atomically (index-store.ts) after changes, debounced so a burst of
  *    enrollments costs one write; erasures are saved at once.
+ *
+ * A save that fails (full disk, read-only directory) never fails the request
+ * that caused it: the database committed, the in-memory index serves, and the
+ * previous saved files stay as they were (index-store.ts never replaces them
+ * with a short file). The failure marks the index area of StorageHealth
+ * degraded and the save is retried with a backoff (1 s doubling to 30 s) and
+ * at once when the database reports a successful write again (space is back).
+ * An erasure whose save fails deletes the saved files instead: they still
+ * hold the erased vectors, and the index is rebuilt from the database at start.
  */
 export interface OpenedIndex {
   index: PersistableIndex;
@@ -28,17 +39,31 @@ export interface OpenedIndex {
 
 const PAGE = 1000;
 const EMBED_CHUNK = 32;
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
 
 export class IndexLifecycle {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly dirty = new Map<string, ServingModel>();
+  /** Saves that failed, by version, waiting for the retry timer or for the storage to recover. */
+  private readonly failedSaves = new Map<string, ServingModel>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = 0;
 
   constructor(
     private readonly store: ServiceStore,
     private readonly dir: string,
     private readonly settings: IndexSettings,
     private readonly logger: Logger,
-  ) {}
+    private readonly health?: StorageHealth,
+  ) {
+    health?.onWritable(() => {
+      if (this.failedSaves.size === 0) return;
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+      this.retryFailedSaves();
+    });
+  }
 
   static indexDir(dataDir: string): string {
     return path.join(dataDir, 'index');
@@ -66,7 +91,10 @@ export class IndexLifecycle {
     let index: PersistableIndex;
     let origin: OpenedIndex['origin'];
     if (isLoadFailure(loaded)) {
-      this.logger.info('index rebuild', { version, reason: loaded.reason, detail: loaded.detail, vectors: dbLabels.length });
+      // A corrupt file is replaced by the rebuild: say so where operators look.
+      const meta = { version, reason: loaded.reason, detail: loaded.detail, vectors: dbLabels.length };
+      if (loaded.reason === 'corrupt') this.logger.error('index rebuild', meta);
+      else this.logger.info('index rebuild', meta);
       index = await this.rebuild(version, card, dbLabels.length);
       origin = 'rebuilt';
     } else {
@@ -74,7 +102,8 @@ export class IndexLifecycle {
       origin = (await this.reconcile(version, index, dbLabels)) ? 'repaired' : 'loaded';
       this.applySettings(index);
     }
-    if (origin !== 'loaded' || embeddedAtStart > 0) this.saveNow(version, card, index);
+    // Not fatal when it fails: the index serves from memory and the save is retried.
+    if (origin !== 'loaded' || embeddedAtStart > 0) this.trySave({ version, card, index });
     this.logger.info('index ready', { version, origin, vectors: index.size, embeddedAtStart });
     return { index, origin, embeddedAtStart };
   }
@@ -129,10 +158,8 @@ export class IndexLifecycle {
     if (t) clearTimeout(t);
     this.timers.delete(version);
     this.dirty.delete(version);
-    const name = IndexLifecycle.indexName(version);
-    for (const f of [sidecarPath(this.dir, name), indexFilePath(this.dir, name, 'hnsw'), indexFilePath(this.dir, name, 'exact')]) {
-      fs.rmSync(f, { force: true });
-    }
+    this.failedSaves.delete(version);
+    this.removeFiles(version);
   }
 
   /** Debounced save of the pair's index. */
@@ -150,31 +177,82 @@ export class IndexLifecycle {
     this.timers.set(key, t);
   }
 
-  /** Immediate save (after an erasure: the removed vectors must leave the disk now). */
+  /**
+   * Immediate save (after an erasure: the removed vectors must leave the disk now). When the
+   * save fails, the saved files are deleted instead (they hold the erased vectors) and the
+   * save is retried later; never throws: the erasure itself committed.
+   */
   saveModelNow(model: ServingModel): void {
     const t = this.timers.get(model.version);
     if (t) clearTimeout(t);
     this.timers.delete(model.version);
     this.dirty.delete(model.version);
-    this.saveNow(model.version, model.card, model.index as PersistableIndex);
+    if (this.trySave(model)) return;
+    try {
+      this.removeFiles(model.version);
+    } catch (e) {
+      this.logger.error('stale index files cannot be deleted', { version: model.version, error: (e as Error).message });
+    }
   }
 
-  /** Writes every pending save (graceful shutdown). */
+  /** Writes every pending save, failed ones included (graceful shutdown). */
   flush(): void {
     for (const [key, t] of this.timers) {
       clearTimeout(t);
       this.timers.delete(key);
     }
-    for (const m of this.dirty.values()) this.trySave(m);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const pending = new Map([...this.failedSaves, ...this.dirty]);
+    this.failedSaves.clear();
     this.dirty.clear();
+    for (const m of pending.values()) this.trySave(m);
+    if (this.retryTimer) clearTimeout(this.retryTimer); // shutting down: no retry after this
+    this.retryTimer = undefined;
   }
 
-  private trySave(model: ServingModel): void {
+  /** True when saved. On failure: health degraded, retry armed; the database still has everything. */
+  private trySave(model: Pick<ServingModel, 'version' | 'card' | 'index'>): boolean {
     try {
       this.saveNow(model.version, model.card, model.index as PersistableIndex);
     } catch (e) {
-      // The database still has everything: the next start repairs the index.
-      this.logger.error('index save failed', { version: model.version, error: (e as Error).message });
+      const firstFailure = this.failedSaves.size === 0;
+      this.failedSaves.set(model.version, model as ServingModel);
+      this.health?.failed('index', classifyStorageError(e) ?? 'unavailable', e);
+      if (firstFailure) this.logger.error('index save failed; retrying', { version: model.version, error: (e as Error).message });
+      this.armRetry();
+      return false;
+    }
+    this.failedSaves.delete(model.version);
+    if (this.failedSaves.size === 0) {
+      this.retryDelayMs = 0;
+      this.health?.succeeded('index');
+    }
+    return true;
+  }
+
+  private armRetry(): void {
+    if (this.retryTimer) return;
+    this.retryDelayMs = this.retryDelayMs === 0 ? RETRY_FIRST_MS : Math.min(RETRY_MAX_MS, this.retryDelayMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.retryFailedSaves();
+    }, this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  private retryFailedSaves(): void {
+    const pending = [...this.failedSaves.values()];
+    for (const m of pending) {
+      // A newer debounced save of the same version is on its way: let it carry the changes.
+      if (!this.timers.has(m.version)) this.trySave(m);
+    }
+  }
+
+  private removeFiles(version: string): void {
+    const name = IndexLifecycle.indexName(version);
+    for (const f of [sidecarPath(this.dir, name), indexFilePath(this.dir, name, 'hnsw'), indexFilePath(this.dir, name, 'exact')]) {
+      fs.rmSync(f, { force: true });
     }
   }
 
@@ -197,6 +275,11 @@ export class IndexLifecycle {
       for (const { label, vector } of rows) index.add(label, vector);
     }
     if (extra.length > 0 && index instanceof HnswIndex) index.compact();
+    if (extra.length > 0 && dbLabels.length === 0) {
+      // Legitimate only if everything was erased just before a crash: worth an operator's look.
+      this.logger.error('index emptied: the database holds no vectors for this model', { version, removed: extra.length });
+      return true;
+    }
     if (extra.length + missing.length > 0) {
       this.logger.info('index repaired', { version, removed: extra.length, added: missing.length });
       return true;

@@ -17,6 +17,7 @@ export type { ModelSummary } from './model.service';
 export { createLogger, silentLogger } from './logger';
 export type { Logger } from './logger';
 export type { ServiceStore, IdentityRow, ImageRow } from './store.port';
+export type { ApiKeyRow, ApiKeyStore } from './store.port';
 export type { ImageInputLike } from './image-input';
 export type { ServiceDeps } from './service-context';
 
@@ -28,6 +29,8 @@ import { FaceDetectionService } from './face-detection.service';
 import { IdentityService } from './identity.service';
 import { ModelService } from './model.service';
 import type { RetrainingService } from './retraining';
+import { ApiKeyService } from './access';
+import type { StorageHealth } from './storage-health';
 
 /** The application layer as the resolvers see it. */
 export interface Services {
@@ -37,8 +40,12 @@ export interface Services {
   faces: FaceDetectionService;
   identities: IdentityService;
   model: ModelService;
+  /** API keys and their cached checks (issue 13). */
+  apiKeys: ApiKeyService;
   /** Labelled pairs, training runs, model activation (issue 4); set by main.ts. */
   retraining?: RetrainingService;
+  /** Whether writes currently succeed (issue 13, disk full), for /healthz; set by main.ts. */
+  storage?: StorageHealth;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -49,5 +56,6 @@ export function createServices(deps: ServiceDeps): Services {
     faces: new FaceDetectionService(deps),
     identities: new IdentityService(deps),
     model: new ModelService(deps),
+    apiKeys: new ApiKeyService(deps.store, { logger: deps.logger }),
   };
 }

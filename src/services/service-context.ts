@@ -6,6 +6,10 @@ import type { ActiveModel, DecodeLimitsPort, ServingModel } from './serving-mode
 import type { ServiceStore } from './store.port';
 import { DomainError, ErrorCode, notFound } from '../errors';
 import { resolveImageInput, type ImageInputLike } from './image-input';
+import { assertMinImageSide } from './image-meta';
+import type { DecodeAdmission } from './decode-admission';
+import { DEFAULT_MAX_PIXELS, probeImage } from '../embedding/preprocess/decode-image';
+import { FACE_MIN_DECLARED_PIXELS } from '../embedding/faces/face-stage';
 
 /** Shared dependencies of the application services (built once in main.ts). */
 export interface ServiceDeps {
@@ -14,6 +18,8 @@ export interface ServiceDeps {
   indexes: IndexLifecycle;
   limits: Limits;
   logger: Logger;
+  /** Bounds the image jobs that run at once (issue 13); absent: every request decodes at once (tests, tools). */
+  admission?: DecodeAdmission;
 }
 
 /** A vector and the face it was computed from: null without a face stage, or when the vector came from the database (faces are not stored). */
@@ -52,7 +58,7 @@ export async function embedInputsWithFaces(deps: ServiceDeps, model: ServingMode
     toEmbed.push({ at: i, bytes });
   }
   if (toEmbed.length > 0) {
-    const embedded = await embedWithFaces(model, toEmbed.map((t) => t.bytes), toEmbed.map((t) => names[t.at]), deps.limits);
+    const embedded = await embedWithFaces(model, toEmbed.map((t) => t.bytes), toEmbed.map((t) => names[t.at]), deps.limits, deps.admission);
     toEmbed.forEach((t, j) => (out[t.at] = embedded[j]));
   }
   return out as EmbeddedInput[];
@@ -64,13 +70,57 @@ export async function embedWithNames(model: ServingModel, images: Uint8Array[], 
 }
 
 /** embedWithNames, plus the face each vector was computed from (null without a face stage). */
-export async function embedWithFaces(model: ServingModel, images: Uint8Array[], names: string[], limits: Limits): Promise<EmbeddedInput[]> {
+export async function embedWithFaces(
+  model: ServingModel,
+  images: Uint8Array[],
+  names: string[],
+  limits: Limits,
+  admission?: DecodeAdmission,
+): Promise<EmbeddedInput[]> {
   const decodeLimits = decodeLimitsOf(limits);
   const embedder = model.embedder;
   const embed = async (batch: Uint8Array[]): Promise<EmbeddedInput[]> =>
     embedder.embedImagesWithFaces
       ? (await embedder.embedImagesWithFaces(batch, decodeLimits)).map((e) => ({ vector: e.vector, face: e.face ?? null }))
       : (await embedder.embedImages(batch, decodeLimits)).map((vector) => ({ vector, face: null }));
+  // Issue 13 item 9: a 1×1 image is refused from its header, before admission and decoding (image-meta.ts).
+  await Promise.all(images.map((b, i) => assertMinImageSide(b, limits.minImageSide, names[i] ?? 'image', limits)));
+  return runAdmitted(admission, model, images, names, limits, () => embedNamed(embed, images, names));
+}
+
+/**
+ * Runs an image job under the decode admission (see decode-admission.ts): each
+ * image's header is read first (format and declared size, nothing decoded), so a
+ * refused format or size is answered before the job waits, and the job weighs
+ * its images' megapixels (at least 1 each; an allowed SVG weighs the whole budget).
+ */
+export async function runAdmitted<T>(
+  admission: DecodeAdmission | undefined,
+  model: ServingModel,
+  images: Uint8Array[],
+  names: string[],
+  limits: Limits,
+  job: () => Promise<T>,
+): Promise<T> {
+  if (!admission) return job();
+  const probeLimits = { ...decodeLimitsOf(limits) };
+  // The face stage shrinks on load, so it accepts larger declared sizes (see face-stage.ts).
+  if (model.card.preprocessing.face) probeLimits.maxPixels = Math.max(probeLimits.maxPixels ?? DEFAULT_MAX_PIXELS, FACE_MIN_DECLARED_PIXELS);
+  let weight = 0;
+  for (let i = 0; i < images.length; i++) {
+    let header;
+    try {
+      header = await probeImage(images[i], probeLimits);
+    } catch (e) {
+      if (e instanceof DomainError && names[i] !== undefined) throw nameArgument(e, names[i]);
+      throw e;
+    }
+    weight += header.format === 'svg' ? Infinity : Math.max(1, Math.ceil((header.width * header.height) / 1_000_000));
+  }
+  return admission.run(weight, job);
+}
+
+async function embedNamed(embed: (batch: Uint8Array[]) => Promise<EmbeddedInput[]>, images: Uint8Array[], names: string[]): Promise<EmbeddedInput[]> {
   try {
     return await embed(images);
   } catch (e) {
@@ -91,9 +141,9 @@ export async function embedWithFaces(model: ServingModel, images: Uint8Array[], 
   }
 }
 
-/** What the embedder's decoder is held to: the request's pixel and per-file byte limits. */
+/** What the embedder's decoder is held to: the request's pixel and per-file byte limits, formats and time budget. */
 export function decodeLimitsOf(limits: Limits): DecodeLimitsPort {
-  return { maxPixels: limits.maxPixels, maxBytes: limits.maxUploadBytes };
+  return { maxPixels: limits.maxPixels, maxBytes: limits.maxUploadBytes, allowSvg: limits.allowSvg, timeoutMs: limits.decodeTimeoutMs };
 }
 
 /**

@@ -30,6 +30,10 @@ export interface EmbeddedImagePort {
 export interface DecodeLimitsPort {
   maxPixels?: number;
   maxBytes?: number;
+  /** Accept SVG (refused by default: its decode cost is unbounded). */
+  allowSvg?: boolean;
+  /** Decoder time budget (ms; 0 or absent: none). */
+  timeoutMs?: number;
 }
 
 /**

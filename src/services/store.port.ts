@@ -62,9 +62,37 @@ export interface ModelVersionRow {
   active: boolean;
 }
 
-export interface ServiceStore {
+/** An API key as the services see it (its hash never leaves the store). */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  role: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** The part of the store the API key service needs (issue 13). */
+export interface ApiKeyStore {
+  createApiKey(key: { name: string; role: string; keyHash: string; prefix: string }): Promise<ApiKeyRow>;
+  /** By the key's SHA-256 (hex), revoked or not. */
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRow | null>;
+  /** Oldest first, revoked ones included. */
+  listApiKeys(): Promise<ApiKeyRow[]>;
+  /** Null when there is no such key; `revokedNow` false when it was already revoked. */
+  revokeApiKey(id: string, at: Date): Promise<{ key: ApiKeyRow; revokedNow: boolean } | null>;
+  touchApiKey(id: string, at: Date): Promise<void>;
+}
+
+export interface ServiceStore extends ApiKeyStore {
   // identities
-  createIdentity(name: string, metadata: Record<string, unknown> | null): Promise<IdentityRow>;
+  /** `nameKey` (services/identity-name.ts) is unique: CONFLICT with details.existingId when taken. */
+  createIdentity(name: string, metadata: Record<string, unknown> | null, nameKey?: string): Promise<IdentityRow>;
+  /** The identity holding this normalised name (identity-name.ts), or null. */
+  findIdentityByNameKey(nameKey: string): Promise<IdentityRow | null>;
+  /** Sets the normalised name on rows created before names were unique (see IdentityRepository.backfillNameKeys). */
+  backfillIdentityNameKeys(keyOf: (name: string) => string): Promise<{ assigned: number; duplicates: number }>;
   findIdentity(id: string): Promise<IdentityRow | null>;
   findIdentities(ids: string[]): Promise<IdentityRow[]>;
   /** The oldest identity with exactly this name (bulk import is idempotent by folder name). */

@@ -12,14 +12,14 @@ import type * as tf from '@tensorflow/tfjs';
 import { composeEnsemble } from '../embedding/backbones/ensemble';
 import type { ModelCard } from '../embedding/model-card';
 import { loadModelDir } from '../embedding/model-store';
-import { inferenceSpec } from '../embedding/preprocess/flip-average';
 import { DomainError, ErrorCode } from '../errors';
 import { calibrate, type Calibration } from './calibration/calibrate';
 import { dedupeByContent } from './data/dedupe';
 import { DecodedImageCache } from './data/image-cache';
 import type { LabelledImageSource } from './data/labelled-image-source';
 import { splitByIdentity } from './data/split';
-import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, siblingEpisodes, verificationPairs } from './evaluate/embed';
+import { oneShotAccuracy, oneShotEpisodes, siblingEpisodes, verificationPairs } from './evaluate/embed';
+import { scoreVerification, scoringSpecOf } from './evaluate/verification-scoring';
 
 export interface EnsembleOptions {
   memberDirs: string[];
@@ -89,9 +89,9 @@ export async function buildEnsemble(
   const val = split.validation;
   if (val.identities.length < 2) throw new DomainError(ErrorCode.DATASET_INVALID, 'the members have fewer than 2 validation identities to calibrate on');
   const pixels = await new DecodedImageCache(source, first.preprocessing).loadAll(val.images);
-  const emb = embedPixels(model, pixels, first.preprocessing, 64, inferenceSpec(card));
-  const scores = scorePairs(emb, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), card.metric);
-  const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule });
+  // The trainer's validation pairs (seed + 1), scored on the trainer's path.
+  const { embeddings: emb, scores, roc } = scoreVerification(model, pixels, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), scoringSpecOf(card));
+  const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
   const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, splitSeedOf(first) + 2);
   const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
   const siblings = siblingEpisodes(val.identities, val.groups, 5, 20, 40, splitSeedOf(first) + 3);

@@ -52,7 +52,7 @@ export function pgTestDatabase(): TestDatabase {
   return {
     url: url.toString(),
     dispose: async () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       const { Client } = require('pg') as typeof import('pg');
       const c = new Client({ connectionString: PG_URL });
       await c.connect();

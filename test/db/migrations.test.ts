@@ -8,7 +8,7 @@ import * as path from 'path';
 import { migrationsDir, planMigrations, readMigrations } from '../../src/db/migrations';
 import { describePg, pgTestDatabase, sqliteTestDatabase, TestDatabase } from './db-targets';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { render, PROVIDERS } = require('../../scripts/render-prisma-schemas.js') as {
   render(provider: string): string;
   PROVIDERS: string[];
@@ -67,9 +67,9 @@ describe('committed schema and migrations', () => {
 
 describe('upgrading a database made by an older build', () => {
   it('applies only the newer migrations and keeps the data', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const { applyMigrations } = require('../../src/db/migrations') as typeof import('../../src/db/migrations');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+     
     const { openStore } = require('../../src/db') as typeof import('../../src/db');
     const os = await import('os');
     const all = readMigrations(migrationsDir('sqlite'));

@@ -153,6 +153,67 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
     });
   });
 
+  describe('identity name keys (issue 13: names unique, case- and Unicode-insensitive)', () => {
+    it('a second identity with the same nameKey is refused with CONFLICT naming the holder', async () => {
+      const { identities } = store.repos;
+      const ada = await identities.create({ name: 'Ada', nameKey: 'ada' });
+      let err: { code?: string; details?: Record<string, unknown> } = {};
+      await identities.create({ name: 'ADA', nameKey: 'ada' }).catch((e) => (err = e));
+      expect(err.code).toBe(ErrorCode.CONFLICT);
+      expect(err.details).toEqual({ argument: 'name', existingId: ada.id });
+      expect(await rawCount('Identity')).toBe(1);
+      expect((await identities.findByNameKey('ada'))?.id).toBe(ada.id);
+      expect(await identities.findByNameKey('grace')).toBeNull();
+    });
+
+    it('rows without a key (NULL) do not collide with each other; a rename onto a taken key conflicts', async () => {
+      const { identities } = store.repos;
+      await identities.create({ name: 'legacy' });
+      await identities.create({ name: 'legacy' });
+      const grace = await identities.create({ name: 'Grace', nameKey: 'grace' });
+      const other = await identities.create({ name: 'Other', nameKey: 'other' });
+      expect(await codeOf(identities.update(other.id, { name: 'GRACE', nameKey: 'grace' }))).toBe(ErrorCode.CONFLICT);
+      expect((await identities.get(other.id))?.name).toBe('Other');
+      expect((await identities.update(grace.id, { name: 'Grace H.', nameKey: 'grace h.' }))?.name).toBe('Grace H.');
+    });
+
+    it('concurrent creates of one key: exactly one row', async () => {
+      const { identities } = store.repos;
+      const results = await Promise.allSettled([0, 1, 2, 3].map(() => identities.create({ name: 'Twin', nameKey: 'twin' })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as { code: string }).code).toBe(ErrorCode.CONFLICT);
+      expect(await rawCount('Identity')).toBe(1);
+    });
+
+    it('backfill: oldest of duplicates gets the key, the rest stay NULL and are counted; idempotent', async () => {
+      const { identities } = store.repos;
+      const at = (day: number) => new Date(Date.UTC(2020, 0, day));
+      const rows: Record<string, string> = {};
+      for (const [name, day] of [['ADA', 2], ['Ada', 1], ['Grace', 3], ['  ', 4], ['ada ', 5]] as const) {
+        rows[name] = (await store.db.run((p) => p.identity.create({ data: { name, createdAt: at(day) }, select: { id: true } }))).id;
+      }
+      // A key set by the new code meanwhile wins over older NULL rows.
+      const kept = await identities.create({ name: 'Kept', nameKey: 'grace' });
+      const keyOf = (n: string) => n.trim().toLowerCase();
+      expect(await identities.backfillNameKeys(keyOf)).toEqual({ assigned: 1, duplicates: 4 });
+      const keys = await store.db.run((p) => p.identity.findMany({ select: { id: true, nameKey: true } }));
+      const keyById = new Map(keys.map((k) => [k.id, k.nameKey]));
+      expect(keyById.get(rows.Ada)).toBe('ada');
+      expect([rows.ADA, rows['ada '], rows.Grace, rows['  ']].map((id) => keyById.get(id))).toEqual([null, null, null, null]);
+      expect(keyById.get(kept.id)).toBe('grace');
+      expect(await identities.backfillNameKeys(keyOf)).toEqual({ assigned: 0, duplicates: 4 });
+    });
+
+    it('backfill pages through more than one page', async () => {
+      const { identities } = store.repos;
+      for (let i = 0; i < 1100; i += 100) {
+        await store.db.run((p) => p.identity.createMany({ data: Array.from({ length: 100 }, (_, j) => ({ name: `p${i + j}` })) }));
+      }
+      expect(await identities.backfillNameKeys((n) => n)).toEqual({ assigned: 1100, duplicates: 0 });
+      expect(await store.db.run((p) => p.identity.count({ where: { nameKey: null } }))).toBe(0);
+    });
+  });
+
   describe('images and embeddings', () => {
     it('stores images with their vectors in one call, labels allocated consecutively', async () => {
       const { identities, images, embeddings } = store.repos;

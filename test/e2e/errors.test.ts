@@ -51,7 +51,8 @@ describe('bad input and limits over HTTP', () => {
 
   it('needs exactly one of upload, base64, imageId', async () => {
     expect(codes(await gql(url, SEARCH, { image: {} }))).toEqual(['BAD_USER_INPUT']);
-    expect(codes(await gql(url, SEARCH, { image: { base64: png, imageId: 'x' } }))).toEqual(['BAD_USER_INPUT']);
+    // (With the admin token: anonymous callers are refused any imageId input first, issue 13.)
+    expect(codes(await gql(url, SEARCH, { image: { base64: png, imageId: 'x' } }, { token: TOKEN }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('validates arguments with class-validator (BAD_USER_INPUT, no echo of the value)', async () => {
@@ -92,7 +93,7 @@ describe('bad input and limits over HTTP', () => {
 
   it('answers NOT_FOUND for unknown ids, and enrolls a copy of a stored image by imageId', async () => {
     expect(codes(await gql(url, ENROLL, { id: '00000000-0000-0000-0000-000000000000', images: [{ base64: png }] }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
-    expect(codes(await gql(url, SEARCH, { image: { imageId: 'nope' } }))).toEqual(['NOT_FOUND']);
+    expect(codes(await gql(url, SEARCH, { image: { imageId: 'nope' } }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
     const first = await gql(url, ENROLL, { id: identityId, images: [{ base64: png }] }, { token: TOKEN });
     const other = (await gql(url, `mutation { createIdentity(name: "copy") { id } }`, {}, { token: TOKEN })).data.createIdentity.id;
     const copy = await gql(url, ENROLL, { id: other, images: [{ imageId: first.data.enrollImages[0].id }] }, { token: TOKEN });
@@ -128,14 +129,14 @@ describe('bad input and limits over HTTP', () => {
     expect(((await res.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
     // graphql-depth-limit counts the top-level field as depth 0.
-    expect((await gql(url, `{ identities(first: 1) { edges { node { id } } } }`)).errors).toBeUndefined(); // depth 3
-    const deep = await gql(url, `{ identities(first: 1) { edges { node { images { id } } } } }`); // depth 4 > 3
+    expect((await gql(url, `{ identities(first: 1) { edges { node { id } } } }`, {}, { token: TOKEN })).errors).toBeUndefined(); // depth 3
+    const deep = await gql(url, `{ identities(first: 1) { edges { node { images { id } } } } }`, {}, { token: TOKEN }); // depth 4 > 3
     expect(codes(deep)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(deep.status).toBe(400);
     // A page of 100 identities with their images is fine; 40 aliased k=10 searches with images are not.
-    expect((await gql(url, `{ identities(first: 100) { edges { node { imageCount } } } }`)).errors).toBeUndefined();
+    expect((await gql(url, `{ identities(first: 100) { edges { node { imageCount } } } }`, {}, { token: TOKEN })).errors).toBeUndefined();
     const aliases = Array.from({ length: 40 }, (_, i) => `s${i}: searchSimilar(image: { imageId: "x" }, k: 10) { distance identity { images { id } } }`).join('\n');
-    const costly = await gql(url, `{ ${aliases} }`);
+    const costly = await gql(url, `{ ${aliases} }`, {}, { token: TOKEN });
     expect(codes(costly)).toEqual(['QUERY_TOO_COMPLEX']);
     // GraphiQL's own introspection query must stay within the limits (introspection fields are not counted).
     expect((await gql(url, getIntrospectionQuery())).errors).toBeUndefined();

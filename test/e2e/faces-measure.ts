@@ -137,7 +137,7 @@ async function identify(url: string, queries: Array<{ name: string; bytes: Uint8
   let correctAndMatched = 0;
   let noFace = 0;
   await mapConcurrent(queries, 4, async (q) => {
-    const r = await gql(url, SEARCH, { image: { base64: b64(q.bytes) } });
+    const r = await gql(url, SEARCH, { image: { base64: b64(q.bytes) } }, { token: TOKEN });
     if (r.errors) {
       if (r.errors[0].extensions?.code === 'NO_FACE_DETECTED') return void noFace++;
       throw new Error(JSON.stringify(r.errors));
@@ -156,7 +156,7 @@ async function strangers(url: string, queries: Array<{ name: string; bytes: Uint
   let noFace = 0;
   const thresholds = new Set<number>();
   await mapConcurrent(queries, 4, async (q) => {
-    const r = await gql(url, SEARCH, { image: { base64: b64(q.bytes) } });
+    const r = await gql(url, SEARCH, { image: { base64: b64(q.bytes) } }, { token: TOKEN });
     if (r.errors) {
       if (r.errors[0].extensions?.code === 'NO_FACE_DETECTED') return void noFace++;
       throw new Error(JSON.stringify(r.errors));
@@ -282,7 +282,7 @@ export async function measureFaces(modelDir: string, lfw: string, orl: string, o
         const t = (tally[inp.kind] ??= { n: 0, noFace: 0, matchFalse: 0, matched: 0 });
         t.n++;
         const v = await gql(url, VERIFY, { a: { base64: b64(inp.bytes) }, b: { base64: reference } });
-        const s = await gql(url, SEARCH, { image: { base64: b64(inp.bytes) } });
+        const s = await gql(url, SEARCH, { image: { base64: b64(inp.bytes) } }, { token: TOKEN });
         const codes = [v, s].map((r) => r.errors?.[0]?.extensions?.code);
         if (codes.some((c) => c && c !== 'NO_FACE_DETECTED')) throw new Error(JSON.stringify([v.errors, s.errors]));
         const matched = (!v.errors && v.data.verify.match) || (!s.errors && (s.data.searchSimilar as Array<{ match: boolean }>).some((m) => m.match));

@@ -118,7 +118,7 @@ describe('face stage end-to-end (SQLite, HTTP)', () => {
     }
     const aaronImageId = ea.data.enrollImages[0].id as string;
     // Faces are reported, not stored: a listed image has none.
-    const listed = await gql(url, IDENTITY, { id: aaron });
+    const listed = await gql(url, IDENTITY, { id: aaron }, { token: TOKEN });
     expect(listed.data.identity).toEqual({ imageCount: 1, images: [{ id: aaronImageId, face: null }] });
     // face-api's networks are loaded now: from here on, nothing may leak.
     const tensorsBefore = await numTensors(url);
@@ -138,7 +138,7 @@ describe('face stage end-to-end (SQLite, HTTP)', () => {
     // Photo 2 of Aaron is side a of both calls: the same face both times.
     expect(diff.data.verify.faceA).toEqual(same.data.verify.faceA);
     // An enrolled image's stored vector is used as is: its face was not stored → null.
-    const stored = await gql(url, VERIFY, { a: { imageId: aaronImageId }, b: b64(lfwPhoto('Aaron_Peirsol', 4)) });
+    const stored = await gql(url, VERIFY, { a: { imageId: aaronImageId }, b: b64(lfwPhoto('Aaron_Peirsol', 4)) }, { token: TOKEN });
     expect(stored.errors).toBeUndefined();
     expect(stored.data.verify.faceA).toBeNull();
     expectFaceIn(stored.data.verify.faceB, SIDE, SIDE);
@@ -149,7 +149,7 @@ describe('face stage end-to-end (SQLite, HTTP)', () => {
       ['Aaron_Peirsol', aaron],
       ['Serena_Williams', serena],
     ] as const) {
-      const s = await gql(url, SEARCH, { image: b64(lfwPhoto(person, 4)), k: 2 });
+      const s = await gql(url, SEARCH, { image: b64(lfwPhoto(person, 4)), k: 2 }, { token: TOKEN });
       expect(s.errors).toBeUndefined();
       const hits = s.data.searchSimilar as Array<{ identity: { id: string }; distance: number; match: boolean; face: Face }>;
       expect(hits.map((h) => h.identity.id)).toEqual([id, id === aaron ? serena : aaron]);
@@ -179,7 +179,7 @@ describe('face stage end-to-end (SQLite, HTTP)', () => {
     expect(centres[1]).toBeGreaterThan(325);
     expect(centres[1]).toBeLessThan(575);
     // A stored image by id works too: one face, the one its enrollment reported.
-    const byId = await gql(url, DETECT, { image: { imageId: aaronImageId } });
+    const byId = await gql(url, DETECT, { image: { imageId: aaronImageId } }, { token: TOKEN });
     expect(byId.data.detectFaces).toEqual([ea.data.enrollImages[0].face]);
 
     // No face: detectFaces lists none; embedding it is NO_FACE_DETECTED, named after its argument.
@@ -190,7 +190,7 @@ describe('face stage end-to-end (SQLite, HTTP)', () => {
     expectNoFace(await gql(url, ENROLL, { id: serena, images: [b64(lfwPhoto('Serena_Williams', 3)), b64(glyph)] }, { token: TOKEN }), 'images[1]');
     expectNoFace(await gql(url, LABEL, { a: b64(glyph), b: { imageId: aaronImageId } }, { token: TOKEN }), 'a');
     // The refused enrollment stored nothing (all images are embedded before the transaction).
-    expect((await gql(url, IDENTITY, { id: serena })).data.identity.imageCount).toBe(1);
+    expect((await gql(url, IDENTITY, { id: serena }, { token: TOKEN })).data.identity.imageCount).toBe(1);
     expect(server.internals.active.current.index.size).toBe(2);
 
     expect(await numTensors(url)).toBe(tensorsBefore);
@@ -209,7 +209,7 @@ describe('face stage end-to-end (SQLite, HTTP)', () => {
     const v = await gql(url, VERIFY, { a: photo, b: b64(omniglotCharacter()) });
     expect(v.errors).toBeUndefined(); // whole images: a glyph is as good an input as any
     expect(v.data.verify).toMatchObject({ faceA: null, faceB: null });
-    const s = await gql(url, SEARCH, { image: photo, k: 1 });
+    const s = await gql(url, SEARCH, { image: photo, k: 1 }, { token: TOKEN });
     expect(s.data.searchSimilar).toEqual([expect.objectContaining({ identity: { id, name: 'x' }, face: null })]);
     const d = await gql(url, DETECT, { image: photo });
     expect(codes(d)).toEqual(['BAD_USER_INPUT']);

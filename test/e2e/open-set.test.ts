@@ -88,7 +88,7 @@ describe('open-set threshold of searchSimilar (issue 5)', () => {
 
   it('says no match to that stranger in search, match in verify; the genuine probe still matches', async () => {
     await withServer({ SIAMESE_OPEN_SET_FAR: ALPHA }, async (url) => {
-      const s = await gql(url, SEARCH, { image: await b64(99, 0), k: 5 });
+      const s = await gql(url, SEARCH, { image: await b64(99, 0), k: 5 }, { token: TOKEN });
       expect(s.errors).toBeUndefined();
       const hits = s.data.searchSimilar as Array<{ imageId: string; distance: number; match: boolean; threshold: number }>;
       expect(hits).toHaveLength(2);
@@ -97,12 +97,12 @@ describe('open-set threshold of searchSimilar (issue 5)', () => {
       for (const h of hits) expect(h.threshold).toBeCloseTo(T, 6);
 
       // The same pair (stranger vs its nearest enrolled image) under verify's 1:1 default.
-      const v = await gql(url, VERIFY, { a: await b64(99, 0), b: { imageId: hits[0].imageId } });
+      const v = await gql(url, VERIFY, { a: await b64(99, 0), b: { imageId: hits[0].imageId } }, { token: TOKEN });
       expect(v.errors).toBeUndefined();
       expect(v.data.verify).toMatchObject({ match: true, threshold: D });
       expect(v.data.verify.distance).toBeCloseTo(dS, 5);
 
-      const g = await gql(url, SEARCH, { image: await b64(1, 5), k: 2 });
+      const g = await gql(url, SEARCH, { image: await b64(1, 5), k: 2 }, { token: TOKEN });
       expect(g.data.searchSimilar[0]).toMatchObject({ identity: { name: 'A' }, match: true });
       expect(g.data.searchSimilar[0].threshold).toBeCloseTo(T, 6);
     });
@@ -110,7 +110,7 @@ describe('open-set threshold of searchSimilar (issue 5)', () => {
 
   it('falls back to the 1:1 default when SIAMESE_OPEN_SET_FAR=off', async () => {
     await withServer({ SIAMESE_OPEN_SET_FAR: 'off' }, async (url) => {
-      const s = await gql(url, SEARCH, { image: await b64(99, 0), k: 1 });
+      const s = await gql(url, SEARCH, { image: await b64(99, 0), k: 1 }, { token: TOKEN });
       expect(s.errors).toBeUndefined();
       expect(s.data.searchSimilar).toEqual([expect.objectContaining({ match: true, threshold: D })]);
     });

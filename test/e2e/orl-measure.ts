@@ -77,7 +77,7 @@ export async function measure(modelDir: string, dataset: string, verifyRuns: num
     const thresholds = new Set<number>();
     for (const s of range(31, 40)) {
       for (const i of range(2, 10)) {
-        const r = await gql(url, SEARCH, { image: { base64: img(dataset, s, i) } });
+        const r = await gql(url, SEARCH, { image: { base64: img(dataset, s, i) } }, { token: TOKEN });
         if (r.errors) throw new Error(JSON.stringify(r.errors));
         const top = r.data.searchSimilar[0];
         thresholds.add(top.threshold);
@@ -111,7 +111,7 @@ export async function measure(modelDir: string, dataset: string, verifyRuns: num
     for (const s of range(36, 40)) {
       falseMatchesBySubject[`s${s}`] = 0;
       for (const i of range(1, 10)) {
-        const r = await gql(url, SEARCH, { image: { base64: img(dataset, s, i) } });
+        const r = await gql(url, SEARCH, { image: { base64: img(dataset, s, i) } }, { token: TOKEN });
         if (r.errors) throw new Error(JSON.stringify(r.errors));
         const hits = r.data.searchSimilar as Array<{ distance: number; match: boolean; threshold: number }>;
         total++;

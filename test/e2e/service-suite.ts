@@ -24,6 +24,11 @@ export interface SuiteSetup {
 }
 
 const TOKEN = 'e2e-admin-token-0123456789';
+/**
+ * This scenario reads names, hashes and imageIds like an application with role read would; since
+ * issue 13 anonymous callers get search answers without them (test/server/access-model.e2e.test.ts).
+ */
+const READER = { token: TOKEN };
 
 const ENROLL = `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id identityId width height mimeType sha256 byteSize } }`;
 const CREATE = `mutation($name: String!, $metadata: JSONObject) { createIdentity(name: $name, metadata: $metadata) { id name metadata imageCount } }`;
@@ -90,7 +95,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(cc.errors).toBeUndefined();
 
       // search with an unseen shot of alice, sent as an upload
-      const s1 = await gqlMultipart(url, SEARCH, { image: { upload: null }, k: 5 }, [{ path: 'variables.image.upload', bytes: await img(1, 7) }]);
+      const s1 = await gqlMultipart(url, SEARCH, { image: { upload: null }, k: 5 }, [{ path: 'variables.image.upload', bytes: await img(1, 7) }], READER);
       expect(s1.errors).toBeUndefined();
       const matches = s1.data.searchSimilar as Array<{ identity: { id: string; name: string; imageCount: number }; distance: number; match: boolean; threshold: number }>;
       expect(matches.map((m) => m.identity.name)).toEqual(['alice', ...matches.slice(1).map((m) => m.identity.name)]);
@@ -106,26 +111,26 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       for (const m of matches) expect(m.match).toBe(m.distance <= m.threshold);
 
       // verify: same identity (base64 vs stored imageId), different identities
-      const v1 = await gql(url, VERIFY, { a: { base64: b64(await img(2, 5)) }, b: { imageId: bobImageId } });
+      const v1 = await gql(url, VERIFY, { a: { base64: b64(await img(2, 5)) }, b: { imageId: bobImageId } }, READER);
       expect(v1.errors).toBeUndefined();
       expect(v1.data.verify).toMatchObject({ match: true, metric: model.card.metric, modelVersion: model.card.version });
       expect(v1.data.verify.threshold).toBeCloseTo(model.card.thresholds.default, 10);
-      const v2 = await gql(url, VERIFY, { a: { base64: b64(await img(1, 3)) }, b: { imageId: bobImageId } });
+      const v2 = await gql(url, VERIFY, { a: { base64: b64(await img(1, 3)) }, b: { imageId: bobImageId } }, READER);
       expect(v2.data.verify.match).toBe(false);
       // an explicit threshold overrides the calibrated one
-      const v3 = await gql(url, VERIFY, { a: { base64: b64(await img(1, 3)) }, b: { imageId: bobImageId }, t: v2.data.verify.distance + 1e-6 });
+      const v3 = await gql(url, VERIFY, { a: { base64: b64(await img(1, 3)) }, b: { imageId: bobImageId }, t: v2.data.verify.distance + 1e-6 }, READER);
       expect(v3.data.verify).toMatchObject({ match: true });
 
       // erase alice: gone from search, identity and imageId lookups
       const del = await gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: alice.id }, { token: TOKEN });
       expect(del.data).toEqual({ deleteIdentity: true });
-      const s2 = await gql(url, SEARCH, { image: { base64: b64(await img(1, 7)) }, k: 5 });
+      const s2 = await gql(url, SEARCH, { image: { base64: b64(await img(1, 7)) }, k: 5 }, READER);
       expect(s2.errors).toBeUndefined();
       expect(s2.data.searchSimilar.map((m: { identity: { id: string } }) => m.identity.id)).not.toContain(alice.id);
       expect(s2.data.searchSimilar.every((m: { match: boolean }) => !m.match)).toBe(true);
-      expect(codes(await gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id: alice.id }))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id: alice.id }, READER))).toEqual(['NOT_FOUND']);
       const aliceImage = up.data.enrollImages[0].id;
-      expect(codes(await gql(url, VERIFY, { a: { imageId: aliceImage }, b: { imageId: bobImageId } }))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(url, VERIFY, { a: { imageId: aliceImage }, b: { imageId: bobImageId } }, READER))).toEqual(['NOT_FOUND']);
       const idx = server!.internals.active.current.index;
       expect(idx.size).toBe(2); // bob + carol
 
@@ -136,11 +141,11 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(codes(await gql(url, `mutation($id: ID!) { deleteImage(id: $id) }`, { id: bobImageId }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
 
       // identities connection
-      const page = await gql(url, `{ identities(first: 1) { totalCount edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }`);
+      const page = await gql(url, `{ identities(first: 1) { totalCount edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }`, {}, READER);
       expect(page.data.identities).toMatchObject({ totalCount: 2, edges: [{ node: { name: 'bob' } }], pageInfo: { hasNextPage: true } });
       const page2 = await gql(url, `query($a: String) { identities(first: 5, after: $a) { edges { node { name } } pageInfo { hasNextPage } } }`, {
         a: page.data.identities.pageInfo.endCursor,
-      });
+      }, READER);
       expect(page2.data.identities).toEqual({ edges: [{ node: { name: 'carol' } }], pageInfo: { hasNextPage: false } });
     });
 
@@ -155,7 +160,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       ({ url } = await start());
       expect(server!.internals.indexOrigin).toBe('loaded');
       expect(server!.internals.active.current.index.size).toBe(1);
-      const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(4, 9)) }, k: 3 });
+      const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(4, 9)) }, k: 3 }, READER);
       expect(s.data.searchSimilar).toEqual([expect.objectContaining({ identity: expect.objectContaining({ id: dave.id }), match: true })]);
       expect(fs.readdirSync(path.join(dataDir, 'index')).some((f) => f.endsWith('.index.json'))).toBe(true);
     });
@@ -170,7 +175,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
 
       ({ url } = await start());
       expect(server!.internals.indexOrigin).toBe('rebuilt');
-      const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(5, 2)) }, k: 1 });
+      const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(5, 2)) }, k: 1 }, READER);
       expect(s.data.searchSimilar[0]).toMatchObject({ identity: { id: erin.id }, match: true });
     });
 
@@ -201,9 +206,9 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       ({ url } = await start());
       expect(server!.internals.indexOrigin).toBe('repaired');
       expect(server!.internals.active.current.index.size).toBe(2);
-      const found = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(8, 3)) }, k: 5 });
+      const found = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(8, 3)) }, k: 5 }, READER);
       expect(found.data.searchSimilar[0]).toMatchObject({ identity: { id: late }, match: true });
-      const gone = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(6, 3)) }, k: 5 });
+      const gone = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(6, 3)) }, k: 5 }, READER);
       expect(gone.data.searchSimilar.map((m: { identity: { id: string } }) => m.identity.id)).not.toContain(ids[0]);
     });
 
@@ -217,7 +222,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
           const r = await gql(url, ENROLL, { id, images: [{ base64: b64(await syntheticImage(n, 0)) }, { base64: b64(await syntheticImage(n, 1)) }] }, { token: TOKEN });
           return r.errors;
         }),
-        ...people.map(async () => (await gql(url, SEARCH, { image: { base64: probe }, k: 3 })).errors),
+        ...people.map(async () => (await gql(url, SEARCH, { image: { base64: probe }, k: 3 }, READER)).errors),
       ]);
       expect(results.filter((e) => e !== undefined)).toEqual([]);
       const { store, active } = server!.internals;
@@ -226,7 +231,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(new Set(labels).size).toBe(12);
       expect([...active.current.index.labels()].sort((a, b) => a - b)).toEqual([...labels].sort((a, b) => a - b));
       for (const n of people) {
-        const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(n, 5)) }, k: 1 });
+        const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(n, 5)) }, k: 1 }, READER);
         expect(s.data.searchSimilar[0]).toMatchObject({ identity: { name: `c${n}` }, match: true });
       }
     });
@@ -237,7 +242,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
         const id = (await gql(url, CREATE, { name: `p${n}` }, { token: TOKEN })).data!.createIdentity.id;
         await gql(url, ENROLL, { id, images: [{ base64: b64(await syntheticImage(n, 0)) }, { base64: b64(await syntheticImage(n, 1)) }] }, { token: TOKEN });
       }
-      const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(99, 0)) }, k: 5 });
+      const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(99, 0)) }, k: 5 }, READER);
       expect(s.errors).toBeUndefined();
       expect(s.data.searchSimilar).toHaveLength(3);
       expect(s.data.searchSimilar.every((m: { match: boolean }) => m.match === false)).toBe(true);
@@ -250,7 +255,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       const ok = await gql(url, CREATE, { name: 'x' }, { token: TOKEN });
       expect(ok.errors).toBeUndefined();
       expect(codes(await gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: ok.data.createIdentity.id }))).toEqual(['UNAUTHENTICATED']);
-      const list = await gql(url, `{ identities(first: 5) { totalCount } }`);
+      const list = await gql(url, `{ identities(first: 5) { totalCount } }`, {}, READER);
       expect(list.data.identities.totalCount).toBe(1);
     });
 

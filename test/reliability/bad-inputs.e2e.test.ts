@@ -18,7 +18,7 @@ import * as bad from './bad-images';
 jest.setTimeout(120_000);
 
 const TOKEN = 'reliability-admin-token-0123456789';
-const SEARCH = `query($image: ImageInput!, $k: Int) { searchSimilar(image: $image, k: $k) { identity { name } distance match } }`;
+const SEARCH = `query($image: ImageInput!, $k: Int) { searchSimilar(image: $image, k: $k) { identity { id } distance match } }`;
 const ENROLL = `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id } }`;
 const VERIFY = `query($a: ImageInput!, $b: ImageInput!, $t: Float) { verify(a: $a, b: $b, threshold: $t) { match distance } }`;
 const CREATE = `mutation($n: String!) { createIdentity(name: $n) { id } }`;
@@ -161,11 +161,13 @@ describe('issue 7: bad inputs over HTTP', () => {
     });
 
     it('answers NOT_FOUND for unknown and deleted ids', async () => {
-      await expectRefused('unknown imageId', search({ imageId: 'no-such-image' }), 200, 'NOT_FOUND');
-      await expectRefused('deleted imageId', search({ imageId: deletedImage }), 200, 'NOT_FOUND');
+      // imageId inputs need role read since issue 13 (anonymous callers: FORBIDDEN, test/server/access-model.e2e.test.ts).
+      const searchAsAdmin = (image: Record<string, unknown>) => () => gql(url, SEARCH, { image }, { token: TOKEN });
+      await expectRefused('unknown imageId', searchAsAdmin({ imageId: 'no-such-image' }), 200, 'NOT_FOUND');
+      await expectRefused('deleted imageId', searchAsAdmin({ imageId: deletedImage }), 200, 'NOT_FOUND');
       await expectRefused('enroll into unknown identity', () => gql(url, ENROLL, { id: 'no-such-identity', images: [{ base64: png }] }, { token: TOKEN }), 200, 'NOT_FOUND');
       await expectRefused('enroll into deleted identity', () => gql(url, ENROLL, { id: deletedIdentity, images: [{ base64: png }] }, { token: TOKEN }), 200, 'NOT_FOUND');
-      await expectRefused('identity(id: deleted)', () => gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id: deletedIdentity }), 200, 'NOT_FOUND');
+      await expectRefused('identity(id: deleted)', () => gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id: deletedIdentity }, { token: TOKEN }), 200, 'NOT_FOUND');
       await expectRefused('deleteIdentity twice', () => gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: deletedIdentity }, { token: TOKEN }), 200, 'NOT_FOUND');
     });
 
@@ -212,7 +214,7 @@ describe('issue 7: bad inputs over HTTP', () => {
 
   describe('operations and transport', () => {
     it('refuses deep, aliased and costly queries before running them', async () => {
-      await expectRefused('depth 4 > 3', () => gql(url, `{ identities(first: 1) { edges { node { images { id } } } } }`), 400, 'QUERY_TOO_COMPLEX');
+      await expectRefused('depth 4 > 3', () => gql(url, `{ identities(first: 1) { edges { node { images { id } } } } }`, {}, { token: TOKEN }), 400, 'QUERY_TOO_COMPLEX');
       const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: searchSimilar(image: { imageId: "x" }, k: 10) { distance }`).join(' ');
       await expectRefused('200 aliased searchSimilar', () => gql(url, `{ ${aliases} }`), 400, 'QUERY_TOO_COMPLEX');
       await expectRefused('identities(first: 100000)', () => gql(url, `{ identities(first: 100000) { edges { node { id imageCount } } } }`), 400, 'QUERY_TOO_COMPLEX');

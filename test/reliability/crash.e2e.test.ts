@@ -92,14 +92,14 @@ describe(`issue 7: crash consistency (${KILLS} SIGKILLs)`, () => {
         const a = acked.get(id);
         if (!a) continue;
         for (const imageId of a.imageIds) {
-          const r = await gql(url, SEARCH, { image: { imageId } });
+          const r = await gql(url, SEARCH, { image: { imageId } }, { token: TOKEN });
           expect(r.errors).toBeUndefined();
           expect(r.data.searchSimilar[0]).toMatchObject({ identity: { id }, imageId });
           checkedImages++;
         }
       }
       for (const id of deleted) {
-        const r = await gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id });
+        const r = await gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id }, { token: TOKEN });
         expect(r.errors?.[0].extensions?.code).toBe('NOT_FOUND');
       }
     }

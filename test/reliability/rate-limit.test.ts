@@ -24,7 +24,7 @@ describe('TokenBucketLimiter', () => {
   it('is off with perSecond 0, and forgets the least recently seen clients beyond maxClients', () => {
     const off = new TokenBucketLimiter({ perSecond: 0, burst: 1 });
     expect(Array.from({ length: 10 }, () => off.take('x').ok).every(Boolean)).toBe(true);
-    let t = 0;
+    const t = 0;
     const l = new TokenBucketLimiter({ perSecond: 1, burst: 1, now: () => t, maxClients: 2 });
     expect(l.take('a').ok).toBe(true);
     expect(l.take('b').ok).toBe(true);
@@ -49,7 +49,7 @@ describe('expensiveFieldCount', () => {
 });
 
 describe('rate limit configuration', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+   
   const { loadConfig, ConfigError } = require('../../src/config') as typeof import('../../src/config');
   const base = { SIAMESE_MODELS_DIR: '/nonexistent' };
   it('defaults to a generous bucket, is configurable, and 0 turns it off', () => {

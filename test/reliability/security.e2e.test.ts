@@ -71,7 +71,8 @@ describe('issue 7: security', () => {
 
   it('production: unexpected errors masked without stack; suggestions, introspection and GraphiQL off, and each configurable', async () => {
     const lines: string[] = [];
-    const prod = await start(dir(), { NODE_ENV: 'production', SIAMESE_STACK_TRACES: 'true' }, { embedder: buggyEmbedder(), lines });
+    // SIAMESE_MIN_IMAGE_SIDE=1: the 1×1 image must reach the buggy embedder (by default it is refused first, IMAGE_TOO_SMALL).
+    const prod = await start(dir(), { NODE_ENV: 'production', SIAMESE_STACK_TRACES: 'true', SIAMESE_MIN_IMAGE_SIDE: '1' }, { embedder: buggyEmbedder(), lines });
     servers.push(prod);
     const tiny = (await require('sharp')({ create: { width: 1, height: 1, channels: 3, background: '#fff' } }).png().toBuffer()) as Buffer;
     expect(tiny.length).toBeLessThan(100);
@@ -108,7 +109,7 @@ describe('issue 7: security', () => {
     // The token is taken before execution, so cheap NOT_FOUND verifies use up the bucket within
     // milliseconds (well inside the 1 s refill, even on a busy machine).
     const unknown = { imageId: 'no-such-image' };
-    for (let i = 0; i < 3; i++) expect(codes(await gql(s.url, VERIFY, { a: unknown, b: unknown }))).toEqual(['NOT_FOUND']);
+    for (let i = 0; i < 3; i++) expect(codes(await gql(s.url, VERIFY, { a: unknown, b: unknown }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
     const refused = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEARCH, variables: { i: img } }) });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
@@ -116,7 +117,7 @@ describe('issue 7: security', () => {
     expect(body.errors[0].extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
     // Admin mutations that embed count too; cheap reads do not.
     expect(codes(await gql(s.url, ENROLL, { id, images: [img] }, { token: TOKEN }))).toEqual(['RATE_LIMITED']);
-    expect((await gql(s.url, `{ model { version } identities(first: 5) { totalCount } }`)).errors).toBeUndefined();
+    expect((await gql(s.url, `{ model { version } identities(first: 5) { totalCount } }`, {}, { token: TOKEN })).errors).toBeUndefined();
     // A second later one token is back.
     await new Promise((r) => setTimeout(r, 1100));
     expect((await gql(s.url, VERIFY, { a: img, b: img })).errors).toBeUndefined();

@@ -127,16 +127,16 @@ describe('retraining a face model (SQLite, HTTP)', () => {
 
     // Search still finds each person first from photos it never enrolled (the 4th of each).
     for (const person of PEOPLE) {
-      const hits = await gql(url, SEARCH, { image: photo(person, 4), k: 4 });
+      const hits = await gql(url, SEARCH, { image: photo(person, 4), k: 4 }, { token: TOKEN });
       expect(hits.errors).toBeUndefined();
       expect([person, hits.data.searchSimilar[0].identity.name]).toEqual([person, person]);
       expect(hits.data.searchSimilar).toHaveLength(4);
     }
-    const v = await gql(url, VERIFY, { a: photo('Serena_Williams', 4), b: img('Serena_Williams', 1) });
+    const v = await gql(url, VERIFY, { a: photo('Serena_Williams', 4), b: img('Serena_Williams', 1) }, { token: TOKEN });
     expect(v.data.verify.modelVersion).toBe(newVersion);
     // The correction was learned from: the pair the admin merged is closer under the new model
     // (stored vectors of the new version: both sides are enrolled images).
-    const merged = await gql(url, VERIFY, { a: img('Colin_Powell', 1), b: img('Tony_Blair', 0) });
+    const merged = await gql(url, VERIFY, { a: img('Colin_Powell', 1), b: img('Tony_Blair', 0) }, { token: TOKEN });
     expect(merged.data.verify.modelVersion).toBe(newVersion);
     expect(merged.data.verify.distance).toBeLessThan(merge.data.labelPair.modelDistance);
 
@@ -159,7 +159,7 @@ describe('retraining a face model (SQLite, HTTP)', () => {
     // No request leaked: the only extra tensors beside the serving model are those of the
     // retired one while it drains (30 s; whether that has passed depends on this machine).
     const afterRun = await numTensors(url);
-    for (let i = 0; i < 2; i++) await gql(url, SEARCH, { image: photo('Colin_Powell', 4), k: 2 });
+    for (let i = 0; i < 2; i++) await gql(url, SEARCH, { image: photo('Colin_Powell', 4), k: 2 }, { token: TOKEN });
     expect(await numTensors(url)).toBe(afterRun);
     // (Loaded here, in the server's process, only after its counts were read.)
     const loadedNew = await loadModelDir(newDir);

@@ -8,7 +8,8 @@ export const TOKEN = 'retrain-admin-token-0123456789';
 
 export const CREATE = `mutation($name: String!) { createIdentity(name: $name) { id } }`;
 export const ENROLL = `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id } }`;
-export const SEARCH = `query($image: ImageInput!, $k: Int) { searchSimilar(image: $image, k: $k) { identity { id name } distance match } }`;
+// Identity ids only: names need role read since issue 13, and these searches run as anonymous clients.
+export const SEARCH = `query($image: ImageInput!, $k: Int) { searchSimilar(image: $image, k: $k) { identity { id } distance match } }`;
 export const VERIFY = `query($a: ImageInput!, $b: ImageInput!) { verify(a: $a, b: $b) { match distance modelVersion } }`;
 export const MODEL = `{ model { version indexedVectors } }`;
 export const LABEL = `mutation($a: ImageInput!, $b: ImageInput!, $same: Boolean!) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { KCHUNK_MAX_M, KCHUNK_MIN_K } from './dispatch-thresholds';
 import { heapBackend } from './heap-access';
 import type { Backend } from './kernel-utils';
 
@@ -16,12 +17,13 @@ import type { Backend } from './kernel-utils';
  * kept while B lives (weights: XNNPACK then packs each block once and caches
  * it by the block's id, as it does for whole weight matrices); cached blocks
  * of disposed Bs are freed on the next call. A's column blocks are copied per
- * call (M·K floats, small next to B). Other shapes go to the wrapped kernel.
+ * call (M·K floats, small next to B). Other shapes (K < KCHUNK_MIN_K,
+ * M > KCHUNK_MAX_M: dispatch-thresholds.ts) go to the wrapped kernel.
  */
-export const KCHUNK_MIN_K = 16384;
+/** Re-exported for test/parallel/batch-matmul-kchunk.test.ts, which sizes its K from it. */
+export { KCHUNK_MIN_K };
+/** Chunk length: 67,712 / 16, the measured split of the seed net's dense layer (above). */
 export const KCHUNK_SIZE = 4232;
-/** Above this many rows the GEMM reuses each B panel enough: no chunking. */
-const KCHUNK_MAX_M = 1024;
 
 interface Cached {
   chunks: tf.TensorInfo[];
@@ -33,7 +35,7 @@ type WasmBackend = Backend & { refCount(id: tf.DataId): number };
 /** One cache of B row blocks per backend registration, shared by BatchMatMul and _FusedMatMul. */
 const cache = new Map<tf.DataId, Cached>();
 
-function shapeOf(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): { m: number; k: number; n: number; ok: boolean } {
+function shapeOf(a: Pick<tf.TensorInfo, 'shape' | 'dtype'>, b: Pick<tf.TensorInfo, 'shape' | 'dtype'>, transposeA: boolean, transposeB: boolean): { m: number; k: number; n: number; ok: boolean } {
   const ra = a.shape.length;
   const rb = b.shape.length;
   const batchA = a.shape.slice(0, -2).reduce((p, q) => p * q, 1);
@@ -45,6 +47,11 @@ function shapeOf(a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transp
     !transposeA && !transposeB && batchA === 1 && batchB === 1 && a.dtype === 'float32' && b.dtype === 'float32' &&
     k >= KCHUNK_MIN_K && m <= KCHUNK_MAX_M;
   return { m, k, n, ok };
+}
+
+/** True when a (Fused)MatMul of these operands runs K-chunked (before the _FusedMatMul bias/activation checks). */
+export function kchunkApplies(a: Pick<tf.TensorInfo, 'shape' | 'dtype'>, b: Pick<tf.TensorInfo, 'shape' | 'dtype'>, transposeA: boolean, transposeB: boolean): boolean {
+  return shapeOf(a, b, transposeA, transposeB).ok;
 }
 
 /** Σᵢ A[:, Kᵢ]·B[Kᵢ, :] as a Float32Array [m, n] (see the file comment). */

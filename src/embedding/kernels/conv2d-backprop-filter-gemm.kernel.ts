@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { conv2dBackpropFilterImpl } from './conv2d-backprop-filter.kernel';
-import { conv2dBackpropFilterGrid, gridApplies, GRID_MIN_IN_CHANNELS } from './conv2d-backprop-filter-grid.kernel';
 import { heapBackend } from './heap-access';
-import { winogradShapeOf } from './winograd-conv2d.kernel';
-import { winogradFilterGrad } from './winograd-filter-grad.kernel';
-import { simdKernels } from './simd-module';
-import { type KernelRunner, withRunner } from './kernel-utils';
+import type { KernelRunner } from './kernel-utils';
 
 /**
  * Conv2DBackpropFilter (NHWC) as a sum of per-chunk GEMMs with a short
@@ -28,12 +23,13 @@ import { type KernelRunner, withRunner } from './kernel-utils';
  * [K, Co] are one contiguous copy, and the plain BatchMatMul kernel computes
  * dW_chunk[R, Co]. 'dyT' (dyᵀ · col, col rows by memmove) measured the same
  * for the second layer and slower for the first; kept for measurement.
- * NCHW keeps the original implementation (conv2d-backprop-filter.kernel.ts).
+ * NCHW keeps the original implementation (conv2d-backprop-filter-taps-conv.kernel.ts);
+ * conv2d-backprop-filter.router.ts decides which form serves a call.
  */
 export const CHUNK_ROWS = 2304;
 export const ORIENTATION: 'colT' | 'dyT' = 'colT';
 
-interface Attrs {
+export interface Conv2dBackpropFilterAttrs {
   strides: [number, number] | number;
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dataFormat: 'NHWC' | 'NCHW';
@@ -42,7 +38,7 @@ interface Attrs {
 }
 
 export function conv2dBackpropFilterGemm(
-  r: KernelRunner, x: tf.TensorInfo, dy: tf.TensorInfo, attrs: Attrs, chunkRows = CHUNK_ROWS, orientation: 'colT' | 'dyT' = ORIENTATION,
+  r: KernelRunner, x: tf.TensorInfo, dy: tf.TensorInfo, attrs: Conv2dBackpropFilterAttrs, chunkRows = CHUNK_ROWS, orientation: 'colT' | 'dyT' = ORIENTATION,
 ): tf.TensorInfo {
   const { strides, pad, dimRoundingMode, filterShape } = attrs;
   const info = tf.backend_util.computeConv2DInfo(
@@ -140,32 +136,4 @@ export function conv2dBackpropFilterGemm(
   const out = heap.makeOutput([kh, kw, ci, co], 'float32');
   (heap.typedArrayFromHeap(out) as Float32Array).set(acc);
   return out;
-}
-/**
- * The project's Conv2DBackpropFilter: for NHWC float32, Winograd F(3×3, 4×4)
- * (winograd-filter-grad.kernel.ts) for 3×3 stride-1 filters with ≥ 16
- * channels (multiples of 4), else the grid form
- * (conv2d-backprop-filter-grid.kernel.ts) at stride 1 with ≥ GRID_MIN_IN_CHANNELS
- * input channels, else chunked gathered GEMMs; NCHW the original forms.
- */
-export function makeConv2dBackpropFilterGemmConfig(backendName: string, overrides: Partial<Record<string, tf.KernelFunc>> = {}): tf.KernelConfig {
-  return {
-    kernelName: tf.Conv2DBackpropFilter,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      const a = attrs as unknown as Attrs;
-      const useGemm = a.dataFormat !== 'NCHW' && x.dtype === 'float32' && dy.dtype === 'float32';
-      const useGrid = gridApplies(x, dy, a) && a.filterShape[2] >= GRID_MIN_IN_CHANNELS;
-      const wino = useGrid ? winogradShapeOf(x.shape, a.filterShape, a) : undefined;
-      if (wino && simdKernels(backend)) return winogradFilterGrad(backend, x, dy, wino);
-      return withRunner(
-        backend,
-        backendName,
-        (r) =>
-          useGrid ? conv2dBackpropFilterGrid(r, x, dy, a) : useGemm ? conv2dBackpropFilterGemm(r, x, dy, a) : conv2dBackpropFilterImpl(r, x, dy, a),
-        overrides,
-      );
-    },
-  };
 }

@@ -28,13 +28,13 @@ import type { KernelRunner } from './kernel-utils';
  * in float64.
  */
 export const GRID_CHUNK = 2304;
-/**
- * Below this many input channels the gathered form is faster: with one input
+/*
+ * With few input channels the gathered form is faster (the router sends
+ * those there: GRID_MIN_IN_CHANNELS in dispatch-thresholds.ts): with one input
  * channel (the seed net's first layer) im2colᵀ has only 9 rows, the GEMM is
  * bound by packing dy, and the grid's zero-filled dy costs more than the
  * gather saves (measured 155–194 ms against 70–90 ms at 32 images).
  */
-export const GRID_MIN_IN_CHANNELS = 8;
 
 interface Attrs {
   strides: [number, number] | number;
@@ -45,7 +45,7 @@ interface Attrs {
 }
 
 /** True when the grid form applies: NHWC float32, stride 1 (dilations are not an attribute of this kernel). */
-export function gridApplies(x: tf.TensorInfo, dy: tf.TensorInfo, attrs: Attrs): boolean {
+export function gridApplies(x: Pick<tf.TensorInfo, 'dtype'>, dy: Pick<tf.TensorInfo, 'dtype'>, attrs: Attrs): boolean {
   if (attrs.dataFormat === 'NCHW' || x.dtype !== 'float32' || dy.dtype !== 'float32') return false;
   const s = attrs.strides;
   return typeof s === 'number' ? s === 1 : s[0] === 1 && s[1] === 1;

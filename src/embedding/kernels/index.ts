@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeBatchMatMulConfig } from './batch-matmul.kernel';
 import { makeBatchMatMulKChunkConfig, makeFusedMatMulKChunkConfig } from './batch-matmul-kchunk.kernel';
-import { makeConv2dBackpropFilterGemmConfig } from './conv2d-backprop-filter-gemm.kernel';
+import { makeConv2dBackpropFilterRouterConfig } from './conv2d-backprop-filter.router';
 import { makeConv2dBackpropInputConfig } from './conv2d-backprop-input.kernel';
 import { makeIdentityConfig } from './identity.kernel';
 import { makeMaxPoolGradConfig } from './max-pool-grad.kernel';
@@ -29,13 +29,17 @@ import { simdKernels } from './simd-module';
  *   runs on it too, and Conv2DBackpropFilter of those layers on F(3×3, 4×4)
  *   (winograd-filter-grad.kernel.ts).
  *
+ * Which implementation serves which call, the thresholds that decide it
+ * (dispatch-thresholds.ts), the measured gains and the tests: README.md here.
+ *
  * The SIMD parts run in our own small wasm module (simd-module.ts) instantiated
  * on tfjs-backend-wasm's memory; without it (no wasm SIMD, or a backend that
  * does not expose its memory) every kernel falls back to the previous path.
  *
  * The other gradients our layers need (AvgPoolGrad, Relu via Step,
  * batch-norm and the L2/group-norm layers via elementwise ops and reductions)
- * exist on wasm; test/embedding/wasm-training.test.ts trains every backbone on it.
+ * exist on wasm; test/embedding/wasm-kernels.test.ts checks one SGD step of a
+ * small conv net on wasm against cpu, and test/training/trainer.test.ts trains on wasm.
  *
  * Idempotent; call before or after the backend is initialised.
  */
@@ -64,9 +68,8 @@ export function registerExtraKernels(): void {
   if (originalConv) replaceKernel(makeWinogradConv2dConfig(backendName, originalConv, simdKernels));
   if (originalFusedConv) replaceKernel(makeWinogradFusedConv2dConfig(backendName, originalFusedConv, simdKernels));
   const overrides = { BatchMatMul: plainMatMul };
-  // Grid GEMMs for stride 1 and ≥ 8 input channels (conv2d-backprop-filter-grid.kernel.ts), else
-  // chunked gathered GEMMs (conv2d-backprop-filter-gemm.kernel.ts), NCHW the taps/conv forms.
-  replaceKernel(makeConv2dBackpropFilterGemmConfig(backendName, overrides));
+  // Winograd, grid, gathered-GEMM or taps/conv form, chosen per call (conv2d-backprop-filter.router.ts).
+  replaceKernel(makeConv2dBackpropFilterRouterConfig(backendName, overrides));
   replaceKernel(makeConv2dBackpropInputConfig(backendName, overrides));
 }
 
@@ -77,7 +80,9 @@ function replaceKernel(config: tf.KernelConfig): void {
   tf.registerKernel(config);
 }
 
-export { conv2dBackpropFilterImpl, TAPS_MAX_IN_CHANNELS } from './conv2d-backprop-filter.kernel';
+export * from './dispatch-thresholds';
+export { routeConv2dBackpropFilter, type Conv2dBackpropFilterRoute } from './conv2d-backprop-filter.router';
+export { conv2dBackpropFilterImpl } from './conv2d-backprop-filter-taps-conv.kernel';
 export { conv2dBackpropFilterGemm } from './conv2d-backprop-filter-gemm.kernel';
 export { conv2dBackpropFilterGrid, gridApplies } from './conv2d-backprop-filter-grid.kernel';
 export { winogradConv2d, winogradShape, winogradShapeOf } from './winograd-conv2d.kernel';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { SIMD_CHANNEL_MULTIPLE } from './dispatch-thresholds';
 import { heapBackend } from './heap-access';
 import { simdKernels } from './simd-module';
 import { byteOffsetOf } from './wasm-gemm';
@@ -37,7 +38,7 @@ export function makeMaxPoolGrad2x2Config(backendName: string, general: tf.Kernel
       const heap = heapBackend(args.backend);
       const out = heap.makeOutput(input.shape, 'float32');
       const simd = simdKernels(args.backend);
-      if (simd && info.inChannels % 4 === 0) {
+      if (simd && info.inChannels % SIMD_CHANNEL_MULTIPLE === 0) {
         maxPoolGrad2x2Simd(args.backend, simd, input, dy, out, info);
         return out;
       }

@@ -1,10 +1,14 @@
 /**
- * Generates the LLVM IR of the Winograd F(4×4, 3×3) tile transforms
- * (Lavin & Gray 2016; see winograd-conv2d.kernel.ts) as wasm SIMD code,
- * vectorised over channels (4 per f32x4), compiled once by LLVM into the
- * module embedded in winograd-simd.wasm.ts:
+ * Generates the LLVM IR of the project's wasm SIMD kernels (the Winograd
+ * F(4×4, 3×3) tile transforms of Lavin & Gray 2016, see
+ * winograd-conv2d.kernel.ts, plus a 2×2 max-pool gradient row and float64 row
+ * sums), vectorised over channels (4 per f32x4). This file is the source of
+ * truth; LLVM 14 compiles it into the module committed as simd.wasm.ts:
  *
- *   node -e "require('typescript')" …  see winograd-simd.wasm.ts for the exact commands.
+ *   node scripts/build-simd-kernels.js           rebuild simd.wasm.ts after editing this file
+ *   node scripts/build-simd-kernels.js --check   is simd.wasm.ts a fresh build of this file?
+ *
+ * (test/embedding/simd-module-build.test.ts fails when the IR changes without a rebuild.)
  *
  * Functions (all pointers are byte offsets into tfjs-backend-wasm's heap):
  *

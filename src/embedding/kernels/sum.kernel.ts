@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { SIMD_CHANNEL_MULTIPLE } from './dispatch-thresholds';
 import { heapBackend } from './heap-access';
 import { simdKernels } from './simd-module';
 import { byteOffsetOf } from './wasm-gemm';
@@ -31,7 +32,7 @@ export function makeSumConfig(backendName: string, original: tf.KernelConfig): t
       const heap = heapBackend(args.backend);
       const out = heap.makeOutput(outShape, 'float32');
       const simd = simdKernels(args.backend);
-      if (simd && inner % 4 === 0) {
+      if (simd && inner % SIMD_CHANNEL_MULTIPLE === 0) {
         // float64 accumulators on the heap (2 floats each), zeroed, summed into by sum_rows.
         const acc = heap.makeOutput([inner * 2], 'float32');
         try {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { SIMD_CHANNEL_MULTIPLE, WINOGRAD_MIN_CHANNELS, WINOGRAD_MIN_OUTPUT_SIZE, WINOGRAD_MIN_TILES } from './dispatch-thresholds';
 import { heapBackend } from './heap-access';
 import { byteOffsetOf, gemmAt, gemmWithB, heapF32, registerMatrix, releaseMatrix } from './wasm-gemm';
 import { simdKernels } from './simd-module';
@@ -53,19 +54,8 @@ function kron(p: number[][]): Float32Array {
 }
 export const KG = kron(G); // [36, 9]
 
-/** Fewer channels leave little GEMM work per tile transform (a guess, not tuned: the seed net has 64/128). */
-export const WINOGRAD_MIN_CHANNELS = 16;
 /** Images per round are chosen so one round's largest buffer stays near this many floats: 1M (one seed-net image per round) measured 139 against 113 img/s for 4M with 2 EmbeddingPool workers (contended machine); single-instance equal. */
 export const WINOGRAD_GROUP_FLOATS = 1024 * 1024;
-/**
- * Fewer 4×4 output tiles than this (over the whole batch) go to XNNPACK's direct
- * convolution: the 36 GEMMs and transforms have a fixed cost per call. Without
- * the cut a 1:1 verify of the ORL model (batch 1–2 at 46×56) took 6.0 ms per
- * forward pass against 1.7 ms direct; with it, forward passes of the ORL,
- * Omniglot and seed models were the fastest of {1, 128, 256, 512, ∞} at batch
- * 1–64 within ~15 % (sweep in the issue-6 notes, one process, idle machine).
- */
-export const WINOGRAD_MIN_TILES = 128;
 
 export interface WinogradShape {
   n: number;
@@ -99,7 +89,7 @@ export function winogradShapeOf(xShape: readonly number[], filterShape: readonly
   const [kh, kw, ci, co] = filterShape;
   if (kh !== 3 || kw !== 3 || ci < WINOGRAD_MIN_CHANNELS || co < WINOGRAD_MIN_CHANNELS) return undefined;
   // The transforms handle 4 channels per SIMD vector.
-  if (ci % 4 !== 0 || co % 4 !== 0) return undefined;
+  if (ci % SIMD_CHANNEL_MULTIPLE !== 0 || co % SIMD_CHANNEL_MULTIPLE !== 0) return undefined;
   const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -109,7 +99,7 @@ export function winogradShapeOf(xShape: readonly number[], filterShape: readonly
     attrs.dimRoundingMode as 'floor' | undefined,
   );
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
-  if (info.outHeight < 4 || info.outWidth < 4) return undefined;
+  if (info.outHeight < WINOGRAD_MIN_OUTPUT_SIZE || info.outWidth < WINOGRAD_MIN_OUTPUT_SIZE) return undefined;
   return {
     n: info.batchSize, h: info.inHeight, w: info.inWidth, ci, co, oh: info.outHeight, ow: info.outWidth,
     top: info.padInfo.top, left: info.padInfo.left,
@@ -227,7 +217,7 @@ export function winogradConv2d(
 
 type SimdProbe = (backend: object) => unknown;
 
-/** The shape, if the batch has enough output tiles to amortise Winograd's per-call cost (WINOGRAD_MIN_TILES). */
+/** The shape, if the batch has enough output tiles to amortise Winograd's per-call cost (WINOGRAD_MIN_TILES, dispatch-thresholds.ts). */
 function worthIt(s: WinogradShape | undefined, minTiles: number): WinogradShape | undefined {
   return s && s.n * Math.ceil(s.oh / 4) * Math.ceil(s.ow / 4) >= minTiles ? s : undefined;
 }

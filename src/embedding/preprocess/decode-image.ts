@@ -1,5 +1,5 @@
 import { promises as fs } from 'fs';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import type { PreprocessSpec } from '../model-card';
 import { DomainError, ErrorCode, invalidImage } from '../../errors';
 import { normalizePixels, validatePreprocessSpec } from './normalize';
@@ -22,7 +22,19 @@ import { normalizePixels, validatePreprocessSpec } from './normalize';
  * Animated GIF/WebP (and multi-page TIFF): only the first frame is used
  * (sharp reads page 0 unless asked for more).
  *
+ * Formats (issue 13): only raster formats are decoded (RASTER_FORMATS). SVG is
+ * refused unless `allowSvg`: its cost is not bounded by its size or declared
+ * pixels (2 KB of nested `<use>` costs librsvg seconds of CPU), so it is sniffed
+ * from the bytes and refused before libvips parses it. Whatever else libvips
+ * recognises (PDF, ImageMagick formats in custom builds) is refused from its header.
+ *
+ * Time: `timeoutMs` is handed to libvips (sharp's `timeout`, whole seconds),
+ * which aborts a pipeline at its next progress tick. It cannot stop one long
+ * call inside a loader (an SVG render, a huge progressive JPEG's entropy
+ * decode): the services bound how many decodes run at once (decode-admission.ts).
+ *
  * Errors are DomainErrors: PAYLOAD_TOO_LARGE (bytes), IMAGE_TOO_LARGE (pixels),
+ * UNSUPPORTED_IMAGE (a format that is refused), DECODE_TIMEOUT (libvips gave up),
  * INVALID_IMAGE (empty, truncated, corrupt, not an image). Never a crash.
  */
 export interface DecodeLimits {
@@ -30,6 +42,21 @@ export interface DecodeLimits {
   maxPixels?: number;
   /** Max encoded size in bytes (default 20 MiB). */
   maxBytes?: number;
+  /** Accept SVG (default false). */
+  allowSvg?: boolean;
+  /** Time budget handed to libvips (ms, rounded up to whole seconds; default and 0: none). */
+  timeoutMs?: number;
+}
+
+/** What sharp's metadata calls the formats that are always accepted (heif covers AVIF). */
+export const RASTER_FORMATS: readonly string[] = ['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif'];
+
+/** An image's format and declared size, read from its header only (no pixel is decoded). */
+export interface ImageHeader {
+  format: string;
+  width: number;
+  /** One frame's height for animated images. */
+  height: number;
 }
 
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -63,24 +90,12 @@ export async function decodeImagePixels(bytes: Uint8Array, spec: PreprocessSpec,
   validatePreprocessSpec(spec);
   const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw invalidImage('the image is empty (0 bytes)');
-  if (bytes.length > maxBytes) throw tooManyBytes(bytes.length, maxBytes);
+  await probeImage(bytes, { ...limits, maxPixels, maxBytes });
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const options = { limitInputPixels: maxPixels, failOn: 'error' as const, pages: 1, page: 0 };
 
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
   try {
-    meta = await sharp(input, options).metadata();
-  } catch (e) {
-    throw translate(e, maxPixels);
-  }
-  // pageHeight is the height of one frame when the input is animated.
-  const declared = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0);
-  if (!meta.width || !meta.height) throw invalidImage('the image has no dimensions');
-  if (declared > maxPixels) throw tooManyPixels(meta.width, meta.pageHeight ?? meta.height, maxPixels);
-
-  try {
-    let pipeline = sharp(input, options)
+    let pipeline = withTimeout(sharp(input, options), limits.timeoutMs)
       .rotate()
       .flatten({ background: WHITE })
       .resize(spec.width, spec.height, { fit: FIT[spec.fit], position: 'centre', background: WHITE });
@@ -93,6 +108,73 @@ export async function decodeImagePixels(bytes: Uint8Array, spec: PreprocessSpec,
   } catch (e) {
     throw translate(e, maxPixels);
   }
+}
+
+/**
+ * Step 1 alone: byte limit, format (SVG sniffed before libvips sees it), and the
+ * header's format and declared size against the limits. Cheap (header only):
+ * the services call it to weigh an image before admitting it to a decode.
+ */
+export async function probeImage(bytes: Uint8Array, limits: DecodeLimits = {}): Promise<ImageHeader> {
+  const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw invalidImage('the image is empty (0 bytes)');
+  if (bytes.length > maxBytes) throw tooManyBytes(bytes.length, maxBytes);
+  assertAcceptedEncoding(bytes, limits);
+  const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
+  try {
+    meta = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, page: 0 }).metadata();
+  } catch (e) {
+    throw translate(e, maxPixels);
+  }
+  const format = String(meta.format ?? 'unknown');
+  if (!acceptedFormats(limits).includes(format)) throw unsupported(format);
+  // pageHeight is the height of one frame when the input is animated.
+  const width = meta.width ?? 0;
+  const height = meta.pageHeight ?? meta.height ?? 0;
+  if (!width || !height) throw invalidImage('the image has no dimensions');
+  if (width * height > maxPixels) throw tooManyPixels(width, height, maxPixels);
+  return { format, width, height };
+}
+
+/**
+ * Refuses, from the first bytes and before libvips parses anything, what must not
+ * reach a decoder: SVG (unless allowed) and gzip streams (SVGZ; no raster format
+ * starts with the gzip magic). Everything else is left to the header check.
+ */
+export function assertAcceptedEncoding(bytes: Uint8Array, limits: Pick<DecodeLimits, 'allowSvg'> = {}): void {
+  if (limits.allowSvg) return;
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) throw unsupported('gzip (SVGZ)');
+  if (looksLikeSvg(bytes)) throw unsupported('svg');
+}
+
+/** Markup whose first 4 KB hold an `<svg` element (after an optional BOM, XML prolog, comments or doctype). */
+export function looksLikeSvg(bytes: Uint8Array): boolean {
+  let head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 4096));
+  // UTF-16 markup: keep the low bytes so the ASCII tags can be matched.
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) {
+    head = Buffer.from(head.filter((b) => b !== 0 && b !== 0xff && b !== 0xfe));
+  }
+  const text = head.toString('latin1').replace(/^\xef\xbb\xbf/, '').trimStart();
+  return text.startsWith('<') && /<svg[\s>/:]/i.test(text);
+}
+
+function acceptedFormats(limits: Pick<DecodeLimits, 'allowSvg'>): readonly string[] {
+  return limits.allowSvg ? [...RASTER_FORMATS, 'svg'] : RASTER_FORMATS;
+}
+
+/** libvips's own time budget (whole seconds); it checks it between tiles/scanlines, not inside one loader call. */
+function withTimeout(pipeline: Sharp, timeoutMs: number | undefined): Sharp {
+  return timeoutMs && timeoutMs > 0 ? pipeline.timeout({ seconds: Math.max(1, Math.ceil(timeoutMs / 1000)) }) : pipeline;
+}
+
+function unsupported(format: string): DomainError {
+  return new DomainError(
+    ErrorCode.UNSUPPORTED_IMAGE,
+    `${format === 'svg' ? 'SVG' : format} images are not accepted; send JPEG, PNG, WebP, GIF, TIFF or AVIF`,
+    { format, accepted: RASTER_FORMATS.join(',') },
+  );
 }
 
 /** Guards against libvips leaving an unexpected channel count (e.g. grey kept as 1 channel for an RGB model). */
@@ -134,6 +216,9 @@ function translate(e: unknown, maxPixels: number): DomainError {
   if (/pixel limit/i.test(message)) {
     return new DomainError(ErrorCode.IMAGE_TOO_LARGE, `the image exceeds ${maxPixels} pixels`, { maxPixels });
   }
-  if (/unsupported image format/i.test(message)) return invalidImage('not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG)');
+  if (/^timeout\b|timeout: \d+% complete/i.test(message)) {
+    return new DomainError(ErrorCode.DECODE_TIMEOUT, 'the image took too long to decode', {});
+  }
+  if (/unsupported image format/i.test(message)) return invalidImage('not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF)');
   return invalidImage(`the image could not be decoded: ${message.split('\n')[0]}`);
 }

@@ -3,7 +3,7 @@ import { defaultFaceDetector } from '../faces/face-api.detector';
 import type { FaceDetector } from '../faces/face-detector.port';
 import { alignFace } from '../faces/face-stage';
 import type { FaceInfo } from '../faces/face.types';
-import { decodeImage, type DecodeLimits } from './decode-image';
+import { assertAcceptedEncoding, decodeImage, type DecodeLimits } from './decode-image';
 import { normalizePixels, validatePreprocessSpec } from './normalize';
 
 /**
@@ -11,6 +11,8 @@ import { normalizePixels, validatePreprocessSpec } from './normalize';
  * (Embedder and its worker threads, training's image cache, eval, retraining):
  * with a face stage in the card, detect → align → crop (faces/face-stage.ts),
  * otherwise the whole image is fitted (decode-image.ts); then normalised.
+ * Refused encodings (SVG unless allowed, see decode-image.ts) are refused here
+ * for both paths, before any decoder sees the bytes.
  */
 export interface PreparedInput {
   /** HWC float32, height·width·channels values. */
@@ -27,6 +29,7 @@ export async function preprocessImage(
 ): Promise<PreparedInput> {
   if (!spec.face) return { input: await decodeImage(bytes, spec, limits) };
   validatePreprocessSpec(spec);
+  if (bytes instanceof Uint8Array) assertAcceptedEncoding(bytes, limits);
   const aligned = await alignFace(bytes, spec, detector, limits);
   return { input: normalizePixels(aligned.pixels, spec), face: aligned.face };
 }

@@ -2,6 +2,7 @@ import { parentPort } from 'worker_threads';
 import { initBackend, isBackendPreference } from '../backend';
 import { Embedder } from '../embedder';
 import type { FaceInfo } from '../faces/face.types';
+import { assertAcceptedEncoding } from '../preprocess/decode-image';
 import { preprocessImage } from '../preprocess/preprocess-image';
 import { type FromWorker, type ItemResult, type ToWorker, type WorkItem, serializeError } from './protocol';
 
@@ -29,6 +30,8 @@ async function runJob(id: number, items: WorkItem[]): Promise<void> {
     items.map(async (item, i) => {
       try {
         if (item.kind === 'detect') {
+          // Same format gate as embedding (preprocessImage): detection decodes the photo too.
+          assertAcceptedEncoding(item.bytes, item.limits);
           results[i] = { ok: true, faces: await e.detectFaces(item.bytes, item.limits) };
           return;
         }

@@ -44,7 +44,7 @@ export class ModelActivationService {
   }
 
   private async activateNow(version: string, hooks: { beforeSwap?: () => void | Promise<void> }): Promise<ModelVersionRecord> {
-    const { active, indexes, store, modelVersions, logger } = this.deps;
+    const { active, indexes, modelVersions, logger } = this.deps;
     const rec = await modelVersions.get(version);
     if (!rec) throw notFound('ModelVersion', version);
     if (active.current.version === version) {
@@ -97,6 +97,11 @@ export class ModelActivationService {
     const gone = snapshot.filter((l) => !inDb.has(l));
     for (const l of gone) index.remove(l);
     if (gone.length > 0) this.deps.logger.info('erased vectors dropped from the new index', { version, count: gone.length });
+  }
+
+  /** Deletes the saved index of a version that will never serve (a refused model). */
+  discardIndex(version: string): void {
+    if (this.deps.active.current.version !== version) this.deps.indexes.discard(version);
   }
 
   private retire(embedder: EmbedderPort): void {

@@ -27,6 +27,9 @@ import {
   type TrainingRunPatch,
   type TrainingRunRecord,
   type TrainingStatus,
+  type ErasureCounts,
+  type UsedIds,
+  scrubAfterErasure,
 } from '../../db';
 import { DomainError, ErrorCode, notFound } from '../../errors';
 import { distance } from '../../metric/metric';
@@ -41,6 +44,7 @@ import { RunEvents } from './run-events';
 import { predecessors } from './run-state';
 import type { RunProgress } from './run-state';
 import { spawnTrainingWorker } from './spawn-worker';
+import { ErasedDataGuard, trainedOnErasedData } from './erased-data-guard';
 import type { FromWorker, ToWorker, WorkerJob, WorkerResult, WriteRequest } from './worker-protocol';
 
 export interface RetrainingDeps {
@@ -61,6 +65,7 @@ export interface RetrainingDeps {
   /** Test knobs passed to the worker (see WorkerJob). */
   embedChunk?: number;
   embedDelayMs?: number;
+  afterSnapshotDelayMs?: number;
   /** Run-row progress writes at most this often (default 1000 ms); also the heartbeat period ×5. */
   persistEveryMs?: number;
   spawn?: () => ChildProcess;
@@ -68,6 +73,8 @@ export interface RetrainingDeps {
 
 /** Weight of a pair that corrects the serving model (it decided the other way). */
 export const CORRECTION_WEIGHT = 3;
+/** The error of a run the server stopped on its way down (CANCELLED). */
+export const SERVER_SHUTDOWN_REASON = 'server shutdown: the server stopped before this run finished; the previous model stayed active';
 /** How long a cancelled child gets to stop before SIGKILL. */
 const CANCEL_GRACE_MS = 3000;
 
@@ -90,6 +97,8 @@ interface ActiveRun {
   swapping: boolean;
   /** The last training-phase progress (the final progress keeps its step/total/loss). */
   training?: RunProgress;
+  /** The ids the run's snapshot read (from the child): checked against the Erasure log before promotion. */
+  used?: UsedIds;
   finished: Promise<void>;
 }
 
@@ -99,8 +108,11 @@ export class RetrainingService {
   private current: ActiveRun | undefined;
   private closed = false;
 
+  private readonly guard: ErasedDataGuard;
+
   constructor(private readonly deps: RetrainingDeps) {
     this.repos = createRepositories(deps.db);
+    this.guard = new ErasedDataGuard(this.repos.erasures);
   }
 
   /** At start: a run left active by a previous process was interrupted. */
@@ -112,7 +124,16 @@ export class RetrainingService {
 
   // --- labelled pairs -------------------------------------------------------------------------
 
-  async labelPair(a: ImageInputLike, b: ImageInputLike, same: boolean, opts: { weight?: number | null; note?: string | null } = {}): Promise<LabelledPairResult> {
+  /**
+   * `identityIds`: the people an uploaded side shows (enrolled sides tag their owner by
+   * themselves); deleting one of them erases the pair with its uploaded bytes.
+   */
+  async labelPair(
+    a: ImageInputLike,
+    b: ImageInputLike,
+    same: boolean,
+    opts: { weight?: number | null; note?: string | null; identityIds?: readonly string[] | null } = {},
+  ): Promise<LabelledPairResult> {
     const model = this.deps.active.current;
     const [ra, rb] = await Promise.all([resolveImageInput(a, this.deps.limits, 'a'), resolveImageInput(b, this.deps.limits, 'b')]);
     const vector = async (r: typeof ra, name: string) => {
@@ -135,12 +156,22 @@ export class RetrainingService {
       weight: opts.weight ?? (correction ? CORRECTION_WEIGHT : 1),
       source: correction ? 'correction' : 'admin',
       note: opts.note ?? null,
+      identityIds: opts.identityIds ?? [],
     });
     return { ...rec, modelDistance: d, modelVersion: model.version, correction };
   }
 
   listPairs(first: number, after?: string | null): Promise<Page<LabelledPairRecord>> {
     return this.repos.labelledPairs.list({ first, after });
+  }
+
+  /**
+   * Erases one labelled pair (uploaded bytes included, logged in the Erasure log): later
+   * runs never see it, and a run that already read it will not promote its model.
+   */
+  async deletePair(id: string): Promise<true> {
+    if (!(await this.repos.labelledPairs.delete(id))) throw notFound('LabelledPair', id);
+    return true;
   }
 
   // --- runs -----------------------------------------------------------------------------------
@@ -208,24 +239,40 @@ export class RetrainingService {
 
   // --- model versions ---------------------------------------------------------------------------
 
-  activateModel(version: string): Promise<ModelVersionRecord> {
+  /**
+   * Rollback / roll forward. A version a run trained on since-erased data (left behind by an
+   * interrupted run: its ids are beside the model) is refused and deleted, like at promotion.
+   */
+  async activateModel(version: string): Promise<ModelVersionRecord> {
     if (this.current?.swapping) {
       throw new DomainError(ErrorCode.TRAINING_IN_PROGRESS, 'a training run is swapping in its model; try again when it finished', { runId: this.current.id });
     }
-    return this.deps.activation.activate(version);
+    const rec = await this.repos.modelVersions.get(version);
+    const check = async () => {
+      if (!rec || rec.active || this.deps.active.current.version === version) return;
+      const erased = await this.guard.erasedFromModelDir(rec.dir);
+      if (!erased) return;
+      await this.discardModel(version, rec.dir);
+      throw trainedOnErasedData(erased, 'the model was deleted and cannot be activated');
+    };
+    await check();
+    return this.deps.activation.activate(version, { beforeSwap: check });
   }
 
   listModelVersions(): Promise<ModelVersionRecord[]> {
     return this.repos.modelVersions.list();
   }
 
-  /** Stops a running job (its row: FAILED, the server is stopping) and waits for the child. */
+  /**
+   * Stops a running job and waits for the child. Its row is closed here, CANCELLED with the
+   * reason, rather than left active for the next start to find as "interrupted" (issue 13).
+   */
   async close(): Promise<void> {
     this.closed = true;
     const cur = this.current;
     if (!cur) return;
     if (!cur.swapping) {
-      const r = await this.repos.trainingRuns.transition(cur.id, 'FAILED', { patch: { error: 'interrupted: the server was shut down' } }).catch(() => null);
+      const r = await this.repos.trainingRuns.transition(cur.id, 'CANCELLED', { patch: { error: SERVER_SHUTDOWN_REASON } }).catch(() => null);
       if (r) cur.record = r;
       cur.cancelled = true;
       this.stopChild(cur);
@@ -248,6 +295,7 @@ export class RetrainingService {
       backend: this.deps.trainingBackend ?? 'auto',
       embedChunk: this.deps.embedChunk,
       embedDelayMs: this.deps.embedDelayMs,
+      afterSnapshotDelayMs: this.deps.afterSnapshotDelayMs,
     };
     const child = (this.deps.spawn ?? spawnTrainingWorker)();
     let resolveFinished!: () => void;
@@ -318,6 +366,12 @@ export class RetrainingService {
         this.patch(run, { metrics: msg.metrics as unknown as JsonValue });
         await this.persist(run, true);
         return;
+      case 'snapshot':
+        run.used = msg.used;
+        // The child's read transaction is over: an erasure made while it was open could not cut
+        // the WAL then (scrubAfterErasure never waits for readers); do it now.
+        await scrubAfterErasure(this.deps.db);
+        return;
       case 'done':
         await settle(() => this.complete(run, msg.result));
         return;
@@ -349,19 +403,46 @@ export class RetrainingService {
     if (run.child.connected) run.child.send({ type: 'ack', seq, error } satisfies ToWorker);
   }
 
-  /** The promoted model goes live through the same path as activateModel. */
+  /**
+   * The promoted model goes live through the same path as activateModel. Before that, and once
+   * more right before the swap, the ids the run read are checked against the Erasure log: a
+   * model trained on someone erased meanwhile is never promoted (nor kept, promoted or not).
+   */
   private async complete(run: ActiveRun, result: WorkerResult): Promise<void> {
     const final = { newModelVersion: result.version, metrics: result.metrics as unknown as JsonValue };
+    const refuse = async (erased: ErasureCounts) => {
+      await this.discardModel(result.version, result.dir);
+      const error = trainedOnErasedData(erased, 'the model was deleted and not promoted; the previous model stayed active').message;
+      const metrics = { ...result.metrics, promoted: false, decision: `refused: ${ErrorCode.TRAINED_ON_ERASED_DATA}` };
+      await this.finish(run, 'FAILED', { metrics: metrics as unknown as JsonValue, newModelVersion: null, error });
+    };
+    if (!run.used) {
+      // A worker that never said what it read: nothing proves the model free of erased data.
+      await this.discardModel(result.version, result.dir);
+      const metrics = { ...result.metrics, promoted: false, decision: 'refused: no data snapshot reported' };
+      await this.finish(run, 'FAILED', { metrics: metrics as unknown as JsonValue, newModelVersion: null, error: 'the training process did not report its data snapshot; the model was deleted and not promoted' });
+      return;
+    }
+    const erasedNow = await this.guard.erasedFrom(run.used);
+    if (erasedNow) {
+      await refuse(erasedNow);
+      return;
+    }
     if (!result.promoted) {
       await this.finish(run, 'SUCCEEDED', { ...final, progress: this.finalProgress(run) });
       return;
     }
     this.patch(run, { newModelVersion: result.version, progress: { ...this.progressOf(run), phase: 'swapping' } as unknown as JsonValue });
     await this.persist(run, true);
+    let erasedLate: ErasureCounts | null = null;
     try {
       await this.deps.activation.activate(result.version, {
-        beforeSwap: () => {
+        beforeSwap: async () => {
           // Past this point a cancel would leave a swapped model under a CANCELLED run.
+          if (run.cancelled) throw new DomainError(ErrorCode.CONFLICT, 'cancelled');
+          // Building the new index took a while: an erasure may have landed meanwhile.
+          erasedLate = await this.guard.erasedFrom(run.used!);
+          if (erasedLate) throw trainedOnErasedData(erasedLate, 'not promoted');
           if (run.cancelled) throw new DomainError(ErrorCode.CONFLICT, 'cancelled');
           run.swapping = true;
         },
@@ -369,6 +450,10 @@ export class RetrainingService {
     } catch (e) {
       run.swapping = false;
       if (run.cancelled) return;
+      if (erasedLate) {
+        await refuse(erasedLate);
+        return;
+      }
       await this.finish(run, 'FAILED', { ...final, error: `the new model could not be activated: ${(e as Error).message}` });
       return;
     }
@@ -430,6 +515,21 @@ export class RetrainingService {
       this.events.publish(rec);
     }
     if (updated) this.deps.logger.info('training run finished', { runId: run.id, status: to, error: patch.error ?? null, newModelVersion: rec?.newModelVersion ?? null });
+  }
+
+  /**
+   * Deletes a model trained on since-erased data: its vectors (other people's, but computed by
+   * it), its inactive version row, its saved index and its directory. Only a directory under
+   * `<dataDir>/models/` is removed: never the configured model or one the admin placed.
+   */
+  private async discardModel(version: string, dir: string): Promise<void> {
+    await this.repos.embeddings.deleteModelVersion(version);
+    await this.repos.modelVersions.delete(version).catch((e: Error) => this.deps.logger.error('could not forget a model version', { version, error: e.message }));
+    this.deps.activation.discardIndex(version);
+    const modelsDir = path.resolve(this.deps.dataDir, 'models');
+    const target = path.resolve(dir);
+    if (target.startsWith(modelsDir + path.sep)) fs.rmSync(target, { recursive: true, force: true });
+    this.deps.logger.info('model trained on erased data deleted', { version });
   }
 
   private stopChild(run: ActiveRun): void {

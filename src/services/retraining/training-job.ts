@@ -1,7 +1,8 @@
 /**
  * One retraining run, as the training child process executes it:
  *
- *   RUNNING     read enrolled images + labelled pairs; train (warm start from the serving
+ *   RUNNING     read enrolled images + labelled pairs as one snapshot (its ids go to the
+ *               parent, which refuses a model trained on data erased meanwhile); train (warm start from the serving
  *               model unless fromScratch) with the shared trainer of `siamese train`
  *   EVALUATING  score the serving model and the new one on the SAME held-out pairs;
  *               calibrate the new thresholds there; save the model directory under
@@ -33,7 +34,8 @@ import { inferenceSpec } from '../../embedding/preprocess/flip-average';
 import { groupByIdentity } from '../../training/data/split';
 import { MemoryImageSource, type LabelledPair } from '../../training/data/labelled-image-source';
 import { openServiceStore } from '../db-store';
-import { createRepositories } from '../../db';
+import { createRepositories, readTrainingSnapshot } from '../../db';
+import { ErasedDataGuard, trainedOnErasedData, writeSnapshotIds } from './erased-data-guard';
 import { decidePromotion } from './promote-rule';
 import { stepsPerEpoch } from './retrain-options';
 import { buildTrainingData, type KeyedImage, type EnrolledImageBytes, type PairWithBytes } from './training-data';
@@ -69,14 +71,23 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
     // --- RUNNING: data + training ------------------------------------------------------------
     io.send({ type: 'phase', status: 'RUNNING' });
     io.send({ type: 'progress', progress: { phase: 'loading', step: 0, total: job.options.steps, loss: null, pairsPerSec: null, etaSeconds: null } });
-    const images: EnrolledImageBytes[] = [];
-    for await (const chunk of repos.images.iterateWithBytes(128)) {
-      for (const r of chunk) images.push({ id: r.id, identityId: r.identityId, bytes: new Uint8Array(r.bytes) });
-      checkCancel();
-    }
-    const pairRows: PairWithBytes[] = [];
-    for await (const chunk of repos.labelledPairs.iterateWithBytes(128)) pairRows.push(...chunk);
+    // ONE consistent snapshot (a single read transaction): a deletion can never land between the
+    // images and the pairs read. The ids it read go to the parent, which refuses to promote if
+    // any of them is erased before the swap (erased-data-guard.ts).
+    const snapshot = await readTrainingSnapshot(store.db);
+    const images: EnrolledImageBytes[] = snapshot.images.map((r) => ({ id: r.id, identityId: r.identityId, bytes: new Uint8Array(r.bytes) }));
+    const pairRows: PairWithBytes[] = snapshot.pairs;
+    io.send({ type: 'snapshot', used: snapshot.used });
+    io.send({ type: 'progress', progress: { phase: 'preparing', step: 0, total: job.options.steps, loss: null, pairsPerSec: null, etaSeconds: null } });
+    checkCancel();
+    if (job.afterSnapshotDelayMs) await new Promise((r) => setTimeout(r, job.afterSnapshotDelayMs));
     const data = buildTrainingData(images, pairRows, { heldOutFraction: 0.2, minTrainIdentities: 2, seed: job.options.seed });
+    const guard = new ErasedDataGuard(repos.erasures);
+    /** Stops before anything trained on since-erased data is written (the parent checks again before the swap). */
+    const refuseIfErased = async () => {
+      const erased = await guard.erasedFrom(snapshot.used);
+      if (erased) throw trainedOnErasedData(erased, 'the model was not saved');
+    };
 
     const baseCard = await readModelCard(job.base.dir);
     const opts: TrainOptions = {
@@ -124,6 +135,7 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
       },
     });
     checkCancel();
+    await refuseIfErased();
 
     // --- EVALUATING: old vs new on the same held-out pairs -----------------------------------------
     io.send({ type: 'phase', status: 'EVALUATING' });
@@ -157,9 +169,12 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
         return card;
       });
       checkCancel();
+      await refuseIfErased();
       card = { ...card, version: job.newVersion };
       const dir = path.join(job.modelsDir, job.newVersion);
       card = await saveTrainedModel(dir, trained.model, card);
+      // What the model learnt from, kept with it: activating this version later checks it again.
+      writeSnapshotIds(dir, snapshot.used);
       await io.write({ kind: 'registerModel', version: card.version, dir, card });
 
       const score = (e: Evaluation, version: string): ModelScore | null =>

@@ -24,6 +24,10 @@ const write = (request: WriteRequest) =>
   });
 
 process.on('disconnect', () => process.exit(3));
+// Ctrl-C (or a SIGTERM to the process group) reaches this child too: the server owns its
+// lifecycle and stops it with 'cancel' during its orderly shutdown; an orphan exits on 'disconnect'.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 process.on('message', (msg: ToWorker) => {
   if (msg.type === 'cancel') controller.abort();
   if (msg.type === 'ack') {

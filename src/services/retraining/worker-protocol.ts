@@ -7,6 +7,7 @@
  * locked", e.g. an enrollment during re-embedding). The child saves the model directory;
  * nothing it produces is visible to queries until the parent swaps.
  */
+import type { UsedIds } from '../../db';
 import type { ModelCard } from '../../embedding/model-card';
 import type { RetrainOptions } from './retrain-options';
 import type { RunMetrics, RunProgress } from './run-state';
@@ -25,6 +26,8 @@ export interface WorkerJob {
   /** Test knobs: images per re-embedding chunk, and a pause after each chunk (ms). */
   embedChunk?: number;
   embedDelayMs?: number;
+  /** Test knob: a pause right after the training snapshot is read (ms), to erase data mid-run. */
+  afterSnapshotDelayMs?: number;
 }
 
 export type ToWorker =
@@ -44,6 +47,8 @@ export type FromWorker =
   | { type: 'phase'; status: WorkerPhase }
   | { type: 'progress'; progress: RunProgress }
   | { type: 'metrics'; metrics: RunMetrics }
+  /** The ids the run's snapshot read (sent once, before training). */
+  | { type: 'snapshot'; used: UsedIds }
   | { type: 'write'; seq: number; request: WriteRequest }
   | { type: 'done'; result: WorkerResult }
   | { type: 'cancelled' }

@@ -4,7 +4,7 @@
  * the trainer, the eval command and the retraining service agree.
  */
 import type { RocPoint, Thresholds, VerificationMetrics } from '../../embedding/model-card';
-import { accuracyAt, auc, computeRoc, downsampleRoc, equalErrorRate, maxAccuracyThreshold, tarAtFar, thresholdAtFar, type ScoredPair } from './roc';
+import { accuracyAt, auc, computeRoc, downsampleRoc, equalErrorRate, maxAccuracyThreshold, tarAtFar, thresholdAtFar, type Roc, type ScoredPair } from './roc';
 
 export interface Calibration {
   thresholds: Thresholds;
@@ -19,10 +19,10 @@ export interface CalibrateOptions {
   maxRocPoints?: number;
 }
 
-export function calibrate(scores: readonly ScoredPair[], options: CalibrateOptions = {}): Calibration {
+/** `roc` is computeRoc(scores), passed when the caller already has it (evaluate/verification-scoring.ts). */
+export function calibrate(scores: readonly ScoredPair[], options: CalibrateOptions = {}, roc: Roc = computeRoc(scores)): Calibration {
   const targetFar = options.targetFar ?? 1e-2;
   const defaultRule = options.defaultRule ?? 'eer';
-  const roc = computeRoc(scores);
   const e = equalErrorRate(roc);
   const acc = maxAccuracyThreshold(roc);
   const atFar = thresholdAtFar(roc, targetFar);
@@ -47,8 +47,7 @@ export function calibrate(scores: readonly ScoredPair[], options: CalibrateOptio
 }
 
 /** Metrics of existing thresholds on new pairs (evaluation on held-out identities). */
-export function verificationMetrics(scores: readonly ScoredPair[], threshold: number): VerificationMetrics {
-  const roc = computeRoc(scores);
+export function verificationMetrics(scores: readonly ScoredPair[], threshold: number, roc: Roc = computeRoc(scores)): VerificationMetrics {
   return {
     auc: auc(roc),
     eer: equalErrorRate(roc).eer,

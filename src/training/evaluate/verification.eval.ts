@@ -5,14 +5,14 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelCard, VerificationMetrics } from '../../embedding/model-card';
-import { inferenceSpec } from '../../embedding/preprocess/flip-average';
 import { verificationMetrics } from '../calibration/calibrate';
 import { identityBootstrap, type BootstrapInterval } from './bootstrap';
 import type { ScoredPair } from '../calibration/roc';
 import { DecodedImageCache, dropFaceless } from '../data/image-cache';
 import type { LabelledImageSource } from '../data/labelled-image-source';
 import { groupByIdentity } from '../data/split';
-import { embedPixels, oneShotAccuracy, oneShotEpisodes, scorePairs, verificationPairs } from './embed';
+import { oneShotAccuracy, oneShotEpisodes, verificationPairs } from './embed';
+import { scoreVerification, scoringSpecOf } from './verification-scoring';
 
 export interface VerificationReport extends VerificationMetrics {
   identities: number;
@@ -45,10 +45,9 @@ export async function evaluateVerification(
   }
   const groups = groupByIdentity(listed);
   const pixels = await cache.loadAll(groups.images);
-  const emb = embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
   const pairs = verificationPairs(groups.groups, options.maxNegatives ?? 50000, options.seed ?? 1);
-  const scores = scorePairs(emb, pairs, card.metric);
-  const metrics = verificationMetrics(scores, card.thresholds.default);
+  const { embeddings: emb, scores, roc } = scoreVerification(model, pixels, pairs, scoringSpecOf(card));
+  const metrics = verificationMetrics(scores, card.thresholds.default, roc);
   const owner: number[] = [];
   groups.groups.forEach((g, id) => g.forEach((img) => (owner[img] = id)));
   const rounds = options.bootstrap ?? 1000;

@@ -9,7 +9,7 @@ import { lcg } from '../fixtures';
 interface FaceApiRecognition {
   nets: { faceRecognitionNet: { loadFromDisk(dir: string): Promise<void>; computeFaceDescriptor(x: tf.Tensor3D): Promise<Float32Array> } };
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const faceapi = (): FaceApiRecognition => require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiRecognition;
 
 /** Loads face-api's recognition net (once per process; its weights stay resident). Call after initBackend. */

@@ -1,14 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { KernelRunner, withRunner } from './kernel-utils';
+import { TAPS_MAX_IN_CHANNELS } from './dispatch-thresholds';
+import type { KernelRunner } from './kernel-utils';
 
 /**
- * Conv2DBackpropFilter for backends that lack it (tfjs-backend-wasm 4.22:
- * tensorflow/tfjs#8474), built from the backend's own fast kernels.
+ * Conv2DBackpropFilter built from the backend's own fast kernels (the
+ * project's first implementation of the kernel tfjs-backend-wasm 4.22 lacks:
+ * tensorflow/tfjs#8474). The router (conv2d-backprop-filter.router.ts) now
+ * sends it only NCHW or non-float32 calls; NHWC float32 goes to the faster
+ * Winograd, grid and gathered-GEMM forms.
  *
  *   dW[kh,kw,ci,co] = Σ_{n,oh,ow} xp[n, oh·sh + kh, ow·sw + kw, ci] · dy[n,oh,ow,co]
  *
  * where xp is x padded by the forward pass's padInfo. Two equivalent
- * formulations, picked by shape (both measured on the seed net, batch 64):
+ * formulations, picked by the input channel count (TAPS_MAX_IN_CHANNELS in
+ * dispatch-thresholds.ts; both measured on the seed net, batch 64):
  *
  * - "taps" (few input channels, e.g. the first layer of a grayscale net): for
  *   each of the KH·KW taps, a strided slice of xp (laid out [Ci, N, H, W]) is a
@@ -22,7 +27,7 @@ import { KernelRunner, withRunner } from './kernel-utils';
  *   KH×KW (a stride that does not divide leaves extra rows) and transposed to
  *   [KH, KW, Ci, Co]. This runs on XNNPACK's convolution.
  */
-export const TAPS_MAX_IN_CHANNELS = 8;
+/** Bounds one group of stacked taps to ~64 MB of float32 (a memory bound, not a selection threshold). */
 const TAPS_GROUP_MAX_FLOATS = 16 * 1024 * 1024;
 
 export function conv2dBackpropFilterImpl(
@@ -107,20 +112,4 @@ export function conv2dBackpropFilterImpl(
       ? conv
       : r.run('Slice', { x: conv }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] });
   return r.transpose(cropped, [1, 2, 0, 3]);
-}
-
-export function makeConv2dBackpropFilterConfig(backendName: string, overrides: Partial<Record<string, tf.KernelFunc>> = {}): tf.KernelConfig {
-  return {
-    kernelName: tf.Conv2DBackpropFilter,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-      return withRunner(
-        backend,
-        backendName,
-        (r) => conv2dBackpropFilterImpl(r, x, dy, attrs as unknown as Parameters<typeof conv2dBackpropFilterImpl>[3]),
-        overrides,
-      );
-    },
-  };
 }

@@ -15,7 +15,7 @@ import {
 /**
  * face-resnet29: dlib's face ResNet with face-api's weights, as a tf.LayersModel.
  * face-api's own FaceRecognitionNet is the reference: same weights, its forward pass.
- * (Head training: face-resnet29-training.test.ts.)
+ * (Head training: face-resnet29-training.slow.test.ts.)
  */
 let randomRef: Float32Array;
 beforeAll(async () => {
