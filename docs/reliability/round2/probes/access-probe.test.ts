@@ -4,10 +4,10 @@
  * API keys do not exist: those columns say "n/a").
  */
 import * as fs from 'fs';
-import { pixelEmbedder } from '../test/fixtures/pixel-embedder';
-import { syntheticImage } from '../test/fixtures/synthetic-images';
-import { gql } from '../test/e2e/http-client';
-import { startTestServer, tempDir } from '../test/e2e/harness';
+import { pixelEmbedder } from '../fixtures/pixel-embedder';
+import { syntheticImage } from '../fixtures/synthetic-images';
+import { gql } from '../e2e/http-client';
+import { startTestServer, tempDir } from '../e2e/harness';
 
 jest.setTimeout(120_000);
 const TOKEN = 'probe-admin-token-0123456789abcdef';
