@@ -2,7 +2,8 @@
  * Jest runs the TypeScript sources directly; `npm run typecheck` is the type gate.
  *
  * Two projects, by one rule (README "Tests"):
- *   e2e  = every suite under test/e2e/, test/reliability/ or test/retraining/, and every
+ *   e2e  = every suite under test/e2e/, test/reliability/, test/retraining/, test/replication/ (replicas on one
+ *          database) or test/console/ (a real browser), and every
  *          file named *.e2e.test.ts (real server, child processes, kills) or
  *          *.slow.test.ts (in-process but long: the face model on real photos, kernel grids);
  *   unit = every other *.test.ts.
@@ -10,7 +11,7 @@
  * JEST_PROJECT, so paths and flags after `--` still work (`npm run test:unit -- test/training --watch`;
  * with `jest --selectProjects unit` the paths after it would be read as more project names).
  */
-const E2E_DIRS = ['<rootDir>/test/e2e/', '<rootDir>/test/reliability/', '<rootDir>/test/retraining/'];
+const E2E_DIRS = ['<rootDir>/test/e2e/', '<rootDir>/test/reliability/', '<rootDir>/test/retraining/', '<rootDir>/test/console/', '<rootDir>/test/replication/'];
 const E2E_FILES = ['\\.e2e\\.test\\.ts$', '\\.slow\\.test\\.ts$'];
 
 const common = {
@@ -30,7 +31,7 @@ const PROJECTS = [
   {
     ...common,
     displayName: 'e2e',
-    testMatch: ['<rootDir>/test/{e2e,reliability,retraining}/**/*.test.ts', '**/*.e2e.test.ts', '**/*.slow.test.ts'],
+    testMatch: ['<rootDir>/test/{e2e,reliability,retraining,console,replication}/**/*.test.ts', '**/*.e2e.test.ts', '**/*.slow.test.ts'],
   },
 ];
 

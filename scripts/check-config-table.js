@@ -11,7 +11,10 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Variables read by src/config/config.ts: `r.<kind>('NAME'…)` and `env.NAME`. */
+/**
+ * Variables read by src/config/config.ts: `r.<kind>('NAME'…)` and `env.NAME`.
+ * @param {string} source
+ */
 function variablesInCode(source) {
   const names = new Set();
   for (const m of source.matchAll(/\br\.\w+\(\s*'([A-Z][A-Z0-9_]*)'/g)) names.add(m[1]);
@@ -20,7 +23,10 @@ function variablesInCode(source) {
   return names;
 }
 
-/** Variables named in the first column of the README table under "## Configuration (environment)". */
+/**
+ * Variables named in the first column of the README table under "## Configuration (environment)".
+ * @param {string} readme
+ */
 function variablesInReadme(readme) {
   const start = readme.indexOf('## Configuration (environment)');
   if (start < 0) throw new Error('README.md has no "## Configuration (environment)" section');
@@ -55,6 +61,7 @@ if (require.main === module) {
     process.exit(0);
   }
   if (r.missingFromReadme.length) console.error(`config table: missing from README: ${r.missingFromReadme.join(', ')}`);
-  if (r.unknownInReadme.length) console.error(`config table: README names variables src/config does not read: ${r.unknownInReadme.join(', ')}`);
+  if (r.unknownInReadme.length)
+    console.error(`config table: README names variables src/config does not read: ${r.unknownInReadme.join(', ')}`);
   process.exit(1);
 }

@@ -30,12 +30,20 @@ function stamp() {
   return new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
 }
 
-/** Statements Prisma adds that we do not want: the app runs in the schema its URL names. */
+/** @typedef {import('./render-prisma-schemas').Provider} Provider */
+
+/**
+ * Statements Prisma adds that we do not want: the app runs in the schema its URL names.
+ * @param {string} sql
+ */
 function clean(sql) {
   return sql.replace(/-- CreateSchema\nCREATE SCHEMA IF NOT EXISTS "public";\n\n/g, '');
 }
 
-/** The schema snapshot of the newest migration, or null when there is none. */
+/**
+ * The schema snapshot of the newest migration, or null when there is none.
+ * @param {Provider} provider
+ */
 function latestSnapshot(provider) {
   const dir = path.join(ROOT, 'prisma', provider, 'migrations');
   if (!fs.existsSync(dir)) return null;
@@ -49,18 +57,23 @@ function latestSnapshot(provider) {
   return snapshot;
 }
 
+/**
+ * @param {Provider} provider
+ * @param {Record<string, string>} env
+ */
 function diff(provider, env) {
   const snapshot = latestSnapshot(provider);
   const from = snapshot ? ['--from-schema-datamodel', snapshot] : ['--from-empty'];
-  const r = spawnSync(
-    process.execPath,
-    [PRISMA_BIN, 'migrate', 'diff', ...from, '--to-schema-datamodel', targetOf(provider), '--script'],
-    { cwd: ROOT, env: { ...process.env, ...env, SIAMESE_PRISMA_PROVIDER: provider }, encoding: 'utf8' },
-  );
+  const r = spawnSync(process.execPath, [PRISMA_BIN, 'migrate', 'diff', ...from, '--to-schema-datamodel', targetOf(provider), '--script'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, SIAMESE_PRISMA_PROVIDER: provider },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`prisma migrate diff (${provider}) failed:\n${r.stderr}${r.stdout}`);
   return clean(r.stdout);
 }
 
+/** @param {string[]} argv */
 function main(argv) {
   const name = argv[0];
   if (!name || !/^[a-z0-9_]+$/.test(name)) {
@@ -70,6 +83,7 @@ function main(argv) {
   const render = spawnSync(process.execPath, [path.join(__dirname, 'render-prisma-schemas.js')], { stdio: 'inherit' });
   if (render.status !== 0) return 1;
   const pgUrl = process.env.DATABASE_URL_PG ?? process.env.TEST_DATABASE_URL_PG;
+  /** @type {Record<Provider, Record<string, string> | null>} */
   const envs = {
     sqlite: { DATABASE_URL: `file:${path.join(require('node:os').tmpdir(), `siamese-diff-${process.pid}.db`)}` },
     postgresql: pgUrl ? { DATABASE_URL: pgUrl } : null,
@@ -80,7 +94,9 @@ function main(argv) {
       console.error(`${provider}: set DATABASE_URL_PG (or TEST_DATABASE_URL_PG) to a reachable server`);
       return 1;
     }
-    const sql = diff(provider, envs[provider]);
+    const env = envs[provider];
+    if (!env) continue; // (refused just above)
+    const sql = diff(provider, env);
     if (!/\S/.test(sql.replace(/^--.*$/gm, ''))) {
       console.log(`${provider}: schema already matches the migrations, nothing to write`);
       continue;

@@ -9,6 +9,9 @@
  *      (engineType "client": the Wasm query compiler ships inside the npm package, so no
  *      engine binary is downloaded; skipped when the schema + Prisma version are unchanged)
  *   3. `tsc -p tsconfig.build.json` → dist/ (bin/siamese.js runs dist/cli/main.js)
+ *   4. the web console (issue 15): console/build.mjs (esbuild) → console/dist, served at /console
+ *   5. the native kernels (issue 16): scripts/build-native.js (node-gyp) → native/build/Release;
+ *      optional: without a compiler it prints one warning and tfjs keeps the wasm backend
  *
  * Flags: --if-stale (do nothing when dist and the clients are newer than their sources),
  * --generate-only (steps 1-2). Type errors do not fail an install: tsc still emits, and a
@@ -28,10 +31,15 @@ const { PROVIDERS, targetOf } = require('./render-prisma-schemas');
 // Keep the Prisma CLI off the network: no update check, no telemetry checkpoint.
 const QUIET_ENV = { ...process.env, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1', PRISMA_DISABLE_WARNINGS: '1' };
 
+/** @param {string} msg */
 function log(msg) {
   console.log(`[prepare] ${msg}`);
 }
 
+/**
+ * @param {string[]} args
+ * @param {string} what
+ */
 function run(args, what) {
   const r = spawnSync(process.execPath, args, { cwd: ROOT, env: QUIET_ENV, encoding: 'utf8' });
   return { ok: r.status === 0, out: `${r.stdout || ''}${r.stderr || ''}`, what };
@@ -41,14 +49,19 @@ function prismaVersion() {
   return require(path.join(ROOT, 'node_modules', 'prisma', 'package.json')).version;
 }
 
+/** @typedef {import('./render-prisma-schemas').Provider} Provider */
+
+/** @param {Provider} provider */
 function clientDir(provider) {
   return path.join(ROOT, 'generated', `prisma-${provider}`);
 }
 
+/** @param {Provider} provider */
 function stampFile(provider) {
   return path.join(clientDir(provider), '.siamese-schema-hash');
 }
 
+/** @param {Provider} provider */
 function schemaHash(provider) {
   return crypto
     .createHash('sha256')
@@ -57,6 +70,7 @@ function schemaHash(provider) {
     .digest('hex');
 }
 
+/** @param {Provider} provider */
 function clientIsCurrent(provider) {
   const stamp = stampFile(provider);
   return (
@@ -100,7 +114,26 @@ function build() {
   log(`built dist/ in ${Date.now() - t0} ms`);
 }
 
+/** The console bundle; a failure is reported, not fatal: the API works without it (/console answers 503). */
+function buildConsole() {
+  const r = run([path.join(ROOT, 'console', 'build.mjs')], 'console build');
+  if (!r.ok) console.warn(`[prepare] WARNING: the console was not built (/console will answer 503):\n${r.out}`);
+  else log(r.out.trim().replace(/^\[console\] /, ''));
+}
+
+/** The native kernels; never fatal (build-native.js always exits 0 and explains a failure in one line). */
+function buildNative() {
+  const r = run([path.join(__dirname, 'build-native.js')], 'native build');
+  const out = r.out.trim();
+  if (out) console.log(out);
+}
+
 /** Newest mtime (ms) of the files under `dir` matching `test`. */
+/**
+ * @param {string} dir
+ * @param {(name: string) => boolean} test
+ * @returns {number}
+ */
 function newestMtime(dir, test) {
   let newest = 0;
   if (!fs.existsSync(dir)) return newest;
@@ -126,9 +159,14 @@ function isStale() {
     fs.statSync(path.join(ROOT, 'tsconfig.build.json')).mtimeMs,
     fs.statSync(path.join(ROOT, 'prisma', 'schema.source.prisma')).mtimeMs,
   );
-  return sources > built ? 'sources changed since the last build' : null;
+  if (sources > built) return 'sources changed since the last build';
+  const consoleBuilt = path.join(ROOT, 'console', 'dist', 'index.html');
+  if (!fs.existsSync(consoleBuilt)) return 'the console is not built';
+  const consoleSources = newestMtime(path.join(ROOT, 'console', 'src'), () => true);
+  return consoleSources > fs.statSync(consoleBuilt).mtimeMs ? 'the console sources changed since the last build' : null;
 }
 
+/** @param {string[]} argv */
 function main(argv) {
   const t0 = Date.now();
   if (!fs.existsSync(PRISMA_CLI) || !fs.existsSync(TSC)) {
@@ -142,13 +180,17 @@ function main(argv) {
   }
   renderSchemas();
   generateClients();
-  if (!argv.includes('--generate-only')) build();
+  if (!argv.includes('--generate-only')) {
+    build();
+    buildConsole();
+    buildNative();
+  }
   log(`done in ${Date.now() - t0} ms`);
 }
 
 try {
   main(process.argv.slice(2));
 } catch (e) {
-  console.error(`[prepare] ${e.message}`);
+  console.error(`[prepare] ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;
 }

@@ -14,9 +14,14 @@
  */
 const fs = require('fs');
 const path = require('path');
-require('../src/runtime/ts-register.js');
+// A computed path: `npm run typecheck:scripts` checks scripts/, not the hook's internals.
+require(path.join(__dirname, '../src/runtime/ts-register.js'));
 
 const args = process.argv.slice(2);
+/**
+ * @param {string} name
+ * @param {string} dflt
+ */
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : dflt;
@@ -50,6 +55,7 @@ async function main() {
   const pairs = Number(opt('pairs', '64'));
   const micro = Number(opt('micro', '16'));
   const model = buildSeedNet(100, 100);
+  /** @type {Record<string, unknown> & { stepMs?: number }} */
   const out = { backend: tf.getBackend(), pairs, micro };
   if (args.includes('--embed')) {
     const x = tf.randomNormal([64, 100, 100, 1]);
@@ -87,13 +93,17 @@ async function main() {
   out.stepMs = performance.now() - t0;
   const c = process.cpuUsage(c0);
   out.stepCpuMs = (c.user + c.system) / 1000;
-  out.pairsPerSec = pairs / (out.stepMs / 1000);
+  out.pairsPerSec = pairs / /** @type {number} */ (out.stepMs / 1000);
   out.phases = { ...phases };
   out.trainProfile = await profileStep(step, 16);
   out.memory = tf.memory();
   console.log(JSON.stringify(out, null, 1));
 }
-/** Logs every call of the named kernels with its input shapes and CPU time (to stderr). */
+/**
+ * Logs every call of the named kernels with its input shapes and CPU time (to stderr).
+ * @param {typeof import('@tensorflow/tfjs')} tf
+ * @param {string[]} names
+ */
 function traceKernels(tf, names) {
   for (const name of names) {
     const config = tf.getKernel(name, tf.getBackend());
@@ -105,7 +115,9 @@ function traceKernels(tf, names) {
         const c0 = process.cpuUsage();
         const out = inner(a);
         const c = process.cpuUsage(c0);
-        const shapes = Object.entries(a.inputs).map(([k, v]) => `${k}${JSON.stringify(v && v.shape)}`).join(' ');
+        const shapes = Object.entries(a.inputs)
+          .map(([k, v]) => `${k}${JSON.stringify(v && v.shape)}`)
+          .join(' ');
         console.error(`${name} ${shapes} ${((c.user + c.system) / 1000).toFixed(0)} ms`);
         return out;
       },
@@ -117,6 +129,9 @@ function traceKernels(tf, names) {
  * EmbeddingPool throughput on the seed net (512-d, no norm, no L2: the peer's
  * network) saved to a temporary model directory: every request carries
  * size × 64 inputs, which the pool splits into one batch of 64 per worker.
+ * @param {string} src
+ * @param {number} size
+ * @param {number} budgetMs
  */
 async function measurePool(src, size, budgetMs) {
   const os = require('os');
@@ -131,12 +146,22 @@ async function measurePool(src, size, budgetMs) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-pool-'));
   const model = buildEncoder(architecture, { height: 100, width: 100, channels: 1 }, 1);
   await saveModelDir(path.join(dir, 'model'), model, {
-    formatVersion: 1, name: 'seed-speed', version: '', createdAt: new Date(0).toISOString(), architecture, preprocessing,
-    metric: 'euclidean', thresholds: { eer: 1, maxAccuracy: 1, atTargetFar: 1, targetFar: 0.001, default: 1, defaultRule: 'eer' },
-    roc: [], validation: { auc: 0.5, eer: 0.5, positivePairs: 0, negativePairs: 0 },
+    formatVersion: 1,
+    name: 'seed-speed',
+    version: '',
+    createdAt: new Date(0).toISOString(),
+    architecture,
+    preprocessing,
+    metric: 'euclidean',
+    thresholds: { eer: 1, maxAccuracy: 1, atTargetFar: 1, targetFar: 0.001, default: 1, defaultRule: 'eer' },
+    roc: [],
+    validation: { auc: 0.5, eer: 0.5, positivePairs: 0, negativePairs: 0 },
     data: { sources: [], identities: 0, images: 0, trainIdentities: 0, validationIdentities: 0 },
-    hyperparameters: {}, seed: 1, training: { wallTimeSec: 0, steps: 0, epochs: 0, bestEpoch: 0, backend: 'wasm' },
-    fingerprint: '', commands: { train: 'none', evaluate: [] },
+    hyperparameters: {},
+    seed: 1,
+    training: { wallTimeSec: 0, steps: 0, epochs: 0, bestEpoch: 0, backend: 'wasm' },
+    fingerprint: '',
+    commands: { train: 'none', evaluate: [] },
   });
   model.dispose();
   const pool = await EmbeddingPool.fromDir(path.join(dir, 'model'), { size, maxBatch: 64, maxWaitMs: 1 });

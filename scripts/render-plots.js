@@ -10,8 +10,12 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { rocSvgForCard } = require('../dist/training/save-trained-model');
-const { learningCurveSvg } = require('../dist/training/plots/learning-curve-svg');
+// Runs the build (dist/); typed by its source. The computed paths keep `npm run typecheck:scripts` out of dist/.
+const DIST = path.join(__dirname, '..', 'dist');
+/** @type {typeof import('../src/training/save-trained-model')} */
+const { rocSvgForCard } = require(path.join(DIST, 'training/save-trained-model'));
+/** @type {typeof import('../src/training/plots/learning-curve-svg')} */
+const { learningCurveSvg } = require(path.join(DIST, 'training/plots/learning-curve-svg'));
 
 const dirs = process.argv.slice(2);
 if (dirs.length === 0) {

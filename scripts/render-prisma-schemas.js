@@ -15,23 +15,28 @@ const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
 const SOURCE = path.join(ROOT, 'prisma', 'schema.source.prisma');
+/** @typedef {'sqlite' | 'postgresql'} Provider */
+/** @type {Provider[]} */
 const PROVIDERS = ['sqlite', 'postgresql'];
+/** @type {Record<Provider, string>} */
 const PLACEHOLDER_URL = {
   sqlite: 'file:./unused-see-prisma-config.db',
   postgresql: 'postgresql://unused-see-prisma-config/unused',
 };
 
+/** @param {Provider} provider */
 function render(provider) {
   const source = fs.readFileSync(SOURCE, 'utf8');
-  const header =
-    '// GENERATED from prisma/schema.source.prisma by scripts/render-prisma-schemas.js: do not edit.\n\n';
+  const header = '// GENERATED from prisma/schema.source.prisma by scripts/render-prisma-schemas.js: do not edit.\n\n';
   return header + source.replaceAll('{{PROVIDER}}', provider).replaceAll('{{PLACEHOLDER_URL}}', PLACEHOLDER_URL[provider]);
 }
 
+/** @param {Provider} provider */
 function targetOf(provider) {
   return path.join(ROOT, 'prisma', provider, 'schema.prisma');
 }
 
+/** @param {string[]} argv */
 function main(argv) {
   const check = argv.includes('--check');
   let stale = 0;

@@ -18,7 +18,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 
-require('../src/runtime/ts-register.js');
+// A computed path: `npm run typecheck:scripts` checks scripts/, not the hook's internals.
+require(path.join(__dirname, '../src/runtime/ts-register.js'));
 
 const root = path.join(__dirname, '..');
 const { runSoak, formatSoak } = require(path.join(root, 'test/reliability/soak-load.ts'));
@@ -41,7 +42,7 @@ const { tinyModelOnce } = require(path.join(root, 'test/fixtures/tiny-model-once
     console.log(`soak: server ${url} (model ${modelDir}, data ${dataDir})`);
   }
   try {
-    const r = await runSoak({ url, token, seconds, concurrency, log: (l) => console.log(l) });
+    const r = await runSoak({ url, token, seconds, concurrency, log: (/** @type {string} */ l) => console.log(l) });
     console.log(formatSoak(r));
     return r.http5xx === 0 && r.failed === 0 && r.end.numTensors === r.start.numTensors ? 0 : 1;
   } finally {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'net';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DEFAULT_MODEL_NAME, type Config } from './config';
+import { DEFAULT_MODEL_NAME, describeServableModels, type Config } from './config';
 import {
   ActiveModel,
   IndexLifecycle,
@@ -16,17 +16,21 @@ import {
   type ServiceStore,
   type Services,
 } from './services';
-import { openServiceStore } from './services/db-store';
 import { StorageHealth } from './services/storage-health';
 import { guardDatabaseAgainstIndex } from './services/startup-guard';
 import { loadEmbedder } from './services/embedder-factory';
 import { readModelCard } from './embedding/model-store';
 import { buildGraphQLSchema } from './server/schema';
 import { attachSubscriptions } from './server/graphql-ws';
-import { ModelVersionRepository } from './db';
+import { ModelVersionRepository, openServiceStore } from './db';
 import { ModelActivationService, RetrainingService, chooseStartupModel, type RetrainingDeps } from './services/retraining';
 import { createHttpApp } from './server/http-app';
 import { DecodeAdmission } from './services/decode-admission';
+import { DataDirLock, describeLock } from './services/data-dir-lock';
+import { openChangeFeed } from './db/change-feed';
+import { ChangeFollower } from './services/replication/change-follower';
+import { TrainingLeaseSweeper } from './services/replication/training-lease';
+import { pgvectorProvider } from './db/pgvector.index';
 
 /**
  * Composition root. `openServiceStack` wires model → database → index →
@@ -45,6 +49,8 @@ export interface ServiceStack {
   indexOrigin: 'loaded' | 'repaired' | 'rebuilt';
   /** The budget of image jobs running at once (issue 13); its stats are served on /healthz. */
   admission: DecodeAdmission;
+  /** Issue 18: applies other replicas' changes to this process's index; absent for `siamese import`. */
+  follower?: ChangeFollower;
   close(): Promise<void>;
 }
 
@@ -62,14 +68,18 @@ export interface StartOptions {
   embedder?: EmbedderPort;
   /** Retraining test knobs (re-embedding chunk size and pause, progress write period). */
   retraining?: Pick<RetrainingDeps, 'embedChunk' | 'embedDelayMs' | 'persistEveryMs' | 'afterSnapshotDelayMs'>;
+  /**
+   * Issue 18, `siamese import`: a process that only writes rows. It never writes index files
+   * (the servers' followers index its rows from the change feed) and follows nothing.
+   */
+  writeOnly?: boolean;
 }
 
 export async function openServiceStack(config: Readonly<Config>, opts: StartOptions = {}): Promise<ServiceStack> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   if (!config.modelDir && !opts.embedder) {
     throw new Error(
-      `no model to serve: the default model ${DEFAULT_MODEL_NAME} is not in ${config.modelsDir}; ` +
-        'set SIAMESE_MODEL to a model directory or to the name of one under models/ (e.g. SIAMESE_MODEL=orl-fast46x56-triplet)',
+      `no model to serve: the default model ${DEFAULT_MODEL_NAME} is not in ${config.modelsDir}; ${describeServableModels(config.modelsDir)}`,
     );
   }
   const modelDir = config.modelDir ?? '(injected)';
@@ -77,7 +87,10 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   // Issue 13: before the model loads and before migrations could turn a lost database into an empty one.
   await guardDatabaseAgainstIndex(config, logger);
 
-  const embedderOptions = { backend: config.backend, poolSize: await resolvePoolSize(config.embeddingPoolSize, opts.embedder ? undefined : modelDir) };
+  const embedderOptions = {
+    backend: config.backend,
+    poolSize: await resolvePoolSize(config.embeddingPoolSize, opts.embedder ? undefined : modelDir),
+  };
   let embedder: EmbedderPort = opts.embedder ?? (await loadEmbedder(modelDir, embedderOptions));
   let card = embedder.card;
   let version = card.version;
@@ -103,9 +116,27 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
         servedDir = chosen.dir;
       } else await loaded?.dispose?.();
     }
-    await store.registerModelVersion({ version, dir: path.resolve(servedDir), fingerprint: card.fingerprint, metric: card.metric, card }, true);
-    const indexes = new IndexLifecycle(store, IndexLifecycle.indexDir(config.dataDir), config.index, logger, storageHealth);
-    const opened = await indexes.open(version, card, embedder);
+    // Issue 18: a write-only process (`siamese import`) beside running servers embeds with the
+    // version they serve, and never activates another one for them.
+    const servingRow = opts.writeOnly ? await store.activeModelVersion() : null;
+    if (servingRow && servingRow.version !== version) {
+      throw new Error(
+        `the database serves model version ${servingRow.version} (${servingRow.dir}), not ${version}: ` +
+          'set SIAMESE_MODEL to that model so the imported vectors are the ones the servers search',
+      );
+    }
+    await store.registerModelVersion(
+      { version, dir: path.resolve(servedDir), fingerprint: card.fingerprint, metric: card.metric, card },
+      !opts.writeOnly || servingRow === null,
+    );
+    const indexes = new IndexLifecycle(store, IndexLifecycle.indexDir(config.dataDir), config.index, logger, storageHealth, {
+      readOnly: opts.writeOnly,
+      // SIAMESE_INDEX=pgvector (issue 18): the index is a table per model version in PostgreSQL.
+      shared: config.index.kind === 'pgvector' ? pgvectorProvider(dbStore.db, config.index) : undefined,
+    });
+    // Issue 18: the change feed every replica follows (LISTEN on PostgreSQL, polling on SQLite).
+    const feed = openChangeFeed(dbStore.db, config.databaseUrl);
+    const opened = await indexes.open(version, card, embedder, feed);
     const active = new ActiveModel({ version, card, dir: servedDir, embedder, index: opened.index });
     const { limits } = config;
     const admission = new DecodeAdmission({
@@ -125,6 +156,7 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       loadEmbedder: (dir) => loadEmbedder(dir, embedderOptions),
       logger,
       keepEmbedders: new Set(opts.embedder ? [opts.embedder] : []),
+      feed,
     });
     const retraining = new RetrainingService({
       db: dbStore.db,
@@ -135,10 +167,28 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       logger,
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
+      replica: { holder: config.replication.replicaId, leaseMs: config.replication.trainingLeaseMs },
       ...(opts.retraining ?? {}),
     });
     services.retraining = retraining;
     services.storage = storageHealth;
+    const follower = opts.writeOnly
+      ? undefined
+      : new ChangeFollower({
+          feed,
+          active,
+          indexes,
+          store,
+          adopt: (v) => activation.adopt(v),
+          logger,
+          pollMs: config.replication.feedPollMs,
+        });
+    await follower?.start(opened.feed ?? (await feed.head()));
+    // Issue 18: a run whose replica stopped heartbeating is failed by whichever replica notices first.
+    const leaseSweeper = opts.writeOnly
+      ? undefined
+      : new TrainingLeaseSweeper(retraining.repos.trainingRuns, config.replication.trainingLeaseMs, logger);
+    leaseSweeper?.start();
     const openStore = store;
     let closing: Promise<void> | undefined;
     return {
@@ -149,8 +199,11 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       logger,
       indexOrigin: opened.origin,
       admission,
+      follower,
       close: () =>
         (closing ??= (async () => {
+          await follower?.close();
+          await leaseSweeper?.close();
           await retraining.close();
           await activation.close();
           indexes.flush();
@@ -167,7 +220,26 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
 }
 
 export async function startServer(config: Readonly<Config>, opts: StartOptions = {}): Promise<RunningServer> {
-  const stack = await openServiceStack(config, opts);
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  // Issue 14: `<data dir>/server.lock` tells `siamese import` this directory is served (data-dir-lock.ts).
+  // Taken first, so an import cannot start while this server opens; never a reason to refuse the start.
+  let lock: DataDirLock | undefined;
+  let lockError: Error | undefined;
+  try {
+    lock = DataDirLock.acquire(config.dataDir);
+  } catch (e) {
+    lockError = e as Error; // an unwritable data dir: the start fails below with its real cause, or is logged then
+  }
+  let stack: ServiceStack;
+  try {
+    stack = await openServiceStack(config, { ...opts, logger });
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  if (lockError) logger.error('data dir lock not written: siamese import cannot tell that this server runs', { error: lockError.message });
+  if (lock?.replaced)
+    logger.error('another live server process holds this data dir: two servers must not share one', { other: describeLock(lock.replaced) });
   try {
     // Only the server owns training runs: a run left active by a previous server process was
     // interrupted. (Not in openServiceStack: `siamese import` beside a live server must not fail its run.)
@@ -178,6 +250,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       services: stack.services,
       schema,
       logger: stack.logger,
+      // Large request bodies are refused unread while this queue is saturated (shed-when-busy.ts).
+      admission: stack.admission,
       // Memory facts for the soak test (issue 7): flat over time, or something leaks.
       // Tensors are the main thread's; an embedding pool's workers keep their own.
       // decodeQueue: the image-job budget's counters (in memory, no decode or database behind them).
@@ -200,7 +274,15 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = `http://${host}:${port}/graphql`;
-    stack.logger.info('listening', { url, modelVersion: stack.active.current.version, vectors: stack.active.current.index.size });
+    // The model by name and folder too: a version hash alone says nothing to whoever reads the log.
+    const served = stack.active.current;
+    stack.logger.info('listening', {
+      url,
+      model: served.card.name,
+      modelDir: served.dir,
+      modelVersion: served.version,
+      vectors: served.index.size,
+    });
     let closing: Promise<void> | undefined;
     // The orderly shutdown (`siamese serve` runs it on SIGTERM/SIGINT): stop accepting
     // (WebSocket door, then HTTP: Apollo's drain plugin lets in-flight requests finish),
@@ -211,11 +293,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         await subscriptions.close();
         await apollo.stop(); // drains in-flight requests, then closes the http server
         await stack.close();
+        lock?.release();
         stack.logger.info('shutdown complete', { vectors: stack.active.current.index.size });
       })());
     return { url, port, close, internals: stack };
   } catch (e) {
     await stack.close();
+    lock?.release();
     throw e;
   }
 }

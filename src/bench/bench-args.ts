@@ -8,8 +8,12 @@ export interface BenchOptions {
   json: boolean;
   /** Adds the 1M-vector index size (its build alone takes several minutes on 2 cores). */
   full: boolean;
+  /** PostgreSQL URL (pgvector installed): adds pgvector's HNSW beside hnswlib to the index part. */
+  pgvector: string | null;
   instances: number;
   peer: { enabled: boolean; python: string; script: string; threads: number };
+  /** Backend of the peak and seed parts: wasm (default) or native (src/embedding/native). */
+  backend: 'wasm' | 'native';
   help: boolean;
 }
 
@@ -29,17 +33,23 @@ export const BENCH_USAGE = `usage: siamese bench [--only seed|default|face|http|
                   index: HNSW build, memory, queries/s and recall@10 at 10k and 100k vectors
   --json          print one JSON object (progress goes to stderr)
   --full          also run the index at 1M vectors (adds several minutes)
+  --pgvector URL  index part: also pgvector's HNSW inside this PostgreSQL (a postgresql://
+                  URL whose database has the vector extension; a scratch schema is used
+                  and dropped), same vectors, M and efConstruction as hnswlib
   --instances N   wasm instances (worker threads) for the all-cores figures, and the HTTP
                   server's embedding pool in the http and face parts (default: CPU count)
   --peer-threads N, --python PATH, --peer SCRIPT
                   how to run ../shared/peers/torch_seed_speed.py (default: 2, /usr/bin/python3)
-  --no-peer       skip the peer`;
+  --no-peer       skip the peer
+  --backend B     backend of the peak and seed parts: wasm (default) or native (the project's
+                  C++ kernels, native/; the report names the CPU path: avx512, avx2, portable)`;
 
 export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptions | { error: string } {
   const o: BenchOptions = {
     parts: [],
     json: false,
     full: false,
+    pgvector: null,
     instances: Math.max(1, os.cpus().length),
     peer: {
       enabled: true,
@@ -47,6 +57,7 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptio
       script: path.resolve(cwd, '../shared/peers/torch_seed_speed.py'),
       threads: 2,
     },
+    backend: 'wasm',
     help: false,
   };
   const positiveInt = (flag: string, v: string | undefined): number | { error: string } => {
@@ -55,12 +66,16 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptio
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? argv[++i];
     switch (flag) {
       case '--only': {
         const v = value();
-        for (const p of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+        for (const p of (v ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)) {
           if (!(BENCH_PARTS as readonly string[]).includes(p)) return { error: `unknown part '${p}' (one of ${BENCH_PARTS.join(', ')})` };
           if (!o.parts.includes(p as BenchPart)) o.parts.push(p as BenchPart);
         }
@@ -73,6 +88,12 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptio
       case '--full':
         o.full = true;
         break;
+      case '--pgvector': {
+        const v = value();
+        if (!v || !/^postgres(ql)?:\/\//.test(v)) return { error: `--pgvector needs a postgresql:// URL, got '${v ?? ''}'` };
+        o.pgvector = v;
+        break;
+      }
       case '--no-peer':
         o.peer.enabled = false;
         break;
@@ -90,6 +111,12 @@ export function parseBenchArgs(argv: readonly string[], cwd: string): BenchOptio
         if (!v) return { error: `${flag} needs a path` };
         if (flag === '--python') o.peer.python = v;
         else o.peer.script = path.resolve(cwd, v);
+        break;
+      }
+      case '--backend': {
+        const v = value();
+        if (v !== 'wasm' && v !== 'native') return { error: `--backend must be wasm or native, got '${v ?? ''}'` };
+        o.backend = v;
         break;
       }
       case '--help':

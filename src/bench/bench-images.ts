@@ -27,10 +27,17 @@ export async function loadBenchImages(
     for (let s = 1; s <= 40; s++) {
       const dir = path.join(orlDir, `s${s}`);
       if (!fs.existsSync(dir)) continue;
-      const files = fs.readdirSync(dir).filter((f) => /\.(png|pgm|jpe?g)$/i.test(f)).sort();
+      const files = fs
+        .readdirSync(dir)
+        .filter((f) => /\.(png|pgm|jpe?g)$/i.test(f))
+        .sort();
       for (const f of files.slice(0, opts.perSubject)) {
         const bytes = fs.readFileSync(path.join(dir, f));
-        images.push(opts.size ? await sharp(bytes).resize(opts.size.width, opts.size.height, { fit: 'fill' }).png().toBuffer() : await sharp(bytes).png().toBuffer());
+        images.push(
+          opts.size
+            ? await sharp(bytes).resize(opts.size.width, opts.size.height, { fit: 'fill' }).png().toBuffer()
+            : await sharp(bytes).png().toBuffer(),
+        );
         subjects.push(s);
       }
     }
@@ -41,7 +48,11 @@ export async function loadBenchImages(
   for (let i = 0; i < 40 * opts.perSubject; i++) {
     const px = Buffer.alloc(width * height);
     for (let j = 0; j < px.length; j++) px[j] = Math.floor(r() * 256);
-    images.push(await sharp(px, { raw: { width, height, channels: 1 } }).png().toBuffer());
+    images.push(
+      await sharp(px, { raw: { width, height, channels: 1 } })
+        .png()
+        .toBuffer(),
+    );
     subjects.push(-1);
   }
   return { source: `synthetic noise (no ORL faces at ${orlDir})`, images, subjects };

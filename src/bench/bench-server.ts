@@ -65,7 +65,10 @@ export async function withBenchServer<T>(o: BenchServerOptions, fn: (server: Ben
           headers: { 'content-type': 'application/json', ...(admin ? { authorization: `Bearer ${token}` } : {}) },
           body: JSON.stringify({ query, variables }),
         });
-        const body = (await res.json()) as { data?: Record<string, unknown>; errors?: { message: string; extensions?: { code?: string } }[] };
+        const body = (await res.json()) as {
+          data?: Record<string, unknown>;
+          errors?: { message: string; extensions?: { code?: string } }[];
+        };
         if (body.errors?.length) throw new Error(`${body.errors[0].extensions?.code ?? 'ERROR'}: ${body.errors[0].message}`);
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
         return body.data!;

@@ -7,15 +7,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { measureMatMul, type MatMulShape } from './matmul.bench';
 import { measureSeedEmbed, type SeedWorkload } from './seed.bench';
-import { useWasm } from './wasm-backend';
+import { setBenchBackend, useWasm, type BenchBackend } from './wasm-backend';
 
-export type InstanceTask =
-  | { task: 'embed'; workload: SeedWorkload }
-  | { task: 'matmul'; shape: MatMulShape; budgetMs: number };
+export type InstanceTask = ({ task: 'embed'; workload: SeedWorkload } | { task: 'matmul'; shape: MatMulShape; budgetMs: number }) & {
+  backend?: BenchBackend;
+};
 
 async function main(): Promise<void> {
   const job = workerData as InstanceTask;
   const port = parentPort!;
+  if (job.backend) setBenchBackend(job.backend);
   await useWasm();
   const go = new Promise<void>((resolve) => port.once('message', () => resolve()));
   port.postMessage({ type: 'ready' });

@@ -33,7 +33,9 @@ export async function measureDefaultModel(o: DefaultBenchOptions, log: (m: strin
   const { readModelCard } = require('../embedding/model-store') as typeof ModelStore;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const hasFaceStage = (await readModelCard(o.modelDir)).preprocessing.face !== undefined;
-  const { images } = hasFaceStage ? loadLfwBenchImages(o.lfwDir, { people: 16, perPerson: 1 }) : await loadBenchImages(o.orlDir, { perSubject: 2 });
+  const { images } = hasFaceStage
+    ? loadLfwBenchImages(o.lfwDir, { people: 16, perPerson: 1 })
+    : await loadBenchImages(o.orlDir, { perSubject: 2 });
   const batch = images.slice(0, hasFaceStage ? 16 : 64).map((b) => new Uint8Array(b));
   const measure = async (poolSize: number) => {
     const embedder = await loadEmbedder(o.modelDir!, { backend: 'wasm', poolSize });
@@ -52,7 +54,10 @@ export async function measureDefaultModel(o: DefaultBenchOptions, log: (m: strin
   try {
     const p = await measure(o.instances);
     pooled = p.perSec;
-    note = p.kind === single.kind ? 'the factory built the in-process embedder again: no pool' : 'worker-thread pool (services/embedder-factory)';
+    note =
+      p.kind === single.kind
+        ? 'the factory built the in-process embedder again: no pool'
+        : 'worker-thread pool (services/embedder-factory)';
     log(`default: ${pooled.toFixed(1)} img/s (poolSize ${o.instances}: ${note})`);
   } catch (e) {
     note = `pool: ${(e as Error).message.split('\n')[0]}`;

@@ -97,7 +97,10 @@ interface FaceApiBench {
   SsdMobilenetv1Options: new (o?: { minConfidence?: number; maxResults?: number }) => unknown;
   TinyFaceDetectorOptions: new (o?: { inputSize?: number; scoreThreshold?: number }) => unknown;
   detectAllFaces(input: tf.Tensor3D, options: unknown): PromiseLike<FaceApiDetection[]>;
-  detectSingleFace(input: tf.Tensor3D, options: unknown): { withFaceLandmarks(): { withFaceDescriptor(): PromiseLike<{ descriptor: Float32Array } | undefined> } };
+  detectSingleFace(
+    input: tf.Tensor3D,
+    options: unknown,
+  ): { withFaceLandmarks(): { withFaceDescriptor(): PromiseLike<{ descriptor: Float32Array } | undefined> } };
   extractFaceTensors(input: tf.Tensor3D, detections: FaceApiDetection[]): Promise<tf.Tensor3D[]>;
 }
 
@@ -141,13 +144,14 @@ export async function measureFace(o: FaceBenchOptions, log: (m: string) => void)
       embedder.dispose();
     }
     notes.push(...inProcess.notes);
-    const http = o.verifyRequests > 0 ? await measureVerify(o, model.dir, log) : { available: false as const, reason: 'skipped (0 requests)' };
+    const http =
+      o.verifyRequests > 0 ? await measureVerify(o, model.dir, log) : { available: false as const, reason: 'skipped (0 requests)' };
     const ratios = faceRatios(inProcess.stages.total, inProcess.faceApi);
     notes.push(
       `face stages are timed separately on each photo (detection without landmarks, then landmarks on the largest face found), so "stages summed" ` +
         `differs from "total" (the real path: FaceApiDetector runs detection and landmarks in one face-api call, for every face found); ` +
         `p99 over ${inProcess.photos} photos is close to the slowest one`,
-      'face ratios are latencies, ours ÷ face-api\'s (< 1 = we are faster); face-api is given the same sharp decode (timed in its numbers too)',
+      "face ratios are latencies, ours ÷ face-api's (< 1 = we are faster); face-api is given the same sharp decode (timed in its numbers too)",
     );
     return {
       available: true,
@@ -201,11 +205,15 @@ async function chooseModel(
   } finally {
     net.dispose();
   }
-  log(`face: ${why}: built a stand-in (face-resnet29, pretrained trunk, identity head) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  log(
+    `face: ${why}: built a stand-in (face-resnet29, pretrained trunk, identity head) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
   return {
     dir: path.join(dir, 'face-resnet29-stand-in'),
     source: 'stand-in',
-    notes: [`face: ${why}; measured a stand-in built for the run (face-resnet29 pretrained trunk + identity head, default face stage): the same work per image`],
+    notes: [
+      `face: ${why}; measured a stand-in built for the run (face-resnet29 pretrained trunk + identity head, default face stage): the same work per image`,
+    ],
   };
 }
 
@@ -246,7 +254,12 @@ async function loadFaceApi(m: Modules): Promise<{ api: FaceApiBench; version: st
   return { api, version };
 }
 
-async function measureInProcess(embedder: EmbedderModule.Embedder, photos: { person: string; bytes: Buffer }[], m: Modules, log: (msg: string) => void) {
+async function measureInProcess(
+  embedder: EmbedderModule.Embedder,
+  photos: { person: string; bytes: Buffer }[],
+  m: Modules,
+  log: (msg: string) => void,
+) {
   const spec = embedder.card.preprocessing;
   const face = spec.face;
   if (!face) throw new Error('the model has no face stage');
@@ -331,7 +344,10 @@ async function measureInProcess(embedder: EmbedderModule.Embedder, photos: { per
       noFace++;
     }
     // 3. face-api's own pipeline (decode included, as in ours).
-    for (const [which, opts] of [['ssd', new api.SsdMobilenetv1Options()], ['tiny', new api.TinyFaceDetectorOptions({ inputSize: 320 })]] as const) {
+    for (const [which, opts] of [
+      ['ssd', new api.SsdMobilenetv1Options()],
+      ['tiny', new api.TinyFaceDetectorOptions({ inputSize: 320 })],
+    ] as const) {
       t = performance.now();
       const decoded = await m.stage.loadPhoto(u8, face);
       const input = tf.tensor3d(decoded.image.data, [decoded.image.height, decoded.image.width, 3], 'int32');
@@ -365,7 +381,12 @@ async function measureInProcess(embedder: EmbedderModule.Embedder, photos: { per
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked > 0) notes.push(`face: ${leaked} tensors more after the run than before (a leak in a measured path)`);
   const stages = summarizeStages(FACE_STAGES, samples);
-  const faceApi = { version, ...summarizeStages(['ssd', 'tiny'] as const, { ssd: peer.ssd, tiny: peer.tiny }), ssdMisses: peer.ssdMisses, tinyMisses: peer.tinyMisses };
+  const faceApi = {
+    version,
+    ...summarizeStages(['ssd', 'tiny'] as const, { ssd: peer.ssd, tiny: peer.tiny }),
+    ssdMisses: peer.ssdMisses,
+    tinyMisses: peer.tinyMisses,
+  };
   const p50 = (k: FaceStageName) => stages[k]?.p50Ms.toFixed(1) ?? '—';
   log(
     `face: p50 ms decode ${p50('decode')}, tiny ${p50('detectTiny')}, ssd ${p50('detectSsd')}, landmarks ${p50('landmarks')}, ` +
@@ -395,7 +416,15 @@ async function measureVerify(o: FaceBenchOptions, modelDir: string, log: (msg: s
         `face: verify over HTTP c=1 (pool ${o.poolSize}): p50 ${r.latency?.p50Ms.toFixed(1) ?? '—'} ms, p99 ${r.latency?.p99Ms.toFixed(1) ?? '—'} ms` +
           `${r.errors ? `, ${r.errors} errors (${r.firstError})` : ''} (target p50 ≤ ${FACE_VERIFY_TARGET_P50_MS} ms)`,
       );
-      return { available: true, poolSize: o.poolSize, requests: n, errors: r.errors, firstError: r.firstError, matches, latency: r.latency };
+      return {
+        available: true,
+        poolSize: o.poolSize,
+        requests: n,
+        errors: r.errors,
+        firstError: r.firstError,
+        matches,
+        latency: r.latency,
+      };
     });
   } catch (e) {
     return { available: false, reason: (e as Error).message.split('\n')[0] };

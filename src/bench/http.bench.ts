@@ -54,7 +54,11 @@ export async function measureHttp(o: HttpBenchOptions, log: (m: string) => void)
     // Enroll the first image of each subject; query with the second.
     let enrolled = 0;
     for (let i = 0; i < images.length; i += 2) {
-      const created = (await post('mutation C($n: String!) { createIdentity(name: $n) { id } }', { n: `bench-s${subjects[i]}-${i}` }, true)) as {
+      const created = (await post(
+        'mutation C($n: String!) { createIdentity(name: $n) { id } }',
+        { n: `bench-s${subjects[i]}-${i}` },
+        true,
+      )) as {
         createIdentity: { id: string };
       };
       await post(
@@ -66,15 +70,24 @@ export async function measureHttp(o: HttpBenchOptions, log: (m: string) => void)
     }
     log(`http: ${enrolled} identities enrolled (${source}), server ${url}, pool ${o.instances}`);
     const pairs = images.length;
-    const verify = (i: number) => post(VERIFY, { a: { base64: b64[i % pairs] }, b: { base64: b64[(i + 1) % pairs] } }).then(() => undefined);
+    const verify = (i: number) =>
+      post(VERIFY, { a: { base64: b64[i % pairs] }, b: { base64: b64[(i + 1) % pairs] } }).then(() => undefined);
     const search = (i: number) => post(SEARCH, { i: { base64: b64[(2 * i + 1) % pairs] } }).then(() => undefined);
     await runLoad(verify, 2, 16); // warm-up: JIT, pool workers, connection
     const runs: Record<string, LoadResult> = {};
-    for (const [name, fn] of [['verify', verify], ['searchSimilar', search]] as const) {
-      for (const [c, n] of [[1, o.requestsC1], [16, o.requestsC16]] as const) {
+    for (const [name, fn] of [
+      ['verify', verify],
+      ['searchSimilar', search],
+    ] as const) {
+      for (const [c, n] of [
+        [1, o.requestsC1],
+        [16, o.requestsC16],
+      ] as const) {
         const r = await runLoad(fn, c, n);
         runs[`${name} c=${c}`] = r;
-        log(`http: ${name} c=${c}: ${r.requestsPerSec.toFixed(1)} req/s, p50 ${r.latency?.p50Ms.toFixed(1)} ms, p99 ${r.latency?.p99Ms.toFixed(1)} ms${r.errors ? `, ${r.errors} errors (${r.firstError})` : ''}`);
+        log(
+          `http: ${name} c=${c}: ${r.requestsPerSec.toFixed(1)} req/s, p50 ${r.latency?.p50Ms.toFixed(1)} ms, p99 ${r.latency?.p99Ms.toFixed(1)} ms${r.errors ? `, ${r.errors} errors (${r.firstError})` : ''}`,
+        );
       }
     }
     const v1 = runs['verify c=1'];

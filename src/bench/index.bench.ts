@@ -157,3 +157,125 @@ function savedBytes(index: HnswIndex): number {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * pgvector beside hnswlib (issue 18): the same uniform vectors and queries as
+ * `runIndexBenchForSize`, in a PostgreSQL table with pgvector's HNSW index
+ * (src/db/pgvector.index.ts, the SIAMESE_INDEX=pgvector adapter), same M and
+ * efConstruction, euclidean (vector_l2_ops).
+ *
+ * - Build: rows loaded in batches of 5000 through PgvectorIndex.addMany (multi-row
+ *   INSERTs), then CREATE INDEX … USING hnsw (maintenance_work_mem 2GB so the graph
+ *   is built in memory, PostgreSQL's default parallel maintenance workers): the way
+ *   the service fills a new version's table. Load and graph times are reported apart.
+ * - Memory: pg_total_relation_size of the table (heap + TOAST + primary key + HNSW
+ *   index) per vector: what the database keeps on disk and caches in shared buffers.
+ *   The Node process holds nothing of it (that is the point), so no RSS figure.
+ * - Queries/s: k = 10 through PgvectorIndex.search, one at a time (one short
+ *   transaction each: SET LOCAL hnsw.ef_search + the ORDER BY … LIMIT query), so
+ *   it includes the client round trips a replica pays.
+ * - Recall@10 against the exact top-10 (ExactIndex, metric.ts distances).
+ */
+export interface PgvectorSizeResult {
+  n: number;
+  dimension: number;
+  M: number;
+  efConstruction: number;
+  loadSec: number;
+  graphSec: number;
+  buildSec: number;
+  relationBytesPerVector: number;
+  sweep: EfPoint[];
+  chosen: EfPoint;
+  targetRecall: number;
+}
+
+export async function runPgvectorBenchForSize(
+  n: number,
+  o: IndexBenchOptions,
+  databaseUrl: string,
+  log: (m: string) => void = () => {},
+): Promise<PgvectorSizeResult> {
+  // Lazy: only this part loads Prisma and the PostgreSQL client.
+  const { createDatabase } = await import('../db/database');
+  const { PgvectorIndex } = await import('../db/pgvector.index');
+  const dim = o.dimension;
+  const nq = Math.max(o.queries, o.recallQueries(n));
+  const data = uniformVectors(n, dim, o.seed + n);
+  const queries = uniformVectors(nq, dim, o.seed + 1);
+  const row = (m: Float32Array, i: number) => m.subarray(i * dim, (i + 1) * dim);
+
+  // A schema of its own, dropped afterwards: the bench never touches application tables.
+  const schema = `siamese_bench_${process.pid}`;
+  const url = new URL(databaseUrl);
+  url.searchParams.set('schema', schema);
+  const db = createDatabase(url.toString(), { poolSize: 2 });
+  try {
+    await db.run((p) => p.$executeRawUnsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`));
+    const index = await PgvectorIndex.open(db, {
+      version: `bench-${n}`,
+      metric: 'euclidean',
+      dimension: dim,
+      M: o.M,
+      efConstruction: o.efConstruction,
+      deferGraph: true,
+      maintenanceWorkMem: '2GB',
+    });
+    const t0 = performance.now();
+    const BATCH = 5000;
+    for (let i = 0; i < n; i += BATCH) {
+      const rows = [];
+      for (let j = i; j < Math.min(n, i + BATCH); j++) rows.push({ label: j, vector: row(data, j) });
+      await index.addMany(rows);
+    }
+    const loadSec = (performance.now() - t0) / 1000;
+    log(`  pgvector ${n}: loaded in ${loadSec.toFixed(1)} s`);
+    const t1 = performance.now();
+    await index.ensureGraph();
+    const graphSec = (performance.now() - t1) / 1000;
+    log(`  pgvector ${n}: HNSW built in ${graphSec.toFixed(1)} s`);
+    const relationBytesPerVector = (await index.relationBytes()) / n;
+
+    const exact = new ExactIndex({ metric: 'euclidean', dimension: dim, initialCapacity: n });
+    for (let i = 0; i < n; i++) exact.add(i, row(data, i));
+    const nr = o.recallQueries(n);
+    const truth = Array.from({ length: nr }, (_, q) => new Set(exact.search(row(queries, q), 10).map((h) => h.label)));
+
+    const sweep: EfPoint[] = [];
+    // pgvector caps hnsw.ef_search at 1000.
+    for (const ef of o.efs.filter((e) => e <= 1000)) {
+      index.ef = ef;
+      let found = 0;
+      for (let q = 0; q < nr; q++) for (const h of await index.search(row(queries, q), 10)) if (truth[q].has(h.label)) found++;
+      const recallAt10 = found / (nr * 10);
+      const ts = performance.now();
+      let done = 0;
+      while (done < o.queries && (done < 200 || performance.now() - ts < o.queryBudgetMs)) {
+        await index.search(row(queries, done % nq), 10);
+        done++;
+      }
+      const qps = done / ((performance.now() - ts) / 1000);
+      sweep.push({ ef, qps, recallAt10 });
+      log(`  pgvector ${n}: ef ${ef} → ${qps.toFixed(0)} q/s, recall@10 ${recallAt10.toFixed(4)}`);
+      if (recallAt10 >= 0.999) break;
+    }
+    const chosen =
+      sweep.find((p) => p.recallAt10 >= o.targetRecall) ?? sweep.reduce((best, p) => (p.recallAt10 > best.recallAt10 ? p : best));
+    return {
+      n,
+      dimension: dim,
+      M: o.M,
+      efConstruction: o.efConstruction,
+      loadSec,
+      graphSec,
+      buildSec: loadSec + graphSec,
+      relationBytesPerVector,
+      sweep,
+      chosen,
+      targetRecall: o.targetRecall,
+    };
+  } finally {
+    await db.run((p) => p.$executeRawUnsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).catch(() => undefined);
+    await db.close();
+  }
+}

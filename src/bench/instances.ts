@@ -10,8 +10,7 @@ import type { InstanceTask } from './bench.worker';
  * `npx siamese` runs from; under ts-jest / ts sources it reports why not.
  */
 export type InstancesResult =
-  | { available: true; instances: number; total: number; perInstance: number[] }
-  | { available: false; reason: string };
+  { available: true; instances: number; total: number; perInstance: number[] } | { available: false; reason: string };
 
 export async function runInstances(count: number, job: InstanceTask, timeoutMs: number): Promise<InstancesResult> {
   const file = path.join(__dirname, 'bench.worker.js');

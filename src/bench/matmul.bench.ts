@@ -41,7 +41,14 @@ export async function measureMatMul(shape: MatMulShape, budgetMs: number): Promi
       ? () => readBack(() => tf.matMul(operands[0], operands[1]))
       : () =>
           readBack(() =>
-            tf.fused.conv2d({ x: operands[0] as tf.Tensor4D, filter: operands[1] as tf.Tensor4D, strides: 1, pad: 'valid', bias: operands[2], activation: 'relu' }),
+            tf.fused.conv2d({
+              x: operands[0] as tf.Tensor4D,
+              filter: operands[1] as tf.Tensor4D,
+              strides: 1,
+              pad: 'valid',
+              bias: operands[2],
+              activation: 'relu',
+            }),
           );
   try {
     const times = await timeRuns(run, { minReps: 2, minMs: budgetMs / 2, maxMs: budgetMs });

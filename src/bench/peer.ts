@@ -58,24 +58,19 @@ export function runPeer(opts: PeerOptions): Promise<PeerResult> {
   if (!fs.existsSync(opts.python)) return Promise.resolve({ available: false, reason: `peer interpreter not found: ${opts.python}` });
   const start = performance.now();
   return new Promise((resolve) => {
-    execFile(
-      opts.python,
-      [opts.script, String(opts.threads)],
-      { timeout: opts.timeoutMs, maxBuffer: 1 << 20 },
-      (err, stdout, stderr) => {
-        if (err) {
-          const why = (err as NodeJS.ErrnoException & { killed?: boolean }).killed
-            ? `timed out after ${opts.timeoutMs / 1000}s`
-            : (stderr.trim().split('\n').pop() ?? err.message);
-          resolve({ available: false, reason: `peer failed: ${why}` });
-          return;
-        }
-        try {
-          resolve({ available: true, ...parsePeerOutput(stdout), wallSec: (performance.now() - start) / 1000 });
-        } catch (e) {
-          resolve({ available: false, reason: (e as Error).message });
-        }
-      },
-    );
+    execFile(opts.python, [opts.script, String(opts.threads)], { timeout: opts.timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) {
+        const why = (err as NodeJS.ErrnoException & { killed?: boolean }).killed
+          ? `timed out after ${opts.timeoutMs / 1000}s`
+          : (stderr.trim().split('\n').pop() ?? err.message);
+        resolve({ available: false, reason: `peer failed: ${why}` });
+        return;
+      }
+      try {
+        resolve({ available: true, ...parsePeerOutput(stdout), wallSec: (performance.now() - start) / 1000 });
+      } catch (e) {
+        resolve({ available: false, reason: (e as Error).message });
+      }
+    });
   });
 }

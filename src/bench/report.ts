@@ -1,7 +1,7 @@
 import type { LoadResult } from './load';
 import type { MatMulResult } from './matmul.bench';
 import type { PeerResult } from './peer';
-import type { IndexSizeResult } from './index.bench';
+import type { IndexSizeResult, PgvectorSizeResult } from './index.bench';
 import { ratio, round, summarize, type LatencySummary } from './stats';
 
 /**
@@ -144,7 +144,10 @@ export function unavailableFace(reason: string): FaceReport {
 }
 
 /** One summary per stage from the per-photo samples; null for a stage with no sample. */
-export function summarizeStages<K extends string>(names: readonly K[], samples: Partial<Record<K, number[]>>): Record<K, LatencySummary | null> {
+export function summarizeStages<K extends string>(
+  names: readonly K[],
+  samples: Partial<Record<K, number[]>>,
+): Record<K, LatencySummary | null> {
   const out = {} as Record<K, LatencySummary | null>;
   for (const k of names) {
     const s = samples[k];
@@ -165,7 +168,10 @@ export function faceRatios(
 }
 
 /** verify p50/p99 and the target verdict from the HTTP run. */
-export function faceVerdict(latency: LatencySummary | null | undefined, target = FACE_VERIFY_TARGET_P50_MS): Pick<FaceReport, 'verifyP50Ms' | 'verifyP99Ms' | 'meetsTarget'> {
+export function faceVerdict(
+  latency: LatencySummary | null | undefined,
+  target = FACE_VERIFY_TARGET_P50_MS,
+): Pick<FaceReport, 'verifyP50Ms' | 'verifyP99Ms' | 'meetsTarget'> {
   const p50 = latency?.p50Ms ?? null;
   return { verifyP50Ms: p50, verifyP99Ms: latency?.p99Ms ?? null, meetsTarget: p50 == null ? null : p50 <= target };
 }
@@ -180,6 +186,8 @@ export interface IndexReport {
   sizes: IndexSizeResult[];
   /** 100k clustered vectors (an identity gallery stand-in), same parameters. */
   clustered: IndexSizeResult | null;
+  /** pgvector's HNSW in PostgreSQL on the uniform sizes (--pgvector URL); null when not run. */
+  pgvector?: PgvectorSizeResult[] | null;
   notes: string[];
 }
 
@@ -244,20 +252,31 @@ export function renderTable(r: BenchReport): string {
     add(`seed embed img/s (batch ${s.batch}, 1 instance)`, f(s.embedImagesPerSec), f(peer?.embedImagesPerSec), x(r.ratios.seedEmbed));
     add(`seed embed img/s (${s.instances.count} instances)`, f(s.instances.embedImagesPerSec), '', x(r.ratios.seedEmbedAllCores));
     add('seed train pairs/s (1 instance)', f(s.trainPairsPerSec), f(peer?.trainPairsPerSec), x(r.ratios.seedTrain));
-    add(`seed train pairs/s (${s.instances.count} data-parallel workers)`, f(s.instances.trainPairsPerSec), '', x(r.ratios.seedTrainAllCores));
+    add(
+      `seed train pairs/s (${s.instances.count} data-parallel workers)`,
+      f(s.instances.trainPairsPerSec),
+      '',
+      x(r.ratios.seedTrainAllCores),
+    );
     add('seed embed GFLOP/s achieved', f(s.embedGflops), f(peer ? (peer.embedImagesPerSec * s.flopsPerImage) / 1e9 : null));
     add('seed train GFLOP/s achieved', f(s.trainGflops), f(peer ? (peer.trainPairsPerSec * s.flopsPerPair) / 1e9 : null));
     if (s.trainProfile) {
       add(
         `  train step profile (${f(s.trainProfile.wallMs, ' ms')})`,
-        s.trainProfile.kernels.slice(0, 6).map((k) => `${k.kernel} ${Math.round(100 * k.share)}%`).join(', '),
+        s.trainProfile.kernels
+          .slice(0, 6)
+          .map((k) => `${k.kernel} ${Math.round(100 * k.share)}%`)
+          .join(', '),
       );
     }
   }
   if (r.default) {
     add('default model embed img/s (1 instance)', r.default.available ? f(r.default.embedImagesPerSec) : `n/a: ${r.default.reason}`);
     if (r.default.instances) {
-      add(`default model embed img/s (pool ${r.default.instances.count})`, `${f(r.default.instances.embedImagesPerSec)}${r.default.instances.note ? ` (${r.default.instances.note})` : ''}`);
+      add(
+        `default model embed img/s (pool ${r.default.instances.count})`,
+        `${f(r.default.instances.embedImagesPerSec)}${r.default.instances.note ? ` (${r.default.instances.note})` : ''}`,
+      );
     }
   }
   if (r.face) faceRows(r.face, add);
@@ -283,17 +302,38 @@ export function renderTable(r: BenchReport): string {
       }
       add('  exact search', `${f(s.exactQps)} q/s`);
     }
+    for (const s of r.index.pgvector ?? []) {
+      add(
+        `pgvector uniform ${s.n.toLocaleString('en')} × ${s.dimension}-d (M ${s.M}, efC ${s.efConstruction})`,
+        `build ${f(s.buildSec, ' s')} (load ${f(s.loadSec, ' s')} + graph ${f(s.graphSec, ' s')}), ${f(s.relationBytesPerVector, ' B')}/vec in PostgreSQL`,
+      );
+      for (const p of s.sweep) {
+        add(`  ef ${p.ef}${p.ef === s.chosen.ef ? ' (chosen)' : ''}`, `${f(p.qps)} q/s, recall@10 ${p.recallAt10.toFixed(4)}`);
+      }
+    }
   }
-  const header: [string, string, string, string] = ['measure', 'siamese (wasm)', peer ? `torch ${peer.torchVersion} ×${peer.threads}` : 'peer', 'ratio'];
+  const header: [string, string, string, string] = [
+    'measure',
+    'siamese (wasm)',
+    peer ? `torch ${peer.torchVersion} ×${peer.threads}` : 'peer',
+    'ratio',
+  ];
   const all = [header, ...rows];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...all.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   if (!r.peer) out.push('', 'peer: not run (no seed part)');
   else if (!r.peer.available) out.push('', `peer: not available (${r.peer.reason}): our numbers only`);
   const notes = [...r.notes, ...(r.seed?.notes ?? []), ...(r.face?.notes ?? []), ...(r.index?.notes ?? [])];
   if (notes.length) out.push('', ...notes.map((n) => `note: ${n}`));
-  out.push('', `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, load ${r.machine.loadavgStart.map((l) => l.toFixed(1)).join('/')} → ${r.machine.loadavgEnd.map((l) => l.toFixed(1)).join('/')}, ${r.wallSec.toFixed(0)} s`);
+  out.push(
+    '',
+    `machine: ${r.machine.cpus} × ${r.machine.cpuModel}, load ${r.machine.loadavgStart.map((l) => l.toFixed(1)).join('/')} → ${r.machine.loadavgEnd.map((l) => l.toFixed(1)).join('/')}, ${r.wallSec.toFixed(0)} s`,
+  );
   return out.join('\n');
 }
 
@@ -317,7 +357,12 @@ function faceRows(fr: FaceReport, add: (what: string, ours: string, theirs?: str
   add('face embed 1 crop p50 / p99 ms', pp(st?.embed));
   add('face stages summed p50 / p99 ms', pp(st?.stageSum));
   const api = fr.faceApi;
-  add('face total per photo p50 / p99 ms', pp(st?.total), api ? `face-api ${api.version} SSD ${pp(api.ssd)}` : '', x(fr.ratios.totalVsFaceApiSsd));
+  add(
+    'face total per photo p50 / p99 ms',
+    pp(st?.total),
+    api ? `face-api ${api.version} SSD ${pp(api.ssd)}` : '',
+    x(fr.ratios.totalVsFaceApiSsd),
+  );
   if (api) add('  (ratio = latency ours ÷ face-api)', '', `face-api tiny 320 ${pp(api.tiny)}`, x(fr.ratios.totalVsFaceApiTiny));
   const h = fr.http;
   if (h && !h.available) add('face verify over HTTP c=1', `n/a: ${h.reason}`, `target p50 ≤ ${fr.targetP50Ms} ms`);

@@ -1,6 +1,12 @@
 import * as os from 'node:os';
 import type { BenchOptions } from './bench-args';
-import { INDEX_BENCH_DEFAULTS, runIndexBenchForSize, type IndexSizeResult } from './index.bench';
+import {
+  INDEX_BENCH_DEFAULTS,
+  runIndexBenchForSize,
+  runPgvectorBenchForSize,
+  type IndexSizeResult,
+  type PgvectorSizeResult,
+} from './index.bench';
 import { runInstances } from './instances';
 import { measureMatMul, PEAK_SHAPES, type MatMulResult } from './matmul.bench';
 import { runPeer } from './peer';
@@ -8,7 +14,7 @@ import { computeRatios, unavailableFace, type BenchReport, type IndexReport, typ
 import { seedFlops } from './seed-flops';
 import { measureSeedEmbed, measureSeedTrain, SEED_WORKLOAD, type StepProfile } from './seed.bench';
 import { buildSeedNet, SEED_ENCODER } from './seed-net';
-import { useWasm } from './wasm-backend';
+import { benchBackend, setBenchBackend, useWasm } from './wasm-backend';
 import type * as SeedThroughput from '../training/parallel/seed-throughput';
 import { measureDefaultModel } from './default.bench';
 import { measureHttp } from './http.bench';
@@ -41,6 +47,7 @@ export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log)
   const started = new Date();
   const t0 = performance.now();
   const loadavgStart = os.loadavg();
+  setBenchBackend(o.backend);
   const notes: string[] = [];
   const report: BenchReport = {
     formatVersion: 1,
@@ -79,15 +86,34 @@ export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log)
     report.seed = await guard('seed', log, () => measureSeed(o, log));
   }
   if (o.parts.includes('default')) {
-    const opts = { modelDir: env.modelDir, noModelReason: env.noModelReason, orlDir: env.orlDir, lfwDir: env.lfwDir, instances: o.instances, budgetMs: 8000 };
-    report.default = await guard('default', log, () => measureDefaultModel(opts, log), (reason) => ({
-      available: false,
-      reason,
-      embedImagesPerSec: null,
-    }));
+    const opts = {
+      modelDir: env.modelDir,
+      noModelReason: env.noModelReason,
+      orlDir: env.orlDir,
+      lfwDir: env.lfwDir,
+      instances: o.instances,
+      budgetMs: 8000,
+    };
+    report.default = await guard(
+      'default',
+      log,
+      () => measureDefaultModel(opts, log),
+      (reason) => ({
+        available: false,
+        reason,
+        embedImagesPerSec: null,
+      }),
+    );
   }
   if (o.parts.includes('face')) {
-    const opts = { modelDir: env.modelDir, noModelReason: env.noModelReason, lfwDir: env.lfwDir, cwd: env.cwd, poolSize: o.instances, ...FACE_BENCH_DEFAULTS };
+    const opts = {
+      modelDir: env.modelDir,
+      noModelReason: env.noModelReason,
+      lfwDir: env.lfwDir,
+      cwd: env.cwd,
+      poolSize: o.instances,
+      ...FACE_BENCH_DEFAULTS,
+    };
     report.face = await guard('face', log, () => measureFace(opts, log), unavailableFace);
   }
   if (o.parts.includes('index')) {
@@ -104,12 +130,17 @@ export async function runBench(o: BenchOptions, env: BenchEnvironment, log: Log)
       requestsC1: 150,
       requestsC16: 320,
     };
-    report.http = await guard('http', log, () => measureHttp(opts, log), (reason) => ({
-      available: false,
-      reason,
-      verifyP50Ms: null,
-      verifyP99Ms: null,
-    }));
+    report.http = await guard(
+      'http',
+      log,
+      () => measureHttp(opts, log),
+      (reason) => ({
+        available: false,
+        reason,
+        verifyP50Ms: null,
+        verifyP99Ms: null,
+      }),
+    );
   }
   report.ratios = computeRatios(report);
   report.machine.loadavgEnd = os.loadavg();
@@ -136,7 +167,11 @@ async function measurePeak(o: BenchOptions, log: Log): Promise<PeakReport> {
     shapes.push(r);
   }
   const best = shapes.reduce((a, b) => (b.gflops > a.gflops ? b : a));
-  const inst = await runInstances(o.instances, { task: 'matmul', shape: { op: best.op, m: best.m, k: best.k, n: best.n }, budgetMs: 4000 }, 120_000);
+  const inst = await runInstances(
+    o.instances,
+    { task: 'matmul', shape: { op: best.op, m: best.m, k: best.k, n: best.n }, budgetMs: 4000, backend: benchBackend() },
+    120_000,
+  );
   log(`peak: ${o.instances} instances → ${inst.available ? inst.total.toFixed(1) + ' GFLOP/s' : inst.reason}`);
   return {
     backend,
@@ -166,16 +201,20 @@ async function measureSeed(o: BenchOptions, log: Log): Promise<SeedReport> {
     const t = await measureSeedTrain(w, model, { profile: true });
     train = t.perSec;
     trainProfile = t.profile;
-    log(`seed: train ${t.perSec.toFixed(1)} pairs/s (${t.msPerRun.toFixed(0)} ms per step of ${w.batch} pairs in micro-batches of ${w.microBatch ?? w.batch})`);
+    log(
+      `seed: train ${t.perSec.toFixed(1)} pairs/s (${t.msPerRun.toFixed(0)} ms per step of ${w.batch} pairs in micro-batches of ${w.microBatch ?? w.batch})`,
+    );
   } catch (e) {
     trainError = (e as Error).message.split('\n')[0];
     log(`seed: train failed: ${trainError}`);
   }
   if (trainProfile) {
-    log(`seed: train step profile (${trainProfile.wallMs.toFixed(0)} ms): ${trainProfile.kernels.map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ')}`);
+    log(
+      `seed: train step profile (${trainProfile.wallMs.toFixed(0)} ms): ${trainProfile.kernels.map((k) => `${k.kernel} ${(100 * k.share).toFixed(0)}%`).join(', ')}`,
+    );
   }
   model.dispose();
-  const instEmbed = await runInstances(o.instances, { task: 'embed', workload: w }, 180_000);
+  const instEmbed = await runInstances(o.instances, { task: 'embed', workload: w, backend: benchBackend() }, 180_000);
   log(`seed: ${o.instances} instances embed → ${instEmbed.available ? instEmbed.total.toFixed(1) + ' img/s' : instEmbed.reason}`);
   // Training on all cores: the project's data-parallel trainer (replicas in worker
   // threads, gradients averaged every step), on the same workload.
@@ -184,8 +223,16 @@ async function measureSeed(o: BenchOptions, log: Log): Promise<SeedReport> {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const dp = require('../training/parallel/seed-throughput') as typeof SeedThroughput;
-    parallel = await dp.measureParallelSeedTrain({ workers: o.instances, batch: w.batch, height: w.height, width: w.width, budgetMs: w.budgetMs });
-    log(`seed: data-parallel train (${parallel.workers} workers, micro-batch ${parallel.microBatch}) → ${parallel.pairsPerSec.toFixed(1)} pairs/s`);
+    parallel = await dp.measureParallelSeedTrain({
+      workers: o.instances,
+      batch: w.batch,
+      height: w.height,
+      width: w.width,
+      budgetMs: w.budgetMs,
+    });
+    log(
+      `seed: data-parallel train (${parallel.workers} workers, micro-batch ${parallel.microBatch}) → ${parallel.pairsPerSec.toFixed(1)} pairs/s`,
+    );
   } catch (e) {
     parallelNote = `data-parallel training: ${(e as Error).message.split('\n')[0]}`;
     log(`seed: ${parallelNote}`);
@@ -199,7 +246,7 @@ async function measureSeed(o: BenchOptions, log: Log): Promise<SeedReport> {
   notes.push(
     `seed "${o.instances} instances": embedding = ${o.instances} independent wasm instances in worker threads at once; ` +
       'training = src/training/parallel DataParallelTrainer (gradients averaged across workers every step)',
-    'seed GFLOP/s count the direct convolution\'s FLOPs (seed-flops.ts); the second conv layer and its gradients run as ' +
+    "seed GFLOP/s count the direct convolution's FLOPs (seed-flops.ts); the second conv layer and its gradients run as " +
       'Winograd F(4×4, 3×3) (src/embedding/kernels/winograd-*.kernel.ts, 4× fewer multiplies), so these figures can exceed the matMul peak',
   );
   return {
@@ -242,6 +289,20 @@ async function measureIndex(o: BenchOptions, log: Log): Promise<IndexReport> {
     `index "clustered": 10k identities × 10 unit vectors (noise norm 0.6 around each centre), queries = new members of enrolled identities: closer to a real gallery`,
   ];
   if (!o.full) notes.push('index at 1M vectors skipped (its build takes longer than the 10-minute budget on 2 cores): run with --full');
+  // Issue 18: pgvector's HNSW inside PostgreSQL on the same uniform vectors (SIAMESE_INDEX=pgvector).
+  const pgvector: PgvectorSizeResult[] = [];
+  if (o.pgvector) {
+    for (const n of opts.sizes) {
+      log(`index: ${n} uniform vectors in pgvector …`);
+      pgvector.push(await runPgvectorBenchForSize(n, opts, o.pgvector, log));
+    }
+    notes.push(
+      'index "pgvector": the same uniform vectors in PostgreSQL (pgvector HNSW, vector_l2_ops, same M/efC); build = batched INSERTs + CREATE INDEX; memory = pg_total_relation_size (table + HNSW index) per vector, nothing in the Node process; q/s include one client round trip (a short transaction) per query',
+    );
+  } else
+    notes.push(
+      'index "pgvector" not run: pass --pgvector postgresql://… (a database with the vector extension, see scripts/pgvector-setup.sh)',
+    );
   return {
     qps: at100k?.chosen.qps ?? null,
     recallAt10: at100k?.chosen.recallAt10 ?? null,
@@ -250,6 +311,7 @@ async function measureIndex(o: BenchOptions, log: Log): Promise<IndexReport> {
     ef: at100k?.chosen.ef ?? null,
     sizes,
     clustered,
+    pgvector: o.pgvector ? pgvector : null,
     notes,
   };
 }

@@ -16,12 +16,32 @@ export interface BackendInfo {
 
 let ready: Promise<BackendInfo> | undefined;
 
+/** `siamese bench --backend`: 'wasm' (default) or 'native' (the project's C++ kernels, src/embedding/native). */
+export type BenchBackend = 'wasm' | 'native';
+let chosen: BenchBackend = 'wasm';
+
+export function setBenchBackend(backend: BenchBackend): void {
+  chosen = backend;
+  ready = undefined;
+}
+
+export function benchBackend(): BenchBackend {
+  return chosen;
+}
+
+/** The chosen backend (the name is historical: wasm unless --backend native). */
 export function useWasm(): Promise<BackendInfo> {
   ready ??= (async () => {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const registry = require('../embedding/backend') as { initBackend(p: string): Promise<string> };
-      return { backend: await registry.initBackend('wasm') };
+      const backend = await registry.initBackend(chosen);
+      if (backend !== 'native') return { backend };
+      // Which CPU path the native GEMMs took (runtime dispatch), for the report.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const native = require('../embedding/native/native-backend') as typeof import('../embedding/native/native-backend');
+      const r = native.registerNativeBackend();
+      return { backend: r.ok ? `native (${r.info.path}, up to ${r.info.threads} threads per GEMM)` : backend };
     } catch (e) {
       await tf.setBackend('wasm');
       await tf.ready();

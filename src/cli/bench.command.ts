@@ -31,7 +31,8 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const config = loadConfig(process.env, cwd);
     modelDir = config.modelDir;
-    if (!modelDir) noModelReason = `no default model (SIAMESE_MODEL unset and no model-card.json in ${path.join(config.modelsDir, DEFAULT_MODEL_NAME)})`;
+    if (!modelDir)
+      noModelReason = `no default model (SIAMESE_MODEL unset and no model-card.json in ${path.join(config.modelsDir, DEFAULT_MODEL_NAME)})`;
   } catch (e) {
     const first = (e as Error).message.split('\n').slice(0, 2).join(' ').trim();
     noModelReason = `no default model (configuration problem: ${first})`;

@@ -4,12 +4,27 @@
  */
 import { DomainError, ErrorCode } from '../errors';
 
-export function num(name: string, value: string | undefined, fallback: number, opts: { int?: boolean; min?: number; max?: number } = {}): number {
+export function num(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  opts: { int?: boolean; min?: number; max?: number } = {},
+): number {
   if (value === undefined) return fallback;
   const v = Number(value);
-  if (!Number.isFinite(v) || (opts.int && !Number.isInteger(v)) || (opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
-    const range = [opts.min !== undefined ? `≥ ${opts.min}` : '', opts.max !== undefined ? `≤ ${opts.max}` : ''].filter(Boolean).join(' and ');
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, `--${name} must be ${opts.int ? 'an integer' : 'a number'}${range ? ' ' + range : ''} (got '${value}')`);
+  if (
+    !Number.isFinite(v) ||
+    (opts.int && !Number.isInteger(v)) ||
+    (opts.min !== undefined && v < opts.min) ||
+    (opts.max !== undefined && v > opts.max)
+  ) {
+    const range = [opts.min !== undefined ? `≥ ${opts.min}` : '', opts.max !== undefined ? `≤ ${opts.max}` : '']
+      .filter(Boolean)
+      .join(' and ');
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      `--${name} must be ${opts.int ? 'an integer' : 'a number'}${range ? ' ' + range : ''} (got '${value}')`,
+    );
   }
   return v;
 }
@@ -29,7 +44,8 @@ export function parseSize(value: string | undefined, fallback: { width: number; 
   if (!m) throw new DomainError(ErrorCode.BAD_USER_INPUT, `--input-size must be N or WxH (got '${value}')`);
   const width = +m[1];
   const height = m[2] ? +m[2] : width;
-  if (width < 8 || height < 8 || width > 1024 || height > 1024) throw new DomainError(ErrorCode.BAD_USER_INPUT, `--input-size out of range 8..1024 (got '${value}')`);
+  if (width < 8 || height < 8 || width > 1024 || height > 1024)
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, `--input-size out of range 8..1024 (got '${value}')`);
   return { width, height };
 }
 

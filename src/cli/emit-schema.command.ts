@@ -6,7 +6,9 @@ export const summary = 'write the GraphQL schema (SDL) to schema.graphql, or --c
 
 export async function run(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    console.log('usage: siamese emit-schema [--out FILE] [--check]\n  --out    where to write (default ./schema.graphql)\n  --check  exit 1 when FILE differs from the code');
+    console.log(
+      'usage: siamese emit-schema [--out FILE] [--check]\n  --out    where to write (default ./schema.graphql)\n  --check  exit 1 when FILE differs from the code',
+    );
     return 0;
   }
   const outAt = argv.indexOf('--out');

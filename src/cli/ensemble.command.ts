@@ -29,7 +29,15 @@ export async function run(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: argv,
       strict: true,
-      options: { model: { type: 'string', multiple: true }, include: { type: 'string', multiple: true }, exclude: { type: 'string', multiple: true }, out: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        model: { type: 'string', multiple: true },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        name: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
     }));
   } catch (e) {
     console.error(`siamese ensemble: ${(e as Error).message}\n\n${USAGE}`);
@@ -49,12 +57,25 @@ export async function run(argv: string[]): Promise<number> {
         commands: { train: shellJoin(['npx', 'siamese', 'ensemble', ...argv]), evaluate: [] },
         onLog: (m) => console.error(m),
       },
-      (member) => new FolderImageSource(member.data.sources, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) }),
+      (member) =>
+        new FolderImageSource(member.data.sources, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) }),
     );
     const saved = await saveTrainedModel(out, model, card);
     model.dispose();
-    const result = { type: 'result', out, version: saved.version, validation: saved.validation, oneShot: (saved.evaluations?.validation as { oneShotAccuracy?: number })?.oneShotAccuracy, withinParentOneShot: (saved.evaluations?.validation as { withinParentOneShot?: unknown })?.withinParentOneShot, thresholds: saved.thresholds };
-    console.log(values.json ? JSON.stringify(result) : `saved ${out} (version ${saved.version}); validation AUC ${saved.validation.auc.toFixed(4)}, EER ${(saved.validation.eer * 100).toFixed(2)} %`);
+    const result = {
+      type: 'result',
+      out,
+      version: saved.version,
+      validation: saved.validation,
+      oneShot: (saved.evaluations?.validation as { oneShotAccuracy?: number })?.oneShotAccuracy,
+      withinParentOneShot: (saved.evaluations?.validation as { withinParentOneShot?: unknown })?.withinParentOneShot,
+      thresholds: saved.thresholds,
+    };
+    console.log(
+      values.json
+        ? JSON.stringify(result)
+        : `saved ${out} (version ${saved.version}); validation AUC ${saved.validation.auc.toFixed(4)}, EER ${(saved.validation.eer * 100).toFixed(2)} %`,
+    );
     return 0;
   } catch (e) {
     if (isDomainError(e)) {

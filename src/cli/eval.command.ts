@@ -85,20 +85,48 @@ export async function run(argv: string[]): Promise<number> {
       setDefaultFaceDetector(new CachedFaceDetector(new FaceApiDetector(), path.resolve(values['face-cache'] ?? '.cache/faces')));
     }
     const seed = num('seed', values.seed, 1, { int: true, min: 0 });
-    const result: Record<string, unknown> = { model: path.resolve(values.model), name: card.name, version: card.version, metric: card.metric };
+    const result: Record<string, unknown> = {
+      model: path.resolve(values.model),
+      name: card.name,
+      version: card.version,
+      metric: card.metric,
+    };
     if (values.data?.length) {
-      const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
+      const source = new FolderImageSource(values.data, {
+        include: parseFilterList(values.include),
+        exclude: parseFilterList(values.exclude),
+      });
       const faceBar = new ProgressBar(process.stderr, 24, 15, 'faces');
-      const { report } = await evaluateVerification(model, card, source, { maxPerIdentity: num('max-per-identity', values['max-per-identity'], 0, { int: true, min: 0 }) || undefined, onPrepare: json ? undefined : (d, t) => { faceBar.update({ done: d, total: t }); if (d === t) faceBar.done(); }, maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }), seed, bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }) });
+      const { report } = await evaluateVerification(model, card, source, {
+        maxPerIdentity: num('max-per-identity', values['max-per-identity'], 0, { int: true, min: 0 }) || undefined,
+        onPrepare: json
+          ? undefined
+          : (d, t) => {
+              faceBar.update({ done: d, total: t });
+              if (d === t) faceBar.done();
+            },
+        maxNegatives: num('max-negatives', values['max-negatives'], 50000, { int: true, min: 1 }),
+        seed,
+        bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }),
+      });
       result.verification = { data: source.sources, include: values.include, exclude: values.exclude, ...report };
     }
     if (values.oneshot) {
-      result.oneShot = await evaluateOneShot(model, card, path.resolve(values.oneshot), { tta: num('tta', values.tta, 0, { int: true, min: 0 }), seed });
+      result.oneShot = await evaluateOneShot(model, card, path.resolve(values.oneshot), {
+        tta: num('tta', values.tta, 0, { int: true, min: 0 }),
+        seed,
+      });
     }
     result.backend = backend;
     result.wallTimeSec = +((Date.now() - started) / 1000).toFixed(1);
     model.dispose();
-    if (values.record) await record(values.model, card, values.record, result, ['npx', 'siamese', 'eval', ...argv.filter((a, i) => a !== '--record' && argv[i - 1] !== '--record')]);
+    if (values.record)
+      await record(values.model, card, values.record, result, [
+        'npx',
+        'siamese',
+        'eval',
+        ...argv.filter((a, i) => a !== '--record' && argv[i - 1] !== '--record'),
+      ]);
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else printHuman(result);
     return 0;
@@ -127,17 +155,51 @@ async function record(dir: string, card: ModelCard, name: string, result: Record
 }
 
 function printHuman(r: Record<string, unknown>): void {
-  const v = r.verification as { ci95?: { auc: [number, number]; eer: [number, number] }; auc: number; eer: number; accuracyAtDefault?: number; tarAtFar1e2?: number; tarAtFar1e3?: number; positivePairs: number; negativePairs: number; identities: number; images: number; threshold: number; oneShot?: { ways: number; accuracy: number } } | undefined;
+  const v = r.verification as
+    | {
+        ci95?: { auc: [number, number]; eer: [number, number] };
+        auc: number;
+        eer: number;
+        accuracyAtDefault?: number;
+        tarAtFar1e2?: number;
+        tarAtFar1e3?: number;
+        positivePairs: number;
+        negativePairs: number;
+        identities: number;
+        images: number;
+        threshold: number;
+        oneShot?: { ways: number; accuracy: number };
+      }
+    | undefined;
   if (v) {
-    console.log(`verification on ${v.identities} identities / ${v.images} images (${v.positivePairs} same, ${v.negativePairs} different pairs)`);
-    console.log(`  AUC ${v.auc.toFixed(4)}  EER ${(v.eer * 100).toFixed(2)}%  accuracy@${v.threshold.toPrecision(4)} ${((v.accuracyAtDefault ?? NaN) * 100).toFixed(2)}%`);
-    if (v.ci95) console.log(`  95 % interval over identities: AUC ${v.ci95.auc.map((x) => x.toFixed(4)).join('–')}  EER ${v.ci95.eer.map((x) => (x * 100).toFixed(1)).join('–')}%`);
+    console.log(
+      `verification on ${v.identities} identities / ${v.images} images (${v.positivePairs} same, ${v.negativePairs} different pairs)`,
+    );
+    console.log(
+      `  AUC ${v.auc.toFixed(4)}  EER ${(v.eer * 100).toFixed(2)}%  accuracy@${v.threshold.toPrecision(4)} ${((v.accuracyAtDefault ?? NaN) * 100).toFixed(2)}%`,
+    );
+    if (v.ci95)
+      console.log(
+        `  95 % interval over identities: AUC ${v.ci95.auc.map((x) => x.toFixed(4)).join('–')}  EER ${v.ci95.eer.map((x) => (x * 100).toFixed(1)).join('–')}%`,
+      );
     console.log(`  TAR@FAR=1e-2 ${((v.tarAtFar1e2 ?? NaN) * 100).toFixed(2)}%  TAR@FAR=1e-3 ${((v.tarAtFar1e3 ?? NaN) * 100).toFixed(2)}%`);
     if (v.oneShot) console.log(`  ${v.oneShot.ways}-way one-shot (random episodes) ${(v.oneShot.accuracy * 100).toFixed(1)}%`);
   }
-  const o = r.oneShot as { ci95: [number, number]; accuracy: number; correct: number; total: number; ways: number; tta: number; runs: Array<{ run: string; accuracy: number }> } | undefined;
+  const o = r.oneShot as
+    | {
+        ci95: [number, number];
+        accuracy: number;
+        correct: number;
+        total: number;
+        ways: number;
+        tta: number;
+        runs: Array<{ run: string; accuracy: number }>;
+      }
+    | undefined;
   if (o) {
-    console.log(`${o.ways}-way one-shot: ${(o.accuracy * 100).toFixed(2)}% (${o.correct}/${o.total}${o.tta ? `, TTA ${o.tta}` : ''}; 95 % interval ${o.ci95.map((x) => (x * 100).toFixed(1)).join('–')}%)`);
+    console.log(
+      `${o.ways}-way one-shot: ${(o.accuracy * 100).toFixed(2)}% (${o.correct}/${o.total}${o.tta ? `, TTA ${o.tta}` : ''}; 95 % interval ${o.ci95.map((x) => (x * 100).toFixed(1)).join('–')}%)`,
+    );
     console.log('  ' + o.runs.map((x) => `${x.run} ${(x.accuracy * 100).toFixed(0)}%`).join('  '));
   }
   console.log(`(${r.wallTimeSec}s)`);

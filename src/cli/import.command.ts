@@ -1,20 +1,27 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { createHash } from 'crypto';
-import { loadConfig } from '../config';
+import { loadConfig, type Config } from '../config';
 import { openServiceStack, type ServiceStack } from '../main';
 import { isDomainError } from '../errors';
 import { ProgressBar, type ProgressStats } from './progress';
+import { LOCK_FILE, describeLock, liveDataDirLock } from '../services/data-dir-lock';
+import { listImageFolders } from '../training/data/image-folders';
 
 export const summary = 'bulk-enroll a folder tree into the configured database (identity = folder)';
 
-const HELP = `usage: siamese import --data DIR [--json]
+const HELP = `usage: siamese import --data DIR [--json] [--while-serving]
 
 Every folder under DIR that directly holds image files becomes an identity named by its
 path relative to DIR (e.g. s1, or Alphabet/character01); its images are enrolled with the
 configured model (SIAMESE_MODEL) into the configured database (DATABASE_URL, SIAMESE_DATA_DIR).
 Re-running is safe: an identity is reused by name (compared as the API does: case, Unicode
-form and spacing ignored) and images already enrolled (same SHA-256) are skipped. Run it while the server is stopped: the server loads the index at start.`;
+form and spacing ignored) and images already enrolled (same SHA-256) are skipped.
+Servers may be running on the same database: every image goes through the same transaction
+as enrollImages, with its change-feed entry, and each server adds it to its own index from
+the feed. The import never writes index files.
+A server serving the same data directory (SIAMESE_DATA_DIR, its server.lock) makes the import
+refuse on SQLite, and on PostgreSQL unless --while-serving is given (issue 14).`;
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tif', '.tiff', '.bmp', '.pgm', '.avif']);
 
@@ -23,19 +30,12 @@ export interface ImportFolder {
   files: string[];
 }
 
-/** Folders holding images, sorted by name; files sorted inside each. */
+/** Folders holding images, sorted by name; files sorted inside each; symbolic links followed (training/data/image-folders.ts). */
 export function scanImageTree(root: string): ImportFolder[] {
-  const out: ImportFolder[] = [];
-  const walk = (dir: string) => {
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-    const files = entries.filter((e) => e.isFile() && IMAGE_EXT.has(path.extname(e.name).toLowerCase())).map((e) => path.join(dir, e.name));
-    if (files.length > 0) {
-      const rel = path.relative(root, dir).split(path.sep).join('/');
-      out.push({ name: rel === '' ? path.basename(root) : rel, files });
-    }
-    for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(dir, e.name));
-  };
-  walk(root);
+  const out = listImageFolders(root, IMAGE_EXT, (a, b) => a.localeCompare(b)).map(({ dir, files }) => {
+    const rel = path.relative(root, dir).split(path.sep).join('/');
+    return { name: rel === '' ? path.basename(root) : rel, files: files.map((f) => path.join(dir, f)) };
+  });
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -63,7 +63,13 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const config = loadConfig();
-  const stack = await openServiceStack(config);
+  const refusal = importWhileServingRefusal(config, argv.includes('--while-serving'));
+  if (refusal) {
+    console.error(`siamese import: ${refusal}`);
+    return 1;
+  }
+  // Write-only (issue 18): rows and their change-feed entries; the servers' followers index them.
+  const stack = await openServiceStack(config, { writeOnly: true });
   const bar = new ProgressBar(process.stderr, 24, 10, 'import');
   let result: ImportResult;
   try {
@@ -84,6 +90,25 @@ export async function run(argv: string[]): Promise<number> {
     for (const f of result.failures) console.log(`  refused ${f.file}: ${f.code} ${f.message}`);
   }
   return result.failed > 0 ? 1 : 0;
+}
+
+/**
+ * Why the import must not run now, or undefined. A server serving this data directory holds
+ * `<data dir>/server.lock` (src/services/data-dir-lock.ts, written by startServer). On SQLite the
+ * import would be a second writer on the server's database file and data directory: refused.
+ * On PostgreSQL it may run beside the server when asked to (--while-serving): the database takes
+ * concurrent writers, and the server learns of the new rows from the change feed.
+ */
+export function importWhileServingRefusal(config: Pick<Config, 'dataDir' | 'databaseUrl'>, whileServing: boolean): string | undefined {
+  const lock = liveDataDirLock(config.dataDir);
+  if (!lock) return undefined;
+  const postgres = /^postgres(ql)?:\/\//.test(config.databaseUrl);
+  if (postgres && whileServing) return undefined;
+  const who = `a server (${describeLock(lock)}) is serving ${config.dataDir} (see ${LOCK_FILE} there)`;
+  if (!postgres) {
+    return `${who} on SQLite: stop it first${whileServing ? ' (--while-serving needs PostgreSQL)' : ''}; delete the lock file only if no server runs`;
+  }
+  return `${who}: stop it first, or pass --while-serving to import beside it (PostgreSQL)`;
 }
 
 export interface ImportResult {
@@ -118,7 +143,12 @@ export async function importTree(
   const failures: ImportResult['failures'] = [];
   const report = (label: string) => {
     const rate = processed / Math.max(0.001, (Date.now() - t0) / 1000);
-    opts.onProgress?.({ done: processed, total: totalFiles, fields: { 'img/s': rate.toFixed(1), identity: label }, etaSec: (totalFiles - processed) / Math.max(rate, 1e-9) });
+    opts.onProgress?.({
+      done: processed,
+      total: totalFiles,
+      fields: { 'img/s': rate.toFixed(1), identity: label },
+      etaSec: (totalFiles - processed) / Math.max(rate, 1e-9),
+    });
   };
   for (const folder of folders) {
     // Names are unique up to case, Unicode form and spacing (services/identity-name.ts): folder
@@ -153,7 +183,10 @@ export async function importTree(
     for (let i = 0; i < todo.length; i += opts.chunk) {
       const part = todo.slice(i, i + opts.chunk);
       try {
-        await services.enrollment.enrollImages(identity.id, part.map((p) => asBytesInput(p.bytes)));
+        await services.enrollment.enrollImages(
+          identity.id,
+          part.map((p) => asBytesInput(p.bytes)),
+        );
         enrolled += part.length;
       } catch (e) {
         if (!isDomainError(e)) throw e;

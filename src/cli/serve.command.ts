@@ -19,7 +19,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const server = await startServer(config);
-  console.log(`siamese-search: serving model ${server.internals.active.current.version} at ${server.url}`);
+  const served = server.internals.active.current;
+  console.log(`siamese-search: serving model ${served.card.name} (version ${served.version}, ${served.dir}) at ${server.url}`);
   if (!config.adminToken) console.log('siamese-search: SIAMESE_ADMIN_TOKEN is not set: admin mutations are disabled');
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -37,7 +38,9 @@ export async function run(argv: string[]): Promise<number> {
       let finished: number | undefined;
       setTimeout(() => {
         if (finished === undefined) {
-          console.error(`siamese-search: shutdown grace of ${grace} ms expired: in-flight work abandoned, exiting (SIAMESE_SHUTDOWN_GRACE_MS)`);
+          console.error(
+            `siamese-search: shutdown grace of ${grace} ms expired: in-flight work abandoned, exiting (SIAMESE_SHUTDOWN_GRACE_MS)`,
+          );
           process.exit(1);
         }
         process.exit(finished);

@@ -177,9 +177,17 @@ export async function run(argv: string[]): Promise<number> {
       preprocessing.std = Array(channels).fill(0.25);
     }
     const backbone = values.backbone ?? 'fast';
-    const faceStage = choice('face-stage', values['face-stage'], ['none', 'tiny', 'ssd'] as const, backbone === 'face-resnet29' ? 'tiny' : 'none');
+    const faceStage = choice(
+      'face-stage',
+      values['face-stage'],
+      ['none', 'tiny', 'ssd'] as const,
+      backbone === 'face-resnet29' ? 'tiny' : 'none',
+    );
     if (backbone === 'face-resnet29') {
-      const face = faceStage === 'none' ? undefined : { ...DEFAULT_FACE_STAGE, detector: faceStage, fallbackDetector: faceStage === 'tiny' ? ('ssd' as const) : undefined };
+      const face =
+        faceStage === 'none'
+          ? undefined
+          : { ...DEFAULT_FACE_STAGE, detector: faceStage, fallbackDetector: faceStage === 'tiny' ? ('ssd' as const) : undefined };
       Object.assign(preprocessing, faceResnetPreprocessing(face));
       if (!face) delete preprocessing.face;
     } else if (faceStage !== 'none') {
@@ -209,9 +217,15 @@ export async function run(argv: string[]): Promise<number> {
     const valFold = values['val-fold'] !== undefined ? parseFoldArg(values['val-fold']) : undefined;
     const calibrationFiles = values['calibration-scores'] ?? [];
     const calibrationScores = calibrationFiles.length
-      ? { scores: await readScoreFiles(calibrationFiles, metric), description: `out-of-fold validation scores (${calibrationFiles.map((f) => path.basename(f)).join(', ')})` }
+      ? {
+          scores: await readScoreFiles(calibrationFiles, metric),
+          description: `out-of-fold validation scores (${calibrationFiles.map((f) => path.basename(f)).join(', ')})`,
+        }
       : undefined;
-    const source = new FolderImageSource(values.data, { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) });
+    const source = new FolderImageSource(values.data, {
+      include: parseFilterList(values.include),
+      exclude: parseFilterList(values.exclude),
+    });
 
     const bar = new ProgressBar(process.stderr, 24, 15, 'train');
     const faceBar = new ProgressBar(process.stderr, 24, 15, 'faces');
@@ -229,7 +243,12 @@ export async function run(argv: string[]): Promise<number> {
         rotateClasses: Boolean(values['rotate-classes']),
         superclassBatches: num('superclass-batches', values['superclass-batches'], 0, { min: 0, max: 1 }),
         epochs,
-        stepsPerEpoch: totalSteps !== undefined ? Math.ceil(totalSteps / epochs) : values['steps-per-epoch'] !== undefined ? num('steps-per-epoch', values['steps-per-epoch'], 0, { int: true, min: 1 }) : undefined,
+        stepsPerEpoch:
+          totalSteps !== undefined
+            ? Math.ceil(totalSteps / epochs)
+            : values['steps-per-epoch'] !== undefined
+              ? num('steps-per-epoch', values['steps-per-epoch'], 0, { int: true, min: 1 })
+              : undefined,
         maxSeconds: values['max-minutes'] !== undefined ? 60 * num('max-minutes', values['max-minutes'], 0, { min: 0.01 }) : undefined,
         batchSize: num('batch', values.batch, 32, { int: true, min: 2 }),
         k: num('k', values.k, 4, { int: true, min: 2 }),
@@ -244,7 +263,12 @@ export async function run(argv: string[]): Promise<number> {
         calibrationScores,
         selectBy: choice('select', values.select, ['auc', 'eer', 'oneshot', 'last'] as const, 'auc'),
         targetFar: num('target-far', values['target-far'], 0.01, { min: 0, max: 1 }),
-        thresholdRule: choice<Thresholds['defaultRule']>('threshold-rule', values['threshold-rule'], ['eer', 'maxAccuracy', 'atTargetFar'], 'eer'),
+        thresholdRule: choice<Thresholds['defaultRule']>(
+          'threshold-rule',
+          values['threshold-rule'],
+          ['eer', 'maxAccuracy', 'atTargetFar'],
+          'eer',
+        ),
         seed: num('seed', values.seed, 42, { int: true, min: 0 }),
         splitSeed: values['split-seed'] === undefined ? undefined : num('split-seed', values['split-seed'], 42, { int: true, min: 0 }),
         backend: choice<BackendPreference>('backend', values.backend, BACKEND_PREFERENCES, 'auto'),
@@ -264,7 +288,12 @@ export async function run(argv: string[]): Promise<number> {
             done: s.step,
             total: s.totalSteps,
             etaSec: s.etaSec,
-            fields: { epoch: String(s.epoch), loss: s.loss.toFixed(4), ...(s.activeFraction !== undefined ? { active: s.activeFraction.toFixed(2) } : {}), [`${s.itemLabel}/s`]: s.itemsPerSec.toFixed(1) },
+            fields: {
+              epoch: String(s.epoch),
+              loss: s.loss.toFixed(4),
+              ...(s.activeFraction !== undefined ? { active: s.activeFraction.toFixed(2) } : {}),
+              [`${s.itemLabel}/s`]: s.itemsPerSec.toFixed(1),
+            },
           });
         },
         onEpoch: (e: EpochInfo) => {
@@ -286,13 +315,18 @@ export async function run(argv: string[]): Promise<number> {
       wallTimeSec: card.training.wallTimeSec,
       validation: card.validation,
       thresholds: card.thresholds,
+      warnings: card.warnings ?? [],
     };
     if (json) process.stdout.write(`${JSON.stringify(summaryOut)}\n`);
     else {
-      console.log(`saved ${out} (version ${card.version}); best epoch ${card.training.bestEpoch}; ` +
-        `validation AUC ${card.validation.auc.toFixed(4)}, EER ${(card.validation.eer * 100).toFixed(2)}%, ` +
-        `threshold ${card.thresholds.default.toPrecision(4)} (${card.thresholds.defaultRule}); ${card.training.wallTimeSec}s`);
+      console.log(
+        `saved ${out} (version ${card.version}); best epoch ${card.training.bestEpoch}; ` +
+          `validation AUC ${card.validation.auc.toFixed(4)}, EER ${(card.validation.eer * 100).toFixed(2)}%, ` +
+          `threshold ${card.thresholds.default.toPrecision(4)} (${card.thresholds.defaultRule}); ${card.training.wallTimeSec}s`,
+      );
     }
+    // Issue 14: said where it is seen (stderr, also under --json) as well as kept in the card.
+    for (const w of card.warnings ?? []) console.error(`siamese train: warning: ${w}`);
     return 0;
   } catch (e) {
     if (isDomainError(e)) {

@@ -31,6 +31,15 @@ export interface Limits {
   readonly rateLimitPerSecond: number;
   /** Per-client bucket size (requests a quiet client may send at once). */
   readonly rateLimitBurst: number;
+  /** Request-body bytes that cost one more rate-limit token on an expensive operation (its images); 0 = fields only. */
+  readonly rateLimitBytesPerToken: number;
+  /**
+   * While the decode queue is saturated, a POST /graphql whose body is larger than this
+   * (or of unknown length) is refused with HTTP 503 SERVER_BUSY before its body is read; 0 = off.
+   */
+  readonly shedRequestBytes: number;
+  /** Most lexical tokens in one GraphQL document over HTTP (graphql-js `maxTokens`): bounds parse work. */
+  readonly maxQueryTokens: number;
   /**
    * Smallest accepted image side in pixels (IMAGE_TOO_SMALL below it). 16: the
    * smallest encoder input of the shipped models is 40×40, the images the test
@@ -63,7 +72,16 @@ export interface Limits {
   readonly openSetFar: number | null;
 }
 
+/** SIAMESE_INDEX: where each model version's vectors are indexed (see README "Vector index"). */
+export type IndexKind = 'hnsw' | 'exact' | 'pgvector';
+
 export interface IndexSettings {
+  /**
+   * hnsw (default): hnswlib in this process, saved under <dataDir>/index; exact: brute force in
+   * this process; pgvector: pgvector's HNSW inside PostgreSQL (needs a postgresql DATABASE_URL),
+   * so replicas hold no index state at all.
+   */
+  readonly kind?: IndexKind;
   /** hnswlib M (graph degree). */
   readonly m: number;
   readonly efConstruction: number;
@@ -94,7 +112,7 @@ export interface Config {
   readonly access: AccessConfig;
   readonly graphiql: boolean;
   readonly introspection: boolean;
-  /** tfjs backend preference ('auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'), undefined = auto. */
+  /** tfjs backend preference ('auto' | 'tensorflow-gpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu'), undefined = auto. */
   readonly backend: string | undefined;
   /**
    * Embedding worker threads; 0 embeds on the main thread. 'auto' (the
@@ -119,6 +137,28 @@ export interface Config {
    * `<dataDir>/index-orphaned-<time>/`, never deleted. Off: such a start is refused.
    */
   readonly resetIndex: boolean;
+  /** Replicas on one database (issue 18): the change feed and the training lease. */
+  readonly replication: ReplicationSettings;
+}
+
+/** Issue 18: several servers on one database (README "Replicas"). */
+export interface ReplicationSettings {
+  /**
+   * SIAMESE_FEED_POLL_MS: how often a replica reads the change feed without being told.
+   * SQLite has no notifications, so this is its lag (default 250 ms); on PostgreSQL LISTEN
+   * announces each commit and the poll is only a safety net (default 5000 ms).
+   */
+  readonly feedPollMs: number;
+  /**
+   * SIAMESE_REPLICA_ID: names this server as the holder of a training run. Default: host name +
+   * data directory, so a restarted server recognises (and fails) the run it was running.
+   */
+  readonly replicaId: string;
+  /**
+   * SIAMESE_TRAINING_LEASE_MS: a training run whose heartbeat is older than this is taken to
+   * have lost its server, and any replica marks it FAILED (default 30 000; heartbeats every 5 s).
+   */
+  readonly trainingLeaseMs: number;
 }
 
 /** The shape of src/services/access AccessSettings (config imports no service code). */
@@ -169,7 +209,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (modelRaw !== undefined) {
     modelDir = resolveModel(modelRaw, cwd, modelsDir);
     if (!fs.existsSync(path.join(modelDir, 'model-card.json'))) {
-      problems.push(`SIAMESE_MODEL: no model-card.json in ${modelDir}`);
+      problems.push(`SIAMESE_MODEL: no model-card.json in ${modelDir}; ${describeServableModels(modelsDir)}`);
     }
   } else {
     modelDir = defaultModelDir(modelsDir);
@@ -186,12 +226,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
 
   const backend = r.str('SIAMESE_BACKEND');
-  if (backend !== undefined && !['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'].includes(backend)) {
-    problems.push(`SIAMESE_BACKEND must be auto, tensorflow-gpu, tensorflow, wasm or cpu (got '${backend}')`);
+  if (backend !== undefined && !['auto', 'tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu'].includes(backend)) {
+    problems.push(`SIAMESE_BACKEND must be auto, tensorflow-gpu, tensorflow, native, wasm or cpu (got '${backend}')`);
   }
 
   const logLevelRaw = r.str('SIAMESE_LOG_LEVEL') ?? (nodeEnv === 'test' ? 'error' : 'info');
   if (!['silent', 'error', 'info'].includes(logLevelRaw)) problems.push(`SIAMESE_LOG_LEVEL must be silent, error or info`);
+
+  const indexKind = (r.str('SIAMESE_INDEX') ?? 'hnsw').toLowerCase();
+  if (!['hnsw', 'exact', 'pgvector'].includes(indexKind)) {
+    problems.push(`SIAMESE_INDEX must be hnsw, exact or pgvector (got '${indexKind}')`);
+  } else if (indexKind === 'pgvector' && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('SIAMESE_INDEX=pgvector keeps the index in PostgreSQL: DATABASE_URL must be a postgresql:// URL');
+  }
 
   const decodeBudget = r.int('SIAMESE_DECODE_BUDGET_MP', Math.max(16, 8 * availableCores()), 1, 1_000_000);
 
@@ -212,7 +259,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     graphiql: r.bool('SIAMESE_GRAPHIQL', !isProduction),
     introspection: r.bool('SIAMESE_INTROSPECTION', !isProduction),
     backend,
-    embeddingPoolSize: r.str('SIAMESE_EMBEDDING_POOL_SIZE') === 'auto' ? 'auto' : r.str('SIAMESE_EMBEDDING_POOL_SIZE') === undefined ? 'auto' : r.int('SIAMESE_EMBEDDING_POOL_SIZE', 0, 0, 64),
+    embeddingPoolSize:
+      r.str('SIAMESE_EMBEDDING_POOL_SIZE') === 'auto'
+        ? 'auto'
+        : r.str('SIAMESE_EMBEDDING_POOL_SIZE') === undefined
+          ? 'auto'
+          : r.int('SIAMESE_EMBEDDING_POOL_SIZE', 0, 0, 64),
     limits: {
       maxRequestBytes: r.int('SIAMESE_MAX_REQUEST_BYTES', 8 * 1024 * 1024, 1024, 1 << 30),
       maxUploadBytes: r.int('SIAMESE_MAX_UPLOAD_BYTES', 5 * 1024 * 1024, 1024, 1 << 30),
@@ -226,6 +278,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       // Generous defaults: they stop a runaway client, not the test suites or the bench.
       rateLimitPerSecond: r.int('SIAMESE_RATE_LIMIT_PER_SEC', 1000, 0, 1_000_000),
       rateLimitBurst: r.int('SIAMESE_RATE_LIMIT_BURST', 2000, 1, 10_000_000),
+      rateLimitBytesPerToken: r.int('SIAMESE_RATE_LIMIT_BYTES_PER_TOKEN', 1024 * 1024, 0, 1 << 30),
+      shedRequestBytes: r.int('SIAMESE_SHED_REQUEST_BYTES', 1024 * 1024, 0, 1 << 30),
+      maxQueryTokens: r.int('SIAMESE_MAX_QUERY_TOKENS', 10_000, 100, 1_000_000),
       minImageSide: r.int('SIAMESE_MIN_IMAGE_SIDE', 16, 1, 4096),
       maxMetadataBytes: r.int('SIAMESE_MAX_METADATA_BYTES', 16 * 1024, 2, 16 * 1024 * 1024),
       allowSvg: r.bool('SIAMESE_ALLOW_SVG', false),
@@ -239,6 +294,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       openSetFar: r.rateOrOff('SIAMESE_OPEN_SET_FAR', 0.05),
     },
     index: {
+      kind: indexKind as IndexKind,
       m: r.int('SIAMESE_HNSW_M', 16, 2, 128),
       efConstruction: r.int('SIAMESE_HNSW_EF_CONSTRUCTION', 200, 10, 4096),
       efSearch: r.int('SIAMESE_HNSW_EF_SEARCH', 64, 1, 4096),
@@ -248,6 +304,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: logLevelRaw as Config['logLevel'],
     shutdownGraceMs: r.int('SIAMESE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     resetIndex: r.bool('SIAMESE_RESET_INDEX', false),
+    replication: {
+      feedPollMs: r.int('SIAMESE_FEED_POLL_MS', /^postgres(ql)?:\/\//.test(databaseUrl) ? 5000 : 250, 10, 600_000),
+      replicaId: r.str('SIAMESE_REPLICA_ID') ?? `${os.hostname()}:${dataDir}`,
+      trainingLeaseMs: r.int('SIAMESE_TRAINING_LEASE_MS', 30_000, 1000, 3_600_000),
+    },
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -275,6 +336,28 @@ export const DEFAULT_MODEL_NAME = 'face-resnet29-lfw';
 export function defaultModelDir(modelsDir: string): string | undefined {
   const dir = path.join(modelsDir, DEFAULT_MODEL_NAME);
   return fs.existsSync(path.join(dir, 'model-card.json')) ? dir : undefined;
+}
+
+/** The folders of `modelsDir` that hold a model card (servable by bare name), sorted; [] when it cannot be read. */
+export function servableModels(modelsDir: string): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(modelsDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && fs.existsSync(path.join(modelsDir, e.name, 'model-card.json')))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** "models in <dir>: a, b (set SIAMESE_MODEL to one of them or to a model directory)", for messages that refuse a model. */
+export function describeServableModels(modelsDir: string): string {
+  const names = servableModels(modelsDir);
+  return names.length > 0
+    ? `models in ${modelsDir}: ${names.join(', ')} (SIAMESE_MODEL takes one of these names or a model directory)`
+    : `no models in ${modelsDir} (SIAMESE_MODELS_DIR); SIAMESE_MODEL takes a model directory`;
 }
 
 function availableCores(): number {

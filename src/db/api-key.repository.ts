@@ -44,7 +44,10 @@ export class ApiKeyRepository {
   async create(input: NewApiKey): Promise<ApiKeyRecord> {
     try {
       return await this.db.run((p) =>
-        p.apiKey.create({ data: { name: input.name, role: input.role, keyHash: input.keyHash, prefix: input.prefix }, select: apiKeySelect }),
+        p.apiKey.create({
+          data: { name: input.name, role: input.role, keyHash: input.keyHash, prefix: input.prefix },
+          select: apiKeySelect,
+        }),
       );
     } catch (e) {
       // 256 random bits never collide; a duplicate means the same key was stored twice.

@@ -126,7 +126,11 @@ interface RunState {
 const runContext = new AsyncLocalStorage<RunState>();
 
 /** See the file comment: releases transactions whose COMMIT/ROLLBACK failed, reports storage outcomes. */
-function guardAdapter(factory: AdapterFactory, observer: StorageObserver | undefined, currentRun: () => RunState | undefined): AdapterFactory {
+function guardAdapter(
+  factory: AdapterFactory,
+  observer: StorageObserver | undefined,
+  currentRun: () => RunState | undefined,
+): AdapterFactory {
   const report = (e: unknown) => {
     const problem = classifyStorageError(e);
     if (!problem) return;
@@ -246,9 +250,7 @@ function loadClientModule(provider: DbProvider): GeneratedModule {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return provider === 'sqlite' ? require('../../generated/prisma-sqlite') : require('../../generated/prisma-postgresql');
   } catch (e) {
-    throw new Error(
-      `the Prisma client for ${provider} is not generated (run \`npm run prepare\`): ${(e as Error).message}`,
-    );
+    throw new Error(`the Prisma client for ${provider} is not generated (run \`npm run prepare\`): ${(e as Error).message}`);
   }
 }
 
@@ -297,8 +299,7 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
     prisma,
     dbNull: mod.Prisma.DbNull,
     run,
-    transaction: <T>(fn: (tx: PrismaTx) => Promise<T>) =>
-      run((p) => p.$transaction((tx) => fn(tx), { timeout, maxWait: timeout })),
+    transaction: <T>(fn: (tx: PrismaTx) => Promise<T>) => run((p) => p.$transaction((tx) => fn(tx), { timeout, maxWait: timeout })),
     async close() {
       if (closed) return;
       // Let in-flight SQLite work finish before the connection goes away.

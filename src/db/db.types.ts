@@ -142,15 +142,7 @@ export interface NewModelVersion {
   card: JsonValue;
 }
 
-export const TRAINING_STATUSES = [
-  'QUEUED',
-  'RUNNING',
-  'EVALUATING',
-  'REINDEXING',
-  'SUCCEEDED',
-  'FAILED',
-  'CANCELLED',
-] as const;
+export const TRAINING_STATUSES = ['QUEUED', 'RUNNING', 'EVALUATING', 'REINDEXING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type TrainingStatus = (typeof TRAINING_STATUSES)[number];
 /** Statuses of a run that has not finished: at most one such run should exist. */
 export const ACTIVE_TRAINING_STATUSES: readonly TrainingStatus[] = ['QUEUED', 'RUNNING', 'EVALUATING', 'REINDEXING'];

@@ -7,6 +7,7 @@ import { badInput } from '../errors';
 import type { Database } from './database';
 import type { EmbeddingRecord, LabelledVector, LabelOwner } from './db.types';
 import { insertEmbeddings } from './image.repository';
+import { appendChanges } from './change-log';
 import { decodeVector } from './vector-codec';
 import { isFloat32Array } from './vector-codec';
 
@@ -58,6 +59,7 @@ export class EmbeddingRepository {
       });
       const refs = await insertEmbeddings(
         tx,
+        this.db.provider,
         toInsert.map((it) => ({ imageId: it.imageId, modelVersion, vector: it.vector })),
       );
       toInsert.forEach((it, k) => present.set(it.imageId, refs[k].label));
@@ -202,7 +204,11 @@ export class EmbeddingRepository {
    * embedded again while an old index file still exists.
    */
   async deleteModelVersion(modelVersion: string): Promise<number> {
-    const { count } = await this.db.run((p) => p.embedding.deleteMany({ where: { modelVersion } }));
-    return count;
+    // The feed row tells every replica to drop its saved index of the version (it held these vectors).
+    return this.db.transaction(async (tx) => {
+      const { count } = await tx.embedding.deleteMany({ where: { modelVersion } });
+      await appendChanges(tx, this.db.provider, [{ kind: 'model.dropped', modelVersion }]);
+      return count;
+    });
   }
 }

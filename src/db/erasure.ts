@@ -129,7 +129,11 @@ export class ErasureRepository {
   /** The newest `take` log rows, oldest first (ids only): for audits and tests. */
   async recent(take = 1000): Promise<Array<{ kind: ErasureKind; targetId: string; createdAt: Date }>> {
     const rows = await this.db.run((p) =>
-      p.erasure.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take, select: { kind: true, targetId: true, createdAt: true } }),
+      p.erasure.findMany({
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take,
+        select: { kind: true, targetId: true, createdAt: true },
+      }),
     );
     return rows.reverse().map((r) => ({ kind: r.kind as ErasureKind, targetId: r.targetId, createdAt: r.createdAt }));
   }

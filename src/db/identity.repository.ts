@@ -8,6 +8,8 @@ import { DomainError, ErrorCode, badInput } from '../errors';
 import { isUniqueViolation } from './prisma-errors';
 import { deletePairs, lockForErasure, logErasures, pairsShowing, scrubAfterErasure } from './erasure';
 import type { Database } from './database';
+import { appendChanges } from './change-log';
+import { removedChanges } from './image.repository';
 import { afterWhere, checkFirst, decodeCursor, encodeCursor, KeysetPosition } from './cursor';
 import type { IdentityRecord, JsonObject, Page, PageArgs, VectorRef } from './db.types';
 import { identitySelect, toIdentity } from './mappers';
@@ -84,7 +86,9 @@ export class IdentityRepository {
       const keyed = rows.map((r) => ({ id: r.id, key: keyOf(r.name) }));
       const keys = [...new Set(keyed.map((k) => k.key).filter((k) => k !== ''))];
       const held = new Set(
-        (await this.db.run((p) => p.identity.findMany({ where: { nameKey: { in: keys } }, select: { nameKey: true } }))).map((r) => r.nameKey),
+        (await this.db.run((p) => p.identity.findMany({ where: { nameKey: { in: keys } }, select: { nameKey: true } }))).map(
+          (r) => r.nameKey,
+        ),
       );
       for (const { id, key } of keyed) {
         // A blank key (a name of whitespace only, allowed before) cannot be unique: left NULL.
@@ -168,7 +172,10 @@ export class IdentityRepository {
    * Changes name and/or metadata (null clears it); null when the identity does not exist.
    * A rename should carry the new name's `nameKey` (CONFLICT when another identity holds it).
    */
-  async update(id: string, patch: { name?: string; nameKey?: string | null; metadata?: JsonObject | null }): Promise<IdentityRecord | null> {
+  async update(
+    id: string,
+    patch: { name?: string; nameKey?: string | null; metadata?: JsonObject | null },
+  ): Promise<IdentityRecord | null> {
     checkMetadata(patch.metadata);
     const data: Record<string, unknown> = {};
     if (patch.name !== undefined) data.name = patch.name;
@@ -209,7 +216,7 @@ export class IdentityRepository {
       const imageIds = (await tx.enrolledImage.findMany({ where: { identityId: id }, select: { id: true } })).map((r) => r.id);
       const refs = await tx.embedding.findMany({
         where: { image: { identityId: id } },
-        select: { modelVersion: true, label: true },
+        select: { modelVersion: true, label: true, imageId: true },
       });
       // Pairs first: deleting the identity would cascade only their tags, not their uploaded bytes.
       const pairIds = await pairsShowing(tx, { identityId: id, imageIds });
@@ -218,7 +225,8 @@ export class IdentityRepository {
       await logErasures(tx, 'identity', [id]);
       await logErasures(tx, 'image', imageIds);
       await logErasures(tx, 'labelledPair', pairIds);
-      return refs;
+      await appendChanges(tx, this.db.provider, removedChanges(refs, undefined, id));
+      return refs.map((r) => ({ modelVersion: r.modelVersion, label: r.label }));
     });
     if (refs !== null) await scrubAfterErasure(this.db);
     return refs;

@@ -9,6 +9,8 @@ import { deletePairs, lockForErasure, logErasures, pairsShowing, scrubAfterErasu
 import type { Database, PrismaTx } from './database';
 import type { EnrolledImageRecord, NewImage, VectorRef } from './db.types';
 import { reserveLabels } from './labels';
+import { appendChanges, type NewChange } from './change-log';
+import type { DbProvider } from './database-url';
 import { imageSelect, toBuffer, toImage } from './mappers';
 import { encodeVector } from './vector-codec';
 import { isFloat32Array } from './vector-codec';
@@ -34,9 +36,14 @@ function checkVector(vector: Float32Array): void {
   }
 }
 
-/** Inserts embeddings for existing images inside `tx`, reserving labels per model version. */
+/**
+ * Inserts embeddings for existing images inside `tx`, reserving labels per model version, and
+ * appends one `embedding.added` row per vector to the change feed (change-log.ts) last, so the
+ * feed's lock is held only from there to COMMIT.
+ */
 export async function insertEmbeddings(
   tx: PrismaTx,
+  provider: DbProvider,
   items: Array<{ imageId: string; modelVersion: string; vector: Float32Array }>,
 ): Promise<Array<VectorRef & { dimension: number }>> {
   const byVersion = new Map<string, number>();
@@ -59,7 +66,27 @@ export async function insertEmbeddings(
     });
     out.push({ modelVersion: it.modelVersion, label, dimension: it.vector.length });
   }
+  await appendChanges(
+    tx,
+    provider,
+    items.map((it, k) => ({ kind: 'embedding.added', modelVersion: it.modelVersion, imageId: it.imageId, label: out[k].label })),
+  );
   return out;
+}
+
+/** The feed rows of an erasure: one `embedding.removed` per vector (every model version). */
+export function removedChanges(
+  refs: ReadonlyArray<{ modelVersion: string; label: number; imageId?: string }>,
+  imageId?: string,
+  identityId?: string,
+): NewChange[] {
+  return refs.map((r) => ({
+    kind: 'embedding.removed',
+    modelVersion: r.modelVersion,
+    label: r.label,
+    imageId: r.imageId ?? imageId ?? null,
+    identityId: identityId ?? null,
+  }));
 }
 
 export class ImageRepository {
@@ -95,11 +122,10 @@ export class ImageRepository {
         });
         images.push(toImage(row));
       }
-      const withVectors = items
-        .map((it, i) => ({ it, i }))
-        .filter(({ it }) => it.embedding !== undefined);
+      const withVectors = items.map((it, i) => ({ it, i })).filter(({ it }) => it.embedding !== undefined);
       const refs = await insertEmbeddings(
         tx,
+        this.db.provider,
         withVectors.map(({ it, i }) => ({ imageId: images[i].id, ...it.embedding! })),
       );
       const embeddingOf = new Map<number, VectorRef & { dimension: number }>();
@@ -158,6 +184,7 @@ export class ImageRepository {
       await tx.enrolledImage.delete({ where: { id } });
       await logErasures(tx, 'image', [id]);
       await logErasures(tx, 'labelledPair', pairIds);
+      await appendChanges(tx, this.db.provider, removedChanges(refs, id));
       return refs;
     });
     if (refs !== null) await scrubAfterErasure(this.db);

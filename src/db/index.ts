@@ -32,6 +32,7 @@ export type { TrainingSnapshot, SnapshotImage, SnapshotOptions } from './trainin
 export { ApiKeyRepository } from './api-key.repository';
 export type { ApiKeyRecord, NewApiKey } from './api-key.repository';
 export { encodeVector, decodeVector } from './vector-codec';
+export { DbStore, openServiceStore } from './service-store';
 
 export interface Store {
   readonly db: Database;

@@ -9,15 +9,7 @@
 import { badInput, notFound } from '../errors';
 import type { Database, PrismaTx } from './database';
 import { afterWhere, checkFirst, decodeCursor, encodeCursor } from './cursor';
-import type {
-  LabelledPairRecord,
-  LabelledPairWithBytes,
-  NewLabelledPair,
-  Page,
-  PageArgs,
-  PairImageInput,
-  PairSource,
-} from './db.types';
+import type { LabelledPairRecord, LabelledPairWithBytes, NewLabelledPair, Page, PageArgs, PairImageInput, PairSource } from './db.types';
 import { logErasures, scrubAfterErasure } from './erasure';
 import { sha256Hex } from './image.repository';
 import { pairSelect, toBuffer, toPair } from './mappers';
@@ -61,9 +53,13 @@ export class LabelledPairRepository {
     if (!Number.isFinite(weight) || weight <= 0) throw badInput('weight must be a positive finite number', { weight });
     if (!SOURCES.includes(input.source)) throw badInput(`source must be one of ${SOURCES.join(', ')}`);
     const named = [...new Set(input.identityIds ?? [])];
-    if (named.some((id) => typeof id !== 'string' || id === '')) throw badInput('identityIds must be non-empty ids', { argument: 'identityIds' });
+    if (named.some((id) => typeof id !== 'string' || id === ''))
+      throw badInput('identityIds must be non-empty ids', { argument: 'identityIds' });
     if (named.length > MAX_PAIR_SUBJECTS) {
-      throw badInput(`a pair shows at most ${MAX_PAIR_SUBJECTS} identities (got ${named.length})`, { argument: 'identityIds', limit: MAX_PAIR_SUBJECTS });
+      throw badInput(`a pair shows at most ${MAX_PAIR_SUBJECTS} identities (got ${named.length})`, {
+        argument: 'identityIds',
+        limit: MAX_PAIR_SUBJECTS,
+      });
     }
     return this.db.transaction(async (tx) => {
       const a = await side(tx, input.a);

@@ -75,9 +75,7 @@ export function planMigrations(files: MigrationFile[], applied: AppliedRow[]): M
   const known = new Set(files.map((f) => f.name));
   const unknown = [...done.keys()].filter((n) => !known.has(n));
   if (unknown.length > 0) {
-    throw new Error(
-      `the database has migrations this build does not know (${unknown.join(', ')}): it was used by a newer version`,
-    );
+    throw new Error(`the database has migrations this build does not know (${unknown.join(', ')}): it was used by a newer version`);
   }
   for (const f of files) {
     const row = done.get(f.name);
@@ -122,7 +120,9 @@ function applySqlite(filename: string, files: MigrationFile[], busyTimeoutMs: nu
     db.exec('BEGIN IMMEDIATE'); // takes the write lock now: a second starter waits here
     try {
       db.exec(SQLITE_TABLE);
-      const rows = db.prepare('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"').all() as AppliedRow[];
+      const rows = db
+        .prepare('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"')
+        .all() as AppliedRow[];
       const pending = planMigrations(files, rows);
       const insert = db.prepare(
         'INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count) VALUES (?, ?, ?, ?, ?, 1)',
@@ -233,7 +233,9 @@ export async function appliedMigrationCount(databaseUrl: string, options: { busy
   const client = new Client({ connectionString: parsed.connectionString });
   await client.connect();
   try {
-    const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`"${parsed.schema}"."_prisma_migrations"`]);
+    const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+      `"${parsed.schema}"."_prisma_migrations"`,
+    ]);
     if (!rows[0]?.t) return 0;
     const r = await client.query<{ n: string }>(count.replace('"_prisma_migrations"', `"${parsed.schema}"."_prisma_migrations"`));
     return Number(r.rows[0].n);

@@ -5,6 +5,7 @@
  */
 import { DomainError, ErrorCode, notFound } from '../errors';
 import type { Database } from './database';
+import { appendChanges } from './change-log';
 import type { ModelVersionRecord, NewModelVersion } from './db.types';
 import { toModelVersion } from './mappers';
 
@@ -20,11 +21,9 @@ export class ModelVersionRepository {
     return this.db.transaction(async (tx) => {
       const existing = await tx.modelVersion.findUnique({ where: { version: input.version } });
       if (existing && existing.fingerprint !== input.fingerprint) {
-        throw new DomainError(
-          ErrorCode.CONFLICT,
-          `model version ${input.version} is already registered with another fingerprint`,
-          { version: input.version },
-        );
+        throw new DomainError(ErrorCode.CONFLICT, `model version ${input.version} is already registered with another fingerprint`, {
+          version: input.version,
+        });
       }
       if (!existing) {
         await tx.modelVersion.create({
@@ -41,8 +40,14 @@ export class ModelVersionRepository {
         await tx.modelVersion.update({ where: { version: input.version }, data: { dir: input.dir } });
       }
       if (options.activate) {
-        await tx.modelVersion.updateMany({ where: { active: true, NOT: { version: input.version } }, data: { active: false } });
+        const { count } = await tx.modelVersion.updateMany({
+          where: { active: true, NOT: { version: input.version } },
+          data: { active: false },
+        });
+        const wasActive = existing?.active === true;
         await tx.modelVersion.update({ where: { version: input.version }, data: { active: true, activatedAt: new Date() } });
+        // Replicas follow a change of the serving version (not a re-registration of the same one).
+        if (!wasActive || count > 0) await appendChanges(tx, this.db.provider, [{ kind: 'model.activated', modelVersion: input.version }]);
       }
       return toModelVersion((await tx.modelVersion.findUnique({ where: { version: input.version } }))!);
     });
@@ -55,9 +60,7 @@ export class ModelVersionRepository {
 
   /** The serving version, or null before any was activated. */
   async getActive(): Promise<ModelVersionRecord | null> {
-    const row = await this.db.run((p) =>
-      p.modelVersion.findFirst({ where: { active: true }, orderBy: { activatedAt: 'desc' } }),
-    );
+    const row = await this.db.run((p) => p.modelVersion.findFirst({ where: { active: true }, orderBy: { activatedAt: 'desc' } }));
     return row ? toModelVersion(row) : null;
   }
 
@@ -72,8 +75,13 @@ export class ModelVersionRepository {
     return this.db.transaction(async (tx) => {
       const row = await tx.modelVersion.findUnique({ where: { version } });
       if (!row) throw notFound('ModelVersion', version);
-      await tx.modelVersion.updateMany({ where: { active: true, NOT: { version } }, data: { active: false } });
-      return toModelVersion(await tx.modelVersion.update({ where: { version }, data: { active: true, activatedAt: new Date() } }));
+      const { count } = await tx.modelVersion.updateMany({ where: { active: true, NOT: { version } }, data: { active: false } });
+      const activated = toModelVersion(
+        await tx.modelVersion.update({ where: { version }, data: { active: true, activatedAt: new Date() } }),
+      );
+      // Every replica swaps to it through the feed (issue 18); re-activating the serving version changes nothing.
+      if (!row.active || count > 0) await appendChanges(tx, this.db.provider, [{ kind: 'model.activated', modelVersion: version }]);
+      return activated;
     });
   }
 

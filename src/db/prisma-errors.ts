@@ -11,7 +11,3 @@ export function prismaCode(e: unknown): string | undefined {
 
 /** Unique constraint violated. */
 export const isUniqueViolation = (e: unknown) => prismaCode(e) === 'P2002';
-/** Foreign key constraint violated (the parent row is missing). */
-export const isForeignKeyViolation = (e: unknown) => prismaCode(e) === 'P2003';
-/** Record to update/delete not found. */
-export const isRecordNotFound = (e: unknown) => prismaCode(e) === 'P2025';

@@ -72,7 +72,7 @@ export async function readTrainingSnapshot(db: Database, options: SnapshotOption
   const read = async (tx: PrismaTx): Promise<TrainingSnapshot> => {
     if (db.provider === 'postgresql') await tx.$executeRawUnsafe('SET TRANSACTION READ ONLY');
     const images: SnapshotImage[] = [];
-    for (let afterId: string | null = null; ; ) {
+    for (let afterId: string | null = null; ;) {
       const rows = await imagePage(tx, afterId, chunkSize);
       for (const r of rows) images.push({ id: r.id, identityId: r.identityId, bytes: toBuffer(r.bytes) });
       if (rows.length < chunkSize) break;
@@ -80,7 +80,7 @@ export async function readTrainingSnapshot(db: Database, options: SnapshotOption
     }
     await options.afterImages?.();
     const pairs: LabelledPairWithBytes[] = [];
-    for (let after: KeysetPosition | null = null; ; ) {
+    for (let after: KeysetPosition | null = null; ;) {
       const rows = await pairPage(tx, after, chunkSize);
       for (const r of rows) {
         const aBytes = r.imageA?.bytes ?? r.imageABytes;

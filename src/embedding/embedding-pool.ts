@@ -354,4 +354,3 @@ function spawnWorker(): Worker {
   const entry = path.join(__dirname, 'worker', 'embedding.worker.ts');
   return new Worker(TS_WORKER_BOOTSTRAP, { eval: true, workerData: { entry } });
 }
-

@@ -140,6 +140,12 @@ export interface ModelCard {
   commands: { train: string; evaluate: string[] };
   notes?: string;
   /**
+   * What training found wrong with the run, in sentences (src/training/training-warnings.ts):
+   * too few validation identities, a collapsed embedding. Absent when there was nothing to say.
+   * Informational only: loading never refuses a model for it (modelCardProblems ignores it).
+   */
+  warnings?: string[];
+  /**
    * What the model is for and not for, in words a buyer reads: the photos it
    * expects, what it was trained and calibrated on, measured numbers with their
    * intervals and commands, known failure modes (written by
@@ -177,7 +183,8 @@ export function modelCardProblems(card: ModelCard): string[] {
   const problems: string[] = [];
   const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   if (typeof card.version !== 'string' || card.version.trim() === '') problems.push('version must be a non-empty string');
-  if (card.metric !== 'euclidean' && card.metric !== 'cosine') problems.push(`metric must be euclidean or cosine (got ${JSON.stringify(card.metric)})`);
+  if (card.metric !== 'euclidean' && card.metric !== 'cosine')
+    problems.push(`metric must be euclidean or cosine (got ${JSON.stringify(card.metric)})`);
   const dim = card.architecture?.embeddingDim;
   if (!Number.isInteger(dim) || dim < 1) problems.push(`architecture.embeddingDim must be a positive integer (got ${JSON.stringify(dim)})`);
   const t = card.thresholds as Partial<Thresholds> | undefined;
@@ -188,19 +195,25 @@ export function modelCardProblems(card: ModelCard): string[] {
     if (!finite(t.default) || t.default < 0) {
       problems.push(`thresholds.default must be a finite distance ≥ 0 (got ${JSON.stringify(t.default)}): a negative one matches no pair`);
     } else if (bounded && t.default > 2) {
-      problems.push(`thresholds.default ${t.default} exceeds 2, the largest ${card.metric} distance of these embeddings: it matches every pair`);
+      problems.push(
+        `thresholds.default ${t.default} exceeds 2, the largest ${card.metric} distance of these embeddings: it matches every pair`,
+      );
     }
     for (const k of ['eer', 'maxAccuracy', 'atTargetFar'] as const) {
       if (!finite(t[k])) problems.push(`thresholds.${k} must be a finite number (got ${JSON.stringify(t[k])})`);
     }
-    if (!finite(t.targetFar) || t.targetFar <= 0 || t.targetFar > 1) problems.push(`thresholds.targetFar must be in (0, 1] (got ${JSON.stringify(t.targetFar)})`);
-    if (!['eer', 'maxAccuracy', 'atTargetFar'].includes(t.defaultRule as string)) problems.push(`thresholds.defaultRule must be eer, maxAccuracy or atTargetFar (got ${JSON.stringify(t.defaultRule)})`);
+    if (!finite(t.targetFar) || t.targetFar <= 0 || t.targetFar > 1)
+      problems.push(`thresholds.targetFar must be in (0, 1] (got ${JSON.stringify(t.targetFar)})`);
+    if (!['eer', 'maxAccuracy', 'atTargetFar'].includes(t.defaultRule as string))
+      problems.push(`thresholds.defaultRule must be eer, maxAccuracy or atTargetFar (got ${JSON.stringify(t.defaultRule)})`);
   }
   // The ROC feeds the open-set threshold of searchSimilar (services/open-set-threshold.ts).
   if (!Array.isArray(card.roc)) {
     problems.push('roc must be an array of { threshold, far, tar }');
   } else {
-    const bad = card.roc.findIndex((p) => !p || !finite(p.threshold) || !finite(p.far) || !finite(p.tar) || p.far < 0 || p.far > 1 || p.tar < 0 || p.tar > 1);
+    const bad = card.roc.findIndex(
+      (p) => !p || !finite(p.threshold) || !finite(p.far) || !finite(p.tar) || p.far < 0 || p.far > 1 || p.tar < 0 || p.tar > 1,
+    );
     if (bad >= 0) problems.push(`roc[${bad}] must have a finite threshold and far, tar in [0, 1]`);
   }
   if (!card.validation || typeof card.validation !== 'object') problems.push('validation metrics are missing');

@@ -69,7 +69,10 @@ export async function saveModelDir(
 
 export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel; card: ModelCard }> {
   const card = await readModelCard(dir);
-  const modelJson = await readJson<{ modelTopology?: unknown; weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }> }>(dir, MODEL_FILE);
+  const modelJson = await readJson<{
+    modelTopology?: unknown;
+    weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  }>(dir, MODEL_FILE);
   if (!modelJson.modelTopology || !Array.isArray(modelJson.weightsManifest)) {
     throw incompatible(dir, `${MODEL_FILE} is not a tfjs layers model (no modelTopology/weightsManifest)`);
   }
@@ -93,9 +96,7 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
   let model: tf.LayersModel;
   try {
     const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
-    model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: modelJson.modelTopology as object, weightSpecs, weightData }),
-    );
+    model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology as object, weightSpecs, weightData }));
   } catch (e) {
     throw incompatible(dir, `the model could not be built: ${(e as Error).message}`);
   }
@@ -116,7 +117,8 @@ export async function loadModelDir(dir: string): Promise<{ model: tf.LayersModel
 export async function readModelCard(dir: string): Promise<ModelCard> {
   const card = await readJson<ModelCard>(dir, CARD_FILE);
   if (card?.formatVersion !== 1) throw incompatible(dir, `${CARD_FILE} has formatVersion ${String(card?.formatVersion)}; expected 1`);
-  if (!card.architecture || !card.preprocessing || !card.metric) throw incompatible(dir, `${CARD_FILE} lacks architecture, preprocessing or metric`);
+  if (!card.architecture || !card.preprocessing || !card.metric)
+    throw incompatible(dir, `${CARD_FILE} lacks architecture, preprocessing or metric`);
   try {
     validatePreprocessSpec(card.preprocessing);
   } catch (e) {
@@ -137,7 +139,9 @@ function inputShapeProblem(model: tf.LayersModel, card: ModelCard): string | und
   const { height, width, channels } = card.preprocessing;
   const expected = [null, height, width, channels];
   const fits = shape !== undefined && shape.length === 4 && shape.every((d, i) => i === 0 || d === null || d === expected[i]);
-  return fits ? undefined : `${MODEL_FILE} takes input ${JSON.stringify(shape ?? model.inputs.map((i) => i.shape))}; the card's preprocessing gives [null,${height},${width},${channels}] (height, width, channels)`;
+  return fits
+    ? undefined
+    : `${MODEL_FILE} takes input ${JSON.stringify(shape ?? model.inputs.map((i) => i.shape))}; the card's preprocessing gives [null,${height},${width},${channels}] (height, width, channels)`;
 }
 
 async function readFile(dir: string, name: string): Promise<Uint8Array> {

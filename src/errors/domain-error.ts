@@ -15,8 +15,7 @@ export class DomainError extends Error {
   }
 }
 
-export const badInput = (message: string, details?: Record<string, unknown>) =>
-  new DomainError(ErrorCode.BAD_USER_INPUT, message, details);
+export const badInput = (message: string, details?: Record<string, unknown>) => new DomainError(ErrorCode.BAD_USER_INPUT, message, details);
 
 export const invalidImage = (message: string, details?: Record<string, unknown>) =>
   new DomainError(ErrorCode.INVALID_IMAGE, message, details);

@@ -24,6 +24,7 @@ export interface ExactOptions {
 }
 
 export class ExactIndex implements VectorIndex {
+  readonly kind = 'exact' as const;
   readonly metric: Metric;
   readonly dimension: number;
   private data: Float32Array;
@@ -31,7 +32,7 @@ export class ExactIndex implements VectorIndex {
   private sqNorms: Float64Array;
   private rowLabels: Uint32Array;
   private readonly rowOf = new Map<number, number>();
-  private count = 0;
+  private rowCount = 0;
 
   constructor(options: ExactOptions) {
     if (!Number.isInteger(options.dimension) || options.dimension < 1) {
@@ -46,7 +47,11 @@ export class ExactIndex implements VectorIndex {
   }
 
   get size(): number {
-    return this.count;
+    return this.rowCount;
+  }
+
+  count(): number {
+    return this.rowCount;
   }
 
   get capacity(): number {
@@ -58,7 +63,7 @@ export class ExactIndex implements VectorIndex {
   }
 
   labels(): number[] {
-    return Array.from(this.rowLabels.subarray(0, this.count));
+    return Array.from(this.rowLabels.subarray(0, this.rowCount));
   }
 
   add(label: number, vector: Float32Array): void {
@@ -66,8 +71,8 @@ export class ExactIndex implements VectorIndex {
     checkVector(vector, this.dimension);
     let row = this.rowOf.get(label);
     if (row === undefined) {
-      if (this.count === this.capacity) this.grow(this.capacity * 2);
-      row = this.count++;
+      if (this.rowCount === this.capacity) this.grow(this.capacity * 2);
+      row = this.rowCount++;
       this.rowOf.set(label, row);
       this.rowLabels[row] = label;
     }
@@ -80,7 +85,7 @@ export class ExactIndex implements VectorIndex {
   remove(label: number): boolean {
     const row = this.rowOf.get(label);
     if (row === undefined) return false;
-    const last = this.count - 1;
+    const last = this.rowCount - 1;
     const dim = this.dimension;
     if (row !== last) {
       this.data.copyWithin(row * dim, last * dim, (last + 1) * dim);
@@ -93,14 +98,14 @@ export class ExactIndex implements VectorIndex {
     this.sqNorms[last] = 0;
     this.rowLabels[last] = 0;
     this.rowOf.delete(label);
-    this.count = last;
+    this.rowCount = last;
     return true;
   }
 
   search(query: Float32Array, k: number): SearchHit[] {
     checkVector(query, this.dimension);
     checkK(k);
-    const n = Math.min(k, this.count);
+    const n = Math.min(k, this.rowCount);
     if (n === 0) return [];
     // Bounded sorted buffer of the n best so far: k is small (≤ a few hundred),
     // and after the first rows almost every candidate fails the one comparison
@@ -112,7 +117,7 @@ export class ExactIndex implements VectorIndex {
     const cosine = this.metric === 'cosine';
     let qq = 0;
     for (let i = 0; i < dim; i++) qq += query[i] * query[i];
-    for (let row = 0; row < this.count; row++) {
+    for (let row = 0; row < this.rowCount; row++) {
       const off = row * dim;
       let d: number;
       if (cosine) {
@@ -156,8 +161,8 @@ export class ExactIndex implements VectorIndex {
   /** Rows in storage order, for the binary writer in index-store.ts (views, not copies). */
   rows(): { labels: Uint32Array; vectors: Float32Array } {
     return {
-      labels: this.rowLabels.subarray(0, this.count),
-      vectors: this.data.subarray(0, this.count * this.dimension),
+      labels: this.rowLabels.subarray(0, this.rowCount),
+      vectors: this.data.subarray(0, this.rowCount * this.dimension),
     };
   }
 

@@ -57,6 +57,7 @@ interface RestoredState {
 }
 
 export class HnswIndex implements VectorIndex {
+  readonly kind = 'hnsw' as const;
   readonly metric: Metric;
   readonly dimension: number;
   readonly M: number;
@@ -129,6 +130,10 @@ export class HnswIndex implements VectorIndex {
   }
 
   get size(): number {
+    return this.live.size;
+  }
+
+  count(): number {
     return this.live.size;
   }
 

@@ -61,11 +61,19 @@ export interface IndexSidecar {
   indexBytes: number;
   indexSha256: string;
   savedAt: string;
+  /**
+   * The change-feed position (issue 18) the saved index reflects: every change up to it is in
+   * the file. Saved WITH the index so the two can never disagree; a restart applies only the
+   * changes after it. Absent (older files, or a save outside a replica) means: reconcile fully.
+   */
+  feed?: { seq: number; at: string } | null;
 }
 
 export interface IndexMeta {
   modelFingerprint: string;
   modelVersion: string;
+  /** See IndexSidecar.feed. */
+  feed?: { seq: number; at: string } | null;
 }
 
 export interface ExpectedIndex {
@@ -78,9 +86,7 @@ export interface ExpectedIndex {
 }
 
 export type LoadFailureReason = 'missing' | 'stale' | 'foreign' | 'corrupt';
-export type LoadResult =
-  | { index: PersistableIndex; sidecar: IndexSidecar }
-  | { reason: LoadFailureReason; detail: string };
+export type LoadResult = { index: PersistableIndex; sidecar: IndexSidecar } | { reason: LoadFailureReason; detail: string };
 
 export function isLoadFailure(r: LoadResult): r is { reason: LoadFailureReason; detail: string } {
   return 'reason' in r;
@@ -89,7 +95,9 @@ export function isLoadFailure(r: LoadResult): r is { reason: LoadFailureReason; 
 /** sha256 over the sorted, de-duplicated labels as little-endian uint32s. */
 export function labelsChecksum(labels: Iterable<number>): string {
   const sorted = Uint32Array.from(new Set(labels)).sort();
-  return createHash('sha256').update(new Uint8Array(sorted.buffer, sorted.byteOffset, sorted.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(sorted.buffer, sorted.byteOffset, sorted.byteLength))
+    .digest('hex');
 }
 
 export function sidecarPath(dir: string, name: string): string {
@@ -103,13 +111,13 @@ export function indexFilePath(dir: string, name: string, kind: IndexKind): strin
 export function saveIndex(dir: string, name: string, index: PersistableIndex, meta: IndexMeta): IndexSidecar {
   checkName(name);
   fs.mkdirSync(dir, { recursive: true });
-  const kind: IndexKind = index instanceof HnswIndex ? 'hnsw' : 'exact';
+  const kind: IndexKind = index.kind;
   const indexPath = indexFilePath(dir, name, kind);
   const indexTmp = tempName(indexPath);
   const sidePath = sidecarPath(dir, name);
   const sideTmp = tempName(sidePath);
   try {
-    if (index instanceof HnswIndex) {
+    if (index.kind === 'hnsw') {
       index.writeTo(indexTmp);
       const layout = checkHnswLayout(indexTmp);
       const elements = index.size + index.deletedCount;
@@ -129,15 +137,16 @@ export function saveIndex(dir: string, name: string, index: PersistableIndex, me
       metric: index.metric,
       dimension: index.dimension,
       count: index.size,
-      M: index instanceof HnswIndex ? index.M : null,
-      efConstruction: index instanceof HnswIndex ? index.efConstruction : null,
-      ef: index instanceof HnswIndex ? index.ef : null,
+      M: index.kind === 'hnsw' ? index.M : null,
+      efConstruction: index.kind === 'hnsw' ? index.efConstruction : null,
+      ef: index.kind === 'hnsw' ? index.ef : null,
       capacity: index.capacity,
       labelsChecksum: labelsChecksum(index.labels()),
       indexFile: path.basename(indexPath),
       indexBytes: bytes,
       indexSha256: sha256,
       savedAt: new Date().toISOString(),
+      feed: meta.feed ?? null,
     };
     fs.renameSync(indexTmp, indexPath);
     fsyncDir(dir);
@@ -349,7 +358,15 @@ function parseSidecar(raw: unknown): IndexSidecar {
     indexBytes: int('indexBytes'),
     indexSha256: str('indexSha256'),
     savedAt: str('savedAt'),
+    feed: feedOf(o.feed),
   };
+}
+
+/** A saved feed position, or null when absent or malformed (the caller then reconciles fully). */
+function feedOf(raw: unknown): { seq: number; at: string } | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { seq, at } = raw as Record<string, unknown>;
+  return Number.isInteger(seq) && (seq as number) >= 0 && typeof at === 'string' ? { seq: seq as number, at } : null;
 }
 
 function checkName(name: string): void {

@@ -17,7 +17,8 @@ const toApiKey = (r: ApiKeyRow): ApiKey =>
 @Resolver()
 export class ApiKeyResolver {
   @Query(() => Viewer, {
-    description: 'Who the server takes the caller for. Allowed to everyone; a refused credential (revoked key, wrong token) answers its error here too.',
+    description:
+      'Who the server takes the caller for. Allowed to everyone; a refused credential (revoked key, wrong token) answers its error here too.',
   })
   viewer(@Ctx() ctx: GraphQLContext): Viewer {
     ctx.require('none');

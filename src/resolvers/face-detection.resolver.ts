@@ -8,7 +8,7 @@ import { requireImageInputsAllowed } from './access';
 export class FaceDetectionResolver {
   @Query(() => [FaceDetection], {
     description:
-      'Every face the served model\'s face stage finds in the image, largest first (the first is the one verify, searchSimilar and enrollImages use); [] when there is none. BAD_USER_INPUT when the model has no face stage.',
+      "Every face the served model's face stage finds in the image, largest first (the first is the one verify, searchSimilar and enrollImages use); [] when there is none. BAD_USER_INPUT when the model has no face stage.",
     complexity: 50,
   })
   async detectFaces(@Arg('image', () => ImageInput) image: ImageInput, @Ctx() ctx: GraphQLContext): Promise<FaceDetection[]> {

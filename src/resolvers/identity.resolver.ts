@@ -1,13 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import {
-  CreateIdentityArgs,
-  EnrolledImage,
-  IdArgs,
-  IdentitiesArgs,
-  Identity,
-  IdentityConnection,
-  ImageInput,
-} from '../schema';
+import { CreateIdentityArgs, EnrolledImage, IdArgs, IdentitiesArgs, Identity, IdentityConnection, ImageInput } from '../schema';
 import type { GraphQLContext } from './context';
 import { toIdentity, toImage } from './mappers';
 
@@ -35,14 +27,17 @@ export class IdentityResolver {
     };
   }
 
-  @FieldResolver(() => [EnrolledImage], { complexity: 10, description: 'The identity\'s enrolled images, oldest first.' })
+  @FieldResolver(() => [EnrolledImage], { complexity: 10, description: "The identity's enrolled images, oldest first." })
   async images(@Root() identity: Identity, @Ctx() ctx: GraphQLContext): Promise<EnrolledImage[]> {
     ctx.requireField('read', 'Identity.images');
     return (await ctx.services.identities.images(identity.id)).map(toImage);
   }
 
   @Mutation(() => Identity, { description: 'Role enroll: creates an identity to enroll images into.' })
-  async createIdentity(@Args(() => CreateIdentityArgs) { name, metadata }: CreateIdentityArgs, @Ctx() ctx: GraphQLContext): Promise<Identity> {
+  async createIdentity(
+    @Args(() => CreateIdentityArgs) { name, metadata }: CreateIdentityArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Identity> {
     ctx.require('enroll');
     return toIdentity(await ctx.services.identities.create(name, metadata));
   }

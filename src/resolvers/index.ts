@@ -16,4 +16,14 @@ export type { GraphQLContext } from './context';
 /** Every resolver class of the API; other features (retraining) append theirs here. */
 // type-graphql's buildSchema takes resolver classes as NonEmptyArray<Function>.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [VerificationResolver, SearchResolver, IdentityResolver, ModelResolver, TrainingResolver, LabelledPairResolver, ModelActivationResolver, FaceDetectionResolver, ApiKeyResolver];
+export const resolvers: NonEmptyArray<Function> = [
+  VerificationResolver,
+  SearchResolver,
+  IdentityResolver,
+  ModelResolver,
+  TrainingResolver,
+  LabelledPairResolver,
+  ModelActivationResolver,
+  FaceDetectionResolver,
+  ApiKeyResolver,
+];

@@ -15,7 +15,8 @@ export class LabelledPairResolver {
     @Arg('a', () => ImageInput) a: ImageInput,
     @Arg('b', () => ImageInput) b: ImageInput,
     @Arg('same', () => Boolean) same: boolean,
-    @Arg('weight', () => Float, { nullable: true, description: 'Training weight (default 1, or 3 for a correction).' }) weight: number | null,
+    @Arg('weight', () => Float, { nullable: true, description: 'Training weight (default 1, or 3 for a correction).' })
+    weight: number | null,
     @Arg('note', () => String, { nullable: true }) note: string | null,
     @Arg('identityIds', () => [ID], {
       nullable: true,

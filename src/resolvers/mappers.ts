@@ -28,7 +28,12 @@ export function toImage(row: ImageRow & { face?: FaceInfo | null }): EnrolledIma
 }
 
 export function toVerification(r: VerificationResult): Verification {
-  return Object.assign(new Verification(), { ...r, metric: r.metric as MetricEnum, faceA: toFaceDetection(r.faceA), faceB: toFaceDetection(r.faceB) });
+  return Object.assign(new Verification(), {
+    ...r,
+    metric: r.metric as MetricEnum,
+    faceA: toFaceDetection(r.faceA),
+    faceB: toFaceDetection(r.faceB),
+  });
 }
 
 export function toFaceDetection(f: FaceInfo | null | undefined): FaceDetection | null {

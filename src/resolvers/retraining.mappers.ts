@@ -1,9 +1,9 @@
 import type { LabelledPairRecord, ModelVersionRecord, TrainingRunRecord } from '../services/retraining/types';
-import type { LabelledPairResult } from '../services/retraining';
+import { decodeMetrics, decodeOptions, decodeProgress, type LabelledPairResult } from '../services/retraining';
 import { LabelledPair } from '../schema/labelled-pair.type';
 import { ModelVersion } from '../schema/model-version.type';
 import { MetricEnum } from '../schema/metric.enum';
-import { TrainingRun, TrainingStatusEnum, type TrainingMetrics, type TrainingProgress } from '../schema/training-run.type';
+import { TrainingRun, TrainingStatusEnum } from '../schema/training-run.type';
 import { DomainError, ErrorCode } from '../errors';
 import type { GraphQLContext } from './context';
 import type { RetrainingService } from '../services/retraining';
@@ -15,40 +15,24 @@ export function retraining(ctx: GraphQLContext): RetrainingService {
   return svc;
 }
 
+/** The run's JSON columns are decoded by the service's codec (run-json.codec.ts); this only copies. */
 export function toTrainingRun(r: TrainingRunRecord): TrainingRun {
-  const p = r.progress as Record<string, unknown> | null;
-  const m = r.metrics as unknown as TrainingMetrics | null;
-  const progress: TrainingProgress | null = p
-    ? {
-        phase: String(p.phase ?? 'starting'),
-        step: Math.round(Number(p.step ?? 0)),
-        total: Math.round(Number(p.total ?? 0)),
-        loss: num(p.loss),
-        pairsPerSec: num(p.pairsPerSec),
-        etaSeconds: num(p.etaSeconds),
-        embedded: p.embedded == null ? null : Math.round(Number(p.embedded)),
-        toEmbed: p.toEmbed == null ? null : Math.round(Number(p.toEmbed)),
-      }
-    : null;
+  const metrics = decodeMetrics(r.metrics);
   return Object.assign(new TrainingRun(), {
     id: r.id,
     status: r.status as TrainingStatusEnum,
-    options: (r.options ?? {}) as Record<string, unknown>,
-    progress,
-    metrics: m ? { ...m, wallTimeSec: m.wallTimeSec ?? null } : null,
+    options: decodeOptions(r.options),
+    progress: decodeProgress(r.progress),
+    metrics,
     baseModelVersion: r.baseModelVersion,
     modelVersion: r.newModelVersion,
-    promoted: m?.promoted ?? null,
+    promoted: metrics?.promoted ?? null,
     error: r.error,
     createdAt: r.createdAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
     heartbeatAt: r.heartbeatAt,
   });
-}
-
-function num(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 export function toLabelledPair(r: LabelledPairRecord | LabelledPairResult): LabelledPair {

@@ -12,12 +12,17 @@ export class TrainingResolver {
     description:
       'Admin: starts retraining on the enrolled identities and labelled pairs, in the background; returns the QUEUED run at once. One run at a time: a second call while one is active fails with TRAINING_IN_PROGRESS (no queue).',
   })
-  async retrain(@Arg('options', () => RetrainInput, { nullable: true }) options: RetrainInput | null, @Ctx() ctx: GraphQLContext): Promise<TrainingRun> {
+  async retrain(
+    @Arg('options', () => RetrainInput, { nullable: true }) options: RetrainInput | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<TrainingRun> {
     ctx.require('admin');
     return toTrainingRun(await retraining(ctx).retrain(options));
   }
 
-  @Mutation(() => TrainingRun, { description: 'Admin: cancels an active run (CONFLICT once its model is being swapped in). A finished run is returned unchanged.' })
+  @Mutation(() => TrainingRun, {
+    description: 'Admin: cancels an active run (CONFLICT once its model is being swapped in). A finished run is returned unchanged.',
+  })
   async cancelRetrain(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<TrainingRun> {
     ctx.require('admin');
     return toTrainingRun(await retraining(ctx).cancel(id));
@@ -43,7 +48,8 @@ export class TrainingResolver {
   }
 
   @Subscription(() => TrainingRun, {
-    description: 'Admin (connectionParams { Authorization: "Bearer <token>" }): the run now, then every change, over graphql-ws; completes when the run is final.',
+    description:
+      'Admin (connectionParams { Authorization: "Bearer <token>" }): the run now, then every change, over graphql-ws; completes when the run is final.',
     subscribe: async ({ args, context }) => {
       const ctx = context as GraphQLContext;
       ctx.require('admin');

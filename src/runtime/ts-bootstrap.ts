@@ -19,8 +19,3 @@ export const TS_WORKER_BOOTSTRAP = `const entry = require('worker_threads').work
 
 /** Source for `node -e <src> <entry>` (the entry path is argv[1]). */
 export const TS_PROCESS_BOOTSTRAP = `const entry = process.argv[1];\n${REQUIRE_HOOK}`;
-
-/** True when the calling module runs compiled (dist/) rather than from `.ts` sources. */
-export function isCompiled(filename: string): boolean {
-  return filename.endsWith('.js');
-}

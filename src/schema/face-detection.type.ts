@@ -29,9 +29,9 @@ export class FacePoint {
   y!: number;
 }
 
-@ObjectType({ description: 'A face found by the model\'s face stage (detector box, score and the five points it was aligned by).' })
+@ObjectType({ description: "A face found by the model's face stage (detector box, score and the five points it was aligned by)." })
 export class FaceDetection {
-  @Field(() => FaceBox, { description: 'The detector\'s box around the face.' })
+  @Field(() => FaceBox, { description: "The detector's box around the face." })
   box!: FaceBox;
 
   @Field(() => Float, { description: 'Detector confidence in [0, 1].' })
@@ -39,7 +39,7 @@ export class FaceDetection {
 
   @Field(() => [FacePoint], {
     description:
-      'Five points from the 68 landmarks, in this order: left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner (left/right as seen in the image). The face is aligned by mapping them onto the model\'s template.',
+      "Five points from the 68 landmarks, in this order: left eye centre, right eye centre, nose tip, left mouth corner, right mouth corner (left/right as seen in the image). The face is aligned by mapping them onto the model's template.",
   })
   keypoints!: FacePoint[];
 }

@@ -9,7 +9,9 @@ export class Identity {
   @Field(() => ID)
   id!: string;
 
-  @Field(() => String, { description: 'Role read, or search with SIAMESE_SEARCH_NAMES (README "Access model"); FORBIDDEN when selected without it.' })
+  @Field(() => String, {
+    description: 'Role read, or search with SIAMESE_SEARCH_NAMES (README "Access model"); FORBIDDEN when selected without it.',
+  })
   @Restricted('names')
   name!: string;
 

@@ -44,7 +44,10 @@ export class LabelledPair {
   @Field(() => Boolean, { nullable: true, description: 'The serving model disagreed with this label (only on the labelPair answer).' })
   correction?: boolean | null;
 
-  @Field(() => Float, { nullable: true, description: "The serving model's distance between the two images (only on the labelPair answer)." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "The serving model's distance between the two images (only on the labelPair answer).",
+  })
   modelDistance?: number | null;
 
   @Field(() => String, { nullable: true, description: 'The model version that gave modelDistance.' })

@@ -16,7 +16,10 @@ export enum LossEnum {
   contrastive = 'contrastive',
   triplet = 'triplet',
 }
-registerEnumType(LossEnum, { name: 'Loss', description: 'contrastive (Hadsell et al. 2006) on pairs, or triplet (Schroff et al. 2015) with semi-hard mining.' });
+registerEnumType(LossEnum, {
+  name: 'Loss',
+  description: 'contrastive (Hadsell et al. 2006) on pairs, or triplet (Schroff et al. 2015) with semi-hard mining.',
+});
 
 @InputType({ description: 'Options of a retraining run; every field has a default.' })
 export class RetrainInput {
@@ -50,7 +53,10 @@ export class RetrainInput {
   @Max(512)
   batchSize?: number | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Train fresh weights (same architecture) instead of fine-tuning the active model. Default false.' })
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Train fresh weights (same architecture) instead of fine-tuning the active model. Default false.',
+  })
   @IsOptional()
   fromScratch?: boolean | null;
 

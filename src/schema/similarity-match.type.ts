@@ -7,7 +7,7 @@ export class SimilarityMatch {
   @Field(() => Identity)
   identity!: Identity;
 
-  @Field(() => ID, { description: 'The identity\'s closest enrolled image.' })
+  @Field(() => ID, { description: "The identity's closest enrolled image." })
   imageId!: string;
 
   @Field(() => Float)
@@ -18,13 +18,13 @@ export class SimilarityMatch {
 
   @Field(() => Boolean, {
     description:
-      'distance ≤ threshold, the open-set (1:N) threshold for the gallery\'s size: it aims at a stranger getting match: true anywhere in the answer with probability SIAMESE_OPEN_SET_FAR (5 % by default), as estimated from the model\'s validation ROC.',
+      "distance ≤ threshold, the open-set (1:N) threshold for the gallery's size: it aims at a stranger getting match: true anywhere in the answer with probability SIAMESE_OPEN_SET_FAR (5 % by default), as estimated from the model's validation ROC.",
   })
   match!: boolean;
 
   @Field(() => Float, {
     description:
-      'The distance threshold `match` used (the same for every entry of one answer): the largest ROC threshold whose false-accept rate is ≤ 1 − (1 − α)^(1/N) for N enrolled images, never looser than the model\'s 1:1 default (which it equals when SIAMESE_OPEN_SET_FAR=off).',
+      "The distance threshold `match` used (the same for every entry of one answer): the largest ROC threshold whose false-accept rate is ≤ 1 − (1 − α)^(1/N) for N enrolled images, never looser than the model's 1:1 default (which it equals when SIAMESE_OPEN_SET_FAR=off).",
   })
   threshold!: number;
 

@@ -62,7 +62,9 @@ export class ModelScore {
 
 @ObjectType({ description: 'The held-out data both models were scored on.' })
 export class HeldOutSet {
-  @Field(() => Boolean, { description: 'true: identities the new model never trained on; false: too few identities, scored on training data (optimistic).' })
+  @Field(() => Boolean, {
+    description: 'true: identities the new model never trained on; false: too few identities, scored on training data (optimistic).',
+  })
   disjoint!: boolean;
 
   @Field(() => Int)

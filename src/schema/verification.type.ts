@@ -13,7 +13,7 @@ export class Verification {
   @Field(() => Float, { description: 'cosine: 1 − distance; euclidean: 1 / (1 + distance).' })
   similarity!: number;
 
-  @Field(() => Float, { description: 'The threshold applied: the argument, or the model\'s calibrated default.' })
+  @Field(() => Float, { description: "The threshold applied: the argument, or the model's calibrated default." })
   threshold!: number;
 
   @Field(() => MetricEnum)
@@ -24,7 +24,8 @@ export class Verification {
 
   @Field(() => FaceDetection, {
     nullable: true,
-    description: 'The face of `a` that was compared (models with a face stage). Null without one, or when `a` is an imageId whose stored vector was used.',
+    description:
+      'The face of `a` that was compared (models with a face stage). Null without one, or when `a` is an imageId whose stored vector was used.',
   })
   faceA?: FaceDetection | null;
 

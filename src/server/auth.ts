@@ -29,7 +29,11 @@ export interface CallerSettings {
   access: AccessSettings;
 }
 
-export async function identifyCaller(authorization: string | undefined, settings: CallerSettings, apiKeys: Pick<ApiKeyService, 'authenticate'>): Promise<Caller> {
+export async function identifyCaller(
+  authorization: string | undefined,
+  settings: CallerSettings,
+  apiKeys: Pick<ApiKeyService, 'authenticate'>,
+): Promise<Caller> {
   const anonymous: Caller = { role: settings.access.anonymous, authenticated: false, apiKeyId: null, refusal: null };
   if (authorization === undefined || authorization.trim() === '') return anonymous;
   const refused = (refusal: Error): Caller => ({ ...anonymous, refusal });
@@ -48,7 +52,9 @@ export async function identifyCaller(authorization: string | undefined, settings
     return refused(
       new DomainError(
         ErrorCode.UNAUTHENTICATED,
-        check.reason === 'revoked' ? 'This API key was revoked: ask an administrator for a new one.' : 'The API key is not valid (unknown or mistyped).',
+        check.reason === 'revoked'
+          ? 'This API key was revoked: ask an administrator for a new one.'
+          : 'The API key is not valid (unknown or mistyped).',
       ),
     );
   }

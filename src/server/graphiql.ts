@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
 /**
@@ -5,9 +7,17 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
  * React, Monaco and its workers into the HTML itself, so the page works with
  * no network beyond this server (test/server/graphiql.test.ts checks the HTML
  * references no external script, stylesheet or font).
+ *
+ * Every example runs as written (issue 14): each operation is valid against the
+ * schema, uses every variable it declares, and its tab's variables fill every
+ * required one, images included (examples/faces/, ORL portraits that the
+ * default face model finds a face in). Only what a server cannot know is left to
+ * paste: the admin token, and the id that CreateIdentity answers.
+ * test/server/graphiql-examples.test.ts validates them against the built schema;
+ * test/e2e/graphiql-examples.e2e.test.ts runs them on a server.
  */
-const SEARCH = `# Who is this? One entry per identity, closest first.
-# Paste an image as base64 (e.g. \`base64 -w0 face.png\`) into the variables.
+const SEARCH = `# Who is this? One entry per identity, closest first. Any caller may search.
+# The variables hold a photo as base64 (\`base64 < photo.png | tr -d '\\n'\` makes one from a file).
 query Search($image: String!) {
   searchSimilar(image: { base64: $image }, k: 5) {
     identity { id imageCount }  # add \`name\` with an API key of role read (or SIAMESE_SEARCH_NAMES=true)
@@ -19,8 +29,8 @@ query Search($image: String!) {
   }
 }`;
 
-const VERIFY = `# Are these two images the same identity?
-# Either side can be base64 or the id of an enrolled image.
+const VERIFY = `# Are these two images the same identity? (These two are not: two people.)
+# Either side can also be { imageId: "…" }, an enrolled image (role read).
 query Verify($a: String!, $b: String!) {
   verify(a: { base64: $a }, b: { base64: $b }) {
     match
@@ -46,7 +56,6 @@ query DetectFaces($image: String!) {
 }`;
 
 const MODEL = `# The active model and its calibration, and who the server takes you for.
-# \`identities\` needs role read: send "Authorization": "Bearer <API key or admin token>" (README "Access model").
 query Model {
   model {
     version
@@ -57,18 +66,12 @@ query Model {
     indexedVectors
   }
   viewer { role authenticated seesIdentityNames seesPersonalData }
-}
-
-query Identities {
-  identities(first: 10) {
-    totalCount
-    edges { cursor node { id name imageCount } }
-    pageInfo { hasNextPage endCursor }
-  }
 }`;
 
-const ENROLL = `# Admin: set the header "Authorization": "Bearer <SIAMESE_ADMIN_TOKEN>" below.
-mutation Enroll($image: String!) {
+const ADMIN = `# Enrolling needs role enroll, reading names role read, deleting role admin:
+# put your SIAMESE_ADMIN_TOKEN (or an API key) in the Authorization header below (README "Access model").
+# Run CreateIdentity, paste the id it answers into the variables' identityId, then AddImage.
+mutation CreateIdentity {
   createIdentity(name: "Ada", metadata: { team: "demo" }) { id name }
 }
 
@@ -76,26 +79,62 @@ mutation AddImage($identityId: ID!, $image: String!) {
   enrollImages(identityId: $identityId, images: [{ base64: $image }]) { id width height face { box { x y width height } score } }
 }
 
+query Identities {
+  identities(first: 10) {
+    totalCount
+    edges { cursor node { id name metadata imageCount } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
 mutation Forget($identityId: ID!) {
   deleteIdentity(id: $identityId)
 }`;
 
+/** The shipped example photos, as base64 (a placeholder where they are not installed). */
+const EXAMPLES_DIR = path.resolve(__dirname, '../../examples/faces');
+function examplePhoto(file: string): string {
+  try {
+    return fs.readFileSync(path.join(EXAMPLES_DIR, file)).toString('base64');
+  } catch {
+    return `<base64 image: examples/faces/${file} is not installed>`;
+  }
+}
+
+export const ADMIN_TOKEN_PLACEHOLDER = '<SIAMESE_ADMIN_TOKEN or an API key>';
+export const IDENTITY_ID_PLACEHOLDER = '<the id CreateIdentity answered>';
+
+export interface GraphiqlTab {
+  query: string;
+  /** JSON text, as GraphiQL's variables editor holds it. */
+  variables?: string;
+  /** JSON text, as GraphiQL's headers editor holds it. */
+  headers?: string;
+}
+
+/** GraphiQL's default tabs, in order. */
+export function graphiqlTabs(): GraphiqlTab[] {
+  const person = examplePhoto('orl-s36-8.png');
+  const stranger = examplePhoto('orl-s32-8.png');
+  const json = (v: unknown) => JSON.stringify(v, null, 2);
+  return [
+    { query: MODEL },
+    { query: SEARCH, variables: json({ image: person }) },
+    { query: VERIFY, variables: json({ a: person, b: stranger }) },
+    { query: DETECT, variables: json({ image: person }) },
+    {
+      query: ADMIN,
+      variables: json({ identityId: IDENTITY_ID_PLACEHOLDER, image: person }),
+      headers: json({ Authorization: `Bearer ${ADMIN_TOKEN_PLACEHOLDER}` }),
+    },
+  ];
+}
+
 export function graphiqlHtml(endpoint = '/graphql'): string {
-  const noImage = JSON.stringify({ image: '<base64 image>' }, null, 2);
   return renderGraphiQL({
     title: 'siamese-search GraphiQL',
     endpoint,
-    defaultTabs: [
-      { query: MODEL },
-      { query: SEARCH, variables: noImage },
-      { query: VERIFY, variables: JSON.stringify({ a: '<base64 image>', b: '<base64 image>' }, null, 2) },
-      { query: DETECT, variables: noImage },
-      {
-        query: ENROLL,
-        variables: JSON.stringify({ identityId: '<id from createIdentity>', image: '<base64 image>' }, null, 2),
-        headers: JSON.stringify({ Authorization: 'Bearer <SIAMESE_ADMIN_TOKEN>' }, null, 2),
-      },
-    ],
+    defaultTabs: graphiqlTabs(),
     logo: 'siamese-search',
   });
 }

@@ -19,7 +19,6 @@ import {
   GraphQLError,
   OperationTypeNode,
   getOperationAST,
-  parse,
   specifiedRules,
   validate,
   type DocumentNode,
@@ -107,7 +106,7 @@ export function attachSubscriptions(opts: SubscriptionServerOptions): Subscripti
           policy.chargeRateLimit(clientId, 1);
           let document: DocumentNode;
           try {
-            document = parse(payload.query, { maxTokens: MAX_DOCUMENT_TOKENS });
+            document = policy.parse(payload.query, { maxTokens: MAX_DOCUMENT_TOKENS });
           } catch (e) {
             return [coded((e as Error).message, 'GRAPHQL_PARSE_FAILED', e)];
           }

@@ -10,14 +10,20 @@ import type { GraphQLSchema } from 'graphql';
 import type { Config } from '../config';
 import type { GraphQLContext } from '../resolvers';
 import type { Logger, Services } from '../services';
+import type { DecodeAdmission } from '../services/decode-admission';
 import { drainUnreadUploads, multipartPreflightGuard } from './csrf-preflight';
 import { createGraphQLPolicy, type GraphQLPolicy } from './graphql-policy';
+import { documentNestingGuard } from './document-nesting.middleware';
+import { refusalStatusPlugin } from './refusal-status.plugin';
+import { shedLargeBodiesWhenBusy } from './shed-when-busy';
 import { graphiqlHtml } from './graphiql';
+import { CONSOLE_PATH, consoleRoute, redirectToConsole } from './console.route';
 import { healthzHandler } from './healthz';
 import { batchLimit, httpErrorHandler } from './http-errors';
 import { operationLimitsPlugin } from './operation-limits.plugin';
 import { rateLimitPlugin } from './rate-limit';
 import { createRequestContext } from './request-context';
+import { thumbnailRoute } from './thumbnail.route';
 
 export interface HttpAppOptions {
   config: Readonly<Config>;
@@ -26,6 +32,8 @@ export interface HttpAppOptions {
   logger: Logger;
   /** Extra readiness facts for /healthz. */
   health?: () => Record<string, unknown>;
+  /** The image-decoding queue (main.ts): while it is saturated, large bodies are refused unread (shed-when-busy.ts). */
+  admission?: Pick<DecodeAdmission, 'stats' | 'retryAfterMs' | 'heavyJobSlots'>;
 }
 
 export interface HttpApp {
@@ -37,9 +45,11 @@ export interface HttpApp {
 
 /**
  * Express 5 + Apollo Server 5 on one http.Server. Order on /graphql:
- * GraphiQL for browsers → CSRF guard for multipart → multipart parser
+ * GraphiQL for browsers → load shedding of large bodies while the decode queue is
+ * saturated (unread) → CSRF guard for multipart → multipart parser
  * (graphql-upload-minimal, size/file limits) → JSON parser (size limit) →
- * batch limit → Apollo (CSRF prevention on, depth/cost limits, masked errors).
+ * batch limit → document nesting limit → Apollo (CSRF prevention on, token cap,
+ * depth/cost limits, masked errors, 503/429 for busy/rate-limited answers).
  */
 export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   const { config, services, schema, logger } = opts;
@@ -59,6 +69,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     schema,
     csrfPrevention: true,
     introspection: policy.introspection,
+    // maxTokens: a document of more tokens is GRAPHQL_PARSE_FAILED before its AST is built.
+    parseOptions: policy.parseOptions,
     allowBatchedHttpRequests: limits.maxBatchSize > 1,
     includeStacktraceInErrorResponses: config.exposeStackTraces,
     formatError: policy.formatError,
@@ -72,12 +84,18 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
       ApolloServerPluginLandingPageDisabled(),
       operationLimitsPlugin(policy),
       rateLimitPlugin(policy.limiter),
+      // SERVER_BUSY → 503, RATE_LIMITED → 429 (+ Retry-After) when nothing else was answered.
+      refusalStatusPlugin(),
       ...(policy.hideSuggestions ? [ApolloServerPluginDisableSuggestions()] : []),
     ],
   });
   await apollo.start();
 
   app.get('/healthz', healthzHandler(services, opts.health));
+  // Issue 15: the web console (static bundle) and the thumbnails it shows (role read).
+  app.get('/', redirectToConsole);
+  app.use(CONSOLE_PATH, consoleRoute());
+  app.get('/thumbnails/:imageId', thumbnailRoute({ config, services, logger }));
 
   const html = config.graphiql ? graphiqlHtml('/graphql') : undefined;
   app.get('/graphql', (req, res, next) => {
@@ -88,8 +106,21 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     next();
   });
 
+  const { admission } = opts;
   app.use(
     '/graphql',
+    // First, before any body is read: while the decode queue is saturated, or as many large bodies as it
+    // holds heavy jobs are in flight, a large body is refused with 503 SERVER_BUSY unread (parsing 4.6 MB
+    // of JSON only to refuse it stalled the event loop).
+    shedLargeBodiesWhenBusy({
+      maxBytes: admission ? limits.shedRequestBytes : 0,
+      load: () => ({
+        saturated: admission!.stats().saturated,
+        retryAfterMs: admission!.retryAfterMs(),
+        heavyJobSlots: admission!.heavyJobSlots,
+      }),
+      drainLimitBytes: limits.maxRequestBytes,
+    }),
     multipartPreflightGuard(),
     drainUnreadUploads(),
     graphqlUploadExpress({
@@ -100,6 +131,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     }),
     express.json({ limit: limits.maxRequestBytes }),
     batchLimit(limits.maxBatchSize),
+    documentNestingGuard(policy),
     expressMiddleware(apollo, {
       context: async ({ req }) =>
         createRequestContext(services, config, {

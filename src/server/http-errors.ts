@@ -37,7 +37,10 @@ export function batchLimit(max: number): RequestHandler {
     res.status(400).json({
       errors: [
         {
-          message: max > 1 ? `At most ${max} operations per batched request (got ${req.body.length})` : 'Batched requests are not accepted: send one operation per request',
+          message:
+            max > 1
+              ? `At most ${max} operations per batched request (got ${req.body.length})`
+              : 'Batched requests are not accepted: send one operation per request',
           extensions: { code: ErrorCode.BAD_USER_INPUT },
         },
       ],

@@ -15,7 +15,12 @@ export function operationLimitsPlugin(policy: Pick<GraphQLPolicy, 'checkOperatio
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, request }) {
-          policy.checkOperationLimits({ schema: schema as GraphQLSchema, document, operationName: request.operationName, variables: request.variables });
+          policy.checkOperationLimits({
+            schema: schema as GraphQLSchema,
+            document,
+            operationName: request.operationName,
+            variables: request.variables,
+          });
         },
       };
     },

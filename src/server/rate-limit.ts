@@ -1,4 +1,11 @@
-import { GraphQLError, Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ErrorCode } from '../errors';
 
@@ -92,7 +99,11 @@ export class TokenBucketLimiter {
 }
 
 /** Expensive root fields of the operation that will run (aliases and root fragments counted). */
-export function expensiveFieldCount(document: DocumentNode, operation: OperationDefinitionNode, fields: ReadonlySet<string> = EXPENSIVE_FIELDS): number {
+export function expensiveFieldCount(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  fields: ReadonlySet<string> = EXPENSIVE_FIELDS,
+): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const visited = new Set<string>();

@@ -18,7 +18,11 @@ export interface CallerCredentials {
  * checked against the database (cached for a few seconds, see ApiKeyService); anonymous
  * callers and the admin token never touch it.
  */
-export async function createRequestContext(services: Services, config: Readonly<Config>, caller: CallerCredentials): Promise<GraphQLContext> {
+export async function createRequestContext(
+  services: Services,
+  config: Readonly<Config>,
+  caller: CallerCredentials,
+): Promise<GraphQLContext> {
   const access: AccessSettings = config.access;
   const who = await identifyCaller(caller.authorization, { adminToken: config.adminToken, access }, services.apiKeys);
   const audienceRole = (audience: 'read' | 'names') => (audience === 'names' ? nameRole(access) : 'read');

@@ -18,7 +18,12 @@ export function buildGraphQLSchema(): Promise<GraphQLSchema> {
     resolvers,
     // type-graphql insists on a pubSub once any @Subscription exists; ours (trainingProgress)
     // bring their own `subscribe`, so this one is never used.
-    pubSub: { publish: () => undefined, subscribe: () => { throw new Error('no topic-based subscriptions'); } },
+    pubSub: {
+      publish: () => undefined,
+      subscribe: () => {
+        throw new Error('no topic-based subscriptions');
+      },
+    },
     // forbidUnknownValues would reject graphql-upload's Upload promise inside ImageInput.
     validate: { forbidUnknownValues: false, validationError: { target: false, value: false } },
   }).then(guardStringArguments);

@@ -53,7 +53,10 @@ export function assertWellFormedArguments(args: Record<string, unknown>): void {
     const argument = bad.path.split(/[.[]/, 1)[0];
     // Keys come from the client: a path through a deep value is cut short in the answer.
     const path = bad.path.length > 200 ? `${bad.path.slice(0, 200)}…` : bad.path;
-    throw badInput(`${path}: ${bad.key ? 'a key' : 'the text'} is not well-formed Unicode (it holds a lone UTF-16 surrogate)`, { argument, path });
+    throw badInput(`${path}: ${bad.key ? 'a key' : 'the text'} is not well-formed Unicode (it holds a lone UTF-16 surrogate)`, {
+      argument,
+      path,
+    });
   }
 }
 

@@ -48,6 +48,11 @@ export interface DecodeAdmissionStats {
   shed: number;
   /** Since start: jobs answered DECODE_TIMEOUT. */
   timedOut: number;
+  /**
+   * A job of the heaviest weight (`maxUnitsPerJob`) arriving now would be refused at once:
+   * the HTTP door then refuses large request bodies before reading them (src/server/shed-when-busy.ts).
+   */
+  saturated: boolean;
 }
 
 interface Waiting {
@@ -96,11 +101,11 @@ export class DecodeAdmission {
     this.lastFinish.set(group, start + units);
     const seq = this.seq++;
 
-    if (this.queue.length === 0 && this.runningUnits + units <= this.opts.capacity) {
+    if (this.hasRoomNow(units)) {
       this.virtualTime = start;
       return this.execute(units, job);
     }
-    if (this.queuedUnits + units > this.opts.maxQueued || this.opts.maxWaitMs <= 0) {
+    if (!this.mayWait(units)) {
       this.lastFinish.set(group, start); // the refused job takes no share
       return Promise.reject(this.busy(units, 'the image queue is full'));
     }
@@ -136,7 +141,36 @@ export class DecodeAdmission {
       queuedUnits: this.queuedUnits,
       shed: this.shed,
       timedOut: this.timedOut,
+      saturated: this.wouldRefuse(this.maxUnitsPerJob),
     };
+  }
+
+  /**
+   * How many jobs of the heaviest weight the budget and the queue hold together (at least 1):
+   * the HTTP door reads at most this many large request bodies at once (src/server/shed-when-busy.ts).
+   */
+  get heavyJobSlots(): number {
+    const heavy = this.maxUnitsPerJob;
+    return Math.max(1, Math.floor(this.opts.capacity / heavy) + Math.floor(this.opts.maxQueued / heavy));
+  }
+
+  /** Whether a job of `units` arriving now would be refused at once with SERVER_BUSY (the rule of `run`). */
+  wouldRefuse(units: number): boolean {
+    return !this.hasRoomNow(units) && !this.mayWait(units);
+  }
+
+  /** The retry hint a job of `units` refused now would carry (ms): the backlog in typical job times. */
+  retryAfterMs(units = this.maxUnitsPerJob): number {
+    const backlog = (this.queuedUnits + this.runningUnits + units) / this.opts.capacity;
+    return Math.max(100, Math.round(this.typicalJobMs * Math.max(1, backlog)));
+  }
+
+  private hasRoomNow(units: number): boolean {
+    return this.queue.length === 0 && this.runningUnits + units <= this.opts.capacity;
+  }
+
+  private mayWait(units: number): boolean {
+    return this.queuedUnits + units <= this.opts.maxQueued && this.opts.maxWaitMs > 0;
   }
 
   private execute<T>(units: number, job: () => Promise<T>): Promise<T> {
@@ -199,8 +233,7 @@ export class DecodeAdmission {
 
   private busy(units: number, why: string): DomainError {
     this.shed++;
-    const backlog = (this.queuedUnits + this.runningUnits + units) / this.opts.capacity;
-    const retryAfterMs = Math.max(100, Math.round(this.typicalJobMs * Math.max(1, backlog)));
+    const retryAfterMs = this.retryAfterMs(units);
     return new DomainError(ErrorCode.SERVER_BUSY, `the server is busy decoding images (${why}): retry in ${retryAfterMs} ms`, {
       retryAfterMs,
     });

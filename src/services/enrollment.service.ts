@@ -46,7 +46,8 @@ export class EnrollmentService {
     const rows: NewImage[] = bytes.map((b, i) => ({ bytes: b, vector: vectors[i], ...metas[i] }));
 
     const stored = await this.deps.store.enrollImages(identityId, model.version, rows);
-    stored.forEach((s, i) => model.index.add(s.label, vectors[i]));
+    // Awaited: a database-backed index (pgvector) inserts here; an in-process one answers at once.
+    for (let i = 0; i < stored.length; i++) await model.index.add(stored[i].label, vectors[i]);
     this.deps.indexes.scheduleSave(model);
 
     // A model swap (retraining, activateModel) while we embedded and committed:

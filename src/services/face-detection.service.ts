@@ -22,9 +22,12 @@ export class FaceDetectionService {
     const model = this.deps.active.current;
     const face = model.card.preprocessing.face;
     if (!face) {
-      throw badInput(`detectFaces: the served model ${model.version} has no face stage (it embeds whole images); serve a face model to detect faces`, {
-        modelVersion: model.version,
-      });
+      throw badInput(
+        `detectFaces: the served model ${model.version} has no face stage (it embeds whole images); serve a face model to detect faces`,
+        {
+          modelVersion: model.version,
+        },
+      );
     }
     const r = await resolveImageInput(image, this.deps.limits, 'image');
     let bytes: Uint8Array;

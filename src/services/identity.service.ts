@@ -88,7 +88,7 @@ export class IdentityService {
     const before = this.deps.active.current;
     const refs = await this.deps.store.deleteIdentity(id);
     if (refs === null) throw notFound('Identity', id);
-    this.eraseEverywhere(refs, before);
+    await this.eraseEverywhere(refs, before);
     return true;
   }
 
@@ -96,7 +96,7 @@ export class IdentityService {
     const before = this.deps.active.current;
     const refs = await this.deps.store.deleteImage(id);
     if (refs === null) throw notFound('Image', id);
-    this.eraseEverywhere(refs, before);
+    await this.eraseEverywhere(refs, before);
     return true;
   }
 
@@ -107,11 +107,11 @@ export class IdentityService {
    * saved index files of other versions that held them (derived data, rebuilt
    * from the database if such a version is activated again).
    */
-  private eraseEverywhere(refs: VectorRef[], before: ServingModel): void {
+  private async eraseEverywhere(refs: VectorRef[], before: ServingModel): Promise<void> {
     const now = this.deps.active.current;
     const live = now === before ? [now] : [now, before];
     for (const model of live) {
-      this.eraseVectors(
+      await this.eraseVectors(
         model,
         refs.filter((r) => r.modelVersion === model.version).map((r) => r.label),
       );
@@ -122,9 +122,10 @@ export class IdentityService {
     }
   }
 
-  private eraseVectors(model: ServingModel, labels: number[]): void {
+  private async eraseVectors(model: ServingModel, labels: number[]): Promise<void> {
     let removed = 0;
-    for (const l of labels) if (model.index.remove(l)) removed++;
+    // Awaited: a pgvector index deletes in the database (its rows also cascade from the Embedding rows).
+    for (const l of labels) if (await model.index.remove(l)) removed++;
     // hnswlib deletes are tombstones whose vectors the adapter zeroes at once,
     // so the erased embedding is gone from memory now and from disk at the
     // save below. Compacting (a rebuild) also drops the slots; it is cheap on

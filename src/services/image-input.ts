@@ -101,7 +101,10 @@ async function readUpload(upload: Promise<UploadLike>, maxBytes: number, what: s
       total += b.length;
       if (total > maxBytes) {
         stream.destroy();
-        throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `${what}: upload exceeds ${maxBytes} bytes`, { argument: what, limit: maxBytes });
+        throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `${what}: upload exceeds ${maxBytes} bytes`, {
+          argument: what,
+          limit: maxBytes,
+        });
       }
       chunks.push(b);
     }

@@ -49,13 +49,22 @@ export async function imageMeta(bytes: Uint8Array): Promise<ImageMeta> {
  * read cannot judge (corrupt bytes, a refused format such as SVG, which must not
  * reach libvips here) is left to the decoder, which answers it with its own code.
  */
-export async function assertMinImageSide(bytes: Uint8Array, minSide: number, argument: string, limits: { allowSvg?: boolean } = {}): Promise<void> {
+export async function assertMinImageSide(
+  bytes: Uint8Array,
+  minSide: number,
+  argument: string,
+  limits: { allowSvg?: boolean } = {},
+): Promise<void> {
   if (!(minSide > 1) || bytes.length === 0) return;
   let width: number;
   let height: number;
   try {
     assertAcceptedEncoding(bytes, limits);
-    const m = await sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { limitInputPixels: false, pages: 1, page: 0 }).metadata();
+    const m = await sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      limitInputPixels: false,
+      pages: 1,
+      page: 0,
+    }).metadata();
     width = m.width ?? 0;
     // One frame of an animated image.
     height = m.pageHeight ?? m.height ?? 0;

@@ -9,6 +9,12 @@ import type { EmbedderPort, ServingModel } from './serving-model';
 import type { ServiceStore } from './store.port';
 import type { StorageHealth } from './storage-health';
 import { classifyStorageError } from '../db/storage-errors';
+import { embedMissing } from './embed-missing';
+import type { ChangeFeed, FeedPosition } from '../db/change-feed';
+import { applyToIndex } from './replication/apply-changes';
+import { ExactIndex } from '../index/exact.index';
+import type { VectorIndex } from '../index/vector-index';
+import type { SharedIndexProvider } from './shared-index.port';
 
 /**
  * Owns the on-disk life of each model version's index under
@@ -31,11 +37,20 @@ import { classifyStorageError } from '../db/storage-errors';
  * hold the erased vectors, and the index is rebuilt from the database at start.
  */
 export interface OpenedIndex {
-  index: PersistableIndex;
+  /** In this process (hnsw, exact: PersistableIndex) or shared in the database (pgvector). */
+  index: VectorIndex;
   /** How it was obtained, for logs and tests. */
   origin: 'loaded' | 'repaired' | 'rebuilt';
   embeddedAtStart: number;
+  /**
+   * With a change feed (issue 18): the feed position the index reflects, where a follower
+   * starts. Null without a feed.
+   */
+  feed: FeedPosition | null;
 }
+
+/** Feed rows read per page when a loaded index catches up from its saved position. */
+const FEED_PAGE = 5000;
 
 const PAGE = 1000;
 const EMBED_CHUNK = 32;
@@ -49,6 +64,12 @@ export class IndexLifecycle {
   private readonly failedSaves = new Map<string, ServingModel>();
   private retryTimer: NodeJS.Timeout | undefined;
   private retryDelayMs = 0;
+  /** Per version: the change-feed position its in-memory index reflects, saved in its sidecar. */
+  private readonly feedPositions = new Map<string, FeedPosition>();
+  /** Issue 18: a process that only writes the database (`siamese import`) leaves the index files to the servers. */
+  private readonly readOnly: boolean;
+  /** SIAMESE_INDEX=pgvector: indexes live in the database; nothing here is loaded or saved. */
+  private readonly shared: SharedIndexProvider | undefined;
 
   constructor(
     private readonly store: ServiceStore,
@@ -56,7 +77,10 @@ export class IndexLifecycle {
     private readonly settings: IndexSettings,
     private readonly logger: Logger,
     private readonly health?: StorageHealth,
+    options: { readOnly?: boolean; shared?: SharedIndexProvider } = {},
   ) {
+    this.readOnly = options.readOnly ?? false;
+    this.shared = options.shared;
     health?.onWritable(() => {
       if (this.failedSaves.size === 0) return;
       if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -78,9 +102,16 @@ export class IndexLifecycle {
    * (a fresh model, or a crash mid re-embedding), then loads or rebuilds the
    * index so it holds exactly the database's vectors for `version`.
    */
-  async open(version: string, card: ModelCard, embedder: EmbedderPort): Promise<OpenedIndex> {
+  async open(version: string, card: ModelCard, embedder: EmbedderPort, feed?: ChangeFeed): Promise<OpenedIndex> {
+    if (this.shared) return this.openShared(this.shared, version, card, embedder);
+    if (this.readOnly) {
+      // `siamese import` (issue 18): it writes rows (and their feed entries) only; the servers
+      // index them. An empty in-memory index takes its enrollments and is never saved.
+      return { index: await this.rebuildEmpty(card), origin: 'rebuilt', embeddedAtStart: 0, feed: null };
+    }
+    // Read first: every change after it is applied later by the follower, or replayed (idempotent).
+    const head = feed ? await feed.head() : null;
     const embeddedAtStart = await this.embedMissing(version, embedder);
-    const dbLabels = await this.store.allLabels(version);
     const name = IndexLifecycle.indexName(version);
     const loaded = loadIndex(this.dir, name, {
       modelFingerprint: card.fingerprint,
@@ -88,6 +119,21 @@ export class IndexLifecycle {
       dimension: card.architecture.embeddingDim,
     });
 
+    // Issue 18: a saved index that knows its feed position applies only the changes after it
+    // (no full label scan of the database: what makes a restart at 10M vectors cheap).
+    if (feed && head && !isLoadFailure(loaded) && loaded.sidecar.feed) {
+      const resumed = await this.resumeFromFeed(version, loaded.index, loaded.sidecar.feed, head, feed);
+      if (resumed) {
+        this.applySettings(loaded.index);
+        this.feedPositions.set(version, resumed.position);
+        const origin = resumed.changed > 0 ? 'repaired' : 'loaded';
+        if (origin !== 'loaded' || embeddedAtStart > 0) this.trySave({ version, card, index: loaded.index });
+        this.logger.info('index ready', { version, origin, vectors: loaded.index.size, embeddedAtStart, feedSeq: resumed.position.seq });
+        return { index: loaded.index, origin, embeddedAtStart, feed: resumed.position };
+      }
+    }
+
+    const dbLabels = await this.store.allLabels(version);
     let index: PersistableIndex;
     let origin: OpenedIndex['origin'];
     if (isLoadFailure(loaded)) {
@@ -102,22 +148,95 @@ export class IndexLifecycle {
       origin = (await this.reconcile(version, index, dbLabels)) ? 'repaired' : 'loaded';
       this.applySettings(index);
     }
+    if (head) this.feedPositions.set(version, head);
     // Not fatal when it fails: the index serves from memory and the save is retried.
-    if (origin !== 'loaded' || embeddedAtStart > 0) this.trySave({ version, card, index });
+    if (origin !== 'loaded' || embeddedAtStart > 0 || (head !== null && (isLoadFailure(loaded) || loaded.sidecar.feed?.seq !== head.seq)))
+      this.trySave({ version, card, index });
     this.logger.info('index ready', { version, origin, vectors: index.size, embeddedAtStart });
-    return { index, origin, embeddedAtStart };
+    return { index, origin, embeddedAtStart, feed: head };
   }
 
-  /** Fresh index from every vector the database holds for `version`. */
-  async rebuild(version: string, card: ModelCard, expected: number): Promise<PersistableIndex> {
-    const index = new HnswIndex({
+  /**
+   * The feed position the in-memory index of `version` now reflects (the follower calls this
+   * after applying rows); it goes into the sidecar at the next save.
+   */
+  setFeedPosition(version: string, position: FeedPosition): void {
+    this.feedPositions.set(version, position);
+  }
+
+  /**
+   * Applies the feed rows after `saved` to a loaded index. Null when the position cannot be
+   * trusted in this database (its row is gone or differs: a restored or different database; or
+   * the version's vectors were dropped since): the caller then reconciles label by label.
+   */
+  private async resumeFromFeed(
+    version: string,
+    index: PersistableIndex,
+    saved: FeedPosition,
+    head: FeedPosition,
+    feed: ChangeFeed,
+  ): Promise<{ position: FeedPosition; changed: number } | null> {
+    if (saved.seq > head.seq) return null;
+    const here = await feed.position(saved.seq);
+    if (!here || here.at !== saved.at) return null;
+    let position = saved;
+    let changed = 0;
+    let removed = 0;
+    for (;;) {
+      const rows = await feed.readSince(position.seq, FEED_PAGE);
+      if (rows.length === 0) break;
+      if (rows.some((r) => r.kind === 'model.dropped' && r.modelVersion === version)) return null;
+      const applied = await applyToIndex(this.store, version, index, rows);
+      changed += applied.added + applied.removed;
+      removed += applied.removed;
+      const last = rows[rows.length - 1];
+      position = { seq: last.seq, at: last.createdAt.toISOString() };
+    }
+    if (removed > 0 && index.kind === 'hnsw') index.compact();
+    if (changed > 0) this.logger.info('index caught up from the change feed', { version, from: saved.seq, to: position.seq, changed });
+    return { position, changed };
+  }
+
+  /**
+   * SIAMESE_INDEX=pgvector: the version's index is a table in the database. Opening it
+   * embeds what has no vector yet and brings the table up to the Embedding rows (vectors
+   * committed by an enrollment whose process died before its insert; with the table's
+   * foreign key, erased rows are already gone). Nothing is loaded into memory or saved.
+   * A `siamese import` (readOnly) opens the table too: its enrollments insert there.
+   */
+  private async openShared(shared: SharedIndexProvider, version: string, card: ModelCard, embedder: EmbedderPort): Promise<OpenedIndex> {
+    const embeddedAtStart = this.readOnly ? 0 : await this.embedMissing(version, embedder);
+    const opened = await shared.open(version, card.metric, card.architecture.embeddingDim);
+    const changed =
+      this.readOnly && !opened.created ? false : await this.reconcile(version, opened.index, await this.store.allLabels(version));
+    await opened.finish();
+    const origin: OpenedIndex['origin'] = opened.created ? 'rebuilt' : changed ? 'repaired' : 'loaded';
+    this.logger.info('index ready', { version, origin, kind: shared.kind, vectors: await opened.index.count(), embeddedAtStart });
+    return { index: opened.index, origin, embeddedAtStart, feed: null };
+  }
+
+  /** An empty in-process index of the configured kind (SIAMESE_INDEX=hnsw or exact). */
+  private emptyIndex(card: ModelCard, capacity: number): PersistableIndex {
+    if (this.settings.kind === 'exact') {
+      return new ExactIndex({ metric: card.metric, dimension: card.architecture.embeddingDim, initialCapacity: capacity });
+    }
+    return new HnswIndex({
       metric: card.metric,
       dimension: card.architecture.embeddingDim,
       M: this.settings.m,
       efConstruction: this.settings.efConstruction,
       ef: this.settings.efSearch,
-      initialCapacity: Math.max(1024, expected),
+      initialCapacity: capacity,
     });
+  }
+
+  private async rebuildEmpty(card: ModelCard): Promise<PersistableIndex> {
+    return this.emptyIndex(card, 1024);
+  }
+
+  /** Fresh index from every vector the database holds for `version`. */
+  async rebuild(version: string, card: ModelCard, expected: number): Promise<PersistableIndex> {
+    const index = this.emptyIndex(card, Math.max(1024, expected));
     let after = -1;
     for (;;) {
       const page = await this.store.vectorsPage(version, after, PAGE);
@@ -213,6 +332,8 @@ export class IndexLifecycle {
 
   /** True when saved. On failure: health degraded, retry armed; the database still has everything. */
   private trySave(model: Pick<ServingModel, 'version' | 'card' | 'index'>): boolean {
+    if (model.index.kind === 'pgvector') return true; // it is in the database already: no file to write
+    if (this.readOnly) return true;
     try {
       this.saveNow(model.version, model.card, model.index as PersistableIndex);
     } catch (e) {
@@ -250,6 +371,7 @@ export class IndexLifecycle {
   }
 
   private removeFiles(version: string): void {
+    if (this.readOnly) return;
     const name = IndexLifecycle.indexName(version);
     for (const f of [sidecarPath(this.dir, name), indexFilePath(this.dir, name, 'hnsw'), indexFilePath(this.dir, name, 'exact')]) {
       fs.rmSync(f, { force: true });
@@ -257,24 +379,29 @@ export class IndexLifecycle {
   }
 
   private saveNow(version: string, card: ModelCard, index: PersistableIndex): void {
-    saveIndex(this.dir, IndexLifecycle.indexName(version), index, { modelFingerprint: card.fingerprint, modelVersion: version });
+    // The feed position is read now, before writing: the index holds at least what it says.
+    const feed = this.feedPositions.get(version) ?? null;
+    saveIndex(this.dir, IndexLifecycle.indexName(version), index, { modelFingerprint: card.fingerprint, modelVersion: version, feed });
   }
 
   private applySettings(index: PersistableIndex): void {
-    if (index instanceof HnswIndex) index.ef = this.settings.efSearch;
+    if (index.kind === 'hnsw') index.ef = this.settings.efSearch;
   }
 
   /** Makes the index's label set equal the database's. Returns whether anything changed. */
-  private async reconcile(version: string, index: PersistableIndex, dbLabels: number[], removeExtra = true): Promise<boolean> {
+  private async reconcile(version: string, index: VectorIndex, dbLabels: number[], removeExtra = true): Promise<boolean> {
     const inDb = new Set(dbLabels);
-    const extra = removeExtra ? index.labels().filter((l) => !inDb.has(l)) : [];
-    const missing = dbLabels.filter((l) => !index.has(l));
-    for (const l of extra) index.remove(l);
+    // One labels() read, not a has() per label: for a database index (pgvector) each call is a query.
+    const inIndex = new Set(await index.labels());
+    const extra = removeExtra ? [...inIndex].filter((l) => !inDb.has(l)) : [];
+    const missing = dbLabels.filter((l) => !inIndex.has(l));
+    for (const l of extra) await index.remove(l);
     for (let i = 0; i < missing.length; i += PAGE) {
       const rows = await this.store.vectorsByLabels(version, missing.slice(i, i + PAGE));
-      for (const { label, vector } of rows) index.add(label, vector);
+      if (index.addMany) await index.addMany(rows);
+      else for (const { label, vector } of rows) await index.add(label, vector);
     }
-    if (extra.length > 0 && index instanceof HnswIndex) index.compact();
+    if (extra.length > 0 && index.kind === 'hnsw') (index as HnswIndex).compact();
     if (extra.length > 0 && dbLabels.length === 0) {
       // Legitimate only if everything was erased just before a crash: worth an operator's look.
       this.logger.error('index emptied: the database holds no vectors for this model', { version, removed: extra.length });
@@ -287,32 +414,15 @@ export class IndexLifecycle {
     return false;
   }
 
-  private async embedMissing(version: string, embedder: EmbedderPort): Promise<number> {
-    let done = 0;
-    const failed = new Set<string>();
-    for (;;) {
-      const batch = (await this.store.imagesMissingEmbedding(version, EMBED_CHUNK + failed.size)).filter((b) => !failed.has(b.id));
-      if (batch.length === 0) break;
-      const chunk = batch.slice(0, EMBED_CHUNK);
-      const ok: Array<{ imageId: string; vector: Float32Array }> = [];
-      try {
-        const vectors = await embedder.embedImages(chunk.map((b) => b.bytes));
-        chunk.forEach((b, i) => ok.push({ imageId: b.id, vector: vectors[i] }));
-      } catch {
-        // One bad image must not stop the others: retry the chunk one by one.
-        for (const b of chunk) {
-          try {
-            const [v] = await embedder.embedImages([b.bytes]);
-            ok.push({ imageId: b.id, vector: v });
-          } catch (e) {
-            failed.add(b.id);
-            this.logger.error('stored image cannot be embedded', { imageId: b.id, error: (e as Error).message });
-          }
-        }
-      }
-      if (ok.length > 0) await this.store.addEmbeddings(version, ok);
-      done += ok.length;
-    }
-    return done;
+  /** Embeds and stores what has no vector for `version` yet (embed-missing.ts). */
+  private embedMissing(version: string, embedder: EmbedderPort): Promise<number> {
+    return embedMissing({
+      version,
+      source: this.store,
+      embedder,
+      save: (items) => this.store.addEmbeddings(version, items),
+      chunk: EMBED_CHUNK,
+      onSkipped: (imageId, e) => this.logger.error('stored image cannot be embedded', { imageId, error: e.message }),
+    });
   }
 }

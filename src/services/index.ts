@@ -13,6 +13,7 @@ export { FaceDetectionService } from './face-detection.service';
 export type { FaceInfo } from '../embedding/faces/face.types';
 export { IdentityService, encodeCursor, decodeCursor } from './identity.service';
 export { ModelService } from './model.service';
+export { ThumbnailService } from './thumbnail.service';
 export type { ModelSummary } from './model.service';
 export { createLogger, silentLogger } from './logger';
 export type { Logger } from './logger';
@@ -28,6 +29,7 @@ import { EnrollmentService } from './enrollment.service';
 import { FaceDetectionService } from './face-detection.service';
 import { IdentityService } from './identity.service';
 import { ModelService } from './model.service';
+import { ThumbnailService } from './thumbnail.service';
 import type { RetrainingService } from './retraining';
 import { ApiKeyService } from './access';
 import type { StorageHealth } from './storage-health';
@@ -42,6 +44,8 @@ export interface Services {
   model: ModelService;
   /** API keys and their cached checks (issue 13). */
   apiKeys: ApiKeyService;
+  /** Previews of enrolled images for the console (issue 15). */
+  thumbnails: ThumbnailService;
   /** Labelled pairs, training runs, model activation (issue 4); set by main.ts. */
   retraining?: RetrainingService;
   /** Whether writes currently succeed (issue 13, disk full), for /healthz; set by main.ts. */
@@ -57,5 +61,6 @@ export function createServices(deps: ServiceDeps): Services {
     identities: new IdentityService(deps),
     model: new ModelService(deps),
     apiKeys: new ApiKeyService(deps.store, { logger: deps.logger }),
+    thumbnails: new ThumbnailService(deps),
   };
 }

@@ -7,7 +7,10 @@ export interface Logger {
   error(message: string, meta?: Record<string, unknown>): void;
 }
 
-export function createLogger(level: 'silent' | 'error' | 'info', sink: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+export function createLogger(
+  level: 'silent' | 'error' | 'info',
+  sink: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Logger {
   const emit = (lvl: string, message: string, meta?: Record<string, unknown>) =>
     sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, message, ...(meta ?? {}) }));
   return {

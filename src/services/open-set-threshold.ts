@@ -50,7 +50,8 @@ export interface OpenSetThreshold {
 /** Šidák: the per-comparison false-accept budget that keeps N comparisons' family-wise rate at α. */
 export function perComparisonFar(alpha: number, galleryImages: number): number {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be in (0, 1) (got ${alpha})`);
-  if (!Number.isInteger(galleryImages) || galleryImages < 1) throw new RangeError(`gallery size must be a positive integer (got ${galleryImages})`);
+  if (!Number.isInteger(galleryImages) || galleryImages < 1)
+    throw new RangeError(`gallery size must be a positive integer (got ${galleryImages})`);
   // 1 − (1 − α)^(1/N) without cancellation for large N.
   return -Math.expm1(Math.log1p(-alpha) / galleryImages);
 }

@@ -61,26 +61,37 @@ export class SearchService {
   async searchSimilar(image: ImageInputLike, k: number): Promise<SearchMatch[]> {
     const max = this.deps.limits.maxK;
     if (!Number.isInteger(k) || k < 1 || k > max) {
-      throw new DomainError(ErrorCode.BAD_USER_INPUT, `k must be an integer between 1 and ${max} (got ${k})`, { argument: 'k', limit: max });
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, `k must be an integer between 1 and ${max} (got ${k})`, {
+        argument: 'k',
+        limit: max,
+      });
     }
     const model = this.deps.active.current;
     const [{ vector: query, face }] = await embedInputsWithFaces(this.deps, model, [image], ['image']);
     const index = model.index;
 
-    let fetch = Math.min(index.size, Math.max(4 * k, k + 16));
+    // The loop stops on a short answer, not on a count: a shared (pgvector) index's count is
+    // cached briefly and may lag other replicas' enrollments; a search never does.
+    let fetch = Math.max(4 * k, k + 16);
+    let fetched = 0;
     let grouped: IdentityHit[] = [];
     const owners = new Map<number, LabelOwner>();
     for (;;) {
-      if (fetch === 0) break;
-      const hits = index.search(query, fetch);
+      const hits = await index.search(query, fetch);
+      fetched = hits.length;
       const unknown = hits.map((h) => h.label).filter((l) => !owners.has(l));
       if (unknown.length > 0) {
         for (const o of await this.deps.store.ownersOfLabels(model.version, unknown)) owners.set(o.label, o);
       }
       grouped = groupByIdentity(hits, owners);
-      if (grouped.length >= k || fetch >= index.size) break;
-      fetch = Math.min(index.size, fetch * 4);
+      // Fewer hits than asked: the index is exhausted. (hnswlib may answer short of its live
+      // count near tombstones: an in-process index widens until the fetch covers its size.)
+      const exhausted = hits.length < fetch && (index.kind === 'pgvector' || fetch >= index.size);
+      if (grouped.length >= k || exhausted) break;
+      fetch *= 4;
     }
+    // Gallery size for the open-set threshold (at least what this search saw).
+    const gallerySize = Math.max(await index.count(), fetched);
     const top = grouped.slice(0, k);
     if (top.length === 0) return [];
 
@@ -89,7 +100,7 @@ export class SearchService {
     const { threshold } = this.thresholds.get(
       model.version,
       { roc: model.card.roc ?? [], defaultThreshold: model.card.thresholds.default, negativePairs: model.card.validation?.negativePairs },
-      index.size,
+      gallerySize,
     );
     const metric = model.card.metric;
     const out: SearchMatch[] = [];
@@ -97,7 +108,15 @@ export class SearchService {
       const identity = identities.get(t.identityId);
       if (!identity) continue; // deleted while we searched
       const d = clampDistance(t.distance);
-      out.push({ identity, imageId: t.imageId, distance: d, similarity: similarityFromDistance(d, metric), match: isMatch(d, threshold), threshold, face });
+      out.push({
+        identity,
+        imageId: t.imageId,
+        distance: d,
+        similarity: similarityFromDistance(d, metric),
+        match: isMatch(d, threshold),
+        threshold,
+        face,
+      });
     }
     return out;
   }

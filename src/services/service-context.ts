@@ -33,12 +33,22 @@ export interface EmbeddedInput {
  * in a single batched embedder call. Stored images (imageId) reuse their
  * vector for this model version when the database has it.
  */
-export async function embedInputs(deps: ServiceDeps, model: ServingModel, inputs: ImageInputLike[], names: string[]): Promise<Float32Array[]> {
+export async function embedInputs(
+  deps: ServiceDeps,
+  model: ServingModel,
+  inputs: ImageInputLike[],
+  names: string[],
+): Promise<Float32Array[]> {
   return (await embedInputsWithFaces(deps, model, inputs, names)).map((e) => e.vector);
 }
 
 /** embedInputs, plus the face each vector was computed from (see EmbeddedInput). */
-export async function embedInputsWithFaces(deps: ServiceDeps, model: ServingModel, inputs: ImageInputLike[], names: string[]): Promise<EmbeddedInput[]> {
+export async function embedInputsWithFaces(
+  deps: ServiceDeps,
+  model: ServingModel,
+  inputs: ImageInputLike[],
+  names: string[],
+): Promise<EmbeddedInput[]> {
   const resolved = await Promise.all(inputs.map((inp, i) => resolveImageInput(inp, deps.limits, names[i])));
   const out: Array<EmbeddedInput | undefined> = new Array(inputs.length);
   const toEmbed: Array<{ at: number; bytes: Uint8Array }> = [];
@@ -58,7 +68,13 @@ export async function embedInputsWithFaces(deps: ServiceDeps, model: ServingMode
     toEmbed.push({ at: i, bytes });
   }
   if (toEmbed.length > 0) {
-    const embedded = await embedWithFaces(model, toEmbed.map((t) => t.bytes), toEmbed.map((t) => names[t.at]), deps.limits, deps.admission);
+    const embedded = await embedWithFaces(
+      model,
+      toEmbed.map((t) => t.bytes),
+      toEmbed.map((t) => names[t.at]),
+      deps.limits,
+      deps.admission,
+    );
     toEmbed.forEach((t, j) => (out[t.at] = embedded[j]));
   }
   return out as EmbeddedInput[];
@@ -105,7 +121,8 @@ export async function runAdmitted<T>(
   if (!admission) return job();
   const probeLimits = { ...decodeLimitsOf(limits) };
   // The face stage shrinks on load, so it accepts larger declared sizes (see face-stage.ts).
-  if (model.card.preprocessing.face) probeLimits.maxPixels = Math.max(probeLimits.maxPixels ?? DEFAULT_MAX_PIXELS, FACE_MIN_DECLARED_PIXELS);
+  if (model.card.preprocessing.face)
+    probeLimits.maxPixels = Math.max(probeLimits.maxPixels ?? DEFAULT_MAX_PIXELS, FACE_MIN_DECLARED_PIXELS);
   let weight = 0;
   for (let i = 0; i < images.length; i++) {
     let header;
@@ -120,7 +137,11 @@ export async function runAdmitted<T>(
   return admission.run(weight, job);
 }
 
-async function embedNamed(embed: (batch: Uint8Array[]) => Promise<EmbeddedInput[]>, images: Uint8Array[], names: string[]): Promise<EmbeddedInput[]> {
+async function embedNamed(
+  embed: (batch: Uint8Array[]) => Promise<EmbeddedInput[]>,
+  images: Uint8Array[],
+  names: string[],
+): Promise<EmbeddedInput[]> {
   try {
     return await embed(images);
   } catch (e) {

@@ -1,6 +1,6 @@
 /**
  * What the services need from the database, in their own terms. The adapter
- * over src/db's repositories (db-store.ts) implements it; keeping the port
+ * over src/db's repositories (src/db/service-store.ts, DbStore) implements it; keeping the port
  * here lets the services say exactly which queries they rely on.
  */
 export interface IdentityRow {
@@ -132,7 +132,10 @@ export interface ServiceStore extends ApiKeyStore {
   /** Enrolled images with no embedding for `modelVersion` (to embed at start). */
   imagesMissingEmbedding(modelVersion: string, take: number): Promise<Array<{ id: string; bytes: Uint8Array }>>;
   /** Stores embeddings for existing images, allocating labels; skips images deleted meanwhile. */
-  addEmbeddings(modelVersion: string, items: Array<{ imageId: string; vector: Float32Array }>): Promise<Array<{ imageId: string; label: number }>>;
+  addEmbeddings(
+    modelVersion: string,
+    items: Array<{ imageId: string; vector: Float32Array }>,
+  ): Promise<Array<{ imageId: string; label: number }>>;
 
   // model versions
   registerModelVersion(row: Omit<ModelVersionRow, 'active'>, activate: boolean): Promise<void>;

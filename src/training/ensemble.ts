@@ -31,7 +31,12 @@ export interface EnsembleOptions {
 /** The split-defining fields of a member; equal for all members or the ensemble is refused. */
 function splitKey(card: ModelCard): string {
   const h = card.hyperparameters;
-  return JSON.stringify({ sources: card.data.sources, valFraction: h.valFraction, valFold: h.valFold ?? null, splitSeed: splitSeedOf(card) });
+  return JSON.stringify({
+    sources: card.data.sources,
+    valFraction: h.valFraction,
+    valFold: h.valFold ?? null,
+    splitSeed: splitSeedOf(card),
+  });
 }
 
 /** The seed the trainer split with: `--split-seed` when given, else `--seed`. */
@@ -50,15 +55,26 @@ export async function buildEnsemble(
   const first = members[0].card;
   for (const m of members) {
     const why =
-      JSON.stringify(m.card.preprocessing) !== JSON.stringify(first.preprocessing) ? 'preprocessing differs'
-        : m.card.metric !== 'euclidean' || first.metric !== 'euclidean' ? 'only euclidean members can be averaged this way'
-          : !m.card.architecture.l2Normalize ? 'members must end L2-normalised'
-            : splitKey(m.card) !== splitKey(first) ? 'members were trained on different data or validation splits'
+      JSON.stringify(m.card.preprocessing) !== JSON.stringify(first.preprocessing)
+        ? 'preprocessing differs'
+        : m.card.metric !== 'euclidean' || first.metric !== 'euclidean'
+          ? 'only euclidean members can be averaged this way'
+          : !m.card.architecture.l2Normalize
+            ? 'members must end L2-normalised'
+            : splitKey(m.card) !== splitKey(first)
+              ? 'members were trained on different data or validation splits'
               : undefined;
     if (why) throw new DomainError(ErrorCode.BAD_USER_INPUT, `cannot ensemble ${m.card.name} with ${first.name}: ${why}`);
   }
-  if (first.hyperparameters.valFold) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'members validated on a fold: ensemble calibration supports --val-fraction splits only');
-  const model = await composeEnsemble(members.map((m) => m.model), 'ensemble');
+  if (first.hyperparameters.valFold)
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      'members validated on a fold: ensemble calibration supports --val-fraction splits only',
+    );
+  const model = await composeEnsemble(
+    members.map((m) => m.model),
+    'ensemble',
+  );
   members.forEach((m) => m.model.dispose());
 
   const card: ModelCard = {
@@ -83,33 +99,68 @@ export async function buildEnsemble(
   const identities = new Set(images.map((i) => i.identity)).size;
   if (images.length !== first.data.images || identities !== first.data.identities) {
     // e.g. the members were trained with --include s1..s30 and the source is all of ORL.
-    throw new DomainError(ErrorCode.DATASET_INVALID, `the data (${identities} identities, ${images.length} images) is not what the members trained on (${first.data.identities}, ${first.data.images}); pass the same --include/--exclude`);
+    throw new DomainError(
+      ErrorCode.DATASET_INVALID,
+      `the data (${identities} identities, ${images.length} images) is not what the members trained on (${first.data.identities}, ${first.data.images}); pass the same --include/--exclude`,
+    );
   }
   const split = splitByIdentity(images, Number(first.hyperparameters.valFraction), splitSeedOf(first));
   const val = split.validation;
-  if (val.identities.length < 2) throw new DomainError(ErrorCode.DATASET_INVALID, 'the members have fewer than 2 validation identities to calibrate on');
+  if (val.identities.length < 2)
+    throw new DomainError(ErrorCode.DATASET_INVALID, 'the members have fewer than 2 validation identities to calibrate on');
   const pixels = await new DecodedImageCache(source, first.preprocessing).loadAll(val.images);
   // The trainer's validation pairs (seed + 1), scored on the trainer's path.
-  const { embeddings: emb, scores, roc } = scoreVerification(model, pixels, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), scoringSpecOf(card));
+  const {
+    embeddings: emb,
+    scores,
+    roc,
+  } = scoreVerification(model, pixels, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), scoringSpecOf(card));
   const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
   const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, splitSeedOf(first) + 2);
   const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
   const siblings = siblingEpisodes(val.identities, val.groups, 5, 20, 40, splitSeedOf(first) + 3);
   const siblingOneShot = siblings.length ? oneShotAccuracy(emb, siblings, card.metric) : undefined;
-  log(`ensemble of ${members.length}: validation AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %` +
-    (oneShot !== undefined ? `, 20-way one-shot ${(oneShot * 100).toFixed(1)} %` : '') +
-    (siblingOneShot !== undefined ? `, within-parent one-shot ${(siblingOneShot * 100).toFixed(1)} %` : ''));
+  log(
+    `ensemble of ${members.length}: validation AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %` +
+      (oneShot !== undefined ? `, 20-way one-shot ${(oneShot * 100).toFixed(1)} %` : '') +
+      (siblingOneShot !== undefined ? `, within-parent one-shot ${(siblingOneShot * 100).toFixed(1)} %` : ''),
+  );
 
   card.thresholds = calibration.thresholds;
   card.roc = calibration.roc;
   card.validation = calibration.metrics;
   card.evaluations = {
-    validation: { identities: val.identities.length, images: val.images.length, oneShotWays: 20, oneShotAccuracy: oneShot,
-      ...(siblingOneShot !== undefined ? { withinParentOneShot: { accuracy: siblingOneShot, episodes: siblings.length, ways: [...new Set(siblings.map((e) => e.support.length))].sort((a, b) => a - b) } } : {}),
-      calibratedOn: 'validation identities' },
-    members: members.map((m) => ({ name: m.card.name, version: m.card.version, validation: m.card.validation, evaluations: m.card.evaluations?.validation })),
+    validation: {
+      identities: val.identities.length,
+      images: val.images.length,
+      oneShotWays: 20,
+      oneShotAccuracy: oneShot,
+      ...(siblingOneShot !== undefined
+        ? {
+            withinParentOneShot: {
+              accuracy: siblingOneShot,
+              episodes: siblings.length,
+              ways: [...new Set(siblings.map((e) => e.support.length))].sort((a, b) => a - b),
+            },
+          }
+        : {}),
+      calibratedOn: 'validation identities',
+    },
+    members: members.map((m) => ({
+      name: m.card.name,
+      version: m.card.version,
+      validation: m.card.validation,
+      evaluations: m.card.evaluations?.validation,
+    })),
   };
-  card.hyperparameters = { ensembleOf: members.map((m) => ({ name: m.card.name, version: m.card.version, hyperparameters: m.card.hyperparameters, train: m.card.commands.train })) };
+  card.hyperparameters = {
+    ensembleOf: members.map((m) => ({
+      name: m.card.name,
+      version: m.card.version,
+      hyperparameters: m.card.hyperparameters,
+      train: m.card.commands.train,
+    })),
+  };
   card.training = {
     wallTimeSec: +members.reduce((s, m) => s + m.card.training.wallTimeSec, 0).toFixed(1),
     steps: members.reduce((s, m) => s + m.card.training.steps, 0),
@@ -122,6 +173,7 @@ export async function buildEnsemble(
   card.commands = options.commands
     ? { ...options.commands, train: [...members.map((m) => m.card.commands.train).filter((c) => c), options.commands.train].join(' && ') }
     : { train: '', evaluate: [] };
-  card.notes = `Ensemble of ${members.map((m) => m.card.name).join(' + ')} (squared distance = mean of the members'). ${first.notes ?? ''}`.trim();
+  card.notes =
+    `Ensemble of ${members.map((m) => m.card.name).join(' + ')} (squared distance = mean of the members'). ${first.notes ?? ''}`.trim();
   return { model, card, calibration };
 }

@@ -11,6 +11,7 @@ import type { TrainingData } from './data/training-data';
 import { DEFAULT_PROTO_SCALE } from './losses';
 import type { LoopResult } from './loop/training-loop';
 import type { TrainOptions } from './train-options';
+import { trainingWarnings } from './training-warnings';
 
 export interface TrainedCardInput {
   options: TrainOptions;
@@ -29,6 +30,18 @@ export function buildTrainedModelCard(input: TrainedCardInput): ModelCard {
   const { options, data, loop, calibration } = input;
   // By epoch number: with epoch 0 (validateStart) history[i] is epoch i, not epoch i + 1.
   const bestInfo = loop.history.find((h) => h.epoch === loop.bestEpoch)!;
+  // Issue 14: what the user must hear before serving this model (few validation people, a collapsed embedding).
+  const warnings = trainingWarnings({
+    validationIdentities: data.validation.identities.length,
+    scoredOnTraining: data.scoredOnTraining,
+    calibratedElsewhere: Boolean(options.calibrationScores),
+    loss: options.loss,
+    margin: options.margin,
+    metric: options.metric,
+    l2Normalize: input.architecture.l2Normalize,
+    defaultThreshold: calibration.thresholds.default,
+    history: loop.history,
+  });
   return {
     formatVersion: 1,
     name: options.name,
@@ -105,5 +118,6 @@ export function buildTrainedModelCard(input: TrainedCardInput): ModelCard {
     fingerprint: '',
     commands: options.commands ?? { train: '', evaluate: [] },
     notes: options.notes,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

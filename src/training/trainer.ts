@@ -35,7 +35,6 @@ import type { Rng } from './samplers/rng';
 import type { TrainHooks, TrainOptions, TrainResult } from './train-options';
 
 export type { EpochInfo, LossKind, StepInfo, TrainHooks, TrainOptions, TrainResult } from './train-options';
-export { TrainingCancelledError } from './loop/training-loop';
 export { applyWeightDecay, swapIn, updateEma } from './loop/weight-averaging';
 export { superclassesOf } from './samplers/superclasses';
 

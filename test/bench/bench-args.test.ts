@@ -7,7 +7,12 @@ test('defaults: every part, table output, the peer beside the project with 2 thr
   const o = parse();
   expect(o.parts).toEqual(['seed', 'default', 'face', 'http', 'index']);
   expect(o).toMatchObject({ json: false, full: false, help: false });
-  expect(o.peer).toEqual({ enabled: true, python: '/usr/bin/python3', script: path.resolve('/work/shared/peers/torch_seed_speed.py'), threads: 2 });
+  expect(o.peer).toEqual({
+    enabled: true,
+    python: '/usr/bin/python3',
+    script: path.resolve('/work/shared/peers/torch_seed_speed.py'),
+    threads: 2,
+  });
   expect(o.instances).toBeGreaterThanOrEqual(1);
 });
 

@@ -106,7 +106,15 @@ test('the table shows the stage split, our total beside face-api, and verify aga
   const table = renderTable(reportWith(measured(120)));
   expect(table).toContain('face-resnet29-stand-in (stand-in), 3 LFW photos, wasm, load 1.0 → 2.5');
   expect(table).not.toMatch(/face detect SSD.*misses/);
-  for (const label of ['face decode + shrink', 'face detect tiny 320', 'face detect SSD', 'face landmarks 68', 'face align', 'face embed 1 crop', 'face stages summed']) {
+  for (const label of [
+    'face decode + shrink',
+    'face detect tiny 320',
+    'face detect SSD',
+    'face landmarks 68',
+    'face align',
+    'face embed 1 crop',
+    'face stages summed',
+  ]) {
     expect(table).toContain(label);
   }
   expect(table).toMatch(/face detect tiny 320, boxes p50 \/ p99 ms +42 \/ [\d.]+ \(1 misses\)/);

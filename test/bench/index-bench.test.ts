@@ -2,7 +2,15 @@ import { INDEX_BENCH_DEFAULTS, runIndexBenchForSize } from '../../src/bench/inde
 import { clusteredQueries, clusteredVectors, uniformVectors } from '../../src/bench/rng';
 import { euclideanDistance } from '../../src/metric/metric';
 
-const small = { ...INDEX_BENCH_DEFAULTS, efConstruction: 64, dimension: 16, efs: [8, 64], queries: 300, recallQueries: () => 50, queryBudgetMs: 200 };
+const small = {
+  ...INDEX_BENCH_DEFAULTS,
+  efConstruction: 64,
+  dimension: 16,
+  efs: [8, 64],
+  queries: 300,
+  recallQueries: () => 50,
+  queryBudgetMs: 200,
+};
 
 test.each(['uniform', 'clustered'] as const)('a small run has the reported shape and sane values (%s)', (dataset) => {
   const r = runIndexBenchForSize(2000, { ...small, dataset });

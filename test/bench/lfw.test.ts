@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lfwPhotoPath, listLfwPeople, loadLfwBenchImages, loadLfwPhotos, loadLfwSamePairs, parseSamePairs, spreadPick } from '../../src/bench/lfw';
+import {
+  lfwPhotoPath,
+  listLfwPeople,
+  loadLfwBenchImages,
+  loadLfwPhotos,
+  loadLfwSamePairs,
+  parseSamePairs,
+  spreadPick,
+} from '../../src/bench/lfw';
 
 let dir: string;
 

@@ -29,12 +29,22 @@ test('a missing script or interpreter is reported, not thrown', async () => {
 });
 
 test('a peer that exits with an error is reported with its last stderr line', async () => {
-  const r = await runPeer({ python: process.execPath, script: path.join(__dirname, 'fixtures', 'failing-peer.js'), threads: 2, timeoutMs: 10_000 });
+  const r = await runPeer({
+    python: process.execPath,
+    script: path.join(__dirname, 'fixtures', 'failing-peer.js'),
+    threads: 2,
+    timeoutMs: 10_000,
+  });
   expect(r).toEqual({ available: false, reason: 'peer failed: ModuleNotFoundError: torch' });
 });
 
 test('a peer printing the expected lines is parsed, with its wall time', async () => {
-  const r = await runPeer({ python: process.execPath, script: path.join(__dirname, 'fixtures', 'fake-peer.js'), threads: 3, timeoutMs: 10_000 });
+  const r = await runPeer({
+    python: process.execPath,
+    script: path.join(__dirname, 'fixtures', 'fake-peer.js'),
+    threads: 3,
+    timeoutMs: 10_000,
+  });
   expect(r).toMatchObject({ available: true, threads: 3, trainPairsPerSec: 12.5, embedImagesPerSec: 99, sgemmGflops: 50 });
   expect(r.available && r.wallSec).toBeGreaterThan(0);
 });

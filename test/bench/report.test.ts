@@ -17,7 +17,12 @@ test('the JSON report always carries the keys issue 6 names, null when not measu
   expect(json).toHaveProperty('index', null);
   expect(json).toHaveProperty('face', null);
   expect(json.default).toMatchObject({ available: false, embedImagesPerSec: null, reason: expect.stringContaining('no default model') });
-  expect(json.http).toMatchObject({ available: false, verifyP50Ms: null, verifyP99Ms: null, reason: expect.stringContaining('server not available') });
+  expect(json.http).toMatchObject({
+    available: false,
+    verifyP50Ms: null,
+    verifyP99Ms: null,
+    reason: expect.stringContaining('server not available'),
+  });
   expect(json.parts).toEqual(['default', 'http']);
   expect(json.ratios).toEqual({ seedEmbed: null, seedEmbedAllCores: null, seedTrain: null, seedTrainAllCores: null, peak: null });
   expect(json.machine.cpus).toBeGreaterThan(0);
@@ -33,8 +38,20 @@ test('the table says what was not available instead of inventing numbers', async
 });
 
 test('ratios are ours ÷ peer, and null when the peer is missing', () => {
-  const seed = { embedImagesPerSec: 120, trainPairsPerSec: 15, instances: { count: 2, embedImagesPerSec: 200, trainPairsPerSec: 24 } } as SeedReport;
-  const peer = { available: true as const, torchVersion: 'x', threads: 2, trainPairsPerSec: 30, embedImagesPerSec: 80, sgemmGflops: 100, wallSec: 1 };
+  const seed = {
+    embedImagesPerSec: 120,
+    trainPairsPerSec: 15,
+    instances: { count: 2, embedImagesPerSec: 200, trainPairsPerSec: 24 },
+  } as SeedReport;
+  const peer = {
+    available: true as const,
+    torchVersion: 'x',
+    threads: 2,
+    trainPairsPerSec: 30,
+    embedImagesPerSec: 80,
+    sgemmGflops: 100,
+    wallSec: 1,
+  };
   expect(computeRatios({ seed, peer, peakGflops: 25 })).toEqual({
     seedEmbed: 1.5,
     seedEmbedAllCores: 2.5,

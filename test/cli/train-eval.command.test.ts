@@ -18,7 +18,12 @@ function capture(): { lines: () => Array<Record<string, unknown>>; restore: () =
   const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
   const log = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   return {
-    lines: () => chunks.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
     restore: () => (out.mockRestore(), err.mockRestore(), log.mockRestore()),
   };
 }
@@ -29,9 +34,33 @@ it('train --json writes one line per epoch and a complete model dir; eval reads 
   let code: number;
   try {
     code = await trainRun([
-      '--data', path.join(root, 'data'), '--exclude', 'id7', '--out', out, '--input-size', '16', '--widths', '8,16',
-      '--embedding-dim', '8', '--epochs', '2', '--steps-per-epoch', '4', '--batch', '8', '--lr', '0.005',
-      '--val-fraction', '0.3', '--backend', 'wasm', '--seed', '3', '--json',
+      '--data',
+      path.join(root, 'data'),
+      '--exclude',
+      'id7',
+      '--out',
+      out,
+      '--input-size',
+      '16',
+      '--widths',
+      '8,16',
+      '--embedding-dim',
+      '8',
+      '--epochs',
+      '2',
+      '--steps-per-epoch',
+      '4',
+      '--batch',
+      '8',
+      '--lr',
+      '0.005',
+      '--val-fraction',
+      '0.3',
+      '--backend',
+      'wasm',
+      '--seed',
+      '3',
+      '--json',
     ]);
   } finally {
     cap.restore();
@@ -50,7 +79,19 @@ it('train --json writes one line per epoch and a complete model dir; eval reads 
 
   const cap2 = capture();
   try {
-    code = await evalRun(['--model', out, '--data', path.join(root, 'data'), '--include', 'id7,id6', '--backend', 'wasm', '--record', 'heldout', '--json']);
+    code = await evalRun([
+      '--model',
+      out,
+      '--data',
+      path.join(root, 'data'),
+      '--include',
+      'id7,id6',
+      '--backend',
+      'wasm',
+      '--record',
+      'heldout',
+      '--json',
+    ]);
   } finally {
     cap2.restore();
   }

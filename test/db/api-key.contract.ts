@@ -4,7 +4,7 @@
  * hashing, cache and revocation bound on top of it.
  */
 import * as crypto from 'crypto';
-import { openServiceStore } from '../../src/services/db-store';
+import { openServiceStore } from '../../src/db';
 import { ApiKeyService, API_KEY_CACHE_MS } from '../../src/services/access';
 import type { ServiceStore } from '../../src/services';
 import type { Database } from '../../src/db';

@@ -29,9 +29,7 @@ export function describePg(name: string, fn: () => void): void {
   }
   if (!warned) {
     warned = true;
-    console.warn(
-      'SKIPPED PostgreSQL suites: set TEST_DATABASE_URL_PG (e.g. export TEST_DATABASE_URL_PG=$(scripts/pg-test-setup.sh))',
-    );
+    console.warn('SKIPPED PostgreSQL suites: set TEST_DATABASE_URL_PG (e.g. export TEST_DATABASE_URL_PG=$(scripts/pg-test-setup.sh))');
   }
   describe.skip(`${name} [skipped: TEST_DATABASE_URL_PG not set]`, fn);
 }
@@ -52,7 +50,6 @@ export function pgTestDatabase(): TestDatabase {
   return {
     url: url.toString(),
     dispose: async () => {
-       
       const { Client } = require('pg') as typeof import('pg');
       const c = new Client({ connectionString: PG_URL });
       await c.connect();

@@ -57,7 +57,12 @@ describe('pagination cursors', () => {
   it('round-trip and reject garbage with BAD_USER_INPUT', () => {
     const pos = { createdAt: new Date('2026-11-28T20:00:00.123Z'), id: 'abc|def' };
     expect(decodeCursor(encodeCursor(pos))).toEqual(pos);
-    for (const bad of ['', 'garbage', Buffer.from('not-a-date|x').toString('base64url'), Buffer.from('2026-01-01T00:00:00Z|').toString('base64url')]) {
+    for (const bad of [
+      '',
+      'garbage',
+      Buffer.from('not-a-date|x').toString('base64url'),
+      Buffer.from('2026-01-01T00:00:00Z|').toString('base64url'),
+    ]) {
       let code: string | undefined;
       try {
         decodeCursor(bad);

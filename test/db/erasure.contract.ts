@@ -63,11 +63,28 @@ export function erasureContract(makeDatabase: () => TestDatabase): void {
       const { labelledPairs } = store.repos;
       const enrolledBoth = await labelledPairs.create({ a: { imageId: g0 }, b: { imageId: k0 }, same: false, source: 'admin' });
       expect(enrolledBoth.identityIds).toEqual(sorted([gone, kept]));
-      const uploads = await labelledPairs.create({ a: { bytes: bytesOf('u1') }, b: { bytes: bytesOf('u2') }, same: true, source: 'admin', identityIds: [gone, gone] });
+      const uploads = await labelledPairs.create({
+        a: { bytes: bytesOf('u1') },
+        b: { bytes: bytesOf('u2') },
+        same: true,
+        source: 'admin',
+        identityIds: [gone, gone],
+      });
       expect(uploads.identityIds).toEqual([gone]);
-      const untagged = await labelledPairs.create({ a: { bytes: bytesOf('u3') }, b: { bytes: bytesOf('u4') }, same: false, source: 'admin' });
+      const untagged = await labelledPairs.create({
+        a: { bytes: bytesOf('u3') },
+        b: { bytes: bytesOf('u4') },
+        same: false,
+        source: 'admin',
+      });
       expect(untagged.identityIds).toEqual([]);
-      const mixed = await labelledPairs.create({ a: { imageId: k0 }, b: { bytes: bytesOf('u5') }, same: false, source: 'admin', identityIds: [gone] });
+      const mixed = await labelledPairs.create({
+        a: { imageId: k0 },
+        b: { bytes: bytesOf('u5') },
+        same: false,
+        source: 'admin',
+        identityIds: [gone],
+      });
       expect(mixed.identityIds).toEqual(sorted([gone, kept]));
       // Read back, one by one and paged.
       expect((await labelledPairs.get(uploads.id))?.identityIds).toEqual([gone]);
@@ -99,17 +116,43 @@ export function erasureContract(makeDatabase: () => TestDatabase): void {
       const { gone, kept, g0, g1, k0 } = await twoPeople();
       const { identities, labelledPairs } = store.repos;
       // Uploaded bytes of the person on both sides, never enrolled: only the tag links them.
-      const uploaded = await labelledPairs.create({ a: { bytes: bytesOf('gone-upload-1') }, b: { bytes: bytesOf('gone-upload-2') }, same: true, source: 'admin', identityIds: [gone] });
+      const uploaded = await labelledPairs.create({
+        a: { bytes: bytesOf('gone-upload-1') },
+        b: { bytes: bytesOf('gone-upload-2') },
+        same: true,
+        source: 'admin',
+        identityIds: [gone],
+      });
       const refA = await labelledPairs.create({ a: { imageId: g0 }, b: { imageId: k0 }, same: false, source: 'admin' });
       const refB = await labelledPairs.create({ a: { bytes: bytesOf('query') }, b: { imageId: g1 }, same: true, source: 'correction' });
-      const keptPair = await labelledPairs.create({ a: { imageId: k0 }, b: { bytes: bytesOf('k-upload') }, same: true, source: 'admin', identityIds: [kept] });
-      const untagged = await labelledPairs.create({ a: { bytes: bytesOf('n1') }, b: { bytes: bytesOf('n2') }, same: false, source: 'admin' });
+      const keptPair = await labelledPairs.create({
+        a: { imageId: k0 },
+        b: { bytes: bytesOf('k-upload') },
+        same: true,
+        source: 'admin',
+        identityIds: [kept],
+      });
+      const untagged = await labelledPairs.create({
+        a: { bytes: bytesOf('n1') },
+        b: { bytes: bytesOf('n2') },
+        same: false,
+        source: 'admin',
+      });
 
       expect(await identities.delete(gone)).not.toBeNull();
-      expect(sorted((await raw<{ id: string }>(`SELECT id FROM "LabelledPair"`)).map((r) => r.id))).toEqual(sorted([keptPair.id, untagged.id]));
+      expect(sorted((await raw<{ id: string }>(`SELECT id FROM "LabelledPair"`)).map((r) => r.id))).toEqual(
+        sorted([keptPair.id, untagged.id]),
+      );
       expect(await rawCount('LabelledPairSubject')).toBe(1);
       expect(await erasureLog()).toEqual(
-        [`identity:${gone}`, `image:${g0}`, `image:${g1}`, `labelledPair:${uploaded.id}`, `labelledPair:${refA.id}`, `labelledPair:${refB.id}`].sort(),
+        [
+          `identity:${gone}`,
+          `image:${g0}`,
+          `image:${g1}`,
+          `labelledPair:${uploaded.id}`,
+          `labelledPair:${refA.id}`,
+          `labelledPair:${refB.id}`,
+        ].sort(),
       );
       // Ids only: the log has no column that could hold a name, bytes or a hash.
       const columns = Object.keys((await raw<Record<string, unknown>>(`SELECT * FROM "Erasure"`))[0]).sort();
@@ -124,10 +167,18 @@ export function erasureContract(makeDatabase: () => TestDatabase): void {
       const { images, labelledPairs } = store.repos;
       const usesG0 = await labelledPairs.create({ a: { imageId: g0 }, b: { imageId: k0 }, same: false, source: 'admin' });
       const usesG1 = await labelledPairs.create({ a: { imageId: g1 }, b: { bytes: bytesOf('u') }, same: true, source: 'admin' });
-      const taggedOnly = await labelledPairs.create({ a: { bytes: bytesOf('t1') }, b: { bytes: bytesOf('t2') }, same: true, source: 'admin', identityIds: [gone] });
+      const taggedOnly = await labelledPairs.create({
+        a: { bytes: bytesOf('t1') },
+        b: { bytes: bytesOf('t2') },
+        same: true,
+        source: 'admin',
+        identityIds: [gone],
+      });
 
       expect(await images.delete(g0)).toEqual([{ modelVersion: 'v1', label: 0 }]);
-      expect(sorted((await raw<{ id: string }>(`SELECT id FROM "LabelledPair"`)).map((r) => r.id))).toEqual(sorted([usesG1.id, taggedOnly.id]));
+      expect(sorted((await raw<{ id: string }>(`SELECT id FROM "LabelledPair"`)).map((r) => r.id))).toEqual(
+        sorted([usesG1.id, taggedOnly.id]),
+      );
       expect(await erasureLog()).toEqual([`image:${g0}`, `labelledPair:${usesG0.id}`].sort());
       expect(await images.delete(g0)).toBeNull();
       expect(await rawCount('Erasure')).toBe(2);
@@ -136,7 +187,13 @@ export function erasureContract(makeDatabase: () => TestDatabase): void {
     it('deleteLabelledPair erases one pair with its bytes and logs it; an unknown id changes nothing', async () => {
       const { gone, k0 } = await twoPeople();
       const { labelledPairs } = store.repos;
-      const pair = await labelledPairs.create({ a: { bytes: bytesOf('erase-these-bytes') }, b: { imageId: k0 }, same: false, source: 'admin', identityIds: [gone] });
+      const pair = await labelledPairs.create({
+        a: { bytes: bytesOf('erase-these-bytes') },
+        b: { imageId: k0 },
+        same: false,
+        source: 'admin',
+        identityIds: [gone],
+      });
       const other = await labelledPairs.create({ a: { bytes: bytesOf('o1') }, b: { bytes: bytesOf('o2') }, same: true, source: 'admin' });
       expect(await labelledPairs.delete(pair.id)).toBe(true);
       expect(await labelledPairs.get(pair.id)).toBeNull();
@@ -153,21 +210,37 @@ export function erasureContract(makeDatabase: () => TestDatabase): void {
     it('counts, per kind, the erased ids among those a run used', async () => {
       const { gone, kept, g0, g1, k0 } = await twoPeople();
       const { identities, labelledPairs, erasures } = store.repos;
-      const pGone = await labelledPairs.create({ a: { bytes: bytesOf('a') }, b: { bytes: bytesOf('b') }, same: true, source: 'admin', identityIds: [gone] });
+      const pGone = await labelledPairs.create({
+        a: { bytes: bytesOf('a') },
+        b: { bytes: bytesOf('b') },
+        same: true,
+        source: 'admin',
+        identityIds: [gone],
+      });
       const pKept = await labelledPairs.create({ a: { imageId: k0 }, b: { bytes: bytesOf('c') }, same: true, source: 'admin' });
       const used = { identityIds: [gone, kept], imageIds: [g0, g1, k0], pairIds: [pGone.id, pKept.id] };
       expect(await erasures.touching(used)).toEqual({ identity: 0, image: 0, labelledPair: 0 });
       await identities.delete(gone);
       expect(await erasures.touching(used)).toEqual({ identity: 1, image: 2, labelledPair: 1 });
       // Ids the run did not use do not count, whatever was erased.
-      expect(await erasures.touching({ identityIds: [kept], imageIds: [k0], pairIds: [pKept.id] })).toEqual({ identity: 0, image: 0, labelledPair: 0 });
+      expect(await erasures.touching({ identityIds: [kept], imageIds: [k0], pairIds: [pKept.id] })).toEqual({
+        identity: 0,
+        image: 0,
+        labelledPair: 0,
+      });
       expect((await erasures.recent()).map((e) => e.kind).sort()).toEqual(['identity', 'image', 'image', 'labelledPair']);
     });
 
     it('the training snapshot reads images and pairs in one transaction: a deletion committed mid-read is not seen', async () => {
       const { gone, kept, g0, g1, k0 } = await twoPeople();
       const { labelledPairs } = store.repos;
-      const pGone = await labelledPairs.create({ a: { bytes: bytesOf('gone-a') }, b: { imageId: g1 }, same: true, source: 'admin', identityIds: [gone] });
+      const pGone = await labelledPairs.create({
+        a: { bytes: bytesOf('gone-a') },
+        b: { imageId: g1 },
+        same: true,
+        source: 'admin',
+        identityIds: [gone],
+      });
       const pKept = await labelledPairs.create({ a: { imageId: k0 }, b: { bytes: bytesOf('kept-b') }, same: true, source: 'admin' });
       // A second connection (like the server while the training child reads) erases the person
       // after the images were read and before the pairs are.
@@ -183,7 +256,11 @@ export function erasureContract(makeDatabase: () => TestDatabase): void {
         expect(sorted(snap.images.map((i) => i.id))).toEqual(sorted([g0, g1, k0]));
         expect(sorted(snap.pairs.map((p) => p.id))).toEqual(sorted([pGone.id, pKept.id]));
         expect(Buffer.from(snap.pairs.find((p) => p.id === pGone.id)!.imageABytes).toString()).toBe('gone-a');
-        expect(snap.used).toEqual({ identityIds: sorted([gone, kept]), imageIds: snap.images.map((i) => i.id), pairIds: sorted([pGone.id, pKept.id]) });
+        expect(snap.used).toEqual({
+          identityIds: sorted([gone, kept]),
+          imageIds: snap.images.map((i) => i.id),
+          pairIds: sorted([pGone.id, pKept.id]),
+        });
         // …and the erasure log tells the run what it must not promote.
         expect(await store.repos.erasures.touching(snap.used)).toEqual({ identity: 1, image: 2, labelledPair: 1 });
         // A snapshot taken after the erasure never sees the person.

@@ -8,7 +8,6 @@ import * as path from 'path';
 import { migrationsDir, planMigrations, readMigrations } from '../../src/db/migrations';
 import { describePg, pgTestDatabase, sqliteTestDatabase, TestDatabase } from './db-targets';
 
- 
 const { render, PROVIDERS } = require('../../scripts/render-prisma-schemas.js') as {
   render(provider: string): string;
   PROVIDERS: string[];
@@ -67,9 +66,8 @@ describe('committed schema and migrations', () => {
 
 describe('upgrading a database made by an older build', () => {
   it('applies only the newer migrations and keeps the data', async () => {
-     
     const { applyMigrations } = require('../../src/db/migrations') as typeof import('../../src/db/migrations');
-     
+
     const { openStore } = require('../../src/db') as typeof import('../../src/db');
     const os = await import('os');
     const all = readMigrations(migrationsDir('sqlite'));
@@ -83,10 +81,9 @@ describe('upgrading a database made by an older build', () => {
       expect((await applyMigrations(target.url, { migrationsDir: oldDir })).applied).toEqual([first]);
       const BetterSqlite3 = (await import('better-sqlite3')).default;
       const raw = new BetterSqlite3(target.url.slice('file:'.length));
-      raw.prepare(`INSERT INTO "Identity" (id, name, createdAt, updatedAt) VALUES ('old-1', 'from v0', ?, ?)`).run(
-        new Date().toISOString(),
-        new Date().toISOString(),
-      );
+      raw
+        .prepare(`INSERT INTO "Identity" (id, name, createdAt, updatedAt) VALUES ('old-1', 'from v0', ?, ?)`)
+        .run(new Date().toISOString(), new Date().toISOString());
       raw.close();
       const store = await openStore(target.url);
       expect(store.migrations.applied).toEqual(all.slice(1).map((f) => f.name));
@@ -124,7 +121,9 @@ function raceSuite(makeDatabase: () => TestDatabase) {
     try {
       const results = await raceStarts(target.url, 3);
       const applied = results.flatMap((r) => r.applied);
-      expect(applied.sort()).toEqual(readMigrations(migrationsDir(target.url.startsWith('file:') ? 'sqlite' : 'postgresql')).map((f) => f.name));
+      expect(applied.sort()).toEqual(
+        readMigrations(migrationsDir(target.url.startsWith('file:') ? 'sqlite' : 'postgresql')).map((f) => f.name),
+      );
       expect(results.filter((r) => r.applied.length === 0).length).toBe(2);
     } finally {
       await target.dispose();

@@ -38,9 +38,7 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
 
   /** Row count of a table read with raw SQL: checks the database itself, not the API. */
   async function rawCount(table: string): Promise<number> {
-    const rows = await store.db.run((p) =>
-      p.$queryRawUnsafe<Array<{ n: number | bigint }>>(`SELECT COUNT(*) AS n FROM "${table}"`),
-    );
+    const rows = await store.db.run((p) => p.$queryRawUnsafe<Array<{ n: number | bigint }>>(`SELECT COUNT(*) AS n FROM "${table}"`));
     return Number(rows[0].n);
   }
 
@@ -115,8 +113,7 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
         const prev = all[i - 1];
         const cur = all[i];
         expect(
-          cur.createdAt.getTime() > prev.createdAt.getTime() ||
-            (cur.createdAt.getTime() === prev.createdAt.getTime() && cur.id > prev.id),
+          cur.createdAt.getTime() > prev.createdAt.getTime() || (cur.createdAt.getTime() === prev.createdAt.getTime() && cur.id > prev.id),
         ).toBe(true);
       }
       expect(await identities.count()).toBe(5);
@@ -189,7 +186,13 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
       const { identities } = store.repos;
       const at = (day: number) => new Date(Date.UTC(2020, 0, day));
       const rows: Record<string, string> = {};
-      for (const [name, day] of [['ADA', 2], ['Ada', 1], ['Grace', 3], ['  ', 4], ['ada ', 5]] as const) {
+      for (const [name, day] of [
+        ['ADA', 2],
+        ['Ada', 1],
+        ['Grace', 3],
+        ['  ', 4],
+        ['ada ', 5],
+      ] as const) {
         rows[name] = (await store.db.run((p) => p.identity.create({ data: { name, createdAt: at(day) }, select: { id: true } }))).id;
       }
       // A key set by the new code meanwhile wins over older NULL rows.
@@ -300,7 +303,10 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
           ]),
         ),
       );
-      const labels = results.flat().map((r) => r.embedding!.label).sort((a, b) => a - b);
+      const labels = results
+        .flat()
+        .map((r) => r.embedding!.label)
+        .sort((a, b) => a - b);
       expect(labels).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
       expect(await embeddings.count('v1')).toBe(12);
     });
@@ -364,8 +370,14 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
       const { identities, images, embeddings } = store.repos;
       const a = await identities.create({ name: 'A' });
       const b = await identities.create({ name: 'B' });
-      const ea = await images.addWithEmbeddings(a.id, [0, 1, 2].map((i) => ({ image: img(`a${i}`), embedding: { modelVersion: 'v1', vector: vec(i, 10) } })));
-      const eb = await images.addWithEmbeddings(b.id, [0, 1].map((i) => ({ image: img(`b${i}`), embedding: { modelVersion: 'v1', vector: vec(i, 20) } })));
+      const ea = await images.addWithEmbeddings(
+        a.id,
+        [0, 1, 2].map((i) => ({ image: img(`a${i}`), embedding: { modelVersion: 'v1', vector: vec(i, 10) } })),
+      );
+      const eb = await images.addWithEmbeddings(
+        b.id,
+        [0, 1].map((i) => ({ image: img(`b${i}`), embedding: { modelVersion: 'v1', vector: vec(i, 20) } })),
+      );
       await images.addWithEmbeddings(b.id, [{ image: img('other'), embedding: { modelVersion: 'v0', vector: vec(5, 5) } }]);
 
       expect(await embeddings.allLabels('v1')).toEqual([0, 1, 2, 3, 4]);
@@ -404,7 +416,12 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
       const [k0] = await images.addWithEmbeddings(kept.id, [{ image: img('k0'), embedding: { modelVersion: 'v1', vector: vec(1, 1) } }]);
       await labelledPairs.create({ a: { imageId: g0.image.id }, b: { imageId: k0.image.id }, same: false, source: 'admin' });
       await labelledPairs.create({ a: { bytes: bytesOf('query') }, b: { imageId: g1.image.id }, same: true, source: 'correction' });
-      const unrelated = await labelledPairs.create({ a: { imageId: k0.image.id }, b: { bytes: bytesOf('q2') }, same: true, source: 'admin' });
+      const unrelated = await labelledPairs.create({
+        a: { imageId: k0.image.id },
+        b: { bytes: bytesOf('q2') },
+        same: true,
+        source: 'admin',
+      });
 
       const refs = await identities.delete(gone.id);
       expect(refs?.sort((x, y) => x.modelVersion.localeCompare(y.modelVersion) || x.label - y.label)).toEqual([
@@ -481,8 +498,21 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
   });
 
   describe('model versions', () => {
-    const card = { metric: 'cosine', thresholds: { eer: 0.42 }, roc: [[0, 0], [1, 1]] };
-    const v = (version: string, fingerprint = `fp-${version}`) => ({ version, dir: `/models/${version}`, fingerprint, metric: 'cosine', card });
+    const card = {
+      metric: 'cosine',
+      thresholds: { eer: 0.42 },
+      roc: [
+        [0, 0],
+        [1, 1],
+      ],
+    };
+    const v = (version: string, fingerprint = `fp-${version}`) => ({
+      version,
+      dir: `/models/${version}`,
+      fingerprint,
+      metric: 'cosine',
+      card,
+    });
 
     it('registers idempotently, activates exactly one, rolls back', async () => {
       const { modelVersions } = store.repos;

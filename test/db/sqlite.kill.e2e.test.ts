@@ -59,8 +59,7 @@ describe('SQLite under SIGKILL', () => {
           const [image] = await images.listByIdentity(a.id);
           expect((await embeddings.get(image.id, 'v1'))?.label).toBe(a.label);
         }
-        const check = async (sql: string) =>
-          store.db.run((p) => p.$queryRawUnsafe<Array<Record<string, unknown>>>(sql));
+        const check = async (sql: string) => store.db.run((p) => p.$queryRawUnsafe<Array<Record<string, unknown>>>(sql));
         expect((await check('PRAGMA integrity_check')).map((r) => Object.values(r)[0])).toEqual(['ok']);
         expect(await check('PRAGMA foreign_key_check')).toEqual([]);
         // Every stored vector belongs to an image and every image has its vector: never half an enrollment.

@@ -68,23 +68,39 @@ describe('bad input and limits over HTTP', () => {
   });
 
   it('answers INVALID_IMAGE for bytes that are no image, BAD_USER_INPUT for broken base64', async () => {
-    expect(codes(await gql(url, SEARCH, { image: { base64: Buffer.from('definitely not an image').toString('base64') } }))).toEqual(['INVALID_IMAGE']);
+    expect(codes(await gql(url, SEARCH, { image: { base64: Buffer.from('definitely not an image').toString('base64') } }))).toEqual([
+      'INVALID_IMAGE',
+    ]);
     expect(codes(await gql(url, SEARCH, { image: { base64: 'abc$%^' } }))).toEqual(['BAD_USER_INPUT']);
-    const zero = await gqlMultipart(url, SEARCH, { image: { upload: null } }, [{ path: 'variables.image.upload', bytes: new Uint8Array(0) }]);
+    const zero = await gqlMultipart(url, SEARCH, { image: { upload: null } }, [
+      { path: 'variables.image.upload', bytes: new Uint8Array(0) },
+    ]);
     expect(codes(zero)).toEqual(['INVALID_IMAGE']);
   });
 
   it('refuses too many pixels, too many images, oversized uploads and bodies', async () => {
     // 300×300 flat gray: a few hundred bytes of PNG, 90 000 pixels > the 40 000 limit.
-    const big = (await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toBuffer()).toString('base64');
+    const big = (
+      await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+        .png()
+        .toBuffer()
+    ).toString('base64');
     expect(codes(await gql(url, SEARCH, { image: { base64: big } }))).toEqual(['IMAGE_TOO_LARGE']);
     const three = [{ base64: png }, { base64: png }, { base64: png }];
     expect(codes(await gql(url, ENROLL, { id: identityId, images: three }, { token: TOKEN }))).toEqual(['TOO_MANY_IMAGES']);
     const files = [0, 1, 2].map((i) => ({ path: `variables.images.${i}.upload`, bytes: new Uint8Array(10) }));
-    const tooManyFiles = await gqlMultipart(url, ENROLL, { id: identityId, images: [{ upload: null }, { upload: null }, { upload: null }] }, files, { token: TOKEN });
+    const tooManyFiles = await gqlMultipart(
+      url,
+      ENROLL,
+      { id: identityId, images: [{ upload: null }, { upload: null }, { upload: null }] },
+      files,
+      { token: TOKEN },
+    );
     expect(tooManyFiles.status).toBe(413);
     expect(codes(tooManyFiles)).toEqual(['TOO_MANY_IMAGES']);
-    const upload = await gqlMultipart(url, SEARCH, { image: { upload: null } }, [{ path: 'variables.image.upload', bytes: new Uint8Array(20 * 1024) }]);
+    const upload = await gqlMultipart(url, SEARCH, { image: { upload: null } }, [
+      { path: 'variables.image.upload', bytes: new Uint8Array(20 * 1024) },
+    ]);
     expect(codes(upload)).toEqual(['PAYLOAD_TOO_LARGE']);
     const body = await gql(url, SEARCH, { image: { base64: 'A'.repeat(70 * 1024) } });
     expect(body.status).toBe(413);
@@ -92,7 +108,9 @@ describe('bad input and limits over HTTP', () => {
   });
 
   it('answers NOT_FOUND for unknown ids, and enrolls a copy of a stored image by imageId', async () => {
-    expect(codes(await gql(url, ENROLL, { id: '00000000-0000-0000-0000-000000000000', images: [{ base64: png }] }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
+    expect(
+      codes(await gql(url, ENROLL, { id: '00000000-0000-0000-0000-000000000000', images: [{ base64: png }] }, { token: TOKEN })),
+    ).toEqual(['NOT_FOUND']);
     expect(codes(await gql(url, SEARCH, { image: { imageId: 'nope' } }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
     const first = await gql(url, ENROLL, { id: identityId, images: [{ base64: png }] }, { token: TOKEN });
     const other = (await gql(url, `mutation { createIdentity(name: "copy") { id } }`, {}, { token: TOKEN })).data.createIdentity.id;
@@ -112,9 +130,15 @@ describe('bad input and limits over HTTP', () => {
   });
 
   it('blocks multipart requests without the CSRF preflight header', async () => {
-    const r = await gqlMultipart(url, SEARCH, { image: { upload: null } }, [{ path: 'variables.image.upload', bytes: await syntheticImage(1, 1) }], {
-      preflight: false,
-    });
+    const r = await gqlMultipart(
+      url,
+      SEARCH,
+      { image: { upload: null } },
+      [{ path: 'variables.image.upload', bytes: await syntheticImage(1, 1) }],
+      {
+        preflight: false,
+      },
+    );
     expect(r.status).toBe(400);
     expect(codes(r)).toEqual(['BAD_REQUEST']);
   });
@@ -135,7 +159,10 @@ describe('bad input and limits over HTTP', () => {
     expect(deep.status).toBe(400);
     // A page of 100 identities with their images is fine; 40 aliased k=10 searches with images are not.
     expect((await gql(url, `{ identities(first: 100) { edges { node { imageCount } } } }`, {}, { token: TOKEN })).errors).toBeUndefined();
-    const aliases = Array.from({ length: 40 }, (_, i) => `s${i}: searchSimilar(image: { imageId: "x" }, k: 10) { distance identity { images { id } } }`).join('\n');
+    const aliases = Array.from(
+      { length: 40 },
+      (_, i) => `s${i}: searchSimilar(image: { imageId: "x" }, k: 10) { distance identity { images { id } } }`,
+    ).join('\n');
     const costly = await gql(url, `{ ${aliases} }`, {}, { token: TOKEN });
     expect(codes(costly)).toEqual(['QUERY_TOO_COMPLEX']);
     // GraphiQL's own introspection query must stay within the limits (introspection fields are not counted).
@@ -160,7 +187,10 @@ describe('bad input and limits over HTTP', () => {
   });
 
   it('answers the model query from the card', async () => {
-    const r = await gql(url, `{ model { version metric embeddingDim thresholds { default defaultRule } auc eer roc { threshold far tar } indexedVectors } }`);
+    const r = await gql(
+      url,
+      `{ model { version metric embeddingDim thresholds { default defaultRule } auc eer roc { threshold far tar } indexedVectors } }`,
+    );
     expect(r.errors).toBeUndefined();
     expect(r.data.model).toMatchObject({
       version: card.version,

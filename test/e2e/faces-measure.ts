@@ -44,7 +44,15 @@ const rate = (k: number, n: number) => ({ k, n, rate: n ? k / n : NaN, ci95: wil
 async function withServer<T>(modelDir: string, fn: (url: string) => Promise<T>): Promise<T> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-faces-'));
   const server = await startServer(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', SIAMESE_DATA_DIR: dataDir, SIAMESE_MODEL: modelDir, SIAMESE_ADMIN_TOKEN: TOKEN, SIAMESE_LOG_LEVEL: 'error', SIAMESE_EMBEDDING_POOL_SIZE: '2' }),
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIAMESE_DATA_DIR: dataDir,
+      SIAMESE_MODEL: modelDir,
+      SIAMESE_ADMIN_TOKEN: TOKEN,
+      SIAMESE_LOG_LEVEL: 'error',
+      SIAMESE_EMBEDDING_POOL_SIZE: '2',
+    }),
   );
   try {
     return await fn(server.url);
@@ -58,18 +66,29 @@ async function withServer<T>(modelDir: string, fn: (url: string) => Promise<T>):
 async function mapConcurrent<T, R>(items: T[], concurrency: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i], i);
+      }
+    }),
+  );
   return out;
 }
 
 function heldOut(lfw: string, listFile: string) {
-  const names = fs.readFileSync(listFile, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const photos = (p: string) => fs.readdirSync(path.join(lfw, p)).filter((f) => f.endsWith('.jpg')).sort().map((f) => path.join(lfw, p, f));
+  const names = fs
+    .readFileSync(listFile, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const photos = (p: string) =>
+    fs
+      .readdirSync(path.join(lfw, p))
+      .filter((f) => f.endsWith('.jpg'))
+      .sort()
+      .map((f) => path.join(lfw, p, f));
   const multi = names.filter((n) => photos(n).length >= 2).map((n) => ({ name: n, photos: photos(n) }));
   const single = names.filter((n) => photos(n).length === 1).map((n) => ({ name: n, photos: photos(n) }));
   return { multi, single };
@@ -95,16 +114,27 @@ async function sceneBackground(seed: number): Promise<Buffer> {
   for (let y = 0; y < 480; y++) {
     for (let x = 0; x < 640; x++) {
       const t = (x + y) / (640 + 480);
-      for (let c = 0; c < 3; c++) px[(y * 640 + x) * 3 + c] = Math.round(c0[c] * (1 - t) + c1[c] * t + (r(7 + ((x * 31 + y * 17 + c) % 97)) - 0.5) * 20);
+      for (let c = 0; c < 3; c++)
+        px[(y * 640 + x) * 3 + c] = Math.round(c0[c] * (1 - t) + c1[c] * t + (r(7 + ((x * 31 + y * 17 + c) % 97)) - 0.5) * 20);
     }
   }
   const boxes = Array.from({ length: 6 }, (_, k) => {
     const w = Math.round(40 + r(20 + k) * 200);
     const h = Math.round(40 + r(30 + k) * 200);
     const g = Math.round(30 + r(40 + k) * 200);
-    return { input: { create: { width: w, height: h, channels: 3 as const, background: { r: g, g: Math.round(g * 0.9), b: Math.round(g * 0.8) } } }, left: Math.round(r(50 + k) * (640 - w)), top: Math.round(r(60 + k) * (480 - h)) };
+    return {
+      input: {
+        create: { width: w, height: h, channels: 3 as const, background: { r: g, g: Math.round(g * 0.9), b: Math.round(g * 0.8) } },
+      },
+      left: Math.round(r(50 + k) * (640 - w)),
+      top: Math.round(r(60 + k) * (480 - h)),
+    };
   });
-  return sharp(px, { raw: { width: 640, height: 480, channels: 3 } }).composite(boxes).blur(2).png().toBuffer();
+  return sharp(px, { raw: { width: 640, height: 480, channels: 3 } })
+    .composite(boxes)
+    .blur(2)
+    .png()
+    .toBuffer();
 }
 
 /** An ORL face pasted at a random place and scale into a 640×480 scene without faces (sceneBackground). */
@@ -148,7 +178,12 @@ async function identify(url: string, queries: Array<{ name: string; bytes: Uint8
       if (top.match) correctAndMatched++;
     }
   });
-  return { queries: queries.length, top1: rate(correct, queries.length), top1AndMatch: rate(correctAndMatched, queries.length), noFaceDetected: noFace };
+  return {
+    queries: queries.length,
+    top1: rate(correct, queries.length),
+    top1AndMatch: rate(correctAndMatched, queries.length),
+    noFaceDetected: noFace,
+  };
 }
 
 async function strangers(url: string, queries: Array<{ name: string; bytes: Uint8Array }>) {
@@ -165,7 +200,12 @@ async function strangers(url: string, queries: Array<{ name: string; bytes: Uint
     if (hits[0]) thresholds.add(+hits[0].threshold.toFixed(4));
     if (hits.some((h) => h.match)) falseMatches++;
   });
-  return { queries: queries.length, falseMatch: rate(falseMatches, queries.length), noFaceDetected: noFace, servedThresholds: [...thresholds] };
+  return {
+    queries: queries.length,
+    falseMatch: rate(falseMatches, queries.length),
+    noFaceDetected: noFace,
+    servedThresholds: [...thresholds],
+  };
 }
 
 export async function measureFaces(modelDir: string, lfw: string, orl: string, omniglot: string, parts: string) {
@@ -192,7 +232,13 @@ export async function measureFaces(modelDir: string, lfw: string, orl: string, o
         if (r.data.verify.match === isSame) correct++;
       });
       // A pair with no detectable face counts as wrong: the service could not answer it.
-      return { samePairs: same.length, differentPairs: diff.length, threshold, noFaceDetected: noFace, accuracy: rate(correct, pairs.length) };
+      return {
+        samePairs: same.length,
+        differentPairs: diff.length,
+        threshold,
+        noFaceDetected: noFace,
+        accuracy: rate(correct, pairs.length),
+      };
     });
     progress(out);
   }
@@ -205,7 +251,10 @@ export async function measureFaces(modelDir: string, lfw: string, orl: string, o
       const r: Record<string, unknown> = { galleryPeople: gallery.length };
       if (parts.includes('B')) {
         r.identification = await identify(url, queries);
-        r.strangers = await strangers(url, single.map((p) => ({ name: p.name, bytes: read(p.photos[0]) })));
+        r.strangers = await strangers(
+          url,
+          single.map((p) => ({ name: p.name, bytes: read(p.photos[0]) })),
+        );
       }
       if (parts.includes('C')) {
         const tight = await Promise.all(multi.map(async (p) => ({ name: p.name, bytes: new Uint8Array(await tightCrop(p.photos[1])) })));
@@ -239,26 +288,41 @@ export async function measureFaces(modelDir: string, lfw: string, orl: string, o
     };
     out.orl = await withServer(modelDir, async (url) => {
       const enrolledWith = await enrollFirstWithFace(url, range(31, 40));
-      const queries = range(31, 40).flatMap((s) => range(1, 10).filter((i) => i !== enrolledWith[s]).map((i) => ({ name: `s${s}`, bytes: orlImg(s, i), s, i })));
+      const queries = range(31, 40).flatMap((s) =>
+        range(1, 10)
+          .filter((i) => i !== enrolledWith[s])
+          .map((i) => ({ name: `s${s}`, bytes: orlImg(s, i), s, i })),
+      );
       const tight = await identify(url, queries);
-      const scenes = await Promise.all(queries.map(async (q) => ({
-        name: q.name,
-        bytes: new Uint8Array(await pasteIntoScene(path.join(orl, `s${q.s}`, `${q.i}.png`), q.s * 100 + q.i)),
-      })));
+      const scenes = await Promise.all(
+        queries.map(async (q) => ({
+          name: q.name,
+          bytes: new Uint8Array(await pasteIntoScene(path.join(orl, `s${q.s}`, `${q.i}.png`), q.s * 100 + q.i)),
+        })),
+      );
       fs.mkdirSync('/tmp/faces-measure', { recursive: true });
       fs.writeFileSync('/tmp/faces-measure/orl-scene-example.jpg', scenes[0].bytes);
       return { enrolledWith, identification: tight, pastedIntoScenes: await identify(url, scenes) };
     });
     out.orlStrangers = await withServer(modelDir, async (url) => {
       const enrolledWith = await enrollFirstWithFace(url, range(31, 35));
-      return { enrolledWith, ...(await strangers(url, range(36, 40).flatMap((s) => range(1, 10).map((i) => ({ name: `s${s}`, bytes: orlImg(s, i) }))))) };
+      return {
+        enrolledWith,
+        ...(await strangers(
+          url,
+          range(36, 40).flatMap((s) => range(1, 10).map((i) => ({ name: `s${s}`, bytes: orlImg(s, i) }))),
+        )),
+      };
     });
     progress(out);
   }
 
   if (parts.includes('E')) {
     out.nonFaces = await withServer(modelDir, async (url) => {
-      await enrollAll(url, multi.slice(0, 50).map((p) => ({ name: p.name, bytes: read(p.photos[0]) })));
+      await enrollAll(
+        url,
+        multi.slice(0, 50).map((p) => ({ name: p.name, bytes: read(p.photos[0]) })),
+      );
       const reference = b64(read(multi[0].photos[0]));
       const inputs: Array<{ kind: string; bytes: Uint8Array }> = [];
       const chars: string[] = [];
@@ -271,11 +335,27 @@ export async function measureFaces(modelDir: string, lfw: string, orl: string, o
       walk(path.join(omniglot, 'images_background_small1'));
       chars.sort();
       for (let i = 0; i < 100; i++) inputs.push({ kind: 'omniglot', bytes: read(chars[Math.floor((i * chars.length) / 100)]) });
-      for (const c of [0, 128, 255]) inputs.push({ kind: 'blank', bytes: new Uint8Array(await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: c, g: c, b: c } } }).png().toBuffer()) });
+      for (const c of [0, 128, 255])
+        inputs.push({
+          kind: 'blank',
+          bytes: new Uint8Array(
+            await sharp({ create: { width: 300, height: 300, channels: 3, background: { r: c, g: c, b: c } } })
+              .png()
+              .toBuffer(),
+          ),
+        });
       for (let s = 0; s < 10; s++) {
         const noise = Buffer.alloc(256 * 256 * 3);
         for (let i = 0; i < noise.length; i++) noise[i] = Math.floor(Math.abs(Math.sin((i + 1) * (s + 1) * 12.9898)) * 255);
-        inputs.push({ kind: 'texture', bytes: new Uint8Array(await sharp(noise, { raw: { width: 256, height: 256, channels: 3 } }).blur(1 + s).png().toBuffer()) });
+        inputs.push({
+          kind: 'texture',
+          bytes: new Uint8Array(
+            await sharp(noise, { raw: { width: 256, height: 256, channels: 3 } })
+              .blur(1 + s)
+              .png()
+              .toBuffer(),
+          ),
+        });
       }
       const tally: Record<string, { n: number; noFace: number; matchFalse: number; matched: number }> = {};
       await mapConcurrent(inputs, 4, async (inp) => {
@@ -285,7 +365,8 @@ export async function measureFaces(modelDir: string, lfw: string, orl: string, o
         const s = await gql(url, SEARCH, { image: { base64: b64(inp.bytes) } }, { token: TOKEN });
         const codes = [v, s].map((r) => r.errors?.[0]?.extensions?.code);
         if (codes.some((c) => c && c !== 'NO_FACE_DETECTED')) throw new Error(JSON.stringify([v.errors, s.errors]));
-        const matched = (!v.errors && v.data.verify.match) || (!s.errors && (s.data.searchSimilar as Array<{ match: boolean }>).some((m) => m.match));
+        const matched =
+          (!v.errors && v.data.verify.match) || (!s.errors && (s.data.searchSimilar as Array<{ match: boolean }>).some((m) => m.match));
         if (matched) t.matched++;
         else if (codes.every((c) => c === 'NO_FACE_DETECTED')) t.noFace++;
         else t.matchFalse++;
@@ -316,7 +397,13 @@ export async function measureFaces(modelDir: string, lfw: string, orl: string, o
 
 if (require.main === module) {
   const shared = path.resolve(__dirname, '../../../../shared/datasets');
-  const [modelDir, lfw = path.join(shared, 'lfw-devtrain'), orl = path.join(shared, 'orl-faces'), omniglot = path.join(shared, 'omniglot'), parts = 'ABCDEF'] = process.argv.slice(2);
+  const [
+    modelDir,
+    lfw = path.join(shared, 'lfw-devtrain'),
+    orl = path.join(shared, 'orl-faces'),
+    omniglot = path.join(shared, 'omniglot'),
+    parts = 'ABCDEF',
+  ] = process.argv.slice(2);
   measureFaces(path.resolve(modelDir), path.resolve(lfw), path.resolve(orl), path.resolve(omniglot), parts).then(
     (r) => console.log(JSON.stringify(r, null, 2)),
     (e) => {

@@ -101,7 +101,12 @@ describe('face stage end-to-end (SQLite, HTTP)', () => {
   it('enrolls, verifies, searches and detects faces with a face model; faceless images are NO_FACE_DETECTED', async () => {
     const modelDir = path.join(root, 'face-model');
     const card = await makeFaceModelDir(modelDir);
-    server = await startTestServer({ dataDir: path.join(root, 'data-face'), adminToken: TOKEN, modelDir, env: { SIAMESE_BACKEND: 'wasm' } });
+    server = await startTestServer({
+      dataDir: path.join(root, 'data-face'),
+      adminToken: TOKEN,
+      modelDir,
+      env: { SIAMESE_BACKEND: 'wasm' },
+    });
     const { url } = server;
     expect(server.internals.active.current.card.preprocessing.face).toBeDefined();
 
@@ -187,7 +192,10 @@ describe('face stage end-to-end (SQLite, HTTP)', () => {
     expect(await gql(url, DETECT, { image: b64(glyph) })).toMatchObject({ data: { detectFaces: [] } });
     expectNoFace(await gql(url, VERIFY, { a: b64(lfwPhoto('Aaron_Peirsol', 2)), b: b64(glyph) }), 'b');
     expectNoFace(await gql(url, SEARCH, { image: b64(glyph), k: 1 }), 'image');
-    expectNoFace(await gql(url, ENROLL, { id: serena, images: [b64(lfwPhoto('Serena_Williams', 3)), b64(glyph)] }, { token: TOKEN }), 'images[1]');
+    expectNoFace(
+      await gql(url, ENROLL, { id: serena, images: [b64(lfwPhoto('Serena_Williams', 3)), b64(glyph)] }, { token: TOKEN }),
+      'images[1]',
+    );
     expectNoFace(await gql(url, LABEL, { a: b64(glyph), b: { imageId: aaronImageId } }, { token: TOKEN }), 'a');
     // The refused enrollment stored nothing (all images are embedded before the transaction).
     expect((await gql(url, IDENTITY, { id: serena }, { token: TOKEN })).data.identity.imageCount).toBe(1);

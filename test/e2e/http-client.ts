@@ -14,7 +14,12 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<GqlResponse<T>> {
+export async function gql<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  opts: CallOptions = {},
+): Promise<GqlResponse<T>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: {
@@ -43,7 +48,9 @@ export async function gqlMultipart<T = any>(
   const map: Record<string, string[]> = {};
   files.forEach((f, i) => (map[String(i)] = [f.path]));
   form.append('map', JSON.stringify(map));
-  files.forEach((f, i) => form.append(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.type ?? 'image/png' }), f.filename ?? `f${i}.png`));
+  files.forEach((f, i) =>
+    form.append(String(i), new Blob([new Uint8Array(f.bytes)], { type: f.type ?? 'image/png' }), f.filename ?? `f${i}.png`),
+  );
   const res = await fetch(url, {
     method: 'POST',
     headers: {

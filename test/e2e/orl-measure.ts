@@ -194,7 +194,8 @@ export async function measure(modelDir: string, dataset: string, verifyRuns: num
 }
 
 if (require.main === module) {
-  const [modelDir, dataset = path.resolve(__dirname, '../../../../shared/datasets/orl-faces'), runs = '300', alpha = '0.05'] = process.argv.slice(2);
+  const [modelDir, dataset = path.resolve(__dirname, '../../../../shared/datasets/orl-faces'), runs = '300', alpha = '0.05'] =
+    process.argv.slice(2);
   measure(path.resolve(modelDir), path.resolve(dataset), Number(runs), alpha).then(
     (r) => console.log(JSON.stringify(r, null, 2)),
     (e) => {

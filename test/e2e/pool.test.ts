@@ -26,7 +26,10 @@ describe('server with an embedding worker pool', () => {
       return s;
     };
     const [pooled, inline] = [await start('1'), await start('0')];
-    const vars = { a: { base64: (await syntheticImage(1, 0)).toString('base64') }, b: { base64: (await syntheticImage(1, 4)).toString('base64') } };
+    const vars = {
+      a: { base64: (await syntheticImage(1, 0)).toString('base64') },
+      b: { base64: (await syntheticImage(1, 4)).toString('base64') },
+    };
     const [p, i] = await Promise.all([gql(pooled.url, VERIFY, vars), gql(inline.url, VERIFY, vars)]);
     expect(p.errors).toBeUndefined();
     expect(p.data.verify.match).toBe(true);

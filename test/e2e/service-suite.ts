@@ -21,6 +21,13 @@ export interface SuiteSetup {
    * `siamese serve` does) or an injected embedder.
    */
   model(): Promise<{ modelDir?: string; embedder?: EmbedderPort; card: ModelCard }>;
+  /** Extra server environment (e.g. SIAMESE_INDEX=pgvector). */
+  env?: Record<string, string>;
+  /**
+   * The index lives in the database (SIAMESE_INDEX=pgvector): the data dir must hold no index
+   * files, and the scenarios that tamper with saved index files do not apply.
+   */
+  sharedIndex?: boolean;
 }
 
 const TOKEN = 'e2e-admin-token-0123456789';
@@ -37,6 +44,12 @@ const VERIFY = `query($a: ImageInput!, $b: ImageInput!, $t: Float) { verify(a: $
 
 const b64 = (b: Buffer) => b.toString('base64');
 
+/** Files under `<dataDir>/index` (hnswlib files, sidecars), [] when the folder does not exist. */
+export function indexFiles(dataDir: string): string[] {
+  const dir = path.join(dataDir, 'index');
+  return fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).map(String) : [];
+}
+
 export function defineServiceSuite(title: string, setup: SuiteSetup): void {
   describe(title, () => {
     let dataDir: string;
@@ -45,7 +58,14 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
     let server: RunningServer | undefined;
 
     const start = async (opts: { token?: string } = { token: TOKEN }) => {
-      server = await startTestServer({ dataDir, adminToken: opts.token, databaseUrl: dbUrl, embedder: model.embedder, modelDir: model.modelDir });
+      server = await startTestServer({
+        dataDir,
+        adminToken: opts.token,
+        databaseUrl: dbUrl,
+        embedder: model.embedder,
+        modelDir: model.modelDir,
+        env: setup.env,
+      });
       return server;
     };
 
@@ -74,10 +94,16 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(alice).toMatchObject({ name: 'alice', metadata: { team: 'a' }, imageCount: 0 });
 
       // alice: two files over the multipart spec
-      const up = await gqlMultipart(url, ENROLL, { id: alice.id, images: [{ upload: null }, { upload: null }] }, [
-        { path: 'variables.images.0.upload', bytes: await img(1, 0) },
-        { path: 'variables.images.1.upload', bytes: await img(1, 1) },
-      ], { token: TOKEN });
+      const up = await gqlMultipart(
+        url,
+        ENROLL,
+        { id: alice.id, images: [{ upload: null }, { upload: null }] },
+        [
+          { path: 'variables.images.0.upload', bytes: await img(1, 0) },
+          { path: 'variables.images.1.upload', bytes: await img(1, 1) },
+        ],
+        { token: TOKEN },
+      );
       expect(up.errors).toBeUndefined();
       expect(up.data.enrollImages).toHaveLength(2);
       expect(up.data.enrollImages[0]).toMatchObject({ identityId: alice.id, width: 64, height: 64, mimeType: 'image/png' });
@@ -95,9 +121,20 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(cc.errors).toBeUndefined();
 
       // search with an unseen shot of alice, sent as an upload
-      const s1 = await gqlMultipart(url, SEARCH, { image: { upload: null }, k: 5 }, [{ path: 'variables.image.upload', bytes: await img(1, 7) }], READER);
+      const s1 = await gqlMultipart(
+        url,
+        SEARCH,
+        { image: { upload: null }, k: 5 },
+        [{ path: 'variables.image.upload', bytes: await img(1, 7) }],
+        READER,
+      );
       expect(s1.errors).toBeUndefined();
-      const matches = s1.data.searchSimilar as Array<{ identity: { id: string; name: string; imageCount: number }; distance: number; match: boolean; threshold: number }>;
+      const matches = s1.data.searchSimilar as Array<{
+        identity: { id: string; name: string; imageCount: number };
+        distance: number;
+        match: boolean;
+        threshold: number;
+      }>;
       expect(matches.map((m) => m.identity.name)).toEqual(['alice', ...matches.slice(1).map((m) => m.identity.name)]);
       expect(new Set(matches.map((m) => m.identity.id)).size).toBe(matches.length); // one entry per identity
       expect(matches[0]).toMatchObject({ match: true, identity: { imageCount: 2 } });
@@ -118,7 +155,12 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       const v2 = await gql(url, VERIFY, { a: { base64: b64(await img(1, 3)) }, b: { imageId: bobImageId } }, READER);
       expect(v2.data.verify.match).toBe(false);
       // an explicit threshold overrides the calibrated one
-      const v3 = await gql(url, VERIFY, { a: { base64: b64(await img(1, 3)) }, b: { imageId: bobImageId }, t: v2.data.verify.distance + 1e-6 }, READER);
+      const v3 = await gql(
+        url,
+        VERIFY,
+        { a: { base64: b64(await img(1, 3)) }, b: { imageId: bobImageId }, t: v2.data.verify.distance + 1e-6 },
+        READER,
+      );
       expect(v3.data.verify).toMatchObject({ match: true });
 
       // erase alice: gone from search, identity and imageId lookups
@@ -138,14 +180,26 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       const di = await gql(url, `mutation($id: ID!) { deleteImage(id: $id) }`, { id: bobImageId }, { token: TOKEN });
       expect(di.data).toEqual({ deleteImage: true });
       expect(idx.size).toBe(1);
-      expect(codes(await gql(url, `mutation($id: ID!) { deleteImage(id: $id) }`, { id: bobImageId }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(url, `mutation($id: ID!) { deleteImage(id: $id) }`, { id: bobImageId }, { token: TOKEN }))).toEqual([
+        'NOT_FOUND',
+      ]);
 
       // identities connection
-      const page = await gql(url, `{ identities(first: 1) { totalCount edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }`, {}, READER);
+      const page = await gql(
+        url,
+        `{ identities(first: 1) { totalCount edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }`,
+        {},
+        READER,
+      );
       expect(page.data.identities).toMatchObject({ totalCount: 2, edges: [{ node: { name: 'bob' } }], pageInfo: { hasNextPage: true } });
-      const page2 = await gql(url, `query($a: String) { identities(first: 5, after: $a) { edges { node { name } } pageInfo { hasNextPage } } }`, {
-        a: page.data.identities.pageInfo.endCursor,
-      }, READER);
+      const page2 = await gql(
+        url,
+        `query($a: String) { identities(first: 5, after: $a) { edges { node { name } } pageInfo { hasNextPage } } }`,
+        {
+          a: page.data.identities.pageInfo.endCursor,
+        },
+        READER,
+      );
       expect(page2.data.identities).toEqual({ edges: [{ node: { name: 'carol' } }], pageInfo: { hasNextPage: false } });
     });
 
@@ -162,10 +216,15 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(server!.internals.active.current.index.size).toBe(1);
       const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(4, 9)) }, k: 3 }, READER);
       expect(s.data.searchSimilar).toEqual([expect.objectContaining({ identity: expect.objectContaining({ id: dave.id }), match: true })]);
-      expect(fs.readdirSync(path.join(dataDir, 'index')).some((f) => f.endsWith('.index.json'))).toBe(true);
+      if (setup.sharedIndex)
+        expect(indexFiles(dataDir)).toEqual([]); // the database holds it all
+      else expect(fs.readdirSync(path.join(dataDir, 'index')).some((f) => f.endsWith('.index.json'))).toBe(true);
     });
 
-    it('rebuilds a missing index from the database at start', async () => {
+    // Saved index files: none with a shared index (test/e2e/service.pgvector.test.ts covers its repair).
+    const itFiles = setup.sharedIndex ? it.skip : it;
+
+    itFiles('rebuilds a missing index from the database at start', async () => {
       let { url } = await start();
       const erin = (await gql(url, CREATE, { name: 'erin' }, { token: TOKEN })).data!.createIdentity;
       await gql(url, ENROLL, { id: erin.id, images: [{ base64: b64(await syntheticImage(5, 0)) }] }, { token: TOKEN });
@@ -179,7 +238,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(s.data.searchSimilar[0]).toMatchObject({ identity: { id: erin.id }, match: true });
     });
 
-    it('reconciles a stale index (committed rows the saved index lacks, vectors of deleted rows) at start', async () => {
+    itFiles('reconciles a stale index (committed rows the saved index lacks, vectors of deleted rows) at start', async () => {
       let { url } = await start();
       const ids: string[] = [];
       for (const n of [6, 7]) {
@@ -219,7 +278,12 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       const results = await Promise.all([
         ...people.map(async (n) => {
           const id = (await gql(url, CREATE, { name: `c${n}` }, { token: TOKEN })).data!.createIdentity.id;
-          const r = await gql(url, ENROLL, { id, images: [{ base64: b64(await syntheticImage(n, 0)) }, { base64: b64(await syntheticImage(n, 1)) }] }, { token: TOKEN });
+          const r = await gql(
+            url,
+            ENROLL,
+            { id, images: [{ base64: b64(await syntheticImage(n, 0)) }, { base64: b64(await syntheticImage(n, 1)) }] },
+            { token: TOKEN },
+          );
           return r.errors;
         }),
         ...people.map(async () => (await gql(url, SEARCH, { image: { base64: probe }, k: 3 }, READER)).errors),
@@ -229,7 +293,7 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       const labels = await store.allLabels(active.current.version);
       expect(labels).toHaveLength(12);
       expect(new Set(labels).size).toBe(12);
-      expect([...active.current.index.labels()].sort((a, b) => a - b)).toEqual([...labels].sort((a, b) => a - b));
+      expect([...(await active.current.index.labels())].sort((a, b) => a - b)).toEqual([...labels].sort((a, b) => a - b));
       for (const n of people) {
         const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(n, 5)) }, k: 1 }, READER);
         expect(s.data.searchSimilar[0]).toMatchObject({ identity: { name: `c${n}` }, match: true });
@@ -240,7 +304,12 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       const { url } = await start();
       for (const n of [10, 11, 12]) {
         const id = (await gql(url, CREATE, { name: `p${n}` }, { token: TOKEN })).data!.createIdentity.id;
-        await gql(url, ENROLL, { id, images: [{ base64: b64(await syntheticImage(n, 0)) }, { base64: b64(await syntheticImage(n, 1)) }] }, { token: TOKEN });
+        await gql(
+          url,
+          ENROLL,
+          { id, images: [{ base64: b64(await syntheticImage(n, 0)) }, { base64: b64(await syntheticImage(n, 1)) }] },
+          { token: TOKEN },
+        );
       }
       const s = await gql(url, SEARCH, { image: { base64: b64(await syntheticImage(99, 0)) }, k: 5 }, READER);
       expect(s.errors).toBeUndefined();
@@ -254,7 +323,9 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       expect(codes(await gql(url, CREATE, { name: 'x' }, { token: 'wrong' }))).toEqual(['UNAUTHENTICATED']);
       const ok = await gql(url, CREATE, { name: 'x' }, { token: TOKEN });
       expect(ok.errors).toBeUndefined();
-      expect(codes(await gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: ok.data.createIdentity.id }))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: ok.data.createIdentity.id }))).toEqual([
+        'UNAUTHENTICATED',
+      ]);
       const list = await gql(url, `{ identities(first: 5) { totalCount } }`, {}, READER);
       expect(list.data.identities.totalCount).toBe(1);
     });

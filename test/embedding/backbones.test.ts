@@ -6,7 +6,11 @@ import { DomainError, ErrorCode } from '../../src/errors';
 import { lcg } from './fixtures';
 
 const arch = (backbone: string, normalization: NormLayer = 'none', extra: Partial<ArchitectureSpec> = {}): ArchitectureSpec => ({
-  backbone, embeddingDim: 16, normalization, l2Normalize: true, ...extra,
+  backbone,
+  embeddingDim: 16,
+  normalization,
+  l2Normalize: true,
+  ...extra,
 });
 
 beforeAll(async () => {
@@ -15,7 +19,11 @@ beforeAll(async () => {
 
 describe('backbone registry', () => {
   test('lists the four backbones; unknown names are BAD_USER_INPUT', () => {
-    expect(listBackbones().map((b) => b.name).sort()).toEqual(['face-resnet29', 'fast', 'resnet-small', 'seed']);
+    expect(
+      listBackbones()
+        .map((b) => b.name)
+        .sort(),
+    ).toEqual(['face-resnet29', 'fast', 'resnet-small', 'seed']);
     let err: unknown;
     try {
       buildEncoder(arch('nope'), { height: 8, width: 8, channels: 1 });
@@ -26,7 +34,11 @@ describe('backbone registry', () => {
   });
 
   test('seed: the tutorial layer shapes and parameter count at 100×100×1', () => {
-    const m = buildEncoder({ backbone: 'seed', embeddingDim: 512, normalization: 'none', l2Normalize: false }, { height: 100, width: 100, channels: 1 }, 1);
+    const m = buildEncoder(
+      { backbone: 'seed', embeddingDim: 512, normalization: 'none', l2Normalize: false },
+      { height: 100, width: 100, channels: 1 },
+      1,
+    );
     expect(m.inputs[0].shape).toEqual([null, 100, 100, 1]);
     expect(m.outputs[0].shape).toEqual([null, 512]);
     // conv1 3·3·1·64+64 = 640; conv2 3·3·64·128+128 = 73,856; 100→98→49→47→23: dense 23·23·128·512+512 = 34,669,056.
@@ -38,7 +50,8 @@ describe('backbone registry', () => {
   });
 
   const combos: Array<[string, NormLayer]> = [];
-  for (const b of ['fast', 'resnet-small', 'seed']) for (const n of ['none', 'batch', 'group', 'instance'] as NormLayer[]) combos.push([b, n]);
+  for (const b of ['fast', 'resnet-small', 'seed'])
+    for (const n of ['none', 'batch', 'group', 'instance'] as NormLayer[]) combos.push([b, n]);
 
   test.each(combos)('%s with %s normalisation: [N,H,W,C] → [N,D], unit-norm rows, deterministic by seed', (b, n) => {
     const input = { height: 20, width: 20, channels: 3 };
@@ -76,7 +89,11 @@ describe('GroupNormalization', () => {
 
 describe('every backbone trains on wasm', () => {
   test.each([
-    ['fast', 'none'], ['fast', 'batch'], ['resnet-small', 'group'], ['resnet-small', 'instance'], ['seed', 'none'],
+    ['fast', 'none'],
+    ['fast', 'batch'],
+    ['resnet-small', 'group'],
+    ['resnet-small', 'instance'],
+    ['seed', 'none'],
   ] as Array<[string, NormLayer]>)('%s/%s: Adam steps reduce a loss, gradients reach every weight, no leaks', (b, n) => {
     const model = buildEncoder(arch(b, n, { l2Normalize: b !== 'seed' }), { height: 16, width: 16, channels: 1 }, 3);
     const x = tf.tensor4d(lcg(4 * 16 * 16, 9), [4, 16, 16, 1]);

@@ -32,7 +32,12 @@ describe('conv2dBackpropFilterGrid', () => {
     const ids = backendDataIds();
     const x = tf.tensor4d([1, 2, 3], [1, 1, 3, 1]);
     const dy = tf.tensor4d([1, 10, 100], [1, 1, 3, 1]);
-    const pad: tf.backend_util.ExplicitPadding = [[0, 0], [0, 0], [1, 0], [0, 0]];
+    const pad: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [0, 0],
+      [1, 0],
+      [0, 0],
+    ];
     const out = grid(x, dy, { strides: 1, pad, dataFormat: 'NHWC', filterShape: [1, 2, 1, 1] }, 2);
     expect(out.shape).toEqual([1, 2, 1, 1]);
     expect(Array.from(out.dataSync())).toEqual([210, 321]);
@@ -57,14 +62,27 @@ describe('conv2dBackpropFilterGrid', () => {
     { x: [2, 6, 6, 9], k: [2, 2, 9, 3], pad: 'same' as const, chunk: 1000 },
     { x: [4, 12, 11, 8], k: [3, 3, 8, 16], pad: 'valid' as const, chunk: 144 },
   ])('matches the cpu backend for x=$x k=$k $pad, chunks of $chunk', async ({ x, k, pad, chunk }) => {
-    const xv = rand(x.reduce((a, b) => a * b), 5);
+    const xv = rand(
+      x.reduce((a, b) => a * b),
+      5,
+    );
     const attrs = { strides: 1, pad, dataFormat: 'NHWC' as const, filterShape: k as [number, number, number, number] };
     const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], attrs.filterShape, 1, 1, pad);
     const dyShape = [x[0], info.outHeight, info.outWidth, k[3]];
-    const dyv = rand(dyShape.reduce((a, b) => a * b), 6);
+    const dyv = rand(
+      dyShape.reduce((a, b) => a * b),
+      6,
+    );
     await tf.setBackend('cpu');
-    const ref = tf.tidy(() =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(xv, x), dy: tf.tensor(dyv, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+    const ref = tf.tidy(
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(xv, x), dy: tf.tensor(dyv, dyShape) },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor,
     );
     const expected = ref.dataSync();
     ref.dispose();

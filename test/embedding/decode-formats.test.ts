@@ -67,7 +67,13 @@ describe('image formats (issue 13)', () => {
 
   test('raster formats still decode, and a text file is still INVALID_IMAGE (not UNSUPPORTED_IMAGE)', async () => {
     const base = sharp({ create: { width: 10, height: 6, channels: 3, background: { r: 0, g: 0, b: 0 } } });
-    for (const bytes of [await base.clone().png().toBuffer(), await base.clone().jpeg().toBuffer(), await base.clone().webp().toBuffer(), await base.clone().gif().toBuffer(), await base.clone().tiff().toBuffer()]) {
+    for (const bytes of [
+      await base.clone().png().toBuffer(),
+      await base.clone().jpeg().toBuffer(),
+      await base.clone().webp().toBuffer(),
+      await base.clone().gif().toBuffer(),
+      await base.clone().tiff().toBuffer(),
+    ]) {
       expect((await decodeImage(bytes, spec)).length).toBe(64);
     }
     await expectCode(decodeImage(Buffer.from('hello, <b>not</b> an image'), spec), ErrorCode.INVALID_IMAGE);
@@ -89,8 +95,17 @@ describe('runAdmitted weighs an image job by declared megapixels (issue 13)', ()
   test('units = Σ max(1, ⌈megapixels⌉); an allowed SVG takes the whole budget; a refused one never queues', async () => {
     const admission = new DecodeAdmission({ capacity: 64, maxQueued: 0, maxWaitMs: 0, jobTimeoutMs: 0 });
     const unitsOf = (images: Buffer[], l: Limits = limits) =>
-      runAdmitted(admission, model(false), images, images.map((_, i) => `i${i}`), l, async () => admission.stats().runningUnits);
-    const tiny = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#888' } }).png().toBuffer();
+      runAdmitted(
+        admission,
+        model(false),
+        images,
+        images.map((_, i) => `i${i}`),
+        l,
+        async () => admission.stats().runningUnits,
+      );
+    const tiny = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#888' } })
+      .png()
+      .toBuffer();
     expect(await unitsOf([tiny])).toBe(1);
     expect(await unitsOf([tiny, tiny])).toBe(2);
     // 4096² = 16.78 MP → 17 units; 2000×1500 = 3.0 MP → 3.
@@ -105,7 +120,8 @@ describe('runAdmitted weighs an image job by declared megapixels (issue 13)', ()
 
   test('a face model accepts the face stage’s larger declared sizes (it shrinks on load)', async () => {
     const admission = new DecodeAdmission({ capacity: 64, maxQueued: 0, maxWaitMs: 0, jobTimeoutMs: 0 });
-    const run = (m: ServingModel) => runAdmitted(admission, m, [pngHeaderOnly(6000, 4000)], ['image'], limits, async () => admission.stats().runningUnits);
+    const run = (m: ServingModel) =>
+      runAdmitted(admission, m, [pngHeaderOnly(6000, 4000)], ['image'], limits, async () => admission.stats().runningUnits);
     expect(await run(model(true))).toBe(24);
     await expectCode(run(model(false)), ErrorCode.IMAGE_TOO_LARGE);
   });

@@ -17,7 +17,13 @@ import { DomainError, ErrorCode } from '../../src/errors';
 import { lcg, testCard } from './fixtures';
 
 const spec: PreprocessSpec = { width: 12, height: 10, channels: 3, normalize: 'standard', mean: [0.5], std: [0.25], fit: 'cover' };
-const arch: ArchitectureSpec = { backbone: 'fast', embeddingDim: 6, normalization: 'batch', l2Normalize: true, params: { widths: [8, 16] } };
+const arch: ArchitectureSpec = {
+  backbone: 'fast',
+  embeddingDim: 6,
+  normalization: 'batch',
+  l2Normalize: true,
+  params: { widths: [8, 16] },
+};
 
 let root: string;
 let dir: string;
@@ -35,7 +41,9 @@ afterAll(async () => {
 
 const png = (seed: number) => {
   const px = Buffer.from(Array.from(lcg(20 * 16 * 3, seed), (v) => Math.floor((v + 1) * 127.9)));
-  return sharp(px, { raw: { width: 20, height: 16, channels: 3 } }).png().toBuffer();
+  return sharp(px, { raw: { width: 20, height: 16, channels: 3 } })
+    .png()
+    .toBuffer();
 };
 
 function expectRowsClose(a: Float32Array[], b: Float32Array[]): void {
@@ -61,7 +69,10 @@ describe('Embedder', () => {
       const x = tf.stack(inputs.map((v) => tf.tensor3d(v, [10, 12, 3])));
       return (whole.model.predict(x) as tf.Tensor).arraySync() as number[][];
     });
-    expectRowsClose(a, direct.map((r) => Float32Array.from(r)));
+    expectRowsClose(
+      a,
+      direct.map((r) => Float32Array.from(r)),
+    );
     expectRowsClose(b, a);
     // Each row is its own copy, not a view into a shared buffer.
     expect(a[0].buffer).not.toBe(a[1].buffer);
@@ -107,28 +118,63 @@ describe('Embedder with a face stage (stub detector)', () => {
   const big: DetectedFace = {
     box: { x: 10, y: 6, width: 36, height: 36 },
     score: 0.93,
-    landmarks: landmarks({ x: 30, y: 20 }, [{ x: 19, y: 16 }, { x: 21, y: 16 }, { x: 20, y: 15 }, { x: 20, y: 17 }, { x: 19, y: 16 }, { x: 21, y: 16 }], six({ x: 36, y: 16 }), { x: 28, y: 24 }, { x: 22, y: 32 }, { x: 34, y: 32 }),
+    landmarks: landmarks(
+      { x: 30, y: 20 },
+      [
+        { x: 19, y: 16 },
+        { x: 21, y: 16 },
+        { x: 20, y: 15 },
+        { x: 20, y: 17 },
+        { x: 19, y: 16 },
+        { x: 21, y: 16 },
+      ],
+      six({ x: 36, y: 16 }),
+      { x: 28, y: 24 },
+      { x: 22, y: 32 },
+      { x: 34, y: 32 },
+    ),
   };
   const small: DetectedFace = {
     box: { x: 50, y: 36, width: 10, height: 8 },
     score: 0.71,
-    landmarks: landmarks({ x: 55, y: 40 }, six({ x: 53, y: 39 }), six({ x: 57, y: 39 }), { x: 55, y: 40.5 }, { x: 54, y: 42 }, { x: 56, y: 42 }),
+    landmarks: landmarks(
+      { x: 55, y: 40 },
+      six({ x: 53, y: 39 }),
+      six({ x: 57, y: 39 }),
+      { x: 55, y: 40.5 },
+      { x: 54, y: 42 },
+      { x: 56, y: 42 },
+    ),
   };
   // Hand-derived: box, eye means, nose and mouth corners, all ×2.
   const bigInfo: FaceInfo = {
     box: { x: 20, y: 12, width: 72, height: 72 },
     score: 0.93,
-    keypoints: [{ x: 40, y: 32 }, { x: 72, y: 32 }, { x: 56, y: 48 }, { x: 44, y: 64 }, { x: 68, y: 64 }],
+    keypoints: [
+      { x: 40, y: 32 },
+      { x: 72, y: 32 },
+      { x: 56, y: 48 },
+      { x: 44, y: 64 },
+      { x: 68, y: 64 },
+    ],
   };
   const smallInfo: FaceInfo = {
     box: { x: 100, y: 72, width: 20, height: 16 },
     score: 0.71,
-    keypoints: [{ x: 106, y: 78 }, { x: 114, y: 78 }, { x: 110, y: 81 }, { x: 108, y: 84 }, { x: 112, y: 84 }],
+    keypoints: [
+      { x: 106, y: 78 },
+      { x: 114, y: 78 },
+      { x: 110, y: 81 },
+      { x: 108, y: 84 },
+      { x: 112, y: 84 },
+    ],
   };
   // Faces only in 64-wide frames: a 40×40 image (and its padded retries, 60 wide) has none.
   const stub: FaceDetector = { detect: async (image) => (image.width === 64 ? [small, big] : []) };
   const photo = (w: number, h: number, seed: number) =>
-    sharp(Buffer.from(Array.from(lcg(w * h * 3, seed), (v) => Math.floor((v + 1) * 127.9))), { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+    sharp(Buffer.from(Array.from(lcg(w * h * 3, seed), (v) => Math.floor((v + 1) * 127.9))), { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toBuffer();
 
   let faceDir: string;
   beforeAll(async () => {
@@ -138,7 +184,7 @@ describe('Embedder with a face stage (stub detector)', () => {
     model.dispose();
   });
 
-  test('embedImagesWithFaces embeds the largest face and reports it in the uploaded image\'s pixels, without leaks', async () => {
+  test("embedImagesWithFaces embeds the largest face and reports it in the uploaded image's pixels, without leaks", async () => {
     const e = await Embedder.fromDir(faceDir, { faceDetector: stub });
     expect(e.hasFaceStage).toBe(true);
     const img = await photo(128, 96, 3);

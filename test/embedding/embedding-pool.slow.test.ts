@@ -14,7 +14,13 @@ import { lfwPhoto } from '../fixtures/face-model';
 import { lcg, testCard } from './fixtures';
 
 const spec: PreprocessSpec = { width: 16, height: 16, channels: 1, normalize: 'invert-unit', fit: 'contain' };
-const arch: ArchitectureSpec = { backbone: 'fast', embeddingDim: 8, normalization: 'group', l2Normalize: true, params: { widths: [8, 16] } };
+const arch: ArchitectureSpec = {
+  backbone: 'fast',
+  embeddingDim: 8,
+  normalization: 'group',
+  l2Normalize: true,
+  params: { widths: [8, 16] },
+};
 
 let root: string;
 let dir: string;
@@ -32,7 +38,9 @@ beforeAll(async () => {
   reference = await Embedder.fromDir(dir);
   images = await Promise.all(
     Array.from({ length: 12 }, (_, s) =>
-      sharp(Buffer.from(Array.from(lcg(24 * 20, s + 1), (v) => Math.floor((v + 1) * 127.9))), { raw: { width: 24, height: 20, channels: 1 } })
+      sharp(Buffer.from(Array.from(lcg(24 * 20, s + 1), (v) => Math.floor((v + 1) * 127.9))), {
+        raw: { width: 24, height: 20, channels: 1 },
+      })
         .png()
         .toBuffer(),
     ),
@@ -135,7 +143,9 @@ describe('EmbeddingPool with a face stage (face-api in the worker)', () => {
     const photos = [lfwPhoto('Aaron_Peirsol', 1), lfwPhoto('Serena_Williams', 1)];
     const expected = await faceRef.embedImagesWithFaces(photos);
     expect(expected.every((e) => e.face !== undefined)).toBe(true);
-    const blank = await sharp({ create: { width: 105, height: 105, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer();
+    const blank = await sharp({ create: { width: 105, height: 105, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+      .png()
+      .toBuffer();
     const [good, faceless, detected] = await Promise.allSettled([
       facePool.embedImagesWithFaces(photos),
       facePool.embedImagesWithFaces([photos[0], blank]),

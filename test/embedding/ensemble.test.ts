@@ -7,19 +7,33 @@ import { composeEnsemble } from '../../src/embedding/backbones/ensemble';
 import type { ArchitectureSpec, ModelCard } from '../../src/embedding/model-card';
 import { loadModelDir, saveModelDir } from '../../src/embedding/model-store';
 
-const arch = (widths: number[], d: number): ArchitectureSpec => ({ backbone: 'fast', embeddingDim: d, normalization: 'none', l2Normalize: true, params: { widths } });
+const arch = (widths: number[], d: number): ArchitectureSpec => ({
+  backbone: 'fast',
+  embeddingDim: d,
+  normalization: 'none',
+  l2Normalize: true,
+  params: { widths },
+});
 const input = { height: 12, width: 12, channels: 1 };
 
 function card(dim = 12): ModelCard {
   return {
-    formatVersion: 1, name: 'ens', version: '', createdAt: new Date(0).toISOString(),
+    formatVersion: 1,
+    name: 'ens',
+    version: '',
+    createdAt: new Date(0).toISOString(),
     architecture: { backbone: 'ensemble', embeddingDim: dim, normalization: 'none', l2Normalize: true },
     preprocessing: { width: 12, height: 12, channels: 1, normalize: 'unit', fit: 'fill' },
     metric: 'euclidean',
     thresholds: { eer: 1, maxAccuracy: 1, atTargetFar: 1, targetFar: 0.01, default: 1, defaultRule: 'eer' },
-    roc: [], validation: { auc: 1, eer: 0, accuracyAtDefault: 1, tarAtFar1e2: 1, tarAtFar1e3: 1, positivePairs: 1, negativePairs: 1 },
-    data: {}, hyperparameters: {}, seed: 1, training: { wallTimeSec: 0, steps: 0, epochs: 0, bestEpoch: 0, backend: 'cpu' },
-    fingerprint: '', commands: { train: '', evaluate: [] },
+    roc: [],
+    validation: { auc: 1, eer: 0, accuracyAtDefault: 1, tarAtFar1e2: 1, tarAtFar1e3: 1, positivePairs: 1, negativePairs: 1 },
+    data: {},
+    hyperparameters: {},
+    seed: 1,
+    training: { wallTimeSec: 0, steps: 0, epochs: 0, bestEpoch: 0, backend: 'cpu' },
+    fingerprint: '',
+    commands: { train: '', evaluate: [] },
   } as unknown as ModelCard;
 }
 
@@ -28,7 +42,7 @@ describe('ensemble of encoders', () => {
     await tf.setBackend('cpu');
   });
 
-  it('squared distance is the mean of the members\' squared distances; survives save/load; no leaks', async () => {
+  it("squared distance is the mean of the members' squared distances; survives save/load; no leaks", async () => {
     const a = buildEncoder(arch([4, 8], 8), input, 1);
     const b = buildEncoder(arch([6], 4), input, 2);
     const x = tf.randomUniform([3, 12, 12, 1], 0, 1, 'float32', 5);
@@ -37,8 +51,13 @@ describe('ensemble of encoders', () => {
     const ens = await composeEnsemble([a, b]);
     const e = ens.predict(x) as tf.Tensor2D;
     expect(e.shape).toEqual([3, 12]);
-    const sq = (t: tf.Tensor2D, i: number, j: number) => tf.tidy(() => tf.sum(tf.square(tf.sub(t.slice([i, 0], [1, -1]), t.slice([j, 0], [1, -1])))).dataSync()[0]);
-    for (const [i, j] of [[0, 1], [0, 2], [1, 2]]) {
+    const sq = (t: tf.Tensor2D, i: number, j: number) =>
+      tf.tidy(() => tf.sum(tf.square(tf.sub(t.slice([i, 0], [1, -1]), t.slice([j, 0], [1, -1])))).dataSync()[0]);
+    for (const [i, j] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ]) {
       expect(sq(e, i, j)).toBeCloseTo((sq(ea, i, j) + sq(eb, i, j)) / 2, 5);
     }
     // Unit norm rows.
@@ -49,7 +68,11 @@ describe('ensemble of encoders', () => {
       await saveModelDir(dir, ens, card());
       const loaded = await loadModelDir(dir);
       const e2 = loaded.model.predict(x) as tf.Tensor2D;
-      expect(Array.from(e2.dataSync()).map((v, i) => Math.abs(v - e.dataSync()[i])).every((d) => d < 1e-6)).toBe(true);
+      expect(
+        Array.from(e2.dataSync())
+          .map((v, i) => Math.abs(v - e.dataSync()[i]))
+          .every((d) => d < 1e-6),
+      ).toBe(true);
       e2.dispose();
       loaded.model.dispose();
     } finally {

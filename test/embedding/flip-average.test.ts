@@ -55,7 +55,10 @@ describe('flip test-time averaging', () => {
   it('the card field drives the spec; cards without it (older models) stay single-view', () => {
     expect(inferenceSpec({ preprocessing: { ...pre }, architecture: arch })).toEqual({});
     expect(inferenceSpec({ preprocessing: { ...pre, flipAverage: false }, architecture: arch })).toEqual({});
-    expect(inferenceSpec({ preprocessing: { ...pre, flipAverage: true }, architecture: { ...arch, l2Normalize: false } })).toEqual({ flipAverage: true, l2Normalize: false });
+    expect(inferenceSpec({ preprocessing: { ...pre, flipAverage: true }, architecture: { ...arch, l2Normalize: false } })).toEqual({
+      flipAverage: true,
+      l2Normalize: false,
+    });
   });
 
   it('the Embedder (service path) and embedPixels (training validation) give the same vectors', async () => {
@@ -80,7 +83,9 @@ describe('flip test-time averaging', () => {
       const px = { 'p/1.png': [230, 26], 'p/2.png': [26, 230], 'q/1.png': [51, 51], 'q/2.png': [51, 51] };
       for (const [file, [a, b]] of Object.entries(px)) {
         await fs.mkdir(path.join(root, 'data', path.dirname(file)), { recursive: true });
-        await sharp(Buffer.from([a, b]), { raw: { width: 2, height: 1, channels: 1 } }).png().toFile(path.join(root, 'data', file));
+        await sharp(Buffer.from([a, b]), { raw: { width: 2, height: 1, channels: 1 } })
+          .png()
+          .toFile(path.join(root, 'data', file));
       }
       const noL2 = { ...arch, l2Normalize: false };
       const source = new FolderImageSource([path.join(root, 'data')]);

@@ -20,7 +20,11 @@ type Shape4 = [number, number, number, number];
 const operand = (shape: number[], dtype: tf.DataType = 'float32') => ({ shape, dtype });
 
 /** The filter-gradient route of a convolution x ⊛ filter (valid padding unless given), and whether SIMD was asked. */
-function route(x: Shape4, filter: Shape4, opts: { stride?: number; pad?: 'valid' | 'same'; dataFormat?: 'NHWC' | 'NCHW'; dtype?: tf.DataType; simd?: boolean } = {}) {
+function route(
+  x: Shape4,
+  filter: Shape4,
+  opts: { stride?: number; pad?: 'valid' | 'same'; dataFormat?: 'NHWC' | 'NCHW'; dtype?: tf.DataType; simd?: boolean } = {},
+) {
   const stride = opts.stride ?? 1;
   const pad = opts.pad ?? 'valid';
   const dataFormat = opts.dataFormat ?? 'NHWC';
@@ -28,15 +32,20 @@ function route(x: Shape4, filter: Shape4, opts: { stride?: number; pad?: 'valid'
   const info = tf.backend_util.computeConv2DInfo(nhwc, filter, stride, 1, pad);
   const dy = [info.batchSize, info.outHeight, info.outWidth, filter[3]];
   let asked = 0;
-  const r = routeConv2dBackpropFilter(operand(x), operand(dy, opts.dtype), { strides: stride, pad, dataFormat, filterShape: filter }, () => {
-    asked++;
-    return opts.simd ?? true;
-  });
+  const r = routeConv2dBackpropFilter(
+    operand(x),
+    operand(dy, opts.dtype),
+    { strides: stride, pad, dataFormat, filterShape: filter },
+    () => {
+      asked++;
+      return opts.simd ?? true;
+    },
+  );
   return { kind: r.kind, shape: r.kind === 'winograd' ? r.shape : undefined, askedSimd: asked > 0 };
 }
 
 describe('Conv2DBackpropFilter router', () => {
-  it('sends the seed net\'s two layers where the measurements say', () => {
+  it("sends the seed net's two layers where the measurements say", () => {
     // Layer 1: 100×100×1 → 3×3×1×64. One input channel: the gathered GEMM (grid measured slower there).
     expect(route([32, 100, 100, 1], [3, 3, 1, 64])).toEqual({ kind: 'gemm', shape: undefined, askedSimd: false });
     // Layer 2: 49×49×64 → 3×3×64×128, output 47×47: Winograd, with its shape worked out.
@@ -110,7 +119,7 @@ describe('Conv2D: Winograd only with WINOGRAD_MIN_TILES output tiles in the batc
 });
 
 describe('K-chunked MatMul applies to long reduction axes only', () => {
-  it('takes the seed net\'s dense layer and stays out of everything else', () => {
+  it("takes the seed net's dense layer and stays out of everything else", () => {
     expect(kchunkApplies(operand([64, 67712]), operand([67712, 512]), false, false)).toBe(true);
     expect(kchunkApplies(operand([64, 67712]), operand([512, 67712]), false, true)).toBe(false); // transposed: rewritten instead
     expect(kchunkApplies(operand([2, 64, 67712]), operand([2, 67712, 512]), false, false)).toBe(false); // batched

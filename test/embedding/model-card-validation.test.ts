@@ -28,16 +28,33 @@ describe('model card validation', () => {
     expect(modelCardProblems(card)).toEqual([]);
     for (const name of fs.readdirSync(path.join(__dirname, '../../models'))) {
       const file = path.join(__dirname, '../../models', name, 'model-card.json');
-      if (fs.existsSync(file)) expect({ name, problems: modelCardProblems(JSON.parse(fs.readFileSync(file, 'utf8'))) }).toEqual({ name, problems: [] });
+      if (fs.existsSync(file))
+        expect({ name, problems: modelCardProblems(JSON.parse(fs.readFileSync(file, 'utf8'))) }).toEqual({ name, problems: [] });
     }
   });
 
   it.each([
-    ['negative default threshold', (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, default: -0.1 } }), /thresholds.default must be a finite distance ≥ 0/],
-    ['null default threshold (NaN written by JSON)', (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, default: null } }), /thresholds.default/],
-    ['cosine default above 2 (matches every pair)', (c: ModelCard) => ({ ...c, metric: 'cosine', thresholds: { ...c.thresholds, default: 2.5 } }), /exceeds 2/],
+    [
+      'negative default threshold',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, default: -0.1 } }),
+      /thresholds.default must be a finite distance ≥ 0/,
+    ],
+    [
+      'null default threshold (NaN written by JSON)',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, default: null } }),
+      /thresholds.default/,
+    ],
+    [
+      'cosine default above 2 (matches every pair)',
+      (c: ModelCard) => ({ ...c, metric: 'cosine', thresholds: { ...c.thresholds, default: 2.5 } }),
+      /exceeds 2/,
+    ],
     ['unknown metric', (c: ModelCard) => ({ ...c, metric: 'manhattan' }), /metric must be euclidean or cosine/],
-    ['embeddingDim 0', (c: ModelCard) => ({ ...c, architecture: { ...c.architecture, embeddingDim: 0 } }), /embeddingDim must be a positive integer/],
+    [
+      'embeddingDim 0',
+      (c: ModelCard) => ({ ...c, architecture: { ...c.architecture, embeddingDim: 0 } }),
+      /embeddingDim must be a positive integer/,
+    ],
     ['empty version', (c: ModelCard) => ({ ...c, version: '' }), /version must be a non-empty string/],
     ['targetFar 0', (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, targetFar: 0 } }), /targetFar must be in \(0, 1\]/],
     ['unknown defaultRule', (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, defaultRule: 'median' } }), /defaultRule/],
@@ -50,7 +67,16 @@ describe('model card validation', () => {
   });
 
   it('euclidean without L2 normalisation has no upper bound on the default threshold', () => {
-    expect(modelCardProblems(edited((c) => ({ ...c, metric: 'euclidean', architecture: { ...c.architecture, l2Normalize: false }, thresholds: { ...c.thresholds, default: 7 } })))).toEqual([]);
+    expect(
+      modelCardProblems(
+        edited((c) => ({
+          ...c,
+          metric: 'euclidean',
+          architecture: { ...c.architecture, l2Normalize: false },
+          thresholds: { ...c.thresholds, default: 7 },
+        })),
+      ),
+    ).toEqual([]);
   });
 
   async function copyWith(name: string, patch: (c: ModelCard) => unknown): Promise<string> {
@@ -61,18 +87,34 @@ describe('model card validation', () => {
     return dir;
   }
 
-  const rejection = (p: Promise<unknown>) => p.then(() => ({ code: 'accepted', message: '' }), (e: { code?: string; message: string }) => ({ code: e.code, message: e.message }));
+  const rejection = (p: Promise<unknown>) =>
+    p.then(
+      () => ({ code: 'accepted', message: '' }),
+      (e: { code?: string; message: string }) => ({ code: e.code, message: e.message }),
+    );
 
   it('readModelCard refuses a broken card with MODEL_INCOMPATIBLE', async () => {
     const dir = await copyWith('negative', (c) => ({ ...c, thresholds: { ...c.thresholds, default: -1 } }));
-    expect(await rejection(readModelCard(dir))).toEqual({ code: 'MODEL_INCOMPATIBLE', message: expect.stringMatching(/thresholds.default/) });
+    expect(await rejection(readModelCard(dir))).toEqual({
+      code: 'MODEL_INCOMPATIBLE',
+      message: expect.stringMatching(/thresholds.default/),
+    });
   });
 
   it('loadModelDir refuses an input size or channel count the weights do not take', async () => {
     const size = await copyWith('size', (c) => ({ ...c, preprocessing: { ...c.preprocessing, width: 40 } }));
-    expect(await rejection(loadModelDir(size))).toEqual({ code: 'MODEL_INCOMPATIBLE', message: expect.stringMatching(/takes input \[null,32,32,1\]; the card's preprocessing gives \[null,32,40,1\]/) });
-    const channels = await copyWith('channels', (c) => ({ ...c, preprocessing: { ...c.preprocessing, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] } }));
-    expect(await rejection(loadModelDir(channels))).toEqual({ code: 'MODEL_INCOMPATIBLE', message: expect.stringMatching(/\[null,32,32,3\]/) });
+    expect(await rejection(loadModelDir(size))).toEqual({
+      code: 'MODEL_INCOMPATIBLE',
+      message: expect.stringMatching(/takes input \[null,32,32,1\]; the card's preprocessing gives \[null,32,40,1\]/),
+    });
+    const channels = await copyWith('channels', (c) => ({
+      ...c,
+      preprocessing: { ...c.preprocessing, channels: 3, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
+    }));
+    expect(await rejection(loadModelDir(channels))).toEqual({
+      code: 'MODEL_INCOMPATIBLE',
+      message: expect.stringMatching(/\[null,32,32,3\]/),
+    });
     const ok = await loadModelDir(modelDir);
     expect(ok.card.version).toBe(card.version);
     ok.model.dispose();

@@ -11,7 +11,12 @@ import { DomainError, ErrorCode } from '../../src/errors';
 import { lcg, testCard } from './fixtures';
 
 const spec = { width: 16, height: 16, channels: 1 as const, normalize: 'unit' as const, fit: 'fill' as const };
-const arch = (backbone: string, normalization: NormLayer): ArchitectureSpec => ({ backbone, embeddingDim: 8, normalization, l2Normalize: true });
+const arch = (backbone: string, normalization: NormLayer): ArchitectureSpec => ({
+  backbone,
+  embeddingDim: 8,
+  normalization,
+  l2Normalize: true,
+});
 
 let root: string;
 beforeAll(async () => {
@@ -23,7 +28,10 @@ afterAll(async () => {
 });
 
 async function expectIncompatible(p: Promise<unknown>, pattern: RegExp): Promise<void> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(DomainError);
   expect((err as DomainError).code).toBe(ErrorCode.MODEL_INCOMPATIBLE);
   expect((err as DomainError).message).toMatch(pattern);
@@ -31,7 +39,10 @@ async function expectIncompatible(p: Promise<unknown>, pattern: RegExp): Promise
 
 describe('saveModelDir / loadModelDir', () => {
   test.each([
-    ['fast', 'batch'], ['fast', 'group'], ['resnet-small', 'instance'], ['seed', 'none'],
+    ['fast', 'batch'],
+    ['fast', 'group'],
+    ['resnet-small', 'instance'],
+    ['seed', 'none'],
   ] as Array<[string, NormLayer]>)('%s/%s: save → load gives identical outputs; fingerprint = sha256(weights.bin)', async (b, n) => {
     const model = buildEncoder(arch(b, n), { height: 16, width: 16, channels: 1 }, 11);
     const dir = path.join(root, `${b}-${n}`);

@@ -36,10 +36,7 @@ describe('SIMD module', () => {
   it('routes a 2×2 window gradient to the first maximum (hand case)', () => {
     // One window per channel group: values [1, 3; 3, 2] → the first 3 (top right) gets dy.
     const before = tf.memory().numTensors;
-    const x = tf.tensor4d(
-      [1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2],
-      [1, 2, 2, 4],
-    );
+    const x = tf.tensor4d([1, 1, 1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2], [1, 2, 2, 4]);
     const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), tf.tensor1d([1, 2, 3, 4]))))(x);
     expect(Array.from(g.dataSync())).toEqual([0, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0]);
     tf.dispose([x, g]);
@@ -50,7 +47,13 @@ describe('SIMD module', () => {
     { x: [2, 8, 6, 8] },
     { x: [3, 9, 7, 16] }, // odd sizes: the last row and column get no gradient
   ])('max-pool gradient matches cpu for x=$x (many ties)', async ({ x }) => {
-    const xv = Float32Array.from(rand(x.reduce((a, b) => a * b), 3), (v) => Math.floor((v + 1) * 2));
+    const xv = Float32Array.from(
+      rand(
+        x.reduce((a, b) => a * b),
+        3,
+      ),
+      (v) => Math.floor((v + 1) * 2),
+    );
     const grad = () =>
       tf.tidy(() => {
         const t = tf.tensor4d(xv, x as [number, number, number, number]);
@@ -73,7 +76,10 @@ describe('SIMD module', () => {
     const hand = tf.tidy(() => Array.from(tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [3, 4]), 0).dataSync()));
     expect(hand).toEqual([15, 18, 21, 24]);
     const shape: [number, number, number, number] = [4, 7, 5, 64];
-    const xv = rand(shape.reduce((a, b) => a * b), 13);
+    const xv = rand(
+      shape.reduce((a, b) => a * b),
+      13,
+    );
     const sums = () => tf.tidy(() => Array.from(tf.sum(tf.tensor4d(xv, shape), [0, 1, 2]).dataSync()));
     const expected = await onBackend('cpu', sums);
     const got = sums();

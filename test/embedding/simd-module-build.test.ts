@@ -33,7 +33,7 @@ describe('SIMD module build (simd.ir.ts → simd.wasm.ts)', () => {
     expect(build.irText()).toBe(ir);
   });
 
-  it('is exactly the build script\'s rendering of its module bytes (no hand edits)', () => {
+  it("is exactly the build script's rendering of its module bytes (no hand edits)", () => {
     expect(committedWasm.subarray(0, 4)).toEqual(Buffer.from([0x00, 0x61, 0x73, 0x6d])); // "\0asm"
     expect(build.render(committedWasm, SIMD_KERNELS_IR_SHA256)).toBe(committedText);
     expect(build.check(committedText, simdKernelsIr())).toEqual([]);

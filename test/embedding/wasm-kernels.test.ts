@@ -8,14 +8,29 @@ import { conv2dBackpropFilterImpl, withRunner } from '../../src/embedding/kernel
  * explicit padding and odd sizes where the stride does not divide.
  */
 type Pad = 'valid' | 'same' | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case { x: [number, number, number, number]; k: [number, number, number, number]; s: [number, number]; pad: Pad }
+interface Case {
+  x: [number, number, number, number];
+  k: [number, number, number, number];
+  s: [number, number];
+  pad: Pad;
+}
 
 const cases: Case[] = [
   { x: [2, 7, 7, 1], k: [3, 3, 1, 4], s: [1, 1], pad: 'valid' },
   { x: [2, 8, 9, 3], k: [3, 3, 3, 5], s: [2, 2], pad: 'same' },
   { x: [3, 9, 8, 10], k: [3, 2, 10, 6], s: [2, 3], pad: 'valid' },
   { x: [1, 10, 10, 12], k: [5, 5, 12, 4], s: [1, 1], pad: 'same' },
-  { x: [2, 6, 7, 9], k: [3, 3, 9, 2], s: [2, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  {
+    x: [2, 6, 7, 9],
+    k: [3, 3, 9, 2],
+    s: [2, 1],
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { x: [2, 11, 11, 2], k: [1, 1, 2, 3], s: [3, 3], pad: 'valid' },
   { x: [4, 12, 12, 16], k: [3, 3, 16, 8], s: [1, 1], pad: 'valid' },
 ];
@@ -101,13 +116,28 @@ describe('Conv2D gradients on wasm match the cpu backend', () => {
 
 describe('BatchMatMul with transposed operands on wasm', () => {
   test.each([
-    [false, false], [true, false], [false, true], [true, true],
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
   ])('transposeA=%s transposeB=%s matches cpu, incl. batched and broadcast', async (ta, tb) => {
     for (const [as, bs] of [
-      [[5, 7], [7, 3]],
-      [[40, 3], [3, 300]],
-      [[2, 4, 6], [2, 6, 5]],
-      [[3, 4, 6], [1, 6, 5]],
+      [
+        [5, 7],
+        [7, 3],
+      ],
+      [
+        [40, 3],
+        [3, 300],
+      ],
+      [
+        [2, 4, 6],
+        [2, 6, 5],
+      ],
+      [
+        [3, 4, 6],
+        [1, 6, 5],
+      ],
     ] as const) {
       const aShape = ta ? [...as.slice(0, -2), as[as.length - 1], as[as.length - 2]] : [...as];
       const bShape = tb ? [...bs.slice(0, -2), bs[bs.length - 1], bs[bs.length - 2]] : [...bs];
@@ -127,9 +157,27 @@ describe('training a small LayersModel on wasm matches cpu', () => {
   test('one SGD step through conv(stride 2, same) → maxpool → conv → avgpool → dense gives the same weights', async () => {
     const build = () => {
       const m = tf.sequential();
-      m.add(tf.layers.conv2d({ inputShape: [12, 12, 2], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+      m.add(
+        tf.layers.conv2d({
+          inputShape: [12, 12, 2],
+          filters: 4,
+          kernelSize: 3,
+          strides: 2,
+          padding: 'same',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
+      );
       m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-      m.add(tf.layers.conv2d({ filters: 6, kernelSize: 2, padding: 'valid', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
+      m.add(
+        tf.layers.conv2d({
+          filters: 6,
+          kernelSize: 2,
+          padding: 'valid',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+        }),
+      );
       m.add(tf.layers.averagePooling2d({ poolSize: 2, padding: 'same' }));
       m.add(tf.layers.flatten());
       m.add(tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
@@ -209,7 +257,11 @@ describe('MaxPoolGrad and Sum (JavaScript kernels on the wasm heap) match cpu', 
             // Weighted sum so every window's gradient differs.
             return tf.sum(tf.mul(y, tf.tensor(rand(y.shape, 7), y.shape)));
           };
-          return Array.from(tf.grad(f as (t: tf.Tensor) => tf.Tensor)(x).dataSync());
+          return Array.from(
+            tf
+              .grad(f as (t: tf.Tensor) => tf.Tensor)(x)
+              .dataSync(),
+          );
         }),
       );
     const ref = await grad('cpu');
@@ -226,9 +278,10 @@ describe('MaxPoolGrad and Sum (JavaScript kernels on the wasm heap) match cpu', 
       onBackend(backend, () =>
         tf.tidy(() => {
           const x = tf.tensor4d(xv, shape as [number, number, number, number]);
-          return [
-            tf.sum(x, [0, 1, 2]), tf.sum(x, [1, 0], true), tf.sum(x, 0), tf.sum(x, [1, 3]), tf.sum(x),
-          ].map((t) => ({ shape: t.shape, values: Array.from(t.dataSync()) }));
+          return [tf.sum(x, [0, 1, 2]), tf.sum(x, [1, 0], true), tf.sum(x, 0), tf.sum(x, [1, 3]), tf.sum(x)].map((t) => ({
+            shape: t.shape,
+            values: Array.from(t.dataSync()),
+          }));
         }),
       );
     const ref = await sums('cpu');

@@ -69,12 +69,30 @@ describe('winogradConv2d', () => {
   it.each([
     { x: [3, 11, 13, 16], k: [3, 3, 16, 20], pad: 'valid' as Pad, group: 1 },
     { x: [2, 9, 9, 24], k: [3, 3, 24, 16], pad: 'same' as Pad, group: 2 },
-    { x: [5, 8, 10, 16], k: [3, 3, 16, 16], pad: [[0, 0], [2, 2], [2, 1], [0, 0]] as Pad, group: 3 },
+    {
+      x: [5, 8, 10, 16],
+      k: [3, 3, 16, 16],
+      pad: [
+        [0, 0],
+        [2, 2],
+        [2, 1],
+        [0, 0],
+      ] as Pad,
+      group: 3,
+    },
     { x: [2, 12, 12, 32], k: [3, 3, 32, 64], pad: 'valid' as Pad, group: 16 },
   ])('matches the cpu backend for x=$x k=$k $pad ($group images per round)', async ({ x, k, pad, group }) => {
-    const xv = rand(x.reduce((a, b) => a * b), 3);
-    const kv = rand(k.reduce((a, b) => a * b), 4);
-    const expected = await onCpu(() => tf.tidy(() => tf.conv2d(tf.tensor4d(xv, x as never), tf.tensor4d(kv, k as never), 1, pad).dataSync()));
+    const xv = rand(
+      x.reduce((a, b) => a * b),
+      3,
+    );
+    const kv = rand(
+      k.reduce((a, b) => a * b),
+      4,
+    );
+    const expected = await onCpu(() =>
+      tf.tidy(() => tf.conv2d(tf.tensor4d(xv, x as never), tf.tensor4d(kv, k as never), 1, pad).dataSync()),
+    );
     const before = tf.memory().numTensors;
     const xt = tf.tensor4d(xv, x as [number, number, number, number]);
     const kt = tf.tensor4d(kv, k as [number, number, number, number]);
@@ -94,13 +112,13 @@ describe('registered Conv2D / FusedConv2D on wasm (Winograd where it applies)', 
   it('declines shapes it does not handle', () => {
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-    const x = tf.zeros([1, 8, 8, 16]);
-    expect(winogradShape(x, tf.zeros([3, 3, 16, 18]), { strides: 1, pad: 'valid' })).toBeUndefined(); // co % 4
-    expect(winogradShape(x, tf.zeros([3, 3, 16, 16]), { strides: 2, pad: 'valid' })).toBeUndefined();
-    expect(winogradShape(x, tf.zeros([3, 3, 16, 16]), { strides: 1, pad: 'valid', dilations: 2 })).toBeUndefined();
-    expect(winogradShape(x, tf.zeros([5, 5, 16, 16]), { strides: 1, pad: 'valid' })).toBeUndefined();
-    expect(winogradShape(tf.zeros([1, 8, 8, 8]), tf.zeros([3, 3, 8, 16]), { strides: 1, pad: 'valid' })).toBeUndefined(); // few channels
-    expect(winogradShape(x, tf.zeros([3, 3, 16, 16]), { strides: 1, pad: 'valid' })).toBeDefined();
+      const x = tf.zeros([1, 8, 8, 16]);
+      expect(winogradShape(x, tf.zeros([3, 3, 16, 18]), { strides: 1, pad: 'valid' })).toBeUndefined(); // co % 4
+      expect(winogradShape(x, tf.zeros([3, 3, 16, 16]), { strides: 2, pad: 'valid' })).toBeUndefined();
+      expect(winogradShape(x, tf.zeros([3, 3, 16, 16]), { strides: 1, pad: 'valid', dilations: 2 })).toBeUndefined();
+      expect(winogradShape(x, tf.zeros([5, 5, 16, 16]), { strides: 1, pad: 'valid' })).toBeUndefined();
+      expect(winogradShape(tf.zeros([1, 8, 8, 8]), tf.zeros([3, 3, 8, 16]), { strides: 1, pad: 'valid' })).toBeUndefined(); // few channels
+      expect(winogradShape(x, tf.zeros([3, 3, 16, 16]), { strides: 1, pad: 'valid' })).toBeDefined();
     });
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -110,8 +128,14 @@ describe('registered Conv2D / FusedConv2D on wasm (Winograd where it applies)', 
     { x: [2, 10, 11, 16], k: [3, 3, 16, 16], pad: 'valid' as const }, // 12 tiles: below WINOGRAD_MIN_TILES, XNNPACK
     { x: [2, 9, 9, 16], k: [3, 3, 16, 18], pad: 'same' as const }, // falls back to XNNPACK (co % 4)
   ])('fused conv + bias + ReLU and the gradients match cpu for x=$x k=$k $pad', async ({ x, k, pad }) => {
-    const xv = rand(x.reduce((a, b) => a * b), 7);
-    const kv = rand(k.reduce((a, b) => a * b), 8);
+    const xv = rand(
+      x.reduce((a, b) => a * b),
+      7,
+    );
+    const kv = rand(
+      k.reduce((a, b) => a * b),
+      8,
+    );
     const bv = rand(k[3], 9);
     const run = () =>
       tf.tidy(() => {
@@ -120,7 +144,9 @@ describe('registered Conv2D / FusedConv2D on wasm (Winograd where it applies)', 
         const bt = tf.tensor1d(bv);
         const fused = tf.fused.conv2d({ x: xt, filter: kt, bias: bt, strides: 1, pad, activation: 'relu' });
         // Gradients of Σ conv(x, W)² w.r.t. x (Conv2DBackpropInput → Winograd) and W.
-        const [gx, gw] = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, pad))))([xt, kt]);
+        const [gx, gw] = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, 1, pad))))(
+          [xt, kt],
+        );
         return [fused.dataSync(), gx.dataSync(), gw.dataSync()];
       });
     const expected = await onCpu(run);

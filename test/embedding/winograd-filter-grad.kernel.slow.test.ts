@@ -38,14 +38,30 @@ describe('winogradFilterGrad', () => {
   it.each([
     { x: [3, 11, 13, 16], co: 20, pad: 'valid' as Pad, group: 1 },
     { x: [2, 9, 9, 24], co: 16, pad: 'same' as Pad, group: 2 },
-    { x: [5, 8, 10, 16], co: 32, pad: [[0, 0], [2, 2], [2, 1], [0, 0]] as Pad, group: 2 },
+    {
+      x: [5, 8, 10, 16],
+      co: 32,
+      pad: [
+        [0, 0],
+        [2, 2],
+        [2, 1],
+        [0, 0],
+      ] as Pad,
+      group: 2,
+    },
     { x: [2, 12, 12, 32], co: 64, pad: 'valid' as Pad, group: 8 },
   ])('matches the cpu backend for x=$x co=$co $pad ($group images per round)', async ({ x, co, pad, group }) => {
     const filterShape: [number, number, number, number] = [3, 3, x[3], co];
     const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], filterShape, 1, 1, pad as 'valid');
     const dyShape = [x[0], info.outHeight, info.outWidth, co];
-    const xv = rand(x.reduce((a, b) => a * b), 21);
-    const dyv = rand(dyShape.reduce((a, b) => a * b), 22);
+    const xv = rand(
+      x.reduce((a, b) => a * b),
+      21,
+    );
+    const dyv = rand(
+      dyShape.reduce((a, b) => a * b),
+      22,
+    );
     const attrs = { strides: 1, pad, dataFormat: 'NHWC', filterShape } as unknown as tf.NamedAttrMap;
     await tf.setBackend('cpu');
     const expected = tf.tidy(() =>

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 // The checker is a plain Node script (npm run check runs it without a TypeScript step).
- 
+
 const table = require('../../scripts/check-config-table.js') as {
   variablesInCode(source: string): Set<string>;
   variablesInReadme(readme: string): Set<string>;
@@ -24,8 +24,16 @@ describe('README configuration table (issue 14)', () => {
   });
 
   it('reads only the first column of the table, several names per row allowed', () => {
-    const readme = ['# T', '## Configuration (environment)', '| Variable | Default | Meaning |', '|---|---|---|',
-      '| `A_B` / `C` | 1 | uses `NOT_THIS` |', '', '## Next', '| `LATER` | x | y |'].join('\n');
+    const readme = [
+      '# T',
+      '## Configuration (environment)',
+      '| Variable | Default | Meaning |',
+      '|---|---|---|',
+      '| `A_B` / `C` | 1 | uses `NOT_THIS` |',
+      '',
+      '## Next',
+      '| `LATER` | x | y |',
+    ].join('\n');
     expect([...table.variablesInReadme(readme)].sort()).toEqual(['A_B', 'C']);
   });
 
@@ -33,7 +41,10 @@ describe('README configuration table (issue 14)', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'config-table-'));
     fs.mkdirSync(path.join(root, 'src', 'config'), { recursive: true });
     fs.writeFileSync(path.join(root, 'src', 'config', 'config.ts'), "r.str('ONE'); r.int('TWO', 1, 0, 2);");
-    fs.writeFileSync(path.join(root, 'README.md'), '## Configuration (environment)\n| V | D | M |\n|---|---|---|\n| `ONE` | - | - |\n| `OLD` | - | - |\n');
+    fs.writeFileSync(
+      path.join(root, 'README.md'),
+      '## Configuration (environment)\n| V | D | M |\n|---|---|---|\n| `ONE` | - | - |\n| `OLD` | - | - |\n',
+    );
     expect(table.compare(root)).toEqual({ code: ['ONE', 'TWO'], missingFromReadme: ['TWO'], unknownInReadme: ['OLD'] });
   });
 });

@@ -49,7 +49,9 @@ describe('K-chunked MatMul on wasm', () => {
     const dense = () =>
       tf.tidy(() =>
         Array.from(
-          tf.fused.matMul({ a: tf.tensor2d(av, [M, K]), b: tf.tensor2d(bv, [K, N]), bias: tf.tensor1d(biasv), activation: 'relu' }).dataSync(),
+          tf.fused
+            .matMul({ a: tf.tensor2d(av, [M, K]), b: tf.tensor2d(bv, [K, N]), bias: tf.tensor1d(biasv), activation: 'relu' })
+            .dataSync(),
         ),
       );
     const refPlain = await on('cpu', plain);

@@ -27,7 +27,12 @@ describe('conv2dBackpropFilterGemm', () => {
     const before = tf.memory().numTensors;
     const x = tf.tensor4d([1, 2, 3], [1, 1, 3, 1]);
     const dy = tf.tensor4d([1, 10, 100], [1, 1, 3, 1]);
-    const pad: tf.backend_util.ExplicitPadding = [[0, 0], [0, 0], [1, 0], [0, 0]];
+    const pad: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [0, 0],
+      [1, 0],
+      [0, 0],
+    ];
     const out = gemm(x, dy, { strides: 1, pad, dataFormat: 'NHWC', filterShape: [1, 2, 1, 1] }, 2);
     expect(out.shape).toEqual([1, 2, 1, 1]);
     expect(Array.from(out.dataSync())).toEqual([210, 321]);
@@ -40,14 +45,27 @@ describe('conv2dBackpropFilterGemm', () => {
     { x: [2, 8, 7, 16], k: [3, 3, 16, 4], s: 2, pad: 'same' as const, rows: 3 },
     { x: [2, 6, 6, 9], k: [2, 2, 9, 3], s: 1, pad: 'same' as const, rows: 1000 },
   ])('matches the cpu backend for x=$x k=$k stride=$s $pad, $rows rows per chunk', async ({ x, k, s, pad, rows }) => {
-    const xv = rand(x.reduce((a, b) => a * b), 5);
+    const xv = rand(
+      x.reduce((a, b) => a * b),
+      5,
+    );
     const attrs = { strides: s, pad, dataFormat: 'NHWC' as const, filterShape: k as [number, number, number, number] };
     const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], attrs.filterShape, s, 1, pad);
     const dyShape = [x[0], info.outHeight, info.outWidth, k[3]];
-    const dyv = rand(dyShape.reduce((a, b) => a * b), 6);
+    const dyv = rand(
+      dyShape.reduce((a, b) => a * b),
+      6,
+    );
     await tf.setBackend('cpu');
-    const ref = tf.tidy(() =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(xv, x), dy: tf.tensor(dyv, dyShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+    const ref = tf.tidy(
+      () =>
+        tf
+          .engine()
+          .runKernel(
+            'Conv2DBackpropFilter',
+            { x: tf.tensor(xv, x), dy: tf.tensor(dyv, dyShape) },
+            attrs as unknown as tf.NamedAttrMap,
+          ) as tf.Tensor,
     );
     const expected = ref.dataSync();
     ref.dispose();

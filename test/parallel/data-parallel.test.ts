@@ -20,13 +20,24 @@ const PIXELS = 16 * 16;
 const LR = 1e-3;
 
 function batch(step: number, n: number): { a: Float32Array; b: Float32Array; same: boolean[] } {
-  return { a: lcg(n * PIXELS, 100 + step), b: lcg(n * PIXELS, 200 + step), same: Array.from({ length: n }, (_, i) => (i + step) % 3 === 0) };
+  return {
+    a: lcg(n * PIXELS, 100 + step),
+    b: lcg(n * PIXELS, 200 + step),
+    same: Array.from({ length: n }, (_, i) => (i + step) % 3 === 0),
+  };
 }
 
 describe('shardRange', () => {
   it('covers [0, total) with contiguous shards whose sizes differ by at most one', () => {
-    expect([0, 1, 2].map((k) => shardRange(10, 3, k))).toEqual([[0, 4], [4, 7], [7, 10]]);
-    expect([0, 1].map((k) => shardRange(7, 2, k))).toEqual([[0, 4], [4, 7]]);
+    expect([0, 1, 2].map((k) => shardRange(10, 3, k))).toEqual([
+      [0, 4],
+      [4, 7],
+      [7, 10],
+    ]);
+    expect([0, 1].map((k) => shardRange(7, 2, k))).toEqual([
+      [0, 4],
+      [4, 7],
+    ]);
   });
 });
 
@@ -44,8 +55,15 @@ describe('DataParallelTrainer', () => {
     const initial = vars.map((v) => v.dataSync().slice() as Float32Array);
 
     trainer = await DataParallelTrainer.start({
-      arch: ARCH, input: INPUT, seed: 7, initialWeights: initial, workers: 2, microBatch: 2, backend: 'wasm',
-      loss: { margin: 2, metric: 'euclidean' }, adam: { learningRate: LR },
+      arch: ARCH,
+      input: INPUT,
+      seed: 7,
+      initialWeights: initial,
+      workers: 2,
+      microBatch: 2,
+      backend: 'wasm',
+      loss: { margin: 2, metric: 'euclidean' },
+      adam: { learningRate: LR },
     });
     expect(trainer.workers).toBe(2);
     expect(trainer.sizes).toEqual(vars.map((v) => v.size));
@@ -57,11 +75,15 @@ describe('DataParallelTrainer', () => {
       const parallelLoss = await trainer.step(a, b, same);
       const singleLoss = tf.tidy(() => {
         const x = tf.concat([tf.tensor4d(a, [7, 16, 16, 1]), tf.tensor4d(b, [7, 16, 16, 1])]);
-        const cost = optimizer.minimize(() => {
-          const e = model.apply(x, { training: true }) as tf.Tensor2D;
-          const [ea, eb] = tf.split(e, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
-          return contrastiveLossFromEmbeddings(ea, eb, same, { margin: 2, metric: 'euclidean' });
-        }, true, vars);
+        const cost = optimizer.minimize(
+          () => {
+            const e = model.apply(x, { training: true }) as tf.Tensor2D;
+            const [ea, eb] = tf.split(e, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+            return contrastiveLossFromEmbeddings(ea, eb, same, { margin: 2, metric: 'euclidean' });
+          },
+          true,
+          vars,
+        );
         return cost!.dataSync()[0];
       });
       expect(parallelLoss).toBeGreaterThan(0);

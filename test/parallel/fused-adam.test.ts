@@ -59,11 +59,12 @@ describe('FusedAdam', () => {
     // Predictions are computed from the new weights, not a stale packed copy.
     const recomputed = new Float32Array(15);
     const x = lcg(20, 3);
-    for (let r = 0; r < 5; r++) for (let c = 0; c < 3; c++) {
-      let s = actual.b[c];
-      for (let k = 0; k < 4; k++) s += x[r * 4 + k] * actual.w[k * 3 + c];
-      recomputed[r * 3 + c] = s;
-    }
+    for (let r = 0; r < 5; r++)
+      for (let c = 0; c < 3; c++) {
+        let s = actual.b[c];
+        for (let k = 0; k < 4; k++) s += x[r * 4 + k] * actual.w[k * 3 + c];
+        recomputed[r * 3 + c] = s;
+      }
     expect(maxAbsDiff(actual.preds, recomputed)).toBeLessThan(1e-5);
   });
 

@@ -17,7 +17,13 @@ function rand(n: number, seed: number): Float32Array {
   return out;
 }
 
-function poolGrad(xv: Float32Array, shape: [number, number, number, number], size: number, stride: number, pad: 'valid' | 'same'): { dx: number[]; n: number } {
+function poolGrad(
+  xv: Float32Array,
+  shape: [number, number, number, number],
+  size: number,
+  stride: number,
+  pad: 'valid' | 'same',
+): { dx: number[]; n: number } {
   return tf.tidy(() => {
     const x = tf.tensor4d(xv, shape);
     // loss = Σ y·c with distinct c per output, so dy is not uniform.
@@ -53,7 +59,10 @@ describe('MaxPoolGrad 2×2 stride 2 on wasm', () => {
     { shape: [1, 7, 7, 2] as [number, number, number, number], size: 3, stride: 2, pad: 'same' as const },
     { shape: [2, 5, 5, 2] as [number, number, number, number], size: 2, stride: 1, pad: 'valid' as const },
   ])('matches cpu for $shape pool $size stride $stride $pad', async ({ shape, size, stride, pad }) => {
-    const xv = rand(shape.reduce((a, b) => a * b), 17);
+    const xv = rand(
+      shape.reduce((a, b) => a * b),
+      17,
+    );
     await tf.setBackend('cpu');
     const ref = poolGrad(xv, shape, size, stride, pad);
     await tf.setBackend('wasm');

@@ -71,7 +71,9 @@ export const jpegCmyk = () => rgb(4).toColourspace('cmyk').jpeg({ quality: 90 })
 /** A two-frame animated GIF (frame 0: identity 5, frame 1: identity 6). */
 export async function animatedGif(): Promise<Buffer> {
   const frames = await Promise.all([5, 6].map((n) => syntheticImage(n, 0)));
-  return sharp(frames, { join: { animated: true } }).gif({ delay: [100, 100] }).toBuffer();
+  return sharp(frames, { join: { animated: true } })
+    .gif({ delay: [100, 100] })
+    .toBuffer();
 }
 
 /** The first frame of a GIF as it decodes, saved losslessly. */

@@ -33,7 +33,11 @@ const LIMITS = {
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 
 async function raw(url: string, body: string, headers: Record<string, string> = {}, method = 'POST'): Promise<GqlResponse> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: method === 'GET' ? undefined : body });
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: method === 'GET' ? undefined : body,
+  });
   const text = await res.text();
   const parsed = JSON.parse(text) as { data?: unknown; errors?: GqlResponse['errors'] };
   return { status: res.status, data: (parsed.data ?? null) as never, errors: parsed.errors };
@@ -61,7 +65,9 @@ describe('issue 7: bad inputs over HTTP', () => {
     await gql(url, ENROLL, { id: identityId, images: [{ base64: png }] }, { token: TOKEN });
     deletedIdentity = (await gql(url, CREATE, { n: 'gone' }, { token: TOKEN })).data.createIdentity.id;
     deletedImage = (await gql(url, ENROLL, { id: deletedIdentity, images: [{ base64: png }] }, { token: TOKEN })).data.enrollImages[0].id;
-    expect((await gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: deletedIdentity }, { token: TOKEN })).data).toEqual({ deleteIdentity: true });
+    expect((await gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: deletedIdentity }, { token: TOKEN })).data).toEqual({
+      deleteIdentity: true,
+    });
   });
 
   afterAll(async () => {
@@ -93,7 +99,8 @@ describe('issue 7: bad inputs over HTTP', () => {
   }
 
   const search = (image: Record<string, unknown>, k?: number) => () => gql(url, SEARCH, { image, ...(k === undefined ? {} : { k }) });
-  const upload = (bytes: Uint8Array) => () => gqlMultipart(url, SEARCH, { image: { upload: null } }, [{ path: 'variables.image.upload', bytes }]);
+  const upload = (bytes: Uint8Array) => () =>
+    gqlMultipart(url, SEARCH, { image: { upload: null } }, [{ path: 'variables.image.upload', bytes }]);
 
   describe('image files', () => {
     it('refuses corrupt, truncated, zero-byte and non-image files with INVALID_IMAGE', async () => {
@@ -102,7 +109,12 @@ describe('issue 7: bad inputs over HTTP', () => {
       await expectRefused('zero-byte upload', upload(new Uint8Array(0)), 200, 'INVALID_IMAGE');
       await expectRefused('empty base64 ""', search({ base64: '' }), 200, 'INVALID_IMAGE');
       await expectRefused('text file', search({ base64: b64(Buffer.from('hello, this is not a picture\n')) }), 200, 'INVALID_IMAGE');
-      await expectRefused('PDF header', search({ base64: b64(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n')) }), 200, 'INVALID_IMAGE');
+      await expectRefused(
+        'PDF header',
+        search({ base64: b64(Buffer.from('%PDF-1.7\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n')) }),
+        200,
+        'INVALID_IMAGE',
+      );
       await expectRefused('random bytes upload', upload(new Uint8Array(4096).map((_, i) => (i * 2654435761) >>> 24)), 200, 'INVALID_IMAGE');
     });
 
@@ -153,9 +165,15 @@ describe('issue 7: bad inputs over HTTP', () => {
     it('refuses invalid base64, both or neither of upload/base64', async () => {
       await expectRefused('base64 with "$%^"', search({ base64: 'iVBOR$%^' }), 200, 'BAD_USER_INPUT');
       await expectRefused('base64 of impossible length', search({ base64: 'AAAAA' }), 200, 'BAD_USER_INPUT');
-      await expectRefused('upload and base64 both set', () =>
-        gqlMultipart(url, SEARCH, { image: { upload: null, base64: png } }, [{ path: 'variables.image.upload', bytes: Buffer.from(png, 'base64') }]),
-      200, 'BAD_USER_INPUT');
+      await expectRefused(
+        'upload and base64 both set',
+        () =>
+          gqlMultipart(url, SEARCH, { image: { upload: null, base64: png } }, [
+            { path: 'variables.image.upload', bytes: Buffer.from(png, 'base64') },
+          ]),
+        200,
+        'BAD_USER_INPUT',
+      );
       await expectRefused('neither upload nor base64 ({})', search({}), 200, 'BAD_USER_INPUT');
       await expectRefused('all fields null', search({ upload: null, base64: null, imageId: null }), 200, 'BAD_USER_INPUT');
     });
@@ -165,10 +183,30 @@ describe('issue 7: bad inputs over HTTP', () => {
       const searchAsAdmin = (image: Record<string, unknown>) => () => gql(url, SEARCH, { image }, { token: TOKEN });
       await expectRefused('unknown imageId', searchAsAdmin({ imageId: 'no-such-image' }), 200, 'NOT_FOUND');
       await expectRefused('deleted imageId', searchAsAdmin({ imageId: deletedImage }), 200, 'NOT_FOUND');
-      await expectRefused('enroll into unknown identity', () => gql(url, ENROLL, { id: 'no-such-identity', images: [{ base64: png }] }, { token: TOKEN }), 200, 'NOT_FOUND');
-      await expectRefused('enroll into deleted identity', () => gql(url, ENROLL, { id: deletedIdentity, images: [{ base64: png }] }, { token: TOKEN }), 200, 'NOT_FOUND');
-      await expectRefused('identity(id: deleted)', () => gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id: deletedIdentity }, { token: TOKEN }), 200, 'NOT_FOUND');
-      await expectRefused('deleteIdentity twice', () => gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: deletedIdentity }, { token: TOKEN }), 200, 'NOT_FOUND');
+      await expectRefused(
+        'enroll into unknown identity',
+        () => gql(url, ENROLL, { id: 'no-such-identity', images: [{ base64: png }] }, { token: TOKEN }),
+        200,
+        'NOT_FOUND',
+      );
+      await expectRefused(
+        'enroll into deleted identity',
+        () => gql(url, ENROLL, { id: deletedIdentity, images: [{ base64: png }] }, { token: TOKEN }),
+        200,
+        'NOT_FOUND',
+      );
+      await expectRefused(
+        'identity(id: deleted)',
+        () => gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id: deletedIdentity }, { token: TOKEN }),
+        200,
+        'NOT_FOUND',
+      );
+      await expectRefused(
+        'deleteIdentity twice',
+        () => gql(url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: deletedIdentity }, { token: TOKEN }),
+        200,
+        'NOT_FOUND',
+      );
     });
 
     it('refuses k ≤ 0, k above the limit and k beyond Int', async () => {
@@ -183,13 +221,25 @@ describe('issue 7: bad inputs over HTTP', () => {
     it('refuses non-finite, negative and non-numeric thresholds', async () => {
       const v = (t: unknown) => ({ a: { base64: png }, b: { base64: png }, t });
       // JSON has no NaN/Infinity: 1e400 parses to Infinity in the server's JSON parser, and GraphQL's Float refuses it.
-      await expectRefused('threshold 1e400 (JSON → Infinity)', () =>
-        raw(url, JSON.stringify({ query: VERIFY, variables: v(0) }).replace('"t":0', '"t":1e400')), 400, 'BAD_USER_INPUT');
-      await expectRefused('threshold -1e400 (JSON → -Infinity)', () =>
-        raw(url, JSON.stringify({ query: VERIFY, variables: v(0) }).replace('"t":0', '"t":-1e400')), 400, 'BAD_USER_INPUT');
+      await expectRefused(
+        'threshold 1e400 (JSON → Infinity)',
+        () => raw(url, JSON.stringify({ query: VERIFY, variables: v(0) }).replace('"t":0', '"t":1e400')),
+        400,
+        'BAD_USER_INPUT',
+      );
+      await expectRefused(
+        'threshold -1e400 (JSON → -Infinity)',
+        () => raw(url, JSON.stringify({ query: VERIFY, variables: v(0) }).replace('"t":0', '"t":-1e400')),
+        400,
+        'BAD_USER_INPUT',
+      );
       // A Float literal is parsed with Number(): graphql-js lets Infinity through, the service refuses it.
-      await expectRefused('threshold literal 1e400 in the query', () =>
-        gql(url, `query($a: ImageInput!) { verify(a: $a, b: $a, threshold: 1e400) { match } }`, { a: { base64: png } }), 200, 'BAD_USER_INPUT');
+      await expectRefused(
+        'threshold literal 1e400 in the query',
+        () => gql(url, `query($a: ImageInput!) { verify(a: $a, b: $a, threshold: 1e400) { match } }`, { a: { base64: png } }),
+        200,
+        'BAD_USER_INPUT',
+      );
       await expectRefused('threshold "NaN" (string)', () => gql(url, VERIFY, v('NaN')), 400, 'BAD_USER_INPUT');
       await expectRefused('threshold {} (an object)', () => gql(url, VERIFY, v({})), 400, 'BAD_USER_INPUT');
       await expectRefused('threshold -1', () => gql(url, VERIFY, v(-1)), 200, 'BAD_USER_INPUT');
@@ -202,10 +252,22 @@ describe('issue 7: bad inputs over HTTP', () => {
 
     it('refuses too many images, over-size bodies and uploads', async () => {
       const three = [{ base64: png }, { base64: png }, { base64: png }];
-      await expectRefused('3 images, limit 2 (base64)', () => gql(url, ENROLL, { id: identityId, images: three }, { token: TOKEN }), 200, 'TOO_MANY_IMAGES');
+      await expectRefused(
+        '3 images, limit 2 (base64)',
+        () => gql(url, ENROLL, { id: identityId, images: three }, { token: TOKEN }),
+        200,
+        'TOO_MANY_IMAGES',
+      );
       const files = [0, 1, 2].map((i) => ({ path: `variables.images.${i}.upload`, bytes: Buffer.from(png, 'base64') }));
-      await expectRefused('3 uploaded files, limit 2', () =>
-        gqlMultipart(url, ENROLL, { id: identityId, images: [{ upload: null }, { upload: null }, { upload: null }] }, files, { token: TOKEN }), 413, 'TOO_MANY_IMAGES');
+      await expectRefused(
+        '3 uploaded files, limit 2',
+        () =>
+          gqlMultipart(url, ENROLL, { id: identityId, images: [{ upload: null }, { upload: null }, { upload: null }] }, files, {
+            token: TOKEN,
+          }),
+        413,
+        'TOO_MANY_IMAGES',
+      );
       await expectRefused('JSON body 300 KiB > 256 KiB', search({ base64: 'A'.repeat(300 * 1024) }), 413, 'PAYLOAD_TOO_LARGE');
       await expectRefused('upload 80 KiB > 64 KiB', upload(new Uint8Array(80 * 1024).fill(7)), 200, 'PAYLOAD_TOO_LARGE');
       await expectRefused('base64 of 100 KiB > 64 KiB', search({ base64: b64(new Uint8Array(100 * 1024)) }), 200, 'PAYLOAD_TOO_LARGE');
@@ -214,10 +276,20 @@ describe('issue 7: bad inputs over HTTP', () => {
 
   describe('operations and transport', () => {
     it('refuses deep, aliased and costly queries before running them', async () => {
-      await expectRefused('depth 4 > 3', () => gql(url, `{ identities(first: 1) { edges { node { images { id } } } } }`, {}, { token: TOKEN }), 400, 'QUERY_TOO_COMPLEX');
+      await expectRefused(
+        'depth 4 > 3',
+        () => gql(url, `{ identities(first: 1) { edges { node { images { id } } } } }`, {}, { token: TOKEN }),
+        400,
+        'QUERY_TOO_COMPLEX',
+      );
       const aliases = Array.from({ length: 200 }, (_, i) => `a${i}: searchSimilar(image: { imageId: "x" }, k: 10) { distance }`).join(' ');
       await expectRefused('200 aliased searchSimilar', () => gql(url, `{ ${aliases} }`), 400, 'QUERY_TOO_COMPLEX');
-      await expectRefused('identities(first: 100000)', () => gql(url, `{ identities(first: 100000) { edges { node { id imageCount } } } }`), 400, 'QUERY_TOO_COMPLEX');
+      await expectRefused(
+        'identities(first: 100000)',
+        () => gql(url, `{ identities(first: 100000) { edges { node { id imageCount } } } }`),
+        400,
+        'QUERY_TOO_COMPLEX',
+      );
       const fragments = `fragment F on Query { model { version } } { ...F ...F ...F }`;
       expect((await gql(url, fragments)).errors).toBeUndefined();
     });
@@ -225,12 +297,33 @@ describe('issue 7: bad inputs over HTTP', () => {
     it('refuses batched requests, CSRF-able multipart and GET mutations', async () => {
       const batch = JSON.stringify([{ query: '{ model { version } }' }, { query: '{ model { version } }' }]);
       await expectRefused('batched request (2 operations)', () => raw(url, batch), 400, 'BAD_USER_INPUT');
-      await expectRefused('multipart without Apollo-Require-Preflight', () =>
-        gqlMultipart(url, SEARCH, { image: { upload: null } }, [{ path: 'variables.image.upload', bytes: Buffer.from(png, 'base64') }], { preflight: false }),
-      400, 'BAD_REQUEST');
-      await expectRefused('text/plain POST (CSRF "simple" request)', () => raw(url, JSON.stringify({ query: '{ model { version } }' }), { 'content-type': 'text/plain' }), 400, 'BAD_REQUEST');
-      await expectRefused('mutation over GET', () =>
-        raw(`${url}?query=${encodeURIComponent('mutation { deleteIdentity(id: "x") }')}`, '', { 'apollo-require-preflight': 'true' }, 'GET'), 405, 'BAD_REQUEST');
+      await expectRefused(
+        'multipart without Apollo-Require-Preflight',
+        () =>
+          gqlMultipart(url, SEARCH, { image: { upload: null } }, [{ path: 'variables.image.upload', bytes: Buffer.from(png, 'base64') }], {
+            preflight: false,
+          }),
+        400,
+        'BAD_REQUEST',
+      );
+      await expectRefused(
+        'text/plain POST (CSRF "simple" request)',
+        () => raw(url, JSON.stringify({ query: '{ model { version } }' }), { 'content-type': 'text/plain' }),
+        400,
+        'BAD_REQUEST',
+      );
+      await expectRefused(
+        'mutation over GET',
+        () =>
+          raw(
+            `${url}?query=${encodeURIComponent('mutation { deleteIdentity(id: "x") }')}`,
+            '',
+            { 'apollo-require-preflight': 'true' },
+            'GET',
+          ),
+        405,
+        'BAD_REQUEST',
+      );
       await expectRefused('invalid JSON body', () => raw(url, '{"query": "{ model'), 400, 'BAD_USER_INPUT');
       await expectRefused('unknown field', () => gql(url, '{ nope }'), 400, 'GRAPHQL_VALIDATION_FAILED');
       await expectRefused('syntax error', () => gql(url, '{ model { '), 400, 'GRAPHQL_PARSE_FAILED');
@@ -239,10 +332,25 @@ describe('issue 7: bad inputs over HTTP', () => {
     it('refuses a wrong or missing admin token with UNAUTHENTICATED', async () => {
       const create = (headers: Record<string, string>) => () => gql(url, CREATE, { n: 'x' }, { headers });
       await expectRefused('admin mutation, no token', create({}), 200, 'UNAUTHENTICATED');
-      await expectRefused('admin mutation, wrong token (same length)', create({ authorization: `Bearer ${'x'.repeat(TOKEN.length)}` }), 200, 'UNAUTHENTICATED');
-      await expectRefused('admin mutation, token prefix', create({ authorization: `Bearer ${TOKEN.slice(0, -1)}` }), 200, 'UNAUTHENTICATED');
+      await expectRefused(
+        'admin mutation, wrong token (same length)',
+        create({ authorization: `Bearer ${'x'.repeat(TOKEN.length)}` }),
+        200,
+        'UNAUTHENTICATED',
+      );
+      await expectRefused(
+        'admin mutation, token prefix',
+        create({ authorization: `Bearer ${TOKEN.slice(0, -1)}` }),
+        200,
+        'UNAUTHENTICATED',
+      );
       await expectRefused('admin mutation, token without "Bearer"', create({ authorization: TOKEN }), 200, 'UNAUTHENTICATED');
-      await expectRefused('admin mutation, Basic auth', create({ authorization: `Basic ${b64(Buffer.from(`admin:${TOKEN}`))}` }), 200, 'UNAUTHENTICATED');
+      await expectRefused(
+        'admin mutation, Basic auth',
+        create({ authorization: `Basic ${b64(Buffer.from(`admin:${TOKEN}`))}` }),
+        200,
+        'UNAUTHENTICATED',
+      );
       expect((await gql(url, CREATE, { n: 'ok' }, { token: TOKEN })).errors).toBeUndefined();
     });
   });

@@ -25,8 +25,16 @@ export function startChildServer(env: Record<string, string>): Promise<{ child: 
 
 export function serverEnv(dataDir: string, modelDir: string, token: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', SIAMESE_DATA_DIR: dataDir, SIAMESE_LOG_LEVEL: 'silent',
-    SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '50', SIAMESE_BACKEND: 'cpu', SIAMESE_ADMIN_TOKEN: token, SIAMESE_MODEL: modelDir,
-    SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'), ...extra,
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SIAMESE_DATA_DIR: dataDir,
+    SIAMESE_LOG_LEVEL: 'silent',
+    SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '50',
+    SIAMESE_BACKEND: 'cpu',
+    SIAMESE_ADMIN_TOKEN: token,
+    SIAMESE_MODEL: modelDir,
+    SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'),
+    ...extra,
   };
 }

@@ -64,9 +64,17 @@ describe(`issue 7: crash consistency (${KILLS} SIGKILLs)`, () => {
     /** Database labels of the served model vs the saved index and its sidecar; acked work present. */
     async function checkConsistent(url: string, recent: Set<string>): Promise<void> {
       const db = new Database(path.join(dataDir, 'siamese.db'), { readonly: true });
-      const labels = (db.prepare(`SELECT label FROM "Embedding" WHERE "modelVersion" = ?`).all(card.version) as Array<{ label: number }>).map((r) => r.label);
-      const orphans = db.prepare(`SELECT COUNT(*) AS n FROM "Embedding" e LEFT JOIN "EnrolledImage" i ON i.id = e."imageId" WHERE i.id IS NULL`).get() as { n: number };
-      const unembedded = db.prepare(`SELECT COUNT(*) AS n FROM "EnrolledImage" i LEFT JOIN "Embedding" e ON e."imageId" = i.id AND e."modelVersion" = ? WHERE e.id IS NULL`).get(card.version) as { n: number };
+      const labels = (
+        db.prepare(`SELECT label FROM "Embedding" WHERE "modelVersion" = ?`).all(card.version) as Array<{ label: number }>
+      ).map((r) => r.label);
+      const orphans = db
+        .prepare(`SELECT COUNT(*) AS n FROM "Embedding" e LEFT JOIN "EnrolledImage" i ON i.id = e."imageId" WHERE i.id IS NULL`)
+        .get() as { n: number };
+      const unembedded = db
+        .prepare(
+          `SELECT COUNT(*) AS n FROM "EnrolledImage" i LEFT JOIN "Embedding" e ON e."imageId" = i.id AND e."modelVersion" = ? WHERE e.id IS NULL`,
+        )
+        .get(card.version) as { n: number };
       db.close();
       expect({ orphans: orphans.n, unembedded: unembedded.n }).toEqual({ orphans: 0, unembedded: 0 });
 
@@ -120,7 +128,9 @@ describe(`issue 7: crash consistency (${KILLS} SIGKILLs)`, () => {
           const created = await gql(url, CREATE, { n: `c${n}` }, { token: TOKEN });
           const identityId: string = created.data.createIdentity.id;
           const shots = 1 + (n % 3);
-          const images = await Promise.all(Array.from({ length: shots }, async (_, s) => ({ base64: (await syntheticImage(100 + n, s)).toString('base64') })));
+          const images = await Promise.all(
+            Array.from({ length: shots }, async (_, s) => ({ base64: (await syntheticImage(100 + n, s)).toString('base64') })),
+          );
           const r = await gql(url, ENROLL, { id: identityId, images }, { token: TOKEN });
           if (r.errors) throw new Error(`enroll refused: ${JSON.stringify(r.errors)}`);
           acked.set(identityId, { identityId, imageIds: r.data.enrollImages.map((i: { id: string }) => i.id) });
@@ -153,11 +163,12 @@ describe(`issue 7: crash consistency (${KILLS} SIGKILLs)`, () => {
       lastRecent = recent;
     }
     child?.kill('SIGKILL');
-    console.log(`crash test: ${KILLS} kills survived; ${ackedEnrollments} enrollments acknowledged, ${acked.size} identities acknowledged and present (${[...acked.values()].reduce((s, a) => s + a.imageIds.length, 0)} images), ` +
-      `${deleted.size} acknowledged deletions, ${killedMidRequest} requests cut by a kill, ${checkedImages} image searches checked`);
+    console.log(
+      `crash test: ${KILLS} kills survived; ${ackedEnrollments} enrollments acknowledged, ${acked.size} identities acknowledged and present (${[...acked.values()].reduce((s, a) => s + a.imageIds.length, 0)} images), ` +
+        `${deleted.size} acknowledged deletions, ${killedMidRequest} requests cut by a kill, ${checkedImages} image searches checked`,
+    );
     expect(ackedEnrollments).toBeGreaterThan(KILLS);
     expect(deleted.size).toBeGreaterThan(0);
     expect(killedMidRequest).toBeGreaterThan(0);
   });
 });
-

@@ -10,7 +10,12 @@ import { syntheticImage } from '../fixtures/synthetic-images';
  * with one of the image codes. Never another exception, never NaN.
  * Bounded runs (a few seconds) so it belongs in CI.
  */
-const IMAGE_CODES = new Set<string>([ErrorCode.INVALID_IMAGE, ErrorCode.IMAGE_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.UNSUPPORTED_IMAGE]);
+const IMAGE_CODES = new Set<string>([
+  ErrorCode.INVALID_IMAGE,
+  ErrorCode.IMAGE_TOO_LARGE,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+  ErrorCode.UNSUPPORTED_IMAGE,
+]);
 const LENGTH = TINY_INPUT.width * TINY_INPUT.height * TINY_INPUT.channels;
 const LIMITS = { maxPixels: 1024 * 1024, maxBytes: 256 * 1024 };
 

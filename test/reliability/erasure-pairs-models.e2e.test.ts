@@ -34,8 +34,15 @@ const upload = async (identity: number, shot: number) => {
 async function start(dataDir: string, retraining: StartOptions['retraining'] = {}): Promise<RunningServer> {
   const { modelDir } = await tinyModelOnce();
   const env = {
-    NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', SIAMESE_DATA_DIR: dataDir, SIAMESE_LOG_LEVEL: 'silent',
-    SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '20', SIAMESE_BACKEND: 'cpu', SIAMESE_ADMIN_TOKEN: TOKEN, SIAMESE_MODEL: modelDir,
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SIAMESE_DATA_DIR: dataDir,
+    SIAMESE_LOG_LEVEL: 'silent',
+    SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '20',
+    SIAMESE_BACKEND: 'cpu',
+    SIAMESE_ADMIN_TOKEN: TOKEN,
+    SIAMESE_MODEL: modelDir,
     SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'),
   };
   return startServer(loadConfig(env, dataDir), { retraining });
@@ -43,7 +50,10 @@ async function start(dataDir: string, retraining: StartOptions['retraining'] = {
 
 /** Every byte of the SQLite database as it is on disk now (main file, WAL, shared memory). */
 function dbFiles(dataDir: string): Buffer[] {
-  return fs.readdirSync(dataDir).filter((f) => f.startsWith('siamese.db')).map((f) => fs.readFileSync(path.join(dataDir, f)));
+  return fs
+    .readdirSync(dataDir)
+    .filter((f) => f.startsWith('siamese.db'))
+    .map((f) => fs.readFileSync(path.join(dataDir, f)));
 }
 const onDisk = (dataDir: string, bytes: Buffer) => {
   const needle = bytes.subarray(0, 256);
@@ -59,10 +69,17 @@ function sql<T>(dataDir: string, query: string, ...args: unknown[]): T[] {
   }
 }
 const erasureKinds = (dataDir: string) =>
-  Object.fromEntries(sql<{ kind: string; n: number }>(dataDir, `SELECT kind, COUNT(*) AS n FROM "Erasure" GROUP BY kind`).map((r) => [r.kind, r.n]));
+  Object.fromEntries(
+    sql<{ kind: string; n: number }>(dataDir, `SELECT kind, COUNT(*) AS n FROM "Erasure" GROUP BY kind`).map((r) => [r.kind, r.n]),
+  );
 const retrainedDirs = (dataDir: string) => {
   const dir = path.join(dataDir, 'models');
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((d) => d.startsWith('rt-')).sort() : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((d) => d.startsWith('rt-'))
+        .sort()
+    : [];
 };
 
 describe('issue 13: erasure reaches labelled pairs and training', () => {
@@ -95,7 +112,9 @@ describe('issue 13: erasure reaches labelled pairs and training', () => {
     const kept = await gql(url, LABEL, { a: { imageId: keep.images[0] }, b: k8.input, same: true, ids: [keep.id] }, { token: TOKEN });
     expect(kept.data.labelPair.identityIds).toEqual([keep.id]);
     // Tags are checked: an unknown identity is NOT_FOUND and nothing is stored.
-    expect(codes(await gql(url, LABEL, { a: g5.input, b: k8.input, same: false, ids: ['no-such-identity'] }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
+    expect(codes(await gql(url, LABEL, { a: g5.input, b: k8.input, same: false, ids: ['no-such-identity'] }, { token: TOKEN }))).toEqual([
+      'NOT_FOUND',
+    ]);
     expect((await gql(url, PAIRS, {}, { token: TOKEN })).data.labelledPairs.items).toHaveLength(3);
     // Positive control for the file scan: the uploaded bytes are in the database now.
     expect([g5, g6, k7, k8].map((u) => onDisk(dataDir, u.bytes))).toEqual([true, true, true, true]);
@@ -107,9 +126,11 @@ describe('issue 13: erasure reaches labelled pairs and training', () => {
     expect([g5, g6, k7, k8].map((u) => onDisk(dataDir, u.bytes))).toEqual([false, false, false, true]);
     expect(erasureKinds(dataDir)).toEqual({ identity: 1, image: 2, labelledPair: 2 });
     // The log holds ids only.
-    expect(sql<{ targetId: string }>(dataDir, `SELECT "targetId" FROM "Erasure"`).map((r) => r.targetId).sort()).toEqual(
-      [gone.id, ...gone.images, tagged.data.labelPair.id, usesImage.data.labelPair.id].sort(),
-    );
+    expect(
+      sql<{ targetId: string }>(dataDir, `SELECT "targetId" FROM "Erasure"`)
+        .map((r) => r.targetId)
+        .sort(),
+    ).toEqual([gone.id, ...gone.images, tagged.data.labelPair.id, usesImage.data.labelPair.id].sort());
   });
 
   it('deleteLabelledPair (admin) erases one pair and its uploaded bytes; NOT_FOUND when absent', async () => {
@@ -134,13 +155,19 @@ describe('issue 13: erasure reaches labelled pairs and training', () => {
     const { card: baseCard } = await tinyModelOnce();
     const people = await enroll(url, [1, 2, 3, 4, 5, 6], 3);
     const gone = people.get(6)!;
-    const p1 = (await gql(url, LABEL, { a: (await upload(6, 5)).input, b: (await upload(6, 6)).input, same: true, ids: [gone.id] }, { token: TOKEN })).data.labelPair;
-    const p2 = (await gql(url, LABEL, { a: { imageId: gone.images[0] }, b: { imageId: people.get(1)!.images[0] }, same: false }, { token: TOKEN })).data.labelPair;
-    const p3 = (await gql(url, LABEL, { a: (await upload(2, 7)).input, b: { imageId: people.get(2)!.images[1] }, same: true }, { token: TOKEN })).data.labelPair;
+    const p1 = (
+      await gql(url, LABEL, { a: (await upload(6, 5)).input, b: (await upload(6, 6)).input, same: true, ids: [gone.id] }, { token: TOKEN })
+    ).data.labelPair;
+    const p2 = (
+      await gql(url, LABEL, { a: { imageId: gone.images[0] }, b: { imageId: people.get(1)!.images[0] }, same: false }, { token: TOKEN })
+    ).data.labelPair;
+    const p3 = (
+      await gql(url, LABEL, { a: (await upload(2, 7)).input, b: { imageId: people.get(2)!.images[1] }, same: true }, { token: TOKEN })
+    ).data.labelPair;
     for (const p of [p1, p2, p3]) expect(p.id).toBeTruthy();
     // The slot frees once the previous run's child has exited, a moment after its row is final.
     const retrain = async () => {
-      for (const deadline = Date.now() + 30_000; ; ) {
+      for (const deadline = Date.now() + 30_000; ;) {
         const r = await gql(url, RETRAIN, { o: { steps: 4, batchSize: 8, promote: 'ALWAYS', seed: 3 } }, { token: TOKEN });
         if (!r.errors) return r.data.retrain.id as string;
         expect(codes(r)).toEqual(['TRAINING_IN_PROGRESS']);
@@ -169,7 +196,9 @@ describe('issue 13: erasure reaches labelled pairs and training', () => {
     const run2 = await retrain();
     await waitForRun(url, run2, afterSnapshot);
     const late = (await gql(url, ENROLL, { id: people.get(1)!.id, images: [await b64(1, 9)] }, { token: TOKEN })).data.enrollImages[0].id;
-    expect((await waitForRun(url, run2, (r) => (r.status === 'REINDEXING' && r.progress?.embedded >= 1) || isFinal(r))).status).toBe('REINDEXING');
+    expect((await waitForRun(url, run2, (r) => (r.status === 'REINDEXING' && r.progress?.embedded >= 1) || isFinal(r))).status).toBe(
+      'REINDEXING',
+    );
     expect((await gql(url, DELETE_IMAGE, { id: late }, { token: TOKEN })).data).toEqual({ deleteImage: true });
     const ok = await waitForRun(url, run2, isFinal);
     expect([ok.status, ok.error, ok.promoted]).toEqual(['SUCCEEDED', null, true]);
@@ -188,7 +217,9 @@ describe('issue 13: erasure reaches labelled pairs and training', () => {
     // 3. A pair it trained on is erased after the model was saved, during re-embedding: the parent
     //    refuses the swap and deletes the model's files, version row and vectors.
     const run3 = await retrain();
-    expect((await waitForRun(url, run3, (r) => (r.status === 'REINDEXING' && r.progress?.embedded >= 1) || isFinal(r))).status).toBe('REINDEXING');
+    expect((await waitForRun(url, run3, (r) => (r.status === 'REINDEXING' && r.progress?.embedded >= 1) || isFinal(r))).status).toBe(
+      'REINDEXING',
+    );
     const v3 = retrainedDirs(dataDir).find((d) => d !== v2)!;
     expect(v3).toMatch(/^rt-/);
     expect((await gql(url, DELETE_PAIR, { id: p3.id }, { token: TOKEN })).data).toEqual({ deleteLabelledPair: true });
@@ -204,7 +235,10 @@ describe('issue 13: erasure reaches labelled pairs and training', () => {
     expect(versions.sort()).toEqual([baseCard.version, v2].sort());
 
     // 4. An older version trained on someone erased later cannot be activated again, and is deleted.
-    expect((await gql(url, ACTIVATE, { v: baseCard.version }, { token: TOKEN })).data.activateModel).toEqual({ version: baseCard.version, active: true });
+    expect((await gql(url, ACTIVATE, { v: baseCard.version }, { token: TOKEN })).data.activateModel).toEqual({
+      version: baseCard.version,
+      active: true,
+    });
     expect((await gql(url, DELETE_IDENTITY, { id: people.get(1)!.id }, { token: TOKEN })).data).toEqual({ deleteIdentity: true });
     const back = await gql(url, ACTIVATE, { v: v2 }, { token: TOKEN });
     expect(codes(back)).toEqual(['TRAINED_ON_ERASED_DATA']);

@@ -32,10 +32,20 @@ describe('GraphQL inputs (fast-check over HTTP)', () => {
   beforeAll(async () => {
     dataDir = tempDir('siamese-prop-');
     const { modelDir } = await tinyModelOnce();
-    server = await startTestServer({ dataDir, adminToken: TOKEN, modelDir, env: { SIAMESE_MAX_K: '10', SIAMESE_MAX_UPLOAD_BYTES: String(32 * 1024) } });
+    server = await startTestServer({
+      dataDir,
+      adminToken: TOKEN,
+      modelDir,
+      env: { SIAMESE_MAX_K: '10', SIAMESE_MAX_UPLOAD_BYTES: String(32 * 1024) },
+    });
     png = (await syntheticImage(1, 0)).toString('base64');
     const id = (await gql(server.url, `mutation { createIdentity(name: "p") { id } }`, {}, { token: TOKEN })).data.createIdentity.id;
-    const enrolled = await gql(server.url, `mutation($id: ID!, $i: [ImageInput!]!) { enrollImages(identityId: $id, images: $i) { id } }`, { id, i: [{ base64: png }] }, { token: TOKEN });
+    const enrolled = await gql(
+      server.url,
+      `mutation($id: ID!, $i: [ImageInput!]!) { enrollImages(identityId: $id, images: $i) { id } }`,
+      { id, i: [{ base64: png }] },
+      { token: TOKEN },
+    );
     imageId = enrolled.data.enrollImages[0].id;
   });
   afterAll(async () => {
@@ -53,10 +63,28 @@ describe('GraphQL inputs (fast-check over HTTP)', () => {
     fc.constant(() => JSON.stringify(`data:image/png;base64,${png}`)),
     fc.integer().map((n) => () => String(n)),
   );
-  const id = fc.oneof(fc.constant(() => JSON.stringify(imageId)), fc.string({ maxLength: 20 }).map((s) => () => JSON.stringify(s)), fc.constant(() => 'null'), fc.constant(() => '7'));
+  const id = fc.oneof(
+    fc.constant(() => JSON.stringify(imageId)),
+    fc.string({ maxLength: 20 }).map((s) => () => JSON.stringify(s)),
+    fc.constant(() => 'null'),
+    fc.constant(() => '7'),
+  );
   const imageInput = fc
-    .record({ base64: fc.option(base64, { nil: undefined }), imageId: fc.option(id, { nil: undefined }), upload: fc.option(fc.constant(() => 'null'), { nil: undefined }) })
-    .map((r) => `{${Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => `"${k}":${v!()}`).join(',')}}`);
+    .record({
+      base64: fc.option(base64, { nil: undefined }),
+      imageId: fc.option(id, { nil: undefined }),
+      upload: fc.option(
+        fc.constant(() => 'null'),
+        { nil: undefined },
+      ),
+    })
+    .map(
+      (r) =>
+        `{${Object.entries(r)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => `"${k}":${v!()}`)
+          .join(',')}}`,
+    );
   const number = fc.oneof(
     fc.integer({ min: -5, max: 15 }).map(String),
     fc.constantFrom('1e400', '-1e400', '2147483648', '-2147483649', '1e-400', '-0', '0.5', 'null', '"3"', 'true', '[]', '{}'),
@@ -77,8 +105,15 @@ describe('GraphQL inputs (fast-check over HTTP)', () => {
             : `{"query":"query($a: ImageInput!, $b: ImageInput!, $t: Float) { verify(a: $a, b: $b, threshold: $t) { match distance threshold } }","variables":{"a":${o.a},"b":${o.b}${o.t === undefined ? '' : `,"t":${o.t}`}}}`;
         // As an admin: anonymous callers are refused imageId inputs before they are resolved (issue 13),
         // and this property is about how every input is resolved.
-        const res = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body });
-        const json = (await res.json()) as { data?: Record<string, any> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+        const res = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body,
+        });
+        const json = (await res.json()) as {
+          data?: Record<string, any> | null;
+          errors?: Array<{ message: string; extensions?: { code?: string } }>;
+        };
         expect(res.status).toBeLessThan(500);
         if (json.errors) {
           for (const e of json.errors) {

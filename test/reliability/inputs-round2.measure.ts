@@ -26,7 +26,10 @@ const SEARCH = `query($i: ImageInput!) { searchSimilar(image: $i, k: 1) { distan
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
 const answer = (r: GqlResponse) => `${r.status} ${codes(r).join(',') || 'accepted'}`;
 const nestedJson = (depth: number) => '{"a":'.repeat(depth - 1) + '{}' + '}'.repeat(depth - 1);
-const grey = async (w: number, h: number) => sharp(Buffer.from(syntheticPixels(3, 0, w, h)), { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
+const grey = async (w: number, h: number) =>
+  sharp(Buffer.from(syntheticPixels(3, 0, w, h)), { raw: { width: w, height: h, channels: 1 } })
+    .png()
+    .toBuffer();
 
 it('measures every case', async () => {
   const rows: Array<[string, string]> = [];
@@ -39,16 +42,32 @@ it('measures every case', async () => {
   const admin = (q: string, v: Record<string, unknown>) => () => gql(url, q, v, { token: TOKEN });
   try {
     const id = (await gql(url, CREATE, { n: 'kept' }, { token: TOKEN })).data.createIdentity.id;
-    const imageId = (await gql(url, `mutation($id: ID!, $i: [ImageInput!]!) { enrollImages(identityId: $id, images: $i) { id } }`, { id, i: [{ base64: png }] }, { token: TOKEN })).data.enrollImages[0].id;
+    const imageId = (
+      await gql(
+        url,
+        `mutation($id: ID!, $i: [ImageInput!]!) { enrollImages(identityId: $id, images: $i) { id } }`,
+        { id, i: [{ base64: png }] },
+        { token: TOKEN },
+      )
+    ).data.enrollImages[0].id;
 
     await run('anonymous `identity(id: "\\ud800")`', () => gql(url, `query($id: ID!) { identity(id: $id) { id } }`, { id: '\ud800' }));
     await run('anonymous `verify(a: { imageId: "x\\udfff" })`', () => gql(url, VERIFY, { a: { imageId: 'x\udfff' }, b: { base64: png } }));
     await run('`createIdentity(name: "Ada\\ud83d")`', admin(CREATE, { n: 'Ada\ud83d' }));
     await run('metadata key `"k\\ud800"`', admin(CREATE, { n: 'mk', m: { 'k\ud800': 1 } }));
     await run('metadata value `"v\\udc00"`', admin(CREATE, { n: 'mv', m: { k: 'v\udc00' } }));
-    await run('`labelPair(note: "x\\ud800")`', admin(`mutation($a: ImageInput!, $n: String) { labelPair(a: $a, b: $a, same: true, note: $n) { id } }`, { a: { imageId }, n: 'x\ud800' }));
+    await run(
+      '`labelPair(note: "x\\ud800")`',
+      admin(`mutation($a: ImageInput!, $n: String) { labelPair(a: $a, b: $a, same: true, note: $n) { id } }`, {
+        a: { imageId },
+        n: 'x\ud800',
+      }),
+    );
     await run('`trainingRun(id: "\\ud800")`', admin(`query($id: ID!) { trainingRun(id: $id) { id } }`, { id: '\ud800' }));
-    await run('`activateModel(version: "\\ud800")`', admin(`mutation($v: String!) { activateModel(version: $v) { version } }`, { v: '\ud800' }));
+    await run(
+      '`activateModel(version: "\\ud800")`',
+      admin(`mutation($v: String!) { activateModel(version: $v) { version } }`, { v: '\ud800' }),
+    );
     await run('base64 `"iVBO\\ud800"`', () => gql(url, SEARCH, { i: { base64: 'iVBO\ud800' } }));
 
     await run('metadata nested 10,000 deep (variable)', async () => {
@@ -60,9 +79,15 @@ it('measures every case', async () => {
       const body = (await res.json()) as { errors?: GqlResponse['errors'] };
       return { status: res.status, data: null, errors: body.errors };
     });
-    await run('metadata nested 10,000 deep (literal in the query)', admin(`mutation { createIdentity(name: "lit", metadata: ${'{a:'.repeat(10_000)}1${'}'.repeat(10_000)}) { id } }`, {}));
+    await run(
+      'metadata nested 10,000 deep (literal in the query)',
+      admin(`mutation { createIdentity(name: "lit", metadata: ${'{a:'.repeat(10_000)}1${'}'.repeat(10_000)}) { id } }`, {}),
+    );
     await run('metadata depth 17', admin(CREATE, { n: 'd17', m: JSON.parse(nestedJson(17)) }));
-    await run('metadata with 257 keys', admin(CREATE, { n: 'wide', m: Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`k${i}`, i])) }));
+    await run(
+      'metadata with 257 keys',
+      admin(CREATE, { n: 'wide', m: Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`k${i}`, i])) }),
+    );
     await run('metadata of 1 MB', admin(CREATE, { n: 'big', m: { bio: 'x'.repeat(1_000_000) } }));
 
     await gql(url, CREATE, { n: 'Zo\u00eb' }, { token: TOKEN });
@@ -76,7 +101,9 @@ it('measures every case', async () => {
     const five = await Promise.all(['Twin', 'twin', 'TWIN', ' twin', 'Twin '].map((n) => gql(url, CREATE, { n }, { token: TOKEN })));
     rows.push(['5 concurrent creates of "twin" (case variants)', `${five.filter((r) => !r.errors).length} created`]);
 
-    const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } }).png().toBuffer();
+    const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     await run('searchSimilar 1×1 PNG', () => gql(url, SEARCH, { i: { base64: b64(one) } }));
     await run('verify b = 8×8 PNG', async () => gql(url, VERIFY, { a: { base64: png }, b: { base64: b64(await grey(8, 8)) } }));
     await run('searchSimilar 16×16 PNG', async () => gql(url, SEARCH, { i: { base64: b64(await grey(16, 16)) } }));
@@ -108,13 +135,24 @@ it('measures every case', async () => {
     await s.close();
   };
   try {
-    await cardCase('card input 40×40, model.json 32×32', broken('size', (c) => ({ ...c, preprocessing: { ...c.preprocessing, width: 40, height: 40 } })));
-    await cardCase('card default threshold −0.1', broken('neg', (c) => ({ ...c, thresholds: { ...c.thresholds, default: -0.1 } })));
+    await cardCase(
+      'card input 40×40, model.json 32×32',
+      broken('size', (c) => ({ ...c, preprocessing: { ...c.preprocessing, width: 40, height: 40 } })),
+    );
+    await cardCase(
+      'card default threshold −0.1',
+      broken('neg', (c) => ({ ...c, thresholds: { ...c.thresholds, default: -0.1 } })),
+    );
     const s = await startTestServer({ dataDir: fs.mkdtempSync(path.join(root, 'd-')), adminToken: TOKEN, modelDir });
     try {
       const dir = broken('bad-version', (c) => ({ ...c, version: 'bad-card', thresholds: { ...c.thresholds, default: -1 } }));
-      await s.internals.store.registerModelVersion({ version: 'bad-card', dir, fingerprint: card.fingerprint, metric: card.metric, card: {} }, false);
-      await run('activateModel of a version whose card has default −1', () => gql(s.url, `mutation { activateModel(version: "bad-card") { version } }`, {}, { token: TOKEN }));
+      await s.internals.store.registerModelVersion(
+        { version: 'bad-card', dir, fingerprint: card.fingerprint, metric: card.metric, card: {} },
+        false,
+      );
+      await run('activateModel of a version whose card has default −1', () =>
+        gql(s.url, `mutation { activateModel(version: "bad-card") { version } }`, {}, { token: TOKEN }),
+      );
     } finally {
       await s.close();
     }

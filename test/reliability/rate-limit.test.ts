@@ -37,24 +37,37 @@ describe('TokenBucketLimiter', () => {
 describe('expensiveFieldCount', () => {
   const count = (q: string, name?: string) => {
     const doc = parse(q);
-    const op = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && (!name || d.name?.value === name))!;
+    const op = doc.definitions.find(
+      (d): d is OperationDefinitionNode => d.kind === 'OperationDefinition' && (!name || d.name?.value === name),
+    )!;
     return expensiveFieldCount(doc, op);
   };
   it('counts expensive root fields, aliases and fragments; ignores cheap ones and other operations', () => {
     expect(count('{ model { version } }')).toBe(0);
     expect(count('{ a: verify(a: {}, b: {}) { match } b: verify(a: {}, b: {}) { match } searchSimilar(image: {}) { distance } }')).toBe(3);
-    expect(count('query Q { ...F ... on Query { verify(a: {}, b: {}) { match } } } fragment F on Query { searchSimilar(image: {}) { distance } }')).toBe(2);
-    expect(count('mutation M { enrollImages(identityId: "x", images: []) { id } retrain { id } } query N { verify(a: {}, b: {}) { match } }', 'M')).toBe(2);
+    expect(
+      count(
+        'query Q { ...F ... on Query { verify(a: {}, b: {}) { match } } } fragment F on Query { searchSimilar(image: {}) { distance } }',
+      ),
+    ).toBe(2);
+    expect(
+      count(
+        'mutation M { enrollImages(identityId: "x", images: []) { id } retrain { id } } query N { verify(a: {}, b: {}) { match } }',
+        'M',
+      ),
+    ).toBe(2);
   });
 });
 
 describe('rate limit configuration', () => {
-   
   const { loadConfig, ConfigError } = require('../../src/config') as typeof import('../../src/config');
   const base = { SIAMESE_MODELS_DIR: '/nonexistent' };
   it('defaults to a generous bucket, is configurable, and 0 turns it off', () => {
     expect(loadConfig(base, '/tmp').limits).toMatchObject({ rateLimitPerSecond: 1000, rateLimitBurst: 2000 });
-    expect(loadConfig({ ...base, SIAMESE_RATE_LIMIT_PER_SEC: '0', SIAMESE_RATE_LIMIT_BURST: '5' }, '/tmp').limits).toMatchObject({ rateLimitPerSecond: 0, rateLimitBurst: 5 });
+    expect(loadConfig({ ...base, SIAMESE_RATE_LIMIT_PER_SEC: '0', SIAMESE_RATE_LIMIT_BURST: '5' }, '/tmp').limits).toMatchObject({
+      rateLimitPerSecond: 0,
+      rateLimitBurst: 5,
+    });
     expect(() => loadConfig({ ...base, SIAMESE_RATE_LIMIT_PER_SEC: '-1' }, '/tmp')).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, SIAMESE_RATE_LIMIT_BURST: '0' }, '/tmp')).toThrow(ConfigError);
   });

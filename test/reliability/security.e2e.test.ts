@@ -32,13 +32,24 @@ const CREATE = `mutation($n: String!) { createIdentity(name: $n) { id } }`;
 
 function baseEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', SIAMESE_DATA_DIR: dataDir, SIAMESE_LOG_LEVEL: 'info',
-    SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '20', SIAMESE_BACKEND: 'cpu', SIAMESE_ADMIN_TOKEN: TOKEN,
-    SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'), ...extra,
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SIAMESE_DATA_DIR: dataDir,
+    SIAMESE_LOG_LEVEL: 'info',
+    SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '20',
+    SIAMESE_BACKEND: 'cpu',
+    SIAMESE_ADMIN_TOKEN: TOKEN,
+    SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'),
+    ...extra,
   };
 }
 
-async function start(dataDir: string, extra: Record<string, string>, opts: { embedder?: EmbedderPort; lines?: string[]; modelDir?: string } = {}) {
+async function start(
+  dataDir: string,
+  extra: Record<string, string>,
+  opts: { embedder?: EmbedderPort; lines?: string[]; modelDir?: string } = {},
+) {
   const env = baseEnv(dataDir, { ...(opts.modelDir ? { SIAMESE_MODEL: opts.modelDir } : {}), ...extra });
   const logger = createLogger('info', (l) => opts.lines?.push(l));
   return startServer(loadConfig(env, dataDir), { embedder: opts.embedder, logger });
@@ -72,13 +83,21 @@ describe('issue 7: security', () => {
   it('production: unexpected errors masked without stack; suggestions, introspection and GraphiQL off, and each configurable', async () => {
     const lines: string[] = [];
     // SIAMESE_MIN_IMAGE_SIDE=1: the 1×1 image must reach the buggy embedder (by default it is refused first, IMAGE_TOO_SMALL).
-    const prod = await start(dir(), { NODE_ENV: 'production', SIAMESE_STACK_TRACES: 'true', SIAMESE_MIN_IMAGE_SIDE: '1' }, { embedder: buggyEmbedder(), lines });
+    const prod = await start(
+      dir(),
+      { NODE_ENV: 'production', SIAMESE_STACK_TRACES: 'true', SIAMESE_MIN_IMAGE_SIDE: '1' },
+      { embedder: buggyEmbedder(), lines },
+    );
     servers.push(prod);
-    const tiny = (await require('sharp')({ create: { width: 1, height: 1, channels: 3, background: '#fff' } }).png().toBuffer()) as Buffer;
+    const tiny = (await require('sharp')({ create: { width: 1, height: 1, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer()) as Buffer;
     expect(tiny.length).toBeLessThan(100);
     const r = await gql(prod.url, SEARCH, { i: { base64: tiny.toString('base64') } });
     expect(r.status).toBe(200);
-    expect(r.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(r.errors).toEqual([
+      expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+    ]);
     expect(JSON.stringify(r)).not.toMatch(/kaboom|stacktrace|\.ts|\/work\//);
     // ... while the server log keeps the cause for the operator.
     expect(lines.some((l) => l.includes('kaboom'))).toBe(true);
@@ -90,7 +109,11 @@ describe('issue 7: security', () => {
     expect(await (await fetch(prod.url, { headers: { accept: 'text/html' } })).text()).not.toMatch(/graphiql/i);
 
     // (No admin token configured here: admin operations answer ADMIN_DISABLED, whatever is sent.)
-    const open = await start(dir(), { NODE_ENV: 'production', SIAMESE_INTROSPECTION: 'true', SIAMESE_GRAPHIQL: 'true', SIAMESE_ADMIN_TOKEN: '' }, { embedder: pixelEmbedder() });
+    const open = await start(
+      dir(),
+      { NODE_ENV: 'production', SIAMESE_INTROSPECTION: 'true', SIAMESE_GRAPHIQL: 'true', SIAMESE_ADMIN_TOKEN: '' },
+      { embedder: pixelEmbedder() },
+    );
     servers.push(open);
     expect(codes(await gql(open.url, CREATE, { n: 'x' }, { token: TOKEN }))).toEqual(['ADMIN_DISABLED']);
     expect((await gql(open.url, `{ __schema { queryType { name } } }`)).data).toEqual({ __schema: { queryType: { name: 'Query' } } });
@@ -109,8 +132,13 @@ describe('issue 7: security', () => {
     // The token is taken before execution, so cheap NOT_FOUND verifies use up the bucket within
     // milliseconds (well inside the 1 s refill, even on a busy machine).
     const unknown = { imageId: 'no-such-image' };
-    for (let i = 0; i < 3; i++) expect(codes(await gql(s.url, VERIFY, { a: unknown, b: unknown }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
-    const refused = await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: SEARCH, variables: { i: img } }) });
+    for (let i = 0; i < 3; i++)
+      expect(codes(await gql(s.url, VERIFY, { a: unknown, b: unknown }, { token: TOKEN }))).toEqual(['NOT_FOUND']);
+    const refused = await fetch(s.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: SEARCH, variables: { i: img } }),
+    });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const body = (await refused.json()) as { errors: Array<{ extensions: { code: string; retryAfterSeconds: number } }> };
@@ -153,12 +181,22 @@ describe('issue 7: security', () => {
     await gql(s.url, SEARCH, { i: { base64: png } });
     await gql(s.url, SEARCH, { i: { base64: Buffer.from('not an image at all, but logged?').toString('base64') } });
     await gql(s.url, SEARCH, { i: { base64: 'A'.repeat(9 * 1024 * 1024) } }); // over the body limit
-    await fetch(s.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${wrong}` }, body: '{"query": "{ model' });
+    await fetch(s.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${wrong}` },
+      body: '{"query": "{ model',
+    });
     await s.close();
     servers.splice(servers.indexOf(s), 1);
     const log = lines.join('\n');
     expect(lines.length).toBeGreaterThan(0); // the logger was live ("listening", …)
-    for (const secret of [TOKEN, wrong, png.slice(100, 140), Buffer.from('not an image at all').toString('base64').slice(0, 16), 'AAAAAAAAAAAAAAAA']) {
+    for (const secret of [
+      TOKEN,
+      wrong,
+      png.slice(100, 140),
+      Buffer.from('not an image at all').toString('base64').slice(0, 16),
+      'AAAAAAAAAAAAAAAA',
+    ]) {
       expect(log).not.toContain(secret);
     }
   });
@@ -170,9 +208,22 @@ describe('issue 7: security', () => {
     servers.push(s);
     const keep = (await gql(s.url, CREATE, { n: 'keep' }, { token: TOKEN })).data.createIdentity.id;
     const gone = (await gql(s.url, CREATE, { n: 'gone' }, { token: TOKEN })).data.createIdentity.id;
-    await gql(s.url, ENROLL, { id: keep, images: [{ base64: (await syntheticImage(3, 0)).toString('base64') }, { base64: (await syntheticImage(3, 1)).toString('base64') }] }, { token: TOKEN });
+    await gql(
+      s.url,
+      ENROLL,
+      {
+        id: keep,
+        images: [{ base64: (await syntheticImage(3, 0)).toString('base64') }, { base64: (await syntheticImage(3, 1)).toString('base64') }],
+      },
+      { token: TOKEN },
+    );
     const goneBytes = [await syntheticImage(4, 0), await syntheticImage(4, 1)];
-    const enrolled = await gql(s.url, ENROLL, { id: gone, images: goneBytes.map((b) => ({ base64: b.toString('base64') })) }, { token: TOKEN });
+    const enrolled = await gql(
+      s.url,
+      ENROLL,
+      { id: gone, images: goneBytes.map((b) => ({ base64: b.toString('base64') })) },
+      { token: TOKEN },
+    );
     expect(enrolled.errors).toBeUndefined();
     const imageIds: string[] = enrolled.data.enrollImages.map((i: { id: string }) => i.id);
 
@@ -180,32 +231,54 @@ describe('issue 7: security', () => {
     const rows = () => ({
       identity: db.prepare(`SELECT COUNT(*) AS n FROM "Identity" WHERE id = ?`).get(gone) as { n: number },
       images: db.prepare(`SELECT COUNT(*) AS n FROM "EnrolledImage" WHERE "identityId" = ?`).get(gone) as { n: number },
-      embeddings: db.prepare(`SELECT COUNT(*) AS n FROM "Embedding" WHERE "imageId" IN (?, ?)`).get(imageIds[0], imageIds[1]) as { n: number },
+      embeddings: db.prepare(`SELECT COUNT(*) AS n FROM "Embedding" WHERE "imageId" IN (?, ?)`).get(imageIds[0], imageIds[1]) as {
+        n: number;
+      },
     });
-    const labels = (db.prepare(`SELECT label FROM "Embedding" WHERE "imageId" IN (?, ?)`).all(imageIds[0], imageIds[1]) as Array<{ label: number }>).map((r) => r.label);
+    const labels = (
+      db.prepare(`SELECT label FROM "Embedding" WHERE "imageId" IN (?, ?)`).all(imageIds[0], imageIds[1]) as Array<{ label: number }>
+    ).map((r) => r.label);
     expect(rows()).toEqual({ identity: { n: 1 }, images: { n: 2 }, embeddings: { n: 2 } });
-    const dbVectors = (db.prepare(`SELECT vector FROM "Embedding" WHERE "imageId" IN (?, ?)`).all(imageIds[0], imageIds[1]) as Array<{ vector: Buffer }>).map((r) => r.vector);
+    const dbVectors = (
+      db.prepare(`SELECT vector FROM "Embedding" WHERE "imageId" IN (?, ?)`).all(imageIds[0], imageIds[1]) as Array<{ vector: Buffer }>
+    ).map((r) => r.vector);
     // Positive control for the file scan below: the live bytes are found.
-    const before = fs.readdirSync(dataDir).filter((f) => f.startsWith('siamese.db')).map((f) => fs.readFileSync(path.join(dataDir, f)));
+    const before = fs
+      .readdirSync(dataDir)
+      .filter((f) => f.startsWith('siamese.db'))
+      .map((f) => fs.readFileSync(path.join(dataDir, f)));
     expect(goneBytes.every((b) => before.some((f) => f.includes(b.subarray(0, 256))))).toBe(true);
     // The bytes hnswlib stores (normalised in cosine space), as the live index reports them.
     const index = s.internals.active.current.index as unknown as { vectorOf(l: number): Float32Array | undefined };
     const stored = labels.map((l) => Buffer.from(index.vectorOf(l)!.buffer));
-    const indexFiles = () => fs.readdirSync(path.join(dataDir, 'index')).filter((f) => !f.endsWith('.json')).map((f) => fs.readFileSync(path.join(dataDir, 'index', f)));
+    const indexFiles = () =>
+      fs
+        .readdirSync(path.join(dataDir, 'index'))
+        .filter((f) => !f.endsWith('.json'))
+        .map((f) => fs.readFileSync(path.join(dataDir, 'index', f)));
     const inIndex = (needle: Buffer) => indexFiles().some((f) => f.includes(needle));
     await waitFor(() => stored.every(inIndex)); // positive control: the scan finds live vectors
     expect(stored.every(inIndex)).toBe(true);
 
-    expect((await gql(s.url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: gone }, { token: TOKEN })).data).toEqual({ deleteIdentity: true });
+    expect((await gql(s.url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: gone }, { token: TOKEN })).data).toEqual({
+      deleteIdentity: true,
+    });
     expect(rows()).toEqual({ identity: { n: 0 }, images: { n: 0 }, embeddings: { n: 0 } });
-    expect(db.prepare(`SELECT COUNT(*) AS n FROM "LabelledPair" WHERE "imageAId" IN (?, ?) OR "imageBId" IN (?, ?)`).get(...imageIds, ...imageIds)).toEqual({ n: 0 });
+    expect(
+      db
+        .prepare(`SELECT COUNT(*) AS n FROM "LabelledPair" WHERE "imageAId" IN (?, ?) OR "imageBId" IN (?, ?)`)
+        .get(...imageIds, ...imageIds),
+    ).toEqual({ n: 0 });
     db.close();
     // deleteIdentity saves the index at once: the vectors' bytes are gone from every index file.
     expect(stored.some(inIndex)).toBe(false);
     expect(labels.map((l) => index.vectorOf(l))).toEqual([undefined, undefined]);
     // Not only the rows: the bytes themselves must be gone from the SQLite file and its WAL
     // (secure_delete zeroes freed pages; the erasure checkpoints and truncates the WAL).
-    const dbFiles = fs.readdirSync(dataDir).filter((f) => f.startsWith('siamese.db')).map((f) => fs.readFileSync(path.join(dataDir, f)));
+    const dbFiles = fs
+      .readdirSync(dataDir)
+      .filter((f) => f.startsWith('siamese.db'))
+      .map((f) => fs.readFileSync(path.join(dataDir, f)));
     expect(dbFiles.length).toBeGreaterThan(0);
     const inDb = (needle: Buffer) => dbFiles.some((f) => f.includes(needle));
     expect(goneBytes.map((b) => inDb(b.subarray(0, 256)))).toEqual([false, false]);
@@ -218,5 +291,5 @@ describe('issue 7: security', () => {
 });
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end && !cond(); ) await new Promise((r) => setTimeout(r, 25));
+  for (const end = Date.now() + ms; Date.now() < end && !cond();) await new Promise((r) => setTimeout(r, 25));
 }

@@ -31,19 +31,35 @@ interface Cli {
 
 function startCli(dataDir: string, modelDir: string, extra: Record<string, string> = {}): Promise<Cli> {
   const env = {
-    PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', SIAMESE_DATA_DIR: dataDir,
-    SIAMESE_LOG_LEVEL: 'info', SIAMESE_BACKEND: 'cpu', SIAMESE_ADMIN_TOKEN: TOKEN, SIAMESE_MODEL: modelDir,
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SIAMESE_DATA_DIR: dataDir,
+    SIAMESE_LOG_LEVEL: 'info',
+    SIAMESE_BACKEND: 'cpu',
+    SIAMESE_ADMIN_TOKEN: TOKEN,
+    SIAMESE_MODEL: modelDir,
     SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'),
     // A long debounce: the index file cannot have been saved by the debounce when the signal comes.
-    SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '60000', ...extra,
+    SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '60000',
+    ...extra,
   };
-  const child = spawn(process.execPath, [path.join(ROOT, 'test/retraining/fixtures/ts-run.js'), path.join(ROOT, 'src/cli/main.ts'), 'serve'], {
-    cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'test/retraining/fixtures/ts-run.js'), path.join(ROOT, 'src/cli/main.ts'), 'serve'],
+    {
+      cwd: dataDir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return new Promise((resolve, reject) => {
     const onData = () => {
       const m = / at (http:\/\/\S+\/graphql)/.exec(out);
@@ -79,7 +95,10 @@ describe('issue 13: SIGTERM runs the orderly shutdown', () => {
     const last = await enroll(cli.url, [3], 1); // answered; the signal follows at once
     cli.child.kill('SIGTERM');
     const exit = await cli.exited;
-    expect({ exit, tail: cli.output().slice(-600) }).toEqual({ exit: { code: 0, signal: null }, tail: expect.stringContaining('shutdown complete') });
+    expect({ exit, tail: cli.output().slice(-600) }).toEqual({
+      exit: { code: 0, signal: null },
+      tail: expect.stringContaining('shutdown complete'),
+    });
 
     // The next start finds the index exactly as saved: no repair against the database.
     const again = await startTestServer({ dataDir, adminToken: TOKEN, modelDir });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import { syntheticImage } from '../fixtures/synthetic-images';
 
 /**
@@ -45,7 +46,12 @@ const SEARCH = `query($i: ImageInput!) { searchSimilar(image: $i, k: 5) { identi
 const ENROLL = `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id } }`;
 const CREATE = `mutation($n: String!) { createIdentity(name: $n) { id } }`;
 
-async function post(url: string, query: string, variables: unknown, token?: string): Promise<{ status: number; body: { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> } }> {
+async function post(
+  url: string,
+  query: string,
+  variables: unknown,
+  token?: string,
+): Promise<{ status: number; body: { data?: any; errors?: Array<{ message: string; extensions?: { code?: string } }> } }> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -57,6 +63,11 @@ async function post(url: string, query: string, variables: unknown, token?: stri
 export async function health(url: string): Promise<Health> {
   const h = (await (await fetch(url.replace(/\/graphql$/, '/healthz'))).json()) as Health;
   return { rssBytes: h.rssBytes, numTensors: h.numTensors, indexedVectors: h.indexedVectors };
+}
+
+/** A random suffix naming one soak run's identities (8 hex characters). */
+export function soakRunSuffix(): string {
+  return randomBytes(4).toString('hex');
 }
 
 /** p-th percentile (nearest rank) of sorted values. */
@@ -73,8 +84,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     Array.from({ length: n }, (_, i) => Promise.all([0, 1, 2, 3].map(async (s) => (await syntheticImage(200 + i, s)).toString('base64')))),
   );
   const ids: string[] = [];
+  // Names are unique (issue 13): a run-specific suffix lets the soak run again against the same live server (SOAK_URL).
+  const run = soakRunSuffix();
   for (let i = 0; i < n; i++) {
-    const c = await post(o.url, CREATE, { n: `soak-${i}` }, o.token);
+    const c = await post(o.url, CREATE, { n: `soak-${run}-${i}` }, o.token);
     if (c.body.errors) throw new Error(`seeding failed: ${JSON.stringify(c.body.errors)}`);
     ids.push(c.body.data.createIdentity.id);
     const e = await post(o.url, ENROLL, { id: ids[i], images: [{ base64: images[i][0] }, { base64: images[i][1] }] }, o.token);

@@ -42,7 +42,9 @@ async function rawSocket(httpUrl: string, token?: string): Promise<RawSocket> {
     frames.push(JSON.parse(String(data)) as Frame);
     for (const w of waiters.splice(0)) w();
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
+  );
   const next = (pred: (f: Frame) => boolean) =>
     new Promise<Frame>((resolve, reject) => {
       const check = () => {
@@ -91,7 +93,13 @@ describe('issue 13: the WebSocket door has the HTTP rules', () => {
   async function serve(env: Record<string, string>, opts: { tiny?: boolean } = {}): Promise<RunningServer> {
     const dataDir = dir();
     const modelDir = opts.tiny ? (await tinyModelOnce()).modelDir : undefined;
-    const s = await startTestServer({ dataDir, adminToken: TOKEN, modelDir, embedder: opts.tiny ? undefined : pixelEmbedder(), env: { ...PROD, ...env } });
+    const s = await startTestServer({
+      dataDir,
+      adminToken: TOKEN,
+      modelDir,
+      embedder: opts.tiny ? undefined : pixelEmbedder(),
+      env: { ...PROD, ...env },
+    });
     servers.push(s);
     return s;
   }
@@ -135,7 +143,9 @@ describe('issue 13: the WebSocket door has the HTTP rules', () => {
     // A mutation, even with the admin token: refused, and nothing was created.
     const created = await admin.request(`mutation { createIdentity(name: "over-ws") { id } }`);
     expect(codesOf(created)).toEqual(['OPERATION_NOT_SUPPORTED']);
-    const names = (await gql(url, `{ identities(first: 10) { edges { node { name } } } }`, {}, { token: TOKEN })).data.identities.edges.map((e: any) => e.node.name);
+    const names = (await gql(url, `{ identities(first: 10) { edges { node { name } } } }`, {}, { token: TOKEN })).data.identities.edges.map(
+      (e: any) => e.node.name,
+    );
     expect(names).not.toContain('over-ws');
   });
 
@@ -163,7 +173,9 @@ describe('issue 13: the WebSocket door has the HTTP rules', () => {
     const admin = await socket(url, TOKEN);
     const deep = await admin.request(`subscription { trainingProgress(runId: "x") { metrics { heldOut { images } } } }`);
     expect(codesOf(deep)).toEqual(['QUERY_TOO_COMPLEX']);
-    const wide = await admin.request(`subscription { trainingProgress(runId: "x") { ${Array.from({ length: 60 }, (_, i) => `f${i}: id`).join(' ')} } }`);
+    const wide = await admin.request(
+      `subscription { trainingProgress(runId: "x") { ${Array.from({ length: 60 }, (_, i) => `f${i}: id`).join(' ')} } }`,
+    );
     expect(codesOf(wide)).toEqual(['QUERY_TOO_COMPLEX']);
     expect(errorsOf(wide)[0].message).toMatch(/exceeds the limit 50/);
     // Within the limits the same operation reaches the resolver (an unknown run: NOT_FOUND).
@@ -171,7 +183,11 @@ describe('issue 13: the WebSocket door has the HTTP rules', () => {
   });
 
   it('rate-limits subscribe operations per client, in the HTTP bucket (RATE_LIMITED), and bounds connections per client (429)', async () => {
-    const { url } = await serve({ SIAMESE_RATE_LIMIT_PER_SEC: '1', SIAMESE_RATE_LIMIT_BURST: '3', SIAMESE_WS_MAX_CONNECTIONS_PER_CLIENT: '2' });
+    const { url } = await serve({
+      SIAMESE_RATE_LIMIT_PER_SEC: '1',
+      SIAMESE_RATE_LIMIT_BURST: '3',
+      SIAMESE_WS_MAX_CONNECTIONS_PER_CLIENT: '2',
+    });
     const anon = await socket(url);
     const answers: Frame[] = [];
     for (let i = 0; i < 6; i++) answers.push(await anon.request(`subscription { trainingProgress(runId: "r${i}") { id } }`));
@@ -183,7 +199,9 @@ describe('issue 13: the WebSocket door has the HTTP rules', () => {
 
     // One budget per client across both doors: the drained bucket refuses an HTTP verify too.
     const img = { base64: Buffer.from('x').toString('base64') };
-    expect((await gql(url, `query($a: ImageInput!) { verify(a: $a, b: $a) { match } }`, { a: img })).errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    expect((await gql(url, `query($a: ImageInput!) { verify(a: $a, b: $a) { match } }`, { a: img })).errors?.[0].extensions?.code).toBe(
+      'RATE_LIMITED',
+    );
 
     await socket(url); // the second connection of this client
     const third = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');

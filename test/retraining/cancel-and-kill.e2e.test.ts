@@ -53,7 +53,7 @@ describe('retraining: cancel and kill', () => {
 
     // Once the child is gone the slot is free again; a run cancelled while QUEUED never starts work.
     let next: any;
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
       const r = await gql(url, RETRAIN, { o: { steps: 50_000 } }, { token: TOKEN });
       if (!r.errors) {
         next = r.data.retrain;
@@ -73,14 +73,29 @@ describe('retraining: cancel and kill', () => {
   it('a server killed during re-embedding restarts on the old model; the run is FAILED; the new version can still be activated', async () => {
     const { modelDir, card } = await tinyModelOnce();
     const env = {
-      NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', SIAMESE_DATA_DIR: dataDir, SIAMESE_LOG_LEVEL: 'silent',
-      SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '20', SIAMESE_BACKEND: 'cpu', SIAMESE_ADMIN_TOKEN: TOKEN, SIAMESE_MODEL: modelDir,
+      NODE_ENV: 'test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIAMESE_DATA_DIR: dataDir,
+      SIAMESE_LOG_LEVEL: 'silent',
+      SIAMESE_INDEX_SAVE_DEBOUNCE_MS: '20',
+      SIAMESE_BACKEND: 'cpu',
+      SIAMESE_ADMIN_TOKEN: TOKEN,
+      SIAMESE_MODEL: modelDir,
       SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'),
     };
     // One image per re-embedding chunk and a pause after each: the kill lands mid-way.
-    child = spawn(process.execPath, [path.join(__dirname, 'fixtures', 'server.child.js'), JSON.stringify(env), JSON.stringify({ embedChunk: 1, embedDelayMs: 300, persistEveryMs: 50 })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    child = spawn(
+      process.execPath,
+      [
+        path.join(__dirname, 'fixtures', 'server.child.js'),
+        JSON.stringify(env),
+        JSON.stringify({ embedChunk: 1, embedDelayMs: 300, persistEveryMs: 50 }),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       child!.stdout!.on('data', (d) => {
@@ -112,7 +127,12 @@ describe('retraining: cancel and kill', () => {
     const hit = (await gql(restarted, SEARCH, { image: await b64(4, 7), k: 1 })).data.searchSimilar[0];
     expect(hit.identity.id).toBe(people.get(4)!.id);
     const versions = (await gql(restarted, VERSIONS, {}, { token: TOKEN })).data.modelVersions;
-    expect(versions).toEqual(expect.arrayContaining([{ version: card.version, active: true }, { version: newVersion, active: false }]));
+    expect(versions).toEqual(
+      expect.arrayContaining([
+        { version: card.version, active: true },
+        { version: newVersion, active: false },
+      ]),
+    );
 
     // Its half-done vectors are inert until activation, which finishes them: roll forward works.
     const fwd = await gql(restarted, ACTIVATE, { v: newVersion }, { token: TOKEN });

@@ -35,10 +35,13 @@ async function numTensors(url: string): Promise<number> {
 
 /** A copy of one layer's weights (kernel first), as bytes. */
 function layerBytes(model: tf.LayersModel, layer: string): Buffer[] {
-  return model.getLayer(layer).getWeights().map((w) => {
-    const d = w.dataSync() as Float32Array;
-    return Buffer.from(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-  });
+  return model
+    .getLayer(layer)
+    .getWeights()
+    .map((w) => {
+      const d = w.dataSync() as Float32Array;
+      return Buffer.from(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    });
 }
 
 describe('retraining a face model (SQLite, HTTP)', () => {
@@ -64,7 +67,12 @@ describe('retraining a face model (SQLite, HTTP)', () => {
 
     const dataDir = path.join(root, 'data');
     // Pool size 0: embedding runs in this process, so /healthz counts the serving model's tensors.
-    server = await startTestServer({ dataDir, adminToken: TOKEN, modelDir, env: { SIAMESE_BACKEND: 'wasm', SIAMESE_EMBEDDING_POOL_SIZE: '0' } });
+    server = await startTestServer({
+      dataDir,
+      adminToken: TOKEN,
+      modelDir,
+      env: { SIAMESE_BACKEND: 'wasm', SIAMESE_EMBEDDING_POOL_SIZE: '0' },
+    });
     const { url } = server;
     const oldVersion = (await gql(url, MODEL)).data.model.version as string;
     expect(oldVersion).toBe(baseCard.version);
@@ -90,7 +98,14 @@ describe('retraining a face model (SQLite, HTTP)', () => {
     const diff = await gql(url, LABEL, { a: img('Aaron_Peirsol', 0), b: img('Serena_Williams', 0), same: false }, { token: TOKEN });
     const merge = await gql(url, LABEL, { a: img('Colin_Powell', 1), b: img('Tony_Blair', 0), same: true }, { token: TOKEN });
     for (const r of [same, diff, merge]) expect(r.errors).toBeUndefined();
-    expect(same.data.labelPair).toMatchObject({ same: true, correction: false, source: 'admin', weight: 1, imageAId: null, modelVersion: oldVersion });
+    expect(same.data.labelPair).toMatchObject({
+      same: true,
+      correction: false,
+      source: 'admin',
+      weight: 1,
+      imageAId: null,
+      modelVersion: oldVersion,
+    });
     expect(same.data.labelPair.modelDistance).toBeLessThan(FACE_TEST_THRESHOLD - 0.05);
     expect(diff.data.labelPair).toMatchObject({ same: false, correction: false, source: 'admin', weight: 1 });
     expect(diff.data.labelPair.modelDistance).toBeGreaterThan(FACE_TEST_THRESHOLD + 0.1);
@@ -99,7 +114,12 @@ describe('retraining a face model (SQLite, HTTP)', () => {
     const tensorsServing = await numTensors(url);
 
     // Retrain: a few contrastive steps from the serving model, promoted whatever it scores.
-    const started = await gql(url, RETRAIN, { o: { steps: 4, batchSize: 8, learningRate: 1e-3, promote: 'ALWAYS', seed: 3 } }, { token: TOKEN });
+    const started = await gql(
+      url,
+      RETRAIN,
+      { o: { steps: 4, batchSize: 8, learningRate: 1e-3, promote: 'ALWAYS', seed: 3 } },
+      { token: TOKEN },
+    );
     expect(started.errors).toBeUndefined();
     expect(started.data.retrain).toMatchObject({ status: 'QUEUED', baseModelVersion: oldVersion });
     const done = await waitForRun(url, started.data.retrain.id, isFinal, 150_000, 200);
@@ -123,7 +143,12 @@ describe('retraining a face model (SQLite, HTTP)', () => {
     // The new version serves, with all 12 enrolled images re-embedded into its index.
     expect((await gql(url, MODEL)).data.model).toEqual({ version: newVersion, indexedVectors: 12 });
     const versions = (await gql(url, VERSIONS, {}, { token: TOKEN })).data.modelVersions;
-    expect(versions).toEqual(expect.arrayContaining([{ version: oldVersion, active: false }, { version: newVersion, active: true }]));
+    expect(versions).toEqual(
+      expect.arrayContaining([
+        { version: oldVersion, active: false },
+        { version: newVersion, active: true },
+      ]),
+    );
 
     // Search still finds each person first from photos it never enrolled (the 4th of each).
     for (const person of PEOPLE) {

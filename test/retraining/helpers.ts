@@ -74,7 +74,11 @@ export function wsClient(httpUrl: string, token: string | undefined): Client {
 }
 
 /** Collects every event of one subscription until it completes or errors. */
-export function collect<T = any>(client: Client, query: string, variables: Record<string, unknown>): Promise<{ events: T[]; error?: unknown }> {
+export function collect<T = any>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ events: T[]; error?: unknown }> {
   return new Promise((resolve) => {
     const events: T[] = [];
     client.subscribe<T>(

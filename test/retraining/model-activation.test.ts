@@ -35,7 +35,13 @@ describe('model activation', () => {
     fs.mkdirSync(modelDir, { recursive: true });
     fs.writeFileSync(path.join(modelDir, 'model-card.json'), JSON.stringify(embedder.card));
     const repo = new ModelVersionRepository((stack.store as unknown as { db: never }).db);
-    await repo.register({ version: embedder.card.version, dir: modelDir, fingerprint: embedder.card.fingerprint, metric: embedder.card.metric, card: {} });
+    await repo.register({
+      version: embedder.card.version,
+      dir: modelDir,
+      fingerprint: embedder.card.fingerprint,
+      metric: embedder.card.metric,
+      card: {},
+    });
     return repo;
   }
 
@@ -58,7 +64,15 @@ describe('model activation', () => {
       },
     };
     const modelVersions = await register(slow);
-    const activation = new ModelActivationService({ active, indexes, store, modelVersions, loadEmbedder: async () => slow, logger, drainMs: 0 });
+    const activation = new ModelActivationService({
+      active,
+      indexes,
+      store,
+      modelVersions,
+      loadEmbedder: async () => slow,
+      logger,
+      drainMs: 0,
+    });
     const previous = active.current;
     const rec = await activation.activate('new');
 

@@ -32,8 +32,10 @@ function verification(vectors: Map<string, Float32Array[]>, metric: Metric) {
   const scores: Array<{ distance: number; same: boolean }> = [];
   for (let i = 0; i < ids.length; i++) {
     const A = vectors.get(ids[i])!;
-    for (let x = 0; x < A.length; x++) for (let y = x + 1; y < A.length; y++) scores.push({ distance: distance(A[x], A[y], metric), same: true });
-    for (let j = i + 1; j < ids.length; j++) for (const a of A) for (const b of vectors.get(ids[j])!) scores.push({ distance: distance(a, b, metric), same: false });
+    for (let x = 0; x < A.length; x++)
+      for (let y = x + 1; y < A.length; y++) scores.push({ distance: distance(A[x], A[y], metric), same: true });
+    for (let j = i + 1; j < ids.length; j++)
+      for (const a of A) for (const b of vectors.get(ids[j])!) scores.push({ distance: distance(a, b, metric), same: false });
   }
   const roc = computeRoc(scores);
   return { eer: +equalErrorRate(roc).eer.toFixed(4), auc: +auc(roc).toFixed(4), positives: roc.positives, negatives: roc.negatives };
@@ -43,7 +45,10 @@ async function embedSubjects(modelDir: string, orl: string, subjects: string[]) 
   const e = await Embedder.fromDir(modelDir);
   const out = new Map<string, Float32Array[]>();
   for (const s of subjects) {
-    const files = fs.readdirSync(path.join(orl, s)).filter((f) => f.endsWith('.png')).sort();
+    const files = fs
+      .readdirSync(path.join(orl, s))
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     out.set(s, await e.embedImages(files.map((f) => fs.readFileSync(path.join(orl, s, f)))));
   }
   const metric = e.card.metric;
@@ -58,7 +63,18 @@ export async function main(argv: string[]): Promise<number> {
   const steps = Number(stepsArg ?? 200);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-orl-retrain-'));
   await initBackend('wasm');
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', SIAMESE_DATA_DIR: dataDir, SIAMESE_MODEL: path.resolve(baseDir), SIAMESE_ADMIN_TOKEN: TOKEN, SIAMESE_LOG_LEVEL: 'error', SIAMESE_MODELS_DIR: path.join(dataDir, 'none') }, dataDir);
+  const config = loadConfig(
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIAMESE_DATA_DIR: dataDir,
+      SIAMESE_MODEL: path.resolve(baseDir),
+      SIAMESE_ADMIN_TOKEN: TOKEN,
+      SIAMESE_LOG_LEVEL: 'error',
+      SIAMESE_MODELS_DIR: path.join(dataDir, 'none'),
+    },
+    dataDir,
+  );
   const server = await startServer(config);
   const { url } = server;
   const subj = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => `s${a + i}`);
@@ -66,10 +82,21 @@ export async function main(argv: string[]): Promise<number> {
   const tEnroll = Date.now();
   for (const s of subj(21, 40)) {
     const id = (await gql(url, CREATE, { name: s }, { token: TOKEN })).data.createIdentity.id;
-    const files = fs.readdirSync(path.join(orl, s)).filter((f) => f.endsWith('.png')).sort();
-    const res = await gql(url, ENROLL, { id, images: files.map((f) => ({ base64: fs.readFileSync(path.join(orl, s, f)).toString('base64') })) }, { token: TOKEN });
+    const files = fs
+      .readdirSync(path.join(orl, s))
+      .filter((f) => f.endsWith('.png'))
+      .sort();
+    const res = await gql(
+      url,
+      ENROLL,
+      { id, images: files.map((f) => ({ base64: fs.readFileSync(path.join(orl, s, f)).toString('base64') })) },
+      { token: TOKEN },
+    );
     if (res.errors) throw new Error(JSON.stringify(res.errors));
-    images.set(s, res.data.enrollImages.map((i: { id: string }) => i.id));
+    images.set(
+      s,
+      res.data.enrollImages.map((i: { id: string }) => i.id),
+    );
   }
   const enrollSec = (Date.now() - tEnroll) / 1000;
 
@@ -129,10 +156,34 @@ export async function main(argv: string[]): Promise<number> {
     base: path.resolve(baseDir),
     enrolled: { identities: 20, images: 200, seconds: +enrollSec.toFixed(1) },
     labelledPairs: { total: 50, corrections },
-    run: { id: runId, status: run.status, error: run.error, options: run.options, wallSec: +wallSec.toFixed(1), workerWallSec: run.metrics?.wallTimeSec, promoted: run.promoted, decision: run.metrics?.decision, heldOut: run.metrics?.heldOut, old: run.metrics?.old, new: run.metrics?.new, trainingIdentities: run.metrics?.trainingIdentities, servedAfter: served },
-    s31_s40: { before: verification(before.vectors, before.metric), after: after ? verification(after.vectors, after.metric) : null, note: 's31–s40 are enrolled, so the retraining saw those not held out by the run' },
-    searchSimilarMs: { idle: { n: idle.length, p50: pct(idle, 50), p99: pct(idle, 99) }, duringRun: { n: during.length, p50: pct(during, 50), p99: pct(during, 99), errors } },
-    machine: `${os.cpus().length}× ${os.cpus()[0]?.model} load ${os.loadavg().map((x) => x.toFixed(1)).join('/')}`,
+    run: {
+      id: runId,
+      status: run.status,
+      error: run.error,
+      options: run.options,
+      wallSec: +wallSec.toFixed(1),
+      workerWallSec: run.metrics?.wallTimeSec,
+      promoted: run.promoted,
+      decision: run.metrics?.decision,
+      heldOut: run.metrics?.heldOut,
+      old: run.metrics?.old,
+      new: run.metrics?.new,
+      trainingIdentities: run.metrics?.trainingIdentities,
+      servedAfter: served,
+    },
+    s31_s40: {
+      before: verification(before.vectors, before.metric),
+      after: after ? verification(after.vectors, after.metric) : null,
+      note: 's31–s40 are enrolled, so the retraining saw those not held out by the run',
+    },
+    searchSimilarMs: {
+      idle: { n: idle.length, p50: pct(idle, 50), p99: pct(idle, 99) },
+      duringRun: { n: during.length, p50: pct(during, 50), p99: pct(during, 99), errors },
+    },
+    machine: `${os.cpus().length}× ${os.cpus()[0]?.model} load ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join('/')}`,
   };
   console.log(JSON.stringify(result, null, 2));
   fs.rmSync(dataDir, { recursive: true, force: true });

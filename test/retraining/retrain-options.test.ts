@@ -5,9 +5,21 @@ import { newVersionName } from '../../src/services/retraining/retraining.service
 describe('retrain options', () => {
   it('fills every default: fine-tune, IF_BETTER, contrastive, 100 steps per epoch', () => {
     expect(resolveRetrainOptions(undefined, 42)).toEqual({
-      steps: 100, epochs: 1, loss: 'contrastive', margin: 0.5, learningRate: 1e-4, batchSize: 16, fromScratch: false, promote: 'IF_BETTER', seed: 42,
+      steps: 100,
+      epochs: 1,
+      loss: 'contrastive',
+      margin: 0.5,
+      learningRate: 1e-4,
+      batchSize: 16,
+      fromScratch: false,
+      promote: 'IF_BETTER',
+      seed: 42,
     });
-    expect(resolveRetrainOptions({ fromScratch: true, loss: 'triplet', epochs: 3 }, 1)).toMatchObject({ learningRate: 1e-3, margin: 0.2, steps: 300 });
+    expect(resolveRetrainOptions({ fromScratch: true, loss: 'triplet', epochs: 3 }, 1)).toMatchObject({
+      learningRate: 1e-3,
+      margin: 0.2,
+      steps: 300,
+    });
   });
 
   it('refuses nonsense with BAD_USER_INPUT listing every problem', () => {

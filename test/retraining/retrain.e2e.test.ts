@@ -5,8 +5,23 @@ import { gql } from '../e2e/http-client';
 import { startTestServer, tempDir } from '../e2e/harness';
 import { tinyModelOnce } from '../fixtures/tiny-model-once';
 import {
-  ACTIVATE, LABEL, MODEL, PROGRESS_SUB, RETRAIN, RUNS, SEARCH, TOKEN, VERIFY, VERSIONS,
-  b64, collect, enroll, getRun, isFinal, waitForRun, wsClient,
+  ACTIVATE,
+  LABEL,
+  MODEL,
+  PROGRESS_SUB,
+  RETRAIN,
+  RUNS,
+  SEARCH,
+  TOKEN,
+  VERIFY,
+  VERSIONS,
+  b64,
+  collect,
+  enroll,
+  getRun,
+  isFinal,
+  waitForRun,
+  wsClient,
 } from './helpers';
 
 /**
@@ -43,15 +58,35 @@ describe('retraining end to end', () => {
     // Labels: two consistent with the model, one correction (the admin says 6 and 7 are one person;
     // the tiny model separates every synthetic identity by construction, so it disagrees).
     const same5 = await gql(url, LABEL, { a: await b64(5, 9), b: { imageId: people.get(5)!.images[0] }, same: true }, { token: TOKEN });
-    const diff12 = await gql(url, LABEL, { a: { imageId: people.get(1)!.images[0] }, b: { imageId: people.get(2)!.images[0] }, same: false }, { token: TOKEN });
-    const merge67 = await gql(url, LABEL, { a: { imageId: people.get(6)!.images[0] }, b: { imageId: people.get(7)!.images[1] }, same: true }, { token: TOKEN });
+    const diff12 = await gql(
+      url,
+      LABEL,
+      { a: { imageId: people.get(1)!.images[0] }, b: { imageId: people.get(2)!.images[0] }, same: false },
+      { token: TOKEN },
+    );
+    const merge67 = await gql(
+      url,
+      LABEL,
+      { a: { imageId: people.get(6)!.images[0] }, b: { imageId: people.get(7)!.images[1] }, same: true },
+      { token: TOKEN },
+    );
     for (const r of [same5, diff12, merge67]) expect(r.errors).toBeUndefined();
-    expect(same5.data.labelPair).toMatchObject({ same: true, correction: false, source: 'admin', weight: 1, imageAId: null, imageBId: people.get(5)!.images[0], modelVersion: oldVersion });
+    expect(same5.data.labelPair).toMatchObject({
+      same: true,
+      correction: false,
+      source: 'admin',
+      weight: 1,
+      imageAId: null,
+      imageBId: people.get(5)!.images[0],
+      modelVersion: oldVersion,
+    });
     expect(diff12.data.labelPair).toMatchObject({ same: false, correction: false, source: 'admin', weight: 1 });
     expect(merge67.data.labelPair).toMatchObject({ same: true, correction: true, source: 'correction', weight: 3 });
     expect(merge67.data.labelPair.modelDistance).toBeGreaterThan(baseCard.thresholds.default);
     // Admin only.
-    expect((await gql(url, LABEL, { a: await b64(1, 0), b: await b64(1, 1), same: true })).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await gql(url, LABEL, { a: await b64(1, 0), b: await b64(1, 1), same: true })).errors?.[0].extensions?.code).toBe(
+      'UNAUTHENTICATED',
+    );
 
     // Queries fired continuously for the whole run: every one must succeed, each from one model.
     stop = false;
@@ -123,7 +158,11 @@ describe('retraining end to end', () => {
     const dir = path.join(dataDir, 'models', done.modelVersion);
     for (const f of ['model.json', 'weights.bin', 'model-card.json', 'roc.svg']) expect(fs.existsSync(path.join(dir, f))).toBe(true);
     const newCard = JSON.parse(fs.readFileSync(path.join(dir, 'model-card.json'), 'utf8'));
-    expect(newCard).toMatchObject({ version: done.modelVersion, architecture: baseCard.architecture, preprocessing: baseCard.preprocessing });
+    expect(newCard).toMatchObject({
+      version: done.modelVersion,
+      architecture: baseCard.architecture,
+      preprocessing: baseCard.preprocessing,
+    });
     expect(newCard.hyperparameters).toMatchObject({ explicitPairs: 3, warmStartFrom: path.resolve(modelDir) });
     const hit = (await gql(url, SEARCH, { image: await b64(3, 8), k: 2 })).data.searchSimilar;
     expect(hit[0].identity.id).toBe(people.get(3)!.id);
@@ -138,7 +177,12 @@ describe('retraining end to end', () => {
     expect((await gql(url, MODEL)).data.model).toEqual({ version: oldVersion, indexedVectors: 32 });
     expect((await gql(url, SEARCH, { image: await b64(4, 8), k: 1 })).data.searchSimilar[0].identity.id).toBe(people.get(4)!.id);
     const versions = (await gql(url, VERSIONS, {}, { token: TOKEN })).data.modelVersions;
-    expect(versions).toEqual(expect.arrayContaining([{ version: oldVersion, active: true }, { version: done.modelVersion, active: false }]));
+    expect(versions).toEqual(
+      expect.arrayContaining([
+        { version: oldVersion, active: true },
+        { version: done.modelVersion, active: false },
+      ]),
+    );
     expect((await gql(url, ACTIVATE, { v: done.modelVersion }, { token: TOKEN })).data.activateModel.active).toBe(true);
     expect((await gql(url, ACTIVATE, { v: 'nope' }, { token: TOKEN })).errors?.[0].extensions?.code).toBe('NOT_FOUND');
 
@@ -149,7 +193,8 @@ describe('retraining end to end', () => {
     expect((await getRun(server.url, run.id)).status).toBe('SUCCEEDED');
 
     // promote: NEVER keeps the serving model; the new version is registered, inactive, for later.
-    const never = (await gql(server.url, RETRAIN, { o: { steps: 2, batchSize: 8, promote: 'NEVER', seed: 9 } }, { token: TOKEN })).data.retrain;
+    const never = (await gql(server.url, RETRAIN, { o: { steps: 2, batchSize: 8, promote: 'NEVER', seed: 9 } }, { token: TOKEN })).data
+      .retrain;
     const kept = await waitForRun(server.url, never.id, isFinal);
     expect(kept).toMatchObject({ status: 'SUCCEEDED', promoted: false, baseModelVersion: done.modelVersion, error: null });
     expect(kept.metrics.decision).toMatch(/^promote: NEVER/);

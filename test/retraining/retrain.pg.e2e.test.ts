@@ -32,7 +32,12 @@ describePg('retraining on PostgreSQL', () => {
     const { modelDir, card } = await tinyModelOnce();
     server = await startTestServer({ dataDir, adminToken: TOKEN, modelDir, databaseUrl: db.url });
     const people = await enroll(server.url, [1, 2, 3, 4, 5, 6], 3);
-    const label = await gql(server.url, LABEL, { a: { imageId: people.get(1)!.images[0] }, b: await b64(1, 8), same: true }, { token: TOKEN });
+    const label = await gql(
+      server.url,
+      LABEL,
+      { a: { imageId: people.get(1)!.images[0] }, b: await b64(1, 8), same: true },
+      { token: TOKEN },
+    );
     expect(label.data.labelPair).toMatchObject({ same: true, imageBId: null });
 
     const run = (await gql(server.url, RETRAIN, { o: { steps: 3, batchSize: 8, promote: 'ALWAYS' } }, { token: TOKEN })).data.retrain;

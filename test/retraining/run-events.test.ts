@@ -2,8 +2,18 @@ import type { TrainingRunRecord } from '../../src/db';
 import { RunEvents } from '../../src/services/retraining/run-events';
 
 const run = (status: TrainingRunRecord['status'], step = 0): TrainingRunRecord => ({
-  id: 'r1', status, options: {}, progress: { step }, metrics: null, baseModelVersion: 'v1', newModelVersion: null, error: null,
-  createdAt: new Date(0), startedAt: null, finishedAt: null, heartbeatAt: null,
+  id: 'r1',
+  status,
+  options: {},
+  progress: { step },
+  metrics: null,
+  baseModelVersion: 'v1',
+  newModelVersion: null,
+  error: null,
+  createdAt: new Date(0),
+  startedAt: null,
+  finishedAt: null,
+  heartbeatAt: null,
 });
 
 describe('run events (trainingProgress feed)', () => {

@@ -1,17 +1,34 @@
-import { buildTrainingData, imageKey, uploadKey, type EnrolledImageBytes, type PairWithBytes } from '../../src/services/retraining/training-data';
+import {
+  buildTrainingData,
+  imageKey,
+  uploadKey,
+  type EnrolledImageBytes,
+  type PairWithBytes,
+} from '../../src/services/retraining/training-data';
 
 const bytes = (n: number) => Uint8Array.from([n]);
 function enrolled(identities: Record<string, number>): EnrolledImageBytes[] {
   const out: EnrolledImageBytes[] = [];
   let n = 0;
-  for (const [identityId, count] of Object.entries(identities)) for (let i = 0; i < count; i++) out.push({ id: `${identityId}-${i}`, identityId, bytes: bytes(n++) });
+  for (const [identityId, count] of Object.entries(identities))
+    for (let i = 0; i < count; i++) out.push({ id: `${identityId}-${i}`, identityId, bytes: bytes(n++) });
   return out;
 }
 function pair(a: string | { upload: string }, b: string | { upload: string }, same: boolean, weight = 1): PairWithBytes {
   const side = (s: string | { upload: string }) => (typeof s === 'string' ? { id: s, sha: `sha-${s}` } : { id: null, sha: s.upload });
   const A = side(a);
   const B = side(b);
-  return { id: `${A.sha}|${B.sha}`, imageAId: A.id, imageASha256: A.sha, imageBId: B.id, imageBSha256: B.sha, imageABytes: bytes(200), imageBBytes: bytes(201), same, weight };
+  return {
+    id: `${A.sha}|${B.sha}`,
+    imageAId: A.id,
+    imageASha256: A.sha,
+    imageBId: B.id,
+    imageBSha256: B.sha,
+    imageABytes: bytes(200),
+    imageBBytes: bytes(201),
+    same,
+    weight,
+  };
 }
 
 describe('retraining data', () => {
@@ -45,7 +62,12 @@ describe('retraining data', () => {
 
   it('"same" labels merge identities and give uploads the identity they are joined to', () => {
     const images = enrolled({ a: 2, b: 2, c: 2, d: 2, e: 2, f: 2, g: 2 });
-    const pairs = [pair('a-0', 'b-1', true, 3), pair({ upload: 'u1' }, 'c-0', true), pair({ upload: 'u2' }, { upload: 'u3' }, true), pair({ upload: 'u4' }, 'a-1', false)];
+    const pairs = [
+      pair('a-0', 'b-1', true, 3),
+      pair({ upload: 'u1' }, 'c-0', true),
+      pair({ upload: 'u2' }, { upload: 'u3' }, true),
+      pair({ upload: 'u4' }, 'a-1', false),
+    ];
     const d = buildTrainingData(images, pairs, opts);
     const idOf = (key: string) => [...d.train, ...d.heldOut].find((i) => i.key === key)!.identity;
     expect(idOf(imageKey('b-0'))).toBe('a'); // all of b joins a (the smaller id)

@@ -13,7 +13,10 @@ describe('access settings (SIAMESE_ANONYMOUS_ACCESS, SIAMESE_SEARCH_NAMES)', () 
 
   it('reads none / search / read (any case) and the names switch', () => {
     expect(loadConfig({ SIAMESE_ANONYMOUS_ACCESS: 'none' }, cwd).access.anonymous).toBe('none');
-    expect(loadConfig({ SIAMESE_ANONYMOUS_ACCESS: 'READ', SIAMESE_SEARCH_NAMES: 'true' }, cwd).access).toEqual({ anonymous: 'read', searchSeesNames: true });
+    expect(loadConfig({ SIAMESE_ANONYMOUS_ACCESS: 'READ', SIAMESE_SEARCH_NAMES: 'true' }, cwd).access).toEqual({
+      anonymous: 'read',
+      searchSeesNames: true,
+    });
   });
 
   it('refuses anything else, naming the variable (never silently more open)', () => {

@@ -56,7 +56,11 @@ async function serve(env: Record<string, string> = {}): Promise<Fixture> {
     server,
     dataDir,
     url,
-    alice: { id, imageIds: enrolled.data.enrollImages.map((i: { id: string }) => i.id), sha256: enrolled.data.enrollImages.map((i: { sha256: string }) => i.sha256) },
+    alice: {
+      id,
+      imageIds: enrolled.data.enrollImages.map((i: { id: string }) => i.id),
+      sha256: enrolled.data.enrollImages.map((i: { sha256: string }) => i.sha256),
+    },
   };
   servers.push(f);
   return f;
@@ -69,7 +73,8 @@ afterAll(async () => {
   }
 });
 
-const errorAt = (r: GqlResponse) => (r.errors ?? []).map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, argument: e.extensions?.argument }));
+const errorAt = (r: GqlResponse) =>
+  (r.errors ?? []).map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, argument: e.extensions?.argument }));
 
 describe('issue 13: access model', () => {
   describe('anonymous callers, default (SIAMESE_ANONYMOUS_ACCESS=search)', () => {
@@ -87,7 +92,9 @@ describe('issue 13: access model', () => {
       expect(v.errors).toBeUndefined();
       expect(v.data.verify.match).toBe(true);
       // The multipart upload path too.
-      const up = await gqlMultipart(f.url, SEARCH_IDS, { i: { upload: null } }, [{ path: 'variables.i.upload', bytes: await syntheticImage(1, 4) }]);
+      const up = await gqlMultipart(f.url, SEARCH_IDS, { i: { upload: null } }, [
+        { path: 'variables.i.upload', bytes: await syntheticImage(1, 4) },
+      ]);
       expect(up.errors).toBeUndefined();
       expect(up.data.searchSimilar[0].identity.id).toBe(f.alice.id);
     });
@@ -123,14 +130,22 @@ describe('issue 13: access model', () => {
     });
 
     it('viewer says what an anonymous caller is; the admin token still sees everything', async () => {
-      expect((await gql(f.url, VIEWER)).data.viewer).toEqual({ role: 'SEARCH', authenticated: false, apiKeyId: null, seesIdentityNames: false, seesPersonalData: false });
+      expect((await gql(f.url, VIEWER)).data.viewer).toEqual({
+        role: 'SEARCH',
+        authenticated: false,
+        apiKeyId: null,
+        seesIdentityNames: false,
+        seesPersonalData: false,
+      });
       const admin = await gql(f.url, IDENTITY, { id: f.alice.id }, { token: TOKEN });
       expect(admin.errors).toBeUndefined();
       expect(admin.data.identity).toMatchObject({ name: 'alice', metadata: { email: 'alice@example.org' } });
       expect(admin.data.identity.images.map((i: { sha256: string }) => i.sha256).sort()).toEqual([...f.alice.sha256].sort());
       expect((await gql(f.url, VIEWER, {}, { token: TOKEN })).data.viewer).toMatchObject({ role: 'ADMIN', authenticated: true });
       // A wrong token is refused even where anonymous callers are allowed: it is not downgraded.
-      expect(codes(await gql(f.url, VERIFY, { a: await b64(1, 0), b: await b64(1, 1) }, { token: 'wrong-token' }))).toEqual(['UNAUTHENTICATED']);
+      expect(codes(await gql(f.url, VERIFY, { a: await b64(1, 0), b: await b64(1, 1) }, { token: 'wrong-token' }))).toEqual([
+        'UNAUTHENTICATED',
+      ]);
     });
   });
 
@@ -164,7 +179,11 @@ describe('issue 13: access model', () => {
       const s = await gql(f.url, SEARCH_NAMES, { i: await b64(1, 2) });
       expect(s.errors).toBeUndefined();
       expect(s.data.searchSimilar[0].identity).toEqual({ id: f.alice.id, name: 'alice' });
-      expect(errorAt(await gql(f.url, SEARCH_METADATA, { i: await b64(1, 2) }))).toContainEqual({ code: 'FORBIDDEN', field: 'Identity.metadata', argument: undefined });
+      expect(errorAt(await gql(f.url, SEARCH_METADATA, { i: await b64(1, 2) }))).toContainEqual({
+        code: 'FORBIDDEN',
+        field: 'Identity.metadata',
+        argument: undefined,
+      });
       expect(codes(await gql(f.url, IDENTITIES))).toEqual(['UNAUTHENTICATED']);
     });
   });
@@ -178,20 +197,35 @@ describe('issue 13: access model', () => {
     const createKey = async (name: string, role: string, token = TOKEN) => {
       const r = await gql(f.url, CREATE_KEY, { n: name, r: role }, { token });
       expect(r.errors).toBeUndefined();
-      return r.data.createApiKey as { key: string; apiKey: { id: string; name: string; role: string; prefix: string; lastUsedAt: string | null; revokedAt: string | null } };
+      return r.data.createApiKey as {
+        key: string;
+        apiKey: { id: string; name: string; role: string; prefix: string; lastUsedAt: string | null; revokedAt: string | null };
+      };
     };
 
     it('create → use within the role → refused above it → revoke → refused', async () => {
       const read = await createKey('reporting', 'READ');
       expect(read.key).toMatch(/^sk_[A-Za-z0-9_-]{43}$/);
-      expect(read.apiKey).toMatchObject({ name: 'reporting', role: 'READ', prefix: read.key.slice(0, 11), lastUsedAt: null, revokedAt: null });
+      expect(read.apiKey).toMatchObject({
+        name: 'reporting',
+        role: 'READ',
+        prefix: read.key.slice(0, 11),
+        lastUsedAt: null,
+        revokedAt: null,
+      });
 
       const one = await gql(f.url, IDENTITY, { id: f.alice.id }, { token: read.key });
       expect(one.errors).toBeUndefined();
       expect(one.data.identity).toMatchObject({ name: 'alice', metadata: { email: 'alice@example.org' } });
-      expect((await gql(f.url, VERIFY, { a: { imageId: f.alice.imageIds[0] }, b: await b64(1, 2) }, { token: read.key })).errors).toBeUndefined();
+      expect(
+        (await gql(f.url, VERIFY, { a: { imageId: f.alice.imageIds[0] }, b: await b64(1, 2) }, { token: read.key })).errors,
+      ).toBeUndefined();
       expect((await gql(f.url, VIEWER, {}, { token: read.key })).data.viewer).toEqual({
-        role: 'READ', authenticated: true, apiKeyId: read.apiKey.id, seesIdentityNames: true, seesPersonalData: true,
+        role: 'READ',
+        authenticated: true,
+        apiKeyId: read.apiKey.id,
+        seesIdentityNames: true,
+        seesPersonalData: true,
       });
       // Authenticated but too weak: FORBIDDEN (not UNAUTHENTICATED).
       expect(codes(await gql(f.url, CREATE, { n: 'bob' }, { token: read.key }))).toEqual(['FORBIDDEN']);
@@ -200,8 +234,14 @@ describe('issue 13: access model', () => {
       const enroll = await createKey('enrolment desk', 'ENROLL');
       const bob = await gql(f.url, CREATE, { n: 'bob' }, { token: enroll.key });
       expect(bob.errors).toBeUndefined();
-      expect((await gql(f.url, ENROLL, { id: bob.data.createIdentity.id, images: [await b64(2, 0)] }, { token: enroll.key })).errors).toBeUndefined();
-      expect(codes(await gql(f.url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: bob.data.createIdentity.id }, { token: enroll.key }))).toEqual(['FORBIDDEN']);
+      expect(
+        (await gql(f.url, ENROLL, { id: bob.data.createIdentity.id, images: [await b64(2, 0)] }, { token: enroll.key })).errors,
+      ).toBeUndefined();
+      expect(
+        codes(
+          await gql(f.url, `mutation($id: ID!) { deleteIdentity(id: $id) }`, { id: bob.data.createIdentity.id }, { token: enroll.key }),
+        ),
+      ).toEqual(['FORBIDDEN']);
       expect(codes(await gql(f.url, CREATE_KEY, { n: 'escalate', r: 'ADMIN' }, { token: enroll.key }))).toEqual(['FORBIDDEN']);
 
       // An admin key manages keys too.
@@ -251,8 +291,14 @@ describe('issue 13: access model', () => {
       const read = await createKey('ws reader', 'READ');
       const admin = await createKey('ws admin', 'ADMIN');
       const PROGRESS = `subscription($id: ID!) { trainingProgress(runId: $id) { id status } }`;
-      const codesOf = (error: unknown) => (Array.isArray(error) ? error.map((e: { extensions?: { code?: string } }) => e.extensions?.code) : [String(error)]);
-      for (const [token, expected] of [[undefined, 'UNAUTHENTICATED'], [read.key, 'FORBIDDEN'], [admin.key, 'NOT_FOUND'], [TOKEN, 'NOT_FOUND']] as const) {
+      const codesOf = (error: unknown) =>
+        Array.isArray(error) ? error.map((e: { extensions?: { code?: string } }) => e.extensions?.code) : [String(error)];
+      for (const [token, expected] of [
+        [undefined, 'UNAUTHENTICATED'],
+        [read.key, 'FORBIDDEN'],
+        [admin.key, 'NOT_FOUND'],
+        [TOKEN, 'NOT_FOUND'],
+      ] as const) {
         const client = wsClient(f.url, token);
         try {
           const r = await collect(client, PROGRESS, { id: 'no-such-run' });

@@ -1,4 +1,12 @@
-import { assertFieldRole, assertImageIdAllowed, assertRole, constantTimeEquals, identifyCaller, parseBearer, type CallerSettings } from '../../src/server/auth';
+import {
+  assertFieldRole,
+  assertImageIdAllowed,
+  assertRole,
+  constantTimeEquals,
+  identifyCaller,
+  parseBearer,
+  type CallerSettings,
+} from '../../src/server/auth';
 import { ErrorCode } from '../../src/errors';
 import type { KeyCheck } from '../../src/services/access';
 
@@ -30,7 +38,9 @@ describe('admin token and API key auth', () => {
   });
 
   it('refuses a missing or wrong token with UNAUTHENTICATED', async () => {
-    expect(code(() => assertRole({ role: 'search', authenticated: false, apiKeyId: null, refusal: null }, 'admin'))).toBe(ErrorCode.UNAUTHENTICATED);
+    expect(code(() => assertRole({ role: 'search', authenticated: false, apiKeyId: null, refusal: null }, 'admin'))).toBe(
+      ErrorCode.UNAUTHENTICATED,
+    );
     for (const header of ['Bearer secreT', 'Basic secret', 'Bearer sk_' + 'B'.repeat(43), 'Bearer sk_short']) {
       const c = await identifyCaller(header, settings('secret'), keys);
       expect(code(() => assertRole(c, 'search'))).toBe(ErrorCode.UNAUTHENTICATED);

@@ -13,7 +13,12 @@ describe('formatError', () => {
   it('maps a DomainError to its code and keeps its message and primitive details', () => {
     const e = asResolverError(new DomainError(ErrorCode.INVALID_IMAGE, 'a: not an image', { argument: 'a', nested: { x: 1 } }));
     const out = fmt({ message: e.message, path: ['verify'] }, e);
-    expect(out).toEqual({ message: 'a: not an image', path: ['verify'], locations: undefined, extensions: { code: 'INVALID_IMAGE', argument: 'a' } });
+    expect(out).toEqual({
+      message: 'a: not an image',
+      path: ['verify'],
+      locations: undefined,
+      extensions: { code: 'INVALID_IMAGE', argument: 'a' },
+    });
     expect(logged).toEqual([]);
   });
 
@@ -34,11 +39,17 @@ describe('formatError', () => {
 
   it('keeps deliberate GraphQLErrors with a known code but strips echoed input values', () => {
     const original = new GraphQLError('Argument Validation Error', {
-      extensions: { code: 'BAD_USER_INPUT', validationErrors: [{ property: 'name', value: 'x'.repeat(10), target: {}, constraints: { isLength: 'too long' } }] },
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        validationErrors: [{ property: 'name', value: 'x'.repeat(10), target: {}, constraints: { isLength: 'too long' } }],
+      },
     });
     const e = asResolverError(original);
     const out = fmt({ message: original.message, extensions: original.extensions }, e);
-    expect(out.extensions).toEqual({ code: 'BAD_USER_INPUT', validationErrors: [{ property: 'name', constraints: { isLength: 'too long' } }] });
+    expect(out.extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      validationErrors: [{ property: 'name', constraints: { isLength: 'too long' } }],
+    });
   });
 
   it('masks code-less GraphQL errors (server bugs such as null in a non-null field)', () => {

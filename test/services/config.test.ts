@@ -119,7 +119,9 @@ describe('loadConfig', () => {
     expect(loadConfig({ SIAMESE_OPEN_SET_FAR: 'off' }, cwd).limits.openSetFar).toBeNull();
     expect(loadConfig({ SIAMESE_OPEN_SET_FAR: 'None' }, cwd).limits.openSetFar).toBeNull();
     for (const bad of ['0', '1', '1.5', '-0.1', '5%', 'abc']) {
-      expect(() => loadConfig({ SIAMESE_OPEN_SET_FAR: bad }, cwd)).toThrow(/SIAMESE_OPEN_SET_FAR must be a rate strictly between 0 and 1, or off/);
+      expect(() => loadConfig({ SIAMESE_OPEN_SET_FAR: bad }, cwd)).toThrow(
+        /SIAMESE_OPEN_SET_FAR must be a rate strictly between 0 and 1, or off/,
+      );
     }
   });
 

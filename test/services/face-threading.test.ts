@@ -13,7 +13,8 @@ import type { EmbedderPort, ServingModel } from '../../src/services/serving-mode
  * whose box starts at x = n).
  */
 const faceOf = (n: number): FaceInfo => ({ box: { x: n, y: 0, width: 10, height: 10 }, score: 0.9, keypoints: [] });
-const noFace = (index: number) => new DomainError(ErrorCode.NO_FACE_DETECTED, 'no face was found in the image', { detector: 'tiny', index });
+const noFace = (index: number) =>
+  new DomainError(ErrorCode.NO_FACE_DETECTED, 'no face was found in the image', { detector: 'tiny', index });
 
 const faceSpec: PreprocessSpec = { width: 8, height: 8, channels: 3, normalize: 'unit', fit: 'fill', face: DEFAULT_FACE_STAGE };
 const card = (preprocessing: PreprocessSpec) => ({ version: 'v1', preprocessing, metric: 'euclidean' }) as unknown as ModelCard;
@@ -55,7 +56,7 @@ function deps(embedder: EmbedderPort, stored: Map<string, { vector?: Float32Arra
 }
 
 describe('faces through the services', () => {
-  it('reports the embedder\'s face for bytes and re-embedded images, null for a stored vector', async () => {
+  it("reports the embedder's face for bytes and re-embedded images, null for a stored vector", async () => {
     const stored = new Map([
       ['with-vector', { vector: Float32Array.of(9, 9), bytes: Uint8Array.of(9) }],
       ['without-vector', { bytes: Uint8Array.of(7) }],
@@ -73,21 +74,31 @@ describe('faces through the services', () => {
   });
 
   it('a port without face members reports null faces (test doubles, models without a face stage)', async () => {
-    const plain: EmbedderPort = { card: card({ ...faceSpec, face: undefined }), embedImages: async (images) => images.map((b) => Float32Array.of(b[0])) };
+    const plain: EmbedderPort = {
+      card: card({ ...faceSpec, face: undefined }),
+      embedImages: async (images) => images.map((b) => Float32Array.of(b[0])),
+    };
     const { model } = deps(plain);
     expect(await embedWithFaces(model, [Uint8Array.of(4)], ['image'], { maxUploadBytes: 1024, maxPixels: 100 } as never)).toEqual([
       { vector: Float32Array.of(4), face: null },
     ]);
   });
 
-  it('NO_FACE_DETECTED names the argument from the embedder\'s index, and the index does not reach clients', async () => {
+  it("NO_FACE_DETECTED names the argument from the embedder's index, and the index does not reach clients", async () => {
     const calls: Uint8Array[][] = [];
     const { model } = deps(facePort(calls));
-    const err = await embedWithFaces(model, [Uint8Array.of(1), Uint8Array.of(0), Uint8Array.of(2)], ['images[0]', 'images[1]', 'images[2]'], {} as never).catch(
-      (e: unknown) => e,
-    );
+    const err = await embedWithFaces(
+      model,
+      [Uint8Array.of(1), Uint8Array.of(0), Uint8Array.of(2)],
+      ['images[0]', 'images[1]', 'images[2]'],
+      {} as never,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DomainError);
-    expect(err).toMatchObject({ code: ErrorCode.NO_FACE_DETECTED, message: 'images[1]: no face was found in the image', details: { detector: 'tiny', argument: 'images[1]' } });
+    expect(err).toMatchObject({
+      code: ErrorCode.NO_FACE_DETECTED,
+      message: 'images[1]: no face was found in the image',
+      details: { detector: 'tiny', argument: 'images[1]' },
+    });
     expect((err as DomainError).details).not.toHaveProperty('index');
     // The index named it: no second round of single-image calls.
     expect(calls).toHaveLength(1);
@@ -99,7 +110,11 @@ describe('faces through the services', () => {
     expect(await service.detectFaces(b64(3))).toEqual([faceOf(3), faceOf(4)]);
     expect(await service.detectFaces({ imageId: 'img' })).toEqual([faceOf(5), faceOf(6)]);
     await expect(service.detectFaces({ imageId: 'nope' })).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
-    await expect(service.detectFaces(b64(255))).rejects.toMatchObject({ code: ErrorCode.INVALID_IMAGE, message: 'image: not an image', details: { argument: 'image' } });
+    await expect(service.detectFaces(b64(255))).rejects.toMatchObject({
+      code: ErrorCode.INVALID_IMAGE,
+      message: 'image: not an image',
+      details: { argument: 'image' },
+    });
 
     const plain: EmbedderPort = { card: card({ ...faceSpec, face: undefined }), embedImages: async () => [] };
     const refused = await new FaceDetectionService(deps(plain).deps).detectFaces(b64(3)).catch((e: unknown) => e);

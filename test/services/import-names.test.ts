@@ -29,7 +29,10 @@ describe('siamese import with normalised identity names', () => {
     await put('\uff21\uff24\uff21/2.png', 1, 1);
     await put('grace/1.png', 2, 0);
     await put('bad\u0007name/1.png', 3, 0);
-    const config = loadConfig({ SIAMESE_DATA_DIR: path.join(root, 'data'), SIAMESE_LOG_LEVEL: 'silent', SIAMESE_MODELS_DIR: path.join(root, 'none') }, root);
+    const config = loadConfig(
+      { SIAMESE_DATA_DIR: path.join(root, 'data'), SIAMESE_LOG_LEVEL: 'silent', SIAMESE_MODELS_DIR: path.join(root, 'none') },
+      root,
+    );
     const stack = await openServiceStack(config, { embedder: pixelEmbedder() });
     try {
       const ada = await stack.services.identities.create('Ada', null);

@@ -34,7 +34,10 @@ describe('siamese import (folder tree → identities)', () => {
     await write('s1/2.png', await syntheticImage(1, 1));
     await write('s2/1.png', await syntheticImage(2, 0));
     await write('s2/broken.png', Buffer.from('not a png'));
-    const config = loadConfig({ SIAMESE_DATA_DIR: path.join(root, 'data'), SIAMESE_LOG_LEVEL: 'silent', SIAMESE_MODELS_DIR: path.join(root, 'none') }, root);
+    const config = loadConfig(
+      { SIAMESE_DATA_DIR: path.join(root, 'data'), SIAMESE_LOG_LEVEL: 'silent', SIAMESE_MODELS_DIR: path.join(root, 'none') },
+      root,
+    );
     const tree = path.join(root, 'tree');
     const stack = await openServiceStack(config, { embedder: pixelEmbedder() });
     try {

@@ -58,7 +58,15 @@ describe('thresholdAtFarInterpolated', () => {
   });
   it('answers the last threshold for a budget ≥ its FAR, the first for a malformed ROC over budget', () => {
     expect(thresholdAtFarInterpolated(roc, 1)).toBe(1.0);
-    expect(thresholdAtFarInterpolated([{ threshold: 0.4, far: 0.2, tar: 0.5 }, { threshold: 0.8, far: 1, tar: 1 }], 0.1)).toBe(0.4);
+    expect(
+      thresholdAtFarInterpolated(
+        [
+          { threshold: 0.4, far: 0.2, tar: 0.5 },
+          { threshold: 0.8, far: 1, tar: 1 },
+        ],
+        0.1,
+      ),
+    ).toBe(0.4);
   });
   it('refuses an empty ROC', () => {
     expect(() => thresholdAtFarInterpolated([], 0.1)).toThrow(RangeError);
@@ -68,7 +76,11 @@ describe('thresholdAtFarInterpolated', () => {
 describe('openSetThreshold', () => {
   it('tightens with the gallery size', () => {
     // N = 2, α = 0.0975 → f = 0.05 → t = 0.4
-    expect(openSetThreshold(cal, 0.0975, 2)).toEqual({ threshold: expect.closeTo(0.4, 12), perComparisonFar: expect.closeTo(0.05, 12), rule: 'open-set' });
+    expect(openSetThreshold(cal, 0.0975, 2)).toEqual({
+      threshold: expect.closeTo(0.4, 12),
+      perComparisonFar: expect.closeTo(0.05, 12),
+      rule: 'open-set',
+    });
     // N = 3, α = 0.271 → f = 0.1 → t = 0.5
     expect(openSetThreshold(cal, 0.271, 3).threshold).toBeCloseTo(0.5, 12);
     // huge N → f → 0: the last FAR = 0 point (0.3) plus a sliver of interpolation

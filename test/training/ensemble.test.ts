@@ -16,10 +16,22 @@ import { train, type TrainOptions } from '../../src/training/trainer';
 import { writeSyntheticDataset } from './fixtures/synthetic-images';
 
 const base: TrainOptions = {
-  name: 'm', architecture: { backbone: 'fast', embeddingDim: 4, normalization: 'none', l2Normalize: true, params: { widths: [8] } },
+  name: 'm',
+  architecture: { backbone: 'fast', embeddingDim: 4, normalization: 'none', l2Normalize: true, params: { widths: [8] } },
   preprocessing: { width: 16, height: 16, channels: 1, normalize: 'unit', fit: 'fill' },
-  metric: 'euclidean', loss: 'triplet', margin: 0.2, mining: 'batch-all',
-  epochs: 1, stepsPerEpoch: 4, batchSize: 8, k: 2, learningRate: 5e-3, augment: null, valFraction: 0.34, seed: 7, backend: 'wasm',
+  metric: 'euclidean',
+  loss: 'triplet',
+  margin: 0.2,
+  mining: 'batch-all',
+  epochs: 1,
+  stepsPerEpoch: 4,
+  batchSize: 8,
+  k: 2,
+  learningRate: 5e-3,
+  augment: null,
+  valFraction: 0.34,
+  seed: 7,
+  backend: 'wasm',
 };
 
 let root: string;
@@ -29,7 +41,12 @@ beforeAll(async () => {
   await writeSyntheticDataset(path.join(root, 'data'), 6, 5, 24);
   await initBackend('wasm');
   const source = new FolderImageSource([path.join(root, 'data')]);
-  const variants: Record<string, Partial<TrainOptions>> = { a: {}, b: { loss: 'prototypical', architecture: { ...base.architecture, embeddingDim: 6 } }, otherSplit: { seed: 8 }, otherSeedSameSplit: { seed: 8, splitSeed: 7 } };
+  const variants: Record<string, Partial<TrainOptions>> = {
+    a: {},
+    b: { loss: 'prototypical', architecture: { ...base.architecture, embeddingDim: 6 } },
+    otherSplit: { seed: 8 },
+    otherSeedSameSplit: { seed: 8, splitSeed: 7 },
+  };
   for (const [name, v] of Object.entries(variants)) {
     const r = await train({ ...base, ...v, name }, source);
     dirs[name] = path.join(root, name);
@@ -70,12 +87,15 @@ it('accepts a member with another weight seed but the same --split-seed', async 
   expect(c.card.validation.auc).not.toBe(a.card.validation.auc);
   a.model.dispose();
   c.model.dispose();
-  const { model, card } = await buildEnsemble({ memberDirs: [dirs.a, dirs.otherSeedSameSplit], name: 'ens2' }, (x) => new FolderImageSource(x.data.sources));
+  const { model, card } = await buildEnsemble(
+    { memberDirs: [dirs.a, dirs.otherSeedSameSplit], name: 'ens2' },
+    (x) => new FolderImageSource(x.data.sources),
+  );
   expect(card.validation.positivePairs).toBe(a.card.validation.positivePairs);
   model.dispose();
 });
 
-it('records the whole recipe: every member\'s training command, then the ensemble command', async () => {
+it("records the whole recipe: every member's training command, then the ensemble command", async () => {
   const copies = ['a', 'b'].map((m) => {
     const dir = path.join(root, `cmd-${m}`);
     cpSync(dirs[m], dir, { recursive: true });
@@ -93,9 +113,13 @@ it('records the whole recipe: every member\'s training command, then the ensembl
 });
 
 it('refuses members trained on another split, and data that differs from the cards', async () => {
-  await expect(buildEnsemble({ memberDirs: [dirs.a, dirs.otherSplit], name: 'x' }, (c) => new FolderImageSource(c.data.sources)))
-    .rejects.toThrow(/different data or validation splits/);
-  await expect(buildEnsemble({ memberDirs: [dirs.a, dirs.b], name: 'x' }, (c) => new FolderImageSource(c.data.sources, { exclude: ['id0'] })))
-    .rejects.toThrow();
-  await expect(buildEnsemble({ memberDirs: [dirs.a], name: 'x' }, (c) => new FolderImageSource(c.data.sources))).rejects.toThrow(/at least two/);
+  await expect(
+    buildEnsemble({ memberDirs: [dirs.a, dirs.otherSplit], name: 'x' }, (c) => new FolderImageSource(c.data.sources)),
+  ).rejects.toThrow(/different data or validation splits/);
+  await expect(
+    buildEnsemble({ memberDirs: [dirs.a, dirs.b], name: 'x' }, (c) => new FolderImageSource(c.data.sources, { exclude: ['id0'] })),
+  ).rejects.toThrow();
+  await expect(buildEnsemble({ memberDirs: [dirs.a], name: 'x' }, (c) => new FolderImageSource(c.data.sources))).rejects.toThrow(
+    /at least two/,
+  );
 });

@@ -8,7 +8,12 @@ beforeAll(async () => {
 
 describe('decoupled weight decay', () => {
   it('shrinks each variable by (1 − factor) in place, without leaking tensors', () => {
-    const a = tf.variable(tf.tensor2d([[2, 4], [-8, 0]]));
+    const a = tf.variable(
+      tf.tensor2d([
+        [2, 4],
+        [-8, 0],
+      ]),
+    );
     const b = tf.variable(tf.tensor1d([10]));
     const before = tf.memory().numTensors;
     applyWeightDecay([a, b], 0.25);

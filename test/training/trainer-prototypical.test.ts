@@ -16,8 +16,21 @@ const options: TrainOptions = {
   name: 'tiny-proto',
   architecture: { backbone: 'fast', embeddingDim: 8, normalization: 'none', l2Normalize: true, params: { widths: [8, 16] } },
   preprocessing: { width: 16, height: 16, channels: 1, normalize: 'unit', fit: 'fill' },
-  metric: 'euclidean', loss: 'prototypical', margin: 0, mining: 'batch-all', scale: 10, rotateClasses: true,
-  epochs: 3, stepsPerEpoch: 10, batchSize: 16, k: 2, learningRate: 5e-3, augment: null, valFraction: 0.34, seed: 7, backend: 'wasm',
+  metric: 'euclidean',
+  loss: 'prototypical',
+  margin: 0,
+  mining: 'batch-all',
+  scale: 10,
+  rotateClasses: true,
+  epochs: 3,
+  stepsPerEpoch: 10,
+  batchSize: 16,
+  k: 2,
+  learningRate: 5e-3,
+  augment: null,
+  valFraction: 0.34,
+  seed: 7,
+  backend: 'wasm',
 };
 
 let root: string;

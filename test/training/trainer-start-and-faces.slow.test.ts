@@ -20,14 +20,39 @@ import { writeSyntheticDataset } from './fixtures/synthetic-images';
  */
 jest.setTimeout(120_000);
 
-const fastArch: ArchitectureSpec = { backbone: 'fast', embeddingDim: 8, normalization: 'none', l2Normalize: true, params: { widths: [8, 16] } };
+const fastArch: ArchitectureSpec = {
+  backbone: 'fast',
+  embeddingDim: 8,
+  normalization: 'none',
+  l2Normalize: true,
+  params: { widths: [8, 16] },
+};
 const gray16: PreprocessSpec = { width: 16, height: 16, channels: 1, normalize: 'unit', fit: 'fill' };
 const base: TrainOptions = {
-  name: 'start', architecture: fastArch, preprocessing: gray16, metric: 'euclidean', loss: 'contrastive', margin: 1, mining: 'batch-hard',
-  epochs: 2, stepsPerEpoch: 4, batchSize: 8, learningRate: 5e-3, augment: null, valFraction: 0.34, seed: 7, backend: 'wasm',
+  name: 'start',
+  architecture: fastArch,
+  preprocessing: gray16,
+  metric: 'euclidean',
+  loss: 'contrastive',
+  margin: 1,
+  mining: 'batch-hard',
+  epochs: 2,
+  stepsPerEpoch: 4,
+  batchSize: 8,
+  learningRate: 5e-3,
+  augment: null,
+  valFraction: 0.34,
+  seed: 7,
+  backend: 'wasm',
 };
 /** face-resnet29's own input, without a face stage: LFW's 250×250 photos are already roughly centred faces. */
-const faceResnetWhole: PreprocessSpec = { ...FACE_RESNET_INPUT, normalize: 'standard', mean: [...FACE_RESNET_MEAN], std: [1, 1, 1], fit: 'fill' };
+const faceResnetWhole: PreprocessSpec = {
+  ...FACE_RESNET_INPUT,
+  normalize: 'standard',
+  mean: [...FACE_RESNET_MEAN],
+  std: [1, 1, 1],
+  fit: 'fill',
+};
 /** Measured to have detectable faces in photos 1–4 (test/fixtures/face-model.ts). */
 const PEOPLE = ['Aaron_Peirsol', 'Serena_Williams', 'Colin_Powell', 'Tony_Blair'];
 
@@ -42,7 +67,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 /** 4 LFW people × 3 photos, keyed `<person>/<n>`. */
 function lfwImages(shots = 3): Array<{ key: string; identity: string; bytes: Uint8Array }> {
   return PEOPLE.flatMap((person) =>
-    Array.from({ length: shots }, (_, i) => ({ key: `${person}/${i + 1}`, identity: person, bytes: new Uint8Array(lfwPhoto(person, i + 1)) })));
+    Array.from({ length: shots }, (_, i) => ({
+      key: `${person}/${i + 1}`,
+      identity: person,
+      bytes: new Uint8Array(lfwPhoto(person, i + 1)),
+    })),
+  );
 }
 
 /** The first Omniglot character image (black strokes on white: no face to find). */
@@ -55,14 +85,20 @@ function omniglotCharacter(): Uint8Array {
 
 /** A copy of every weight's bytes, by the weight's name in its model (creates no tensors). */
 function weightsByName(model: tf.LayersModel): Map<string, Buffer> {
-  return new Map(model.weights.map((w) => {
-    const data = w.read().dataSync() as Float32Array;
-    return [w.originalName, Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))] as const;
-  }));
+  return new Map(
+    model.weights.map((w) => {
+      const data = w.read().dataSync() as Float32Array;
+      return [w.originalName, Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))] as const;
+    }),
+  );
 }
 
 /** The weights of a freshly built encoder (the trainer's starting point for the same spec and seed). */
-function startingWeights(arch: ArchitectureSpec, input: { width: number; height: number; channels: number }, seed?: number): Map<string, Buffer> {
+function startingWeights(
+  arch: ArchitectureSpec,
+  input: { width: number; height: number; channels: number },
+  seed?: number,
+): Map<string, Buffer> {
   const model = buildEncoder(arch, input, seed);
   try {
     return weightsByName(model);
@@ -103,7 +139,13 @@ describe('epoch 0: validating the starting weights (options.validateStart)', () 
     const epochs: number[] = [];
     const stepEpochs = new Set<number>();
     // Fixed calibration scores make the card report the kept epoch's AUC/EER (heldOutValidation).
-    const calibrationScores = { scores: [{ distance: 0.1, same: true }, { distance: 0.9, same: false }], description: 'two fixed scores' };
+    const calibrationScores = {
+      scores: [
+        { distance: 0.1, same: true },
+        { distance: 0.9, same: false },
+      ],
+      description: 'two fixed scores',
+    };
     const result = await train({ ...base, validateStart: true, calibrationScores }, source, {
       onEpoch: (e) => epochs.push(e.epoch),
       onStep: (s) => stepEpochs.add(s.epoch),
@@ -144,7 +186,11 @@ describe('epoch 0: validating the starting weights (options.validateStart)', () 
     const source = new FolderImageSource([path.join(root, 'data')]);
     const before = tf.memory().numTensors;
     const result = await train({ ...base, learningRate: 0, validateStart: true }, source);
-    expect(result.history.map((h) => [h.epoch, h.best])).toEqual([[0, true], [1, false], [2, false]]);
+    expect(result.history.map((h) => [h.epoch, h.best])).toEqual([
+      [0, true],
+      [1, false],
+      [2, false],
+    ]);
     expect(result.history[1].valAuc).toBe(result.history[0].valAuc);
     expect(result.card.training).toMatchObject({ bestEpoch: 0, steps: 8, epochs: 3 });
     expectCardDescribesKeptEpoch(result);
@@ -162,13 +208,22 @@ describe('epoch 0: validating the starting weights (options.validateStart)', () 
 
 describe('face-resnet29', () => {
   it('with no trainable weights (head: none, trainable defaults to head) it is only validated and calibrated', async () => {
-    const arch: ArchitectureSpec = { backbone: 'face-resnet29', embeddingDim: 128, normalization: 'none', l2Normalize: true, params: { head: 'none' } };
+    const arch: ArchitectureSpec = {
+      backbone: 'face-resnet29',
+      embeddingDim: 128,
+      normalization: 'none',
+      l2Normalize: true,
+      params: { head: 'none' },
+    };
     const source = new MemoryImageSource(lfwImages(), [], ['lfw (4 people)']);
     const before = tf.memory().numTensors;
     const logs: string[] = [];
     const steps: number[] = [];
-    const result = await train({ ...base, name: 'frozen', architecture: arch, preprocessing: faceResnetWhole, epochs: 5, stepsPerEpoch: 3, valFraction: 0.5 },
-      source, { onLog: (m) => logs.push(m), onStep: (s) => steps.push(s.step) });
+    const result = await train(
+      { ...base, name: 'frozen', architecture: arch, preprocessing: faceResnetWhole, epochs: 5, stepsPerEpoch: 3, valFraction: 0.5 },
+      source,
+      { onLog: (m) => logs.push(m), onStep: (s) => steps.push(s.step) },
+    );
     expect(steps).toEqual([]);
     expect(logs).toContain('no trainable weights: validating and calibrating the encoder as it is');
     // One validation pass, as epoch 0, whatever `epochs` says.
@@ -191,7 +246,21 @@ describe('face-resnet29', () => {
     const arch: ArchitectureSpec = { backbone: 'face-resnet29', embeddingDim: 128, normalization: 'none', l2Normalize: true, params: {} };
     const source = new MemoryImageSource(lfwImages(), [], ['lfw (4 people)']);
     const before = tf.memory().numTensors;
-    const result = await train({ ...base, name: 'head', architecture: arch, preprocessing: faceResnetWhole, epochs: 1, stepsPerEpoch: 1, batchSize: 4, learningRate: 1e-2, valFraction: 0.5, selectBy: 'last' }, source);
+    const result = await train(
+      {
+        ...base,
+        name: 'head',
+        architecture: arch,
+        preprocessing: faceResnetWhole,
+        epochs: 1,
+        stepsPerEpoch: 1,
+        batchSize: 4,
+        learningRate: 1e-2,
+        valFraction: 0.5,
+        selectBy: 'last',
+      },
+      source,
+    );
     expect(result.history.map((h) => h.epoch)).toEqual([0, 1]);
     expect(result.card.training.steps).toBe(1);
     expectCardDescribesKeptEpoch(result);
@@ -211,7 +280,11 @@ describe('face-resnet29', () => {
 describe('face stage in training', () => {
   it('drops images without a detectable face and counts them in card.data.facelessDropped', async () => {
     const preprocessing: PreprocessSpec = {
-      width: 32, height: 32, channels: 3, normalize: 'unit', fit: 'fill',
+      width: 32,
+      height: 32,
+      channels: 3,
+      normalize: 'unit',
+      fit: 'fill',
       face: { ...DEFAULT_FACE_STAGE, template: scaledTemplate(32, 32) },
     };
     const images = [...lfwImages(), { key: 'omniglot/greek-1', identity: 'omniglot-character', bytes: omniglotCharacter() }];
@@ -241,11 +314,18 @@ describe('face stage in training', () => {
 
   it('with every photo having a face, facelessDropped is 0 (present whenever there is a face stage)', async () => {
     const preprocessing: PreprocessSpec = {
-      width: 32, height: 32, channels: 3, normalize: 'unit', fit: 'fill',
+      width: 32,
+      height: 32,
+      channels: 3,
+      normalize: 'unit',
+      fit: 'fill',
       face: { ...DEFAULT_FACE_STAGE, template: scaledTemplate(32, 32) },
     };
     const source = new MemoryImageSource(lfwImages(), [], ['lfw (4 people)']);
-    const result = await train({ ...base, name: 'faces32', preprocessing, epochs: 1, stepsPerEpoch: 1, batchSize: 4, valFraction: 0.5 }, source);
+    const result = await train(
+      { ...base, name: 'faces32', preprocessing, epochs: 1, stepsPerEpoch: 1, batchSize: 4, valFraction: 0.5 },
+      source,
+    );
     expect(result.card.data.facelessDropped).toBe(0);
     expect(result.card.data.images).toBe(12);
     result.model.dispose();

@@ -20,7 +20,9 @@ export async function composeEnsemble(members: readonly tf.LayersModel[], name =
   const shape = members[0].inputs[0].shape.slice(1) as number[];
   for (const m of members) {
     if (JSON.stringify(m.inputs[0].shape.slice(1)) !== JSON.stringify(shape)) {
-      throw new RangeError(`ensemble members need one input shape (got ${JSON.stringify(m.inputs[0].shape)} and ${JSON.stringify(members[0].inputs[0].shape)})`);
+      throw new RangeError(
+        `ensemble members need one input shape (got ${JSON.stringify(m.inputs[0].shape)} and ${JSON.stringify(members[0].inputs[0].shape)})`,
+      );
     }
   }
   const input = tf.input({ shape, name: `${name}_image` });

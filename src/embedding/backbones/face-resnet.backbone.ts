@@ -53,7 +53,8 @@ export function buildFaceResnet(ctx: BackboneContext): tf.LayersModel {
   }
   const params = ctx.arch.params ?? {};
   const trainable = (params.trainable ?? 'head') as Trainable;
-  if (!['head', 'last-block', 'all'].includes(trainable)) throw badInput(`face-resnet29: trainable must be head, last-block or all, got '${String(trainable)}'`);
+  if (!['head', 'last-block', 'all'].includes(trainable))
+    throw badInput(`face-resnet29: trainable must be head, last-block or all, got '${String(trainable)}'`);
   const head = (params.head ?? 'dense') as 'dense' | 'none';
   if (head !== 'dense' && head !== 'none') throw badInput(`face-resnet29: head must be dense or none`);
   if (head === 'none' && ctx.arch.embeddingDim !== 128) throw badInput('face-resnet29 without a head has 128 dimensions');
@@ -93,7 +94,15 @@ export function setTrainable(model: tf.LayersModel, trainable: Trainable): void 
   }
 }
 
-function conv(x: tf.SymbolicTensor, name: string, filters: number, kernel: number, stride: number, padding: 'same' | 'valid', relu: boolean): tf.SymbolicTensor {
+function conv(
+  x: tf.SymbolicTensor,
+  name: string,
+  filters: number,
+  kernel: number,
+  stride: number,
+  padding: 'same' | 'valid',
+  relu: boolean,
+): tf.SymbolicTensor {
   const y = tf.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding, useBias: true, name }).apply(x) as tf.SymbolicTensor;
   return relu ? (tf.layers.reLU({ name: `${name}/relu` }).apply(y) as tf.SymbolicTensor) : y;
 }
@@ -108,11 +117,21 @@ function residual(x: tf.SymbolicTensor, name: string, filters: number): tf.Symbo
 function residualDown(x: tf.SymbolicTensor, name: string, filters: number): tf.SymbolicTensor {
   let out = conv(x, `${name}/conv1`, filters, 3, 2, 'valid', true);
   out = conv(out, `${name}/conv2`, filters, 3, 1, 'same', false);
-  let pooled = tf.layers.averagePooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `${name}/pool` }).apply(x) as tf.SymbolicTensor;
+  let pooled = tf.layers
+    .averagePooling2d({ poolSize: 2, strides: 2, padding: 'valid', name: `${name}/pool` })
+    .apply(x) as tf.SymbolicTensor;
   const [, ph, pw, pc] = pooled.shape as number[];
   const [, oh, ow] = out.shape as number[];
   if (ph !== oh || pw !== ow) {
-    out = tf.layers.zeroPadding2d({ padding: [[0, ph - oh], [0, pw - ow]], name: `${name}/pad` }).apply(out) as tf.SymbolicTensor;
+    out = tf.layers
+      .zeroPadding2d({
+        padding: [
+          [0, ph - oh],
+          [0, pw - ow],
+        ],
+        name: `${name}/pad`,
+      })
+      .apply(out) as tf.SymbolicTensor;
   }
   if (pc !== filters) pooled = new ChannelZeroPad({ extra: filters - pc, name: `${name}/widen` }).apply(pooled) as tf.SymbolicTensor;
   out = tf.layers.add({ name: `${name}/add` }).apply([pooled, out]) as tf.SymbolicTensor;

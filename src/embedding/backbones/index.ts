@@ -22,7 +22,14 @@ export interface BackboneInfo {
 const registry = new Map<string, { build: BackboneBuilder; description: string }>([
   ['fast', { build: buildFast, description: 'default: conv 32-64-128 + pooling, GAP, dense, L2 (any input size)' }],
   ['seed', { build: buildSeed, description: 'classic tutorial net: conv64-pool-conv128-pool-dense512 ReLU (100×100×1)' }],
-  ['face-resnet29', { build: buildFaceResnet, description: "pretrained face trunk (dlib's ResNet-29 via @vladmandic/face-api, 150×150×3) + Siamese head; params.trainable head|last-block|all" }],
+  [
+    'face-resnet29',
+    {
+      build: buildFaceResnet,
+      description:
+        "pretrained face trunk (dlib's ResNet-29 via @vladmandic/face-api, 150×150×3) + Siamese head; params.trainable head|last-block|all",
+    },
+  ],
   ['resnet-small', { build: buildResnetSmall, description: 'small ResNet: basic blocks 32-64-128, GAP, dense, L2' }],
 ]);
 

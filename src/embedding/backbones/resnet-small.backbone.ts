@@ -15,7 +15,10 @@ import { type BackboneContext, convNormRelu, embeddingHead, normLayer, numberLis
 export function buildResnetSmall(ctx: BackboneContext): tf.LayersModel {
   const { height, width, channels } = ctx.input;
   const widths = numberList(ctx.arch.params?.widths, [32, 64, 128]);
-  const blocks = numberList(ctx.arch.params?.blocks, widths.map(() => 1));
+  const blocks = numberList(
+    ctx.arch.params?.blocks,
+    widths.map(() => 1),
+  );
   const stem = numberList([ctx.arch.params?.stemWidth], [32])[0];
   const input = tf.input({ shape: [height, width, channels], name: 'image' });
   let x = convNormRelu(input, ctx, stem, { strides: 2 });

@@ -23,7 +23,14 @@ export function buildSeed(ctx: BackboneContext): tf.LayersModel {
     // ops whose gradient skips dx of the image (the fused kernel's gradient
     // computes it eagerly: ~1 s per seed-net step at batch 64 pairs).
     x = tf.layers
-      .conv2d({ filters, kernelSize: 3, padding: 'valid', useBias: !norm, activation: norm ? 'linear' : 'relu', kernelInitializer: ctx.init.glorot() })
+      .conv2d({
+        filters,
+        kernelSize: 3,
+        padding: 'valid',
+        useBias: !norm,
+        activation: norm ? 'linear' : 'relu',
+        kernelInitializer: ctx.init.glorot(),
+      })
       .apply(x) as tf.SymbolicTensor;
     if (norm) {
       x = norm.apply(x) as tf.SymbolicTensor;

@@ -52,9 +52,13 @@ export function scaledTemplate(width: number, height: number): [number, number][
 export function validateFaceStage(face: FaceStageSpec, width: number, height: number): void {
   const detectors = ['tiny', 'ssd'];
   if (!detectors.includes(face.detector)) throw badInput(`face.detector must be tiny or ssd, got '${face.detector}'`);
-  if (face.fallbackDetector !== undefined && !detectors.includes(face.fallbackDetector)) throw badInput(`face.fallbackDetector must be tiny or ssd`);
+  if (face.fallbackDetector !== undefined && !detectors.includes(face.fallbackDetector))
+    throw badInput(`face.fallbackDetector must be tiny or ssd`);
   if (typeof face.minScore !== 'number' || !(face.minScore >= 0 && face.minScore <= 1)) throw badInput(`face.minScore must be in [0, 1]`);
-  if (face.tinyInputSize !== undefined && !(Number.isInteger(face.tinyInputSize) && face.tinyInputSize % 32 === 0 && face.tinyInputSize >= 128 && face.tinyInputSize <= 1024)) {
+  if (
+    face.tinyInputSize !== undefined &&
+    !(Number.isInteger(face.tinyInputSize) && face.tinyInputSize % 32 === 0 && face.tinyInputSize >= 128 && face.tinyInputSize <= 1024)
+  ) {
     throw badInput('face.tinyInputSize must be a multiple of 32 in [128, 1024]');
   }
   if (face.select !== 'largest') throw badInput(`face.select must be 'largest'`);
@@ -64,6 +68,7 @@ export function validateFaceStage(face: FaceStageSpec, width: number, height: nu
       throw badInput(`face.template points must lie inside the ${width}×${height} crop`);
     }
   }
-  if (!(Number.isInteger(face.maxSide) && face.maxSide >= 64 && face.maxSide <= 8192)) throw badInput('face.maxSide must be an integer in [64, 8192]');
+  if (!(Number.isInteger(face.maxSide) && face.maxSide >= 64 && face.maxSide <= 8192))
+    throw badInput('face.maxSide must be an integer in [64, 8192]');
   if (typeof face.padRetry !== 'number' || !(face.padRetry >= 0 && face.padRetry <= 2)) throw badInput('face.padRetry must be in [0, 2]');
 }

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type DecodeLimits } from '../pre
 import type { FaceDetector } from './face-detector.port';
 import type { DetectedFace, FaceInfo, Point, RgbImage } from './face.types';
 import { fivePoints } from './keypoints';
-import { applySimilarity, estimateSimilarity, invertSimilarity } from './similarity-transform';
+import { estimateSimilarity } from './similarity-transform';
 import { padReplicate, warpSimilarity } from './warp';
 
 /**
@@ -42,7 +42,12 @@ export interface LoadedPhoto {
   scale: number;
 }
 
-export async function alignFace(bytes: Uint8Array, spec: PreprocessSpec, detector: FaceDetector, limits: DecodeLimits = {}): Promise<AlignedFace> {
+export async function alignFace(
+  bytes: Uint8Array,
+  spec: PreprocessSpec,
+  detector: FaceDetector,
+  limits: DecodeLimits = {},
+): Promise<AlignedFace> {
   const face = requireFaceSpec(spec);
   const photo = await loadPhoto(bytes, face, limits);
   const found = await detectWithRetries(photo.image, face, detector);
@@ -58,7 +63,12 @@ export async function alignFace(bytes: Uint8Array, spec: PreprocessSpec, detecto
 }
 
 /** Every face in the photo, largest first, in the uploaded image's coordinates (the detectFaces query). */
-export async function detectAllFaces(bytes: Uint8Array, face: FaceStageSpec, detector: FaceDetector, limits: DecodeLimits = {}): Promise<FaceInfo[]> {
+export async function detectAllFaces(
+  bytes: Uint8Array,
+  face: FaceStageSpec,
+  detector: FaceDetector,
+  limits: DecodeLimits = {},
+): Promise<FaceInfo[]> {
   const photo = await loadPhoto(bytes, face, limits);
   const found = await detectWithRetries(photo.image, face, detector);
   return [...found].sort((a, b) => area(b) - area(a)).map((f) => toFaceInfo(f, fivePoints(f.landmarks), photo.scale));
@@ -70,7 +80,10 @@ export async function loadPhoto(bytes: Uint8Array, face: FaceStageSpec, limits: 
   const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw invalidImage('the image is empty (0 bytes)');
   if (bytes.length > maxBytes) {
-    throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `the image is ${bytes.length} bytes; the limit is ${maxBytes}`, { size: bytes.length, max: maxBytes });
+    throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `the image is ${bytes.length} bytes; the limit is ${maxBytes}`, {
+      size: bytes.length,
+      max: maxBytes,
+    });
   }
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const options = { limitInputPixels: maxPixels, failOn: 'error' as const, pages: 1, page: 0 };
@@ -80,7 +93,11 @@ export async function loadPhoto(bytes: Uint8Array, face: FaceStageSpec, limits: 
     const h = meta.pageHeight ?? meta.height ?? 0;
     if (!w || !h) throw invalidImage('the image has no dimensions');
     if (w * h > maxPixels) {
-      throw new DomainError(ErrorCode.IMAGE_TOO_LARGE, `the image declares ${w}×${h} pixels; the limit is ${maxPixels}`, { width: w, height: h, maxPixels });
+      throw new DomainError(ErrorCode.IMAGE_TOO_LARGE, `the image declares ${w}×${h} pixels; the limit is ${maxPixels}`, {
+        width: w,
+        height: h,
+        maxPixels,
+      });
     }
     // EXIF orientations 5–8 swap the axes.
     const rotatedWidth = (meta.orientation ?? 1) >= 5 ? h : w;
@@ -97,7 +114,8 @@ export async function loadPhoto(bytes: Uint8Array, face: FaceStageSpec, limits: 
   } catch (e) {
     if (e instanceof DomainError) throw e;
     const message = e instanceof Error ? e.message : String(e);
-    if (/pixel limit/i.test(message)) throw new DomainError(ErrorCode.IMAGE_TOO_LARGE, `the image exceeds ${maxPixels} pixels`, { maxPixels });
+    if (/pixel limit/i.test(message))
+      throw new DomainError(ErrorCode.IMAGE_TOO_LARGE, `the image exceeds ${maxPixels} pixels`, { maxPixels });
     if (/unsupported image format/i.test(message)) throw invalidImage('not a supported image (JPEG, PNG, WebP, GIF, TIFF, AVIF, SVG)');
     throw invalidImage(`the image could not be decoded: ${message.split('\n')[0]}`);
   }
@@ -105,7 +123,8 @@ export async function loadPhoto(bytes: Uint8Array, face: FaceStageSpec, limits: 
 
 /** Step 2: primary detector, fallback detector, then both again on a padded frame. */
 export async function detectWithRetries(image: RgbImage, face: FaceStageSpec, detector: FaceDetector): Promise<DetectedFace[]> {
-  const detectors = face.fallbackDetector && face.fallbackDetector !== face.detector ? [face.detector, face.fallbackDetector] : [face.detector];
+  const detectors =
+    face.fallbackDetector && face.fallbackDetector !== face.detector ? [face.detector, face.fallbackDetector] : [face.detector];
   for (const which of detectors) {
     const found = await detector.detect(image, { detector: which, minScore: face.minScore, tinyInputSize: face.tinyInputSize });
     if (found.length > 0) return found;
@@ -124,12 +143,6 @@ export async function detectWithRetries(image: RgbImage, face: FaceStageSpec, de
 export function requireFaceSpec(spec: PreprocessSpec): FaceStageSpec {
   if (!spec.face) throw new Error('this model has no face stage');
   return spec.face;
-}
-
-/** Where the template lands in the source image, for drawing and tests: the inverse warp of the canonical points. */
-export function templateInSource(keypoints: readonly Point[], template: readonly Point[]): Point[] {
-  const inv = invertSimilarity(estimateSimilarity(keypoints, template));
-  return template.map((p) => applySimilarity(inv, p));
 }
 
 function largest(faces: readonly DetectedFace[]): DetectedFace {

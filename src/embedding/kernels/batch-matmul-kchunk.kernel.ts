@@ -35,7 +35,12 @@ type WasmBackend = Backend & { refCount(id: tf.DataId): number };
 /** One cache of B row blocks per backend registration, shared by BatchMatMul and _FusedMatMul. */
 const cache = new Map<tf.DataId, Cached>();
 
-function shapeOf(a: Pick<tf.TensorInfo, 'shape' | 'dtype'>, b: Pick<tf.TensorInfo, 'shape' | 'dtype'>, transposeA: boolean, transposeB: boolean): { m: number; k: number; n: number; ok: boolean } {
+function shapeOf(
+  a: Pick<tf.TensorInfo, 'shape' | 'dtype'>,
+  b: Pick<tf.TensorInfo, 'shape' | 'dtype'>,
+  transposeA: boolean,
+  transposeB: boolean,
+): { m: number; k: number; n: number; ok: boolean } {
   const ra = a.shape.length;
   const rb = b.shape.length;
   const batchA = a.shape.slice(0, -2).reduce((p, q) => p * q, 1);
@@ -44,18 +49,37 @@ function shapeOf(a: Pick<tf.TensorInfo, 'shape' | 'dtype'>, b: Pick<tf.TensorInf
   const k = a.shape[ra - 1];
   const n = b.shape[rb - 1];
   const ok =
-    !transposeA && !transposeB && batchA === 1 && batchB === 1 && a.dtype === 'float32' && b.dtype === 'float32' &&
-    k >= KCHUNK_MIN_K && m <= KCHUNK_MAX_M;
+    !transposeA &&
+    !transposeB &&
+    batchA === 1 &&
+    batchB === 1 &&
+    a.dtype === 'float32' &&
+    b.dtype === 'float32' &&
+    k >= KCHUNK_MIN_K &&
+    m <= KCHUNK_MAX_M;
   return { m, k, n, ok };
 }
 
 /** True when a (Fused)MatMul of these operands runs K-chunked (before the _FusedMatMul bias/activation checks). */
-export function kchunkApplies(a: Pick<tf.TensorInfo, 'shape' | 'dtype'>, b: Pick<tf.TensorInfo, 'shape' | 'dtype'>, transposeA: boolean, transposeB: boolean): boolean {
+export function kchunkApplies(
+  a: Pick<tf.TensorInfo, 'shape' | 'dtype'>,
+  b: Pick<tf.TensorInfo, 'shape' | 'dtype'>,
+  transposeA: boolean,
+  transposeB: boolean,
+): boolean {
   return shapeOf(a, b, transposeA, transposeB).ok;
 }
 
 /** Σᵢ A[:, Kᵢ]·B[Kᵢ, :] as a Float32Array [m, n] (see the file comment). */
-function chunkedProduct(backend: WasmBackend, a: tf.TensorInfo, b: tf.TensorInfo, m: number, k: number, n: number, plain: tf.KernelFunc): Float32Array {
+function chunkedProduct(
+  backend: WasmBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  m: number,
+  k: number,
+  n: number,
+  plain: tf.KernelFunc,
+): Float32Array {
   sweep(backend);
   const heap = heapBackend(backend);
   let entry = cache.get(b.dataId);
@@ -129,7 +153,8 @@ export function makeFusedMatMulKChunkConfig(backendName: string, wrapped: tf.Ker
       const { transposeA, transposeB, activation } = args.attrs as { transposeA: boolean; transposeB: boolean; activation?: string };
       const { m, k, n, ok } = shapeOf(a!, b!, transposeA, transposeB);
       const act = activation ?? 'linear';
-      const simpleBias = !bias || (bias.dtype === 'float32' && bias.shape.reduce((p, q) => p * q, 1) === n && bias.shape[bias.shape.length - 1] === n);
+      const simpleBias =
+        !bias || (bias.dtype === 'float32' && bias.shape.reduce((p, q) => p * q, 1) === n && bias.shape[bias.shape.length - 1] === n);
       if (!ok || preluActivationWeights || !simpleBias || (act !== 'linear' && act !== 'relu')) return wrapped.kernelFunc(args);
       const backend = args.backend as unknown as WasmBackend;
       const acc = chunkedProduct(backend, a!, b!, m, k, n, plain);

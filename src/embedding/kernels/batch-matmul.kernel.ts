@@ -27,28 +27,35 @@ export function makeBatchMatMulConfig(backendName: string, original: tf.KernelCo
       const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
       if (!transposeA && !transposeB) return plain(args);
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      return withRunner(args.backend, backendName, (r) => {
-        const t = (x: tf.TensorInfo) => {
-          const perm = x.shape.map((_, i) => i);
-          const k = perm.length;
-          [perm[k - 2], perm[k - 1]] = [perm[k - 1], perm[k - 2]];
-          return r.transpose(x, perm);
-        };
-        const mm = (x: tf.TensorInfo, y: tf.TensorInfo) =>
-          r.run('BatchMatMul', { a: x, b: y }, { transposeA: false, transposeB: false });
-        const size = (x: tf.TensorInfo) => x.shape.reduce((p, c) => p * c, 1);
-        const outSize = (x: tf.TensorInfo, y: tf.TensorInfo) => {
-          const rows = transposeA ? x.shape[x.shape.length - 1] : x.shape[x.shape.length - 2];
-          const cols = transposeB ? y.shape[y.shape.length - 2] : y.shape[y.shape.length - 1];
-          const batch = Math.max(size(x) / (x.shape[x.shape.length - 1] * x.shape[x.shape.length - 2]), size(y) / (y.shape[y.shape.length - 1] * y.shape[y.shape.length - 2]));
-          return rows * cols * batch;
-        };
-        if (transposeA && transposeB) return t(mm(b, a));
-        if (transposeA) {
-          return size(a) <= size(b) + outSize(a, b) ? mm(t(a), b) : t(mm(t(b), a));
-        }
-        return size(b) <= size(a) + outSize(a, b) ? mm(a, t(b)) : t(mm(b, t(a)));
-      }, { BatchMatMul: plain });
+      return withRunner(
+        args.backend,
+        backendName,
+        (r) => {
+          const t = (x: tf.TensorInfo) => {
+            const perm = x.shape.map((_, i) => i);
+            const k = perm.length;
+            [perm[k - 2], perm[k - 1]] = [perm[k - 1], perm[k - 2]];
+            return r.transpose(x, perm);
+          };
+          const mm = (x: tf.TensorInfo, y: tf.TensorInfo) => r.run('BatchMatMul', { a: x, b: y }, { transposeA: false, transposeB: false });
+          const size = (x: tf.TensorInfo) => x.shape.reduce((p, c) => p * c, 1);
+          const outSize = (x: tf.TensorInfo, y: tf.TensorInfo) => {
+            const rows = transposeA ? x.shape[x.shape.length - 1] : x.shape[x.shape.length - 2];
+            const cols = transposeB ? y.shape[y.shape.length - 2] : y.shape[y.shape.length - 1];
+            const batch = Math.max(
+              size(x) / (x.shape[x.shape.length - 1] * x.shape[x.shape.length - 2]),
+              size(y) / (y.shape[y.shape.length - 1] * y.shape[y.shape.length - 2]),
+            );
+            return rows * cols * batch;
+          };
+          if (transposeA && transposeB) return t(mm(b, a));
+          if (transposeA) {
+            return size(a) <= size(b) + outSize(a, b) ? mm(t(a), b) : t(mm(t(b), a));
+          }
+          return size(b) <= size(a) + outSize(a, b) ? mm(a, t(b)) : t(mm(b, t(a)));
+        },
+        { BatchMatMul: plain },
+      );
     },
   };
 }

@@ -38,11 +38,23 @@ export interface Conv2dBackpropFilterAttrs {
 }
 
 export function conv2dBackpropFilterGemm(
-  r: KernelRunner, x: tf.TensorInfo, dy: tf.TensorInfo, attrs: Conv2dBackpropFilterAttrs, chunkRows = CHUNK_ROWS, orientation: 'colT' | 'dyT' = ORIENTATION,
+  r: KernelRunner,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  attrs: Conv2dBackpropFilterAttrs,
+  chunkRows = CHUNK_ROWS,
+  orientation: 'colT' | 'dyT' = ORIENTATION,
 ): tf.TensorInfo {
   const { strides, pad, dimRoundingMode, filterShape } = attrs;
   const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const [kh, kw, ci, co] = filterShape;
   const { batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;

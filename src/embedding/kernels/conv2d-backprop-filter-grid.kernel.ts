@@ -51,10 +51,23 @@ export function gridApplies(x: Pick<tf.TensorInfo, 'dtype'>, dy: Pick<tf.TensorI
   return typeof s === 'number' ? s === 1 : s[0] === 1 && s[1] === 1;
 }
 
-export function conv2dBackpropFilterGrid(r: KernelRunner, xIn: tf.TensorInfo, dy: tf.TensorInfo, attrs: Attrs, chunk = GRID_CHUNK): tf.TensorInfo {
+export function conv2dBackpropFilterGrid(
+  r: KernelRunner,
+  xIn: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  attrs: Attrs,
+  chunk = GRID_CHUNK,
+): tf.TensorInfo {
   const { pad, dimRoundingMode, filterShape } = attrs;
   const info = tf.backend_util.computeConv2DInfo(
-    xIn.shape as [number, number, number, number], filterShape, 1, 1, pad, dimRoundingMode, false, 'channelsLast',
+    xIn.shape as [number, number, number, number],
+    filterShape,
+    1,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const [kh, kw, ci, co] = filterShape;
   const { batchSize: n, outHeight: oh, outWidth: ow } = info;

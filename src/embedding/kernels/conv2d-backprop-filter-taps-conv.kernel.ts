@@ -68,7 +68,19 @@ export function conv2dBackpropFilterImpl(
     // [N,H,W,Ci] → [Ci,N,H,W], padded on H and W.
     let xt = r.transpose(x, [3, 0, 1, 2]);
     if (top || bottom || left || right) {
-      xt = r.run('PadV2', { x: xt }, { paddings: [[0, 0], [0, 0], [top, bottom], [left, right]], constantValue: 0 });
+      xt = r.run(
+        'PadV2',
+        { x: xt },
+        {
+          paddings: [
+            [0, 0],
+            [0, 0],
+            [top, bottom],
+            [left, right],
+          ],
+          constantValue: 0,
+        },
+      );
     }
     const p = n * oh * ow;
     const dy2 = r.reshape(dy, [p, co]);
@@ -86,12 +98,20 @@ export function conv2dBackpropFilterImpl(
     };
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        const s = r.run('StridedSlice', { x: xt }, {
-          begin: [0, 0, i, j],
-          end: [ci, n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
-          strides: [1, 1, sh, sw],
-          beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0,
-        });
+        const s = r.run(
+          'StridedSlice',
+          { x: xt },
+          {
+            begin: [0, 0, i, j],
+            end: [ci, n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1],
+            strides: [1, 1, sh, sw],
+            beginMask: 0,
+            endMask: 0,
+            ellipsisMask: 0,
+            newAxisMask: 0,
+            shrinkAxisMask: 0,
+          },
+        );
         pending.push(r.reshape(s, [ci, p]));
         if (pending.length === tapsPerGroup) flush();
       }
@@ -105,11 +125,13 @@ export function conv2dBackpropFilterImpl(
   const xt = r.padOrCropHW(r.transpose(x, [3, 1, 2, 0]), top, bottom, left, right);
   const dyt = r.transpose(dy, [1, 2, 0, 3]);
   const conv = r.run('Conv2D', { x: xt, filter: dyt }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [sh, sw], dimRoundingMode: undefined,
+    strides: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NHWC',
+    dilations: [sh, sw],
+    dimRoundingMode: undefined,
   } as unknown as tf.NamedAttrMap);
   const cropped =
-    conv.shape[1] === kh && conv.shape[2] === kw
-      ? conv
-      : r.run('Slice', { x: conv }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] });
+    conv.shape[1] === kh && conv.shape[2] === kw ? conv : r.run('Slice', { x: conv }, { begin: [0, 0, 0, 0], size: [ci, kh, kw, co] });
   return r.transpose(cropped, [1, 2, 0, 3]);
 }

@@ -26,10 +26,7 @@ import { winogradFilterGrad } from './winograd-filter-grad.kernel';
  * Thresholds live in dispatch-thresholds.ts, with the measurements behind them.
  */
 export type Conv2dBackpropFilterRoute =
-  | { kind: 'winograd'; shape: WinogradShape }
-  | { kind: 'grid' }
-  | { kind: 'gemm' }
-  | { kind: 'taps-conv' };
+  { kind: 'winograd'; shape: WinogradShape } | { kind: 'grid' } | { kind: 'gemm' } | { kind: 'taps-conv' };
 
 /** Shape and dtype of an operand: the router reads nothing else. */
 type Operand = Pick<tf.TensorInfo, 'shape' | 'dtype'>;
@@ -59,7 +56,10 @@ export function routeConv2dBackpropFilter(
  * kernel functions the composite forms call instead of the registry's (the
  * original plain BatchMatMul, so they do not re-enter our wrappers).
  */
-export function makeConv2dBackpropFilterRouterConfig(backendName: string, overrides: Partial<Record<string, tf.KernelFunc>> = {}): tf.KernelConfig {
+export function makeConv2dBackpropFilterRouterConfig(
+  backendName: string,
+  overrides: Partial<Record<string, tf.KernelFunc>> = {},
+): tf.KernelConfig {
   return {
     kernelName: tf.Conv2DBackpropFilter,
     backendName,

@@ -27,9 +27,7 @@ export function conv2dBackpropInputImpl(
 ): tf.TensorInfo {
   const { strides, pad, dataFormat, dimRoundingMode } = attrs;
   const inputShape: [number, number, number, number] =
-    dataFormat === 'NCHW'
-      ? [attrs.inputShape[0], attrs.inputShape[2], attrs.inputShape[3], attrs.inputShape[1]]
-      : attrs.inputShape;
+    dataFormat === 'NCHW' ? [attrs.inputShape[0], attrs.inputShape[2], attrs.inputShape[3], attrs.inputShape[1]] : attrs.inputShape;
   let dy = dataFormat === 'NCHW' ? r.transpose(dyIn, [0, 2, 3, 1]) : dyIn;
   const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
   const info = tf.backend_util.computeConv2DInfo(inputShape, [kh, kw, ci, co], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
@@ -43,7 +41,21 @@ export function conv2dBackpropInputImpl(
   if (sh > 1 || sw > 1) {
     // Dilate: [N,OH,OW,Co] → [N,OH,1,OW,1,Co] → pad to [N,OH,sh,OW,sw,Co] → [N,OH·sh,OW·sw,Co].
     const e = r.reshape(dy, [n, oh, 1, ow, 1, co]);
-    const p = r.run('PadV2', { x: e }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 });
+    const p = r.run(
+      'PadV2',
+      { x: e },
+      {
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     dh = oh * sh;
     dw = ow * sw;
     dy = r.reshape(p, [n, dh, dw, co]);
@@ -59,7 +71,12 @@ export function conv2dBackpropInputImpl(
   if (padTop >= 0 && padBottom >= 0 && padLeft >= 0 && padRight >= 0) {
     // Non-negative pads go to the convolution as explicit padding (no padded copy of dy;
     // the Winograd kernel reads zeros for pixels outside, XNNPACK pads internally).
-    const pad: tf.backend_util.ExplicitPadding = [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]];
+    const pad: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [padTop, padBottom],
+      [padLeft, padRight],
+      [0, 0],
+    ];
     dx = r.run('Conv2D', { x: dy, filter: swapped }, { ...convAttrs, pad } as unknown as tf.NamedAttrMap);
   } else {
     const dyp = r.padOrCropHW(dy, padTop, padBottom, padLeft, padRight);
@@ -68,7 +85,10 @@ export function conv2dBackpropInputImpl(
   return dataFormat === 'NCHW' ? r.transpose(dx, [0, 3, 1, 2]) : dx;
 }
 
-export function makeConv2dBackpropInputConfig(backendName: string, overrides: Partial<Record<string, tf.KernelFunc>> = {}): tf.KernelConfig {
+export function makeConv2dBackpropInputConfig(
+  backendName: string,
+  overrides: Partial<Record<string, tf.KernelFunc>> = {},
+): tf.KernelConfig {
   return {
     kernelName: tf.Conv2DBackpropInput,
     backendName,

@@ -43,15 +43,37 @@ export class KernelRunner {
   padOrCropHW(x: tf.TensorInfo, top: number, bottom: number, left: number, right: number): tf.TensorInfo {
     let t = x;
     if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-      const ct = Math.max(0, -top), cb = Math.max(0, -bottom), cl = Math.max(0, -left), cr = Math.max(0, -right);
-      t = this.run('Slice', { x: t }, {
-        begin: [0, ct, cl, 0],
-        size: [t.shape[0], t.shape[1] - ct - cb, t.shape[2] - cl - cr, t.shape[3]],
-      });
+      const ct = Math.max(0, -top),
+        cb = Math.max(0, -bottom),
+        cl = Math.max(0, -left),
+        cr = Math.max(0, -right);
+      t = this.run(
+        'Slice',
+        { x: t },
+        {
+          begin: [0, ct, cl, 0],
+          size: [t.shape[0], t.shape[1] - ct - cb, t.shape[2] - cl - cr, t.shape[3]],
+        },
+      );
     }
-    const pt = Math.max(0, top), pb = Math.max(0, bottom), pl = Math.max(0, left), pr = Math.max(0, right);
+    const pt = Math.max(0, top),
+      pb = Math.max(0, bottom),
+      pl = Math.max(0, left),
+      pr = Math.max(0, right);
     if (pt || pb || pl || pr) {
-      t = this.run('PadV2', { x: t }, { paddings: [[0, 0], [pt, pb], [pl, pr], [0, 0]], constantValue: 0 });
+      t = this.run(
+        'PadV2',
+        { x: t },
+        {
+          paddings: [
+            [0, 0],
+            [pt, pb],
+            [pl, pr],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      );
     }
     return t;
   }

@@ -29,11 +29,26 @@ export function makeMaxPoolGrad2x2Config(backendName: string, general: tf.Kernel
         pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
         dimRoundingMode?: 'floor' | 'round' | 'ceil';
       };
-      const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+      const info = tf.backend_util.computePool2DInfo(
+        input.shape as [number, number, number, number],
+        filterSize,
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
+      );
       const fast =
-        info.filterHeight === 2 && info.filterWidth === 2 && info.strideHeight === 2 && info.strideWidth === 2 &&
-        info.dilationHeight === 1 && info.dilationWidth === 1 && info.padInfo.top === 0 && info.padInfo.left === 0 &&
-        info.outHeight * 2 <= info.inHeight && info.outWidth * 2 <= info.inWidth && input.dtype === 'float32';
+        info.filterHeight === 2 &&
+        info.filterWidth === 2 &&
+        info.strideHeight === 2 &&
+        info.strideWidth === 2 &&
+        info.dilationHeight === 1 &&
+        info.dilationWidth === 1 &&
+        info.padInfo.top === 0 &&
+        info.padInfo.left === 0 &&
+        info.outHeight * 2 <= info.inHeight &&
+        info.outWidth * 2 <= info.inWidth &&
+        input.dtype === 'float32';
       if (!fast) return general.kernelFunc(args);
       const heap = heapBackend(args.backend);
       const out = heap.makeOutput(input.shape, 'float32');
@@ -95,8 +110,14 @@ export function maxPoolGrad2x2(x: Float32Array, dy: Float32Array, dx: Float32Arr
           // First maximum in row-major order: later candidates must be strictly greater.
           let best = a0;
           let at = 0;
-          if (a1 > best) { best = a1; at = 1; }
-          if (a2 > best) { best = a2; at = 2; }
+          if (a1 > best) {
+            best = a1;
+            at = 1;
+          }
+          if (a2 > best) {
+            best = a2;
+            at = 2;
+          }
           if (a3 > best) at = 3;
           const gv = dy[q + k];
           dx[p00 + k] = at === 0 ? gv : 0;

@@ -25,7 +25,12 @@ export function makeMaxPoolGradConfig(backendName: string): tf.KernelConfig {
         dimRoundingMode?: 'floor' | 'round' | 'ceil';
       };
       const info = tf.backend_util.computePool2DInfo(
-        input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode,
+        input.shape as [number, number, number, number],
+        filterSize,
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
       );
       const heap = heapBackend(backend);
       const out = heap.makeOutput(input.shape, 'float32');

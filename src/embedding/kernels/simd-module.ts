@@ -38,8 +38,13 @@ export function simdKernels(backend: object): SimdKernels | undefined {
         sum_rows: SimdKernels['sumRows'];
       };
       result = {
-        winoIn: ex.wino_in, winoOut: ex.wino_out, winoInT: ex.wino_in_t, winoDy: ex.wino_dy,
-        mpg2x2Row: ex.mpg2x2_row, sumRows: ex.sum_rows, memory,
+        winoIn: ex.wino_in,
+        winoOut: ex.wino_out,
+        winoInT: ex.wino_in_t,
+        winoDy: ex.wino_dy,
+        mpg2x2Row: ex.mpg2x2_row,
+        sumRows: ex.sum_rows,
+        memory,
       };
     }
   } catch {

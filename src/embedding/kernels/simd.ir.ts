@@ -114,7 +114,10 @@ function inputFunction(): string {
   // Columns first: t[·][v] = Bᵀ d[·][v]; then rows: V[a][·] = Bᵀ t[a][·].
   const t: string[][] = Array.from({ length: 6 }, () => new Array<string>(6));
   for (let v = 0; v < 6; v++) {
-    const col = bt(e, d.map((row) => row[v]));
+    const col = bt(
+      e,
+      d.map((row) => row[v]),
+    );
     for (let a = 0; a < 6; a++) t[a][v] = col[a];
   }
   for (let a = 0; a < 6; a++) {
@@ -207,7 +210,10 @@ function inputTransposedFunction(): string {
   }
   const t: string[][] = Array.from({ length: 6 }, () => new Array<string>(6));
   for (let v = 0; v < 6; v++) {
-    const col = bt(e, d.map((row) => row[v]));
+    const col = bt(
+      e,
+      d.map((row) => row[v]),
+    );
     for (let a = 0; a < 6; a++) t[a][v] = col[a];
   }
   // Channel c (= byte offset %c / 4) of lane k lives in row (c + k): %rowBase = dst + (c/4)·4·rowStride.
@@ -234,7 +240,10 @@ function dyFunction(): string {
   }
   const t: string[][] = Array.from({ length: 6 }, () => new Array<string>(4));
   for (let j = 0; j < 4; j++) {
-    const col = atT(e, d.map((row) => row[j]));
+    const col = atT(
+      e,
+      d.map((row) => row[j]),
+    );
     for (let a = 0; a < 6; a++) t[a][j] = col[a];
   }
   for (let a = 0; a < 6; a++) {
@@ -280,7 +289,10 @@ function outputFunction(): string {
   // Columns: s[i][b] = Σ_a Aᵀ[i][a] m[a][b]; rows: Y[i][j] = Σ_b s[i][b] Aᵀ[j][b].
   const s: string[][] = Array.from({ length: 4 }, () => new Array<string>(6));
   for (let b = 0; b < 6; b++) {
-    const col = at(e, m.map((row) => row[b]));
+    const col = at(
+      e,
+      m.map((row) => row[b]),
+    );
     for (let i = 0; i < 4; i++) s[i][b] = col[i];
   }
   for (let i = 0; i < 4; i++) {

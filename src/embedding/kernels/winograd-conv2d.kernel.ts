@@ -48,8 +48,7 @@ function kron(p: number[][]): Float32Array {
   const out = new Float32Array(rows * rows * cols * cols);
   for (let a = 0; a < rows; a++)
     for (let b = 0; b < rows; b++)
-      for (let u = 0; u < cols; u++)
-        for (let v = 0; v < cols; v++) out[(a * rows + b) * cols * cols + u * cols + v] = p[a][u] * p[b][v];
+      for (let u = 0; u < cols; u++) for (let v = 0; v < cols; v++) out[(a * rows + b) * cols * cols + u * cols + v] = p[a][u] * p[b][v];
   return out;
 }
 export const KG = kron(G); // [36, 9]
@@ -101,8 +100,15 @@ export function winogradShapeOf(xShape: readonly number[], filterShape: readonly
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   if (info.outHeight < WINOGRAD_MIN_OUTPUT_SIZE || info.outWidth < WINOGRAD_MIN_OUTPUT_SIZE) return undefined;
   return {
-    n: info.batchSize, h: info.inHeight, w: info.inWidth, ci, co, oh: info.outHeight, ow: info.outWidth,
-    top: info.padInfo.top, left: info.padInfo.left,
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci,
+    co,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    top: info.padInfo.top,
+    left: info.padInfo.left,
   };
 }
 
@@ -223,7 +229,12 @@ function worthIt(s: WinogradShape | undefined, minTiles: number): WinogradShape 
 }
 
 /** Conv2D: Winograd for the shapes it handles (when `simd` finds the transforms), else the wrapped (XNNPACK) kernel. */
-export function makeWinogradConv2dConfig(backendName: string, wrapped: tf.KernelConfig, simd: SimdProbe = simdKernels, minTiles = WINOGRAD_MIN_TILES): tf.KernelConfig {
+export function makeWinogradConv2dConfig(
+  backendName: string,
+  wrapped: tf.KernelConfig,
+  simd: SimdProbe = simdKernels,
+  minTiles = WINOGRAD_MIN_TILES,
+): tf.KernelConfig {
   return {
     kernelName: tf.Conv2D,
     backendName,
@@ -238,7 +249,12 @@ export function makeWinogradConv2dConfig(backendName: string, wrapped: tf.Kernel
 }
 
 /** FusedConv2D (inference) with a [co] bias and linear/ReLU activation: Winograd, else the wrapped kernel. */
-export function makeWinogradFusedConv2dConfig(backendName: string, wrapped: tf.KernelConfig, simd: SimdProbe = simdKernels, minTiles = WINOGRAD_MIN_TILES): tf.KernelConfig {
+export function makeWinogradFusedConv2dConfig(
+  backendName: string,
+  wrapped: tf.KernelConfig,
+  simd: SimdProbe = simdKernels,
+  minTiles = WINOGRAD_MIN_TILES,
+): tf.KernelConfig {
   return {
     kernelName: tf.FusedConv2D,
     backendName,
@@ -250,7 +266,8 @@ export function makeWinogradFusedConv2dConfig(backendName: string, wrapped: tf.K
       const act = attrs.activation ?? 'linear';
       const s = worthIt(winogradShape(x!, filter!, attrs), minTiles);
       const biasOk = !bias || (bias.dtype === 'float32' && bias.shape.length === 1 && s !== undefined && bias.shape[0] === s.co);
-      if (!s || preluActivationWeights || !biasOk || (act !== 'linear' && act !== 'relu') || !simd(args.backend)) return wrapped.kernelFunc(args);
+      if (!s || preluActivationWeights || !biasOk || (act !== 'linear' && act !== 'relu') || !simd(args.backend))
+        return wrapped.kernelFunc(args);
       return winogradConv2d(args.backend, x!, filter!, s, bias, act === 'relu');
     },
   };

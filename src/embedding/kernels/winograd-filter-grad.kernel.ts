@@ -27,7 +27,13 @@ import { simdKernels } from './simd-module';
  */
 export const WINOGRAD_GRAD_GROUP_FLOATS = 2 * 1024 * 1024;
 
-export function winogradFilterGrad(backend: object, x: tf.TensorInfo, dy: tf.TensorInfo, s: WinogradShape, groupFloats = WINOGRAD_GRAD_GROUP_FLOATS): tf.TensorInfo {
+export function winogradFilterGrad(
+  backend: object,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  s: WinogradShape,
+  groupFloats = WINOGRAD_GRAD_GROUP_FLOATS,
+): tf.TensorInfo {
   const simd = simdKernels(backend);
   if (!simd) throw new Error('Winograd transforms need wasm SIMD on the tfjs-backend-wasm memory');
   const heap = heapBackend(backend);

@@ -156,7 +156,10 @@ export function looksLikeSvg(bytes: Uint8Array): boolean {
   if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff))) {
     head = Buffer.from(head.filter((b) => b !== 0 && b !== 0xff && b !== 0xfe));
   }
-  const text = head.toString('latin1').replace(/^\xef\xbb\xbf/, '').trimStart();
+  const text = head
+    .toString('latin1')
+    .replace(/^\xef\xbb\xbf/, '')
+    .trimStart();
   return text.startsWith('<') && /<svg[\s>/:]/i.test(text);
 }
 

@@ -60,7 +60,10 @@ async function runJob(id: number, items: WorkItem[]): Promise<void> {
     const face = faces[slots[k]];
     results[slots[k]] = face ? { ok: true, vector: v, face } : { ok: true, vector: v };
   });
-  post({ type: 'result', id, results }, vectors.map((v) => v.buffer as ArrayBuffer));
+  post(
+    { type: 'result', id, results },
+    vectors.map((v) => v.buffer as ArrayBuffer),
+  );
 }
 
 parentPort!.on('message', (msg: ToWorker) => {

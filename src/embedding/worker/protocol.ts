@@ -23,9 +23,7 @@ export interface SerializedError {
 
 /** `face`: the face an 'image' item was embedded from (models with a face stage); `faces`: a 'detect' item's answer. */
 export type ItemResult =
-  | { ok: true; vector: Float32Array; face?: FaceInfo }
-  | { ok: true; faces: FaceInfo[] }
-  | { ok: false; error: SerializedError };
+  { ok: true; vector: Float32Array; face?: FaceInfo } | { ok: true; faces: FaceInfo[] } | { ok: false; error: SerializedError };
 
 export type ToWorker =
   | { type: 'init'; modelDir: string; backend: string; maxBatch: number }

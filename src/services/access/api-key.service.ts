@@ -84,7 +84,12 @@ export class ApiKeyService {
       throw badInput(`role: an API key has one of the roles ${API_KEY_ROLES.join(', ')} (got '${role}')`, { argument: 'role' });
     }
     const key = API_KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
-    const apiKey = await this.store.createApiKey({ name: cleanName, role, keyHash: hashApiKey(key), prefix: key.slice(0, SHOWN_PREFIX_LENGTH) });
+    const apiKey = await this.store.createApiKey({
+      name: cleanName,
+      role,
+      keyHash: hashApiKey(key),
+      prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
+    });
     return { key, apiKey };
   }
 

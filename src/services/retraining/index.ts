@@ -1,5 +1,8 @@
-export { RetrainingService, CORRECTION_WEIGHT, newVersionName } from './retraining.service';
-export type { RetrainingDeps, LabelledPairResult } from './retraining.service';
+export { RetrainingService, newVersionName } from './retraining.service';
+export type { RetrainingDeps } from './retraining.service';
+export { CORRECTION_WEIGHT } from './labelled-pairs.service';
+export type { LabelledPairResult } from './labelled-pairs.service';
+export { decodeMetrics, decodeOptions, decodeProgress } from './run-json.codec';
 export { ModelActivationService } from './model-activation.service';
 export type { ActivationDeps } from './model-activation.service';
 export { resolveRetrainOptions, PROMOTE_POLICIES } from './retrain-options';

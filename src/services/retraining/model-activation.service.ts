@@ -15,6 +15,7 @@ import type { IndexLifecycle } from '../index-lifecycle.service';
 import type { Logger } from '../logger';
 import type { ActiveModel, EmbedderPort } from '../serving-model';
 import type { ServiceStore } from '../store.port';
+import type { ChangeFeed } from '../../db/change-feed';
 
 export interface ActivationDeps {
   active: ActiveModel;
@@ -27,6 +28,8 @@ export interface ActivationDeps {
   keepEmbedders?: ReadonlySet<EmbedderPort>;
   /** How long an old encoder stays alive for requests still using it (default 30 s). */
   drainMs?: number;
+  /** The change feed (issue 18): a new version's index records where in the feed it starts. */
+  feed?: ChangeFeed;
 }
 
 export class ModelActivationService {
@@ -43,13 +46,33 @@ export class ModelActivationService {
     return run;
   }
 
-  private async activateNow(version: string, hooks: { beforeSwap?: () => void | Promise<void> }): Promise<ModelVersionRecord> {
+  /**
+   * Issue 18: serves a version another replica activated (the feed's `model.activated`): the same
+   * swap as `activate`, without writing the database (it already says so). Skipped when the
+   * version already serves, or is no longer the active one (a later activation superseded it).
+   */
+  adopt(version: string): Promise<ModelVersionRecord | null> {
+    const run = this.chain.then(async () => {
+      if (this.deps.active.current.version === version) return null;
+      const activeNow = await this.deps.modelVersions.getActive();
+      if (activeNow?.version !== version) return null;
+      return this.activateNow(version, {}, false);
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async activateNow(
+    version: string,
+    hooks: { beforeSwap?: () => void | Promise<void> },
+    record = true,
+  ): Promise<ModelVersionRecord> {
     const { active, indexes, modelVersions, logger } = this.deps;
     const rec = await modelVersions.get(version);
     if (!rec) throw notFound('ModelVersion', version);
     if (active.current.version === version) {
       await hooks.beforeSwap?.();
-      return (await modelVersions.activate(version));
+      return await modelVersions.activate(version);
     }
     if (!fs.existsSync(path.join(rec.dir, 'model-card.json'))) {
       throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `model version ${version}: its directory ${rec.dir} is gone`, { version });
@@ -59,24 +82,36 @@ export class ModelActivationService {
     try {
       const card = embedder.card;
       if (card.fingerprint !== rec.fingerprint) {
-        throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `model version ${version}: the weights in ${rec.dir} are not the registered ones`, { version });
+        throw new DomainError(
+          ErrorCode.MODEL_INCOMPATIBLE,
+          `model version ${version}: the weights in ${rec.dir} are not the registered ones`,
+          { version },
+        );
       }
       // Beside the serving pair: embeds what is missing for this version, loads or rebuilds its index.
-      const opened = await indexes.open(version, card, embedder);
+      const opened = await indexes.open(version, card, embedder, this.deps.feed);
       if (opened.index.dimension !== card.architecture.embeddingDim || opened.index.metric !== card.metric) {
-        throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `model version ${version}: its index is ${opened.index.metric}/${opened.index.dimension}, the model ${card.metric}/${card.architecture.embeddingDim}`);
+        throw new DomainError(
+          ErrorCode.MODEL_INCOMPATIBLE,
+          `model version ${version}: its index is ${opened.index.metric}/${opened.index.dimension}, the model ${card.metric}/${card.architecture.embeddingDim}`,
+        );
       }
       await hooks.beforeSwap?.();
       // Database first: a crash right after serves this version at restart, which is consistent
       // (its vectors are complete); the in-memory swap follows in the same tick of work.
-      const activated = await modelVersions.activate(version);
+      const activated = record ? await modelVersions.activate(version) : rec;
       const previous = active.swap({ version, card, dir: rec.dir, embedder, index: opened.index });
       // Enrollments that committed while the index was being built (they embedded with the old pair).
       await indexes.catchUp(active.current);
       await this.dropErased(version);
       indexes.saveModelNow(active.current);
       this.retire(previous.embedder);
-      logger.info('model activated', { version, previous: previous.version, vectors: opened.index.size, ms: Date.now() - t0 });
+      logger.info(record ? 'model activated' : 'model activated by another replica', {
+        version,
+        previous: previous.version,
+        vectors: opened.index.size,
+        ms: Date.now() - t0,
+      });
       return activated;
     } catch (e) {
       if (active.current.embedder !== embedder) await embedder.dispose?.();
@@ -92,10 +127,10 @@ export class ModelActivationService {
    */
   private async dropErased(version: string): Promise<void> {
     const { index } = this.deps.active.current;
-    const snapshot = index.labels();
+    const snapshot = await index.labels();
     const inDb = new Set(await this.deps.store.allLabels(version));
     const gone = snapshot.filter((l) => !inDb.has(l));
-    for (const l of gone) index.remove(l);
+    for (const l of gone) await index.remove(l);
     if (gone.length > 0) this.deps.logger.info('erased vectors dropped from the new index', { version, count: gone.length });
   }
 

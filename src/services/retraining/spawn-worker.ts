@@ -9,7 +9,6 @@ import { fork, spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
 import { TS_PROCESS_BOOTSTRAP } from '../../runtime/ts-bootstrap';
 
-
 export function spawnTrainingWorker(): ChildProcess {
   const stdio = ['ignore', 'inherit', 'inherit', 'ipc'] as const;
   if (__filename.endsWith('.js')) {

@@ -72,7 +72,11 @@ export interface BuildOptions {
   seed: number;
 }
 
-export function buildTrainingData(images: readonly EnrolledImageBytes[], pairRows: readonly PairWithBytes[], o: BuildOptions): TrainingData {
+export function buildTrainingData(
+  images: readonly EnrolledImageBytes[],
+  pairRows: readonly PairWithBytes[],
+  o: BuildOptions,
+): TrainingData {
   const byKey = new Map<string, { bytes: Uint8Array; identity?: string }>();
   for (const img of images) byKey.set(imageKey(img.id), { bytes: img.bytes, identity: img.identityId });
 

@@ -4,8 +4,8 @@
  * this process exits at once: a run never outlives the server that owns its row, and the
  * restarted server marks it FAILED (failInterrupted).
  */
-import { DomainError } from '../../errors';
-import { JobCancelled, runTrainingJob } from './training-job';
+import { CancelledError, DomainError } from '../../errors';
+import { runTrainingJob } from './training-job';
 import type { FromWorker, ToWorker, WriteRequest } from './worker-protocol';
 
 const controller = new AbortController();
@@ -44,7 +44,7 @@ process.on('message', (msg: ToWorker) => {
     },
     (e: unknown) => {
       const err = e as Error;
-      if (e instanceof JobCancelled || err?.name === 'AbortError') send({ type: 'cancelled' });
+      if (e instanceof CancelledError) send({ type: 'cancelled' });
       else send({ type: 'error', message: err?.message ?? String(e), code: e instanceof DomainError ? e.code : undefined });
       process.disconnect?.();
     },

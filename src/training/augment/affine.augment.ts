@@ -63,21 +63,47 @@ export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
       return null;
     case 'affine': // Koch et al. 2015 for Omniglot (2 px of 105 ≈ 0.02)
       return {
-        rotationDeg: 10, shear: 0.3, scale: [0.8, 1.2], translate: 0.02, componentProbability: 0.5,
-        horizontalFlip: false, brightness: 0, contrast: 0, fillMode: 'constant', fillValue: 0,
+        rotationDeg: 10,
+        shear: 0.3,
+        scale: [0.8, 1.2],
+        translate: 0.02,
+        componentProbability: 0.5,
+        horizontalFlip: false,
+        brightness: 0,
+        contrast: 0,
+        fillMode: 'constant',
+        fillValue: 0,
       };
     case 'faces': // milder geometry, mirror symmetry and lighting changes
       return {
-        rotationDeg: 8, shear: 0.05, scale: [0.92, 1.08], translate: 0.05, componentProbability: 0.5,
-        horizontalFlip: true, brightness: 0.1, contrast: 0.2, fillMode: 'nearest', fillValue: 0,
+        rotationDeg: 8,
+        shear: 0.05,
+        scale: [0.92, 1.08],
+        translate: 0.05,
+        componentProbability: 0.5,
+        horizontalFlip: true,
+        brightness: 0.1,
+        contrast: 0.2,
+        fillMode: 'nearest',
+        fillValue: 0,
       };
     case 'faces-occlude': // 'faces' plus random erasing only (occlusion without harder geometry/lighting)
       return { ...augmentPreset('faces')!, erasing: { probability: 0.5, area: [0.02, 0.2] } };
     case 'faces-strong': // wider geometry (crops up to ±15 % scale), lighting curves, noise, occlusion
       return {
-        rotationDeg: 12, shear: 0.1, scale: [0.85, 1.15], translate: 0.08, componentProbability: 0.7,
-        horizontalFlip: true, brightness: 0.15, contrast: 0.3, fillMode: 'nearest', fillValue: 0,
-        gamma: 0.4, noise: 0.03, erasing: { probability: 0.5, area: [0.02, 0.2] },
+        rotationDeg: 12,
+        shear: 0.1,
+        scale: [0.85, 1.15],
+        translate: 0.08,
+        componentProbability: 0.7,
+        horizontalFlip: true,
+        brightness: 0.15,
+        contrast: 0.3,
+        fillMode: 'nearest',
+        fillValue: 0,
+        gamma: 0.4,
+        noise: 0.03,
+        erasing: { probability: 0.5, area: [0.02, 0.2] },
       };
     default:
       throw new RangeError(`unknown augmentation preset '${String(name)}'`);
@@ -213,8 +239,17 @@ function warp(x: tf.Tensor4D, mats: number[], n: number, options: AugmentOptions
     if (tf.getBackend() !== 'cpu' || n === 1) {
       return tf.image.transform(x, tf.tensor2d(mats, [n, 8]), 'bilinear', options.fillMode, options.fillValue) as tf.Tensor4D;
     }
-    const parts = tf.split(x, n, 0).map((xi, i) =>
-      tf.image.transform(xi as tf.Tensor4D, tf.tensor2d(mats.slice(8 * i, 8 * i + 8), [1, 8]), 'bilinear', options.fillMode, options.fillValue));
+    const parts = tf
+      .split(x, n, 0)
+      .map((xi, i) =>
+        tf.image.transform(
+          xi as tf.Tensor4D,
+          tf.tensor2d(mats.slice(8 * i, 8 * i + 8), [1, 8]),
+          'bilinear',
+          options.fillMode,
+          options.fillValue,
+        ),
+      );
     return tf.concat(parts, 0) as tf.Tensor4D;
   });
 }

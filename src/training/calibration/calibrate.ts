@@ -4,7 +4,18 @@
  * the trainer, the eval command and the retraining service agree.
  */
 import type { RocPoint, Thresholds, VerificationMetrics } from '../../embedding/model-card';
-import { accuracyAt, auc, computeRoc, downsampleRoc, equalErrorRate, maxAccuracyThreshold, tarAtFar, thresholdAtFar, type Roc, type ScoredPair } from './roc';
+import {
+  accuracyAt,
+  auc,
+  computeRoc,
+  downsampleRoc,
+  equalErrorRate,
+  maxAccuracyThreshold,
+  tarAtFar,
+  thresholdAtFar,
+  type Roc,
+  type ScoredPair,
+} from './roc';
 
 export interface Calibration {
   thresholds: Thresholds;

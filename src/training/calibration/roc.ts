@@ -43,7 +43,7 @@ export function computeRoc(scores: readonly ScoredPair[]): Roc {
   const points: RocCurvePoint[] = [{ threshold: first - Math.max(1e-6, Math.abs(first) * 1e-6), far: 0, tar: 0 }];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     const d = sorted[i].distance;
     while (i < sorted.length && sorted[i].distance === d) {
       if (sorted[i].same) tp++;
@@ -127,7 +127,7 @@ export function tarAtFar(roc: Roc, targetFar: number): number {
 export function accuracyAt(scores: readonly ScoredPair[], threshold: number): number {
   if (scores.length === 0) return Number.NaN;
   let correct = 0;
-  for (const s of scores) if ((s.distance <= threshold) === s.same) correct++;
+  for (const s of scores) if (s.distance <= threshold === s.same) correct++;
   return correct / scores.length;
 }
 

@@ -47,7 +47,13 @@ export function parseScoreFile(text: string, name: string): ScoreFile {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, `${name} is not JSON`);
   }
   const numbers = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-  if (data.kind !== 'siamese-val-scores' || data.version !== 1 || !numbers(data.positives) || !numbers(data.negatives) || typeof data.metric !== 'string') {
+  if (
+    data.kind !== 'siamese-val-scores' ||
+    data.version !== 1 ||
+    !numbers(data.positives) ||
+    !numbers(data.negatives) ||
+    typeof data.metric !== 'string'
+  ) {
     throw new DomainError(ErrorCode.BAD_USER_INPUT, `${name} is not a siamese validation score file (write one with --save-val-scores)`);
   }
   return data as ScoreFile;
@@ -64,7 +70,8 @@ export async function readScoreFiles(files: readonly string[], metric: Metric): 
       throw new DomainError(ErrorCode.BAD_USER_INPUT, `cannot read score file ${f}`);
     });
     const sf = parseScoreFile(text, f);
-    if (sf.metric !== metric) throw new DomainError(ErrorCode.BAD_USER_INPUT, `${f} holds ${sf.metric} distances; this model uses ${metric}`);
+    if (sf.metric !== metric)
+      throw new DomainError(ErrorCode.BAD_USER_INPUT, `${f} holds ${sf.metric} distances; this model uses ${metric}`);
     for (const d of sf.positives) out.push({ distance: d, same: true });
     for (const d of sf.negatives) out.push({ distance: d, same: false });
   }

@@ -20,13 +20,17 @@ export interface DedupeResult {
 }
 
 export async function dedupeByContent(source: LabelledImageSource, images: readonly ImageRef[], concurrency = 8): Promise<DedupeResult> {
-  const ordered = [...images].sort((a, b) => (a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const ordered = [...images].sort((a, b) =>
+    a.identity < b.identity ? -1 : a.identity > b.identity ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+  );
   const hashes: string[] = new Array(ordered.length);
   let next = 0;
   const worker = async () => {
     while (next < ordered.length) {
       const i = next++;
-      hashes[i] = createHash('sha256').update(await source.read(ordered[i].key)).digest('hex');
+      hashes[i] = createHash('sha256')
+        .update(await source.read(ordered[i].key))
+        .digest('hex');
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, ordered.length) }, worker));

@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DomainError, ErrorCode } from '../../errors';
 import { identityMatcher, type IdentityFilter } from './identity-filter';
+import { listImageFolders } from './image-folders';
 import type { ImageRef, LabelledImageSource } from './labelled-image-source';
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp', '.tif', '.tiff', '.pgm']);
@@ -41,7 +42,8 @@ export class FolderImageSource implements LabelledImageSource {
         for (const f of files) out.push({ key: path.join(dir, f), identity: `${label}/${rel}` });
       }
     }
-    if (out.length === 0) throw new DomainError(ErrorCode.DATASET_INVALID, `no images found under ${this.sources.join(', ')} (after identity filters)`);
+    if (out.length === 0)
+      throw new DomainError(ErrorCode.DATASET_INVALID, `no images found under ${this.sources.join(', ')} (after identity filters)`);
     this.cached = out;
     return out;
   }
@@ -51,15 +53,7 @@ export class FolderImageSource implements LabelledImageSource {
   }
 }
 
-/** Folders that directly hold image files, in sorted (deterministic) order. */
+/** Folders that directly hold image files, in sorted (deterministic) order; symbolic links followed (image-folders.ts). */
 async function walk(root: string): Promise<Array<{ dir: string; files: string[] }>> {
-  const out: Array<{ dir: string; files: string[] }> = [];
-  const visit = async (dir: string) => {
-    const entries = (await fs.readdir(dir, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-    const files = entries.filter((e) => e.isFile() && IMAGE_EXT.has(path.extname(e.name).toLowerCase())).map((e) => e.name);
-    if (files.length) out.push({ dir, files });
-    for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) await visit(path.join(dir, e.name));
-  };
-  await visit(root);
-  return out;
+  return listImageFolders(root, IMAGE_EXT, (a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }

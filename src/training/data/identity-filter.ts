@@ -48,7 +48,13 @@ export function parseFilterList(values: readonly string[] | undefined): string[]
   for (const v of values) {
     if (v.startsWith('/') && v.endsWith('/')) out.push(v);
     else if (v.startsWith('@')) out.push(...readNameFile(v.slice(1)));
-    else out.push(...v.split(',').map((s) => s.trim()).filter(Boolean));
+    else
+      out.push(
+        ...v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
   }
   return out;
 }
@@ -66,7 +72,10 @@ function readNameFile(file: string): string[] {
   } catch (e) {
     throw badInput(`cannot read identity list ${file}: ${(e as Error).message}`);
   }
-  const names = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const names = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   if (names.length === 0) throw badInput(`identity list ${file} is empty`);
   return names;
 }

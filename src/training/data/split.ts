@@ -40,6 +40,7 @@ export function splitByIdentity(images: readonly ImageRef[], fraction: number, s
   if (nVal > n - 2) nVal = Math.max(0, n - 2);
   const order = new Rng(seed).shuffle(all.identities.map((_, i) => i));
   const valSet = new Set(order.slice(0, nVal));
-  const pick = (inVal: boolean) => groupByIdentity(all.identities.flatMap((_, i) => (valSet.has(i) === inVal ? all.groups[i].map((j) => all.images[j]) : [])));
+  const pick = (inVal: boolean) =>
+    groupByIdentity(all.identities.flatMap((_, i) => (valSet.has(i) === inVal ? all.groups[i].map((j) => all.images[j]) : [])));
   return { train: pick(false), validation: pick(true) };
 }

@@ -42,7 +42,7 @@ export function weightedRoc(sorted: readonly IdentityPairScore[], weights: Array
   const points: RocCurvePoint[] = [{ threshold: first - Math.max(1e-6, Math.abs(first) * 1e-6), far: 0, tar: 0 }];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     const d = sorted[i].distance;
     while (i < sorted.length && sorted[i].distance === d) {
       if (sorted[i].same) tp += weights[i];
@@ -129,5 +129,8 @@ export function normalQuantile(p: number): number {
   if (p > 1 - lowP) return -normalQuantile(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }

@@ -44,14 +44,17 @@ export interface PairIndex {
  */
 export function verificationPairs(groups: readonly (readonly number[])[], maxNegatives: number, seed: number): PairIndex[] {
   const pairs: PairIndex[] = [];
-  for (const g of groups) for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) pairs.push({ a: g[i], b: g[j], same: true });
+  for (const g of groups)
+    for (let i = 0; i < g.length; i++) for (let j = i + 1; j < g.length; j++) pairs.push({ a: g[i], b: g[j], same: true });
   const owner: number[] = [];
   const flat: number[] = [];
   groups.forEach((g, gi) => g.forEach((img) => (flat.push(img), owner.push(gi))));
   let totalNeg = 0;
-  for (let gi = 0; gi < groups.length; gi++) for (let gj = gi + 1; gj < groups.length; gj++) totalNeg += groups[gi].length * groups[gj].length;
+  for (let gi = 0; gi < groups.length; gi++)
+    for (let gj = gi + 1; gj < groups.length; gj++) totalNeg += groups[gi].length * groups[gj].length;
   if (totalNeg <= maxNegatives) {
-    for (let i = 0; i < flat.length; i++) for (let j = i + 1; j < flat.length; j++) if (owner[i] !== owner[j]) pairs.push({ a: flat[i], b: flat[j], same: false });
+    for (let i = 0; i < flat.length; i++)
+      for (let j = i + 1; j < flat.length; j++) if (owner[i] !== owner[j]) pairs.push({ a: flat[i], b: flat[j], same: false });
     return pairs;
   }
   const rng = new Rng(seed);

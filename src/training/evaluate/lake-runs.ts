@@ -17,4 +17,3 @@ export function parseClassLabels(text: string): Array<{ test: string; train: str
       return { test, train };
     });
 }
-

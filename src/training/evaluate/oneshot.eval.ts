@@ -52,10 +52,17 @@ export interface OneShotOptions {
   seed?: number;
 }
 
-export async function evaluateOneShot(model: tf.LayersModel, card: ModelCard, runsDir: string, options: OneShotOptions = {}): Promise<OneShotReport> {
-  const entries = (await fs.readdir(runsDir, { withFileTypes: true }).catch(() => {
-    throw new DomainError(ErrorCode.DATASET_INVALID, `one-shot runs folder not found: ${runsDir}`);
-  }))
+export async function evaluateOneShot(
+  model: tf.LayersModel,
+  card: ModelCard,
+  runsDir: string,
+  options: OneShotOptions = {},
+): Promise<OneShotReport> {
+  const entries = (
+    await fs.readdir(runsDir, { withFileTypes: true }).catch(() => {
+      throw new DomainError(ErrorCode.DATASET_INVALID, `one-shot runs folder not found: ${runsDir}`);
+    })
+  )
     .filter((e) => e.isDirectory() && /^run\d+$/.test(e.name))
     .map((e) => e.name)
     .sort();
@@ -64,7 +71,9 @@ export async function evaluateOneShot(model: tf.LayersModel, card: ModelCard, ru
   const tta = options.tta ?? 0;
   const ttaAug = options.ttaAugment ?? augmentPreset('affine')!;
   const embedFiles = async (files: string[]) => {
-    const pixels = await Promise.all(files.map(async (f) => (await preprocessImage(await fs.readFile(path.join(runsDir, f)), card.preprocessing)).input));
+    const pixels = await Promise.all(
+      files.map(async (f) => (await preprocessImage(await fs.readFile(path.join(runsDir, f)), card.preprocessing)).input),
+    );
     const base = embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
     if (tta === 0) return base;
     const { height, width, channels } = card.preprocessing;
@@ -72,7 +81,13 @@ export async function evaluateOneShot(model: tf.LayersModel, card: ModelCard, ru
     for (let v = 0; v < tta; v++) {
       const x = tf.tensor4d(concat(pixels), [pixels.length, height, width, channels]);
       const aug = augmentBatch(x, ttaAug, rng);
-      const views = embedPixels(model, splitRows(aug.dataSync() as Float32Array, pixels.length), card.preprocessing, 64, inferenceSpec(card));
+      const views = embedPixels(
+        model,
+        splitRows(aug.dataSync() as Float32Array, pixels.length),
+        card.preprocessing,
+        64,
+        inferenceSpec(card),
+      );
       tf.dispose([x, aug]);
       views.forEach((e, i) => e.forEach((val, j) => (sums[i][j] += val)));
     }

@@ -31,7 +31,14 @@ export async function evaluateVerification(
   model: tf.LayersModel,
   card: ModelCard,
   source: LabelledImageSource,
-  options: { maxNegatives?: number; seed?: number; ways?: number; bootstrap?: number; maxPerIdentity?: number; onPrepare?: (done: number, total: number) => void } = {},
+  options: {
+    maxNegatives?: number;
+    seed?: number;
+    ways?: number;
+    bootstrap?: number;
+    maxPerIdentity?: number;
+    onPrepare?: (done: number, total: number) => void;
+  } = {},
 ): Promise<{ report: VerificationReport; scores: ScoredPair[] }> {
   const cache = new DecodedImageCache(source, card.preprocessing);
   let listed = await source.list();
@@ -51,9 +58,14 @@ export async function evaluateVerification(
   const owner: number[] = [];
   groups.groups.forEach((g, id) => g.forEach((img) => (owner[img] = id)));
   const rounds = options.bootstrap ?? 1000;
-  const ci95 = rounds > 0 && groups.identities.length >= 2
-    ? identityBootstrap(scores.map((s, i) => ({ ...s, identityA: owner[pairs[i].a], identityB: owner[pairs[i].b] })), groups.identities.length, { rounds, seed: options.seed ?? 1 })
-    : undefined;
+  const ci95 =
+    rounds > 0 && groups.identities.length >= 2
+      ? identityBootstrap(
+          scores.map((s, i) => ({ ...s, identityA: owner[pairs[i].a], identityB: owner[pairs[i].b] })),
+          groups.identities.length,
+          { rounds, seed: options.seed ?? 1 },
+        )
+      : undefined;
   const ways = Math.min(options.ways ?? 20, groups.identities.length);
   const episodes = oneShotEpisodes(groups.identities, groups.groups, ways, 100, options.seed ?? 1);
   const report: VerificationReport = {

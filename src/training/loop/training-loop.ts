@@ -10,7 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { InferenceSpec } from '../../embedding/preprocess/flip-average';
-import { DomainError, ErrorCode } from '../../errors';
+import { DomainError, ErrorCode, throwIfCancelled } from '../../errors';
 import { augmentPreset } from '../augment/affine.augment';
 import type { ScoredPair } from '../calibration/roc';
 import type { TrainingData } from '../data/training-data';
@@ -24,13 +24,6 @@ import { superclassesOf } from '../samplers/superclasses';
 import type { EpochInfo, TrainHooks, TrainOptions } from '../train-options';
 import { trainStep, type ImageShape } from './train-step';
 import { applyWeightDecay, swapIn, updateEma } from './weight-averaging';
-
-export class TrainingCancelledError extends Error {
-  constructor() {
-    super('training cancelled');
-    this.name = 'AbortError';
-  }
-}
 
 export interface LoopResult {
   history: EpochInfo[];
@@ -125,7 +118,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
       let activeSteps = 0;
       let epochSteps = 0;
       for (let s = 0; s < (epoch === 0 ? 0 : stepsPerEpoch); s++) {
-        if (hooks.signal?.aborted) throw new TrainingCancelledError();
+        throwIfCancelled(hooks.signal, 'training cancelled');
         if (options.maxSeconds && (Date.now() - loopStart) / 1000 >= options.maxSeconds) {
           outOfTime = true;
           break;

@@ -27,7 +27,10 @@ export interface ContrastiveOptions {
 /** 1 for a same-identity pair, 0 otherwise: the only way labels enter this loss. */
 export function sameMask(same: ArrayLike<boolean> | tf.Tensor1D): tf.Tensor1D {
   if (same instanceof tf.Tensor) return tf.cast(same, 'float32') as tf.Tensor1D;
-  return tf.tensor1d(Array.from(same, (s) => (s ? 1 : 0)), 'float32');
+  return tf.tensor1d(
+    Array.from(same, (s) => (s ? 1 : 0)),
+    'float32',
+  );
 }
 
 /** Per-pair losses Lᵢ (not reduced). `distances` [N], `same` [N] with 1 = same identity. */
@@ -42,11 +45,7 @@ export function contrastivePerPair(distances: tf.Tensor1D, same: tf.Tensor1D | A
 }
 
 /** Weighted mean contrastive loss over a batch of pairs (scalar). */
-export function contrastiveLoss(
-  distances: tf.Tensor1D,
-  same: tf.Tensor1D | ArrayLike<boolean>,
-  options: ContrastiveOptions,
-): tf.Scalar {
+export function contrastiveLoss(distances: tf.Tensor1D, same: tf.Tensor1D | ArrayLike<boolean>, options: ContrastiveOptions): tf.Scalar {
   return tf.tidy(() => {
     const per = contrastivePerPair(distances, same, options.margin);
     if (options.weights === undefined) return tf.mean(per) as tf.Scalar;

@@ -44,7 +44,8 @@ export function prototypicalLoss(embeddings: tf.Tensor2D, labels: ArrayLike<numb
   const counts = new Array<number>(p).fill(0);
   lab.forEach((l) => counts[l]++);
   const k = counts[0];
-  if (k < 2 || counts.some((c) => c !== k)) throw new RangeError(`prototypical loss needs K ≥ 2 images of every class (counts ${counts.join(',')})`);
+  if (k < 2 || counts.some((c) => c !== k))
+    throw new RangeError(`prototypical loss needs K ≥ 2 images of every class (counts ${counts.join(',')})`);
   if (embeddings.shape[0] !== n) throw new RangeError(`embeddings have ${embeddings.shape[0]} rows, labels ${n}`);
 
   return tf.tidy(() => {

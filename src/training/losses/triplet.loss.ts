@@ -84,11 +84,7 @@ export function tripletLossFromDistances(
 }
 
 /** Triplet loss of embeddings [N,D] with integer identity labels [N]. */
-export function tripletLoss(
-  embeddings: tf.Tensor2D,
-  labels: tf.Tensor1D | ArrayLike<number>,
-  options: TripletOptions,
-): TripletResult {
+export function tripletLoss(embeddings: tf.Tensor2D, labels: tf.Tensor1D | ArrayLike<number>, options: TripletOptions): TripletResult {
   const d = pairwiseDistances(embeddings, embeddings, options.metric);
   try {
     return tripletLossFromDistances(d, labels, options);

@@ -131,7 +131,15 @@ export class DataParallelTrainer {
       await Promise.all(
         replicas.map((r, k) => r.request({ type: 'attach', id: 0, weights, grads, publishWeights: k === 0 && !opts.initialWeights })),
       );
-      const trainer = new DataParallelTrainer(replicas, new Float32Array(weights), sizes, readies[0].names, readies[0].backend, opts.input, opts.adam.learningRate);
+      const trainer = new DataParallelTrainer(
+        replicas,
+        new Float32Array(weights),
+        sizes,
+        readies[0].names,
+        readies[0].backend,
+        opts.input,
+        opts.adam.learningRate,
+      );
       if (opts.initialWeights) trainer.writeWeights(opts.initialWeights);
       await trainer.reloadAll();
       return trainer;
@@ -170,10 +178,10 @@ export class DataParallelTrainer {
         const [from, to] = shardRange(n, this.replicas.length, k);
         const ra = a.slice(from * pixels, to * pixels);
         const rb = b.slice(from * pixels, to * pixels);
-        return r.request(
-          { type: 'grads', id: 0, reload, a: ra, b: rb, same: same.slice(from, to), scale: (to - from) / n },
-          [ra.buffer as ArrayBuffer, rb.buffer as ArrayBuffer],
-        );
+        return r.request({ type: 'grads', id: 0, reload, a: ra, b: rb, same: same.slice(from, to), scale: (to - from) / n }, [
+          ra.buffer as ArrayBuffer,
+          rb.buffer as ArrayBuffer,
+        ]);
       }),
     );
     this.steps++;

@@ -35,9 +35,15 @@ export interface AdamHyper {
  * writes m, v and out (out may be w). The moments are updated in place.
  */
 export function adamUpdate(
-  h: AdamHyper, step: number,
-  out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-  from: number, to: number,
+  h: AdamHyper,
+  step: number,
+  out: Float32Array,
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  from: number,
+  to: number,
 ): void {
   const b1 = h.beta1;
   const b2 = h.beta2;
@@ -114,7 +120,17 @@ export class FusedAdam extends tf.Optimizer {
   }
 
   private update(out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number): void {
-    adamUpdate({ learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon }, Math.max(1, this.step), out, w, g, m, v, from, to);
+    adamUpdate(
+      { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon },
+      Math.max(1, this.step),
+      out,
+      w,
+      g,
+      m,
+      v,
+      from,
+      to,
+    );
   }
 
   override async getWeights(): Promise<NamedTensor[]> {

@@ -4,7 +4,15 @@ import { initBackend, isBackendPreference } from '../../embedding/backend';
 import { buildEncoder } from '../../embedding/backbones';
 import { contrastiveLossFromEmbeddings } from '../losses/contrastive.loss';
 import { adamUpdate } from './fused-adam';
-import { type FromGradWorker, type GradsJob, type PhaseTimes, type ToGradWorker, type WorkerAttach, type WorkerInit, shardRange } from './protocol';
+import {
+  type FromGradWorker,
+  type GradsJob,
+  type PhaseTimes,
+  type ToGradWorker,
+  type WorkerAttach,
+  type WorkerInit,
+  shardRange,
+} from './protocol';
 import { readValues, writeVariable } from './tensor-buffers';
 
 /**

@@ -12,4 +12,3 @@ export function spawnWorker(name: string): Worker {
   if (__filename.endsWith('.js')) return new Worker(path.join(__dirname, `${name}.js`));
   return new Worker(TS_WORKER_BOOTSTRAP, { eval: true, workerData: { entry: path.join(__dirname, `${name}.ts`) } });
 }
-

@@ -44,10 +44,12 @@ export function learningCurveSvg(card: ModelCard): string | undefined {
   if (runs.length === 0) return undefined;
   const minutes = (r: HistoryRow) => r.elapsedSec / 60;
   const series = (pick: (r: HistoryRow) => number | undefined): ChartSeries[] =>
-    runs.map((run) => ({
-      name: run.name,
-      points: run.history.filter((r) => pick(r) !== undefined).map((r) => [minutes(r), 100 * pick(r)!] as const),
-    })).filter((s) => s.points.length > 0);
+    runs
+      .map((run) => ({
+        name: run.name,
+        points: run.history.filter((r) => pick(r) !== undefined).map((r) => [minutes(r), 100 * pick(r)!] as const),
+      }))
+      .filter((s) => s.points.length > 0);
   const single = runs.length === 1 ? runs[0] : undefined;
   const bestRow = single?.history.find((r) => r.epoch === single.bestEpoch);
   const marker = bestRow ? { x: minutes(bestRow), label: `kept: epoch ${bestRow.epoch}` } : undefined;
@@ -55,14 +57,16 @@ export function learningCurveSvg(card: ModelCard): string | undefined {
   const panels: string[] = [];
   const oneShot = series((r) => r.valOneShot);
   if (oneShot.length) {
-    panels.push(lineChartSvg({
-      title: `${card.name}: learning curve`,
-      subtitle: 'validation identities (held out from training), every validation pass',
-      xLabel: 'training minutes',
-      yLabel: `${ways ? `${ways}-way ` : ''}one-shot accuracy (%)`,
-      series: oneShot,
-      marker,
-    }));
+    panels.push(
+      lineChartSvg({
+        title: `${card.name}: learning curve`,
+        subtitle: 'validation identities (held out from training), every validation pass',
+        xLabel: 'training minutes',
+        yLabel: `${ways ? `${ways}-way ` : ''}one-shot accuracy (%)`,
+        series: oneShot,
+        marker,
+      }),
+    );
   }
   const eer = series((r) => r.valEer);
   if (eer.length) {
@@ -88,5 +92,10 @@ export function stackSvgs(svgs: readonly string[]): string {
     y += sizes[i].h;
     return out;
   });
-  return [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`, ...inner, '</svg>', ''].join('\n');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    ...inner,
+    '</svg>',
+    '',
+  ].join('\n');
 }

@@ -70,7 +70,9 @@ export function lineChartSvg(o: LineChartOptions): string {
   const fmtY = o.formatY ?? ((v: number) => String(+v.toPrecision(3)));
 
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+  );
   parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   parts.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(o.title)}</text>`);
   if (o.subtitle) parts.push(`<text x="${width / 2}" y="41" text-anchor="middle" font-size="12" fill="#333">${esc(o.subtitle)}</text>`);
@@ -84,16 +86,21 @@ export function lineChartSvg(o: LineChartOptions): string {
   }
   parts.push(`<rect x="${m.left}" y="${m.top}" width="${w}" height="${h}" fill="none" stroke="#333"/>`);
   if (o.marker) {
-    parts.push(`<line x1="${f(X(o.marker.x))}" y1="${m.top}" x2="${f(X(o.marker.x))}" y2="${m.top + h}" stroke="#999" stroke-dasharray="4 4"/>`);
+    parts.push(
+      `<line x1="${f(X(o.marker.x))}" y1="${m.top}" x2="${f(X(o.marker.x))}" y2="${m.top + h}" stroke="#999" stroke-dasharray="4 4"/>`,
+    );
     parts.push(`<text x="${f(X(o.marker.x) + 4)}" y="${m.top + 14}" font-size="11" fill="#555">${esc(o.marker.label)}</text>`);
   }
   o.series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (!s.noLine && pts.length > 1) {
-      parts.push(`<polyline points="${pts.map(([x, y]) => `${f(X(x))},${f(Y(y))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`);
+      parts.push(
+        `<polyline points="${pts.map(([x, y]) => `${f(X(x))},${f(Y(y))}`).join(' ')}" fill="none" stroke="${color}" stroke-width="2"/>`,
+      );
     }
-    if (s.dots ?? pts.length <= 30) for (const [x, y] of pts) parts.push(`<circle cx="${f(X(x))}" cy="${f(Y(y))}" r="3.5" fill="${color}"/>`);
+    if (s.dots ?? pts.length <= 30)
+      for (const [x, y] of pts) parts.push(`<circle cx="${f(X(x))}" cy="${f(Y(y))}" r="3.5" fill="${color}"/>`);
     // Legend: three entries per row under the x-axis label.
     const lx = m.left + (i % 3) * (w / 3);
     const ly = m.top + h + 52 + 16 * Math.floor(i / 3);

@@ -86,7 +86,10 @@ describe('large photos: shrink on load', () => {
   test('it is detected (not refused, even under a 1 MP limit) and the box is in the original 4000-px coordinates (≈ 16× the 250-px box)', async () => {
     const [small] = await detectAllFaces(lfw('Aaron_Eckhart'), DEFAULT_FACE_STAGE, detector);
     // The whole-image path refuses the header under a 1 MP limit; the face stage reads the header up to 64 MP.
-    await expectCode(decodeImage(big, { width: 150, height: 150, channels: 3, normalize: 'unit', fit: 'fill' }, { maxPixels: 1_000_000 }), ErrorCode.IMAGE_TOO_LARGE);
+    await expectCode(
+      decodeImage(big, { width: 150, height: 150, channels: 3, normalize: 'unit', fit: 'fill' }, { maxPixels: 1_000_000 }),
+      ErrorCode.IMAGE_TOO_LARGE,
+    );
     for (const limits of [{}, { maxPixels: 1_000_000 }]) {
       const spy = new SpyDetector(detector);
       const faces = await detectAllFaces(big, DEFAULT_FACE_STAGE, spy, limits);
@@ -117,7 +120,10 @@ describe('large photos: shrink on load', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
     // The face stage's header limit is max(limits.maxPixels, 64 MP): 8000 × 8001 = 64,008,000 is over it …
     expect(FACE_MIN_DECLARED_PIXELS).toBe(8000 * 8000);
-    const err = await expectCode(loadPhoto(pngHeaderOnly(8000, 8001), DEFAULT_FACE_STAGE, { maxPixels: 1_000_000 }), ErrorCode.IMAGE_TOO_LARGE);
+    const err = await expectCode(
+      loadPhoto(pngHeaderOnly(8000, 8001), DEFAULT_FACE_STAGE, { maxPixels: 1_000_000 }),
+      ErrorCode.IMAGE_TOO_LARGE,
+    );
     expect(err.details).toMatchObject({ maxPixels: 64_000_000 });
     // … while 8000 × 8000 = 64,000,000 is at it: the header passes, and the missing pixel data is INVALID_IMAGE …
     await expectCode(loadPhoto(pngHeaderOnly(8000, 8000), DEFAULT_FACE_STAGE, { maxPixels: 1_000_000 }), ErrorCode.INVALID_IMAGE);

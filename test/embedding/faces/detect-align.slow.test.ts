@@ -23,7 +23,11 @@ const tinyOnly: FaceStageSpec = { ...DEFAULT_FACE_STAGE, fallbackDetector: undef
 beforeAll(async () => {
   await initBackend('wasm');
   // Loads the three networks once (their weights stay resident), so the leak checks below count per-call tensors only.
-  await detector.detect((await loadPhoto(lfw('AJ_Cook'), DEFAULT_FACE_STAGE)).image, { detector: 'tiny', minScore: 0.5, tinyInputSize: 320 });
+  await detector.detect((await loadPhoto(lfw('AJ_Cook'), DEFAULT_FACE_STAGE)).image, {
+    detector: 'tiny',
+    minScore: 0.5,
+    tinyInputSize: 320,
+  });
 }, 60_000);
 
 // Found by the tiny detector itself (the default's first choice).
@@ -82,7 +86,10 @@ describe('LFW photos: alignment onto the 150×150 template', () => {
     expect(aligned.face).toEqual(face);
 
     // (a) The fitted similarity puts the detected eyes on the template (least-squares residual of 5 points).
-    const toCrop = estimateSimilarity(face.keypoints, FACE_TEMPLATE_150.map(([x, y]) => ({ x, y })));
+    const toCrop = estimateSimilarity(
+      face.keypoints,
+      FACE_TEMPLATE_150.map(([x, y]) => ({ x, y })),
+    );
     for (let i = 0; i < 2; i++) expect(dist(applySimilarity(toCrop, face.keypoints[i]), templateEyes[i])).toBeLessThanOrEqual(6);
     // Scale: LFW eyes are ~40 px apart, the template's 101.2 − 48.8 = 52.4 px, so the warp enlarges by ~1.3.
     const scale = Math.hypot(toCrop.a, toCrop.b);
@@ -98,9 +105,14 @@ describe('LFW photos: alignment onto the 150×150 template', () => {
       .extend({ top: 75, bottom: 75, left: 75, right: 75, background: { r: 128, g: 128, b: 128 } })
       .raw()
       .toBuffer();
-    const again = await detector.detect({ data: new Uint8Array(framed), width: 300, height: 300 }, { detector: 'tiny', minScore: 0.3, tinyInputSize: 320 });
+    const again = await detector.detect(
+      { data: new Uint8Array(framed), width: 300, height: 300 },
+      { detector: 'tiny', minScore: 0.3, tinyInputSize: 320 },
+    );
     expect(again).toHaveLength(1);
-    const eyes = fivePoints(again[0].landmarks).slice(0, 2).map((p) => ({ x: p.x - 75, y: p.y - 75 }));
+    const eyes = fivePoints(again[0].landmarks)
+      .slice(0, 2)
+      .map((p) => ({ x: p.x - 75, y: p.y - 75 }));
     for (let i = 0; i < 2; i++) expect(dist(eyes[i], templateEyes[i])).toBeLessThanOrEqual(6);
     // And the face is upright: the eye line tilts by less than 5°.
     expect(Math.abs(Math.atan2(eyes[1].y - eyes[0].y, eyes[1].x - eyes[0].x))).toBeLessThan((5 * Math.PI) / 180);

@@ -31,7 +31,10 @@ export const unusedDetector: FaceDetector = {
 };
 
 export async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<DomainError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(DomainError);
   expect((err as DomainError).code).toBe(code);
   return err as DomainError;
@@ -52,7 +55,9 @@ export function noiseBytes(n: number, seed: number): Buffer {
 }
 
 export function rawRgb(image: RgbImage) {
-  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } });
+  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  });
 }
 
 /** A PNG signature, a valid IHDR declaring width×height (8-bit RGB), a tiny IDAT and IEND: a bomb by its header. */

@@ -9,7 +9,7 @@ import { lcg } from '../fixtures';
 interface FaceApiRecognition {
   nets: { faceRecognitionNet: { loadFromDisk(dir: string): Promise<void>; computeFaceDescriptor(x: tf.Tensor3D): Promise<Float32Array> } };
 }
- 
+
 const faceapi = (): FaceApiRecognition => require('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiRecognition;
 
 /** Loads face-api's recognition net (once per process; its weights stay resident). Call after initBackend. */
@@ -30,7 +30,11 @@ export async function referenceDescriptor(pixels: Uint8Array): Promise<Float32Ar
 export const INPUT = { height: 150, width: 150, channels: 3 };
 
 export const faceResnetArch = (params: Record<string, unknown>, l2Normalize: boolean, embeddingDim = 128): ArchitectureSpec => ({
-  backbone: 'face-resnet29', embeddingDim, normalization: 'none', l2Normalize, params,
+  backbone: 'face-resnet29',
+  embeddingDim,
+  normalization: 'none',
+  l2Normalize,
+  params,
 });
 
 /** 8-bit RGB pixels of a deterministic 150×150 "image" (LCG). */
@@ -48,7 +52,8 @@ export function predict(model: tf.LayersModel, inputs: Float32Array[]): Float32A
   });
 }
 
-export const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+export const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 
 /** Weight names without tfjs's per-model uniquifying suffixes, sorted. */
 export const weightNames = (ws: tf.LayerVariable[]) => ws.map((w) => w.originalName).sort();

@@ -8,8 +8,15 @@ import { normalizePixels } from '../../../src/embedding/preprocess/normalize';
 import { tripletLoss } from '../../../src/training/losses/triplet.loss';
 import { lfw } from './face-fixtures';
 import {
-  faceResnetArch as arch, INPUT, loadReferenceNet, maxAbsDiff, modelInput as ourInput, predict, randomPixels,
-  referenceDescriptor as reference, weightNames as names,
+  faceResnetArch as arch,
+  INPUT,
+  loadReferenceNet,
+  maxAbsDiff,
+  modelInput as ourInput,
+  predict,
+  randomPixels,
+  referenceDescriptor as reference,
+  weightNames as names,
 } from './face-resnet-fixtures';
 
 /** Fine-tuning face-resnet29's Siamese head with the trunk frozen (params.trainable 'head'). */
@@ -41,7 +48,12 @@ describe('face-resnet29 head training', () => {
     // The identity-initialised head reproduces the pretrained descriptor, L2-normalised.
     const [untrained] = predict(model, [ourInput(randomPixels)]);
     const norm = Math.hypot(...Array.from(randomRef));
-    expect(maxAbsDiff(untrained, Array.from(randomRef, (v) => v / norm))).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(
+        untrained,
+        Array.from(randomRef, (v) => v / norm),
+      ),
+    ).toBeLessThan(1e-4);
 
     const snapshot = (ws: tf.LayerVariable[]) => ws.map((w) => Buffer.from((w.read().dataSync() as Float32Array).slice().buffer));
     const trunk = model.nonTrainableWeights;

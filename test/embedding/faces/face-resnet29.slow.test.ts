@@ -8,8 +8,15 @@ import { faceResnetPreprocessing } from '../../../src/embedding/faces/face-stage
 import { DomainError, ErrorCode } from '../../../src/errors';
 import { lfw } from './face-fixtures';
 import {
-  faceResnetArch as arch, INPUT, loadReferenceNet, maxAbsDiff, modelInput as ourInput, predict, randomPixels,
-  referenceDescriptor as reference, weightNames as names,
+  faceResnetArch as arch,
+  INPUT,
+  loadReferenceNet,
+  maxAbsDiff,
+  modelInput as ourInput,
+  predict,
+  randomPixels,
+  referenceDescriptor as reference,
+  weightNames as names,
 } from './face-resnet-fixtures';
 
 /**
@@ -50,9 +57,13 @@ describe('face-resnet29 trainable sets', () => {
     const model = buildEncoder(arch({ trainable: 'last-block' }, true), INPUT);
     const all = names(model.weights);
     expect(names(model.trainableWeights)).toEqual([
-      'conv256_down_out/conv1/bias', 'conv256_down_out/conv1/kernel',
-      'conv256_down_out/conv2/bias', 'conv256_down_out/conv2/kernel',
-      'fc/kernel', 'siamese_head/bias', 'siamese_head/kernel',
+      'conv256_down_out/conv1/bias',
+      'conv256_down_out/conv1/kernel',
+      'conv256_down_out/conv2/bias',
+      'conv256_down_out/conv2/kernel',
+      'fc/kernel',
+      'siamese_head/bias',
+      'siamese_head/kernel',
     ]);
     setTrainable(model, 'head');
     expect(names(model.trainableWeights)).toEqual(['siamese_head/bias', 'siamese_head/kernel']);

@@ -43,8 +43,14 @@ describe('face stage defaults', () => {
   test('faceResnetPreprocessing: 150×150×3, mean = dlib means / 255, std 1, fill, the default face stage', () => {
     const spec = faceResnetPreprocessing();
     expect(spec).toEqual({
-      width: 150, height: 150, channels: 3, normalize: 'standard',
-      mean: [122.782 / 255, 117.001 / 255, 104.298 / 255], std: [1, 1, 1], fit: 'fill', face: DEFAULT_FACE_STAGE,
+      width: 150,
+      height: 150,
+      channels: 3,
+      normalize: 'standard',
+      mean: [122.782 / 255, 117.001 / 255, 104.298 / 255],
+      std: [1, 1, 1],
+      fit: 'fill',
+      face: DEFAULT_FACE_STAGE,
     });
     // The mean array is a copy: editing a card cannot change the constant.
     spec.mean![0] = 0;
@@ -69,13 +75,27 @@ describe('face stage defaults', () => {
 
 describe('validateFaceStage', () => {
   const ok = DEFAULT_FACE_STAGE;
-  const check = (face: Partial<FaceStageSpec> & Record<string, unknown>, w = 150, h = 150) => () =>
-    validateFaceStage({ ...ok, ...face } as FaceStageSpec, w, h);
+  const check =
+    (face: Partial<FaceStageSpec> & Record<string, unknown>, w = 150, h = 150) =>
+    () =>
+      validateFaceStage({ ...ok, ...face } as FaceStageSpec, w, h);
 
   test('accepts the default, ssd-only without fallback, and a template on the crop border', () => {
     expect(check({})).not.toThrow();
     expect(check({ detector: 'ssd', fallbackDetector: undefined, tinyInputSize: undefined })).not.toThrow();
-    expect(check({ template: [[0, 0], [150, 0], [75, 75], [0, 150], [150, 150]], minScore: 0, padRetry: 0 })).not.toThrow();
+    expect(
+      check({
+        template: [
+          [0, 0],
+          [150, 0],
+          [75, 75],
+          [0, 150],
+          [150, 150],
+        ],
+        minScore: 0,
+        padRetry: 0,
+      }),
+    ).not.toThrow();
     expect(check({ template: scaledTemplate(64, 80) }, 64, 80)).not.toThrow();
   });
 
@@ -83,10 +103,54 @@ describe('validateFaceStage', () => {
     expectBadInput(check({ template: FACE_TEMPLATE_150.slice(0, 4) }), /5 points/);
     expectBadInput(check({ template: [...FACE_TEMPLATE_150, [1, 1]] }), /5 points/);
     expectBadInput(check({ template: 'eyes' as unknown as [number, number][] }), /5 points/);
-    expectBadInput(check({ template: [[48.8, 38], [101.2, 38], [75, 69], [52.5, 95.8], [151, 95.8]] }), /inside the 150×150 crop/);
-    expectBadInput(check({ template: [[-0.1, 38], [101.2, 38], [75, 69], [52.5, 95.8], [97.5, 95.8]] }), /inside/);
-    expectBadInput(check({ template: [[48.8, 38, 0], [101.2, 38], [75, 69], [52.5, 95.8], [97.5, 95.8]] as [number, number][] }), /inside/);
-    expectBadInput(check({ template: [[48.8, NaN], [101.2, 38], [75, 69], [52.5, 95.8], [97.5, 95.8]] }), /inside/);
+    expectBadInput(
+      check({
+        template: [
+          [48.8, 38],
+          [101.2, 38],
+          [75, 69],
+          [52.5, 95.8],
+          [151, 95.8],
+        ],
+      }),
+      /inside the 150×150 crop/,
+    );
+    expectBadInput(
+      check({
+        template: [
+          [-0.1, 38],
+          [101.2, 38],
+          [75, 69],
+          [52.5, 95.8],
+          [97.5, 95.8],
+        ],
+      }),
+      /inside/,
+    );
+    expectBadInput(
+      check({
+        template: [
+          [48.8, 38, 0],
+          [101.2, 38],
+          [75, 69],
+          [52.5, 95.8],
+          [97.5, 95.8],
+        ] as [number, number][],
+      }),
+      /inside/,
+    );
+    expectBadInput(
+      check({
+        template: [
+          [48.8, NaN],
+          [101.2, 38],
+          [75, 69],
+          [52.5, 95.8],
+          [97.5, 95.8],
+        ],
+      }),
+      /inside/,
+    );
     // The 150-px template does not fit a 64×64 crop.
     expectBadInput(check({}, 64, 64), /inside the 64×64 crop/);
   });
@@ -109,7 +173,14 @@ describe('validateFaceStage', () => {
 
 describe('face stage in the model card', () => {
   test('saveModelDir → loadModelDir keeps preprocessing.face deep-equal; no tensors leak', async () => {
-    const preprocessing = faceResnetPreprocessing({ ...DEFAULT_FACE_STAGE, detector: 'ssd', fallbackDetector: 'tiny', minScore: 0.35, padRetry: 0.5, maxSide: 800 });
+    const preprocessing = faceResnetPreprocessing({
+      ...DEFAULT_FACE_STAGE,
+      detector: 'ssd',
+      fallbackDetector: 'tiny',
+      minScore: 0.35,
+      padRetry: 0.5,
+      maxSide: 800,
+    });
     const before = tf.memory().numTensors;
     const model = buildEncoder(arch, { height: 150, width: 150, channels: 3 }, 3);
     const dir = path.join(root, 'round-trip');
@@ -120,8 +191,20 @@ describe('face stage in the model card', () => {
     const loaded = await loadModelDir(dir);
     expect(loaded.card.preprocessing).toEqual(preprocessing);
     expect(loaded.card.preprocessing.face).toEqual({
-      detector: 'ssd', fallbackDetector: 'tiny', minScore: 0.35, tinyInputSize: 320, select: 'largest',
-      template: [[48.8, 38], [101.2, 38], [75, 69], [52.5, 95.8], [97.5, 95.8]], maxSide: 800, padRetry: 0.5,
+      detector: 'ssd',
+      fallbackDetector: 'tiny',
+      minScore: 0.35,
+      tinyInputSize: 320,
+      select: 'largest',
+      template: [
+        [48.8, 38],
+        [101.2, 38],
+        [75, 69],
+        [52.5, 95.8],
+        [97.5, 95.8],
+      ],
+      maxSide: 800,
+      padRetry: 0.5,
     });
     expect((await readModelCard(dir)).preprocessing).toEqual(preprocessing);
     model.dispose();
@@ -137,7 +220,10 @@ describe('face stage in the model card', () => {
     const card = JSON.parse(await fs.readFile(path.join(dir, CARD_FILE), 'utf8'));
     card.preprocessing.face.template = card.preprocessing.face.template.slice(0, 3);
     await fs.writeFile(path.join(dir, CARD_FILE), JSON.stringify(card));
-    const err = await readModelCard(dir).then(() => undefined, (e: unknown) => e);
+    const err = await readModelCard(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe(ErrorCode.MODEL_INCOMPATIBLE);
     expect((err as DomainError).message).toMatch(/preprocessing: face.template must hold 5 points/);

@@ -20,7 +20,14 @@ describe('fivePoints', () => {
   test('a realistic eye contour: the centre of a hexagon is its middle', () => {
     const lm = synthetic();
     // Left eye: a hexagon around (100, 50); right eye around (160, 52).
-    const hex = [[-10, 0], [-5, -4], [5, -4], [10, 0], [5, 4], [-5, 4]];
+    const hex = [
+      [-10, 0],
+      [-5, -4],
+      [5, -4],
+      [10, 0],
+      [5, 4],
+      [-5, 4],
+    ];
     hex.forEach(([dx, dy], k) => {
       lm[36 + k] = { x: 100 + dx, y: 50 + dy };
       lm[42 + k] = { x: 160 + dx, y: 52 + dy };

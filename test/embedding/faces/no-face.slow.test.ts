@@ -16,13 +16,21 @@ const detector = new FaceApiDetector();
 const spec = faceResnetPreprocessing();
 
 const omniglot = () => readFileSync(path.join(OMNIGLOT, 'images_background_small1', 'Greek', 'character01', '0394_01.png'));
-const white = () => sharp({ create: { width: 200, height: 160, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer();
-const noise = () => sharp(noiseBytes(200 * 200 * 3, 12345), { raw: { width: 200, height: 200, channels: 3 } }).png().toBuffer();
+const white = () =>
+  sharp({ create: { width: 200, height: 160, channels: 3, background: { r: 255, g: 255, b: 255 } } })
+    .png()
+    .toBuffer();
+const noise = () =>
+  sharp(noiseBytes(200 * 200 * 3, 12345), { raw: { width: 200, height: 200, channels: 3 } })
+    .png()
+    .toBuffer();
 
 beforeAll(async () => {
   await initBackend('wasm');
   // Load the networks (and let each allocate what it keeps) before any leak check.
-  const warm = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toBuffer();
+  const warm = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 90, g: 90, b: 90 } } })
+    .png()
+    .toBuffer();
   await detectAllFaces(warm, DEFAULT_FACE_STAGE, detector);
 }, 60_000);
 

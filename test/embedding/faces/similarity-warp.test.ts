@@ -31,8 +31,18 @@ function rows(data: Uint8Array, width: number, height: number, c = 0): number[][
 describe('estimateSimilarity (Umeyama, 2-D closed form)', () => {
   test('pure rotation by 90°: a = 0, b = 1, no translation', () => {
     // p' = p (centroid 0); Σ(px qx + py qy) = 0, Σ(px qy − py qx) = 1 + 1 + 1 + 1 = 4, Σ|p|² = 4.
-    const from = pts([[1, 0], [0, 1], [-1, 0], [0, -1]]);
-    const to = pts([[0, 1], [-1, 0], [0, -1], [1, 0]]);
+    const from = pts([
+      [1, 0],
+      [0, 1],
+      [-1, 0],
+      [0, -1],
+    ]);
+    const to = pts([
+      [0, 1],
+      [-1, 0],
+      [0, -1],
+      [1, 0],
+    ]);
     const t = estimateSimilarity(from, to);
     expectSimilarity(t, { a: 0, b: 1, tx: 0, ty: 0 });
     // (x, y) → (−y, x)
@@ -43,15 +53,29 @@ describe('estimateSimilarity (Umeyama, 2-D closed form)', () => {
 
   test('scale 2 + translation (10, −5)', () => {
     // q = 2p + (10, −5): centred q' = 2p', so a = 2, b = 0; t = q̄ − 2p̄ = (32/3 − 2/3, −13/3 − 2/3) = (10, −5).
-    const from = pts([[0, 0], [1, 0], [0, 1]]);
-    const to = pts([[10, -5], [12, -5], [10, -3]]);
+    const from = pts([
+      [0, 0],
+      [1, 0],
+      [0, 1],
+    ]);
+    const to = pts([
+      [10, -5],
+      [12, -5],
+      [10, -3],
+    ]);
     expectSimilarity(estimateSimilarity(from, to), { a: 2, b: 0, tx: 10, ty: -5 });
   });
 
   test('recovers a known transform (scale 1.5, 30°, t = (20, −7)) from five noise-free points', () => {
     // a = 1.5 cos 30° = 1.5·√3/2, b = 1.5 sin 30° = 0.75
     const known: Similarity = { a: (1.5 * Math.sqrt(3)) / 2, b: 0.75, tx: 20, ty: -7 };
-    const from = pts([[48.8, 38], [101.2, 38], [75, 69], [52.5, 95.8], [97.5, 95.8]]);
+    const from = pts([
+      [48.8, 38],
+      [101.2, 38],
+      [75, 69],
+      [52.5, 95.8],
+      [97.5, 95.8],
+    ]);
     const to = from.map((p) => applySimilarity(known, p));
     // The first point by hand: x = 1.299038·48.8 − 0.75·38 + 20 = 54.893, y = 0.75·48.8 + 1.299038·38 − 7 = 79.963
     expect(to[0].x).toBeCloseTo(1.299038105676658 * 48.8 - 28.5 + 20, 10);
@@ -62,7 +86,20 @@ describe('estimateSimilarity (Umeyama, 2-D closed form)', () => {
   test('least squares: a point set that cannot be matched exactly gets the mean scale and no rotation', () => {
     // A diamond stretched 2× along x only: p = (±1, 0), (0, ±1) → q = (±2, 0), (0, ±1), both centred at 0:
     // num1 = 2 + 2 + 1 + 1 = 6, num2 = 0, den = 4 → a = 1.5, b = 0, t = 0.
-    const t = estimateSimilarity(pts([[1, 0], [-1, 0], [0, 1], [0, -1]]), pts([[2, 0], [-2, 0], [0, 1], [0, -1]]));
+    const t = estimateSimilarity(
+      pts([
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ]),
+      pts([
+        [2, 0],
+        [-2, 0],
+        [0, 1],
+        [0, -1],
+      ]),
+    );
     expectSimilarity(t, { a: 1.5, b: 0, tx: 0, ty: 0 });
   });
 
@@ -73,7 +110,12 @@ describe('estimateSimilarity (Umeyama, 2-D closed form)', () => {
     expectSimilarity(inv, { a: 0, b: -0.5, tx: -2, ty: 1.5 }, 12);
     const known: Similarity = { a: 0.8, b: -0.35, tx: -12.5, ty: 40 };
     const back = invertSimilarity(known);
-    for (const p of pts([[0, 0], [150, 0], [0, 150], [37.25, 101.5]])) {
+    for (const p of pts([
+      [0, 0],
+      [150, 0],
+      [0, 150],
+      [37.25, 101.5],
+    ])) {
       const q = applySimilarity(back, applySimilarity(known, p));
       expect(q.x).toBeCloseTo(p.x, 10);
       expect(q.y).toBeCloseTo(p.y, 10);
@@ -83,8 +125,29 @@ describe('estimateSimilarity (Umeyama, 2-D closed form)', () => {
 
   test('refuses degenerate input', () => {
     expect(() => estimateSimilarity(pts([[0, 0]]), pts([[1, 1]]))).toThrow(/≥ 2 matching points/);
-    expect(() => estimateSimilarity(pts([[0, 0], [1, 1]]), pts([[1, 1]]))).toThrow(/≥ 2 matching points/);
-    expect(() => estimateSimilarity(pts([[3, 4], [3, 4], [3, 4]]), pts([[0, 0], [1, 0], [0, 1]]))).toThrow(/coincide/);
+    expect(() =>
+      estimateSimilarity(
+        pts([
+          [0, 0],
+          [1, 1],
+        ]),
+        pts([[1, 1]]),
+      ),
+    ).toThrow(/≥ 2 matching points/);
+    expect(() =>
+      estimateSimilarity(
+        pts([
+          [3, 4],
+          [3, 4],
+          [3, 4],
+        ]),
+        pts([
+          [0, 0],
+          [1, 0],
+          [0, 1],
+        ]),
+      ),
+    ).toThrow(/coincide/);
     expect(() => invertSimilarity({ a: 0, b: 0, tx: 1, ty: 1 })).toThrow(/degenerate/);
   });
 });

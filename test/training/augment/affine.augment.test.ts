@@ -4,8 +4,16 @@ import { augmentBatch, augmentPreset, randomWarp, type AugmentOptions } from '..
 import { Rng } from '../../../src/training/samplers/rng';
 
 const identityOpts: AugmentOptions = {
-  rotationDeg: 0, shear: 0, scale: [1, 1], translate: 0, componentProbability: 1,
-  horizontalFlip: false, brightness: 0, contrast: 0, fillMode: 'constant', fillValue: 0,
+  rotationDeg: 0,
+  shear: 0,
+  scale: [1, 1],
+  translate: 0,
+  componentProbability: 1,
+  horizontalFlip: false,
+  brightness: 0,
+  contrast: 0,
+  fillMode: 'constant',
+  fillValue: 0,
 };
 
 describe('affine augmentation', () => {
@@ -24,7 +32,11 @@ describe('affine augmentation', () => {
     await tf.ready();
     const before = tf.memory().numTensors;
     const x = tf.tensor4d([1, 2, 3, 4, 5, 6], [1, 2, 3, 1]);
-    const flipped = augmentBatch(x, { ...identityOpts, horizontalFlip: true, componentProbability: 0 }, { next: () => 0, uniform: (a: number) => a, int: () => 0 } as unknown as Rng);
+    const flipped = augmentBatch(x, { ...identityOpts, horizontalFlip: true, componentProbability: 0 }, {
+      next: () => 0,
+      uniform: (a: number) => a,
+      int: () => 0,
+    } as unknown as Rng);
     expect(Array.from(flipped.dataSync())).toEqual([3, 2, 1, 6, 5, 4]);
     const big = tf.randomUniform([3, 16, 16, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
     const a = augmentBatch(big, augmentPreset('affine'), new Rng(42));

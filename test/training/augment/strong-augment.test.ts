@@ -1,11 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { AUGMENT_PRESETS, augmentBatch, augmentPreset, erasingMask, type AugmentOptions } from '../../../src/training/augment/affine.augment';
+import {
+  AUGMENT_PRESETS,
+  augmentBatch,
+  augmentPreset,
+  erasingMask,
+  type AugmentOptions,
+} from '../../../src/training/augment/affine.augment';
 import { Rng } from '../../../src/training/samplers/rng';
 
 const still: AugmentOptions = {
-  rotationDeg: 0, shear: 0, scale: [1, 1], translate: 0, componentProbability: 0,
-  horizontalFlip: false, brightness: 0, contrast: 0, fillMode: 'nearest', fillValue: 0,
+  rotationDeg: 0,
+  shear: 0,
+  scale: [1, 1],
+  translate: 0,
+  componentProbability: 0,
+  horizontalFlip: false,
+  brightness: 0,
+  contrast: 0,
+  fillMode: 'nearest',
+  fillValue: 0,
 };
 
 beforeAll(async () => {

@@ -1,4 +1,13 @@
-import { accuracyAt, auc, computeRoc, downsampleRoc, equalErrorRate, maxAccuracyThreshold, tarAtFar, thresholdAtFar } from '../../../src/training/calibration/roc';
+import {
+  accuracyAt,
+  auc,
+  computeRoc,
+  downsampleRoc,
+  equalErrorRate,
+  maxAccuracyThreshold,
+  tarAtFar,
+  thresholdAtFar,
+} from '../../../src/training/calibration/roc';
 import { calibrate } from '../../../src/training/calibration/calibrate';
 
 const pairs = (same: number[], diff: number[]) => [
@@ -19,8 +28,13 @@ describe('ROC and calibration', () => {
   it('builds one point per distinct distance with ties as a diagonal step', () => {
     const roc = computeRoc(scores);
     expect(roc.points.slice(1).map((p) => [p.threshold, p.far, p.tar])).toEqual([
-      [0.1, 0, 0.25], [0.3, 0.25, 0.5], [0.5, 0.25, 0.75], [0.6, 0.5, 0.75],
-      [0.7, 0.5, 1], [0.8, 0.75, 1], [0.9, 1, 1],
+      [0.1, 0, 0.25],
+      [0.3, 0.25, 0.5],
+      [0.5, 0.25, 0.75],
+      [0.6, 0.5, 0.75],
+      [0.7, 0.5, 1],
+      [0.8, 0.75, 1],
+      [0.9, 1, 1],
     ]);
     expect(roc.points[0]).toMatchObject({ far: 0, tar: 0 });
     expect(roc.points[0].threshold).toBeLessThan(0.1);

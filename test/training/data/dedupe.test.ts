@@ -17,10 +17,12 @@ describe('dedupeByContent', () => {
     const r = await dedupeByContent(source, await source.list());
     // Survivors in the caller's order; rootB's identity vanished entirely.
     expect(r.images.map((i) => i.key)).toEqual(['A/c1/1.png', 'A/c1/2.png', 'A/c2/1.png']);
-    expect(new Set(r.dropped.map((d) => JSON.stringify(d)))).toEqual(new Set([
-      JSON.stringify({ key: 'B/c1/1.png', duplicateOf: 'A/c1/1.png' }),
-      JSON.stringify({ key: 'B/c1/2.png', duplicateOf: 'A/c1/2.png' }),
-    ]));
+    expect(new Set(r.dropped.map((d) => JSON.stringify(d)))).toEqual(
+      new Set([
+        JSON.stringify({ key: 'B/c1/1.png', duplicateOf: 'A/c1/1.png' }),
+        JSON.stringify({ key: 'B/c1/2.png', duplicateOf: 'A/c1/2.png' }),
+      ]),
+    );
   });
 
   it('gives the same answer whatever the listing order', async () => {
@@ -37,7 +39,10 @@ describe('dedupeByContent', () => {
   });
 
   it('leaves a dataset without duplicates untouched', async () => {
-    const images = [{ key: 'p', identity: 'a', bytes: bytes(1) }, { key: 'q', identity: 'b', bytes: bytes(2) }];
+    const images = [
+      { key: 'p', identity: 'a', bytes: bytes(1) },
+      { key: 'q', identity: 'b', bytes: bytes(2) },
+    ];
     const r = await dedupeByContent(new MemoryImageSource(images), images);
     expect(r.images).toHaveLength(2);
     expect(r.dropped).toEqual([]);

@@ -38,7 +38,10 @@ describe('rotated classes', () => {
     const flat = out.groups.slice(2).flat();
     expect(new Set(flat).size).toBe(flat.length);
     expect(flat.every((i) => i >= 3)).toBe(true);
-    expect(out.groups[2].map((i) => Array.from(out.pixels[i]))).toEqual([[2, 4, 1, 3], [6, 8, 5, 7]]);
+    expect(out.groups[2].map((i) => Array.from(out.pixels[i]))).toEqual([
+      [2, 4, 1, 3],
+      [6, 8, 5, 7],
+    ]);
   });
 
   it('gives non-square images only the 180° copy', () => {

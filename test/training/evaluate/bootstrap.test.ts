@@ -1,5 +1,12 @@
 import { auc, computeRoc, equalErrorRate } from '../../../src/training/calibration/roc';
-import { identityBootstrap, normalQuantile, quantile, weightedRoc, wilsonInterval, type IdentityPairScore } from '../../../src/training/evaluate/bootstrap';
+import {
+  identityBootstrap,
+  normalQuantile,
+  quantile,
+  weightedRoc,
+  wilsonInterval,
+  type IdentityPairScore,
+} from '../../../src/training/evaluate/bootstrap';
 
 /** All pairs of `perId` images for each identity; distance from `d(idA, idB, same)`. */
 function pairsOf(ids: number, perId: number, d: (a: number, b: number, k: number) => number): IdentityPairScore[] {

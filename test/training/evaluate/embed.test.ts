@@ -27,7 +27,13 @@ describe('verification pairs', () => {
 describe('one-shot', () => {
   it('episodes draw support and query from different images of the same identity, siblings first', () => {
     const identities = ['r/A/c1', 'r/A/c2', 'r/A/c3', 'r/B/c1', 'r/B/c2'];
-    const groups = [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]];
+    const groups = [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+      [6, 7],
+      [8, 9],
+    ];
     const eps = oneShotEpisodes(identities, groups, 3, 10, 4);
     expect(eps).toHaveLength(10);
     for (const ep of eps) {
@@ -57,7 +63,11 @@ describe('one-shot', () => {
 
 describe('sibling (within-parent) one-shot episodes', () => {
   // Parent A has 6 identities, B has 3 (below minWays 5), C has 7; two images each.
-  const ids = [...Array.from({ length: 6 }, (_, i) => `A/c${i}`), ...Array.from({ length: 3 }, (_, i) => `B/c${i}`), ...Array.from({ length: 7 }, (_, i) => `C/c${i}`)];
+  const ids = [
+    ...Array.from({ length: 6 }, (_, i) => `A/c${i}`),
+    ...Array.from({ length: 3 }, (_, i) => `B/c${i}`),
+    ...Array.from({ length: 7 }, (_, i) => `C/c${i}`),
+  ];
   const groups = ids.map((_, i) => [2 * i, 2 * i + 1]);
   const parentOf = (img: number) => ids[Math.floor(img / 2)].split('/')[0];
 

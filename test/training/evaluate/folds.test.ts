@@ -2,7 +2,7 @@ import { foldIdentities, parseFold, splitByFold } from '../../../src/training/ev
 import type { ImageRef } from '../../../src/training/data/labelled-image-source';
 
 const names = Array.from({ length: 30 }, (_, i) => `s${i + 1}`);
-const images: ImageRef[] = names.flatMap((identity) => [1, 2].map((k) => ({ key: `${identity}/${k}.png`, identity } as ImageRef)));
+const images: ImageRef[] = names.flatMap((identity) => [1, 2].map((k) => ({ key: `${identity}/${k}.png`, identity }) as ImageRef));
 
 describe('k-fold over identities', () => {
   it('parses I/K and rejects nonsense', () => {

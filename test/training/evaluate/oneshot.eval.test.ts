@@ -37,15 +37,22 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-it("scores Lake-format runs by the nearest training image: 3/3 and 2/3", async () => {
+it('scores Lake-format runs by the nearest training image: 3/3 and 2/3', async () => {
   const card = {
     metric: 'euclidean',
     preprocessing: { width: 20, height: 20, channels: 1, normalize: 'unit', fit: 'fill' },
   } as unknown as ModelCard;
-  const model = buildEncoder({ backbone: 'fast', embeddingDim: 8, normalization: 'none', l2Normalize: true, params: { widths: [4] } }, { height: 20, width: 20, channels: 1 }, 1);
+  const model = buildEncoder(
+    { backbone: 'fast', embeddingDim: 8, normalization: 'none', l2Normalize: true, params: { widths: [4] } },
+    { height: 20, width: 20, channels: 1 },
+    1,
+  );
   const before = tf.memory().numTensors;
   const report = await evaluateOneShot(model, card, path.join(root, 'runs'));
-  expect(report.runs.map((r) => [r.run, r.correct, r.total])).toEqual([['run01', 3, 3], ['run02', 2, 3]]);
+  expect(report.runs.map((r) => [r.run, r.correct, r.total])).toEqual([
+    ['run01', 3, 3],
+    ['run02', 2, 3],
+  ]);
   expect(report.accuracy).toBeCloseTo(5 / 6, 12);
   expect(report.ways).toBe(3);
   const withTta = await evaluateOneShot(model, card, path.join(root, 'runs'), { tta: 2 });

@@ -35,8 +35,14 @@ describe('contrastive loss (Hadsell et al. 2006; y = 0 for similar pairs, expose
   });
 
   it('from embeddings: euclidean and cosine distances of 2-D points', () => {
-    const a = tf.tensor2d([[0, 0], [1, 0]]);
-    const b = tf.tensor2d([[3, 4], [0, 1]]);
+    const a = tf.tensor2d([
+      [0, 0],
+      [1, 0],
+    ]);
+    const b = tf.tensor2d([
+      [3, 4],
+      [0, 1],
+    ]);
     // euclidean D = 5 (same) and √2 (different, beyond margin 1): ½·25 / 2 = 6.25
     expect(contrastiveLossFromEmbeddings(a, b, [true, false], { margin: 1, metric: 'euclidean' }).dataSync()[0]).toBeCloseTo(6.25, 5);
     // cosine: zero vector → D = 1 (same): ½; orthogonal → D = 1 (different, margin 1.5): ½·0.25 → mean (0.5 + 0.125)/2

@@ -5,21 +5,40 @@ import { cosineDistance, euclideanDistance } from '../../../src/metric/metric';
 describe('tensor distances', () => {
   it('pairwise euclidean and cosine match hand-derived values (3-4-5 triangles, zero vector)', () => {
     const before = tf.memory().numTensors;
-    const a = tf.tensor2d([[0, 0], [3, 4]]);
-    const b = tf.tensor2d([[3, 4], [0, 0], [6, 8]]);
+    const a = tf.tensor2d([
+      [0, 0],
+      [3, 4],
+    ]);
+    const b = tf.tensor2d([
+      [3, 4],
+      [0, 0],
+      [6, 8],
+    ]);
     const e = pairwiseDistances(a, b, 'euclidean');
     const c = pairwiseDistances(a, b, 'cosine');
     // |(0,0)−(3,4)| = 5, |(3,4)−(6,8)| = 5, |(0,0)−(6,8)| = 10.
-    expectClose(e.arraySync() as number[][], [[5, 0, 10], [0, 5, 5]]);
+    expectClose(e.arraySync() as number[][], [
+      [5, 0, 10],
+      [0, 5, 5],
+    ]);
     // A zero vector is at cosine distance 1 from everything (metric.ts); parallel vectors at 0.
-    expectClose(c.arraySync() as number[][], [[1, 1, 1], [0, 1, 0]]);
+    expectClose(c.arraySync() as number[][], [
+      [1, 1, 1],
+      [0, 1, 0],
+    ]);
     tf.dispose([a, b, e, c]);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('row distances: orthogonal unit vectors are √2 apart and at cosine distance 1; opposite at 2', () => {
-    const a = tf.tensor2d([[1, 0], [2, 0]]);
-    const b = tf.tensor2d([[0, 1], [-5, 0]]);
+    const a = tf.tensor2d([
+      [1, 0],
+      [2, 0],
+    ]);
+    const b = tf.tensor2d([
+      [0, 1],
+      [-5, 0],
+    ]);
     expectClose([Array.from(rowDistances(a, b, 'euclidean').dataSync())], [[Math.SQRT2, 7]]);
     expectClose([Array.from(rowDistances(a, b, 'cosine').dataSync())], [[1, 2]]);
   });
@@ -43,7 +62,10 @@ describe('tensor distances', () => {
   });
 
   it('the square root has a finite (zero) gradient at 0, so identical rows do not produce NaN', () => {
-    const x = tf.tensor2d([[1, 2], [1, 2]]);
+    const x = tf.tensor2d([
+      [1, 2],
+      [1, 2],
+    ]);
     const g = tf.grad((v: tf.Tensor) => tf.sum(pairwiseDistances(v as tf.Tensor2D, v as tf.Tensor2D, 'euclidean')))(x);
     const values = Array.from(g.dataSync());
     expect(values.every(Number.isFinite)).toBe(true);

@@ -15,7 +15,12 @@ describe('prototypical loss (leave-one-out prototypes)', () => {
    * The other three points are the same by symmetry; all correctly classified.
    */
   it('matches the hand-derived symmetric case', () => {
-    const emb = tf.tensor2d([[1, 0], [0, 1], [-1, 0], [0, -1]]);
+    const emb = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [-1, 0],
+      [0, -1],
+    ]);
     const r = prototypicalLoss(emb, [0, 0, 1, 1], { scale: 1 });
     expect(r.loss.dataSync()[0]).toBeCloseTo(softplus(-0.5), 5);
     expect(r.accuracy.dataSync()[0]).toBe(1);
@@ -34,7 +39,14 @@ describe('prototypical loss (leave-one-out prototypes)', () => {
   it('matches the hand-derived asymmetric case, including misclassified points', () => {
     const emb = tf.tensor2d([[0], [2], [1.5], [4]]);
     const r = prototypicalLoss(emb, [0, 0, 1, 1], { scale: 1 });
-    const expected = (softplus(4 - 7.5625) + 4 + Math.log(Math.exp(-4) + Math.exp(-0.5625)) + 6.25 + Math.log(Math.exp(-0.25) + Math.exp(-6.25)) + softplus(6.25 - 9)) / 4;
+    const expected =
+      (softplus(4 - 7.5625) +
+        4 +
+        Math.log(Math.exp(-4) + Math.exp(-0.5625)) +
+        6.25 +
+        Math.log(Math.exp(-0.25) + Math.exp(-6.25)) +
+        softplus(6.25 - 9)) /
+      4;
     expect(r.loss.dataSync()[0]).toBeCloseTo(expected, 4);
     expect(r.accuracy.dataSync()[0]).toBeCloseTo(0.5, 6);
     tf.dispose([emb, r.loss, r.accuracy]);
@@ -43,7 +55,14 @@ describe('prototypical loss (leave-one-out prototypes)', () => {
   it('does not depend on the order of the batch rows', () => {
     const emb = tf.tensor2d([[4], [0], [1.5], [2]]);
     const r = prototypicalLoss(emb, [1, 0, 1, 0], { scale: 1 });
-    const expected = (softplus(4 - 7.5625) + 4 + Math.log(Math.exp(-4) + Math.exp(-0.5625)) + 6.25 + Math.log(Math.exp(-0.25) + Math.exp(-6.25)) + softplus(6.25 - 9)) / 4;
+    const expected =
+      (softplus(4 - 7.5625) +
+        4 +
+        Math.log(Math.exp(-4) + Math.exp(-0.5625)) +
+        6.25 +
+        Math.log(Math.exp(-0.25) + Math.exp(-6.25)) +
+        softplus(6.25 - 9)) /
+      4;
     expect(r.loss.dataSync()[0]).toBeCloseTo(expected, 4);
     tf.dispose([emb, r.loss, r.accuracy]);
   });

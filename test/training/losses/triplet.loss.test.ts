@@ -21,7 +21,15 @@ const euclid = { emb: [[0], [2], [1], [4]], margin: 1 };
  * semi-hard: (0,1) farther neg 2 → 0; (1,0) none farther than 1 → farthest 1 → 0.4;
  *   (2,3) none farther than 1.5 → farthest ½ (not the nearest 0.134) → 1.4; (3,2) farther 2 → 0.  Mean 1.8/4.
  */
-const cosine = { emb: [[2, 0], [0, 3], [0.5, Math.sqrt(3) / 2], [-1, 0]], margin: 0.4 };
+const cosine = {
+  emb: [
+    [2, 0],
+    [0, 3],
+    [0.5, Math.sqrt(3) / 2],
+    [-1, 0],
+  ],
+  margin: 0.4,
+};
 const labels = [0, 0, 1, 1];
 
 const cases: Array<[string, 'euclidean' | 'cosine', Mining, number, number]> = [
@@ -48,7 +56,12 @@ describe('triplet loss with online mining', () => {
   });
 
   it('gradients are finite for every mode even with duplicated embeddings', () => {
-    const x = tf.tensor2d([[1, 1], [1, 1], [1, 1], [0, 2]]);
+    const x = tf.tensor2d([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+      [0, 2],
+    ]);
     for (const mining of ['none', 'batch-all', 'batch-hard', 'semi-hard'] as Mining[]) {
       for (const metric of ['euclidean', 'cosine'] as const) {
         const g = tf.grad((v: tf.Tensor) => {

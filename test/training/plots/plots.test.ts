@@ -14,8 +14,22 @@ describe('niceTicks', () => {
 describe('lineChartSvg', () => {
   it('maps points linearly into the plot area and escapes text', () => {
     const svg = lineChartSvg({
-      title: 'a <b>', xLabel: 'x', yLabel: 'y', width: 640, height: 360, yRange: [0, 10],
-      series: [{ name: 's&1', points: [[0, 0], [5, 5], [10, 10]] }],
+      title: 'a <b>',
+      xLabel: 'x',
+      yLabel: 'y',
+      width: 640,
+      height: 360,
+      yRange: [0, 10],
+      series: [
+        {
+          name: 's&1',
+          points: [
+            [0, 0],
+            [5, 5],
+            [10, 10],
+          ],
+        },
+      ],
     });
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg).toContain('a &lt;b&gt;');
@@ -29,7 +43,22 @@ describe('lineChartSvg', () => {
   });
 
   it('draws a scatter without a line, a marker, and refuses an empty chart', () => {
-    const svg = lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', marker: { x: 2, label: 'kept' }, series: [{ name: 'a', points: [[1, 1], [3, 2]], noLine: true }] });
+    const svg = lineChartSvg({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      marker: { x: 2, label: 'kept' },
+      series: [
+        {
+          name: 'a',
+          points: [
+            [1, 1],
+            [3, 2],
+          ],
+          noLine: true,
+        },
+      ],
+    });
     expect(svg).not.toContain('<polyline');
     expect(svg).toContain('kept');
     expect(() => lineChartSvg({ title: 't', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', points: [[1, NaN]] }] })).toThrow(RangeError);
@@ -41,9 +70,13 @@ const history = [
   { epoch: 2, elapsedSec: 120, valEer: 0.05, valOneShot: 0.9, best: true },
   { epoch: 3, elapsedSec: 180, valEer: 0.06, valOneShot: 0.88, best: false },
 ];
-const card = (h: Record<string, unknown>, bestEpoch = 2) => ({
-  name: 'm', hyperparameters: h, training: { bestEpoch }, evaluations: { validation: { oneShotWays: 20 } },
-}) as unknown as ModelCard;
+const card = (h: Record<string, unknown>, bestEpoch = 2) =>
+  ({
+    name: 'm',
+    hyperparameters: h,
+    training: { bestEpoch },
+    evaluations: { validation: { oneShotWays: 20 } },
+  }) as unknown as ModelCard;
 
 describe('learning-curve.svg', () => {
   it('draws one run with the kept epoch marked, in minutes and percent', () => {
@@ -57,7 +90,12 @@ describe('learning-curve.svg', () => {
   });
 
   it('draws each member of an ensemble and nothing for a card without history', () => {
-    const ens = card({ ensembleOf: [{ name: 'p', hyperparameters: { history } }, { name: 't', hyperparameters: { history: history.slice(0, 2) } }] });
+    const ens = card({
+      ensembleOf: [
+        { name: 'p', hyperparameters: { history } },
+        { name: 't', hyperparameters: { history: history.slice(0, 2) } },
+      ],
+    });
     expect(runsOfCard(ens).map((r) => r.name)).toEqual(['p', 't']);
     const svg = learningCurveSvg(ens)!;
     expect(svg.match(/<polyline /g)).toHaveLength(4);
@@ -66,7 +104,10 @@ describe('learning-curve.svg', () => {
   });
 
   it('stacks SVGs to the widest width and the summed height', () => {
-    const s = stackSvgs(['<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"></svg>', '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="30"></svg>']);
+    const s = stackSvgs([
+      '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"></svg>',
+      '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="30"></svg>',
+    ]);
     expect(s).toContain('width="100" height="80" viewBox="0 0 100 80"');
     expect(s).toContain('<svg x="0" y="50" ');
     expect(() => stackSvgs(['<svg/>'])).toThrow(RangeError);

@@ -1,28 +1,28 @@
-import { createDatabase, type Database, type DatabaseOptions } from '../db/database';
-import { applyMigrations } from '../db/migrations';
-import { IdentityRepository } from '../db/identity.repository';
-import { ImageRepository } from '../db/image.repository';
-import { EmbeddingRepository } from '../db/embedding.repository';
-import { ModelVersionRepository } from '../db/model-version.repository';
-import { ApiKeyRepository } from '../db/api-key.repository';
-import type { IdentityRecord, JsonObject, JsonValue } from '../db/db.types';
-import type { IdentityRow, ServiceStore } from './store.port';
+import { createDatabase, type Database, type DatabaseOptions } from './database';
+import { applyMigrations } from './migrations';
+import { IdentityRepository } from './identity.repository';
+import { ImageRepository } from './image.repository';
+import { EmbeddingRepository } from './embedding.repository';
+import { ModelVersionRepository } from './model-version.repository';
+import { ApiKeyRepository } from './api-key.repository';
+import type { IdentityRecord, JsonObject, JsonValue } from './db.types';
 
 /**
- * The services' store port over src/db's repositories. Opening applies the
- * committed migrations first (idempotent, safe with a concurrent starter).
+ * The adapter behind the services' store port (src/services/store.port.ts) over this
+ * layer's repositories. The port is the services' (they say which queries they rely on);
+ * db/ may not import services/, so this class satisfies it structurally and the compiler
+ * checks the fit where the services receive it (main.ts, the training job). Opening applies
+ * the committed migrations first (idempotent, safe with a concurrent starter).
  * `options.storage` hears about committed and refused writes (StorageHealth).
  */
-export async function openServiceStore(
-  databaseUrl: string,
-  options: Pick<DatabaseOptions, 'storage'> = {},
-): Promise<ServiceStore & { db: Database }> {
+export async function openServiceStore(databaseUrl: string, options: Pick<DatabaseOptions, 'storage'> = {}): Promise<DbStore> {
   await applyMigrations(databaseUrl);
   const db = createDatabase(databaseUrl, options);
   return new DbStore(db);
 }
 
-const toRow = (r: IdentityRecord): IdentityRow => ({
+/** An identity as the services see it (store.port.ts IdentityRow). */
+const toRow = (r: IdentityRecord) => ({
   id: r.id,
   name: r.name,
   metadata: r.metadata as Record<string, unknown> | null,
@@ -30,7 +30,7 @@ const toRow = (r: IdentityRecord): IdentityRow => ({
   imageCount: r.imageCount,
 });
 
-export class DbStore implements ServiceStore {
+export class DbStore {
   private readonly identities: IdentityRepository;
   private readonly images: ImageRepository;
   private readonly embeddings: EmbeddingRepository;
@@ -161,10 +161,7 @@ export class DbStore implements ServiceStore {
     return this.embeddings.addForImages(modelVersion, items);
   }
 
-  async registerModelVersion(
-    row: { version: string; dir: string; fingerprint: string; metric: string; card: unknown },
-    activate: boolean,
-  ) {
+  async registerModelVersion(row: { version: string; dir: string; fingerprint: string; metric: string; card: unknown }, activate: boolean) {
     await this.models.register({ ...row, card: row.card as JsonValue }, { activate });
   }
 

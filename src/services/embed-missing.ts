@@ -1,0 +1,70 @@
+/**
+ * The one "embed what is missing" loop: every enrolled image without a vector for a model
+ * version is embedded, in chunks, and each chunk is stored before the next is read, so
+ * "missing" stays accurate and an interrupted pass (a crash, a cancelled run) resumes where
+ * it stopped instead of starting over. Used when an index opens or catches up
+ * (index-lifecycle.service.ts) and when a training run re-embeds with its new model
+ * (retraining/training-job.ts, which stores through its parent process).
+ *
+ * One stored image that cannot be embedded (corrupt bytes, no face) never stops the others:
+ * its chunk is retried image by image and the bad one is skipped for the rest of the pass.
+ */
+import type { EmbedderPort } from './serving-model';
+import type { ServiceStore } from './store.port';
+
+export interface EmbeddedItem {
+  imageId: string;
+  vector: Float32Array;
+}
+
+export interface EmbedMissingPass {
+  version: string;
+  /** Where the missing images are read from. */
+  source: Pick<ServiceStore, 'imagesMissingEmbedding'>;
+  embedder: Pick<EmbedderPort, 'embedImages'>;
+  /** Stores one chunk of vectors; resolves once committed (the next read must not see them as missing). */
+  save(items: EmbeddedItem[]): Promise<unknown>;
+  /** Images per chunk (at least 1). */
+  chunk: number;
+  /** Before each chunk and after the last: throws to stop the pass (CancelledError). */
+  checkpoint?(): void;
+  /** After each chunk, with the vectors stored by this pass so far (progress, pacing). */
+  afterChunk?(storedSoFar: number): void | Promise<void>;
+  /** An image skipped for the rest of the pass. */
+  onSkipped?(imageId: string, error: Error): void;
+}
+
+/** Runs the pass; returns how many vectors it stored. */
+export async function embedMissing(pass: EmbedMissingPass): Promise<number> {
+  const chunk = Math.max(1, pass.chunk);
+  const skipped = new Set<string>();
+  let stored = 0;
+  for (;;) {
+    pass.checkpoint?.();
+    // Ask for enough rows that the skipped ones cannot fill the whole answer.
+    const batch = (await pass.source.imagesMissingEmbedding(pass.version, chunk + skipped.size))
+      .filter((b) => !skipped.has(b.id))
+      .slice(0, chunk);
+    if (batch.length === 0) break;
+    const ok: EmbeddedItem[] = [];
+    try {
+      const vectors = await pass.embedder.embedImages(batch.map((b) => b.bytes));
+      batch.forEach((b, i) => ok.push({ imageId: b.id, vector: vectors[i] }));
+    } catch {
+      for (const b of batch) {
+        try {
+          const [v] = await pass.embedder.embedImages([b.bytes]);
+          ok.push({ imageId: b.id, vector: v });
+        } catch (e) {
+          skipped.add(b.id);
+          pass.onSkipped?.(b.id, e as Error);
+        }
+      }
+    }
+    if (ok.length > 0) await pass.save(ok);
+    stored += ok.length;
+    await pass.afterChunk?.(stored);
+  }
+  pass.checkpoint?.();
+  return stored;
+}
