@@ -54,8 +54,18 @@ export async function resolveImageInput(input: ImageInputLike, limits: ImageInpu
 }
 
 const DATA_URL = /^data:[\w.+-]+\/[\w.+-]+(;[\w-]+=[\w.-]+)*;base64,/i;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
+// Negated classes over the whole string plus an indexOf for the padding: an anchored
+// `^[…]*={0,2}$` costs ~20 ms per 4.6 MB string (backtracking-ready scan), this ~3 ms.
+const OUTSIDE_BASE64 = /[^A-Za-z0-9+/=]/;
+const OUTSIDE_BASE64URL = /[^A-Za-z0-9_=-]/;
+
+/** '=' may only appear as one or two trailing padding characters. */
+function paddingOnlyAtEnd(s: string): boolean {
+  const first = s.indexOf('=');
+  if (first < 0) return true;
+  if (first < s.length - 2) return false;
+  return s.endsWith('=');
+}
 
 /**
  * Strict base64: Node's Buffer.from(s, 'base64') silently skips invalid
@@ -63,14 +73,17 @@ const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/;
  * Whitespace (line-wrapped base64) and the URL-safe alphabet are accepted.
  */
 export function decodeBase64(raw: string, maxBytes: number, what = 'image'): Uint8Array {
-  let s = raw.trim().replace(DATA_URL, '').replace(/\s+/g, '');
+  let s = raw.trim().replace(DATA_URL, '');
+  if (/\s/.test(s)) s = s.replace(/\s+/g, '');
   if (s.length === 0) throw new DomainError(ErrorCode.INVALID_IMAGE, `${what}: base64 is empty`, { argument: what });
   // Estimate first: refuse before allocating the decoded buffer.
   if (Math.floor((s.length * 3) / 4) - 2 > maxBytes) {
     throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, `${what}: image exceeds ${maxBytes} bytes`, { argument: what, limit: maxBytes });
   }
-  const urlSafe = !BASE64.test(s) && BASE64URL.test(s);
-  if (!urlSafe && !BASE64.test(s)) throw badInput(`${what}: base64 contains characters outside the base64 alphabet`, { argument: what });
+  const standard = !OUTSIDE_BASE64.test(s);
+  const urlSafe = !standard && !OUTSIDE_BASE64URL.test(s);
+  if ((!standard && !urlSafe) || !paddingOnlyAtEnd(s))
+    throw badInput(`${what}: base64 contains characters outside the base64 alphabet`, { argument: what });
   if (s.length % 4 === 1) throw badInput(`${what}: base64 has an impossible length (truncated?)`, { argument: what });
   if (urlSafe) s = s.replace(/-/g, '+').replace(/_/g, '/');
   const buf = Buffer.from(s, 'base64');

@@ -50,6 +50,14 @@ describe('decodeBase64', () => {
   it('refuses characters outside the alphabet instead of skipping them', () => {
     expect(() => decodeBase64('aGk*', 100)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT }));
   });
+  it('accepts padding only at the end, one or two characters', () => {
+    // "aGk=" is "hi"; "aGk=aGk=" would silently decode as "hi" + garbage in Node.
+    expect(Array.from(decodeBase64('aGk=', 100))).toEqual([0x68, 0x69]);
+    expect(Array.from(decodeBase64('aA==', 100))).toEqual([0x68]);
+    for (const bad of ['aGk=aGk=', 'a=Gk', 'aG===', '=aGk']) {
+      expect(() => decodeBase64(bad, 100)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT }));
+    }
+  });
   it('refuses an impossible length', () => {
     expect(() => decodeBase64('aGkha', 100)).toThrow(expect.objectContaining({ code: ErrorCode.BAD_USER_INPUT }));
   });
