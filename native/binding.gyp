@@ -15,6 +15,9 @@
         "src/kernel-avx2.cc",
         "src/kernel-avx512.cc",
         "src/conv.cc",
+        "src/direct-conv.cc",
+        "src/elementwise.cc",
+        "src/winograd.cc",
         "src/thread-pool.cc"
       ],
       "cflags_cc!": ["-fno-exceptions", "-O2"],

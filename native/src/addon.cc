@@ -6,8 +6,10 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "conv.h"
+#include "elementwise.h"
 #include "gemm.h"
 #include "thread-pool.h"
 
@@ -203,6 +205,152 @@ napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   return undefinedValue(env);
 }
 
+// binary(op, a, b, out): out[i] = a[i % a.length] op b[i % b.length]; both lengths divide out.length.
+napi_value Binary(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t op = 0;
+  napi_get_value_int32(env, argv[0], &op);
+  Floats a, b, out;
+  if (!getFloats(env, argv[1], "a", false, &a) || !getFloats(env, argv[2], "b", false, &b) ||
+      !getFloats(env, argv[3], "out", false, &out))
+    return nullptr;
+  if (op < kAdd || op > kMinimum) {
+    napi_throw_range_error(env, "SIAMESE_NATIVE", "unknown binary op");
+    return nullptr;
+  }
+  const long n = static_cast<long>(out.length), an = static_cast<long>(a.length), bn = static_cast<long>(b.length);
+  if (an == 0 || bn == 0 || n % an != 0 || n % bn != 0 || (an != n && bn != n)) {
+    napi_throw_range_error(env, "SIAMESE_NATIVE", "binary: operand lengths must divide the output length");
+    return nullptr;
+  }
+  binary(op, a.data, an, b.data, bn, out.data, n);
+  return undefinedValue(env);
+}
+
+// unary(op, x, out, alpha)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  int32_t op = 0;
+  napi_get_value_int32(env, argv[0], &op);
+  Floats x, out;
+  if (!getFloats(env, argv[1], "x", false, &x) || !getFloats(env, argv[2], "out", false, &out)) return nullptr;
+  double alpha = 0;
+  napi_get_value_double(env, argv[3], &alpha);
+  if (op < kUnaryRelu || op > kUnarySquare || out.length < x.length) {
+    napi_throw_range_error(env, "SIAMESE_NATIVE", "unary: unknown op or short output");
+    return nullptr;
+  }
+  unary(op, x.data, out.data, static_cast<long>(x.length), static_cast<float>(alpha));
+  return undefinedValue(env);
+}
+
+// addN([x0, x1, ...], out): out = x0 + x1 + ... (all of out's length)
+napi_value AddN(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Floats out;
+  if (!getFloats(env, argv[1], "out", false, &out)) return nullptr;
+  bool isArray = false;
+  napi_is_array(env, argv[0], &isArray);
+  uint32_t count = 0;
+  if (isArray) napi_get_array_length(env, argv[0], &count);
+  if (!isArray || count == 0) {
+    napi_throw_type_error(env, "SIAMESE_NATIVE", "addN: expected a non-empty array of Float32Arrays");
+    return nullptr;
+  }
+  std::vector<const float*> ptrs(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value e;
+    napi_get_element(env, argv[0], i, &e);
+    Floats f;
+    if (!getFloats(env, e, "addN input", false, &f) || !need(env, f, double(out.length), "addN input")) return nullptr;
+    ptrs[i] = f.data;
+  }
+  addN(ptrs.data(), count, out.data, static_cast<long>(out.length));
+  return undefinedValue(env);
+}
+
+// adamUpdate(out, w, g, m, v, [beta1, beta2, a, s, eps]): one Adam step (elementwise.h), m and v in place.
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Floats out, w, g, m, v;
+  if (!getFloats(env, argv[0], "out", false, &out) || !getFloats(env, argv[1], "w", false, &w) ||
+      !getFloats(env, argv[2], "g", false, &g) || !getFloats(env, argv[3], "m", false, &m) ||
+      !getFloats(env, argv[4], "v", false, &v))
+    return nullptr;
+  const double n = double(out.length);
+  if (!need(env, w, n, "w") || !need(env, g, n, "g") || !need(env, m, n, "m") || !need(env, v, n, "v")) return nullptr;
+  double h[5];
+  bool isArray = false;
+  napi_is_array(env, argv[5], &isArray);
+  uint32_t len = 0;
+  if (isArray) napi_get_array_length(env, argv[5], &len);
+  if (!isArray || len != 5) {
+    napi_throw_type_error(env, "SIAMESE_NATIVE", "adamUpdate: expected [beta1, beta2, a, s, eps]");
+    return nullptr;
+  }
+  for (uint32_t i = 0; i < 5; ++i) {
+    napi_value e;
+    napi_get_element(env, argv[5], i, &e);
+    napi_get_value_double(env, e, &h[i]);
+  }
+  adamUpdate(out.data, w.data, g.data, m.data, v.data, static_cast<long>(out.length), float(h[0]), float(h[1]), float(h[2]),
+             float(h[3]), float(h[4]));
+  return undefinedValue(env);
+}
+
+// sumRows(x, y, [rows, cols]): y[c] = Σ_r x[r*cols + c]
+napi_value SumRows(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Floats x, y;
+  long d[2];
+  if (!getFloats(env, argv[0], "x", false, &x) || !getFloats(env, argv[1], "y", false, &y) || !getInts(env, argv[2], 2, d))
+    return nullptr;
+  if (!need(env, x, double(d[0]) * d[1], "x") || !need(env, y, double(d[1]), "y")) return nullptr;
+  sumRows(x.data, d[0], d[1], y.data);
+  return undefinedValue(env);
+}
+
+// maxPool2x2(x, y, [n, h, w, c]) and maxPoolGrad2x2(x, dy, dx, [n, h, w, c]): NHWC, 2×2 windows, stride 2, valid.
+napi_value MaxPool2x2(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Floats x, y;
+  long d[4];
+  if (!getFloats(env, argv[0], "x", false, &x) || !getFloats(env, argv[1], "y", false, &y) || !getInts(env, argv[2], 4, d))
+    return nullptr;
+  if (!need(env, x, double(d[0]) * d[1] * d[2] * d[3], "x") || !need(env, y, double(d[0]) * (d[1] / 2) * (d[2] / 2) * d[3], "y"))
+    return nullptr;
+  maxPool2x2(x.data, d[0], d[1], d[2], d[3], y.data);
+  return undefinedValue(env);
+}
+
+napi_value MaxPoolGrad2x2(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK_NAPI(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Floats x, dy, dx;
+  long d[4];
+  if (!getFloats(env, argv[0], "x", false, &x) || !getFloats(env, argv[1], "dy", false, &dy) ||
+      !getFloats(env, argv[2], "dx", false, &dx) || !getInts(env, argv[3], 4, d))
+    return nullptr;
+  const double in = double(d[0]) * d[1] * d[2] * d[3];
+  if (!need(env, x, in, "x") || !need(env, dx, in, "dx") || !need(env, dy, double(d[0]) * (d[1] / 2) * (d[2] / 2) * d[3], "dy"))
+    return nullptr;
+  maxPoolGrad2x2(x.data, dy.data, d[0], d[1], d[2], d[3], dx.data);
+  return undefinedValue(env);
+}
+
 void setNamed(napi_env env, napi_value obj, const char* key, napi_value v) { napi_set_named_property(env, obj, key, v); }
 
 napi_value Info(napi_env env, napi_callback_info) {
@@ -261,6 +409,13 @@ NAPI_MODULE_INIT() {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropInput", nullptr, Conv2dBackpropInput, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"conv2dBackpropFilter", nullptr, Conv2dBackpropFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addN", nullptr, AddN, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumRows", nullptr, SumRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool2x2", nullptr, MaxPool2x2, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad2x2", nullptr, MaxPoolGrad2x2, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setPath", nullptr, SetPath, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},

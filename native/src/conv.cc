@@ -90,6 +90,8 @@ class Im2colOperand final : public Operand {
 }  // namespace
 
 void conv2d(const ConvShape& s, const float* x, const float* w, float* y, const Epilogue& epi) {
+  if (directConvFits(s)) return directConv2d(s, x, w, y, epi);
+  if (winogradFits(s)) return winogradConv2d(s, x, w, y, epi);
   const long pixels = s.batch * s.outH * s.outW, taps = s.kh * s.kw * s.inC;
   Im2colOperand A(s, x, false);
   DenseOperand B(w, taps, s.outC, s.outC, 1);
@@ -97,6 +99,8 @@ void conv2d(const ConvShape& s, const float* x, const float* w, float* y, const 
 }
 
 void conv2dBackpropFilter(const ConvShape& s, const float* x, const float* dy, float* dw) {
+  if (directConvFits(s)) return directConv2dBackpropFilter(s, x, dy, dw);
+  if (winogradFits(s)) return winogradConv2dBackpropFilter(s, x, dy, dw);
   const long pixels = s.batch * s.outH * s.outW, taps = s.kh * s.kw * s.inC;
   // dW[tap, co] = Xᵀ[tap, pixel] · dy[pixel, co]
   Im2colOperand A(s, x, true);

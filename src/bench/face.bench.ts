@@ -26,7 +26,7 @@ import {
   type FaceReport,
   type FaceStage as FaceStageName,
 } from './report';
-import { useWasm } from './wasm-backend';
+import { benchBackend, useWasm } from './wasm-backend';
 
 /**
  * The face part (issue 12's speed target): on real LFW photos (250×250 JPEG,
@@ -139,7 +139,8 @@ export async function measureFace(o: FaceBenchOptions, log: (m: string) => void)
     const embedder = await m.embedder.Embedder.fromDir(model.dir);
     let inProcess: Awaited<ReturnType<typeof measureInProcess>>;
     try {
-      inProcess = await measureInProcess(embedder, photos, m, log);
+      // On the native backend, face-api (the reference) keeps running on wasm, as a user of face-api would.
+      inProcess = await measureInProcess(embedder, photos, m, log, benchBackend() === 'native' ? 'wasm' : undefined);
     } finally {
       embedder.dispose();
     }
@@ -259,6 +260,7 @@ async function measureInProcess(
   photos: { person: string; bytes: Buffer }[],
   m: Modules,
   log: (msg: string) => void,
+  peerBackend?: string,
 ) {
   const spec = embedder.card.preprocessing;
   const face = spec.face;
@@ -276,6 +278,28 @@ async function measureInProcess(
   let ssdMisses = 0;
   let noFace = 0;
   const tensorsBefore = tf.memory().numTensors;
+
+  // face-api's own pipeline (decode included, as in ours).
+  const peerOne = async (u8: Uint8Array, timed: boolean) => {
+    for (const [which, opts] of [
+      ['ssd', new api.SsdMobilenetv1Options()],
+      ['tiny', new api.TinyFaceDetectorOptions({ inputSize: 320 })],
+    ] as const) {
+      const t = performance.now();
+      const decoded = await m.stage.loadPhoto(u8, face);
+      const input = tf.tensor3d(decoded.image.data, [decoded.image.height, decoded.image.width, 3], 'int32');
+      try {
+        const r = await api.detectSingleFace(input, opts).withFaceLandmarks().withFaceDescriptor();
+        if (r) {
+          if (timed) peer[which].push(performance.now() - t);
+        } else if (timed) {
+          peer[which === 'ssd' ? 'ssdMisses' : 'tinyMisses']++;
+        }
+      } finally {
+        input.dispose();
+      }
+    }
+  };
 
   const one = async (bytes: Buffer, timed: boolean) => {
     const u8 = new Uint8Array(bytes);
@@ -343,25 +367,8 @@ async function measureInProcess(
     } else if (timed) {
       noFace++;
     }
-    // 3. face-api's own pipeline (decode included, as in ours).
-    for (const [which, opts] of [
-      ['ssd', new api.SsdMobilenetv1Options()],
-      ['tiny', new api.TinyFaceDetectorOptions({ inputSize: 320 })],
-    ] as const) {
-      t = performance.now();
-      const decoded = await m.stage.loadPhoto(u8, face);
-      const input = tf.tensor3d(decoded.image.data, [decoded.image.height, decoded.image.width, 3], 'int32');
-      try {
-        const r = await api.detectSingleFace(input, opts).withFaceLandmarks().withFaceDescriptor();
-        if (r) {
-          if (timed) peer[which].push(performance.now() - t);
-        } else if (timed) {
-          peer[which === 'ssd' ? 'ssdMisses' : 'tinyMisses']++;
-        }
-      } finally {
-        input.dispose();
-      }
-    }
+    // 3. face-api's own pipeline, interleaved with ours unless it runs on a backend of its own (below).
+    if (!peerBackend) await peerOne(u8, timed);
     return found;
   };
 
@@ -373,6 +380,23 @@ async function measureInProcess(
     if ((i + 1) % 5 === 0 || i === timedPhotos.length - 1) log(`face: ${i + 1}/${timedPhotos.length} photos`);
   }
   const notes: string[] = [];
+  if (peerBackend) {
+    // face-api on its reference backend, in a pass of its own: its nets are shared with our detector,
+    // and switching backends per photo would move their weights back and forth inside the timings.
+    const ours = tf.getBackend();
+    const loadBefore = os.loadavg()[0];
+    await tf.setBackend(peerBackend);
+    try {
+      for (const p of photos.slice(0, WARMUP_PHOTOS)) await peerOne(new Uint8Array(p.bytes), false);
+      for (const p of timedPhotos) await peerOne(new Uint8Array(p.bytes), true);
+    } finally {
+      await tf.setBackend(ours);
+    }
+    notes.push(
+      `face-api ran on ${peerBackend} in a pass after ours (ours on ${ours}); load average ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)} during its pass`,
+    );
+    log(`face: face-api pass on ${peerBackend} done`);
+  }
   if (refused) notes.push(`face: the real path found no face in ${refused} of ${timedPhotos.length} photos (those are not in "total")`);
   if (noFace) notes.push(`face: neither detector found a face in ${noFace} photos (no landmarks/align/embed samples for them)`);
   if (peer.ssdMisses || peer.tinyMisses) {

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/embedding/backend';
 import { loadNativeAddon, type NativeCpuPath } from '../../src/embedding/native/native-addon';
 import { registerNativeBackend } from '../../src/embedding/native/native-backend';
+import { NATIVE_ELEMENTWISE_KERNEL_NAMES } from '../../src/embedding/native/native-elementwise';
+import { adamUpdate } from '../../src/training/parallel/fused-adam';
 
 /**
  * Every kernel of the `native` backend (native/, via src/embedding/native)
@@ -25,14 +27,32 @@ function rand(shape: number[], seed: number): Float32Array {
   return out;
 }
 
-function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4): void {
+function expectClose(actual: Float32Array, expected: Float32Array, tol = 1e-4, what = ''): void {
   expect(actual.length).toBe(expected.length);
   let worst = 0;
   for (let i = 0; i < actual.length; i++) {
     const err = Math.abs(actual[i] - expected[i]) / Math.max(1, Math.abs(expected[i]));
     if (!(err <= worst)) worst = err; // NaN lands here too
   }
-  expect(worst).toBeLessThanOrEqual(tol);
+  expect({ what, worst: worst <= tol ? 'ok' : worst }).toEqual({ what, worst: 'ok' });
+}
+
+/**
+ * The Winograd kernels' criterion (test/embedding/winograd-conv2d.kernel.test.ts):
+ * the worst error relative to the largest magnitude of the result. F(4×4, 3×3)
+ * reassociates each sum through the transforms, so one element can be a small
+ * difference of large terms; its error scales with the tensor, not with itself.
+ */
+function expectCloseToScale(actual: Float32Array, expected: Float32Array, tol: number, what: string): void {
+  expect(actual.length).toBe(expected.length);
+  let scale = 1;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const err = Math.abs(actual[i] - expected[i]);
+    if (!(err <= worst)) worst = err;
+  }
+  expect({ what, worst: worst / scale <= tol ? 'ok' : worst / scale }).toEqual({ what, worst: 'ok' });
 }
 
 /** Runs f on cpu and on native with the same inputs; returns both results. */
@@ -73,6 +93,14 @@ const CONV_CASES: ConvCase[] = [
   { x: [4, 14, 14, 16], k: [3, 3, 16, 65], s: [1, 1], pad: 'valid' },
   { x: [1, 9, 9, 4], k: [3, 3, 4, 7], s: [1, 1], d: [2, 2], pad: 'same' },
   { x: [1, 1, 1, 1], k: [1, 1, 1, 1], s: [1, 1], pad: 'valid' },
+  // Few taps (direct-conv.cc) with enough pixels to split the filter gradient across threads.
+  { x: [4, 30, 30, 3], k: [3, 3, 3, 16], s: [1, 1], pad: 'valid' },
+  // 3×3 stride 1 with ≥ 16 channels (Winograd F(4×4, 3×3)), output sizes not multiples of 4, padded and not.
+  // (≥ 64 tiles of 4×4 outputs: kWinogradMinTiles in winograd.cc.)
+  { x: [4, 18, 17, 16], k: [3, 3, 16, 40], s: [1, 1], pad: 'valid' },
+  { x: [3, 22, 21, 20], k: [3, 3, 20, 33], s: [1, 1], pad: 'same' },
+  // The same layer with too few tiles: the GEMM path.
+  { x: [1, 9, 10, 20], k: [3, 3, 20, 33], s: [1, 1], pad: 'same' },
 ];
 
 const MATMUL_CASES: [number, number, number][] = [
@@ -169,8 +197,17 @@ describeNative('native kernels match the cpu backend', () => {
       const x = () => tf.tensor4d(xv, c.x);
       const k = () => tf.tensor4d(kv, c.k);
       const d = c.d ?? [1, 1];
+      // 3×3 stride 1 with ≥ 16 channels in and out runs as Winograd (native/src/winograd.cc).
+      const outHW = tf.tidy(() => tf.conv2d(x(), k(), c.s, c.pad, 'NHWC', d).shape.slice(1, 3));
+      const tiles = c.x[0] * Math.ceil(outHW[0] / 4) * Math.ceil(outHW[1] / 4);
+      const wino3x3 = c.k[0] === 3 && c.k[1] === 3 && c.s[0] === 1 && c.s[1] === 1 && d[0] === 1 && c.k[2] >= 16 && c.k[3] >= 16;
+      const winograd = wino3x3 && tiles >= 64;
+      // dx is a forward convolution over the input's extent (conv.cc), so its tiles are the input's.
+      const winogradDx = wino3x3 && c.x[0] * Math.ceil(c.x[1] / 4) * Math.ceil(c.x[2] / 4) >= 64;
+      const close = (got: Float32Array, want: Float32Array, what: string, wino = winograd) =>
+        wino ? expectCloseToScale(got, want, 1e-5, `${what} case ${i}`) : expectClose(got, want, 1e-4, `${what} case ${i}`);
       const [y, yRef] = await both(() => tf.conv2d(x(), k(), c.s, c.pad, 'NHWC', d));
-      expectClose(y, yRef);
+      close(y, yRef, 'conv2d');
       const [f, fRef] = await both(() =>
         tf.fused.conv2d({
           x: x(),
@@ -182,12 +219,12 @@ describeNative('native kernels match the cpu backend', () => {
           activation: 'relu',
         }),
       );
-      expectClose(f, fRef);
+      close(f, fRef, 'fused conv2d');
       if (d[0] !== 1) continue; // tfjs has no gradient of dilated convolutions with stride > 1; keep the gradient cases plain
       const yShape = tf.tidy(() => tf.conv2d(x(), k(), c.s, c.pad).shape) as [number, number, number, number];
       const dy = rand(yShape, 999 + i);
       const [dx, dxRef] = await both(() => tf.conv2dTranspose(tf.tensor4d(dy, yShape), k(), c.x, c.s, c.pad));
-      expectClose(dx, dxRef);
+      close(dx, dxRef, 'conv2d backprop input', winogradDx);
       const [dw, dwRef] = await both(() => {
         const [g] = tf
           .grads((xx: tf.Tensor, kk: tf.Tensor) =>
@@ -199,8 +236,102 @@ describeNative('native kernels match the cpu backend', () => {
           .slice(1);
         return g;
       });
-      expectClose(dw, dwRef);
+      close(dw, dwRef, 'conv2d backprop filter');
     }
+  });
+
+  it.each([1, 2])('element-wise ops, Sum, Cast, MaxPool and MaxPoolGrad (%i threads)', async (threads) => {
+    if (!load.ok) return;
+    load.addon.setThreads(threads);
+    // Big enough for the native path (NATIVE_ELEMENTWISE_MIN_SIZE = 16384), odd sizes, and a small one (wasm).
+    const shape: [number, number, number, number] = [2, 31, 33, 20];
+    const n = 2 * 31 * 33 * 20;
+    // Values rounded to 1/8 so that 2×2 windows hold ties (first maximum wins) and Step sees exact zeros.
+    const av = rand(shape, 21).map((v) => Math.round(v * 8) / 8);
+    const bv = rand(shape, 22).map((v) => (Math.abs(v) < 0.05 ? 0.5 : v));
+    const a = () => tf.tensor4d(av, shape);
+    // Above the 2^18-element grain of native/src/elementwise.cc, so two threads share it.
+    const bigShape: [number, number, number, number] = [2, 131, 67, 20];
+    const bigV = rand(bigShape, 30);
+    const big = () => tf.tensor4d(bigV, bigShape);
+    const b = () => tf.tensor4d(bv, shape);
+    const cases: [string, () => tf.Tensor][] = [
+      ['add', () => tf.add(a(), b())],
+      ['add bias [20]', () => tf.add(a(), tf.tensor1d(rand([20], 23)))],
+      ['add bias [1,1,20] first', () => tf.add(tf.tensor3d(rand([20], 24), [1, 1, 20]), a())],
+      ['sub [33,20] - x', () => tf.sub(tf.tensor2d(rand([33 * 20], 25), [33, 20]), a())],
+      ['mul', () => tf.mul(a(), b())],
+      ['div scalar', () => tf.div(a(), tf.scalar(3))],
+      ['div', () => tf.div(a(), b())],
+      ['maximum', () => tf.maximum(a(), b())],
+      ['minimum', () => tf.minimum(a(), b())],
+      ['broadcast both ways (wasm)', () => tf.add(tf.tensor4d(rand([n / 20], 26), [2, 31, 33, 1]), tf.tensor1d(rand([20], 27)))],
+      ['small (wasm)', () => tf.mul(tf.tensor1d(av.slice(0, 100)), tf.tensor1d(bv.slice(0, 100)))],
+      ['addN of 3', () => tf.addN([a(), b(), a()])],
+      ['addN of 2', () => tf.addN([a(), b()])],
+      ['relu', () => tf.relu(a())],
+      ['step', () => tf.step(a())],
+      ['step alpha', () => tf.step(a(), 0.25)],
+      ['cast', () => tf.cast(a(), 'float32').add(0)],
+      ['sum leading axes', () => tf.sum(a(), [0, 1, 2])],
+      ['sum leading axes, keepDims', () => tf.sum(a(), [2, 0, 1], true)],
+      ['sum last axis (wasm)', () => tf.sum(a(), 3)],
+      ['maxPool 2×2', () => tf.maxPool(a(), 2, 2, 'valid')],
+      ['maxPool 3×3 (wasm)', () => tf.maxPool(a(), 3, 2, 'same')],
+      ['add bias, big enough for both threads', () => tf.add(big(), tf.tensor1d(rand([20], 29)))],
+      ['sum leading axes, both threads', () => tf.sum(big(), [0, 1, 2])],
+      ['maxPool 2×2, both threads', () => tf.maxPool(big(), 2, 2, 'valid')],
+      ['relu, both threads', () => tf.relu(big())],
+      [
+        'maxPoolGrad 2×2',
+        () =>
+          tf.grad((x: tf.Tensor) =>
+            tf
+              .maxPool(x as tf.Tensor4D, 2, 2, 'valid')
+              .mul(tf.tensor4d(rand([2, 15, 16, 20], 28), [2, 15, 16, 20]))
+              .sum(),
+          )(a()),
+      ],
+    ];
+    for (const [name, f] of cases) {
+      const [got, want] = await both(f);
+      try {
+        expectClose(got, want);
+      } catch (e) {
+        throw new Error(`${name}: ${(e as Error).message}`);
+      }
+    }
+  });
+
+  it('the memory-bound kernels of a train step are native ones, not the inherited wasm kernels', () => {
+    for (const name of NATIVE_ELEMENTWISE_KERNEL_NAMES) {
+      const native = tf.getKernel(name, 'native');
+      expect({ name, registered: Boolean(native) }).toEqual({ name, registered: true });
+      expect(native!.kernelFunc).not.toBe(tf.getKernel(name, 'wasm')?.kernelFunc);
+    }
+    expect(NATIVE_ELEMENTWISE_KERNEL_NAMES).toEqual(
+      expect.arrayContaining(['Add', 'Multiply', 'Relu', 'Step', 'Cast', 'Sum', 'AddN', 'MaxPool', 'MaxPoolGrad']),
+    );
+  });
+
+  it('adamUpdate matches the JavaScript loop of FusedAdam', () => {
+    if (!load.ok) return;
+    const n = 40_000 + 3; // crosses the threading grain, odd tail
+    const w = rand([n], 31);
+    const g = rand([n], 32);
+    const m0 = rand([n], 33).map((x) => x * 0.1);
+    const v0 = rand([n], 34).map((x) => x * x * 0.01);
+    const h = { learningRate: 5e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const step = 3;
+    const [mJs, vJs, outJs] = [m0.slice(), v0.slice(), new Float32Array(n)];
+    adamUpdate(h, step, outJs, w, g, mJs, vJs, 0, n);
+    const [mN, vN, outN] = [m0.slice(), v0.slice(), new Float32Array(n)];
+    const a = h.learningRate / (1 - Math.pow(h.beta1, step));
+    const sc = 1 / Math.sqrt(1 - Math.pow(h.beta2, step));
+    load.addon.adamUpdate(outN, w, g, mN, vN, [h.beta1, h.beta2, a, sc, h.epsilon]);
+    expectClose(mN, mJs, 1e-6, 'm');
+    expectClose(vN, vJs, 1e-6, 'v');
+    expectClose(outN, outJs, 1e-6, 'weights');
   });
 
   it('one SGD step of a small conv net matches the cpu backend', async () => {

@@ -68,6 +68,28 @@ describe('FusedAdam', () => {
     expect(maxAbsDiff(actual.preds, recomputed)).toBeLessThan(1e-5);
   });
 
+  it('hands whole-variable updates to a given whole-array step, with the bias-corrected hyperparameters', async () => {
+    await initBackend('cpu');
+    const calls: Array<{ size: number; hyper: number[] }> = [];
+    // A stand-in for the native addon's adamUpdate: the JS loop, called through the hyper array it receives.
+    const delegate = (out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, hyper: number[]) => {
+      calls.push({ size: w.length, hyper: [...hyper] });
+      const [beta1, beta2, a, sInv, epsilon] = hyper;
+      // a = lr/(1−β₁ᵗ), sInv = 1/√(1−β₂ᵗ): undo them into adamUpdate's inputs at step t.
+      const t = calls.length <= 2 ? 1 : 2;
+      expect(a).toBeCloseTo(0.05 / (1 - Math.pow(0.9, t)), 10);
+      expect(sInv).toBeCloseTo(1 / Math.sqrt(1 - Math.pow(0.999, t)), 10);
+      adamUpdate({ learningRate: 0.05, beta1, beta2, epsilon }, t, out, w, g, m, v, 0, w.length);
+    };
+    const expected = train(new FusedAdam(0.05), 2);
+    const actual = train(new FusedAdam(0.05, undefined, undefined, undefined, delegate), 2);
+    // Two variables (W 4×3, b 3) per step, two steps; each update covered the whole variable.
+    expect(calls.map((c) => c.size).sort()).toEqual([12, 12, 3, 3].sort());
+    expect(calls[0].hyper.slice(0, 2)).toEqual([0.9, 0.999]);
+    expect(maxAbsDiff(actual.w, expected.w)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(actual.b, expected.b)).toBeLessThan(1e-6);
+  });
+
   it('takes the first step by hand: w − lr·sign(g) (m̂ = g, v̂ = g²)', () => {
     // At step 1 the bias-corrected moments are g and g², so the step is lr·g/(|g|+ε).
     const w = new Float32Array([1, -2, 0.5]);

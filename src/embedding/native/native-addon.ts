@@ -64,6 +64,29 @@ export interface NativeAddon {
   ): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, shape: NativeConvShape): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dw: Float32Array, shape: NativeConvShape): void;
+  /** out[i] = a[i % a.length] op b[i % b.length]; op: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min. */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** op: 0 relu, 1 step (alpha where x <= 0), 2 copy. */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** out = ((xs[0] + xs[1]) + xs[2]) + … over out's length. */
+  addN(xs: Float32Array[], out: Float32Array): void;
+  /**
+   * One Adam step in place of src/training/parallel/fused-adam.ts's adamUpdate loop (same formula):
+   * m, v updated in place, out = new weights; hyper = [beta1, beta2, lr/(1-beta1^t), 1/sqrt(1-beta2^t), epsilon].
+   */
+  adamUpdate(
+    out: Float32Array,
+    w: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    hyper: [number, number, number, number, number],
+  ): void;
+  /** y[c] = sum over r of x[r * cols + c]; dims = [rows, cols]. */
+  sumRows(x: Float32Array, y: Float32Array, dims: [number, number]): void;
+  /** NHWC 2×2 stride-2 valid max pool; dims = [n, h, w, c] of x. */
+  maxPool2x2(x: Float32Array, y: Float32Array, dims: [number, number, number, number]): void;
+  maxPoolGrad2x2(x: Float32Array, dy: Float32Array, dx: Float32Array, dims: [number, number, number, number]): void;
   info(): NativeInfo;
   /** Forces a path (tests, benchmarks); false when this CPU cannot run it. Process-wide. */
   setPath(path: NativeCpuPath): boolean;

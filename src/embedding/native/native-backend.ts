@@ -33,6 +33,15 @@ export function registerNativeBackend(file?: string): NativeRegistration {
   return result;
 }
 
+/**
+ * The loaded addon while `native` is the active tfjs backend, for work outside tfjs's kernels
+ * (the seed bench's fused Adam step); undefined otherwise.
+ */
+export function activeNativeAddon(): NativeAddon | undefined {
+  const result = registered?.result;
+  return result?.ok && tf.getBackend() === NATIVE_BACKEND ? result.addon : undefined;
+}
+
 function register(addon: NativeAddon): NativeRegistration {
   try {
     const wasmFactory = tf.findBackendFactory('wasm');

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { heapBackend } from '../kernels/heap-access';
+import { NATIVE_ELEMENTWISE_KERNEL_NAMES, nativeElementwiseConfigs } from './native-elementwise';
 import { NATIVE_ACTIVATIONS, type NativeAddon, type NativeConvShape } from './native-addon';
 
 /**
@@ -289,6 +290,7 @@ function makeConv2dBackpropFilter(addon: NativeAddon, backendName: string, fallb
 /** The kernels the native backend replaces, in the order README.md lists them. */
 export function nativeKernelConfigs(addon: NativeAddon, backendName: string, fallbackOf: FallbackOf): tf.KernelConfig[] {
   return [
+    ...nativeElementwiseConfigs(addon, backendName, fallbackOf),
     makeBatchMatMul(addon, backendName, fallbackOf),
     makeFusedMatMul(addon, backendName, fallbackOf),
     makeConv2d(addon, backendName, fallbackOf),
@@ -299,6 +301,7 @@ export function nativeKernelConfigs(addon: NativeAddon, backendName: string, fal
 }
 
 export const NATIVE_KERNEL_NAMES: readonly string[] = [
+  ...NATIVE_ELEMENTWISE_KERNEL_NAMES,
   tf.BatchMatMul,
   tf._FusedMatMul,
   tf.Conv2D,

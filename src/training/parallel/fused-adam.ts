@@ -63,6 +63,19 @@ export function adamUpdate(
   }
 }
 
+/**
+ * The same step over whole arrays, implemented elsewhere (the native addon's `adamUpdate`,
+ * 2–2.5× the JS loop: docs/native-kernels.md). hyper = [β₁, β₂, lr/(1−β₁ᵗ), 1/√(1−β₂ᵗ), ε].
+ */
+export type WholeArrayAdam = (
+  out: Float32Array,
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  hyper: [number, number, number, number, number],
+) => void;
+
 export class FusedAdam extends tf.Optimizer {
   static get className(): string {
     // Serialised as Adam: the update rule and the slots are Adam's.
@@ -76,7 +89,14 @@ export class FusedAdam extends tf.Optimizer {
   private step = 0;
   private readonly slots = new Map<string, { m: Float32Array; v: Float32Array }>();
 
-  constructor(learningRate: number, beta1 = 0.9, beta2 = 0.999, epsilon?: number) {
+  constructor(
+    learningRate: number,
+    beta1 = 0.9,
+    beta2 = 0.999,
+    epsilon?: number,
+    /** Used instead of the JS loop for whole-variable updates when given. */
+    private readonly wholeArray?: WholeArrayAdam,
+  ) {
     super();
     this.learningRate = learningRate;
     this.beta1 = beta1;
@@ -120,9 +140,16 @@ export class FusedAdam extends tf.Optimizer {
   }
 
   private update(out: Float32Array, w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, from: number, to: number): void {
+    const step = Math.max(1, this.step);
+    if (this.wholeArray && from === 0 && to === w.length) {
+      const a = this.learningRate / (1 - Math.pow(this.beta1, step));
+      const s = 1 / Math.sqrt(1 - Math.pow(this.beta2, step));
+      this.wholeArray(out, w, g, m, v, [this.beta1, this.beta2, a, s, this.epsilon]);
+      return;
+    }
     adamUpdate(
       { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon },
-      Math.max(1, this.step),
+      step,
       out,
       w,
       g,
