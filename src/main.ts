@@ -30,7 +30,10 @@ import { DataDirLock, describeLock } from './services/data-dir-lock';
 import { openChangeFeed } from './db/change-feed';
 import { ChangeFollower } from './services/replication/change-follower';
 import { TrainingLeaseSweeper } from './services/replication/training-lease';
-import { pgvectorProvider } from './db/pgvector.index';
+import { PgvectorIndex, pgvectorProvider } from './db/pgvector.index';
+import { ReadReplica, fanOutObserver } from './db/read-replica';
+import { RoutedReadStore } from './db/routed-read-store';
+import { DbStore } from './db/service-store';
 
 /**
  * Composition root. `openServiceStack` wires model → database → index →
@@ -51,6 +54,8 @@ export interface ServiceStack {
   admission: DecodeAdmission;
   /** Issue 18: applies other replicas' changes to this process's index; absent for `siamese import`. */
   follower?: ChangeFollower;
+  /** Issue 18 item 4: the streaming standby reads go to (DATABASE_READ_URL); its counters are served on /healthz. */
+  readReplica?: ReadReplica;
   close(): Promise<void>;
 }
 
@@ -96,11 +101,23 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   let version = card.version;
   let servedDir = modelDir;
   let store: ServiceStore | undefined;
+  // Issue 18 item 4: hears the primary's commits from the start (read-your-writes by WAL position).
+  const readReplica =
+    config.replication.readUrl && !opts.writeOnly ? new ReadReplica({ waitMs: config.replication.readLsnWaitMs, logger }) : undefined;
   // Issue 13: the writers (database, index saves) report here; /healthz reads it from memory.
   const storageHealth = new StorageHealth(logger);
   try {
-    const dbStore = await openServiceStore(config.databaseUrl, { storage: storageHealth.databaseObserver() });
+    const dbStore = await openServiceStore(config.databaseUrl, {
+      storage: fanOutObserver(storageHealth.databaseObserver(), readReplica?.observer()),
+      // pgvector: connections start with the index's ef_search, so a search is one statement.
+      pgSessionOptions: config.index.kind === 'pgvector' ? PgvectorIndex.sessionOptions(config.index.efSearch) : undefined,
+    });
     store = dbStore;
+    if (readReplica && config.replication.readUrl) {
+      // Refused (READ_REPLICA_MISMATCH) unless it is a standby of this cluster and database.
+      await readReplica.connect(dbStore.db, config.databaseUrl, config.replication.readUrl);
+      logger.info('reads from a streaming standby', { standby: readReplica.stats().url, lsnWaitMs: config.replication.readLsnWaitMs });
+    }
     // Issue 4: a retraining promotion or activateModel survives a restart (see startup-model.ts).
     const chosen = opts.embedder ? null : await chooseStartupModel(dbStore.db, version);
     if (chosen) {
@@ -145,7 +162,8 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       maxWaitMs: limits.decodeQueueTimeoutMs,
       jobTimeoutMs: limits.decodeTimeoutMs,
     });
-    const services = createServices({ store, active, indexes, limits, logger, admission });
+    const reads = readReplica ? new RoutedReadStore(dbStore, new DbStore(readReplica.standby), readReplica) : undefined;
+    const services = createServices({ store, reads, active, indexes, limits, logger, admission });
     // Issue 13 item 9: identities from before names were unique get their normalised-name key.
     await services.identities.backfillNameKeys();
     const activation = new ModelActivationService({
@@ -200,6 +218,7 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       indexOrigin: opened.origin,
       admission,
       follower,
+      readReplica,
       close: () =>
         (closing ??= (async () => {
           await follower?.close();
@@ -210,11 +229,13 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
           // An injected embedder belongs to the caller (it may serve a restarted stack).
           if (active.current.embedder !== opts.embedder) await active.current.embedder.dispose?.();
           await openStore.close();
+          await readReplica?.close();
         })()),
     };
   } catch (e) {
     if (embedder !== opts.embedder) await embedder.dispose?.();
     await store?.close().catch(() => undefined);
+    await readReplica?.close().catch(() => undefined);
     throw e;
   }
 }
@@ -261,6 +282,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         rssBytes: process.memoryUsage().rss,
         numTensors: tf.getBackend() ? tf.memory().numTensors : 0,
         decodeQueue: stack.admission.stats(),
+        // Issue 18 item 4: where reads went, fallbacks to the primary, and the standby's lag (last sample).
+        ...(stack.readReplica ? { readReplica: stack.readReplica.stats() } : {}),
       }),
     });
     await new Promise<void>((resolve, reject) => {

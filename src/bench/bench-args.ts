@@ -6,7 +6,7 @@ import { BENCH_PARTS, type BenchPart } from './report';
 export interface BenchOptions {
   parts: BenchPart[];
   json: boolean;
-  /** Adds the 1M-vector index size (its build alone takes several minutes on 2 cores). */
+  /** Adds the 1M-vector index size (about 1-2 h for both engines on 2 shared cores). */
   full: boolean;
   /** PostgreSQL URL (pgvector installed): adds pgvector's HNSW beside hnswlib to the index part. */
   pgvector: string | null;
@@ -32,7 +32,7 @@ export const BENCH_USAGE = `usage: siamese bench [--only seed|default|face|http|
                   http: verify/searchSimilar latency over HTTP at concurrency 1 and 16
                   index: HNSW build, memory, queries/s and recall@10 at 10k and 100k vectors
   --json          print one JSON object (progress goes to stderr)
-  --full          also run the index at 1M vectors (adds several minutes)
+  --full          also run the index at 1M vectors (adds 1-2 h on 2 cores)
   --pgvector URL  index part: also pgvector's HNSW inside this PostgreSQL (a postgresql://
                   URL whose database has the vector extension; a scratch schema is used
                   and dropped), same vectors, M and efConstruction as hnswlib

@@ -288,7 +288,10 @@ async function measureIndex(o: BenchOptions, log: Log): Promise<IndexReport> {
     'index "uniform": vectors uniform in [0,1)^128, the hardest case for HNSW (no structure, distances concentrate); top-level index.qps/recallAt10 are these at 100k',
     `index "clustered": 10k identities × 10 unit vectors (noise norm 0.6 around each centre), queries = new members of enrolled identities: closer to a real gallery`,
   ];
-  if (!o.full) notes.push('index at 1M vectors skipped (its build takes longer than the 10-minute budget on 2 cores): run with --full');
+  if (!o.full)
+    notes.push(
+      'index at 1M vectors skipped (hnswlib and pgvector builds take about 1-2 h together on 2 shared cores: docs/replicas/pgvector.md): run with --full',
+    );
   // Issue 18: pgvector's HNSW inside PostgreSQL on the same uniform vectors (SIAMESE_INDEX=pgvector).
   const pgvector: PgvectorSizeResult[] = [];
   if (o.pgvector) {
@@ -297,7 +300,7 @@ async function measureIndex(o: BenchOptions, log: Log): Promise<IndexReport> {
       pgvector.push(await runPgvectorBenchForSize(n, opts, o.pgvector, log));
     }
     notes.push(
-      'index "pgvector": the same uniform vectors in PostgreSQL (pgvector HNSW, vector_l2_ops, same M/efC); build = batched INSERTs + CREATE INDEX; memory = pg_total_relation_size (table + HNSW index) per vector, nothing in the Node process; q/s include one client round trip (a short transaction) per query',
+      'index "pgvector": the same uniform vectors in PostgreSQL (pgvector HNSW, vector_l2_ops, same M/efC); build = binary COPY + CREATE INDEX; memory = pg_total_relation_size (table + HNSW index) per vector, nothing in the Node process; q/s include one client round trip (a short transaction) per query',
     );
   } else
     notes.push(

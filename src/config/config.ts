@@ -159,6 +159,17 @@ export interface ReplicationSettings {
    * have lost its server, and any replica marks it FAILED (default 30 000; heartbeats every 5 s).
    */
   readonly trainingLeaseMs: number;
+  /**
+   * DATABASE_READ_URL: a PostgreSQL streaming standby of DATABASE_URL's server. Query-time
+   * look-ups (search hits' identities, identities, images, thumbnails) are read there; writes and
+   * the change feed stay on the primary (docs/replicas/read-scaling.md). Unset: every read on DATABASE_URL.
+   */
+  readonly readUrl: string | undefined;
+  /**
+   * SIAMESE_READ_LSN_WAIT_MS: how long a read after this replica's own write waits for the standby
+   * to replay it (its WAL position) before it is answered from the primary instead (default 500).
+   */
+  readonly readLsnWaitMs: number;
 }
 
 /** The shape of src/services/access AccessSettings (config imports no service code). */
@@ -201,6 +212,30 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const databaseUrl = r.str('DATABASE_URL') ?? `file:${path.join(dataDir, 'siamese.db')}`;
   if (!/^(file:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
     problems.push(`DATABASE_URL must start with file: (SQLite) or postgresql:// (got '${redactUrl(databaseUrl)}')`);
+  }
+
+  // Issue 18 item 4: reads from a streaming standby; both ends must be PostgreSQL, on the same schema.
+  const readUrl = r.str('DATABASE_READ_URL');
+  if (readUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(readUrl)) {
+      problems.push(`DATABASE_READ_URL must be a postgresql:// URL of a streaming standby (got '${redactUrl(readUrl)}')`);
+    } else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      problems.push('DATABASE_READ_URL reads from a PostgreSQL standby: DATABASE_URL must be the postgresql:// URL of its primary');
+    } else {
+      const schemaOf = (u: string) => {
+        try {
+          return new URL(u).searchParams.get('schema');
+        } catch {
+          return null; // a malformed URL fails at connect, with the driver's words
+        }
+      };
+      const readSchema = schemaOf(readUrl);
+      if (readSchema !== null && readSchema !== (schemaOf(databaseUrl) ?? 'public')) {
+        problems.push(
+          `DATABASE_READ_URL names schema '${readSchema}', DATABASE_URL '${schemaOf(databaseUrl) ?? 'public'}': leave it out or make them equal`,
+        );
+      }
+    }
   }
 
   const modelsDir = path.resolve(cwd, r.str('SIAMESE_MODELS_DIR') ?? './models');
@@ -308,6 +343,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       feedPollMs: r.int('SIAMESE_FEED_POLL_MS', /^postgres(ql)?:\/\//.test(databaseUrl) ? 5000 : 250, 10, 600_000),
       replicaId: r.str('SIAMESE_REPLICA_ID') ?? `${os.hostname()}:${dataDir}`,
       trainingLeaseMs: r.int('SIAMESE_TRAINING_LEASE_MS', 30_000, 1000, 3_600_000),
+      readUrl,
+      readLsnWaitMs: r.int('SIAMESE_READ_LSN_WAIT_MS', 500, 0, 60_000),
     },
   };
 

@@ -64,6 +64,11 @@ export interface DatabaseOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** PostgreSQL: pool size (default 10). */
   poolSize?: number;
+  /**
+   * PostgreSQL: extra `-c name=value` settings every pooled connection starts with
+   * (pgvector's `hnsw.ef_search`, so a search is one statement: see pgvector.index.ts).
+   */
+  pgSessionOptions?: string;
   /** Interactive transaction timeout (ms, default 60 000: big enrollment batches carry image bytes). */
   transactionTimeoutMs?: number;
   /** Storage outcomes, for the health state. */
@@ -234,7 +239,11 @@ function pgAdapter(connectionString: string, schema: string, options: DatabaseOp
   const { PrismaPg } = require('@prisma/adapter-pg') as typeof import('@prisma/adapter-pg');
   // Prisma qualifies its own queries with `schema`; search_path makes raw SQL land there too.
   return new PrismaPg(
-    { connectionString, max: options.poolSize ?? 10, options: `-c search_path="${schema}"` },
+    {
+      connectionString,
+      max: options.poolSize ?? 10,
+      options: `-c search_path="${schema}"${options.pgSessionOptions ? ` ${options.pgSessionOptions}` : ''}`,
+    },
     { schema },
   ) as unknown as AdapterFactory;
 }

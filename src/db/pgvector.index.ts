@@ -34,10 +34,17 @@ import type { Database } from './database';
  * The `vector` type and operators are qualified with the extension's schema (looked up
  * once): the connection's search_path holds only the application schema (database.ts).
  *
- * Searches: `SET LOCAL hnsw.ef_search = max(efSearch, k)` (pgvector's cap is 1000) and
- * ORDER BY distance LIMIT k in one short transaction; an HNSW scan returns at most
- * ef_search rows, so for k > 1000 the index scan is switched off and PostgreSQL sorts
- * exactly (k that large is the search service widening to the whole gallery). Results
+ * Searches: ORDER BY distance LIMIT k with hnsw.ef_search = min(1000, max(efSearch, k))
+ * (pgvector's cap is 1000). When the connections already carry that value (started with
+ * `PgvectorIndex.sessionOptions(ef)`, i.e. `-c hnsw.ef_search=N`), a search is ONE
+ * statement, one round trip; the statement returns the setting it ran with, and a
+ * mismatch (a connection set up otherwise) is re-run the slow way, so an answer never
+ * comes from another ef. Otherwise (k above the connection's ef, a pool without the
+ * option, the bench's ef sweep) it is a short transaction: BEGIN, SET LOCAL
+ * hnsw.ef_search, SELECT, COMMIT (measured at 100k: see docs/replicas/pgvector.md). An
+ * HNSW scan returns at most ef_search rows, so for k > 1000 the index scan is switched
+ * off and PostgreSQL sorts exactly (k that large is the search service widening to the
+ * whole gallery). Results
  * are re-sorted by (distance, label) so ties never depend on the graph. A zero vector
  * has no cosine direction: pgvector leaves it out of a cosine HNSW index and gives NaN
  * for its distance; we report 1 (metric.ts's value) when a sequential scan meets one.
@@ -67,6 +74,16 @@ export interface PgvectorIndexOptions {
   deferGraph?: boolean;
   /** maintenance_work_mem for CREATE INDEX (the graph should fit in it; default '1GB'). */
   maintenanceWorkMem?: string;
+  /**
+   * max_parallel_maintenance_workers for CREATE INDEX (default: the server's setting). Workers
+   * beyond the machine's free cores only add contention (the bench uses 1 on 2 cores).
+   */
+  parallelMaintenanceWorkers?: number;
+  /**
+   * false: every search is a short transaction with SET LOCAL hnsw.ef_search, even when the
+   * connection already has the right value (the bench's before/after comparison). Default true.
+   */
+  singleStatementSearch?: boolean;
   countCacheMs?: number;
 }
 
@@ -99,6 +116,10 @@ export class PgvectorIndex implements VectorIndex {
   private countReadAt = -Infinity;
   private readonly countCacheMs: number;
   private readonly maintenanceWorkMem: string;
+  private readonly parallelMaintenanceWorkers: number | undefined;
+  private readonly singleStatementSearch: boolean;
+  /** hnsw.ef_search the pooled connections start with (sessionOptions), as last seen; null: unknown/none. */
+  private sessionEfSearch: number | null = null;
 
   private constructor(
     private readonly db: Database,
@@ -117,6 +138,19 @@ export class PgvectorIndex implements VectorIndex {
     this.efSearch = options.ef ?? PGVECTOR_DEFAULTS.ef;
     this.countCacheMs = options.countCacheMs ?? PGVECTOR_DEFAULTS.countCacheMs;
     this.maintenanceWorkMem = options.maintenanceWorkMem ?? PGVECTOR_DEFAULTS.maintenanceWorkMem;
+    this.parallelMaintenanceWorkers = options.parallelMaintenanceWorkers;
+    this.singleStatementSearch = options.singleStatementSearch ?? true;
+  }
+
+  /**
+   * The PostgreSQL startup option that gives every connection of a pool this ef_search
+   * (pg's `options`, beside `-c search_path=…`): searches at that ef are then one statement.
+   * The value is a placeholder until pgvector's library loads in the session, which then
+   * adopts it. Out-of-range values are clamped the way search clamps them.
+   */
+  static sessionOptions(efSearch: number): string {
+    if (!Number.isInteger(efSearch) || efSearch < 1) throw new RangeError(`ef must be a positive integer, got ${efSearch}`);
+    return `-c hnsw.ef_search=${Math.min(MAX_EF_SEARCH, efSearch)}`;
   }
 
   /** The table of a model version (identifier-safe whatever the version string holds). */
@@ -161,6 +195,7 @@ export class PgvectorIndex implements VectorIndex {
       return true;
     });
     const index = new PgvectorIndex(db, ext, options, created);
+    await index.readSessionEfSearch();
     if (!options.deferGraph) await index.ensureGraph();
     await index.count();
     return index;
@@ -197,6 +232,11 @@ export class PgvectorIndex implements VectorIndex {
           await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', this.table);
           // The graph should fit in maintenance_work_mem, or the build slows down many times.
           await tx.$executeRawUnsafe(`SET LOCAL maintenance_work_mem = ${quoteLiteral(this.maintenanceWorkMem)}`);
+          if (this.parallelMaintenanceWorkers !== undefined) {
+            await tx.$executeRawUnsafe(
+              `SET LOCAL max_parallel_maintenance_workers = ${Math.max(0, Math.floor(this.parallelMaintenanceWorkers))}`,
+            );
+          }
           await tx.$executeRawUnsafe(
             `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ${quoteIdent(this.table)}
                USING hnsw (embedding ${this.ext}.${ops}) WITH (m = ${this.M}, ef_construction = ${this.efConstruction})`,
@@ -273,20 +313,47 @@ export class PgvectorIndex implements VectorIndex {
                    FROM ${t} ORDER BY embedding OPERATOR(${this.ext}.${op}) $1::${this.ext}.vector LIMIT $2
                  ) nearest`;
     const literal = vectorLiteral(query);
-    const rows = await this.db.run((p) =>
-      p.$transaction([
-        p.$executeRawUnsafe(`SET LOCAL hnsw.ef_search = ${Math.min(MAX_EF_SEARCH, Math.max(this.efSearch, k))}`),
-        // Beyond ef_search an HNSW scan stops short of k rows: sort exactly instead.
-        p.$executeRawUnsafe(`SET LOCAL enable_indexscan = ${k > MAX_EF_SEARCH ? 'off' : 'on'}`),
-        p.$queryRawUnsafe<Array<{ label: bigint | number; d: number | null }>>(sql, literal, k),
-      ]),
-    );
-    const hits: SearchHit[] = rows[2].map((r) => ({
+    const efSearch = Math.min(MAX_EF_SEARCH, Math.max(this.efSearch, k));
+    let rows: Array<{ label: bigint | number; d: number | null }> | null = null;
+    if (this.singleStatementSearch && k <= MAX_EF_SEARCH && efSearch === this.sessionEfSearch) {
+      // One round trip: the connection already has this ef_search. The statement reports the
+      // setting it ran with; any other value (a connection set up otherwise) falls through below.
+      const fast = await this.db.run((p) =>
+        p.$queryRawUnsafe<Array<{ label: bigint | number; d: number | null; ef: string | null }>>(
+          `SELECT label, d, current_setting('hnsw.ef_search', true) AS ef FROM (${sql}) hits`,
+          literal,
+          k,
+        ),
+      );
+      const ran = fast.length > 0 ? Number(fast[0].ef) : efSearch; // no rows: the table is empty, any ef agrees
+      if (ran === efSearch) rows = fast;
+      else this.sessionEfSearch = Number.isInteger(ran) ? ran : null;
+    }
+    rows ??= (
+      await this.db.run((p) =>
+        p.$transaction([
+          p.$executeRawUnsafe(`SET LOCAL hnsw.ef_search = ${efSearch}`),
+          // Beyond ef_search an HNSW scan stops short of k rows: sort exactly instead.
+          p.$executeRawUnsafe(`SET LOCAL enable_indexscan = ${k > MAX_EF_SEARCH ? 'off' : 'on'}`),
+          p.$queryRawUnsafe<Array<{ label: bigint | number; d: number | null }>>(sql, literal, k),
+        ]),
+      )
+    )[2];
+    const hits: SearchHit[] = rows.map((r) => ({
       label: Number(r.label),
       // NaN: a cosine distance involving a zero vector (metric.ts: 1). float4 rounding: clamp at 0.
       distance: r.d === null || Number.isNaN(Number(r.d)) ? 1 : Math.max(0, Number(r.d)),
     }));
     return hits.sort((a, b) => a.distance - b.distance || a.label - b.label);
+  }
+
+  /** Reads the ef_search the pool's connections start with (a placeholder until pgvector loads is fine). */
+  private async readSessionEfSearch(): Promise<void> {
+    const [row] = await this.db.run((p) =>
+      p.$queryRawUnsafe<Array<{ ef: string | null }>>("SELECT current_setting('hnsw.ef_search', true) AS ef"),
+    );
+    const ef = Number(row?.ef ?? NaN);
+    this.sessionEfSearch = Number.isInteger(ef) && ef >= 1 ? ef : null;
   }
 
   /** Total bytes of the table, its TOAST and its indexes (HNSW graph included): the bench's memory figure. */

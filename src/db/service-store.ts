@@ -15,7 +15,10 @@ import type { IdentityRecord, JsonObject, JsonValue } from './db.types';
  * the committed migrations first (idempotent, safe with a concurrent starter).
  * `options.storage` hears about committed and refused writes (StorageHealth).
  */
-export async function openServiceStore(databaseUrl: string, options: Pick<DatabaseOptions, 'storage'> = {}): Promise<DbStore> {
+export async function openServiceStore(
+  databaseUrl: string,
+  options: Pick<DatabaseOptions, 'storage' | 'pgSessionOptions'> = {},
+): Promise<DbStore> {
   await applyMigrations(databaseUrl);
   const db = createDatabase(databaseUrl, options);
   return new DbStore(db);

@@ -35,5 +35,7 @@ export enum ErrorCode {
   STORAGE_FULL = 'STORAGE_FULL',
   /** The database or the data directory cannot be written (read-only filesystem, permissions): the write was not made. */
   STORAGE_UNAVAILABLE = 'STORAGE_UNAVAILABLE',
+  /** DATABASE_READ_URL is not a streaming standby of DATABASE_URL's cluster and database (checked at start; issue 18 read scaling). */
+  READ_REPLICA_MISMATCH = 'READ_REPLICA_MISMATCH',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }

@@ -1,7 +1,7 @@
 import { DomainError, ErrorCode, badInput, notFound } from '../errors';
 import { checkIdentityName, identityNameKey } from './identity-name';
 import { METADATA_MAX_DEPTH, METADATA_MAX_KEYS, checkMetadata } from './identity-metadata';
-import type { ServiceDeps } from './service-context';
+import { readsOf, type ServiceDeps } from './service-context';
 import type { ServingModel } from './serving-model';
 import type { IdentityCursor, IdentityRow, ImageRow, VectorRef } from './store.port';
 
@@ -59,13 +59,13 @@ export class IdentityService {
   }
 
   async get(id: string): Promise<IdentityRow> {
-    const row = await this.deps.store.findIdentity(id);
+    const row = await readsOf(this.deps).findIdentity(id);
     if (!row) throw notFound('Identity', id);
     return row;
   }
 
   images(identityId: string): Promise<ImageRow[]> {
-    return this.deps.store.listImages(identityId);
+    return readsOf(this.deps).listImages(identityId);
   }
 
   async page(first: number, after: string | null | undefined): Promise<IdentityPage> {
@@ -74,7 +74,10 @@ export class IdentityService {
       throw badInput(`first must be between 0 and ${max} (got ${first})`, { argument: 'first', limit: max });
     }
     const cursor = after ? decodeCursor(after) : null;
-    const [rows, totalCount] = await Promise.all([this.deps.store.pageIdentities(cursor, first + 1), this.deps.store.countIdentities()]);
+    const [rows, totalCount] = await Promise.all([
+      readsOf(this.deps).pageIdentities(cursor, first + 1),
+      readsOf(this.deps).countIdentities(),
+    ]);
     const page = rows.slice(0, first);
     return {
       items: page.map((node) => ({ cursor: encodeCursor({ createdAt: node.createdAt, id: node.id }), node })),

@@ -3,7 +3,7 @@ import { DomainError, ErrorCode } from '../errors';
 import { isMatch, similarityFromDistance } from '../metric/metric';
 import type { SearchHit } from '../index/vector-index';
 import type { ImageInputLike } from './image-input';
-import { embedInputsWithFaces, type ServiceDeps } from './service-context';
+import { embedInputsWithFaces, readsOf, type ServiceDeps } from './service-context';
 import { clampDistance } from './verification.service';
 import { OpenSetThresholdCache } from './open-set-threshold';
 import type { IdentityRow, LabelOwner } from './store.port';
@@ -81,7 +81,7 @@ export class SearchService {
       fetched = hits.length;
       const unknown = hits.map((h) => h.label).filter((l) => !owners.has(l));
       if (unknown.length > 0) {
-        for (const o of await this.deps.store.ownersOfLabels(model.version, unknown)) owners.set(o.label, o);
+        for (const o of await readsOf(this.deps).ownersOfLabels(model.version, unknown)) owners.set(o.label, o);
       }
       grouped = groupByIdentity(hits, owners);
       // Fewer hits than asked: the index is exhausted. (hnswlib may answer short of its live
@@ -95,7 +95,7 @@ export class SearchService {
     const top = grouped.slice(0, k);
     if (top.length === 0) return [];
 
-    const identities = new Map((await this.deps.store.findIdentities(top.map((t) => t.identityId))).map((i) => [i.id, i]));
+    const identities = new Map((await readsOf(this.deps).findIdentities(top.map((t) => t.identityId))).map((i) => [i.id, i]));
     // Gallery = live images of this model's index (what the stranger was compared with).
     const { threshold } = this.thresholds.get(
       model.version,

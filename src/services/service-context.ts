@@ -4,6 +4,7 @@ import type { Logger } from './logger';
 import type { FaceInfo } from '../embedding/faces/face.types';
 import type { ActiveModel, DecodeLimitsPort, ServingModel } from './serving-model';
 import type { ServiceStore } from './store.port';
+import type { ReadStore } from './read-store.port';
 import { DomainError, ErrorCode, notFound } from '../errors';
 import { resolveImageInput, type ImageInputLike } from './image-input';
 import { assertMinImageSide } from './image-meta';
@@ -14,12 +15,19 @@ import { FACE_MIN_DECLARED_PIXELS } from '../embedding/faces/face-stage';
 /** Shared dependencies of the application services (built once in main.ts). */
 export interface ServiceDeps {
   store: ServiceStore;
+  /** Query-time look-ups (issue 18: a streaming standby with DATABASE_READ_URL); absent: `store`. */
+  reads?: ReadStore;
   active: ActiveModel;
   indexes: IndexLifecycle;
   limits: Limits;
   logger: Logger;
   /** Bounds the image jobs that run at once (issue 13); absent: every request decodes at once (tests, tools). */
   admission?: DecodeAdmission;
+}
+
+/** Where query-time look-ups go: the read store when there is one (read-store.port.ts), else the store. */
+export function readsOf(deps: Pick<ServiceDeps, 'store' | 'reads'>): ReadStore {
+  return deps.reads ?? deps.store;
 }
 
 /** A vector and the face it was computed from: null without a face stage, or when the vector came from the database (faces are not stored). */
@@ -58,12 +66,12 @@ export async function embedInputsWithFaces(
       toEmbed.push({ at: i, bytes: r.bytes });
       continue;
     }
-    const vector = await deps.store.findVector(r.imageId, model.version);
+    const vector = await readsOf(deps).findVector(r.imageId, model.version);
     if (vector) {
       out[i] = { vector, face: null };
       continue;
     }
-    const bytes = await deps.store.imageBytes(r.imageId);
+    const bytes = await readsOf(deps).imageBytes(r.imageId);
     if (!bytes) throw notFound('Image', r.imageId);
     toEmbed.push({ at: i, bytes });
   }

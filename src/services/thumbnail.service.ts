@@ -3,7 +3,7 @@ import { renderThumbnail, type Thumbnail } from '../embedding/preprocess/thumbna
 
 /** The `size` a caller asked for, checked (BAD_USER_INPUT outside 16…512; default 96). */
 export { thumbnailSize } from '../embedding/preprocess/thumbnail';
-import type { ServiceDeps } from './service-context';
+import { readsOf, type ServiceDeps } from './service-context';
 
 /** What the thumbnail route answers: the preview and its validator. */
 export interface ThumbnailAnswer {
@@ -24,19 +24,19 @@ const RENDERING_VERSION = 't1';
  * The ETag is the stored image's SHA-256 with the size: enrolled bytes never change.
  */
 export class ThumbnailService {
-  constructor(private readonly deps: Pick<ServiceDeps, 'store' | 'limits' | 'admission'>) {}
+  constructor(private readonly deps: Pick<ServiceDeps, 'store' | 'reads' | 'limits' | 'admission'>) {}
 
   /** The validator of an image's preview, from its row alone (no bytes read): NOT_FOUND when absent. */
   async etag(imageId: string, size: number): Promise<string> {
-    const row = await this.deps.store.findImage(imageId);
+    const row = await readsOf(this.deps).findImage(imageId);
     if (!row) throw notFound('Image', imageId);
     return etagOf(row.sha256, size);
   }
 
   async render(imageId: string, size: number): Promise<ThumbnailAnswer> {
-    const row = await this.deps.store.findImage(imageId);
+    const row = await readsOf(this.deps).findImage(imageId);
     if (!row) throw notFound('Image', imageId);
-    const bytes = await this.deps.store.imageBytes(imageId);
+    const bytes = await readsOf(this.deps).imageBytes(imageId);
     // Deleted between the two reads.
     if (!bytes) throw notFound('Image', imageId);
     const { limits, admission } = this.deps;
