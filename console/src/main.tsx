@@ -73,7 +73,6 @@ function SignIn(props: { viewer: Viewer; onChange: () => void }) {
 function App() {
   const [path, setPath] = useState(currentPath());
   const [viewer, setViewer] = useState<Viewer>(ANONYMOUS);
-  const [lastSearchThreshold, setLastSearchThreshold] = useState<number | null>(null);
   const [loaded, setLoaded] = useState(false);
 
   const refreshViewer = () =>
@@ -98,10 +97,8 @@ function App() {
       viewer,
       isAdmin: viewer.role === 'ADMIN',
       canEnroll: viewer.role === 'ADMIN' || viewer.role === 'ENROLL',
-      lastSearchThreshold,
-      setLastSearchThreshold,
     }),
-    [viewer, lastSearchThreshold],
+    [viewer],
   );
   const page = PAGES.find((p) => p.path === path) ?? PAGES[0];
   const View = page.view;

@@ -14,17 +14,12 @@ export interface Session {
   viewer: Viewer;
   isAdmin: boolean;
   canEnroll: boolean;
-  /** The last open-set threshold a search answered (drawn on the Model page's ROC). */
-  lastSearchThreshold: number | null;
-  setLastSearchThreshold: (t: number) => void;
 }
 
 export const SessionContext = createContext<Session>({
   viewer: ANONYMOUS,
   isAdmin: false,
   canEnroll: false,
-  lastSearchThreshold: null,
-  setLastSearchThreshold: () => undefined,
 });
 
 export const VIEWER_QUERY = `query Viewer { viewer { role authenticated seesIdentityNames seesPersonalData } }`;

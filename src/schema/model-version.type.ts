@@ -30,6 +30,9 @@ export class ModelVersion {
   @Field(() => Date)
   createdAt!: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it last became the serving version (null: never).' })
   activatedAt!: Date | null;
+
+  /** Not a GraphQL field: the card stored with the version, read by the `card` field resolver (model-activation.resolver.ts). */
+  sourceCard?: unknown;
 }

@@ -68,4 +68,11 @@ export class ModelInfo {
 
   @Field(() => Int, { description: 'Vectors in the active index.' })
   indexedVectors!: number;
+
+  /**
+   * Not a GraphQL field: the card this answer was read from, kept so that `card` and
+   * `openSet` describe the same model version as the fields above even if a swap happens
+   * between them (their resolvers: src/resolvers/model.resolver.ts).
+   */
+  sourceCard?: unknown;
 }

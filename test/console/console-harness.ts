@@ -29,13 +29,34 @@ export function chromiumMissing(): string | null {
   return fs.existsSync(CHROMIUM) ? null : `no browser at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
 }
 
-export async function startConsoleRig(opts: { env?: Record<string, string> } = {}): Promise<ConsoleRig> {
-  const { modelDir } = await tinyModelOnce();
+export interface ConsoleRigOptions {
+  env?: Record<string, string>;
+  /** The model to serve (default: the tiny test model). */
+  modelDir?: string | ((dataDir: string) => Promise<string>);
+  /**
+   * A model served first, then stopped, on the same database: it becomes an earlier version
+   * (activated before the served one), which is what the Model page's "Roll back" goes to.
+   */
+  previousModelDir?: string;
+  /** More Chromium flags (e.g. the fake camera for the webcam test). */
+  browserArgs?: string[];
+}
+
+export async function startConsoleRig(opts: ConsoleRigOptions = {}): Promise<ConsoleRig> {
   const dataDir = tempDir('siamese-console-');
   const photos = path.join(dataDir, 'photos');
   fs.mkdirSync(photos);
+  if (opts.previousModelDir) {
+    const first = await startTestServer({ dataDir, adminToken: ADMIN_TOKEN, modelDir: opts.previousModelDir, env: opts.env });
+    await first.close();
+  }
+  const modelDir = typeof opts.modelDir === 'function' ? await opts.modelDir(dataDir) : (opts.modelDir ?? (await tinyModelOnce()).modelDir);
   const server = await startTestServer({ dataDir, adminToken: ADMIN_TOKEN, modelDir, env: opts.env });
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'], headless: true });
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', ...(opts.browserArgs ?? [])],
+    headless: true,
+  });
   const origin = new URL(server.url).origin;
   return {
     server,

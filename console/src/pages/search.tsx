@@ -3,6 +3,7 @@ import { errorText, gql } from '../api';
 import { DistanceScale } from '../components/distance-scale';
 import { FacePhoto, type FaceBox } from '../components/face-photo';
 import { PhotoPicker } from '../components/photo-picker';
+import { WebcamCapture } from '../components/webcam-capture';
 import { Thumb } from '../components/thumb';
 import { SessionContext } from '../session';
 
@@ -42,7 +43,6 @@ export function SearchPage() {
           { image: { upload: f }, k: K },
         );
         setMatches(d.searchSimilar);
-        if (d.searchSimilar[0]) session.setLastSearchThreshold(d.searchSimilar[0].threshold);
       } catch (e) {
         setError(errorText(e));
       } finally {
@@ -78,6 +78,7 @@ export function SearchPage() {
       <h1 id="search-title">Search by photo</h1>
       <p class="lead">Who is this? Pick, drop or paste a photo; the closest enrolled people are listed, closest first.</p>
       <PhotoPicker id="search-photo" label="Choose a photo to search" onPick={search} pasteTarget />
+      <WebcamCapture onCapture={search} />
       {busy && <p role="status">Searching…</p>}
       {error && (
         <p role="alert" class="error">
