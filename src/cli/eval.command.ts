@@ -1,7 +1,8 @@
 /**
  * `siamese eval`: measures a saved model.
  *   --data DIR [--include â€¦]   verification on (unseen) identities: AUC, EER, accuracy at the
- *                              card's threshold, TAR@FAR 1e-2/1e-3, pair counts
+ *                              card's threshold, TAR@FAR 1e-2/1e-3, pair counts, and the pixel
+ *                              baseline on the same pairs (issue 17; warns when the model does not beat it)
  *   --oneshot RUNS_DIR         N-way one-shot accuracy on Lake's Omniglot runs
  * `--record NAME` stores the result in the card's `evaluations[NAME]` and the
  * command line in `commands.evaluate`, so the card says how to reproduce it.
@@ -17,6 +18,7 @@ import { FolderImageSource } from '../training/data/folder.source';
 import { parseFilterList } from '../training/data/identity-filter';
 import { evaluateOneShot } from '../training/evaluate/oneshot.eval';
 import { evaluateVerification } from '../training/evaluate/verification.eval';
+import { baselineWarning } from '../training/evaluate/pixel-baseline';
 import { choice, num, shellJoin } from './cli-args';
 import { ProgressBar } from './progress';
 import { CachedFaceDetector } from '../embedding/faces/cached.detector';
@@ -29,6 +31,8 @@ const USAGE = `usage: siamese eval --model MODEL_DIR (--data DIR [--data DIR2 â€
   --model DIR         model directory (model.json + model-card.json)
   --data DIR          labelled folder tree to verify on (repeatable); use identities the model never saw
   --include/--exclude identity filters: names, ranges (s31..s40) or /regex/
+                      the same pairs are also scored by raw pixels (Euclidean and cosine on the model's
+                      preprocessed input) and printed beside the model; a warning when the model does not beat them
   --max-negatives N   cap on sampled different-identity pairs (default 50000)
   --max-per-identity N  use at most N images per identity (first N by name; 0 = all, the default): keeps a
                       person with hundreds of photos from owning the positive pairs
@@ -85,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
       setDefaultFaceDetector(new CachedFaceDetector(new FaceApiDetector(), path.resolve(values['face-cache'] ?? '.cache/faces')));
     }
     const seed = num('seed', values.seed, 1, { int: true, min: 0 });
+    const warnings: string[] = [];
     const result: Record<string, unknown> = {
       model: path.resolve(values.model),
       name: card.name,
@@ -97,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
         exclude: parseFilterList(values.exclude),
       });
       const faceBar = new ProgressBar(process.stderr, 24, 15, 'faces');
-      const { report } = await evaluateVerification(model, card, source, {
+      const { report, baseline } = await evaluateVerification(model, card, source, {
         maxPerIdentity: num('max-per-identity', values['max-per-identity'], 0, { int: true, min: 0 }) || undefined,
         onPrepare: json
           ? undefined
@@ -109,7 +114,15 @@ export async function run(argv: string[]): Promise<number> {
         seed,
         bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }),
       });
-      result.verification = { data: source.sources, include: values.include, exclude: values.exclude, ...report };
+      const { baseline: baselineOfReport, ...verification } = report;
+      result.verification = { data: source.sources, include: values.include, exclude: values.exclude, ...verification };
+      // Issue 17: the same pairs scored by raw pixels, beside the model (and in evaluations.NAME.baseline with --record).
+      result.baseline = baselineOfReport;
+      const warning = baselineWarning(report, baseline, 'these pairs');
+      if (warning) {
+        warnings.push(warning);
+        result.warnings = warnings;
+      }
     }
     if (values.oneshot) {
       result.oneShot = await evaluateOneShot(model, card, path.resolve(values.oneshot), {
@@ -129,6 +142,8 @@ export async function run(argv: string[]): Promise<number> {
       ]);
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else printHuman(result);
+    // Said where it is seen (stderr, also under --json, whose line carries `warnings` too).
+    for (const w of warnings) console.error(`siamese eval: warning: ${w}`);
     return 0;
   } catch (e) {
     if (isDomainError(e)) {
@@ -184,6 +199,15 @@ function printHuman(r: Record<string, unknown>): void {
       );
     console.log(`  TAR@FAR=1e-2 ${((v.tarAtFar1e2 ?? NaN) * 100).toFixed(2)}%  TAR@FAR=1e-3 ${((v.tarAtFar1e3 ?? NaN) * 100).toFixed(2)}%`);
     if (v.oneShot) console.log(`  ${v.oneShot.ways}-way one-shot (random episodes) ${(v.oneShot.accuracy * 100).toFixed(1)}%`);
+  }
+  const b = r.baseline as Record<string, { auc: number; eer: number }> | undefined;
+  if (b && v) {
+    const row = (label: string, m: { auc: number; eer: number }) =>
+      `  ${label.padEnd(22)} AUC ${m.auc.toFixed(4)}  EER ${(m.eer * 100).toFixed(2)}%`;
+    console.log('same pairs, model against raw pixels (the preprocessed input):');
+    console.log(row('model', v));
+    console.log(row('pixels, Euclidean', b.pixelEuclidean));
+    console.log(row('pixels, cosine', b.pixelCosine));
   }
   const o = r.oneShot as
     | {

@@ -11,12 +11,17 @@ import { METRICS, type Metric } from '../metric/metric';
 import { AUGMENT_PRESETS, type AugmentPreset } from '../training/augment/affine.augment';
 import { FolderImageSource } from '../training/data/folder.source';
 import { parseFilterList } from '../training/data/identity-filter';
+import type { ForgeryLayout } from '../training/data/forgery-data';
 import { MININGS, type Mining } from '../training/losses/triplet.loss';
 import { readScoreFiles, writeScoreFile } from '../training/calibration/score-file';
 import { parseFold, type Fold } from '../training/evaluate/folds';
 import { saveTrainedModel } from '../training/save-trained-model';
 import { train, type EpochInfo, type LossKind, type StepInfo } from '../training/trainer';
 import { choice, num, parseSize, shellJoin } from './cli-args';
+import type { ModelCard } from '../embedding/model-card';
+import { baselineSummary, type PixelBaseline } from '../training/evaluate/pixel-baseline';
+import { autoRecipe, type RecipeSettings } from '../training/recipe/auto-recipe';
+import { describeDataset } from '../training/recipe/describe-dataset';
 import { ProgressBar } from './progress';
 import { CachedFaceDetector } from '../embedding/faces/cached.detector';
 import { FaceApiDetector, setDefaultFaceDetector } from '../embedding/faces/face-api.detector';
@@ -30,11 +35,21 @@ data
   --data DIR            dataset root (repeatable); an identity is a folder that holds images
   --include LIST        identities to use: names, ranges (s1..s30) or /regex/ (repeatable, comma lists)
   --exclude LIST        identities to leave out (same syntax)
+  --recipe KIND         auto (default): input size, channels, normalisation, augmentation, loss, batch shape,
+                        validation split, early stopping and few-class handling chosen from the images (README
+                        "the auto recipe"; the card's recipe.decisions says what and why); flags given still win.
+                        manual: the fixed defaults below
   --val-fraction F      share of identities held out for validation (default 0.2; 0 = train on all)
   --val-fold I/K        validate on k-fold fold I of K over identities (every K-th in name order) instead
   --save-val-scores F   write the best epoch's validation pair distances to F (for --calibration-scores)
   --calibration-scores F  calibrate thresholds on these saved out-of-fold scores (repeatable), e.g. for a
                         final model trained with --val-fraction 0 --select last
+signatures (skilled forgeries)
+  --forgeries NAME      folders are WRITER/genuine and WRITER/NAME (skilled forgeries of WRITER): split by
+                        writer, forgeries as hard negatives (contrastive) and as validation negatives
+  --genuine NAME        name of the genuine folder (default genuine)
+  --val-writers LIST    validation writers (names, ranges 31..36, /regex/, @FILE); required with --forgeries
+  --forgery-share F     share of training negatives that are forgeries of the same writer (default 0.5)
 model
   --backbone NAME       encoder backbone: fast (default), seed, resnet-small
   --embedding-dim N     embedding size (default 128)
@@ -45,6 +60,8 @@ model
   --channels 1|3        grayscale or RGB (default 1)
   --normalize KIND      unit | invert-unit | standard (default unit; invert-unit for ink on paper)
   --fit KIND            fill | contain | cover (default fill)
+  --crop ink            crop to the ink first (paper removed, specks ignored, stroke contrast normalised): scans
+                        of signatures at any resolution and margin; use with --fit contain to keep the aspect
   --flip-average        flip test-time augmentation stored in the card: embedding = L2(f(x) + f(mirror x)),
                         used by validation, eval and the service alike
   --from MODEL_DIR      warm start (fine-tune) from an existing model
@@ -66,6 +83,8 @@ training
   --mining KIND         triplet mining: none | batch-all | batch-hard (default) | semi-hard
   --metric KIND         euclidean (default) | cosine
   --epochs N            epochs (default 10)
+  --patience N          early stopping: stop after N validations without a better score (default off)
+  --pixel-fallback      save the pixel feature instead when the trained encoder does not beat raw pixels on validation
   --steps N             total optimiser steps (overrides the epoch length; validation still runs --epochs times)
   --max-minutes M       wall-clock budget: stop there (a cosine schedule anneals by then), keep the best epoch
   --steps-per-epoch N   steps between validations (default: one pass over the training images)
@@ -115,6 +134,11 @@ export async function run(argv: string[]): Promise<number> {
         channels: { type: 'string' },
         normalize: { type: 'string' },
         fit: { type: 'string' },
+        crop: { type: 'string' },
+        forgeries: { type: 'string' },
+        genuine: { type: 'string' },
+        'val-writers': { type: 'string', multiple: true },
+        'forgery-share': { type: 'string' },
         from: { type: 'string' },
         'face-stage': { type: 'string' },
         'face-cache': { type: 'string' },
@@ -144,6 +168,9 @@ export async function run(argv: string[]): Promise<number> {
         name: { type: 'string' },
         json: { type: 'boolean' },
         quiet: { type: 'boolean' },
+        recipe: { type: 'string' },
+        patience: { type: 'string' },
+        'pixel-fallback': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -159,19 +186,31 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (!values.data?.length) throw badInput('--data DIR is required');
     if (!values.out) throw badInput('--out MODEL_DIR is required');
-    const loss = choice<LossKind>('loss', values.loss, ['contrastive', 'triplet', 'prototypical'], 'contrastive');
+    const dataSource = new FolderImageSource(values.data, {
+      include: parseFilterList(values.include),
+      exclude: parseFilterList(values.exclude),
+    });
+    // Issue 17: the auto recipe's settings are the defaults of the flags below; a flag given wins.
+    const auto =
+      choice('recipe', values.recipe, ['auto', 'manual'] as const, 'auto') === 'auto' ? await autoRecipeFor(values, dataSource) : undefined;
+    const d = auto?.settings;
+    if (auto && !values.quiet) {
+      for (const x of auto.record.decisions) process.stderr.write(`recipe auto: ${x.rule} = ${x.value} (${x.why})\n`);
+    }
+    const loss = choice<LossKind>('loss', values.loss, ['contrastive', 'triplet', 'prototypical'], d?.loss ?? 'contrastive');
     const metric = choice<Metric>('metric', values.metric, METRICS, 'euclidean');
     const mining = choice<Mining>('mining', values.mining, MININGS, 'batch-hard');
-    const size = parseSize(values['input-size'], { width: 64, height: 64 });
-    const channels = num('channels', values.channels, 1, { int: true, min: 1, max: 3 });
+    const size = parseSize(values['input-size'], d ? { width: d.width, height: d.height } : { width: 64, height: 64 });
+    const channels = num('channels', values.channels, d?.channels ?? 1, { int: true, min: 1, max: 3 });
     if (channels !== 1 && channels !== 3) throw badInput('--channels must be 1 or 3');
     const preprocessing: PreprocessSpec = {
       width: size.width,
       height: size.height,
       channels,
-      normalize: choice('normalize', values.normalize, ['unit', 'invert-unit', 'standard'] as const, 'unit'),
+      normalize: choice('normalize', values.normalize, ['unit', 'invert-unit', 'standard'] as const, d?.normalize ?? 'unit'),
       fit: choice('fit', values.fit, ['fill', 'contain', 'cover'] as const, 'fill'),
     };
+    if (values.crop !== undefined) preprocessing.crop = choice('crop', values.crop, ['ink'] as const, 'ink');
     if (preprocessing.normalize === 'standard') {
       preprocessing.mean = Array(channels).fill(0.5);
       preprocessing.std = Array(channels).fill(0.25);
@@ -203,13 +242,13 @@ export async function run(argv: string[]): Promise<number> {
     }
     const architecture: ArchitectureSpec = {
       backbone,
-      embeddingDim: num('embedding-dim', values['embedding-dim'], 128, { int: true, min: 2, max: 4096 }),
+      embeddingDim: num('embedding-dim', values['embedding-dim'], d?.embeddingDim ?? 128, { int: true, min: 2, max: 4096 }),
       normalization: choice<NormLayer>('norm', values.norm, ['none', 'batch', 'group', 'instance'], 'none'),
       l2Normalize: backbone !== 'seed',
       params: backboneParams(values.widths, values.param),
     };
     if (Object.keys(architecture.params ?? {}).length === 0) delete architecture.params;
-    const epochs = num('epochs', values.epochs, 10, { int: true, min: 1 });
+    const epochs = num('epochs', values.epochs, d?.epochs ?? 10, { int: true, min: 1 });
     const totalSteps = values.steps !== undefined ? num('steps', values.steps, 0, { int: true, min: 1 }) : undefined;
     const out = path.resolve(values.out);
     const name = values.name ?? path.basename(out);
@@ -222,10 +261,7 @@ export async function run(argv: string[]): Promise<number> {
           description: `out-of-fold validation scores (${calibrationFiles.map((f) => path.basename(f)).join(', ')})`,
         }
       : undefined;
-    const source = new FolderImageSource(values.data, {
-      include: parseFilterList(values.include),
-      exclude: parseFilterList(values.exclude),
-    });
+    const source = dataSource;
 
     const bar = new ProgressBar(process.stderr, 24, 15, 'train');
     const faceBar = new ProgressBar(process.stderr, 24, 15, 'faces');
@@ -248,17 +284,20 @@ export async function run(argv: string[]): Promise<number> {
             ? Math.ceil(totalSteps / epochs)
             : values['steps-per-epoch'] !== undefined
               ? num('steps-per-epoch', values['steps-per-epoch'], 0, { int: true, min: 1 })
-              : undefined,
+              : d?.stepsPerEpoch,
         maxSeconds: values['max-minutes'] !== undefined ? 60 * num('max-minutes', values['max-minutes'], 0, { min: 0.01 }) : undefined,
-        batchSize: num('batch', values.batch, 32, { int: true, min: 2 }),
-        k: num('k', values.k, 4, { int: true, min: 2 }),
+        batchSize: num('batch', values.batch, d?.batchSize ?? 32, { int: true, min: 2 }),
+        k: num('k', values.k, d?.k ?? 4, { int: true, min: 2 }),
         learningRate: num('lr', values.lr, 1e-3, { min: 0 }),
-        lrSchedule: choice('lr-schedule', values['lr-schedule'], ['constant', 'cosine'] as const, 'constant'),
-        augment: choice<AugmentPreset>('augment', values.augment, AUGMENT_PRESETS, 'none'),
-        valFraction: num('val-fraction', values['val-fraction'], 0.2, { min: 0, max: 0.9 }),
+        lrSchedule: choice('lr-schedule', values['lr-schedule'], ['constant', 'cosine'] as const, d?.lrSchedule ?? 'constant'),
+        augment: choice<AugmentPreset>('augment', values.augment, AUGMENT_PRESETS, d?.augment ?? 'none'),
+        valFraction: num('val-fraction', values['val-fraction'], d?.valFraction ?? 0.2, { min: 0, max: 0.9 }),
         valFold,
         flipAverage: values['flip-average'] ? true : undefined,
-        weightDecay: num('weight-decay', values['weight-decay'], 0, { min: 0 }),
+        weightDecay: num('weight-decay', values['weight-decay'], d?.weightDecay ?? 0, { min: 0 }),
+        patience: num('patience', values.patience, d?.patience ?? 0, { int: true, min: 0 }),
+        pixelFallback: values['pixel-fallback'] ?? d?.pixelFallback ?? false,
+        recipe: auto?.record,
         ema: num('ema', values.ema, 0, { min: 0, max: 0.9999 }),
         calibrationScores,
         selectBy: choice('select', values.select, ['auc', 'eer', 'oneshot', 'last'] as const, 'auc'),
@@ -273,6 +312,7 @@ export async function run(argv: string[]): Promise<number> {
         splitSeed: values['split-seed'] === undefined ? undefined : num('split-seed', values['split-seed'], 42, { int: true, min: 0 }),
         backend: choice<BackendPreference>('backend', values.backend, BACKEND_PREFERENCES, 'auto'),
         from: values.from,
+        forgeries: forgeryLayout(values, loss),
         commands: { train: shellJoin(trainArgs), evaluate: [] },
       },
       source,
@@ -315,6 +355,8 @@ export async function run(argv: string[]): Promise<number> {
       wallTimeSec: card.training.wallTimeSec,
       validation: card.validation,
       thresholds: card.thresholds,
+      baseline: validationBaseline(card),
+      recipe: auto ? 'auto' : 'manual',
       warnings: card.warnings ?? [],
     };
     if (json) process.stdout.write(`${JSON.stringify(summaryOut)}\n`);
@@ -324,6 +366,12 @@ export async function run(argv: string[]): Promise<number> {
           `validation AUC ${card.validation.auc.toFixed(4)}, EER ${(card.validation.eer * 100).toFixed(2)}%, ` +
           `threshold ${card.thresholds.default.toPrecision(4)} (${card.thresholds.defaultRule}); ${card.training.wallTimeSec}s`,
       );
+      const b = validationBaseline(card);
+      if (b)
+        console.log(
+          `  same validation pairs by raw pixels: Euclidean AUC ${b.pixelEuclidean.auc.toFixed(4)}, EER ${(b.pixelEuclidean.eer * 100).toFixed(2)}%; ` +
+            `cosine AUC ${b.pixelCosine.auc.toFixed(4)}, EER ${(b.pixelCosine.eer * 100).toFixed(2)}%`,
+        );
     }
     // Issue 14: said where it is seen (stderr, also under --json) as well as kept in the card.
     for (const w of card.warnings ?? []) console.error(`siamese train: warning: ${w}`);
@@ -336,6 +384,61 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/** The --forgeries options (signatures): undefined without --forgeries. */
+function forgeryLayout(
+  values: { forgeries?: string; genuine?: string; 'val-writers'?: string[]; 'forgery-share'?: string },
+  loss: LossKind,
+): ForgeryLayout | undefined {
+  if (values.forgeries === undefined) {
+    if (values['val-writers'] || values.genuine || values['forgery-share'])
+      throw badInput('--val-writers, --genuine and --forgery-share need --forgeries');
+    return undefined;
+  }
+  if (loss !== 'contrastive') throw badInput('--forgeries trains with forgery pairs: use --loss contrastive');
+  const validationWriters = parseFilterList(values['val-writers']);
+  if (!validationWriters) throw badInput('--forgeries needs --val-writers (the writers that choose the checkpoint and the thresholds)');
+  return {
+    genuineFolder: values.genuine ?? 'genuine',
+    forgedFolder: values.forgeries,
+    validationWriters,
+    forgeryShare: num('forgery-share', values['forgery-share'], 0.5, { min: 0, max: 1 }),
+  };
+}
+
+/** The validation pairs' pixel baseline stored in the card (without its ROC points), if any. */
+function validationBaseline(card: ModelCard) {
+  const b = (card.evaluations?.validation as { baseline?: PixelBaseline } | undefined)?.baseline;
+  return b ? baselineSummary(b) : undefined;
+}
+
+/**
+ * The auto recipe for the folder: the dataset is described (a sample of images), and the flags the
+ * user gave are passed as given so the rules that depend on them (a given loss → its batch shape) agree.
+ */
+async function autoRecipeFor(values: Record<string, string | boolean | string[] | undefined>, source: FolderImageSource) {
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const given: Partial<RecipeSettings> = {};
+  const loss = str('loss') ?? (values.forgeries !== undefined ? 'contrastive' : undefined);
+  if (loss !== undefined) given.loss = choice<LossKind>('loss', loss, ['contrastive', 'triplet', 'prototypical'], 'contrastive');
+  if (str('input-size') !== undefined) Object.assign(given, parseSize(str('input-size'), { width: 64, height: 64 }));
+  if (str('channels') !== undefined) given.channels = num('channels', str('channels'), 1, { int: true, min: 1, max: 3 }) === 3 ? 3 : 1;
+  if (str('normalize') !== undefined) given.normalize = str('normalize') as RecipeSettings['normalize'];
+  if (str('augment') !== undefined) given.augment = choice<AugmentPreset>('augment', str('augment'), AUGMENT_PRESETS, 'none');
+  if (str('k') !== undefined) given.k = num('k', str('k'), 4, { int: true, min: 2 });
+  if (str('batch') !== undefined) given.batchSize = num('batch', str('batch'), 32, { int: true, min: 2 });
+  if (str('margin') !== undefined) given.margin = num('margin', str('margin'), 1, { min: 0 });
+  if (str('val-fraction') !== undefined) given.valFraction = num('val-fraction', str('val-fraction'), 0.2, { min: 0, max: 0.9 });
+  if (str('embedding-dim') !== undefined) given.embeddingDim = num('embedding-dim', str('embedding-dim'), 128, { int: true, min: 2 });
+  if (str('weight-decay') !== undefined) given.weightDecay = num('weight-decay', str('weight-decay'), 0, { min: 0 });
+  if (str('epochs') !== undefined) given.epochs = num('epochs', str('epochs'), 10, { int: true, min: 1 });
+  if (str('patience') !== undefined) given.patience = num('patience', str('patience'), 0, { int: true, min: 0 });
+  if (str('lr-schedule') !== undefined)
+    given.lrSchedule = choice('lr-schedule', str('lr-schedule'), ['constant', 'cosine'] as const, 'constant');
+  if (str('steps-per-epoch') !== undefined) given.stepsPerEpoch = num('steps-per-epoch', str('steps-per-epoch'), 1, { int: true, min: 1 });
+  if (values['pixel-fallback'] !== undefined) given.pixelFallback = Boolean(values['pixel-fallback']);
+  return autoRecipe(await describeDataset(source), given);
 }
 
 function parseFoldArg(text: string): Fold {

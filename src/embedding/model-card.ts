@@ -33,6 +33,13 @@ export interface PreprocessSpec {
    * the whole image is fitted as before. See src/embedding/faces/README.md.
    */
   face?: FaceStageSpec;
+  /**
+   * 'ink': crop to the ink before fitting, for scans of strokes on paper (signatures):
+   * paper level removed, the ink's bounding box (specks ignored) plus a margin,
+   * stroke contrast normalised (preprocess/ink-crop.ts). Fit 'contain' then keeps
+   * the aspect. Absent = the whole image is fitted, as in every card before it.
+   */
+  crop?: 'ink';
 }
 
 /** A point in the aligned crop, in pixels of the encoder input (x right, y down). */

@@ -4,6 +4,7 @@
  * calibrated for it. Complete except `fingerprint` and `version`, which saving
  * fills in (src/embedding/model-store.ts saveModelDir; see save-trained-model.ts).
  */
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import type { ArchitectureSpec, ModelCard, PreprocessSpec } from '../embedding/model-card';
 import type { Calibration } from './calibration/calibrate';
@@ -12,6 +13,11 @@ import { DEFAULT_PROTO_SCALE } from './losses';
 import type { LoopResult } from './loop/training-loop';
 import type { TrainOptions } from './train-options';
 import { trainingWarnings } from './training-warnings';
+import type { PixelBaseline } from './evaluate/pixel-baseline';
+import type { RecipeDecision, RecipeRecord } from './recipe/recipe.types';
+
+/** The card of a training run: a ModelCard plus the recipe that made it (issue 17). */
+export type TrainedModelCard = ModelCard & { recipe?: RecipeRecord };
 
 export interface TrainedCardInput {
   options: TrainOptions;
@@ -24,9 +30,13 @@ export interface TrainedCardInput {
   calibration: Calibration;
   backend: string;
   wallTimeSec: number;
+  /** The validation pairs scored by raw pixels (evaluate/pixel-baseline.ts). */
+  baseline?: PixelBaseline;
+  /** Set when the trained encoder lost to the pixel baseline and the pixel feature was saved instead. */
+  pixelFallback?: { decision: RecipeDecision; trained: { auc: number; eer: number } };
 }
 
-export function buildTrainedModelCard(input: TrainedCardInput): ModelCard {
+export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard {
   const { options, data, loop, calibration } = input;
   // By epoch number: with epoch 0 (validateStart) history[i] is epoch i, not epoch i + 1.
   const bestInfo = loop.history.find((h) => h.epoch === loop.bestEpoch)!;
@@ -41,11 +51,24 @@ export function buildTrainedModelCard(input: TrainedCardInput): ModelCard {
     l2Normalize: input.architecture.l2Normalize,
     defaultThreshold: calibration.thresholds.default,
     history: loop.history,
+    baseline: input.baseline,
+    // The best epoch's numbers: measured on the very pairs the baseline scored.
+    modelValidation: { auc: bestInfo.valAuc, eer: bestInfo.valEer },
+    pixelFallback: input.pixelFallback,
   });
+  const recipe: RecipeRecord | undefined =
+    options.recipe || input.pixelFallback
+      ? {
+          name: options.recipe?.name ?? 'manual',
+          decisions: [...(options.recipe?.decisions ?? []), ...(input.pixelFallback ? [input.pixelFallback.decision] : [])],
+        }
+      : undefined;
   return {
     formatVersion: 1,
     name: options.name,
-    version: '',
+    // A pixel feature has no weights, so its fingerprint (of the weight bytes) is the same for every such
+    // model: the version says what it is and what it was calibrated as instead.
+    version: input.pixelFallback ? pixelVersion(input.preprocessing, options.metric, calibration) : '',
     createdAt: new Date().toISOString(),
     architecture: input.architecture,
     preprocessing: input.preprocessing,
@@ -61,6 +84,9 @@ export function buildTrainedModelCard(input: TrainedCardInput): ModelCard {
         oneShotAccuracy: bestInfo.valOneShot,
         // Which identities the per-epoch AUC/EER/one-shot above were measured on.
         scoredOn: data.scoredOnTraining ? 'training identities (no held-out split; optimistic)' : 'validation identities',
+        // Issue 17: the same pairs scored by raw pixels; the trained encoder's own numbers when the pixel feature replaced it.
+        ...(input.baseline ? { baseline: input.baseline } : {}),
+        ...(input.pixelFallback ? { trainedEncoder: input.pixelFallback.trained } : {}),
         calibratedOn: options.calibrationScores
           ? options.calibrationScores.description
           : data.scoredOnTraining
@@ -102,6 +128,8 @@ export function buildTrainedModelCard(input: TrainedCardInput): ModelCard {
       weightDecay: options.weightDecay || undefined,
       ema: options.ema || undefined,
       selectBy: options.selectBy ?? 'auc',
+      patience: options.patience || undefined,
+      pixelFallback: options.pixelFallback || undefined,
       explicitPairs: data.explicitPairs.length,
       warmStartFrom: options.from,
       history: loop.history.map((h) => ({ ...h, elapsedSec: +h.elapsedSec.toFixed(1), itemsPerSec: +h.itemsPerSec.toFixed(1) })),
@@ -119,5 +147,13 @@ export function buildTrainedModelCard(input: TrainedCardInput): ModelCard {
     commands: options.commands ?? { train: '', evaluate: [] },
     notes: options.notes,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(recipe ? { recipe } : {}),
   };
+}
+
+function pixelVersion(preprocessing: PreprocessSpec, metric: string, calibration: Calibration): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ preprocessing, metric, thresholds: calibration.thresholds }))
+    .digest('hex');
+  return `pixel-${digest.slice(0, 12)}`;
 }

@@ -7,7 +7,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelCard } from '../embedding/model-card';
 import { saveModelDir } from '../embedding/model-store';
-import { rocSvg } from './calibration/roc-svg';
+import { rocSvg, type RocCurve } from './calibration/roc-svg';
+import type { PixelBaseline } from './evaluate/pixel-baseline';
 import { learningCurveSvg } from './plots/learning-curve-svg';
 
 export function rocSvgForCard(card: ModelCard, subtitle = 'validation'): string {
@@ -16,7 +17,23 @@ export function rocSvgForCard(card: ModelCard, subtitle = 'validation'): string 
     auc: card.validation.auc,
     eer: card.validation.eer,
     eerThreshold: card.thresholds.eer,
+    modelLabel: `model (AUC ${card.validation.auc.toFixed(4)})`,
+    curves: baselineCurves(card),
   });
+}
+
+/** The pixel baseline's ROC curves stored in the card (issue 17), for the plot; none in older cards. */
+export function baselineCurves(card: ModelCard): RocCurve[] {
+  const baseline = (card.evaluations?.validation as { baseline?: Partial<PixelBaseline> } | undefined)?.baseline;
+  const out: RocCurve[] = [];
+  for (const [name, label] of [
+    ['pixelEuclidean', 'pixels, Euclidean'],
+    ['pixelCosine', 'pixels, cosine'],
+  ] as const) {
+    const b = baseline?.[name];
+    if (b?.roc?.length) out.push({ label: `${label} (AUC ${b.auc.toFixed(4)})`, points: b.roc });
+  }
+  return out;
 }
 
 export async function saveTrainedModel(dir: string, model: tf.LayersModel, card: ModelCard): Promise<ModelCard> {

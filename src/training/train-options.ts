@@ -12,6 +12,8 @@ import type { Calibration } from './calibration/calibrate';
 import type { ScoredPair } from './calibration/roc';
 import type { Fold } from './evaluate/folds';
 import type { LossKind, Mining } from './losses';
+import type { ForgeryLayout } from './data/forgery-data';
+import type { RecipeRecord } from './recipe/recipe.types';
 
 export type { LossKind } from './losses';
 
@@ -105,6 +107,26 @@ export interface TrainOptions {
   backend?: BackendPreference;
   /** Warm start from this model directory (fine-tuning): its architecture and preprocessing win. */
   from?: string;
+  /**
+   * Skilled forgeries (signatures, issue 17): WRITER/genuine + WRITER/forged folders,
+   * split by writer from a fixed validation list, forgeries as the hard negatives of
+   * contrastive training and of validation (data/forgery-data.ts).
+   */
+  forgeries?: ForgeryLayout;
+  /**
+   * Early stopping (issue 17): stop when this many validated epochs in a row did
+   * not improve the selection score; the best epoch is kept as always. Absent/0: off.
+   */
+  patience?: number;
+  /**
+   * Issue 17: when the trained encoder's validation AUC does not exceed the best
+   * pixel baseline's (evaluate/pixel-baseline.ts), save the pixel feature
+   * (recipe/pixel-encoder.ts) with the baseline's metric instead, and say so in
+   * the card. Default off (the card then only warns).
+   */
+  pixelFallback?: boolean;
+  /** The recipe's decisions, copied into the card (`recipe`). */
+  recipe?: RecipeRecord;
   /** Commands for the card ("how to retrain", "how to reproduce the metrics"). */
   commands?: ModelCard['commands'];
   notes?: string;

@@ -25,6 +25,7 @@ import { loadModelDir } from '../embedding/model-store';
 import type { AugmentOptions } from './augment/affine.augment';
 import { calibrate } from './calibration/calibrate';
 import { prepareTrainingData } from './data/training-data';
+import { prepareForgeryData } from './data/forgery-data';
 import type { LabelledImageSource } from './data/labelled-image-source';
 import { contrastiveBatchLoss } from './losses';
 import { runTrainingLoop } from './loop/training-loop';
@@ -33,6 +34,11 @@ import { buildTrainedModelCard } from './model-card.builder';
 import type { IndexedPair } from './samplers/pair.sampler';
 import type { Rng } from './samplers/rng';
 import type { TrainHooks, TrainOptions, TrainResult } from './train-options';
+import { beatenByPixels, bestBaseline, pixelBaseline, pixelPairScores, type PixelBaseline } from './evaluate/pixel-baseline';
+import { buildPixelEncoder, pixelArchitecture } from './recipe/pixel-encoder';
+import type { RecipeDecision } from './recipe/recipe.types';
+import type { LoopResult } from './loop/training-loop';
+import type { TrainingData } from './data/training-data';
 
 export type { EpochInfo, LossKind, StepInfo, TrainHooks, TrainOptions, TrainResult } from './train-options';
 export { applyWeightDecay, swapIn, updateEma } from './loop/weight-averaging';
@@ -43,10 +49,14 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
   const log = hooks.onLog ?? (() => undefined);
   const backend = await initBackend(options.backend ?? 'auto');
   log(`backend ${backend}`);
-  const { model, architecture, preprocessing } = await openEncoder(options, log);
+  const opened = await openEncoder(options, log);
+  const { architecture, preprocessing } = opened;
+  let model = opened.model;
   const shape: ImageShape = { height: preprocessing.height, width: preprocessing.width, channels: preprocessing.channels };
   try {
-    const data = await prepareTrainingData(options, source, preprocessing, hooks, log, t0);
+    const data = options.forgeries
+      ? await prepareForgeryData(options, source, preprocessing, hooks, log, t0)
+      : await prepareTrainingData(options, source, preprocessing, hooks, log, t0);
     const loop = await runTrainingLoop({
       model,
       options,
@@ -59,26 +69,68 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       // on validation is kept as it was (best-epoch selection may choose epoch 0).
       validateStart: options.validateStart ?? architecture.backbone === 'face-resnet29',
     });
-    const calibration = calibrate(options.calibrationScores?.scores ?? loop.bestScores, {
+    // Issue 17: the same validation pairs scored by raw pixels, beside the model in the card.
+    const baseline = pixelBaseline(data.valPixels, data.valPairs);
+    const fallback = options.pixelFallback ? pixelFallbackFor(loop, baseline, data, shape) : undefined;
+    if (fallback) {
+      log(`pixel fallback: ${fallback.decision.why}`);
+      model.dispose();
+      model = fallback.model;
+    }
+    const scores = fallback?.scores ?? loop.bestScores;
+    const calibration = calibrate(options.calibrationScores && !fallback ? options.calibrationScores.scores : scores, {
       targetFar: options.targetFar ?? 1e-2,
       defaultRule: options.thresholdRule ?? 'eer',
     });
     const card = buildTrainedModelCard({
-      options,
-      architecture,
-      preprocessing,
+      options: fallback ? { ...options, metric: fallback.metric, calibrationScores: undefined } : options,
+      architecture: fallback?.architecture ?? architecture,
+      preprocessing: fallback ? withoutFlipAverage(preprocessing) : preprocessing,
       sources: source.sources,
       data,
       loop,
       calibration,
       backend,
       wallTimeSec: (Date.now() - t0) / 1000,
+      baseline,
+      pixelFallback: fallback ? { decision: fallback.decision, trained: fallback.trained } : undefined,
     });
-    return { model, card, history: loop.history, calibration, validationScores: loop.bestScores };
+    return { model, card, history: loop.history, calibration, validationScores: scores };
   } catch (e) {
     model.dispose();
     throw e;
   }
+}
+
+/**
+ * The pixel feature in place of the trained encoder when the encoder's best validation AUC does not
+ * exceed the best pixel baseline's on the same pairs; undefined when training won.
+ */
+function pixelFallbackFor(loop: LoopResult, baseline: PixelBaseline, data: TrainingData, shape: ImageShape) {
+  const trainedEpoch = loop.history.find((h) => h.epoch === loop.bestEpoch)!;
+  const trained = { auc: trainedEpoch.valAuc, eer: trainedEpoch.valEer };
+  const best = bestBaseline(baseline);
+  if (!beatenByPixels(trained, baseline)) return undefined;
+  const decision: RecipeDecision = {
+    rule: 'pixel fallback',
+    value: best.name,
+    why:
+      `the trained encoder's validation AUC ${trained.auc.toFixed(4)} (EER ${(trained.eer * 100).toFixed(2)}%) does not beat ` +
+      `${best.name} AUC ${best.auc.toFixed(4)} (EER ${(best.eer * 100).toFixed(2)}%) on the same pairs: the saved model is the pixel feature`,
+  };
+  return {
+    model: buildPixelEncoder(shape),
+    architecture: pixelArchitecture(shape),
+    metric: best.metric,
+    scores: pixelPairScores(data.valPixels, data.valPairs)[best.metric],
+    decision,
+    trained,
+  };
+}
+
+function withoutFlipAverage(p: PreprocessSpec): PreprocessSpec {
+  const { flipAverage: _flip, ...rest } = p;
+  return rest;
 }
 
 /** A fresh encoder of `options.architecture`, or the model of `options.from` (whose architecture and preprocessing win). */

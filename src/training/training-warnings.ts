@@ -19,6 +19,7 @@
  *       is exactly m when d⁺ = d⁻ = 0, the loss of a constant embedding.
  */
 import type { Metric } from '../metric/metric';
+import { baselineWarning, type PixelBaseline } from './evaluate/pixel-baseline';
 
 export const MIN_VALIDATION_IDENTITIES = 5;
 /** Relative distance of the loss from the margin that counts as "at the margin". */
@@ -39,6 +40,11 @@ export interface TrainingWarningInput {
   defaultThreshold: number;
   /** Per-epoch mean training loss, in epoch order (epoch 0, when validated, carries no loss). */
   history: ReadonlyArray<{ epoch: number; loss: number }>;
+  /** Issue 17: the validation pairs scored by raw pixels, and the saved model's AUC/EER on the same pairs. */
+  baseline?: PixelBaseline;
+  modelValidation?: { auc: number; eer: number };
+  /** The trained encoder lost to the baseline and the pixel feature was saved in its place. */
+  pixelFallback?: { trained: { auc: number; eer: number } };
 }
 
 export function trainingWarnings(input: TrainingWarningInput): string[] {
@@ -55,6 +61,18 @@ export function trainingWarnings(input: TrainingWarningInput): string[] {
       `validation holds only ${input.validationIdentities} identities (${peoplePairs} pair${peoplePairs === 1 ? '' : 's'} of different people): ` +
         `the AUC, EER and thresholds rest on them alone; use at least ${MIN_VALIDATION_IDENTITIES} (more identities, or a larger --val-fraction)`,
     );
+  }
+
+  // Issue 17: a model that raw pixels beat is worse than no training at all; the user must hear it.
+  if (input.pixelFallback) {
+    warnings.push(
+      `training did not beat raw pixels on validation (trained encoder AUC ${input.pixelFallback.trained.auc.toFixed(4)}, ` +
+        `EER ${(input.pixelFallback.trained.eer * 100).toFixed(2)}%): the saved model is the pixel feature itself (card recipe: pixel fallback); ` +
+        'more identities, more images per identity or a longer run may let a trained encoder win',
+    );
+  } else if (input.baseline && input.modelValidation && !input.scoredOnTraining) {
+    const w = baselineWarning(input.modelValidation, input.baseline, 'validation');
+    if (w) warnings.push(w);
   }
 
   const signs: string[] = [];

@@ -34,6 +34,9 @@ it('train --json writes one line per epoch and a complete model dir; eval reads 
   let code: number;
   try {
     code = await trainRun([
+      // The fixed defaults of the flags (issue 17's auto recipe would choose its own).
+      '--recipe',
+      'manual',
       '--data',
       path.join(root, 'data'),
       '--exclude',
@@ -74,7 +77,7 @@ it('train --json writes one line per epoch and a complete model dir; eval reads 
   const card = JSON.parse(readFileSync(path.join(out, 'model-card.json'), 'utf8'));
   expect(card.data.identities).toBe(7); // id7 excluded
   expect(card.architecture.params).toEqual({ widths: [8, 16] });
-  expect(card.commands.train).toContain('npx siamese train --data');
+  expect(card.commands.train).toContain('npx siamese train --recipe manual --data');
   expect(card.hyperparameters).toMatchObject({ loss: 'contrastive', batchSize: 8, learningRate: 0.005 });
 
   const cap2 = capture();

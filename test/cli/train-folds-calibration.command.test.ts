@@ -50,6 +50,9 @@ it('k-fold run saves out-of-fold scores; a final all-identity run calibrates on 
   expect(
     await quiet(() =>
       trainRun([
+        // The fixed defaults of the flags (issue 17's auto recipe would choose its own).
+        '--recipe',
+        'manual',
         '--data',
         data,
         '--out',
@@ -92,6 +95,9 @@ it('k-fold run saves out-of-fold scores; a final all-identity run calibrates on 
   expect(
     await quiet(() =>
       trainRun([
+        // The fixed defaults of the flags (issue 17's auto recipe would choose its own).
+        '--recipe',
+        'manual',
         '--data',
         data,
         '--out',

@@ -26,6 +26,9 @@ it('warns about a validation split of 2 identities in the output and the card', 
   let code: number;
   try {
     code = await trainRun([
+      // The fixed defaults of the flags (issue 17's auto recipe would choose its own).
+      '--recipe',
+      'manual',
       '--data',
       path.join(root, 'data'),
       '--out',

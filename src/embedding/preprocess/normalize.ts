@@ -46,6 +46,13 @@ function standardStats(spec: PreprocessSpec): { mean: number[]; std: number[] } 
 }
 
 /** Throws BAD_USER_INPUT when a spec cannot be used (checked once when a model is loaded or built). */
+/** The ink crop (ink-crop.ts) fits its box by 'contain' or 'fill' and is not combined with a face stage. */
+function validateInkCropSpec(spec: PreprocessSpec): void {
+  if (spec.crop !== 'ink') throw badInput(`unknown crop '${String(spec.crop)}' (known: ink)`);
+  if (spec.fit === 'cover') throw badInput("crop 'ink' fits the ink box by 'contain' or 'fill', not 'cover' (it would cut strokes off)");
+  if (spec.face !== undefined) throw badInput("crop 'ink' and a face stage cannot be combined");
+}
+
 export function validatePreprocessSpec(spec: PreprocessSpec): void {
   const intOk = (v: number) => Number.isInteger(v) && v > 0 && v <= 4096;
   if (!intOk(spec.width) || !intOk(spec.height)) throw badInput(`bad input size ${spec.width}×${spec.height}`);
@@ -54,4 +61,5 @@ export function validatePreprocessSpec(spec: PreprocessSpec): void {
   if (!['unit', 'invert-unit', 'standard'].includes(spec.normalize)) throw badInput(`unknown normalisation '${spec.normalize}'`);
   if (spec.normalize === 'standard') standardStats(spec);
   if (spec.face !== undefined) validateFaceStage(spec.face, spec.width, spec.height);
+  if (spec.crop !== undefined) validateInkCropSpec(spec);
 }

@@ -54,8 +54,16 @@ export interface AugmentOptions {
   erasing?: { probability: number; area: [number, number] };
 }
 
-export type AugmentPreset = 'none' | 'affine' | 'faces' | 'faces-occlude' | 'faces-strong';
-export const AUGMENT_PRESETS: readonly AugmentPreset[] = ['none', 'affine', 'faces', 'faces-occlude', 'faces-strong'];
+export type AugmentPreset = 'none' | 'affine' | 'affine-strong' | 'faces' | 'faces-occlude' | 'faces-strong' | 'signatures';
+export const AUGMENT_PRESETS: readonly AugmentPreset[] = [
+  'none',
+  'affine',
+  'affine-strong',
+  'faces',
+  'faces-occlude',
+  'faces-strong',
+  'signatures',
+];
 
 export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
   switch (name) {
@@ -73,6 +81,20 @@ export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
         contrast: 0,
         fillMode: 'constant',
         fillValue: 0,
+      };
+    case 'affine-strong': // issue 17, few classes of glyphs: wider Koch ranges applied more often, a little noise, no flips
+      return {
+        rotationDeg: 15,
+        shear: 0.35,
+        scale: [0.75, 1.25],
+        translate: 0.06,
+        componentProbability: 0.7,
+        horizontalFlip: false,
+        brightness: 0,
+        contrast: 0.2,
+        fillMode: 'constant',
+        fillValue: 0,
+        noise: 0.03,
       };
     case 'faces': // milder geometry, mirror symmetry and lighting changes
       return {
@@ -104,6 +126,19 @@ export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
         gamma: 0.4,
         noise: 0.03,
         erasing: { probability: 0.5, area: [0.02, 0.2] },
+      };
+    case 'signatures': // ink-cropped signatures: small pose and size changes only; slant and proportions are what a forger gets wrong
+      return {
+        rotationDeg: 3,
+        shear: 0.05,
+        scale: [0.92, 1.08],
+        translate: 0.03,
+        componentProbability: 0.5,
+        horizontalFlip: false,
+        brightness: 0,
+        contrast: 0.15,
+        fillMode: 'constant',
+        fillValue: 0,
       };
     default:
       throw new RangeError(`unknown augmentation preset '${String(name)}'`);

@@ -18,6 +18,15 @@ export interface RocMark {
   color?: string;
 }
 
+/** Another curve on the same axes, e.g. the pixel baseline (issue 17): drawn dashed, named in a legend. */
+export interface RocCurve {
+  label: string;
+  points: readonly RocPoint[];
+  color?: string;
+  /** SVG stroke-dasharray (default '6 4'). */
+  dash?: string;
+}
+
 export interface RocSvgOptions {
   title: string;
   auc: number;
@@ -26,7 +35,13 @@ export interface RocSvgOptions {
   size?: number;
   /** More operating points to mark (max accuracy, target FAR, the open-set threshold…). */
   marks?: readonly RocMark[];
+  /** Comparison curves (dashed, with a legend naming them and the model's curve). */
+  curves?: readonly RocCurve[];
+  /** The model's curve in the legend (default 'model'). */
+  modelLabel?: string;
 }
+
+const CURVE_COLORS = ['#e8590c', '#7048e8', '#2f9e44', '#c2255c'];
 
 const MIN_DECADES = 2;
 const MAX_DECADES = 6;
@@ -56,7 +71,9 @@ export function rocSvg(points: readonly RocPoint[], o: RocSvgOptions): string {
   const m = { left: 62, right: 20, top: 56, bottom: 56 };
   const w = size - m.left - m.right;
   const h = size - m.top - m.bottom;
-  const decades = farDecades(points);
+  const curves = o.curves ?? [];
+  // The axis must reach the smallest FAR of every curve drawn.
+  const decades = farDecades([...points, ...curves.flatMap((c) => c.points)]);
   const x = (far: number) => m.left + logFarPosition(far, decades) * w;
   const y = (tar: number) => m.top + (1 - tar) * h;
   const f = (v: number) => v.toFixed(2);
@@ -85,8 +102,34 @@ export function rocSvg(points: readonly RocPoint[], o: RocSvgOptions): string {
   const curve = (tarOf: (far: number) => number) => samples.map((far) => `${f(x(far))},${f(y(tarOf(far)))}`).join(' ');
   parts.push(`<polyline points="${curve((far) => far)}" fill="none" stroke="#999" stroke-dasharray="4 4"/>`);
   parts.push(`<polyline points="${curve((far) => 1 - far)}" fill="none" stroke="#ddd" stroke-dasharray="2 4"/>`);
+  curves.forEach((c, i) => {
+    const line = c.points.map((p) => `${f(x(p.far))},${f(y(p.tar))}`).join(' ');
+    const color = c.color ?? CURVE_COLORS[i % CURVE_COLORS.length];
+    parts.push(
+      `<polyline points="${line}" fill="none" stroke="${esc(color)}" stroke-width="1.5" stroke-dasharray="${esc(c.dash ?? '6 4')}" data-curve="${esc(c.label)}"/>`,
+    );
+  });
   const path = points.map((p) => `${f(x(p.far))},${f(y(p.tar))}`).join(' ');
   parts.push(`<polyline points="${path}" fill="none" stroke="#1f5fbf" stroke-width="2"/>`);
+  if (curves.length > 0) {
+    // Legend at the top left of the plot: with a log FAR axis that corner (FAR ≤ 10^-k, TAR near 1) is empty for
+    // all but near-perfect curves.
+    const entries = [{ label: o.modelLabel ?? 'model', color: '#1f5fbf', dash: '' }].concat(
+      curves.map((c, i) => ({ label: c.label, color: c.color ?? CURVE_COLORS[i % CURVE_COLORS.length], dash: c.dash ?? '6 4' })),
+    );
+    const lx = m.left + 10;
+    const ly = m.top + 12;
+    parts.push(
+      `<rect x="${lx - 6}" y="${ly - 10}" width="190" height="${entries.length * 15 + 6}" fill="#ffffff" fill-opacity="0.85" stroke="#cccccc"/>`,
+    );
+    entries.forEach((e, i) => {
+      const ey2 = ly + i * 15;
+      parts.push(
+        `<line x1="${lx}" y1="${ey2 - 4}" x2="${lx + 22}" y2="${ey2 - 4}" stroke="${esc(e.color)}" stroke-width="2"${e.dash ? ` stroke-dasharray="${esc(e.dash)}"` : ''}/>`,
+      );
+      parts.push(`<text x="${lx + 28}" y="${ey2}" font-size="11" fill="#333">${esc(e.label)}</text>`);
+    });
+  }
   const ex = x(o.eer);
   const ey = y(1 - o.eer);
   parts.push(`<circle cx="${f(ex)}" cy="${f(ey)}" r="4.5" fill="#d9480f"/>`);

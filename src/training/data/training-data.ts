@@ -39,6 +39,11 @@ export interface TrainingData {
   /** The source's labelled pairs whose both images are training images. */
   explicitPairs: IndexedPair[];
   valPairs: PairIndex[];
+  /**
+   * With skilled forgeries (data/forgery-data.ts): trainForgeries[w] = indices in
+   * trainPixels of the forgeries of training writer w (trainGroups[w]).
+   */
+  trainForgeries?: number[][];
   episodes: OneShotEpisode[];
   splitSeed: number;
 }

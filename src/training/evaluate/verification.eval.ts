@@ -13,6 +13,7 @@ import type { LabelledImageSource } from '../data/labelled-image-source';
 import { groupByIdentity } from '../data/split';
 import { oneShotAccuracy, oneShotEpisodes, verificationPairs } from './embed';
 import { scoreVerification, scoringSpecOf } from './verification-scoring';
+import { baselineSummary, pixelBaseline, type BaselineName, type PixelBaseline } from './pixel-baseline';
 
 export interface VerificationReport extends VerificationMetrics {
   identities: number;
@@ -25,6 +26,8 @@ export interface VerificationReport extends VerificationMetrics {
   ci95?: BootstrapInterval;
   /** Images left out because the model's face stage found no face in them. */
   facelessDropped?: number;
+  /** Issue 17: the same pairs scored by raw pixels (the preprocessed input this model receives). */
+  baseline: Record<BaselineName, { auc: number; eer: number }>;
 }
 
 export async function evaluateVerification(
@@ -39,7 +42,7 @@ export async function evaluateVerification(
     maxPerIdentity?: number;
     onPrepare?: (done: number, total: number) => void;
   } = {},
-): Promise<{ report: VerificationReport; scores: ScoredPair[] }> {
+): Promise<{ report: VerificationReport; scores: ScoredPair[]; baseline: PixelBaseline }> {
   const cache = new DecodedImageCache(source, card.preprocessing);
   let listed = await source.list();
   if (options.maxPerIdentity) listed = capPerIdentity(listed, options.maxPerIdentity);
@@ -55,6 +58,7 @@ export async function evaluateVerification(
   const pairs = verificationPairs(groups.groups, options.maxNegatives ?? 50000, options.seed ?? 1);
   const { embeddings: emb, scores, roc } = scoreVerification(model, pixels, pairs, scoringSpecOf(card));
   const metrics = verificationMetrics(scores, card.thresholds.default, roc);
+  const baseline = pixelBaseline(pixels, pairs);
   const owner: number[] = [];
   groups.groups.forEach((g, id) => g.forEach((img) => (owner[img] = id)));
   const rounds = options.bootstrap ?? 1000;
@@ -77,8 +81,9 @@ export async function evaluateVerification(
     oneShot: episodes.length ? { ways, episodes: episodes.length, accuracy: oneShotAccuracy(emb, episodes, card.metric) } : undefined,
     ci95,
     ...(facelessDropped !== undefined ? { facelessDropped } : {}),
+    baseline: baselineSummary(baseline),
   };
-  return { report, scores };
+  return { report, scores, baseline };
 }
 
 /**

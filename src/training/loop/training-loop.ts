@@ -18,6 +18,7 @@ import { oneShotAccuracy } from '../evaluate/embed';
 import { scoreVerification } from '../evaluate/verification-scoring';
 import { contrastiveBatchLoss, prototypicalBatchLoss, tripletBatchLoss, type BatchLoss } from '../losses';
 import { BalancedPairSampler } from '../samplers/pair.sampler';
+import { ForgeryPairSampler } from '../samplers/forgery-pair.sampler';
 import { PkSampler } from '../samplers/pk.sampler';
 import { Rng } from '../samplers/rng';
 import { superclassesOf } from '../samplers/superclasses';
@@ -61,6 +62,13 @@ export function batchSchedule(options: TrainOptions, trainImages: number) {
 
 /** The next training batch with its loss: balanced pairs (contrastive) or P×K batches. */
 function batchesFor(options: TrainOptions, data: TrainingData, k: number, identitiesPerBatch: number): () => BatchLoss {
+  if (options.loss === 'contrastive' && data.trainForgeries) {
+    const pairs = new ForgeryPairSampler(data.trainGroups, data.trainForgeries, {
+      seed: options.seed + 3,
+      forgeryShare: options.forgeries?.forgeryShare,
+    });
+    return () => contrastiveBatchLoss(pairs.batch(options.batchSize), options);
+  }
   if (options.loss === 'contrastive') {
     const pairs = new BalancedPairSampler(data.trainGroups, { seed: options.seed + 3, explicitPairs: data.explicitPairs });
     return () => contrastiveBatchLoss(pairs.batch(options.batchSize), options);
@@ -187,6 +195,11 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
       };
       history.push(info);
       hooks.onEpoch?.(info);
+      // Early stopping: `patience` validated epochs without a better score end the run (the best is kept).
+      if (options.patience && options.selectBy !== 'last' && best && epoch - best.epoch >= options.patience) {
+        log(`early stop: no better validation score for ${options.patience} epochs (best epoch ${best.epoch})`);
+        break;
+      }
     }
   } catch (e) {
     best?.weights.forEach((w) => w.dispose());

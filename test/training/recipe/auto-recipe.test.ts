@@ -1,0 +1,139 @@
+import {
+  autoRecipe,
+  inputSizeFor,
+  looksLikeInk,
+  validationIdentities,
+  type RecipeSettings,
+} from '../../../src/training/recipe/auto-recipe';
+import { median, pixelStats, type DatasetDescription } from '../../../src/training/recipe/describe-dataset';
+
+/** Issue 17: the auto recipe's rules on hand-made folder descriptions. */
+function describe_(over: Partial<DatasetDescription>): DatasetDescription {
+  return {
+    identities: 100,
+    images: 1000,
+    imagesPerIdentity: { min: 10, median: 10, max: 10 },
+    sampled: 48,
+    medianWidth: 100,
+    medianHeight: 100,
+    greyShare: 1,
+    lightShare: 0.1,
+    darkShare: 0.4,
+    ...over,
+  };
+}
+
+const decision = (r: ReturnType<typeof autoRecipe>, rule: string) => r.record.decisions.find((d) => d.rule === rule)!;
+
+describe('auto recipe', () => {
+  it('characters (Omniglot-like ink, many identities): invert-unit, affine without flips, prototypical P×K 16×4', () => {
+    const r = autoRecipe(
+      describe_({
+        identities: 964,
+        images: 19280,
+        imagesPerIdentity: { min: 20, median: 20, max: 20 },
+        medianWidth: 105,
+        medianHeight: 105,
+        lightShare: 0.93,
+        darkShare: 0.07,
+      }),
+    );
+    const expected: Partial<RecipeSettings> = {
+      width: 48,
+      height: 48,
+      channels: 1,
+      normalize: 'invert-unit',
+      augment: 'affine',
+      loss: 'prototypical',
+      k: 4,
+      batchSize: 64,
+      valFraction: 193 / 964, // round(0.2 × 964) = 193 identities
+      embeddingDim: 128,
+      weightDecay: 0,
+      pixelFallback: false,
+      patience: 8,
+      lrSchedule: 'cosine',
+      // ⌈(19280 × (1 − 193/964)) / 64⌉ = ⌈15420 / 64⌉ = 241
+      stepsPerEpoch: 241,
+    };
+    expect(r.settings).toMatchObject(expected);
+    expect(r.record.name).toBe('auto');
+    expect(decision(r, 'augmentation').why).toMatch(/no flips/);
+    expect(decision(r, 'pretrained face trunk')).toMatchObject({ value: false, why: 'ink, not photos' });
+  });
+
+  it('few colour photos: RGB, strong photo augmentation, small embedding, weight decay, pixel fallback', () => {
+    const r = autoRecipe(
+      describe_({ identities: 6, images: 60, medianWidth: 250, medianHeight: 250, greyShare: 0.1, lightShare: 0.2, darkShare: 0.3 }),
+    );
+    expect(r.settings).toMatchObject({
+      width: 48,
+      height: 48,
+      channels: 3,
+      normalize: 'unit',
+      augment: 'faces-strong',
+      valFraction: 2 / 6, // a third of 6, at least 2
+      loss: 'prototypical',
+      k: 4,
+      batchSize: 16, // P = min(4 training identities, 64/4) = 4
+      embeddingDim: 32,
+      weightDecay: 0.05,
+      pixelFallback: true,
+      stepsPerEpoch: 10, // one pass is ⌈40/16⌉ = 3 steps; at least 10
+    });
+    expect(decision(r, 'validation split').why).toMatch(/under 5: the card warns/);
+    expect(decision(r, 'pretrained face trunk').why).toMatch(/--backbone face-resnet29/);
+  });
+
+  it('two images per identity: balanced pairs (contrastive), 32 per step', () => {
+    const r = autoRecipe(describe_({ identities: 50, images: 100, imagesPerIdentity: { min: 2, median: 2, max: 2 } }));
+    expect(r.settings).toMatchObject({ loss: 'contrastive', batchSize: 32, margin: 1, k: 2 });
+    expect(decision(r, 'loss').why).toMatch(/too few for P×K/);
+  });
+
+  it('keeps the aspect of portrait photos (ORL 92×112 → 40×48) and clamps extreme ones', () => {
+    expect(inputSizeFor(92, 112)).toEqual({ width: 40, height: 48 });
+    expect(inputSizeFor(220, 155)).toEqual({ width: 48, height: 32 }); // 48 / 1.419 = 33.8 → 32 (nearest multiple of 4)
+    expect(inputSizeFor(300, 50)).toEqual({ width: 48, height: 24 }); // aspect 6 clamped to 2
+    expect(inputSizeFor(10, 10)).toEqual({ width: 16, height: 16 }); // never under 16
+    expect(inputSizeFor(Number.NaN, 10)).toEqual({ width: 48, height: 48 });
+  });
+
+  it('holds out at least a few identities for validation', () => {
+    expect(validationIdentities(3)).toBe(0);
+    expect(validationIdentities(6)).toBe(2);
+    expect(validationIdentities(9)).toBe(3);
+    expect(validationIdentities(12)).toBe(5);
+    expect(validationIdentities(30)).toBe(6);
+  });
+
+  it('lets flags win, says so, and shapes the dependent rules on them', () => {
+    const r = autoRecipe(describe_({}), { loss: 'triplet', width: 64, height: 64, augment: 'none' });
+    expect(r.settings).toMatchObject({ loss: 'triplet', margin: 0.2, width: 64, height: 64, augment: 'none', batchSize: 64 });
+    expect(decision(r, 'loss')).toEqual({ rule: 'loss', value: 'triplet', why: '--loss given (the rule would choose prototypical)' });
+    expect(decision(r, 'augmentation').why).toBe('--augment given (the rule would choose faces)');
+  });
+
+  it('tells ink from photos by the pixel statistics', () => {
+    expect(looksLikeInk(describe_({ greyShare: 1, lightShare: 0.9, darkShare: 0.05 }))).toBe(true);
+    expect(looksLikeInk(describe_({ greyShare: 1, lightShare: 0.3, darkShare: 0.2 }))).toBe(false); // grey photo
+    expect(looksLikeInk(describe_({ greyShare: 0.2, lightShare: 0.9, darkShare: 0.05 }))).toBe(false); // colour
+    expect(looksLikeInk(describe_({ greyShare: 1, lightShare: 0.65, darkShare: 0.35 }))).toBe(false); // heavy dark
+  });
+});
+
+describe('dataset description', () => {
+  it('measures grey, light and dark shares of a decoded image', () => {
+    // 4 RGB pixels: white, black, mid grey, and one red pixel (coloured; luma 0.299 × 255 = 76 < 128: dark).
+    const data = new Uint8Array([255, 255, 255, 0, 0, 0, 128, 128, 128, 255, 0, 0]);
+    expect(pixelStats(data, 3)).toEqual({ grey: false, lightShare: 0.25, darkShare: 0.5 });
+    // The same without the red pixel, as one grey channel: white, black, mid grey, white.
+    expect(pixelStats(new Uint8Array([255, 0, 128, 255]), 1)).toEqual({ grey: true, lightShare: 0.5, darkShare: 0.25 });
+  });
+
+  it('takes medians', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    expect(median([])).toBeNaN();
+  });
+});

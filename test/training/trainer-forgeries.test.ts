@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/embedding/backend';
+import type { ArchitectureSpec, PreprocessSpec } from '../../src/embedding/model-card';
+import { MemoryImageSource } from '../../src/training/data/labelled-image-source';
+import { train, type TrainOptions } from '../../src/training/trainer';
+import { syntheticImage } from '../fixtures/synthetic-images';
+
+/**
+ * `train()` with `forgeries` (issue 17, signatures): writers with genuine and forged folders are split by a fixed
+ * validation list, and the validation pairs are each validation writer's genuine–genuine (same) and
+ * genuine–forgery (different) pairs only. Writers w0..w3: 4 genuine + 3 forged each; validation = w1, w3.
+ */
+const architecture: ArchitectureSpec = {
+  backbone: 'fast',
+  embeddingDim: 8,
+  normalization: 'none',
+  l2Normalize: true,
+  params: { widths: [8, 16] },
+};
+const preprocessing: PreprocessSpec = { width: 16, height: 16, channels: 1, normalize: 'unit', fit: 'fill' };
+const options: TrainOptions = {
+  name: 'tiny-signatures',
+  architecture,
+  preprocessing,
+  metric: 'euclidean',
+  loss: 'contrastive',
+  margin: 1,
+  mining: 'batch-hard',
+  epochs: 1,
+  stepsPerEpoch: 2,
+  batchSize: 8,
+  learningRate: 1e-3,
+  augment: null,
+  valFraction: 0.5,
+  seed: 3,
+  backend: 'cpu',
+  forgeries: { genuineFolder: 'genuine', forgedFolder: 'forged', validationWriters: ['w1', 'w3'] },
+};
+
+async function source(): Promise<MemoryImageSource> {
+  const images = [];
+  for (let w = 0; w < 4; w++) {
+    for (let s = 0; s < 4; s++) images.push({ key: `w${w}/g${s}`, identity: `data/w${w}/genuine`, bytes: await syntheticImage(w, s) });
+    // A forgery: the writer's pattern drawn by someone else (another identity's shots, so it differs).
+    for (let s = 0; s < 3; s++) images.push({ key: `w${w}/f${s}`, identity: `data/w${w}/forged`, bytes: await syntheticImage(10 + w, s) });
+  }
+  return new MemoryImageSource(images);
+}
+
+describe('train() with skilled forgeries', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+
+  it('splits by writer from the list and validates genuine–genuine against genuine–forgery of the same writer', async () => {
+    const result = await train(options, await source());
+    try {
+      const card = result.card;
+      expect(card.data.trainIdentities).toBe(2);
+      expect(card.data.validationIdentities).toBe(2);
+      // Per validation writer C(4,2) = 6 genuine pairs and 4·3 = 12 genuine–forgery pairs; no cross-writer pair.
+      expect(card.validation.positivePairs).toBe(2 * 6);
+      expect(card.validation.negativePairs).toBe(2 * 12);
+      expect(result.validationScores).toHaveLength(36);
+    } finally {
+      result.model.dispose();
+      tf.disposeVariables();
+    }
+  });
+
+  it('refuses a validation list that matches no writer', async () => {
+    await expect(train({ ...options, forgeries: { ...options.forgeries!, validationWriters: ['w9'] } }, await source())).rejects.toThrow(
+      /no validation writer matches w9/,
+    );
+  });
+});
