@@ -1,0 +1,3 @@
+#!/bin/bash
+cd /work/main
+exec node bin/siamese.js train --from models/signature-fast160x80-cedar --data ../shared/datasets/cedar-signatures --include @splits/cedar/development.txt --forgeries forged --val-writers @splits/cedar/validation-writers.txt --crop ink --fit contain --normalize invert-unit --input-size 160x80 --augment signatures --loss contrastive --margin 1 --batch 32 --epochs 105 --steps-per-epoch 40 --max-minutes 32 --lr 5e-4 --lr-schedule cosine --ema 0.98 --select eer --threshold-rule atTargetFar --target-far 0.02 --seed 43 --backbone fast --widths 32,64,128,256 --embedding-dim 128 --name signature-fast160x80-cedar --out scratch/lead/sig/run-c --backend native --json
