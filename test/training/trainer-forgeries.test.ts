@@ -1,23 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/embedding/backend';
-import type { ArchitectureSpec, PreprocessSpec } from '../../src/embedding/model-card';
 import { MemoryImageSource } from '../../src/training/data/labelled-image-source';
 import { train, type TrainOptions } from '../../src/training/trainer';
 import { syntheticImage } from '../fixtures/synthetic-images';
+import { TINY_ARCHITECTURE, TINY_PREPROCESSING } from './fixtures/tiny-encoder';
 
 /**
  * `train()` with `forgeries` (issue 17, signatures): writers with genuine and forged folders are split by a fixed
  * validation list, and the validation pairs are each validation writer's genuine–genuine (same) and
  * genuine–forgery (different) pairs only. Writers w0..w3: 4 genuine + 3 forged each; validation = w1, w3.
  */
-const architecture: ArchitectureSpec = {
-  backbone: 'fast',
-  embeddingDim: 8,
-  normalization: 'none',
-  l2Normalize: true,
-  params: { widths: [8, 16] },
-};
-const preprocessing: PreprocessSpec = { width: 16, height: 16, channels: 1, normalize: 'unit', fit: 'fill' };
+const architecture = TINY_ARCHITECTURE;
+const preprocessing = TINY_PREPROCESSING;
 const options: TrainOptions = {
   name: 'tiny-signatures',
   architecture,

@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/embedding/backend';
 import { CancelledError } from '../../src/errors';
 import { buildEncoder } from '../../src/embedding/backbones';
-import type { ArchitectureSpec, PreprocessSpec } from '../../src/embedding/model-card';
 import { loadModelDir } from '../../src/embedding/model-store';
 import { FolderImageSource } from '../../src/training/data/folder.source';
 import { DecodedImageCache } from '../../src/training/data/image-cache';
@@ -14,15 +13,10 @@ import { saveTrainedModel } from '../../src/training/save-trained-model';
 import { contrastiveStep, train, type TrainOptions } from '../../src/training/trainer';
 import { Rng } from '../../src/training/samplers/rng';
 import { writeSyntheticDataset } from './fixtures/synthetic-images';
+import { TINY_ARCHITECTURE, TINY_PREPROCESSING } from './fixtures/tiny-encoder';
 
-const architecture: ArchitectureSpec = {
-  backbone: 'fast',
-  embeddingDim: 8,
-  normalization: 'none',
-  l2Normalize: true,
-  params: { widths: [8, 16] },
-};
-const preprocessing: PreprocessSpec = { width: 16, height: 16, channels: 1, normalize: 'unit', fit: 'fill' };
+const architecture = TINY_ARCHITECTURE;
+const preprocessing = TINY_PREPROCESSING;
 const base: TrainOptions = {
   name: 'tiny',
   architecture,
