@@ -6,6 +6,8 @@
  * them), with the trainer's pairs (seed + 1) and one-shot episodes (seed + 2).
  * Members trained on different splits are refused: one member's validation
  * identities would be another's training data and the numbers would flatter.
+ * Signature members (`--forgeries`) are calibrated like their trainer did: on the
+ * validation writers' genuine–genuine against genuine–skilled-forgery pairs.
  */
 import * as os from 'node:os';
 import type * as tf from '@tensorflow/tfjs';
@@ -15,6 +17,7 @@ import { loadModelDir } from '../embedding/model-store';
 import { DomainError, ErrorCode } from '../errors';
 import { calibrate, type Calibration } from './calibration/calibrate';
 import { dedupeByContent } from './data/dedupe';
+import { loadForgeryValidation, type ForgeryLayout } from './data/forgery-data';
 import { DecodedImageCache } from './data/image-cache';
 import type { LabelledImageSource } from './data/labelled-image-source';
 import { splitByIdentity } from './data/split';
@@ -25,17 +28,37 @@ export interface EnsembleOptions {
   memberDirs: string[];
   name: string;
   commands?: ModelCard['commands'];
+  /**
+   * The members' writer split when they were trained with --forgeries. Cards written since session 7
+   * record it (hyperparameters.forgeries) and it is read from there; older members need it given.
+   */
+  forgeries?: ForgeryLayout;
   onLog?(message: string): void;
 }
 
+/** The writer split a card records, in a form that compares equal when the splits are the same. */
+function recordedForgeries(card: ModelCard): ForgeryLayout | undefined {
+  const f = card.hyperparameters.forgeries as ForgeryLayout | undefined;
+  return f ? { genuineFolder: f.genuineFolder, forgedFolder: f.forgedFolder, validationWriters: [...f.validationWriters] } : undefined;
+}
+
+function sameWriterSplit(a: ForgeryLayout, b: ForgeryLayout): boolean {
+  return (
+    a.genuineFolder === b.genuineFolder &&
+    a.forgedFolder === b.forgedFolder &&
+    JSON.stringify([...a.validationWriters].sort()) === JSON.stringify([...b.validationWriters].sort())
+  );
+}
+
 /** The split-defining fields of a member; equal for all members or the ensemble is refused. */
-function splitKey(card: ModelCard): string {
+function splitKey(card: ModelCard, forgeries: ForgeryLayout | undefined): string {
   const h = card.hyperparameters;
+  // A signature model's split is its list of validation writers (checked apart): the seed does not move it.
   return JSON.stringify({
     sources: card.data.sources,
     valFraction: h.valFraction,
     valFold: h.valFold ?? null,
-    splitSeed: splitSeedOf(card),
+    splitSeed: forgeries ? 'writers' : splitSeedOf(card),
   });
 }
 
@@ -53,6 +76,7 @@ export async function buildEnsemble(
   if (options.memberDirs.length < 2) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'an ensemble needs at least two --model directories');
   const members = await Promise.all(options.memberDirs.map((d) => loadModelDir(d)));
   const first = members[0].card;
+  const forgeries = options.forgeries ?? members.map((m) => recordedForgeries(m.card)).find((f) => f);
   for (const m of members) {
     const why =
       JSON.stringify(m.card.preprocessing) !== JSON.stringify(first.preprocessing)
@@ -61,7 +85,7 @@ export async function buildEnsemble(
           ? 'only euclidean members can be averaged this way'
           : !m.card.architecture.l2Normalize
             ? 'members must end L2-normalised'
-            : splitKey(m.card) !== splitKey(first)
+            : splitKey(m.card, forgeries) !== splitKey(first, forgeries)
               ? 'members were trained on different data or validation splits'
               : undefined;
     if (why) throw new DomainError(ErrorCode.BAD_USER_INPUT, `cannot ensemble ${m.card.name} with ${first.name}: ${why}`);
@@ -71,6 +95,14 @@ export async function buildEnsemble(
       ErrorCode.BAD_USER_INPUT,
       'members validated on a fold: ensemble calibration supports --val-fraction splits only',
     );
+  for (const m of members) {
+    const recorded = recordedForgeries(m.card);
+    if (forgeries && recorded && !sameWriterSplit(forgeries, recorded))
+      throw new DomainError(
+        ErrorCode.BAD_USER_INPUT,
+        `cannot ensemble ${m.card.name}: it validated on writers ${recorded.validationWriters.join(' ')}, not ${forgeries.validationWriters.join(' ')}`,
+      );
+  }
   const model = await composeEnsemble(
     members.map((m) => m.model),
     'ensemble',
@@ -92,60 +124,16 @@ export async function buildEnsemble(
     fingerprint: '',
   };
 
-  // Validation exactly as the trainer drew it.
   const source = sourceFor(first);
-  // The trainer dropped byte-identical duplicates before splitting; so must we.
-  const { images } = await dedupeByContent(source, await source.list());
-  const identities = new Set(images.map((i) => i.identity)).size;
-  if (images.length !== first.data.images || identities !== first.data.identities) {
-    // e.g. the members were trained with --include s1..s30 and the source is all of ORL.
-    throw new DomainError(
-      ErrorCode.DATASET_INVALID,
-      `the data (${identities} identities, ${images.length} images) is not what the members trained on (${first.data.identities}, ${first.data.images}); pass the same --include/--exclude`,
-    );
-  }
-  const split = splitByIdentity(images, Number(first.hyperparameters.valFraction), splitSeedOf(first));
-  const val = split.validation;
-  if (val.identities.length < 2)
-    throw new DomainError(ErrorCode.DATASET_INVALID, 'the members have fewer than 2 validation identities to calibrate on');
-  const pixels = await new DecodedImageCache(source, first.preprocessing).loadAll(val.images);
-  // The trainer's validation pairs (seed + 1), scored on the trainer's path.
-  const {
-    embeddings: emb,
-    scores,
-    roc,
-  } = scoreVerification(model, pixels, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), scoringSpecOf(card));
-  const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
-  const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, splitSeedOf(first) + 2);
-  const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
-  const siblings = siblingEpisodes(val.identities, val.groups, 5, 20, 40, splitSeedOf(first) + 3);
-  const siblingOneShot = siblings.length ? oneShotAccuracy(emb, siblings, card.metric) : undefined;
-  log(
-    `ensemble of ${members.length}: validation AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %` +
-      (oneShot !== undefined ? `, 20-way one-shot ${(oneShot * 100).toFixed(1)} %` : '') +
-      (siblingOneShot !== undefined ? `, within-parent one-shot ${(siblingOneShot * 100).toFixed(1)} %` : ''),
-  );
+  const { calibration, validation } = forgeries
+    ? await calibrateOnForgeries(model, card, first, source, forgeries, members.length, log)
+    : await calibrateOnIdentities(model, card, first, source, members.length, log);
 
   card.thresholds = calibration.thresholds;
   card.roc = calibration.roc;
   card.validation = calibration.metrics;
   card.evaluations = {
-    validation: {
-      identities: val.identities.length,
-      images: val.images.length,
-      oneShotWays: 20,
-      oneShotAccuracy: oneShot,
-      ...(siblingOneShot !== undefined
-        ? {
-            withinParentOneShot: {
-              accuracy: siblingOneShot,
-              episodes: siblings.length,
-              ways: [...new Set(siblings.map((e) => e.support.length))].sort((a, b) => a - b),
-            },
-          }
-        : {}),
-      calibratedOn: 'validation identities',
-    },
+    validation,
     members: members.map((m) => ({
       name: m.card.name,
       version: m.card.version,
@@ -154,6 +142,7 @@ export async function buildEnsemble(
     })),
   };
   card.hyperparameters = {
+    ...(forgeries ? { forgeries: { ...forgeries, forgeryShare: undefined } } : {}),
     ensembleOf: members.map((m) => ({
       name: m.card.name,
       version: m.card.version,
@@ -176,4 +165,102 @@ export async function buildEnsemble(
   card.notes =
     `Ensemble of ${members.map((m) => m.card.name).join(' + ')} (squared distance = mean of the members'). ${first.notes ?? ''}`.trim();
   return { model, card, calibration };
+}
+
+/** The data the members trained on must be the data given (same filters), or the split is not theirs. */
+function checkSameData(first: ModelCard, identities: number, images: number): void {
+  if (images !== first.data.images || identities !== first.data.identities) {
+    // e.g. the members were trained with --include s1..s30 and the source is all of ORL.
+    throw new DomainError(
+      ErrorCode.DATASET_INVALID,
+      `the data (${identities} identities, ${images} images) is not what the members trained on (${first.data.identities}, ${first.data.images}); pass the same --include/--exclude`,
+    );
+  }
+}
+
+/** Validation exactly as the trainer drew it: the identity split, its pairs (seed + 1) and one-shot episodes. */
+async function calibrateOnIdentities(
+  model: tf.LayersModel,
+  card: ModelCard,
+  first: ModelCard,
+  source: LabelledImageSource,
+  memberCount: number,
+  log: (message: string) => void,
+): Promise<{ calibration: Calibration; validation: Record<string, unknown> }> {
+  // The trainer dropped byte-identical duplicates before splitting; so must we.
+  const { images } = await dedupeByContent(source, await source.list());
+  checkSameData(first, new Set(images.map((i) => i.identity)).size, images.length);
+  const split = splitByIdentity(images, Number(first.hyperparameters.valFraction), splitSeedOf(first));
+  const val = split.validation;
+  if (val.identities.length < 2)
+    throw new DomainError(ErrorCode.DATASET_INVALID, 'the members have fewer than 2 validation identities to calibrate on');
+  const pixels = await new DecodedImageCache(source, first.preprocessing).loadAll(val.images);
+  // The trainer's validation pairs (seed + 1), scored on the trainer's path.
+  const {
+    embeddings: emb,
+    scores,
+    roc,
+  } = scoreVerification(model, pixels, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), scoringSpecOf(card));
+  const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
+  const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, splitSeedOf(first) + 2);
+  const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
+  const siblings = siblingEpisodes(val.identities, val.groups, 5, 20, 40, splitSeedOf(first) + 3);
+  const siblingOneShot = siblings.length ? oneShotAccuracy(emb, siblings, card.metric) : undefined;
+  log(
+    `ensemble of ${memberCount}: validation AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %` +
+      (oneShot !== undefined ? `, 20-way one-shot ${(oneShot * 100).toFixed(1)} %` : '') +
+      (siblingOneShot !== undefined ? `, within-parent one-shot ${(siblingOneShot * 100).toFixed(1)} %` : ''),
+  );
+  return {
+    calibration,
+    validation: {
+      identities: val.identities.length,
+      images: val.images.length,
+      oneShotWays: 20,
+      oneShotAccuracy: oneShot,
+      ...(siblingOneShot !== undefined
+        ? {
+            withinParentOneShot: {
+              accuracy: siblingOneShot,
+              episodes: siblings.length,
+              ways: [...new Set(siblings.map((e) => e.support.length))].sort((a, b) => a - b),
+            },
+          }
+        : {}),
+      calibratedOn: 'validation identities',
+    },
+  };
+}
+
+/** Signature members: the validation writers' genuine–genuine against genuine–forgery pairs, as the trainer scored them. */
+async function calibrateOnForgeries(
+  model: tf.LayersModel,
+  card: ModelCard,
+  first: ModelCard,
+  source: LabelledImageSource,
+  forgeries: ForgeryLayout,
+  memberCount: number,
+  log: (message: string) => void,
+): Promise<{ calibration: Calibration; validation: Record<string, unknown> }> {
+  const set = await loadForgeryValidation(source, forgeries, first.preprocessing);
+  checkSameData(first, set.writers, set.images);
+  if (set.validationWriters.length !== first.data.validationIdentities)
+    throw new DomainError(
+      ErrorCode.DATASET_INVALID,
+      `the members validated on ${first.data.validationIdentities} writers; --val-writers matches ${set.validationWriters.length}`,
+    );
+  const { scores, roc } = scoreVerification(model, set.pixels, set.pairs, scoringSpecOf(card));
+  const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
+  log(
+    `ensemble of ${memberCount}: validation writers ${set.validationWriters.join(' ')}, genuine against skilled forgeries: ` +
+      `AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %`,
+  );
+  return {
+    calibration,
+    validation: {
+      writers: set.validationWriters,
+      images: set.pixels.length,
+      calibratedOn: 'validation writers: genuine–genuine against genuine–skilled-forgery pairs',
+    },
+  };
 }

@@ -131,6 +131,15 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
       patience: options.patience || undefined,
       pixelFallback: options.pixelFallback || undefined,
       explicitPairs: data.explicitPairs.length,
+      // The writer split of a signature model, so `siamese ensemble` can redraw its validation pairs.
+      forgeries: options.forgeries
+        ? {
+            genuineFolder: options.forgeries.genuineFolder,
+            forgedFolder: options.forgeries.forgedFolder,
+            validationWriters: options.forgeries.validationWriters,
+            forgeryShare: options.forgeries.forgeryShare ?? 0.5,
+          }
+        : undefined,
       warmStartFrom: options.from,
       history: loop.history.map((h) => ({ ...h, elapsedSec: +h.elapsedSec.toFixed(1), itemsPerSec: +h.itemsPerSec.toFixed(1) })),
     },

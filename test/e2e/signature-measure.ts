@@ -13,7 +13,12 @@
  *     PNG), then verify(reference genuine, questioned) for the first REFS genuine signatures (default 3)
  *     of each writer against every other genuine and every forgery of that writer; reports the served
  *     answers' accuracy, FAR on forgeries and FRR, with writer-bootstrap intervals.
- *   `--record NAME` (either mode) also stores the result in the card's evaluations.NAME with its command.
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts refs MODEL_DIR WRITERS_FILE [DATASET]
+ *     several references per writer (offline, what a `verify` against an enrolled writer could do): the
+ *     questioned signature's distance to the mean embedding of R genuine references of its writer, for
+ *     R = 1, 3, 5, 10 (10 seeded draws of the references per writer; questioned = the other genuine
+ *     signatures against all the writer's forgeries); pooled AUC and EER per R.
+ *   `--record NAME` (any mode) also stores the result in the card's evaluations.NAME with its command.
  *
  * CEDAR's full-resolution scans of these writers are not here (signers 41–55, judged elsewhere, are
  * held back on purpose), so the "scan" is simulated from the 220×155 copy; what it checks is that
@@ -38,6 +43,8 @@ import { summariseRoc } from '../../src/training/evaluate/verification-scoring';
 import { parseFilterList } from '../../src/training/data/identity-filter';
 import { evaluateForgeryPairs, randomForgeryPairs, writerPairs, type WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
 import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
+import type { ScoredPair } from '../../src/training/calibration/roc';
+import type { ModelCard } from '../../src/embedding/model-card';
 import { gql } from './http-client';
 
 const DEFAULT_DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
@@ -54,19 +61,65 @@ export function writerFiles(dataset: string, writer: string): { genuine: string[
   return { genuine: list('genuine'), forged: list('forged') };
 }
 
+/** Every genuine and forged signature of the writers, embedded on the serving path. */
+async function embedWriters(model: tf.LayersModel, card: ModelCard, writers: string[], dataset: string): Promise<WriterEmbeddings[]> {
+  const embed = async (files: string[]) => {
+    const pixels = await Promise.all(files.map(async (f) => (await preprocessImage(fs.readFileSync(f), card.preprocessing)).input));
+    return embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
+  };
+  const embedded: WriterEmbeddings[] = [];
+  for (const w of writers) {
+    const files = writerFiles(dataset, w);
+    embedded.push({ writer: w, genuine: await embed(files.genuine), forged: await embed(files.forged) });
+  }
+  return embedded;
+}
+
+/** Distance of each questioned signature to the mean of R references of its writer, for several R. */
+export async function evaluateReferences(modelDir: string, writers: string[], dataset = DEFAULT_DATASET) {
+  await initBackend('auto');
+  const { model, card } = await loadModelDir(modelDir);
+  try {
+    const embedded = await embedWriters(model, card, writers, dataset);
+    const rng = new Rng(11);
+    const byReferences = [1, 3, 5, 10].map((r) => {
+      const scores: ScoredPair[] = [];
+      for (const w of embedded)
+        for (let draw = 0; draw < 10; draw++) {
+          const order = rng.shuffle(w.genuine.map((_, i) => i));
+          const mean = new Float32Array(w.genuine[0].length);
+          for (const i of order.slice(0, r)) w.genuine[i].forEach((v, d) => (mean[d] += v / r));
+          for (const i of order.slice(r)) scores.push({ distance: distance(w.genuine[i], mean, card.metric), same: true });
+          for (const f of w.forged) scores.push({ distance: distance(f, mean, card.metric), same: false });
+        }
+      const roc = summariseRoc(scores);
+      return {
+        references: r,
+        genuine: scores.filter((s) => s.same).length,
+        forgeries: scores.filter((s) => !s.same).length,
+        auc: roc.auc,
+        eer: roc.eer,
+      };
+    });
+    return {
+      model: card.name,
+      version: card.version,
+      writers,
+      draws: 10,
+      score: 'distance to the mean of R reference embeddings',
+      byReferences,
+    };
+  } finally {
+    model.dispose();
+    tf.disposeVariables();
+  }
+}
+
 export async function evaluateOffline(modelDir: string, writers: string[], dataset = DEFAULT_DATASET) {
   await initBackend('auto');
   const { model, card } = await loadModelDir(modelDir);
   try {
-    const embed = async (files: string[]) => {
-      const pixels = await Promise.all(files.map(async (f) => (await preprocessImage(fs.readFileSync(f), card.preprocessing)).input));
-      return embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
-    };
-    const embedded: WriterEmbeddings[] = [];
-    for (const w of writers) {
-      const files = writerFiles(dataset, w);
-      embedded.push({ writer: w, genuine: await embed(files.genuine), forged: await embed(files.forged) });
-    }
+    const embedded = await embedWriters(model, card, writers, dataset);
     const dist = (a: Float32Array, b: Float32Array) => distance(a, b, card.metric);
     const result = evaluateForgeryPairs(writerPairs(embedded, dist), writers, card);
     const random = randomForgeryPairs(embedded, dist, 5000, 7);
@@ -210,15 +263,17 @@ export async function main(argvIn: string[]): Promise<number> {
   const recordAs = at >= 0 ? argvIn[at + 1] : undefined;
   const argv = at >= 0 ? argvIn.filter((_, i) => i !== at && i !== at + 1) : argvIn;
   const [mode, modelDir, writersArg, dataset = DEFAULT_DATASET, refs = '3'] = argv;
-  if (!mode || !modelDir || !writersArg || !['eval', 'api'].includes(mode)) {
-    console.error('usage: signature-measure.ts eval|api MODEL_DIR WRITERS(@file or comma list) [DATASET] [REFS] [--record NAME]');
+  if (!mode || !modelDir || !writersArg || !['eval', 'api', 'refs'].includes(mode)) {
+    console.error('usage: signature-measure.ts eval|api|refs MODEL_DIR WRITERS(@file or comma list) [DATASET] [REFS] [--record NAME]');
     return 2;
   }
   const writers = parseFilterList([writersArg])!;
   const out =
     mode === 'eval'
       ? await evaluateOffline(path.resolve(modelDir), writers, path.resolve(dataset))
-      : await measureApi(path.resolve(modelDir), writers, path.resolve(dataset), Number(refs));
+      : mode === 'refs'
+        ? await evaluateReferences(path.resolve(modelDir), writers, path.resolve(dataset))
+        : await measureApi(path.resolve(modelDir), writers, path.resolve(dataset), Number(refs));
   console.log(JSON.stringify(out, null, 2));
   if (recordAs) record(path.resolve(modelDir), recordAs, out, argv);
   return 0;

@@ -80,6 +80,59 @@ function writerName(writer: string): string {
   return parts.length > 1 ? parts.slice(1).join('/') : writer;
 }
 
+/** What a model trained with `layout` was validated on: the validation writers' pairs, decoded (siamese ensemble). */
+export interface ForgeryValidationSet {
+  /** Writers after de-duplication (training and validation), as the card's `data.identities` counts them. */
+  writers: number;
+  /** Images after de-duplication, as the card's `data.images` counts them. */
+  images: number;
+  validationWriters: string[];
+  pixels: Float32Array[];
+  pairs: PairIndex[];
+}
+
+/** The validation writers and pairs exactly as prepareForgeryData draws them (same de-duplication and order). */
+export async function loadForgeryValidation(
+  source: LabelledImageSource,
+  layout: ForgeryLayout,
+  preprocessing: PreprocessSpec,
+): Promise<ForgeryValidationSet> {
+  const deduped = await dedupeByContent(source, await source.list());
+  const { trainWriters, valWriters } = splitWriters(groupByWriter(deduped.images, layout), layout);
+  const val = await writerSide(valWriters, new DecodedImageCache(source, preprocessing));
+  return {
+    writers: trainWriters.length + valWriters.length,
+    images: deduped.images.length,
+    validationWriters: valWriters.map((w) => writerName(w.writer)),
+    pixels: val.pixels,
+    pairs: forgeryVerificationPairs(val.groups.groups, val.forged),
+  };
+}
+
+function splitWriters(writers: WriterImages[], layout: ForgeryLayout): { trainWriters: WriterImages[]; valWriters: WriterImages[] } {
+  const isValidation = identityMatcher({ include: layout.validationWriters });
+  const valWriters = writers.filter((w) => isValidation(writerName(w.writer)) || isValidation(w.writer));
+  const trainWriters = writers.filter((w) => !valWriters.includes(w));
+  if (trainWriters.length < 2)
+    throw new DomainError(ErrorCode.DATASET_INVALID, `need at least 2 training writers, found ${trainWriters.length}`);
+  if (valWriters.length < 1) {
+    throw new DomainError(ErrorCode.DATASET_INVALID, `no validation writer matches ${layout.validationWriters.join(', ')}`);
+  }
+  return { trainWriters, valWriters };
+}
+
+/** One side of the split, decoded: genuine images first (the identity groups), forgeries appended after them. */
+async function writerSide(ws: WriterImages[], cache: DecodedImageCache) {
+  const genuineGroups = groupByIdentity(ws.flatMap((w) => w.genuine.map((img) => ({ ...img, identity: w.writer }))));
+  const forgedRefs = genuineGroups.identities.map((id) => ws.find((w) => w.writer === id)!.forged);
+  const offset = genuineGroups.images.length;
+  const forged: number[][] = [];
+  let next = offset;
+  for (const refs of forgedRefs) forged.push(refs.map(() => next++));
+  const pixels = await cache.loadAll([...genuineGroups.images, ...forgedRefs.flat()]);
+  return { groups: genuineGroups, forged, pixels };
+}
+
 export async function prepareForgeryData(
   options: TrainOptions,
   source: LabelledImageSource,
@@ -91,31 +144,13 @@ export async function prepareForgeryData(
   const layout = options.forgeries!;
   const deduped = await dedupeByContent(source, await source.list());
   if (deduped.dropped.length) log(`dropped ${deduped.dropped.length} byte-identical duplicate images`);
-  const writers = groupByWriter(deduped.images, layout);
-  const isValidation = identityMatcher({ include: layout.validationWriters });
-  const valWriters = writers.filter((w) => isValidation(writerName(w.writer)) || isValidation(w.writer));
-  const trainWriters = writers.filter((w) => !valWriters.includes(w));
-  if (trainWriters.length < 2)
-    throw new DomainError(ErrorCode.DATASET_INVALID, `need at least 2 training writers, found ${trainWriters.length}`);
-  if (valWriters.length < 1) {
-    throw new DomainError(ErrorCode.DATASET_INVALID, `no validation writer matches ${layout.validationWriters.join(', ')}`);
-  }
+  const { trainWriters, valWriters } = splitWriters(groupByWriter(deduped.images, layout), layout);
   log(
     `writers: ${trainWriters.length} training, ${valWriters.length} validation (${valWriters.map((w) => writerName(w.writer)).join(' ')})`,
   );
 
   const cache = new DecodedImageCache(source, preprocessing);
-  // Per side: genuine images first (the identity groups), forgeries appended after them.
-  const side = async (ws: WriterImages[]) => {
-    const genuineGroups = groupByIdentity(ws.flatMap((w) => w.genuine.map((img) => ({ ...img, identity: w.writer }))));
-    const forgedRefs = genuineGroups.identities.map((id) => ws.find((w) => w.writer === id)!.forged);
-    const offset = genuineGroups.images.length;
-    const forged: number[][] = [];
-    let next = offset;
-    for (const refs of forgedRefs) forged.push(refs.map(() => next++));
-    const pixels = await cache.loadAll([...genuineGroups.images, ...forgedRefs.flat()]);
-    return { groups: genuineGroups, forged, pixels, forgedRefs: forgedRefs.flat() };
-  };
+  const side = (ws: WriterImages[]) => writerSide(ws, cache);
   const train = await side(trainWriters);
   const val = await side(valWriters);
   log(
