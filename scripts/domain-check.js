@@ -8,7 +8,10 @@
  * and with the pixel baseline on the same pairs, and draws both ROCs.
  *
  *   npm run build && node scripts/domain-check.js --work /tmp/domains [--minutes 8] [--only glyphs,omniglot,orl]
- *       [--recipe auto|manual] [--out docs/domains] [--dist dist] [--bootstrap 1000]
+ *       [--recipe auto|manual] [--out docs/domains] [--dist dist] [--bootstrap 1000] [--backend auto|native|wasm]
+ *
+ * --backend (default auto, what `siamese train` uses: the native kernels where they are built, else wasm)
+ * applies to training and to the evaluation alike; session 6's table was measured with wasm.
  *
  * Domains (all from data in ../shared/datasets or rendered here, seeded):
  *   glyphs    synthetic ink glyphs rendered by sharp from SVG: 60 classes of 2–4 random strokes, 12 jittered
@@ -49,6 +52,7 @@ const MINUTES = Number(args.minutes ?? 8);
 const RECIPE = args.recipe ?? 'auto';
 const BOOTSTRAP = Number(args.bootstrap ?? 1000);
 const ONLY = (args.only ?? 'glyphs,omniglot,orl').split(',');
+const BACKEND = /** @type {'wasm' | 'cpu' | 'native' | 'auto'} */ (args.backend ?? 'auto');
 
 // ---------- synthetic glyphs ----------
 /**
@@ -232,7 +236,7 @@ async function main() {
   const { computeRoc, downsampleRoc } = require(path.join(DIST, 'training/calibration/roc'));
   /** @type {typeof import('../src/training/calibration/roc-svg')} */
   const { rocSvg } = require(path.join(DIST, 'training/calibration/roc-svg'));
-  await initBackend('wasm');
+  const evalBackend = await initBackend(BACKEND);
 
   const results = fs.existsSync(path.join(OUT, 'results.json')) ? JSON.parse(fs.readFileSync(path.join(OUT, 'results.json'), 'utf8')) : {};
   for (const [name, d] of Object.entries(await domains())) {
@@ -252,7 +256,7 @@ async function main() {
       '--json',
       '--quiet',
       '--backend',
-      'wasm',
+      BACKEND,
     ]);
     const trainSec = (Date.now() - t0) / 1000;
     const loadAfter = os.loadavg()[0];
@@ -267,7 +271,9 @@ async function main() {
     const source = new FolderImageSource([testArgs[1]], {
       include: includeAt >= 0 ? parseFilterList([testArgs[includeAt + 1]]) : undefined,
     });
+    const e0 = Date.now();
     const { report, scores, baseline } = await evaluateVerification(model, card, source, { bootstrap: BOOTSTRAP, seed: 1 });
+    const evalSec = (Date.now() - e0) / 1000;
     model.dispose();
     const roc = downsampleRoc(computeRoc(scores).points, 200);
     const svg = rocSvg(roc, {
@@ -293,6 +299,8 @@ async function main() {
       images: report.images,
       pairs: { same: report.positivePairs, different: report.negativePairs },
       trainWallSec: +trainSec.toFixed(1),
+      evalWallSec: +evalSec.toFixed(1),
+      backend: { train: card.training.backend, evaluate: evalBackend },
       cardWallSec: card.training.wallTimeSec,
       epochs: card.training.epochs,
       bestEpoch: card.training.bestEpoch,
