@@ -18,27 +18,10 @@ import { buildEnsemble } from '../../src/training/ensemble';
 import { saveTrainedModel } from '../../src/training/save-trained-model';
 import { train, type TrainOptions } from '../../src/training/trainer';
 import { syntheticImage } from '../fixtures/synthetic-images';
-import { TINY_ARCHITECTURE, TINY_PREPROCESSING } from './fixtures/tiny-encoder';
+import { TINY_FORGERY_LAYOUT, tinyForgeryOptions } from './fixtures/tiny-forgery-options';
 
-const layout = { genuineFolder: 'genuine', forgedFolder: 'forged', validationWriters: ['w1', 'w3'] };
-const base: TrainOptions = {
-  name: 'sig',
-  architecture: TINY_ARCHITECTURE,
-  preprocessing: TINY_PREPROCESSING,
-  metric: 'euclidean',
-  loss: 'contrastive',
-  margin: 1,
-  mining: 'batch-hard',
-  epochs: 1,
-  stepsPerEpoch: 2,
-  batchSize: 8,
-  learningRate: 1e-3,
-  augment: null,
-  valFraction: 0.5,
-  seed: 3,
-  backend: 'wasm',
-  forgeries: layout,
-};
+const layout = TINY_FORGERY_LAYOUT;
+const base: TrainOptions = tinyForgeryOptions({ name: 'sig', backend: 'wasm' });
 
 let root: string;
 const dirs: Record<string, string> = {};

@@ -3,33 +3,14 @@ import { initBackend } from '../../src/embedding/backend';
 import { MemoryImageSource } from '../../src/training/data/labelled-image-source';
 import { train, type TrainOptions } from '../../src/training/trainer';
 import { syntheticImage } from '../fixtures/synthetic-images';
-import { TINY_ARCHITECTURE, TINY_PREPROCESSING } from './fixtures/tiny-encoder';
+import { tinyForgeryOptions } from './fixtures/tiny-forgery-options';
 
 /**
  * `train()` with `forgeries` (issue 17, signatures): writers with genuine and forged folders are split by a fixed
  * validation list, and the validation pairs are each validation writer's genuine–genuine (same) and
  * genuine–forgery (different) pairs only. Writers w0..w3: 4 genuine + 3 forged each; validation = w1, w3.
  */
-const architecture = TINY_ARCHITECTURE;
-const preprocessing = TINY_PREPROCESSING;
-const options: TrainOptions = {
-  name: 'tiny-signatures',
-  architecture,
-  preprocessing,
-  metric: 'euclidean',
-  loss: 'contrastive',
-  margin: 1,
-  mining: 'batch-hard',
-  epochs: 1,
-  stepsPerEpoch: 2,
-  batchSize: 8,
-  learningRate: 1e-3,
-  augment: null,
-  valFraction: 0.5,
-  seed: 3,
-  backend: 'cpu',
-  forgeries: { genuineFolder: 'genuine', forgedFolder: 'forged', validationWriters: ['w1', 'w3'] },
-};
+const options: TrainOptions = tinyForgeryOptions();
 
 async function source(): Promise<MemoryImageSource> {
   const images = [];
