@@ -97,8 +97,13 @@ describeWithBrowser('web console (real browser)', () => {
       await page.waitForSelector('#enroll-files');
       ids[key] = (await page.$eval('.id-list button.selected', (b) => b.getAttribute('data-identity-id')))!;
       await (await fileInput(page, '#enroll-files')).uploadFile(await rig.photo(identity, 0), await rig.photo(identity, 1));
-      await page.waitForFunction(() => document.querySelector('label[for="enroll-bar"]')?.textContent?.includes('Enrolled 2 of 2'));
-      await page.waitForFunction(() => document.querySelectorAll('.image-grid li img.thumb').length === 2);
+      // Wait for both files to settle (done or failed), then say which: under a loaded CI machine an enrollment can
+      // take longer than puppeteer's default 30 s, and a failure should show its error, not a timeout.
+      await page.waitForFunction(() => document.querySelectorAll('.enroll-progress li.done, .enroll-progress li.failed').length === 2, {
+        timeout: 120_000,
+      });
+      expect(await page.$eval('.enroll-progress', (e) => e.textContent)).toContain('Enrolled 2 of 2');
+      await page.waitForFunction(() => document.querySelectorAll('.image-grid li img.thumb').length === 2, { timeout: 60_000 });
     }
     const ada = await gql(rig.graphqlUrl, 'query($id: ID!) { identity(id: $id) { name imageCount images { id } } }', { id: ids.a }, ADMIN);
     expect(ada.data.identity).toMatchObject({ name: names.a, imageCount: 2 });
@@ -142,7 +147,7 @@ describeWithBrowser('web console (real browser)', () => {
     expect(added[0].same).toBe(false);
     expect(added[0].identityIds).toEqual([closest]);
     expect(problems).toEqual([]);
-  });
+  }, 300_000);
 
   it('an image deleted in the console is gone from the thumbnail route (404), which never answers without role read', async () => {
     const carol = await createPerson('Carol Console', 21, [0, 1]);
@@ -158,6 +163,8 @@ describeWithBrowser('web console (real browser)', () => {
 
     await signIn(page, rig.origin);
     await openPage(page, rig.origin, 'identities');
+    // The list arrives after the page's heading: wait for carol's entry before clicking it.
+    await page.waitForSelector(`.id-list button[data-identity-id="${carol.id}"]`, { timeout: 60_000 });
     await page.click(`.id-list button[data-identity-id="${carol.id}"]`);
     await page.waitForFunction(() => document.querySelectorAll('.image-grid li img.thumb').length === 2);
     await page.click(`.image-grid li[data-image-id="${gone}"] button`); // the confirmation dialog is accepted
@@ -175,7 +182,7 @@ describeWithBrowser('web console (real browser)', () => {
       ((await badSize.json()) as { errors: Array<{ extensions: { code: string; argument: string } }> }).errors[0].extensions,
     ).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'size' });
     expect(problems).toEqual([]);
-  });
+  }, 120_000);
 
   it('a short retrain shows its progress moving live and ends with the new version active', async () => {
     // Its own server: promoting a new model must not change what the other tests search with.
