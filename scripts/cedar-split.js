@@ -10,6 +10,13 @@
  *   node scripts/cedar-split.js [DATASET] [OUT_DIR]   rewrites splits/cedar/*.txt
  * Files: {train,validation,test}-writers.txt (writer names, for --val-writers), and
  * development.txt / test.txt (WRITER/genuine + WRITER/forged folders, for --include).
+ *
+ * Writer cross-validation (cv/, docs/experiments/signatures/cv.sh): the 34 non-validation writers in four
+ * folds, fold 0 being the test writers above and folds 1–3 the training writers dealt in order (9, 9, 8).
+ * Fold k trains on the other 25–26 writers, keeps the same 6 validation writers for the checkpoint and the
+ * thresholds, and is measured on its own held-out writers, so every one of the 34 is held out exactly once.
+ * cv/fold-K-development.txt (--include), cv/fold-K-test-writers.txt (measured), and cv/all-development.txt:
+ * every writer, for a final model trained on the 34 with the same 6 validation writers.
  */
 const fs = require('fs');
 const path = require('path');
@@ -55,4 +62,21 @@ write('validation-writers.txt', 'validation writers: checkpoint and thresholds',
 write('test-writers.txt', 'held-out test writers: measured only', test);
 write('development.txt', 'training + validation folders, for --include', folders(sorted([...train, ...validation])));
 write('test.txt', 'held-out test folders, for --include', folders(test));
-console.log(JSON.stringify({ writers: writers.length, train, validation, test }));
+
+const folds = [test, sorted(order.slice(14, 23)), sorted(order.slice(23, 32)), sorted(order.slice(32))];
+const cv = path.join(out, 'cv');
+fs.mkdirSync(cv, { recursive: true });
+/** @param {string} name @param {string} what @param {string[]} lines */
+const writeCv = (name, what, lines) =>
+  fs.writeFileSync(path.join(cv, name), `# CEDAR ${what} (scripts/cedar-split.js, seed ${SEED})\n${lines.join('\n')}\n`);
+folds.forEach((held, k) => {
+  const training = [...test, ...train].filter((w) => !held.includes(w));
+  writeCv(
+    `fold-${k}-development.txt`,
+    `cross-validation fold ${k}: training + validation folders`,
+    folders(sorted([...training, ...validation])),
+  );
+  writeCv(`fold-${k}-test-writers.txt`, `cross-validation fold ${k}: held-out writers, measured only`, held);
+});
+writeCv('all-development.txt', 'all 40 writers (34 training + the 6 validation), for the final model', folders(writers));
+console.log(JSON.stringify({ writers: writers.length, train, validation, test, folds }));

@@ -95,6 +95,27 @@ export interface Thresholds {
   /** The threshold the server uses by default (one of the above). */
   default: number;
   defaultRule: 'eer' | 'maxAccuracy' | 'atTargetFar';
+  /**
+   * verifyIdentity's thresholds (absent on older cards): the questioned image's distance to the
+   * centroid of R enrolled references of an identity, calibrated on the validation identities with
+   * the same rule as `default`; ascending by `references` (R ≥ 2). See
+   * src/training/calibration/reference-calibration.ts.
+   */
+  references?: ReferenceThreshold[];
+}
+
+/** verifyIdentity's calibration for R references (validation identities, seeded draws of the references). */
+export interface ReferenceThreshold {
+  references: number;
+  threshold: number;
+  /** Validation AUC and EER of centroid distances with R references. */
+  auc: number;
+  eer: number;
+  /** Validation false-accept and false-reject rates at `threshold`. */
+  far: number;
+  frr: number;
+  positivePairs: number;
+  negativePairs: number;
 }
 
 export interface RocPoint {
@@ -173,6 +194,30 @@ export interface IntendedUse {
 }
 
 /**
+ * thresholds.references: R integers ≥ 2 strictly ascending (verifyIdentity picks by R), thresholds finite
+ * distances in [0, 2] where distances are bounded (as `default`), and the rates the API serves as non-null
+ * floats finite in [0, 1].
+ */
+function referenceThresholdProblems(refs: unknown, bounded: boolean, finite: (v: unknown) => v is number): string[] {
+  if (!Array.isArray(refs)) return ['thresholds.references must be an array of { references, threshold, … }'];
+  const problems: string[] = [];
+  refs.forEach((r: Partial<ReferenceThreshold> | null, i) => {
+    const at = `thresholds.references[${i}]`;
+    if (!r || !Number.isInteger(r.references) || (r.references as number) < 2)
+      problems.push(`${at}.references must be an integer ≥ 2 (got ${JSON.stringify(r?.references)})`);
+    else if (i > 0 && (r.references as number) <= (refs[i - 1]?.references as number))
+      problems.push(`thresholds.references must ascend by references (entry ${i}: ${r.references})`);
+    if (!r || !finite(r.threshold) || r.threshold < 0 || (bounded && r.threshold > 2))
+      problems.push(`${at}.threshold must be a finite distance ≥ 0${bounded ? ' and ≤ 2' : ''} (got ${JSON.stringify(r?.threshold)})`);
+    for (const k of ['auc', 'eer', 'far', 'frr'] as const) {
+      const v = r?.[k];
+      if (!finite(v) || v < 0 || v > 1) problems.push(`${at}.${k} must be a rate in [0, 1] (got ${JSON.stringify(v)})`);
+    }
+  });
+  return problems;
+}
+
+/**
  * The card fields a server relies on, checked when a model is loaded, so that a
  * broken card refuses the model (MODEL_INCOMPATIBLE at start, at activateModel and
  * at a retraining promotion) instead of a server whose /healthz says ok while every
@@ -213,6 +258,7 @@ export function modelCardProblems(card: ModelCard): string[] {
       problems.push(`thresholds.targetFar must be in (0, 1] (got ${JSON.stringify(t.targetFar)})`);
     if (!['eer', 'maxAccuracy', 'atTargetFar'].includes(t.defaultRule as string))
       problems.push(`thresholds.defaultRule must be eer, maxAccuracy or atTargetFar (got ${JSON.stringify(t.defaultRule)})`);
+    if (t.references !== undefined) problems.push(...referenceThresholdProblems(t.references, bounded, finite));
   }
   // The ROC feeds the open-set threshold of searchSimilar (services/open-set-threshold.ts).
   if (!Array.isArray(card.roc)) {

@@ -52,6 +52,23 @@ export function similarityFromDistance(d: number, metric: Metric): number {
   return metric === 'cosine' ? 1 - d : 1 / (1 + d);
 }
 
+/**
+ * The mean of several vectors, component by component (not re-normalised): the reference an
+ * identity's enrolled images stand for in verifyIdentity. Its calibration (training/calibration/
+ * reference-calibration.ts) scores distances to this same point, so a threshold there means the same
+ * thing here. Throws on an empty list: an identity with no image has no reference.
+ */
+export function centroid(vectors: readonly ArrayLike<number>[]): Float32Array {
+  if (vectors.length === 0) throw new RangeError('centroid of no vectors');
+  const out = new Float32Array(vectors[0].length);
+  for (const v of vectors) {
+    assertSameLength(out, v);
+    for (let i = 0; i < out.length; i++) out[i] += v[i];
+  }
+  for (let i = 0; i < out.length; i++) out[i] /= vectors.length;
+  return out;
+}
+
 /** A pair is a match when its distance is at or below the threshold. */
 export function isMatch(d: number, threshold: number): boolean {
   return d <= threshold;

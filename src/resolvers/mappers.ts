@@ -1,5 +1,23 @@
-import { EnrolledImage, FaceDetection, Identity, MetricEnum, ModelInfo, SimilarityMatch, Verification } from '../schema';
-import type { FaceInfo, IdentityRow, ImageRow, ModelSummary, SearchMatch, VerificationResult } from '../services';
+import {
+  EnrolledImage,
+  FaceDetection,
+  Identity,
+  IdentityVerification,
+  MetricEnum,
+  ModelInfo,
+  ReferenceRuleEnum,
+  SimilarityMatch,
+  Verification,
+} from '../schema';
+import type {
+  FaceInfo,
+  IdentityRow,
+  IdentityVerificationResult,
+  ImageRow,
+  ModelSummary,
+  SearchMatch,
+  VerificationResult,
+} from '../services';
 
 /** Service results → schema objects (plain copies: schema classes carry no behaviour). */
 export function toIdentity(row: IdentityRow): Identity {
@@ -33,6 +51,16 @@ export function toVerification(r: VerificationResult): Verification {
     metric: r.metric as MetricEnum,
     faceA: toFaceDetection(r.faceA),
     faceB: toFaceDetection(r.faceB),
+  });
+}
+
+export function toIdentityVerification(r: IdentityVerificationResult): IdentityVerification {
+  return Object.assign(new IdentityVerification(), {
+    ...r,
+    rule: r.rule as ReferenceRuleEnum,
+    metric: r.metric as MetricEnum,
+    calibration: r.calibration ? { ...r.calibration } : null,
+    face: toFaceDetection(r.face),
   });
 }
 
@@ -70,7 +98,7 @@ export function toModel(s: ModelSummary): ModelInfo {
     fingerprint: c.fingerprint,
     // A card with an unparsable date must not fail the whole query (DateTimeISO would throw).
     createdAt: Number.isNaN(Date.parse(c.createdAt)) ? new Date(0) : new Date(c.createdAt),
-    thresholds: { ...c.thresholds },
+    thresholds: { ...c.thresholds, references: (c.thresholds.references ?? []).map((r) => ({ ...r })) },
     auc: c.validation.auc,
     eer: c.validation.eer,
     roc: c.roc.map((p) => ({ ...p })),

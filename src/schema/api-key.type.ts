@@ -12,7 +12,7 @@ export enum AccessRoleEnum {
 registerEnumType(AccessRoleEnum, {
   name: 'AccessRole',
   description:
-    'What a caller may do; each role includes the ones before it. NONE: only `viewer`. SEARCH: verify, searchSimilar, detectFaces, model with images the caller sends (answers carry identity ids; names only with SIAMESE_SEARCH_NAMES). READ: also identities, names, metadata, image hashes, imageId inputs. ENROLL: also createIdentity, enrollImages, labelPair. ADMIN: everything (deletes, retraining, model activation, API keys).',
+    'What a caller may do; each role includes the ones before it. NONE: only `viewer`. SEARCH: verify, searchSimilar, detectFaces, model with images the caller sends (answers carry identity ids; names only with SIAMESE_SEARCH_NAMES). READ: also identities, names, metadata, image hashes, imageId inputs, verifyIdentity. ENROLL: also createIdentity, enrollImages, labelPair. ADMIN: everything (deletes, retraining, model activation, API keys).',
 });
 
 @ObjectType({ description: 'An API key for one application. The key itself is shown once, by createApiKey; only its SHA-256 is stored.' })

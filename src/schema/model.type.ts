@@ -1,4 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
+import { ReferenceThreshold } from './identity-verification.type';
 import { MetricEnum } from './metric.enum';
 
 @ObjectType({ description: 'Calibrated decision thresholds (distances).' })
@@ -20,6 +21,11 @@ export class ModelThresholds {
 
   @Field(() => Float)
   targetFar!: number;
+
+  @Field(() => [ReferenceThreshold], {
+    description: "verifyIdentity's thresholds by reference count R, ascending ([] when the card has none: NEAREST is used).",
+  })
+  references!: ReferenceThreshold[];
 }
 
 @ObjectType({ description: 'A point of the validation ROC curve.' })

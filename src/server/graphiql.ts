@@ -60,7 +60,10 @@ query Model {
   model {
     version
     metric
-    thresholds { default defaultRule eer maxAccuracy atTargetFar targetFar }
+    thresholds {
+      default defaultRule eer maxAccuracy atTargetFar targetFar
+      references { references threshold far frr }  # verifyIdentity's, by reference count
+    }
     auc
     eer
     indexedVectors
@@ -70,13 +73,22 @@ query Model {
 
 const ADMIN = `# Enrolling needs role enroll, reading names role read, deleting role admin:
 # put your SIAMESE_ADMIN_TOKEN (or an API key) in the Authorization header below (README "Access model").
-# Run CreateIdentity, paste the id it answers into the variables' identityId, then AddImage.
+# Run CreateIdentity, paste the id it answers into the variables' identityId, then AddImage and VerifyIdentity.
 mutation CreateIdentity {
   createIdentity(name: "Ada", metadata: { team: "demo" }) { id name }
 }
 
 mutation AddImage($identityId: ID!, $image: String!) {
   enrollImages(identityId: $identityId, images: [{ base64: $image }]) { id width height face { box { x y width height } score } }
+}
+
+# Is this the enrolled identity? Compared with its references (several enrolled images: their centroid
+# and the threshold the model calibrated for that many; README "Several references"). Role read.
+query VerifyIdentity($identityId: ID!, $image: String!) {
+  verifyIdentity(identityId: $identityId, image: { base64: $image }) {
+    match distance threshold rule referenceImageIds enrolledImages
+    calibration { references far frr }  # the card's validation rates for this many references (CENTROID)
+  }
 }
 
 query Identities {

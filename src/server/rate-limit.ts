@@ -22,7 +22,14 @@ import { ErrorCode } from '../errors';
  * proxy every client shares the proxy's address unless Express's
  * `trust proxy` is set, which this server does not do by default).
  */
-export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set(['verify', 'searchSimilar', 'enrollImages', 'detectFaces', 'retrain']);
+export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set([
+  'verify',
+  'verifyIdentity',
+  'searchSimilar',
+  'enrollImages',
+  'detectFaces',
+  'retrain',
+]);
 
 export interface RateLimitOptions {
   /** Tokens added per second; 0 turns the limit off. */

@@ -3,6 +3,8 @@ export type { ServingModel, EmbedderPort, DecodeLimitsPort } from './serving-mod
 export { IndexLifecycle } from './index-lifecycle.service';
 export { VerificationService } from './verification.service';
 export type { VerificationResult } from './verification.service';
+export { IdentityVerificationService, planReferences } from './identity-verification.service';
+export type { IdentityVerificationResult, ReferenceRule } from './identity-verification.service';
 export { SearchService, groupByIdentity } from './search.service';
 export type { SearchMatch } from './search.service';
 export { openSetThreshold, perComparisonFar, thresholdAtFarInterpolated, OpenSetThresholdCache } from './open-set-threshold';
@@ -24,6 +26,7 @@ export type { ServiceDeps } from './service-context';
 
 import type { ServiceDeps } from './service-context';
 import { VerificationService } from './verification.service';
+import { IdentityVerificationService } from './identity-verification.service';
 import { SearchService } from './search.service';
 import { EnrollmentService } from './enrollment.service';
 import { FaceDetectionService } from './face-detection.service';
@@ -37,6 +40,8 @@ import type { StorageHealth } from './storage-health';
 /** The application layer as the resolvers see it. */
 export interface Services {
   verification: VerificationService;
+  /** verifyIdentity: against an enrolled identity's references. */
+  identityVerification: IdentityVerificationService;
   search: SearchService;
   enrollment: EnrollmentService;
   faces: FaceDetectionService;
@@ -55,6 +60,7 @@ export interface Services {
 export function createServices(deps: ServiceDeps): Services {
   return {
     verification: new VerificationService(deps),
+    identityVerification: new IdentityVerificationService(deps),
     search: new SearchService(deps),
     enrollment: new EnrollmentService(deps),
     faces: new FaceDetectionService(deps),

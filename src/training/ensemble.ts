@@ -16,6 +16,7 @@ import type { ModelCard } from '../embedding/model-card';
 import { loadModelDir } from '../embedding/model-store';
 import { DomainError, ErrorCode } from '../errors';
 import { calibrate, type Calibration } from './calibration/calibrate';
+import { calibrateReferences, type ReferenceCalibrationInput } from './calibration/reference-calibration';
 import { dedupeByContent } from './data/dedupe';
 import { loadForgeryValidation, type ForgeryLayout } from './data/forgery-data';
 import { DecodedImageCache } from './data/image-cache';
@@ -178,6 +179,12 @@ function checkSameData(first: ModelCard, identities: number, images: number): vo
   }
 }
 
+/** verifyIdentity's thresholds for the ensemble, on the validation set the calibration used (as the trainer does). */
+function withReferences(calibration: Calibration, input: Omit<ReferenceCalibrationInput, 'rule'>): void {
+  const references = calibrateReferences({ ...input, rule: calibration.thresholds });
+  if (references.length) calibration.thresholds.references = references;
+}
+
 /** Validation exactly as the trainer drew it: the identity split, its pairs (seed + 1) and one-shot episodes. */
 async function calibrateOnIdentities(
   model: tf.LayersModel,
@@ -202,6 +209,7 @@ async function calibrateOnIdentities(
     roc,
   } = scoreVerification(model, pixels, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), scoringSpecOf(card));
   const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
+  withReferences(calibration, { embeddings: emb, groups: val.groups, metric: card.metric, seed: splitSeedOf(first) });
   const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, splitSeedOf(first) + 2);
   const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
   const siblings = siblingEpisodes(val.identities, val.groups, 5, 20, 40, splitSeedOf(first) + 3);
@@ -249,8 +257,9 @@ async function calibrateOnForgeries(
       ErrorCode.DATASET_INVALID,
       `the members validated on ${first.data.validationIdentities} writers; --val-writers matches ${set.validationWriters.length}`,
     );
-  const { scores, roc } = scoreVerification(model, set.pixels, set.pairs, scoringSpecOf(card));
+  const { embeddings, scores, roc } = scoreVerification(model, set.pixels, set.pairs, scoringSpecOf(card));
   const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
+  withReferences(calibration, { embeddings, groups: set.groups, forged: set.forged, metric: card.metric, seed: splitSeedOf(first) });
   log(
     `ensemble of ${memberCount}: validation writers ${set.validationWriters.join(' ')}, genuine against skilled forgeries: ` +
       `AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %`,

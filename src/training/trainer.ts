@@ -24,6 +24,7 @@ import { buildEncoder } from '../embedding/backbones';
 import { loadModelDir } from '../embedding/model-store';
 import type { AugmentOptions } from './augment/affine.augment';
 import { calibrate } from './calibration/calibrate';
+import { calibrateReferences } from './calibration/reference-calibration';
 import { prepareTrainingData } from './data/training-data';
 import { prepareForgeryData } from './data/forgery-data';
 import type { LabelledImageSource } from './data/labelled-image-source';
@@ -82,6 +83,19 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       targetFar: options.targetFar ?? 1e-2,
       defaultRule: options.thresholdRule ?? 'eer',
     });
+    // verifyIdentity's thresholds, on the same validation identities (none when calibrated elsewhere,
+    // scored on the training split, or replaced by the pixel feature: no honest set to calibrate on).
+    if (!fallback && !options.calibrationScores && !data.scoredOnTraining) {
+      const references = calibrateReferences({
+        embeddings: loop.bestEmbeddings,
+        groups: data.scoredOn.groups,
+        forged: data.validationForgeries,
+        metric: options.metric,
+        rule: calibration.thresholds,
+        seed: data.splitSeed,
+      });
+      if (references.length) calibration.thresholds.references = references;
+    }
     const card = buildTrainedModelCard({
       options: fallback ? { ...options, metric: fallback.metric, calibrationScores: undefined } : options,
       architecture: fallback?.architecture ?? architecture,

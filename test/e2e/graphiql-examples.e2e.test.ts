@@ -67,6 +67,7 @@ test('each operation of each GraphiQL tab runs on a server with the variables an
     DetectFaces: 'BAD_USER_INPUT (no face stage)',
     CreateIdentity: 'ok',
     AddImage: 'ok',
+    VerifyIdentity: 'ok',
     Identities: 'ok',
     Forget: 'ok',
   });

@@ -18,7 +18,14 @@
  *     questioned signature's distance to the mean embedding of R genuine references of its writer, for
  *     R = 1, 3, 5, 10 (10 seeded draws of the references per writer; questioned = the other genuine
  *     signatures against all the writer's forgeries); pooled AUC and EER per R.
- *   `--record NAME` (any mode) also stores the result in the card's evaluations.NAME with its command.
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts api-refs MODEL_DIR WRITERS_FILE [DATASET] [R]
+ *     verifyIdentity through the HTTP API: each writer enrolled with its first R genuine signatures (default 5,
+ *     as scans), every other genuine signature and every forgery verified against it at the served rule and
+ *     threshold (thresholds.references of the card); FAR on forgeries and FRR with writer-bootstrap intervals.
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts cv MODEL_DIR=@WRITERS_FILE …
+ *     writer cross-validation: each fold model on its held-out writers, pooled with each model's own served
+ *     thresholds (verify and, where every fold's card calibrated them, R references); per-fold results too.
+ *   `--record NAME` (any mode but cv) also stores the result in the card's evaluations.NAME with its command.
  *
  * CEDAR's full-resolution scans of these writers are not here (signers 41–55, judged elsewhere, are
  * held back on purpose), so the "scan" is simulated from the 220×155 copy; what it checks is that
@@ -36,19 +43,20 @@ import { initBackend } from '../../src/embedding/backend';
 import { loadModelDir } from '../../src/embedding/model-store';
 import { inferenceSpec } from '../../src/embedding/preprocess/flip-average';
 import { preprocessImage } from '../../src/embedding/preprocess/preprocess-image';
-import { distance } from '../../src/metric/metric';
+import { centroid, distance } from '../../src/metric/metric';
 import { Rng } from '../../src/training/samplers/rng';
 import { embedPixels } from '../../src/training/evaluate/embed';
 import { summariseRoc } from '../../src/training/evaluate/verification-scoring';
 import { parseFilterList } from '../../src/training/data/identity-filter';
 import { evaluateForgeryPairs, randomForgeryPairs, writerPairs, type WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
 import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
-import type { ScoredPair } from '../../src/training/calibration/roc';
 import type { ModelCard } from '../../src/embedding/model-card';
 import { gql } from './http-client';
 
 const DEFAULT_DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
 const VERIFY = `query($a: ImageInput!, $b: ImageInput!) { verify(a: $a, b: $b) { match distance threshold } }`;
+const VERIFY_IDENTITY = `query($id: ID!, $image: ImageInput!) {
+  verifyIdentity(identityId: $id, image: $image) { match distance threshold rule referenceImageIds } }`;
 
 /** A writer's genuine and forged image files, in numeric order. */
 export function writerFiles(dataset: string, writer: string): { genuine: string[]; forged: string[] } {
@@ -75,30 +83,43 @@ async function embedWriters(model: tf.LayersModel, card: ModelCard, writers: str
   return embedded;
 }
 
-/** Distance of each questioned signature to the mean of R references of its writer, for several R. */
+/**
+ * Distance of each questioned signature to the mean of R references of its writer, for several R
+ * (1, 3, 5, 10 and the card's calibrated counts): pooled AUC and EER with writer-bootstrap intervals,
+ * and, for the R the card calibrated (thresholds.references, what verifyIdentity serves), FAR on
+ * forgeries and FRR at that threshold.
+ */
 export async function evaluateReferences(modelDir: string, writers: string[], dataset = DEFAULT_DATASET) {
   await initBackend('auto');
   const { model, card } = await loadModelDir(modelDir);
   try {
     const embedded = await embedWriters(model, card, writers, dataset);
-    const rng = new Rng(11);
-    const byReferences = [1, 3, 5, 10].map((r) => {
-      const scores: ScoredPair[] = [];
-      for (const w of embedded)
+    const calibrated = card.thresholds.references ?? [];
+    const counts = [...new Set([1, 3, 5, 10, ...calibrated.map((c) => c.references)])].sort((a, b) => a - b);
+    const byReferences = counts.map((r) => {
+      // One generator per R: the draws of an R do not depend on which other counts are measured.
+      const rng = new Rng(11 + r);
+      const pairs: IdentityPairScore[] = [];
+      embedded.forEach((w, k) => {
         for (let draw = 0; draw < 10; draw++) {
           const order = rng.shuffle(w.genuine.map((_, i) => i));
-          const mean = new Float32Array(w.genuine[0].length);
-          for (const i of order.slice(0, r)) w.genuine[i].forEach((v, d) => (mean[d] += v / r));
-          for (const i of order.slice(r)) scores.push({ distance: distance(w.genuine[i], mean, card.metric), same: true });
-          for (const f of w.forged) scores.push({ distance: distance(f, mean, card.metric), same: false });
+          const c = centroid(order.slice(0, r).map((i) => w.genuine[i]));
+          for (const i of order.slice(r))
+            pairs.push({ distance: distance(w.genuine[i], c, card.metric), same: true, identityA: k, identityB: k });
+          for (const f of w.forged) pairs.push({ distance: distance(f, c, card.metric), same: false, identityA: k, identityB: k });
         }
-      const roc = summariseRoc(scores);
+      });
+      const served = r === 1 ? card.thresholds.default : calibrated.find((c) => c.references === r)?.threshold;
+      const stats = evaluateForgeryPairs(pairs, writers, { thresholds: { ...card.thresholds, default: served ?? NaN } });
       return {
         references: r,
-        genuine: scores.filter((s) => s.same).length,
-        forgeries: scores.filter((s) => !s.same).length,
-        auc: roc.auc,
-        eer: roc.eer,
+        genuine: stats.genuinePairs,
+        forgeries: stats.forgeryPairs,
+        auc: stats.auc,
+        eer: stats.eer,
+        ...(served !== undefined
+          ? { servedThreshold: served, farForgeries: stats.farForgeries, frrGenuine: stats.frrGenuine }
+          : { servedThreshold: null }),
       };
     });
     return {
@@ -106,7 +127,7 @@ export async function evaluateReferences(modelDir: string, writers: string[], da
       version: card.version,
       writers,
       draws: 10,
-      score: 'distance to the mean of R reference embeddings',
+      score: 'distance to the mean of R reference embeddings (verifyIdentity rule CENTROID; R = 1 is verify)',
       byReferences,
     };
   } finally {
@@ -248,6 +269,147 @@ export async function measureApi(modelDir: string, writers: string[], dataset = 
   };
 }
 
+/**
+ * verifyIdentity through HTTP: each writer is an identity with its first R genuine signatures enrolled
+ * (as "full-resolution scans"), then every other genuine signature and every forgery is verified against
+ * it. Reports the served rule, threshold, FAR on forgeries and FRR, with writer-bootstrap intervals.
+ */
+export async function measureApiReferences(modelDir: string, writers: string[], dataset = DEFAULT_DATASET, refs = 5) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-signature-refs-'));
+  const token = 'signature-measure-admin-token';
+  const server = await startServer(
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SIAMESE_DATA_DIR: dataDir,
+      SIAMESE_MODEL: modelDir,
+      SIAMESE_LOG_LEVEL: 'error',
+      SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'),
+      SIAMESE_ADMIN_TOKEN: token,
+    }),
+  );
+  const rng = new Rng(2025);
+  const pairs: IdentityPairScore[] = [];
+  const decisions: Array<{ same: boolean; match: boolean }> = [];
+  const served = new Set<string>();
+  let threshold = NaN;
+  try {
+    for (const [k, w] of writers.entries()) {
+      const files = writerFiles(dataset, w);
+      const created = await gql(server.url, `mutation($n: String!) { createIdentity(name: $n) { id } }`, { n: `writer ${w}` }, { token });
+      if (created.errors) throw new Error(JSON.stringify(created.errors));
+      const id = created.data.createIdentity.id as string;
+      const references = await Promise.all(
+        files.genuine.slice(0, refs).map(async (f) => ({ base64: (await scanScan(f, rng)).toString('base64') })),
+      );
+      const enrolled = await gql(
+        server.url,
+        `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id } }`,
+        { id, images: references },
+        { token },
+      );
+      if (enrolled.errors) throw new Error(JSON.stringify(enrolled.errors));
+      for (const q of [...files.genuine.slice(refs), ...files.forged]) {
+        const same = !q.includes(`${path.sep}forged${path.sep}`);
+        const r = await gql(server.url, VERIFY_IDENTITY, { id, image: { base64: (await scanScan(q, rng)).toString('base64') } }, { token });
+        if (r.errors) throw new Error(JSON.stringify(r.errors));
+        const v = r.data.verifyIdentity as {
+          match: boolean;
+          distance: number;
+          threshold: number;
+          rule: string;
+          referenceImageIds: string[];
+        };
+        threshold = v.threshold;
+        served.add(`${v.rule} R=${v.referenceImageIds.length}`);
+        pairs.push({ distance: v.distance, same, identityA: k, identityB: k });
+        decisions.push({ same, match: v.match });
+      }
+    }
+  } finally {
+    await server.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  // One served rule and threshold for every writer, or the pooled rates below would mix thresholds.
+  if (served.size !== 1) throw new Error(`the writers were served by different rules: ${[...served].join(', ')}`);
+  const card = JSON.parse(fs.readFileSync(path.join(modelDir, 'model-card.json'), 'utf8'));
+  const stats = evaluateForgeryPairs(pairs, writers, { thresholds: { ...card.thresholds, default: threshold } });
+  return {
+    model: card.name,
+    via: 'HTTP verifyIdentity (GraphQL): R enrolled references per writer, images rendered as full-resolution scans',
+    referencesPerWriter: refs,
+    servedRules: [...served],
+    verifyCalls: decisions.length,
+    servedThreshold: threshold,
+    farForgeriesFromMatch: decisions.filter((d) => !d.same && d.match).length / decisions.filter((d) => !d.same).length,
+    frrGenuineFromMatch: decisions.filter((d) => d.same && !d.match).length / decisions.filter((d) => d.same).length,
+    ...stats,
+  };
+}
+
+/**
+ * Writer cross-validation (docs/experiments/signatures/cv.sh): each fold's model on its own held-out
+ * writers, pooled over every fold. Each model decides with its own served threshold, so before pooling a
+ * fold's distances are shifted by that threshold (d − t_k: a pair is accepted when ≤ 0), and the pooled
+ * AUC/EER/FAR/FRR are those of the decisions the fold models make; writer-bootstrap intervals over all
+ * the folds' writers. The same for R references (centroid, verifyIdentity) where every fold's card
+ * calibrated that R. Folds: MODEL_DIR=@WRITERS_FILE arguments.
+ */
+export async function evaluateCrossValidation(folds: Array<{ modelDir: string; writers: string[] }>, dataset = DEFAULT_DATASET) {
+  await initBackend('auto');
+  const counts = [1, 2, 3, 5, 10];
+  const pooled = new Map<number, IdentityPairScore[]>(counts.map((r) => [r, []]));
+  const calibratedEverywhere = new Set(counts);
+  const perFold: Array<Record<string, unknown>> = [];
+  const allWriters: string[] = [];
+  for (const fold of folds) {
+    const { model, card } = await loadModelDir(fold.modelDir);
+    try {
+      const embedded = await embedWriters(model, card, fold.writers, dataset);
+      const offset = allWriters.length;
+      allWriters.push(...fold.writers);
+      const dist = (a: Float32Array, b: Float32Array) => distance(a, b, card.metric);
+      const single = evaluateForgeryPairs(writerPairs(embedded, dist), fold.writers, card);
+      perFold.push({ model: fold.modelDir, version: card.version, validationEer: card.validation.eer, ...single });
+      for (const r of counts) {
+        const rng = new Rng(11 + r);
+        const t = r === 1 ? card.thresholds.default : card.thresholds.references?.find((c) => c.references === r)?.threshold;
+        if (t === undefined) {
+          calibratedEverywhere.delete(r);
+          continue;
+        }
+        embedded.forEach((w, k) => {
+          const id = offset + k;
+          if (r === 1) {
+            // verify: every genuine–genuine and genuine–forgery pair of the writer (as `eval`).
+            for (const p of writerPairs([w], dist)) pooled.get(1)!.push({ ...p, distance: p.distance - t, identityA: id, identityB: id });
+            return;
+          }
+          for (let draw = 0; draw < 10; draw++) {
+            const order = rng.shuffle(w.genuine.map((_, i) => i));
+            const c = centroid(order.slice(0, r).map((i) => w.genuine[i]));
+            for (const i of order.slice(r))
+              pooled.get(r)!.push({ distance: dist(w.genuine[i], c) - t, same: true, identityA: id, identityB: id });
+            for (const f of w.forged) pooled.get(r)!.push({ distance: dist(f, c) - t, same: false, identityA: id, identityB: id });
+          }
+        });
+      }
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s own served threshold' } } as unknown as Pick<ModelCard, 'thresholds'>;
+  return {
+    writers: allWriters,
+    score: 'distance minus the fold model’s served threshold (verify: thresholds.default; R references: thresholds.references)',
+    pooled: counts
+      .filter((r) => calibratedEverywhere.has(r))
+      .map((r) => ({ references: r, ...evaluateForgeryPairs(pooled.get(r)!, allWriters, zero) })),
+    perFold,
+  };
+}
+
 /** Stores a result in the card's evaluations[name] with the command that produced it (the weights, so the fingerprint, stay). */
 function record(modelDir: string, name: string, result: object, argv: string[]): void {
   const file = path.join(modelDir, 'model-card.json');
@@ -263,8 +425,19 @@ export async function main(argvIn: string[]): Promise<number> {
   const recordAs = at >= 0 ? argvIn[at + 1] : undefined;
   const argv = at >= 0 ? argvIn.filter((_, i) => i !== at && i !== at + 1) : argvIn;
   const [mode, modelDir, writersArg, dataset = DEFAULT_DATASET, refs = '3'] = argv;
-  if (!mode || !modelDir || !writersArg || !['eval', 'api', 'refs'].includes(mode)) {
-    console.error('usage: signature-measure.ts eval|api|refs MODEL_DIR WRITERS(@file or comma list) [DATASET] [REFS] [--record NAME]');
+  if (mode === 'cv') {
+    const folds = argv.slice(1).map((a) => {
+      const [modelDir, writers] = a.split('=');
+      return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
+    });
+    const out = await evaluateCrossValidation(folds);
+    console.log(JSON.stringify(out, null, 2));
+    return 0;
+  }
+  if (!mode || !modelDir || !writersArg || !['eval', 'api', 'refs', 'api-refs'].includes(mode)) {
+    console.error(
+      'usage: signature-measure.ts eval|api|refs|api-refs MODEL_DIR WRITERS(@file or comma list) [DATASET] [REFS] [--record NAME]',
+    );
     return 2;
   }
   const writers = parseFilterList([writersArg])!;
@@ -273,7 +446,9 @@ export async function main(argvIn: string[]): Promise<number> {
       ? await evaluateOffline(path.resolve(modelDir), writers, path.resolve(dataset))
       : mode === 'refs'
         ? await evaluateReferences(path.resolve(modelDir), writers, path.resolve(dataset))
-        : await measureApi(path.resolve(modelDir), writers, path.resolve(dataset), Number(refs));
+        : mode === 'api-refs'
+          ? await measureApiReferences(path.resolve(modelDir), writers, path.resolve(dataset), Number(argv[4] ?? 5))
+          : await measureApi(path.resolve(modelDir), writers, path.resolve(dataset), Number(refs));
   console.log(JSON.stringify(out, null, 2));
   if (recordAs) record(path.resolve(modelDir), recordAs, out, argv);
   return 0;

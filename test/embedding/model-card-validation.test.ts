@@ -58,6 +58,31 @@ describe('model card validation', () => {
     ['empty version', (c: ModelCard) => ({ ...c, version: '' }), /version must be a non-empty string/],
     ['targetFar 0', (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, targetFar: 0 } }), /targetFar must be in \(0, 1\]/],
     ['unknown defaultRule', (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, defaultRule: 'median' } }), /defaultRule/],
+    [
+      'reference thresholds not ascending (verifyIdentity picks by R)',
+      (c: ModelCard) => ({
+        ...c,
+        thresholds: {
+          ...c.thresholds,
+          references: [
+            { references: 5, threshold: 0.3 },
+            { references: 3, threshold: 0.4 },
+          ],
+        },
+      }),
+      /thresholds.references must ascend/,
+    ],
+    [
+      'reference count 1 (that is the 1:1 default)',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, references: [{ references: 1, threshold: 0.3 }] } }),
+      /references\[0\].references must be an integer ≥ 2/,
+    ],
+    [
+      'negative reference threshold',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, references: [{ references: 2, threshold: -1 }] } }),
+      /references\[0\].threshold must be a finite distance ≥ 0/,
+    ],
+    ['references not an array', (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, references: {} } }), /must be an array/],
     ['ROC point with far 1.5', (c: ModelCard) => ({ ...c, roc: [{ threshold: 0.1, far: 1.5, tar: 1 }] }), /roc\[0\]/],
     ['roc not a list', (c: ModelCard) => ({ ...c, roc: null }), /roc must be an array/],
   ])('%s', (_, patch, why) => {

@@ -164,6 +164,18 @@ describe('retraining end to end', () => {
       preprocessing: baseCard.preprocessing,
     });
     expect(newCard.hyperparameters).toMatchObject({ explicitPairs: 3, warmStartFrom: path.resolve(modelDir) });
+    // verifyIdentity's thresholds, calibrated on the same held-out identities (2 × 4 images, 10 draws each):
+    // R = 2: 2 × 10 × 2 questions against 2 × 10 × 4 images of the other identity; R = 3: 2 × 10 × 1 against 80.
+    expect(
+      newCard.thresholds.references.map((r: { references: number; positivePairs: number; negativePairs: number }) => [
+        r.references,
+        r.positivePairs,
+        r.negativePairs,
+      ]),
+    ).toEqual([
+      [2, 40, 80],
+      [3, 20, 80],
+    ]);
     const hit = (await gql(url, SEARCH, { image: await b64(3, 8), k: 2 })).data.searchSimilar;
     expect(hit[0].identity.id).toBe(people.get(3)!.id);
 

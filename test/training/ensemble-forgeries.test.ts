@@ -15,6 +15,7 @@ import { initBackend } from '../../src/embedding/backend';
 import { FolderImageSource } from '../../src/training/data/folder.source';
 import { run as ensembleCommand } from '../../src/cli/ensemble.command';
 import { buildEnsemble } from '../../src/training/ensemble';
+import type { ModelCard } from '../../src/embedding/model-card';
 import { saveTrainedModel } from '../../src/training/save-trained-model';
 import { train, type TrainOptions } from '../../src/training/trainer';
 import { syntheticImage } from '../fixtures/synthetic-images';
@@ -52,7 +53,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const memberCard = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'model-card.json'), 'utf8'));
+const memberCard = (dir: string): ModelCard => JSON.parse(readFileSync(path.join(dir, 'model-card.json'), 'utf8'));
 
 it('records the writer split in the card and calibrates the ensemble on the validation writers’ forgery pairs', async () => {
   const a = memberCard(dirs.a);
@@ -75,6 +76,12 @@ it('an ensemble of one member twice reproduces that member’s validation exactl
   expect(card.validation.auc).toBeCloseTo(a.validation.auc, 6);
   expect(card.validation.eer).toBeCloseTo(a.validation.eer, 6);
   expect(card.thresholds.default).toBeCloseTo(a.thresholds.default, 5);
+  // verifyIdentity's thresholds too: the same writers, draws (same seed) and centroid distances.
+  expect(a.thresholds.references?.length).toBeGreaterThan(0);
+  expect(card.thresholds.references!.map((r) => [r.references, r.positivePairs, r.negativePairs])).toEqual(
+    a.thresholds.references!.map((r) => [r.references, r.positivePairs, r.negativePairs]),
+  );
+  card.thresholds.references!.forEach((r, i) => expect(r.threshold).toBeCloseTo(a.thresholds.references![i].threshold, 5));
   model.dispose();
 });
 

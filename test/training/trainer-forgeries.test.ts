@@ -10,7 +10,8 @@ import { tinyForgeryOptions } from './fixtures/tiny-forgery-options';
  * validation list, and the validation pairs are each validation writer's genuine–genuine (same) and
  * genuine–forgery (different) pairs only. Writers w0..w3: 4 genuine + 3 forged each; validation = w1, w3.
  */
-const options: TrainOptions = tinyForgeryOptions();
+// atTargetFar 0.2: verifyIdentity's thresholds follow the same rule, so their validation FAR stays under it.
+const options: TrainOptions = tinyForgeryOptions({ thresholdRule: 'atTargetFar', targetFar: 0.2 });
 
 async function source(): Promise<MemoryImageSource> {
   const images = [];
@@ -37,6 +38,19 @@ describe('train() with skilled forgeries', () => {
       expect(card.validation.positivePairs).toBe(2 * 6);
       expect(card.validation.negativePairs).toBe(2 * 12);
       expect(result.validationScores).toHaveLength(36);
+      // verifyIdentity's calibration on the same writers (10 draws each): 4 genuine allow R = 2 and 3, not 5 or 10.
+      // R = 2: 2 writers × 10 draws × 2 other genuine = 40 positives, × 3 forgeries = 60 negatives; R = 3: 20 and 60.
+      const refs = card.thresholds.references!;
+      expect(refs.map((r) => [r.references, r.positivePairs, r.negativePairs])).toEqual([
+        [2, 40, 60],
+        [3, 20, 60],
+      ]);
+      for (const r of refs) {
+        expect(r.threshold).toBeGreaterThanOrEqual(0);
+        expect(r.far).toBeLessThanOrEqual(0.2 + 1e-9);
+        expect(r.frr).toBeGreaterThanOrEqual(0);
+        expect(r.frr).toBeLessThanOrEqual(1);
+      }
     } finally {
       result.model.dispose();
       tf.disposeVariables();

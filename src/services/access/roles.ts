@@ -5,7 +5,7 @@
  *   search — verify / searchSimilar / detectFaces / model with images the caller sends
  *            (upload or base64); answers carry identity ids, not names (unless
  *            SIAMESE_SEARCH_NAMES), never metadata or hashes
- *   read   — also identity / identities, names, metadata, image hashes, imageId inputs
+ *   read   — also identity / identities, names, metadata, image hashes, imageId inputs, verifyIdentity
  *   enroll — also createIdentity / enrollImages / labelPair
  *   admin  — everything: deletes, retraining, model activation, API keys
  *

@@ -45,7 +45,7 @@ export async function evaluateOnHeldOut(
   card: ModelCard,
   heldOut: HeldOutSet,
   data: { train: readonly KeyedImage[]; pairs: readonly LabelledPair[] },
-  recalibrate?: (scores: ScoredPair[]) => ModelCard,
+  recalibrate?: (scores: ScoredPair[], embeddings: Float32Array[]) => ModelCard,
 ): Promise<Evaluation> {
   // The card's preprocessing (face stage included) and inference options (flip averaging), exactly as the service will embed.
   const spec = scoringSpecOf(card);
@@ -56,7 +56,7 @@ export async function evaluateOnHeldOut(
   let threshold = card.thresholds.default;
   if (hasBothKinds(heldOut.pairs)) {
     const v = scoreVerification(model, await pixelsOf(heldOut.images), heldOut.pairs, spec);
-    if (recalibrate) threshold = recalibrate(v.scores).thresholds.default;
+    if (recalibrate) threshold = recalibrate(v.scores, v.embeddings).thresholds.default;
     out = { auc: v.auc, eer: v.eer, accuracy: accuracyAt(v.scores, threshold), pairAccuracy: null };
   }
   if (data.pairs.length > 0) {

@@ -25,6 +25,7 @@ import { Embedder } from '../../embedding/embedder';
 import { throwIfCancelled } from '../../errors';
 import { train, type TrainOptions, type TrainResult } from '../../training/trainer';
 import { saveTrainedModel } from '../../training/save-trained-model';
+import { calibrateReferences } from '../../training/calibration/reference-calibration';
 import { calibrate } from '../../training/calibration/calibrate';
 import type { ScoredPair } from '../../training/calibration/roc';
 import { verificationPairs } from '../../training/evaluate/embed';
@@ -91,9 +92,9 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
       };
       const oldEval = await evaluateServingModel(job, heldOut, data);
       let card = trained.card;
-      const newEval = await evaluateOnHeldOut(trained.model, card, heldOut, data, (scores) => {
+      const newEval = await evaluateOnHeldOut(trained.model, card, heldOut, data, (scores, embeddings) => {
         // Held-out identities are what production looks like: calibrate the thresholds there.
-        if (data.disjoint && hasBothKinds(scores)) card = calibratedOnHeldOut(card, scores, heldGroups);
+        if (data.disjoint && hasBothKinds(scores)) card = calibratedOnHeldOut(card, scores, heldGroups, embeddings, job.options.seed);
         return card;
       });
       checkCancel();
@@ -215,12 +216,16 @@ async function evaluateServingModel(job: WorkerJob, heldOut: HeldOutSet, data: T
 function calibratedOnHeldOut(
   card: ModelCard,
   scores: ScoredPair[],
-  heldGroups: { identities: readonly unknown[]; images: readonly unknown[] },
+  heldGroups: { identities: readonly unknown[]; images: readonly unknown[]; groups: number[][] },
+  embeddings: Float32Array[],
+  seed: number,
 ): ModelCard {
   const c = calibrate(scores, { targetFar: card.thresholds.targetFar, defaultRule: card.thresholds.defaultRule });
+  // verifyIdentity's thresholds on the same identities (the trainer had no validation split to do it).
+  const references = calibrateReferences({ embeddings, groups: heldGroups.groups, metric: card.metric, rule: c.thresholds, seed });
   return {
     ...card,
-    thresholds: c.thresholds,
+    thresholds: references.length ? { ...c.thresholds, references } : c.thresholds,
     roc: c.roc,
     validation: c.metrics,
     data: {

@@ -89,6 +89,9 @@ export interface ForgeryValidationSet {
   validationWriters: string[];
   pixels: Float32Array[];
   pairs: PairIndex[];
+  /** groups[w] / forged[w]: indices in `pixels` of validation writer w's genuine signatures / forgeries. */
+  groups: number[][];
+  forged: number[][];
 }
 
 /** The validation writers and pairs exactly as prepareForgeryData draws them (same de-duplication and order). */
@@ -106,6 +109,8 @@ export async function loadForgeryValidation(
     validationWriters: valWriters.map((w) => writerName(w.writer)),
     pixels: val.pixels,
     pairs: forgeryVerificationPairs(val.groups.groups, val.forged),
+    groups: val.groups.groups,
+    forged: val.forged,
   };
 }
 
@@ -168,6 +173,7 @@ export async function prepareForgeryData(
     trainPixels: train.pixels,
     trainGroups: train.groups.groups,
     trainForgeries: train.forged,
+    validationForgeries: val.forged,
     valPixels: val.pixels,
     explicitPairs: [],
     valPairs: forgeryVerificationPairs(val.groups.groups, val.forged),

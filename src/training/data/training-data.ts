@@ -44,6 +44,8 @@ export interface TrainingData {
    * trainPixels of the forgeries of training writer w (trainGroups[w]).
    */
   trainForgeries?: number[][];
+  /** With skilled forgeries: validationForgeries[w] = indices in valPixels of the forgeries of validation writer w. */
+  validationForgeries?: number[][];
   episodes: OneShotEpisode[];
   splitSeed: number;
 }

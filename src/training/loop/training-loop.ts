@@ -31,6 +31,8 @@ export interface LoopResult {
   bestEpoch: number;
   /** The best epoch's validation scores (the calibration input unless options.calibrationScores). */
   bestScores: ScoredPair[];
+  /** The best epoch's embeddings of data.valPixels (verifyIdentity's calibration, trainer.ts). */
+  bestEmbeddings: Float32Array[];
   /** Optimiser steps taken. */
   steps: number;
   stepsPerEpoch: number;
@@ -110,7 +112,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
       : options.learningRate;
 
   const history: EpochInfo[] = [];
-  let best: { score: number; epoch: number; weights: tf.Tensor[]; scores: ScoredPair[] } | undefined;
+  let best: { score: number; epoch: number; weights: tf.Tensor[]; scores: ScoredPair[]; embeddings: Float32Array[] } | undefined;
   let step = 0;
   let items = 0;
   const loopStart = Date.now();
@@ -177,7 +179,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
       const isBest = !best || (options.selectBy === 'last' ? true : score > best.score);
       if (isBest) {
         best?.weights.forEach((w) => w.dispose());
-        best = { score, epoch, weights: model.getWeights().map((w) => tf.keep(w.clone())), scores: val.scores };
+        best = { score, epoch, weights: model.getWeights().map((w) => tf.keep(w.clone())), scores: val.scores, embeddings: val.embeddings };
       }
       if (live) tf.dispose(swapIn(vars, live).concat(live));
       const elapsed = (Date.now() - loopStart) / 1000;
@@ -213,5 +215,5 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   if (!best) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'no epoch completed within the time budget; raise --max-minutes');
   model.setWeights(best.weights);
   best.weights.forEach((w) => w.dispose());
-  return { history, bestEpoch: best.epoch, bestScores: best.scores, steps: step, stepsPerEpoch, k };
+  return { history, bestEpoch: best.epoch, bestScores: best.scores, bestEmbeddings: best.embeddings, steps: step, stepsPerEpoch, k };
 }

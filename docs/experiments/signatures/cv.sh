@@ -1,0 +1,31 @@
+#!/bin/bash
+# Session 8: writer cross-validation of the shipped signature recipe (train-d.sh's flags), and the final
+# model trained on all 34 non-validation writers (issue 17). Folds: scripts/cedar-split.js (splits/cedar/cv/).
+#   bash docs/experiments/signatures/cv.sh folds   # trains folds 1–3 (fold 0 is train-d.sh 102, the r2 run)
+#   bash docs/experiments/signatures/cv.sh final   # trains on cv/all-development.txt
+#   bash docs/experiments/signatures/cv.sh measure # each fold model on its own held-out writers
+# Each run: ~11 min on an idle 2-core machine with the native backend (early stopping, patience 12).
+cd "$(dirname "$0")/../../.."
+runs=${RUNS:-.runs/signature-cv}
+seed=${SEED:-102}
+mkdir -p "$runs"
+train() { # NAME INCLUDE_FILE
+  npx siamese train --data ../shared/datasets/cedar-signatures --include "@$2" \
+    --forgeries forged --val-writers @splits/cedar/validation-writers.txt --crop ink --fit contain \
+    --normalize invert-unit --input-size 160x80 --augment signatures --loss contrastive --margin 1 --batch 32 \
+    --epochs 200 --steps-per-epoch 40 --max-minutes 18 --lr 1e-3 --lr-schedule cosine --ema 0.98 --select eer \
+    --threshold-rule atTargetFar --target-far 0.02 --seed "$seed" --backbone fast --widths 32,64,128,256 \
+    --embedding-dim 128 --name "signature-$1" --out "$runs/$1" --backend native --json --quiet --patience 12 \
+    > "$runs/$1.log" 2>&1
+}
+case "${1:-}" in
+  folds) for k in 1 2 3; do train "fold-$k" "splits/cedar/cv/fold-$k-development.txt" || exit 1; done ;;
+  final) train all splits/cedar/cv/all-development.txt ;;
+  measure)
+    for k in 0 1 2 3; do
+      model="$runs/fold-$k"; [ "$k" = 0 ] && model=${FOLD0:-models/signature-fast160x80-cedar}
+      node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts eval "$model" \
+        "@splits/cedar/cv/fold-$k-test-writers.txt" > "$runs/measure-fold-$k.json" || exit 1
+    done ;;
+  *) echo "usage: cv.sh folds|final|measure" >&2; exit 2 ;;
+esac

@@ -1,0 +1,81 @@
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { FaceDetection } from './face-detection.type';
+import { MetricEnum } from './metric.enum';
+
+/** How verifyIdentity compared the image with the identity's references (services/identity-verification.service.ts). */
+export enum ReferenceRuleEnum {
+  CENTROID = 'CENTROID',
+  SINGLE = 'SINGLE',
+  NEAREST = 'NEAREST',
+}
+
+registerEnumType(ReferenceRuleEnum, {
+  name: 'ReferenceRule',
+  description:
+    'CENTROID: distance to the mean embedding of R enrolled references, with the threshold the model card calibrated for R. ' +
+    'SINGLE: one enrolled image and the 1:1 threshold (as verify). ' +
+    'NEAREST: the card has no calibration for this many references: the nearest enrolled image and the 1:1 threshold (the false-accept rate can grow with the references).',
+});
+
+@ObjectType({ description: "verifyIdentity's calibration for R references, measured on the model's validation identities." })
+export class ReferenceThreshold {
+  @Field(() => Int, { description: 'R: enrolled references averaged.' })
+  references!: number;
+
+  @Field(() => Float, { description: 'Distance threshold for R references (the card default rule).' })
+  threshold!: number;
+
+  @Field(() => Float, { description: 'Validation AUC of centroid distances with R references.' })
+  auc!: number;
+
+  @Field(() => Float, { description: 'Validation equal error rate with R references.' })
+  eer!: number;
+
+  @Field(() => Float, { description: 'Validation false-accept rate at the threshold.' })
+  far!: number;
+
+  @Field(() => Float, { description: 'Validation false-reject rate at the threshold.' })
+  frr!: number;
+}
+
+@ObjectType({ description: 'The answer to "is this image the enrolled identity?" (several references).' })
+export class IdentityVerification {
+  @Field(() => ID)
+  identityId!: string;
+
+  @Field(() => Boolean, { description: 'distance ≤ threshold.' })
+  match!: boolean;
+
+  @Field(() => Float, { description: "The rule's distance: to the references' centroid (CENTROID) or the nearest reference." })
+  distance!: number;
+
+  @Field(() => Float, { description: 'cosine: 1 − distance; euclidean: 1 / (1 + distance).' })
+  similarity!: number;
+
+  @Field(() => Float, { description: 'The threshold applied: the argument, or the one the model calibrated for the rule.' })
+  threshold!: number;
+
+  @Field(() => ReferenceRuleEnum)
+  rule!: ReferenceRuleEnum;
+
+  @Field(() => [ID], { description: 'The enrolled images compared, oldest first.' })
+  referenceImageIds!: string[];
+
+  @Field(() => Int, { description: 'Images the identity has enrolled.' })
+  enrolledImages!: number;
+
+  @Field(() => ReferenceThreshold, {
+    nullable: true,
+    description: "The card's validation rates for this R (CENTROID only), at the card's threshold (not a `threshold` argument).",
+  })
+  calibration?: ReferenceThreshold | null;
+
+  @Field(() => MetricEnum)
+  metric!: MetricEnum;
+
+  @Field(() => String)
+  modelVersion!: string;
+
+  @Field(() => FaceDetection, { nullable: true, description: 'The face of the image that was compared (models with a face stage).' })
+  face?: FaceDetection | null;
+}
