@@ -184,6 +184,7 @@ function printHuman(r: Record<string, unknown>): void {
         images: number;
         threshold: number;
         oneShot?: { ways: number; accuracy: number };
+        references?: Array<{ references: number; auc: number; eer: number; threshold: number; far: number; frr: number }>;
       }
     | undefined;
   if (v) {
@@ -199,6 +200,11 @@ function printHuman(r: Record<string, unknown>): void {
       );
     console.log(`  TAR@FAR=1e-2 ${((v.tarAtFar1e2 ?? NaN) * 100).toFixed(2)}%  TAR@FAR=1e-3 ${((v.tarAtFar1e3 ?? NaN) * 100).toFixed(2)}%`);
     if (v.oneShot) console.log(`  ${v.oneShot.ways}-way one-shot (random episodes) ${(v.oneShot.accuracy * 100).toFixed(1)}%`);
+    for (const e of v.references ?? [])
+      console.log(
+        `  verifyIdentity, ${e.references} references (centroid): AUC ${e.auc.toFixed(4)}  EER ${(e.eer * 100).toFixed(2)}%  ` +
+          `at the card's ${e.threshold.toPrecision(4)}: FAR ${(e.far * 100).toFixed(2)}%  FRR ${(e.frr * 100).toFixed(2)}%`,
+      );
   }
   const b = r.baseline as Record<string, { auc: number; eer: number }> | undefined;
   if (b && v) {

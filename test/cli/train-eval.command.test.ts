@@ -99,9 +99,24 @@ it('train --json writes one line per epoch and a complete model dir; eval reads 
     cap2.restore();
   }
   expect(code).toBe(0);
-  const evalOut = cap2.lines()[0] as { verification: { identities: number; positivePairs: number; negativePairs: number; auc: number } };
+  const evalOut = cap2.lines()[0] as {
+    verification: {
+      identities: number;
+      positivePairs: number;
+      negativePairs: number;
+      auc: number;
+      references?: Array<{ references: number; positivePairs: number; negativePairs: number; threshold: number }>;
+    };
+  };
   // 2 identities × 4 images: 2·C(4,2) = 12 same pairs, 4·4 = 16 different pairs.
   expect(evalOut.verification).toMatchObject({ identities: 2, positivePairs: 12, negativePairs: 16 });
+  // verifyIdentity at the card's thresholds for R = 2 and 3 (the validation identities had 4 images each):
+  // R = 2: 2 identities × 10 draws × 2 questions against 2 × 10 × 4 images of the other; R = 3: 20 against 80.
+  expect(card.thresholds.references.map((r: { references: number }) => r.references)).toEqual([2, 3]);
+  expect(evalOut.verification.references!.map((r) => [r.references, r.positivePairs, r.negativePairs, r.threshold])).toEqual([
+    [2, 40, 80, card.thresholds.references[0].threshold],
+    [3, 20, 80, card.thresholds.references[1].threshold],
+  ]);
   const recorded = JSON.parse(readFileSync(path.join(out, 'model-card.json'), 'utf8'));
   expect(recorded.evaluations.heldout.verification.positivePairs).toBe(12);
   expect(recorded.commands.evaluate[0]).toContain('npx siamese eval --model');

@@ -25,7 +25,10 @@
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts cv MODEL_DIR=@WRITERS_FILE …
  *     writer cross-validation: each fold model on its held-out writers, pooled with each model's own served
  *     thresholds (verify and, where every fold's card calibrated them, R references); per-fold results too.
- *   `--record NAME` (any mode but cv) also stores the result in the card's evaluations.NAME with its command.
+ *     `--record NAME --card MODEL_DIR` stores it in that model's card (the recipe's final model).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts pool API_RESULT.json …
+ *     pools api / api-refs results of the cross-validation folds (each call against its model's threshold).
+ *   `--record NAME` (any mode) also stores the result in the card's evaluations.NAME with its command.
  *
  * CEDAR's full-resolution scans of these writers are not here (signers 41–55, judged elsewhere, are
  * held back on purpose), so the "scan" is simulated from the 220×155 copy; what it checks is that
@@ -55,6 +58,7 @@ import { gql } from './http-client';
 
 const DEFAULT_DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
 const VERIFY = `query($a: ImageInput!, $b: ImageInput!) { verify(a: $a, b: $b) { match distance threshold } }`;
+const ENROLL = `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id } }`;
 const VERIFY_IDENTITY = `query($id: ID!, $image: ImageInput!) {
   verifyIdentity(identityId: $id, image: $image) { match distance threshold rule referenceImageIds } }`;
 
@@ -266,6 +270,8 @@ export async function measureApi(modelDir: string, writers: string[], dataset = 
     farForgeriesFromMatch: decisions.filter((d) => !d.same && d.match).length / decisions.filter((d) => !d.same).length,
     frrGenuineFromMatch: decisions.filter((d) => d.same && !d.match).length / decisions.filter((d) => d.same).length,
     ...stats,
+    // For pooling folds (mode pool): [writer, same ? 1 : 0, distance − served threshold] per call.
+    decisions: pairs.map((p) => [writers[p.identityA], p.same ? 1 : 0, p.distance - threshold]),
   };
 }
 
@@ -299,16 +305,12 @@ export async function measureApiReferences(modelDir: string, writers: string[], 
       const created = await gql(server.url, `mutation($n: String!) { createIdentity(name: $n) { id } }`, { n: `writer ${w}` }, { token });
       if (created.errors) throw new Error(JSON.stringify(created.errors));
       const id = created.data.createIdentity.id as string;
-      const references = await Promise.all(
-        files.genuine.slice(0, refs).map(async (f) => ({ base64: (await scanScan(f, rng)).toString('base64') })),
-      );
-      const enrolled = await gql(
-        server.url,
-        `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id } }`,
-        { id, images: references },
-        { token },
-      );
-      if (enrolled.errors) throw new Error(JSON.stringify(enrolled.errors));
+      // One scan per request: a few full-resolution scans in one body exceed the server's payload limit.
+      for (const f of files.genuine.slice(0, refs)) {
+        const image = { base64: (await scanScan(f, rng)).toString('base64') };
+        const enrolled = await gql(server.url, ENROLL, { id, images: [image] }, { token });
+        if (enrolled.errors) throw new Error(JSON.stringify(enrolled.errors));
+      }
       for (const q of [...files.genuine.slice(refs), ...files.forged]) {
         const same = !q.includes(`${path.sep}forged${path.sep}`);
         const r = await gql(server.url, VERIFY_IDENTITY, { id, image: { base64: (await scanScan(q, rng)).toString('base64') } }, { token });
@@ -344,6 +346,8 @@ export async function measureApiReferences(modelDir: string, writers: string[], 
     farForgeriesFromMatch: decisions.filter((d) => !d.same && d.match).length / decisions.filter((d) => !d.same).length,
     frrGenuineFromMatch: decisions.filter((d) => d.same && !d.match).length / decisions.filter((d) => d.same).length,
     ...stats,
+    // For pooling folds (mode pool): [writer, same ? 1 : 0, distance − served threshold] per call.
+    decisions: pairs.map((p) => [writers[p.identityA], p.same ? 1 : 0, p.distance - threshold]),
   };
 }
 
@@ -410,6 +414,26 @@ export async function evaluateCrossValidation(folds: Array<{ modelDir: string; w
   };
 }
 
+/**
+ * Pools `api` / `api-refs` results of several fold models (each measured on its own held-out writers): every
+ * call's distance minus its model's served threshold, so a pair is accepted when ≤ 0 as it was served; AUC,
+ * EER, FAR on forgeries and FRR over all the writers, with writer-bootstrap intervals.
+ */
+export function poolApiResults(files: string[]) {
+  const pairs: IdentityPairScore[] = [];
+  const writers: string[] = [];
+  for (const f of files) {
+    const r = JSON.parse(fs.readFileSync(f, 'utf8')) as { decisions: Array<[string, number, number]> };
+    for (const [writer, same, shifted] of r.decisions) {
+      let k = writers.indexOf(writer);
+      if (k < 0) k = writers.push(writer) - 1;
+      pairs.push({ distance: shifted, same: same === 1, identityA: k, identityB: k });
+    }
+  }
+  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s own served threshold' } } as unknown as Pick<ModelCard, 'thresholds'>;
+  return { files, calls: pairs.length, ...evaluateForgeryPairs(pairs, writers, zero) };
+}
+
 /** Stores a result in the card's evaluations[name] with the command that produced it (the weights, so the fingerprint, stay). */
 function record(modelDir: string, name: string, result: object, argv: string[]): void {
   const file = path.join(modelDir, 'model-card.json');
@@ -425,13 +449,25 @@ export async function main(argvIn: string[]): Promise<number> {
   const recordAs = at >= 0 ? argvIn[at + 1] : undefined;
   const argv = at >= 0 ? argvIn.filter((_, i) => i !== at && i !== at + 1) : argvIn;
   const [mode, modelDir, writersArg, dataset = DEFAULT_DATASET, refs = '3'] = argv;
+  if (mode === 'pool') {
+    console.log(JSON.stringify(poolApiResults(argv.slice(1)), null, 2));
+    return 0;
+  }
   if (mode === 'cv') {
-    const folds = argv.slice(1).map((a) => {
-      const [modelDir, writers] = a.split('=');
-      return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
-    });
+    // `--card DIR`: the model whose card records the result (with --record), e.g. the final model of the recipe.
+    const cardAt = argv.indexOf('--card');
+    const cardDir = cardAt >= 0 ? argv[cardAt + 1] : undefined;
+    const folds = argv
+      .slice(1)
+      .filter((_, i) => cardAt < 0 || (i + 1 !== cardAt && i + 1 !== cardAt + 1))
+      .map((a) => {
+        const [modelDir, writers] = a.split('=');
+        return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
+      });
     const out = await evaluateCrossValidation(folds);
     console.log(JSON.stringify(out, null, 2));
+    if (recordAs && cardDir) record(path.resolve(cardDir), recordAs, out, argv);
+    else if (recordAs) console.error('--record in cv mode needs --card MODEL_DIR');
     return 0;
   }
   if (!mode || !modelDir || !writersArg || !['eval', 'api', 'refs', 'api-refs'].includes(mode)) {

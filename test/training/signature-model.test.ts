@@ -9,10 +9,13 @@ import { distance } from '../../src/metric/metric';
 import { embedPixels } from '../../src/training/evaluate/embed';
 
 /**
- * The shipped signature model (issue 17) on a handful of held-out writers' images (splits/cedar/test-writers.txt:
- * never trained on, never used for a checkpoint or a threshold): genuine–genuine distances fall under the served
- * threshold and genuine–forgery distances above it, about as often as the card's measured rates on all eight
- * held-out writers say. Everything is computed from the model; only the card's documented rates are read.
+ * The shipped signature model (issue 17) on a handful of writers it never trained on: genuine–genuine distances
+ * fall under the served threshold and genuine–forgery distances above it, about as often as the card's measured
+ * rates on those writers say. The shipped model trains on every CEDAR writer here but the 6 validation writers
+ * (splits/cedar/cv/all-development.txt; its held-out estimate is the writer cross-validation of its recipe,
+ * docs/signatures.md), so the writers are three of its validation writers, read from the card: never trained
+ * on, though they chose its checkpoint and threshold. Everything is computed from the model; only the card's
+ * documented rates and writer split are read.
  */
 const ROOT = path.resolve(__dirname, '../..');
 const DATASET = path.resolve(ROOT, '../shared/datasets/cedar-signatures');
@@ -21,8 +24,9 @@ const MODEL_DIR = path.join(
   'models',
   fs.readdirSync(path.join(ROOT, 'models')).find((d) => /^signature-.+-cedar$/.test(d)) ?? 'signature-missing-cedar',
 );
-// Three held-out writers, six genuine signatures and six forgeries each (15 genuine + 36 forgery pairs per writer).
-const WRITERS = ['03', '14', '25'];
+// Three writers never trained on, six genuine signatures and six forgeries each (15 genuine + 36 forgery pairs per writer).
+const WRITERS = ['05', '13', '18'];
+const MEASURED = 'cedar-validation-writers';
 const SHOTS = [1, 5, 9, 13, 17, 21];
 
 interface Documented {
@@ -30,16 +34,22 @@ interface Documented {
   frrGenuine: { value: number };
 }
 
-describe('shipped signature model on held-out writers', () => {
+describe('shipped signature model on writers it never trained on', () => {
   jest.setTimeout(180_000);
 
-  it('is named signature-…-cedar, crops to the ink and documents its held-out rates', () => {
+  it('is named signature-…-cedar, crops to the ink, serves several references and documents its rates', () => {
     const card = JSON.parse(fs.readFileSync(path.join(MODEL_DIR, 'model-card.json'), 'utf8'));
     expect(card.preprocessing.crop).toBe('ink');
-    const heldOut = card.evaluations['cedar-test-writers'] as Documented;
-    expect(heldOut.farForgeries.value).toBeGreaterThanOrEqual(0);
+    const measured = card.evaluations[MEASURED] as Documented;
+    expect(measured.farForgeries.value).toBeGreaterThanOrEqual(0);
+    // The writers are validation writers of this model (so none of its training writers).
+    expect(card.hyperparameters.forgeries.validationWriters).toEqual(expect.arrayContaining(WRITERS));
     for (const w of WRITERS)
-      expect(fs.readFileSync(path.join(ROOT, 'splits/cedar/test-writers.txt'), 'utf8')).toMatch(new RegExp(`^${w}$`, 'm'));
+      expect(fs.readFileSync(path.join(ROOT, 'splits/cedar/validation-writers.txt'), 'utf8')).toMatch(new RegExp(`^${w}$`, 'm'));
+    // verifyIdentity's thresholds for 2, 3, 5 and 10 references (validation writers have 24 genuine signatures).
+    expect(card.thresholds.references.map((r: { references: number }) => r.references)).toEqual([2, 3, 5, 10]);
+    // The recipe's held-out estimate over 34 writers (cross-validation) is in the card.
+    expect(card.evaluations['cedar-writer-cv'].writers).toHaveLength(34);
   });
 
   it('genuine–genuine < threshold < genuine–forgery for most pairs, as the card says', async () => {
@@ -74,12 +84,12 @@ describe('shipped signature model on held-out writers', () => {
           }
         }
       }
-      const heldOut = card.evaluations!['cedar-test-writers'] as Documented;
+      const heldOut = card.evaluations![MEASURED] as Documented;
       expect(genuinePairs).toBe(45);
       expect(forgeryPairs).toBe(108);
-      // Most pairs on the right side of the threshold (the card's held-out accuracy is documented beside the rates),
-      // and each kind no worse than the card's held-out rates allow, with slack for 3 writers instead of 8.
-      const documentedAccuracy = (card.evaluations!['cedar-test-writers'] as { accuracy: number }).accuracy;
+      // Most pairs on the right side of the threshold (the card's accuracy on these writers is documented beside the rates),
+      // and each kind no worse than the card's rates on these writers allow, with slack for 3 writers instead of 6.
+      const documentedAccuracy = (card.evaluations![MEASURED] as { accuracy: number }).accuracy;
       expect((genuineAccepted + forgeriesRejected) / (genuinePairs + forgeryPairs)).toBeGreaterThan(0.5);
       expect((genuineAccepted + forgeriesRejected) / (genuinePairs + forgeryPairs)).toBeGreaterThanOrEqual(documentedAccuracy - 0.15);
       expect(genuineAccepted / genuinePairs).toBeGreaterThanOrEqual(1 - heldOut.frrGenuine.value - 0.2);

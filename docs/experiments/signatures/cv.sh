@@ -1,9 +1,13 @@
 #!/bin/bash
 # Session 8: writer cross-validation of the shipped signature recipe (train-d.sh's flags), and the final
 # model trained on all 34 non-validation writers (issue 17). Folds: scripts/cedar-split.js (splits/cedar/cv/).
-#   bash docs/experiments/signatures/cv.sh folds   # trains folds 1–3 (fold 0 is train-d.sh 102, the r2 run)
+#   bash docs/experiments/signatures/cv.sh folds   # trains folds 1–3 (fold 0 is `train-d.sh 102`: scratch/s7/runs/r2)
 #   bash docs/experiments/signatures/cv.sh final   # trains on cv/all-development.txt
 #   bash docs/experiments/signatures/cv.sh measure # each fold model on its own held-out writers
+#   bash docs/experiments/signatures/cv.sh cv      # pooled over the 34 writers (verify and R references)
+# Folds 0 (the shipped r2 run of session 7) and 1 were trained before cards carried verifyIdentity's
+# thresholds: `cv` first gives measurement copies (RUNS/fold-K-cal) the thresholds that `siamese ensemble` of
+# the model with itself calibrates on the same validation writers (its distances are the model's own).
 # Each run: ~11 min on an idle 2-core machine with the native backend (early stopping, patience 12).
 cd "$(dirname "$0")/../../.."
 runs=${RUNS:-.runs/signature-cv}
@@ -23,9 +27,28 @@ case "${1:-}" in
   final) train all splits/cedar/cv/all-development.txt ;;
   measure)
     for k in 0 1 2 3; do
-      model="$runs/fold-$k"; [ "$k" = 0 ] && model=${FOLD0:-models/signature-fast160x80-cedar}
+      model="$runs/fold-$k"; [ "$k" = 0 ] && model=${FOLD0:-scratch/s7/runs/r2}
       node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts eval "$model" \
         "@splits/cedar/cv/fold-$k-test-writers.txt" > "$runs/measure-fold-$k.json" || exit 1
     done ;;
-  *) echo "usage: cv.sh folds|final|measure" >&2; exit 2 ;;
+  cv)
+    args=()
+    for k in 0 1 2 3; do
+      model="$runs/fold-$k"; [ "$k" = 0 ] && model=${FOLD0:-scratch/s7/runs/r2}
+      include="splits/cedar/cv/fold-$k-development.txt"
+      if ! grep -q '"references"' "$model/model-card.json"; then
+        rm -rf "$runs/self-$k" "$runs/fold-$k-cal"
+        npx siamese ensemble --model "$model" --model "$model" --include "@$include" --forgeries forged --genuine genuine \
+          --val-writers @splits/cedar/validation-writers.txt --out "$runs/self-$k" --json > "$runs/self-$k.log" || exit 1
+        cp -r "$model" "$runs/fold-$k-cal"
+        node -e 'const fs=require("fs");const [dst,ens]=process.argv.slice(1);const c=JSON.parse(fs.readFileSync(dst));
+          c.thresholds.references=JSON.parse(fs.readFileSync(ens)).thresholds.references;fs.writeFileSync(dst,JSON.stringify(c,null,2))' \
+          "$runs/fold-$k-cal/model-card.json" "$runs/self-$k/model-card.json"
+        model="$runs/fold-$k-cal"
+      fi
+      args+=("$model=@splits/cedar/cv/fold-$k-test-writers.txt")
+    done
+    node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts cv "${args[@]}" \
+      ${CARD:+--card "$CARD" --record cedar-writer-cv} > "$runs/cv.json" ;;
+  *) echo "usage: cv.sh folds|final|measure|cv" >&2; exit 2 ;;
 esac

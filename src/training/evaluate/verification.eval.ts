@@ -7,7 +7,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ModelCard, VerificationMetrics } from '../../embedding/model-card';
 import { verificationMetrics } from '../calibration/calibrate';
 import { identityBootstrap, type BootstrapInterval } from './bootstrap';
-import type { ScoredPair } from '../calibration/roc';
+import { auc, computeRoc, equalErrorRate, type ScoredPair } from '../calibration/roc';
+import { referenceScores } from '../calibration/reference-calibration';
 import { DecodedImageCache, dropFaceless } from '../data/image-cache';
 import type { LabelledImageSource } from '../data/labelled-image-source';
 import { groupByIdentity } from '../data/split';
@@ -28,6 +29,46 @@ export interface VerificationReport extends VerificationMetrics {
   facelessDropped?: number;
   /** Issue 17: the same pairs scored by raw pixels (the preprocessed input this model receives). */
   baseline: Record<BaselineName, { auc: number; eer: number }>;
+  /**
+   * verifyIdentity on these identities, for each R the card calibrated (thresholds.references): the
+   * questioned image against the centroid of R of its identity's images (10 seeded draws), against up
+   * to 50 other identities' images per draw; FAR and FRR at the card's threshold for R.
+   */
+  references?: ReferenceEvaluation[];
+}
+
+export interface ReferenceEvaluation {
+  references: number;
+  auc: number;
+  eer: number;
+  threshold: number;
+  far: number;
+  frr: number;
+  positivePairs: number;
+  negativePairs: number;
+}
+
+/** The card's reference thresholds measured on `groups` (see VerificationReport.references). */
+export function evaluateReferences(card: ModelCard, embeddings: Float32Array[], groups: number[][], seed: number): ReferenceEvaluation[] {
+  const out: ReferenceEvaluation[] = [];
+  for (const entry of card.thresholds.references ?? []) {
+    const scores = referenceScores({ embeddings, groups, metric: card.metric, rule: card.thresholds, seed }, entry.references);
+    if (!scores) continue;
+    const roc = computeRoc(scores);
+    const pos = scores.filter((x) => x.same);
+    const neg = scores.filter((x) => !x.same);
+    out.push({
+      references: entry.references,
+      auc: auc(roc),
+      eer: equalErrorRate(roc).eer,
+      threshold: entry.threshold,
+      far: neg.filter((x) => x.distance <= entry.threshold).length / neg.length,
+      frr: pos.filter((x) => x.distance > entry.threshold).length / pos.length,
+      positivePairs: pos.length,
+      negativePairs: neg.length,
+    });
+  }
+  return out;
 }
 
 export async function evaluateVerification(
@@ -83,6 +124,8 @@ export async function evaluateVerification(
     ...(facelessDropped !== undefined ? { facelessDropped } : {}),
     baseline: baselineSummary(baseline),
   };
+  const references = evaluateReferences(card, emb, groups.groups, options.seed ?? 1);
+  if (references.length) report.references = references;
   return { report, scores, baseline };
 }
 
