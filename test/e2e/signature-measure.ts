@@ -26,8 +26,12 @@
  *     writer cross-validation: each fold model on its held-out writers, pooled with each model's own served
  *     thresholds (verify and, where every fold's card calibrated them, R references); per-fold results too.
  *     `--record NAME --card MODEL_DIR` stores it in that model's card (the recipe's final model).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts sweep 0.005,0.01,0.02 @VALIDATION_WRITERS MODEL_DIR=@WRITERS …
+ *     the fold models' thresholds re-set at each validation FAR (verify, 5 and 10 references) and the pooled
+ *     held-out FAR/FRR there: how a calibration target on 6 validation writers transfers to new writers.
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts pool API_RESULT.json …
- *     pools api / api-refs results of the cross-validation folds (each call against its model's threshold).
+ *     pools api / api-refs results of the cross-validation folds (each call against its model's threshold;
+ *     FILE=T scores a file's calls against threshold T instead).
  *   `--record NAME` (any mode) also stores the result in the card's evaluations.NAME with its command.
  *
  * CEDAR's full-resolution scans of these writers are not here (signers 41–55, judged elsewhere, are
@@ -47,6 +51,8 @@ import { loadModelDir } from '../../src/embedding/model-store';
 import { inferenceSpec } from '../../src/embedding/preprocess/flip-average';
 import { preprocessImage } from '../../src/embedding/preprocess/preprocess-image';
 import { centroid, distance } from '../../src/metric/metric';
+import { calibrate } from '../../src/training/calibration/calibrate';
+import { calibrateReferences } from '../../src/training/calibration/reference-calibration';
 import { Rng } from '../../src/training/samplers/rng';
 import { embedPixels } from '../../src/training/evaluate/embed';
 import { summariseRoc } from '../../src/training/evaluate/verification-scoring';
@@ -415,19 +421,113 @@ export async function evaluateCrossValidation(folds: Array<{ modelDir: string; w
 }
 
 /**
+ * How the calibration target transfers to new writers: for each fold model, its thresholds re-set at
+ * validation FAR f (the 6 validation writers' genuine–forgery pairs; for R references the same seeded draws
+ * as the card's calibration, reference-calibration.ts) for every f of `targetFars`, then its held-out writers
+ * scored at them; pooled over the folds like `cv`. At f = the card's target it reproduces the served thresholds.
+ */
+export async function sweepTargetFar(
+  folds: Array<{ modelDir: string; writers: string[] }>,
+  targetFars: number[],
+  validationWriters: string[],
+  dataset = DEFAULT_DATASET,
+) {
+  await initBackend('auto');
+  const counts = [1, 5, 10];
+  const pooled = new Map<string, IdentityPairScore[]>();
+  const at = (f: number, r: number) => `${f}:${r}`;
+  const thresholds: Array<Record<string, unknown>> = [];
+  const allWriters: string[] = [];
+  for (const fold of folds) {
+    const { model, card } = await loadModelDir(fold.modelDir);
+    try {
+      const val = await embedWriters(model, card, validationWriters, dataset);
+      const held = await embedWriters(model, card, fold.writers, dataset);
+      const offset = allWriters.length;
+      allWriters.push(...fold.writers);
+      const dist = (a: Float32Array, b: Float32Array) => distance(a, b, card.metric);
+      // Validation writers flattened as the trainer lays them out: genuine signatures, then forgeries.
+      const embeddings: Float32Array[] = [];
+      const groups: number[][] = [];
+      const forged: number[][] = [];
+      for (const w of val) groups.push(w.genuine.map((e) => embeddings.push(e) - 1));
+      for (const w of val) forged.push(w.forged.map((e) => embeddings.push(e) - 1));
+      for (const f of targetFars) {
+        const rule = { defaultRule: 'atTargetFar' as const, targetFar: f };
+        const single = calibrate(writerPairs(val, dist), rule).thresholds.default;
+        const refs = calibrateReferences({
+          embeddings,
+          groups,
+          forged,
+          metric: card.metric,
+          rule,
+          seed: card.seed,
+          counts: counts.slice(1),
+        });
+        const tOf = (r: number) => (r === 1 ? single : refs.find((x) => x.references === r)!.threshold);
+        thresholds.push({ model: fold.modelDir, targetFar: f, ...Object.fromEntries(counts.map((r) => [`R${r}`, tOf(r)])) });
+        for (const r of counts) {
+          const rng = new Rng(11 + r);
+          const list = pooled.get(at(f, r)) ?? [];
+          pooled.set(at(f, r), list);
+          held.forEach((w, k) => {
+            const id = offset + k;
+            if (r === 1) {
+              for (const p of writerPairs([w], dist)) list.push({ ...p, distance: p.distance - tOf(1), identityA: id, identityB: id });
+              return;
+            }
+            for (let draw = 0; draw < 10; draw++) {
+              const order = rng.shuffle(w.genuine.map((_, i) => i));
+              const c = centroid(order.slice(0, r).map((i) => w.genuine[i]));
+              for (const i of order.slice(r))
+                list.push({ distance: dist(w.genuine[i], c) - tOf(r), same: true, identityA: id, identityB: id });
+              for (const g of w.forged) list.push({ distance: dist(g, c) - tOf(r), same: false, identityA: id, identityB: id });
+            }
+          });
+        }
+      }
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s threshold at validation FAR f' } } as unknown as Pick<
+    ModelCard,
+    'thresholds'
+  >;
+  return {
+    writers: allWriters,
+    validationWriters,
+    sweep: targetFars.flatMap((f) =>
+      counts.map((r) => {
+        const e = evaluateForgeryPairs(pooled.get(at(f, r))!, allWriters, zero);
+        return { targetFar: f, references: r, farForgeries: e.farForgeries, frrGenuine: e.frrGenuine, accuracy: e.accuracy };
+      }),
+    ),
+    thresholds,
+  };
+}
+
+/**
  * Pools `api` / `api-refs` results of several fold models (each measured on its own held-out writers): every
  * call's distance minus its model's served threshold, so a pair is accepted when ≤ 0 as it was served; AUC,
  * EER, FAR on forgeries and FRR over all the writers, with writer-bootstrap intervals.
  */
-export function poolApiResults(files: string[]) {
+export function poolApiResults(args: string[]) {
   const pairs: IdentityPairScore[] = [];
   const writers: string[] = [];
-  for (const f of files) {
-    const r = JSON.parse(fs.readFileSync(f, 'utf8')) as { decisions: Array<[string, number, number]> };
+  const files: string[] = [];
+  for (const arg of args) {
+    // FILE=T: score that file's calls against threshold T instead of the one served (e.g. the fold model's
+    // threshold at another validation FAR, from `sweep`): d − T = (d − served) + served − T.
+    const [f, other] = arg.split('=');
+    files.push(f);
+    const r = JSON.parse(fs.readFileSync(f, 'utf8')) as { servedThreshold: number; decisions: Array<[string, number, number]> };
+    const shift = other === undefined ? 0 : r.servedThreshold - Number(other);
     for (const [writer, same, shifted] of r.decisions) {
       let k = writers.indexOf(writer);
       if (k < 0) k = writers.push(writer) - 1;
-      pairs.push({ distance: shifted, same: same === 1, identityA: k, identityB: k });
+      pairs.push({ distance: shifted + shift, same: same === 1, identityA: k, identityB: k });
     }
   }
   const zero = { thresholds: { default: 0, defaultRule: 'each fold’s own served threshold' } } as unknown as Pick<ModelCard, 'thresholds'>;
@@ -449,6 +549,19 @@ export async function main(argvIn: string[]): Promise<number> {
   const recordAs = at >= 0 ? argvIn[at + 1] : undefined;
   const argv = at >= 0 ? argvIn.filter((_, i) => i !== at && i !== at + 1) : argvIn;
   const [mode, modelDir, writersArg, dataset = DEFAULT_DATASET, refs = '3'] = argv;
+  if (mode === 'sweep') {
+    // sweep TARGET_FARS VALIDATION_WRITERS MODEL_DIR=@WRITERS … [--card DIR --record NAME]
+    const cardAt = argv.indexOf('--card');
+    const cardDir = cardAt >= 0 ? argv[cardAt + 1] : undefined;
+    const folds = (cardAt >= 0 ? argv.slice(3, cardAt) : argv.slice(3)).map((a) => {
+      const [modelDir, writers] = a.split('=');
+      return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
+    });
+    const out = await sweepTargetFar(folds, argv[1].split(',').map(Number), parseFilterList([argv[2]])!);
+    console.log(JSON.stringify(out, null, 2));
+    if (recordAs && cardDir) record(path.resolve(cardDir), recordAs, out, argv);
+    return 0;
+  }
   if (mode === 'pool') {
     console.log(JSON.stringify(poolApiResults(argv.slice(1)), null, 2));
     return 0;

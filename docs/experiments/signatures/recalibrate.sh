@@ -1,0 +1,26 @@
+#!/bin/bash
+# Session 8: the shipped signature model's thresholds re-set at validation FAR 1 % (weights untouched).
+# Why 1 %: `signature-measure.ts sweep` over the four cross-validation folds (docs/signatures.md) showed the 2 % set on
+# the 6 validation writers accepting 7.9 % of held-out writers' forgeries; the rule written before the sweep took the
+# largest target in {0.5, 1, 1.5, 2} % whose pooled held-out FAR for verify is <= 5 %: 1 % (4.9 %).
+# `siamese ensemble` of the model with itself calibrates on the validation writers exactly as training did (its
+# distances are the model's own); its thresholds (1:1 and verifyIdentity's) and validation metrics replace the card's.
+cd "$(dirname "$0")/../../.."
+model=${MODEL:-models/signature-fast160x80-cedar}
+far=${FAR:-0.01}
+tmp=$(mktemp -d)
+cp -r "$model" "$tmp/m"
+node -e 'const fs=require("fs");const [f,far]=process.argv.slice(1);const c=JSON.parse(fs.readFileSync(f));c.thresholds.targetFar=Number(far);fs.writeFileSync(f,JSON.stringify(c))' "$tmp/m/model-card.json" "$far"
+npx siamese ensemble --model "$tmp/m" --model "$tmp/m" --include @splits/cedar/cv/all-development.txt --out "$tmp/self" --json > "$tmp/self.log" || { cat "$tmp/self.log"; exit 1; }
+node -e '
+const fs = require("fs");
+const [dst, ens, far] = process.argv.slice(1);
+const c = JSON.parse(fs.readFileSync(dst));
+const e = JSON.parse(fs.readFileSync(ens));
+c.thresholds = e.thresholds;
+c.validation = e.validation;
+c.commands.calibrate = `FAR=${far} bash docs/experiments/signatures/recalibrate.sh (validation writers; see docs/signatures.md)`;
+fs.writeFileSync(dst, JSON.stringify(c, null, 2) + "\n");
+console.log(JSON.stringify({ default: c.thresholds.default, targetFar: c.thresholds.targetFar, references: c.thresholds.references.map((r) => [r.references, r.threshold, r.far, r.frr]) }));
+' "$model/model-card.json" "$tmp/self/model-card.json" "$far"
+rm -rf "$tmp"
