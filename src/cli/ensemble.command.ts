@@ -18,7 +18,8 @@ export const summary = 'average several trained models into one (mean squared di
 
 const USAGE = `usage: siamese ensemble --model DIR --model DIR [--model DIR …] --out MODEL_DIR [--name NAME] [--json]
 
-  --model DIR   a trained member (repeatable, at least two; same preprocessing, data and validation split)
+  --model DIR   a trained member (repeatable, at least two; same preprocessing, data and validation split), or a
+                saved ensemble, whose members then join one by one (extending it with equal weights)
   --include LIST, --exclude LIST
                 the identity filters the members were trained with (e.g. s1..s30); checked against the cards
   --forgeries NAME, --genuine NAME, --val-writers LIST

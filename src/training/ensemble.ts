@@ -75,7 +75,10 @@ export async function buildEnsemble(
 ): Promise<{ model: tf.LayersModel; card: ModelCard; calibration: Calibration }> {
   const log = options.onLog ?? (() => undefined);
   if (options.memberDirs.length < 2) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'an ensemble needs at least two --model directories');
-  const members = await Promise.all(options.memberDirs.map((d) => loadModelDir(d)));
+  const loaded = await Promise.all(options.memberDirs.map((d) => loadModelDir(d)));
+  // An ensemble given as a member contributes its own members: a new member joins with equal weight.
+  const members = loaded.flatMap((m) => (m.card.architecture.backbone === 'ensemble' ? nestedMembers(m) : [m]));
+  if (members.length < 2) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'an ensemble needs at least two members');
   const first = members[0].card;
   const forgeries = options.forgeries ?? members.map((m) => recordedForgeries(m.card)).find((f) => f);
   for (const m of members) {
@@ -108,7 +111,7 @@ export async function buildEnsemble(
     members.map((m) => m.model),
     'ensemble',
   );
-  members.forEach((m) => m.model.dispose());
+  loaded.forEach((m) => m.model.dispose());
 
   const card: ModelCard = {
     ...first,
@@ -151,10 +154,11 @@ export async function buildEnsemble(
       train: m.card.commands.train,
     })),
   };
+  // Totals over the directories given (a nested ensemble's card already sums its members).
   card.training = {
-    wallTimeSec: +members.reduce((s, m) => s + m.card.training.wallTimeSec, 0).toFixed(1),
-    steps: members.reduce((s, m) => s + m.card.training.steps, 0),
-    epochs: members.reduce((s, m) => s + m.card.training.epochs, 0),
+    wallTimeSec: +loaded.reduce((s, m) => s + m.card.training.wallTimeSec, 0).toFixed(1),
+    steps: loaded.reduce((s, m) => s + m.card.training.steps, 0),
+    epochs: loaded.reduce((s, m) => s + m.card.training.epochs, 0),
     bestEpoch: 0,
     backend: first.training.backend,
     machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'} (${os.platform()})`,
@@ -183,6 +187,46 @@ function checkSameData(first: ModelCard, identities: number, images: number): vo
 function withReferences(calibration: Calibration, input: Omit<ReferenceCalibrationInput, 'rule'>): void {
   const references = calibrateReferences({ ...input, rule: calibration.thresholds });
   if (references.length) calibration.thresholds.references = references;
+}
+
+interface NestedMemberRecord {
+  name: string;
+  version: string;
+  architecture: ModelCard['architecture'];
+}
+
+/**
+ * The members of a saved ensemble, each with the card it was built from as far as the ensemble's card
+ * keeps it (name, version, architecture, hyperparameters, training command, validation). They share the
+ * ensemble's data and validation split, so each gets the split seed the ensemble was calibrated with.
+ */
+function nestedMembers(ensemble: { model: tf.LayersModel; card: ModelCard }): Array<{ model: tf.LayersModel; card: ModelCard }> {
+  const c = ensemble.card;
+  const records = (c.architecture.params?.members ?? []) as NestedMemberRecord[];
+  const recipes = (c.hyperparameters.ensembleOf ?? []) as Array<{ hyperparameters: Record<string, unknown>; train?: string }>;
+  const measured = (c.evaluations?.members ?? []) as Array<{ validation?: ModelCard['validation']; evaluations?: unknown }>;
+  // composeEnsemble applies each member as a nested model, in order, between the input and the concatenation.
+  const models = ensemble.model.layers.filter((l) => 'layers' in l) as unknown as tf.LayersModel[];
+  if (models.length !== records.length || recipes.length !== records.length) {
+    throw new DomainError(
+      ErrorCode.MODEL_INCOMPATIBLE,
+      `${c.name}: an ensemble whose card lists ${records.length} members but holds ${models.length} nested models cannot be extended`,
+    );
+  }
+  const splitSeed = splitSeedOf({ ...c, hyperparameters: recipes[0].hyperparameters });
+  return models.map((model, i) => ({
+    model,
+    card: {
+      ...c,
+      name: records[i].name,
+      version: records[i].version,
+      architecture: records[i].architecture,
+      hyperparameters: { ...recipes[i].hyperparameters, splitSeed },
+      validation: measured[i]?.validation ?? c.validation,
+      evaluations: { validation: measured[i]?.evaluations },
+      commands: { train: recipes[i].train ?? '', evaluate: [] },
+    },
+  }));
 }
 
 /** Validation exactly as the trainer drew it: the identity split, its pairs (seed + 1) and one-shot episodes. */

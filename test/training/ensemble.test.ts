@@ -95,6 +95,33 @@ it('accepts a member with another weight seed but the same --split-seed', async 
   model.dispose();
 });
 
+it('extends a saved ensemble with a new member as if all were given (equal weights, same calibration)', async () => {
+  const src = (c: { data: { sources: string[] } }) => new FolderImageSource(c.data.sources);
+  const pair = await buildEnsemble({ memberDirs: [dirs.a, dirs.b], name: 'pair' }, src);
+  const pairDir = path.join(root, 'pair');
+  await saveTrainedModel(pairDir, pair.model, pair.card);
+  pair.model.dispose();
+  const before = tf.memory().numTensors;
+  const extended = await buildEnsemble({ memberDirs: [pairDir, dirs.otherSeedSameSplit], name: 'extended' }, src);
+  const flat = await buildEnsemble({ memberDirs: [dirs.a, dirs.b, dirs.otherSeedSameSplit], name: 'flat' }, src);
+  // Three members of 4 + 6 + 4 dimensions, listed one by one, not the pair as one.
+  expect(extended.card.architecture.embeddingDim).toBe(14);
+  expect((extended.card.architecture.params!.members as Array<{ name: string }>).map((m) => m.name)).toEqual([
+    'a',
+    'b',
+    'otherSeedSameSplit',
+  ]);
+  expect(extended.card.validation).toEqual(flat.card.validation);
+  expect(extended.card.thresholds.default).toBeCloseTo(flat.card.thresholds.default, 6);
+  const x = tf.randomUniform([3, 16, 16, 1], 0, 1, 'float32', 5);
+  const [e, f] = [extended.model.predict(x) as tf.Tensor, flat.model.predict(x) as tf.Tensor];
+  expect(tf.tidy(() => tf.max(tf.abs(tf.sub(e, f))).dataSync()[0])).toBeLessThan(1e-6);
+  tf.dispose([x, e, f]);
+  extended.model.dispose();
+  flat.model.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+});
+
 it("records the whole recipe: every member's training command, then the ensemble command", async () => {
   const copies = ['a', 'b'].map((m) => {
     const dir = path.join(root, `cmd-${m}`);
