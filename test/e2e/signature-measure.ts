@@ -214,7 +214,8 @@ export async function scanScan(file: string, rng: Rng): Promise<Buffer> {
     .toBuffer();
 }
 
-export async function measureApi(modelDir: string, writers: string[], dataset = DEFAULT_DATASET, refs = 3) {
+/** `siamese serve` of `modelDir` on a fresh data directory and a free port, as the API measurements use it. */
+async function startMeasureServer(modelDir: string, env: Record<string, string> = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-signature-'));
   const server = await startServer(
     loadConfig({
@@ -224,8 +225,14 @@ export async function measureApi(modelDir: string, writers: string[], dataset = 
       SIAMESE_MODEL: modelDir,
       SIAMESE_LOG_LEVEL: 'error',
       SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'),
+      ...env,
     }),
   );
+  return { server, dataDir };
+}
+
+export async function measureApi(modelDir: string, writers: string[], dataset = DEFAULT_DATASET, refs = 3) {
+  const { server, dataDir } = await startMeasureServer(modelDir);
   const rng = new Rng(2024);
   const pairs: IdentityPairScore[] = [];
   const decisions: Array<{ same: boolean; match: boolean; writer: number }> = [];
@@ -287,19 +294,8 @@ export async function measureApi(modelDir: string, writers: string[], dataset = 
  * it. Reports the served rule, threshold, FAR on forgeries and FRR, with writer-bootstrap intervals.
  */
 export async function measureApiReferences(modelDir: string, writers: string[], dataset = DEFAULT_DATASET, refs = 5) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-signature-refs-'));
   const token = 'signature-measure-admin-token';
-  const server = await startServer(
-    loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SIAMESE_DATA_DIR: dataDir,
-      SIAMESE_MODEL: modelDir,
-      SIAMESE_LOG_LEVEL: 'error',
-      SIAMESE_MODELS_DIR: path.join(dataDir, 'no-models'),
-      SIAMESE_ADMIN_TOKEN: token,
-    }),
-  );
+  const { server, dataDir } = await startMeasureServer(modelDir, { SIAMESE_ADMIN_TOKEN: token });
   const rng = new Rng(2025);
   const pairs: IdentityPairScore[] = [];
   const decisions: Array<{ same: boolean; match: boolean }> = [];
