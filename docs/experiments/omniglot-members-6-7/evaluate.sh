@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../../.."
 npx siamese ensemble --model "$BASE" --model "$NEW" --out "$OUT" --name omniglot-fast40-ensemble --json > "$OUT.log" || exit 1
 for m in "$BASE" "$OUT"; do
   echo "== $m (validation, 200 fresh episodes)"
-  ESEED=5044 EPIS=200 node docs/experiments/omniglot-ensemble-selection/select.js "$m"
+  ESEED=${ESEED:-5044} EPIS=200 node docs/experiments/omniglot-ensemble-selection/select.js "$m"
 done
 if [ "${LAKE:-0}" = 1 ]; then
   for m in "$BASE" "$OUT"; do
