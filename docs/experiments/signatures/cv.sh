@@ -2,6 +2,7 @@
 # Session 8: writer cross-validation of the shipped signature recipe (train-d.sh's flags), and the final
 # model trained on all 34 non-validation writers (issue 17). Folds: scripts/cedar-split.js (splits/cedar/cv/).
 #   bash docs/experiments/signatures/cv.sh folds   # trains folds 1–3 (fold 0 is `train-d.sh 102`: scratch/s7/runs/r2)
+#   bash docs/experiments/signatures/cv.sh fold K  # trains fold K alone (RUNS=… SEED=… for other seeds)
 #   bash docs/experiments/signatures/cv.sh final   # trains on cv/all-development.txt
 #   bash docs/experiments/signatures/cv.sh measure # each fold model on its own held-out writers
 #   bash docs/experiments/signatures/cv.sh cv      # pooled over the 34 writers (verify and R references)
@@ -24,6 +25,7 @@ train() { # NAME INCLUDE_FILE
 }
 case "${1:-}" in
   folds) for k in 1 2 3; do train "fold-$k" "splits/cedar/cv/fold-$k-development.txt" || exit 1; done ;;
+  fold) train "fold-$2" "splits/cedar/cv/fold-$2-development.txt" ;;  # one fold, any K in 0–3 (fold 0 = train-d.sh's flags)
   final) train all splits/cedar/cv/all-development.txt ;;
   measure)
     for k in 0 1 2 3; do
@@ -50,5 +52,5 @@ case "${1:-}" in
     done
     node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts cv "${args[@]}" \
       ${CARD:+--card "$CARD" --record cedar-writer-cv} > "$runs/cv.json" ;;
-  *) echo "usage: cv.sh folds|final|measure|cv" >&2; exit 2 ;;
+  *) echo "usage: cv.sh folds|fold K|final|measure|cv" >&2; exit 2 ;;
 esac
