@@ -80,7 +80,12 @@ export function writerFiles(dataset: string, writer: string): { genuine: string[
 }
 
 /** Every genuine and forged signature of the writers, embedded on the serving path. */
-export async function embedWriters(model: tf.LayersModel, card: ModelCard, writers: string[], dataset: string): Promise<WriterEmbeddings[]> {
+export async function embedWriters(
+  model: tf.LayersModel,
+  card: ModelCard,
+  writers: string[],
+  dataset: string,
+): Promise<WriterEmbeddings[]> {
   const embed = async (files: string[]) => {
     const pixels = await Promise.all(files.map(async (f) => (await preprocessImage(fs.readFileSync(f), card.preprocessing)).input));
     return embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
