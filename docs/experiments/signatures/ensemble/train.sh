@@ -2,6 +2,7 @@
 # Seeds 103 and 104 of the shipped signature recipe (RULE.md beside this file). ~10 min per run, idle, native.
 #   bash docs/experiments/signatures/ensemble/train.sh final   # the two extra seeds on all 34 writers, then the ensemble
 #   bash docs/experiments/signatures/ensemble/train.sh folds   # the two extra seeds for folds 0–3, then the fold ensembles
+#     (the seed-102 fold models are session 8's: `cv.sh folds`, `train-d.sh 102` and `cv.sh cv`, which writes fold-0-cal)
 cd "$(dirname "$0")/../../../.."
 cv=docs/experiments/signatures/cv.sh
 base=${BASE:-.runs/signature-cv}
