@@ -77,6 +77,7 @@ training
   --loss KIND           contrastive (default) | triplet | prototypical (P×K batches, leave-one-out prototypes)
   --scale S             prototypical: inverse temperature on −squared distance (default 10)
   --rotate-classes      add 90/180/270° rotated copies of each training identity as new identities (characters)
+  --mirror-classes      add a left-right mirrored copy of each training identity (and rotation) as a new identity
   --superclass-batches F share of P×K batches drawn from one parent folder (an alphabet): within-
                         alphabet negatives, as in Lake's 20-way test (default 0)
   --margin M            loss margin (default: contrastive 1.0, triplet 0.2)
@@ -147,6 +148,7 @@ export async function run(argv: string[]): Promise<number> {
         mining: { type: 'string' },
         scale: { type: 'string' },
         'rotate-classes': { type: 'boolean' },
+        'mirror-classes': { type: 'boolean' },
         metric: { type: 'string' },
         epochs: { type: 'string' },
         steps: { type: 'string' },
@@ -277,6 +279,7 @@ export async function run(argv: string[]): Promise<number> {
         mining,
         scale: num('scale', values.scale, 10, { min: 0.01 }),
         rotateClasses: Boolean(values['rotate-classes']),
+        mirrorClasses: Boolean(values['mirror-classes']),
         superclassBatches: num('superclass-batches', values['superclass-batches'], 0, { min: 0, max: 1 }),
         epochs,
         stepsPerEpoch:

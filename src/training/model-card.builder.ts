@@ -112,6 +112,7 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
       mining: options.loss === 'triplet' ? options.mining : undefined,
       scale: options.loss === 'prototypical' ? (options.scale ?? DEFAULT_PROTO_SCALE) : undefined,
       rotateClasses: options.rotateClasses || undefined,
+      mirrorClasses: options.mirrorClasses || undefined,
       superclassBatches: options.superclassBatches || undefined,
       epochs: options.epochs,
       maxSeconds: options.maxSeconds,

@@ -34,6 +34,11 @@ export interface TrainOptions {
    */
   rotateClasses?: boolean;
   /**
+   * Add a left-right mirrored copy of every training identity (after rotation,
+   * if any) as a new identity: b and d are different glyphs. Validation is untouched.
+   */
+  mirrorClasses?: boolean;
+  /**
    * Share of P×K batches drawn from one superclass: the identity's parent
    * folder, e.g. an Omniglot alphabet (rotated copies form their own). Default 0.
    */

@@ -1,5 +1,5 @@
 /**
- * The prototypical-loss path of the trainer, with rotated copies as extra
+ * The prototypical-loss path of the trainer, with rotated (and mirrored) copies as extra
  * classes: runs end to end on a synthetic dataset, learns, records its
  * hyperparameters in the card and leaks no tensors.
  */
@@ -59,6 +59,25 @@ it('prototypical + rotated classes: loss goes down, card records both, no tensor
   // Validation is untouched by the rotation: 2 held-out identities, 5 images each.
   expect(result.card.data).toMatchObject({ trainIdentities: 4, validationIdentities: 2 });
   expect(result.card.validation.positivePairs).toBe(20);
+  result.model.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+});
+
+it('mirrored classes double the rotated ones, in the log and the card; validation untouched', async () => {
+  const before = tf.memory().numTensors;
+  const logs: string[] = [];
+  const result = await train(
+    { ...options, mirrorClasses: true, epochs: 1, stepsPerEpoch: 2 },
+    new FolderImageSource([path.join(root, 'data')]),
+    {
+      onLog: (m) => logs.push(m),
+    },
+  );
+  // 4 training identities × 4 rotations × 2 reflections.
+  expect(logs).toContain('rotated classes: 4 → 16 training identities');
+  expect(logs).toContain('mirrored classes: 16 → 32 training identities');
+  expect(result.card.hyperparameters).toMatchObject({ rotateClasses: true, mirrorClasses: true });
+  expect(result.card.data).toMatchObject({ trainIdentities: 4, validationIdentities: 2 });
   result.model.dispose();
   expect(tf.memory().numTensors).toBe(before);
 });

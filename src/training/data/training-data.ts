@@ -2,7 +2,7 @@
  * Data preparation of a training run, before any step: drop byte-identical
  * duplicates and (for face models) faceless photos, split identities into
  * training and validation (seeded fraction or k-fold), decode the pixels, add
- * rotated classes, and draw the fixed validation pairs and one-shot episodes
+ * rotated and mirrored classes, and draw the fixed validation pairs and one-shot episodes
  * that every epoch is scored on.
  */
 import type { PreprocessSpec } from '../../embedding/model-card';
@@ -10,6 +10,7 @@ import { DomainError, ErrorCode } from '../../errors';
 import { dedupeByContent } from './dedupe';
 import { DecodedImageCache, dropFaceless } from './image-cache';
 import type { ImageRef, LabelledImageSource } from './labelled-image-source';
+import { withMirroredClasses } from './mirrored-classes';
 import { withRotatedClasses } from './rotated-classes';
 import { splitByIdentity, type IdentityGroups } from './split';
 import { splitByFold } from '../evaluate/folds';
@@ -31,7 +32,7 @@ export interface TrainingData {
    */
   scoredOn: IdentityGroups;
   scoredOnTraining: boolean;
-  /** Decoded training images (plus rotated copies) and their identity groups, as the samplers index them. */
+  /** Decoded training images (plus rotated and mirrored copies) and their identity groups, as the samplers index them. */
   trainPixels: Float32Array[];
   trainGroups: number[][];
   /** Decoded images of `scoredOn`. */
@@ -91,6 +92,12 @@ export async function prepareTrainingData(
     if (options.loss === 'contrastive' || options.from) log('note: rotated classes are added to the sampled training identities');
     ({ pixels: trainPixels, groups: trainGroups } = withRotatedClasses(trainPixels, split.train.groups, preprocessing));
     log(`rotated classes: ${split.train.groups.length} → ${trainGroups.length} training identities`);
+  }
+  if (options.mirrorClasses) {
+    if (options.loss === 'contrastive' || options.from) log('note: mirrored classes are added to the sampled training identities');
+    const before = trainGroups.length;
+    ({ pixels: trainPixels, groups: trainGroups } = withMirroredClasses(trainPixels, trainGroups, preprocessing));
+    log(`mirrored classes: ${before} → ${trainGroups.length} training identities`);
   }
 
   return {

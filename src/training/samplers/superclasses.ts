@@ -1,8 +1,9 @@
 /**
  * Superclass index of every training group: the parent folder of its identity
  * (e.g. an Omniglot alphabet), for the P×K sampler's superclass batches.
- * Groups past the originals are rotated copies, appended turn by turn in the
- * originals' order (see data/rotated-classes.ts), and each turn is its own superclass.
+ * Groups past the originals are rotated and mirrored copies, appended block by
+ * block in the originals' order (see data/rotated-classes.ts and
+ * data/mirrored-classes.ts), and each block is its own superclass.
  */
 export function superclassesOf(identities: readonly string[], groupCount: number): number[] {
   const n = identities.length;
