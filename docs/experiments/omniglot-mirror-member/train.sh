@@ -13,6 +13,7 @@
 #     (.runs/omniglot-s19 and .runs/omniglot-s23, members 6 and 7) alone in 20-way accuracy, a second mirrored
 #     member "m37" (seed 37) trains and is judged against the then-current ensemble by rule 1 on 200 new episodes
 #     (ESEED=8044). Otherwise no second member.
+#  3. A third mirrored member, m41 (MINUTES=40): see RULE-3.md (written later, before m37 finished).
 #  Lake's 20 runs are measured after each choice, never before it.
 # usage: bash docs/experiments/omniglot-mirror-member/train.sh SEED   (writes .runs/omniglot-m$SEED)
 # then:  BASE=models/omniglot-fast40-ensemble NEW=.runs/omniglot-m31 OUT=.runs/omniglot-e8m ESEED=7044 LAKE=1 \
