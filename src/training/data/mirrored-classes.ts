@@ -12,7 +12,7 @@
  *
  * Works on decoded HWC pixel arrays of the training split only.
  */
-import type { PixelShape } from './rotated-classes';
+import { withTransformedClasses, type PixelShape } from './rotated-classes';
 
 /** Reflects an HWC image left to right (column x goes to width − 1 − x). */
 export function mirrorLeftRight(pixels: Float32Array, shape: PixelShape): Float32Array {
@@ -38,15 +38,5 @@ export function withMirroredClasses(
   groups: readonly (readonly number[])[],
   shape: PixelShape,
 ): { pixels: Float32Array[]; groups: number[][] } {
-  const outPixels = [...pixels];
-  const outGroups = groups.map((g) => [...g]);
-  for (const g of groups) {
-    const copy: number[] = [];
-    for (const i of g) {
-      copy.push(outPixels.length);
-      outPixels.push(mirrorLeftRight(pixels[i], shape));
-    }
-    outGroups.push(copy);
-  }
-  return { pixels: outPixels, groups: outGroups };
+  return withTransformedClasses(pixels, groups, [(p) => mirrorLeftRight(p, shape)]);
 }

@@ -49,14 +49,31 @@ export function withRotatedClasses(
   shape: PixelShape,
 ): { pixels: Float32Array[]; groups: number[][] } {
   const turns = shape.height === shape.width ? [1, 2, 3] : [2];
+  return withTransformedClasses(
+    pixels,
+    groups,
+    turns.map((q) => (p: Float32Array) => rotateQuarterTurns(p, shape, q)),
+  );
+}
+
+/**
+ * Appends, for each transform in turn, a transformed copy of every group as a
+ * new identity: block t holds groups.length groups, group j of block t is
+ * transform t of group j (superclasses.ts relies on the blocks).
+ */
+export function withTransformedClasses(
+  pixels: readonly Float32Array[],
+  groups: readonly (readonly number[])[],
+  transforms: readonly ((pixels: Float32Array) => Float32Array)[],
+): { pixels: Float32Array[]; groups: number[][] } {
   const outPixels = [...pixels];
   const outGroups = groups.map((g) => [...g]);
-  for (const q of turns) {
+  for (const transform of transforms) {
     for (const g of groups) {
       const copy: number[] = [];
       for (const i of g) {
         copy.push(outPixels.length);
-        outPixels.push(rotateQuarterTurns(pixels[i], shape, q));
+        outPixels.push(transform(pixels[i]));
       }
       outGroups.push(copy);
     }
