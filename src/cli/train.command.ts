@@ -40,6 +40,8 @@ data
                         "the auto recipe"; the card's recipe.decisions says what and why); flags given still win.
                         manual: the fixed defaults below
   --val-fraction F      share of identities held out for validation (default 0.2; 0 = train on all)
+  --val-split KIND      identity (default) | superclass: hold out whole parent folders (e.g. Omniglot
+                        alphabets) until --val-fraction of the identities, to score unseen groups
   --val-fold I/K        validate on k-fold fold I of K over identities (every K-th in name order) instead
   --save-val-scores F   write the best epoch's validation pair distances to F (for --calibration-scores)
   --calibration-scores F  calibrate thresholds on these saved out-of-fold scores (repeatable), e.g. for a
@@ -120,6 +122,7 @@ export async function run(argv: string[]): Promise<number> {
         include: { type: 'string', multiple: true },
         exclude: { type: 'string', multiple: true },
         'val-fraction': { type: 'string' },
+        'val-split': { type: 'string' },
         'val-fold': { type: 'string' },
         'save-val-scores': { type: 'string' },
         'calibration-scores': { type: 'string', multiple: true },
@@ -256,6 +259,10 @@ export async function run(argv: string[]): Promise<number> {
     const name = values.name ?? path.basename(out);
     const trainArgs = ['npx', 'siamese', 'train', ...argv];
     const valFold = values['val-fold'] !== undefined ? parseFoldArg(values['val-fold']) : undefined;
+    if (values['val-split'] !== undefined && (valFold || values.forgeries !== undefined))
+      throw badInput(
+        `--val-split applies to --val-fraction splits; ${valFold ? '--val-fold' : '--forgeries'} draws its own validation identities`,
+      );
     const calibrationFiles = values['calibration-scores'] ?? [];
     const calibrationScores = calibrationFiles.length
       ? {
@@ -296,6 +303,7 @@ export async function run(argv: string[]): Promise<number> {
         augment: choice<AugmentPreset>('augment', values.augment, AUGMENT_PRESETS, d?.augment ?? 'none'),
         valFraction: num('val-fraction', values['val-fraction'], d?.valFraction ?? 0.2, { min: 0, max: 0.9 }),
         valFold,
+        valSplit: choice('val-split', values['val-split'], ['identity', 'superclass'] as const, 'identity'),
         flipAverage: values['flip-average'] ? true : undefined,
         weightDecay: num('weight-decay', values['weight-decay'], d?.weightDecay ?? 0, { min: 0 }),
         patience: num('patience', values.patience, d?.patience ?? 0, { int: true, min: 0 }),

@@ -21,7 +21,7 @@ import { dedupeByContent } from './data/dedupe';
 import { loadForgeryValidation, type ForgeryLayout } from './data/forgery-data';
 import { DecodedImageCache } from './data/image-cache';
 import type { LabelledImageSource } from './data/labelled-image-source';
-import { splitByIdentity } from './data/split';
+import { splitForValidation, type ValidationSplitKind } from './data/split';
 import { oneShotAccuracy, oneShotEpisodes, siblingEpisodes, verificationPairs } from './evaluate/embed';
 import { scoreVerification, scoringSpecOf } from './evaluate/verification-scoring';
 
@@ -59,8 +59,14 @@ function splitKey(card: ModelCard, forgeries: ForgeryLayout | undefined): string
     sources: card.data.sources,
     valFraction: h.valFraction,
     valFold: h.valFold ?? null,
+    valSplit: h.valSplit ?? 'identity',
     splitSeed: forgeries ? 'writers' : splitSeedOf(card),
   });
+}
+
+/** How the trainer drew its validation identities (`--val-split`); cards before it have none: 'identity'. */
+function validationSplitOf(card: ModelCard): ValidationSplitKind {
+  return card.hyperparameters.valSplit === 'superclass' ? 'superclass' : 'identity';
 }
 
 /** The seed the trainer split with: `--split-seed` when given, else `--seed`. */
@@ -241,7 +247,7 @@ async function calibrateOnIdentities(
   // The trainer dropped byte-identical duplicates before splitting; so must we.
   const { images } = await dedupeByContent(source, await source.list());
   checkSameData(first, new Set(images.map((i) => i.identity)).size, images.length);
-  const split = splitByIdentity(images, Number(first.hyperparameters.valFraction), splitSeedOf(first));
+  const split = splitForValidation(images, Number(first.hyperparameters.valFraction), splitSeedOf(first), validationSplitOf(first));
   const val = split.validation;
   if (val.identities.length < 2)
     throw new DomainError(ErrorCode.DATASET_INVALID, 'the members have fewer than 2 validation identities to calibrate on');

@@ -125,6 +125,7 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
       augment: options.augment,
       valFraction: options.valFold ? undefined : options.valFraction,
       valFold: options.valFold ? `${options.valFold.index}/${options.valFold.count}` : undefined,
+      valSplit: !options.valFold && options.valSplit === 'superclass' ? 'superclass' : undefined,
       splitSeed: data.splitSeed !== options.seed ? data.splitSeed : undefined,
       weightDecay: options.weightDecay || undefined,
       ema: options.ema || undefined,

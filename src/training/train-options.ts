@@ -13,6 +13,7 @@ import type { ScoredPair } from './calibration/roc';
 import type { Fold } from './evaluate/folds';
 import type { LossKind, Mining } from './losses';
 import type { ForgeryLayout } from './data/forgery-data';
+import type { ValidationSplitKind } from './data/split';
 import type { RecipeRecord } from './recipe/recipe.types';
 
 export type { LossKind } from './losses';
@@ -64,6 +65,12 @@ export interface TrainOptions {
   augment: AugmentPreset | AugmentOptions | null;
   /** Share of identities held out for validation (identity-disjoint). */
   valFraction: number;
+  /**
+   * 'superclass': `valFraction` is met with whole parent folders (e.g. Omniglot
+   * alphabets), so validation scores classes from groups never trained on
+   * (data/split.ts). Default 'identity'.
+   */
+  valSplit?: ValidationSplitKind;
   /** Validate on k-fold fold `index` of `count` over identities instead of a seeded `valFraction` split (see evaluate/folds.ts). */
   valFold?: Fold;
   /**

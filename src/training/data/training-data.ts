@@ -12,7 +12,7 @@ import { DecodedImageCache, dropFaceless } from './image-cache';
 import type { ImageRef, LabelledImageSource } from './labelled-image-source';
 import { withMirroredClasses } from './mirrored-classes';
 import { withRotatedClasses } from './rotated-classes';
-import { splitByIdentity, type IdentityGroups } from './split';
+import { splitForValidation, superclassOf, type IdentityGroups } from './split';
 import { splitByFold } from '../evaluate/folds';
 import { oneShotEpisodes, verificationPairs, type OneShotEpisode, type PairIndex } from '../evaluate/embed';
 import type { IndexedPair } from '../samplers/pair.sampler';
@@ -69,7 +69,15 @@ export async function prepareTrainingData(
   if (faceless.length)
     log(`face stage: no face found in ${faceless.length} of ${deduped.images.length} images (dropped; e.g. ${faceless[0].key})`);
   const splitSeed = options.splitSeed ?? options.seed;
-  const split = options.valFold ? splitByFold(images, options.valFold) : splitByIdentity(images, options.valFraction, splitSeed);
+  const split = options.valFold
+    ? splitByFold(images, options.valFold)
+    : splitForValidation(images, options.valFraction, splitSeed, options.valSplit);
+  if (options.valSplit === 'superclass') {
+    const held = [...new Set(split.validation.identities.map(superclassOf))];
+    log(
+      `validation: ${split.validation.identities.length} identities of ${held.length} held-out superclass${held.length === 1 ? '' : 'es'} (${held.join(', ')})`,
+    );
+  }
   if (split.train.identities.length < 2) {
     throw new DomainError(ErrorCode.DATASET_INVALID, `need at least 2 training identities, found ${split.train.identities.length}`);
   }
