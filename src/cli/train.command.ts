@@ -41,7 +41,7 @@ data
                         manual: the fixed defaults below
   --val-fraction F      share of identities held out for validation (default 0.2; 0 = train on all)
   --val-split KIND      identity (default) | superclass: hold out whole parent folders (e.g. Omniglot
-                        alphabets) until --val-fraction of the identities, to score unseen groups
+                        alphabets) until at least --val-fraction of the identities, to score unseen groups
   --val-fold I/K        validate on k-fold fold I of K over identities (every K-th in name order) instead
   --save-val-scores F   write the best epoch's validation pair distances to F (for --calibration-scores)
   --calibration-scores F  calibrate thresholds on these saved out-of-fold scores (repeatable), e.g. for a

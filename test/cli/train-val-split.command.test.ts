@@ -37,7 +37,7 @@ it('--val-split superclass holds out a whole parent folder; the card records it 
   const a = await train('a', '3', '--val-split', 'superclass', '--val-fraction', '0.25');
   expect(a.result).toBe(0);
   // round(8 · 0.25) = 2 identities are asked for; a folder holds 4, so one whole folder (4 identities) goes.
-  expect(a.stderr).toMatch(/validation: 4 identities of 1 held-out superclass \(data\/group[01]\)/);
+  expect(a.stderr).toMatch(/validation: 4 identities \(50 %\) of 1 held-out superclass \(data\/group[01]\)/);
   const ca = card(path.join(root, 'a'));
   expect(ca.hyperparameters.valSplit).toBe('superclass');
   // 4 validation identities × C(4, 2) genuine pairs each

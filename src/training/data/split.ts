@@ -60,8 +60,11 @@ export function superclassOf(identity: string): string {
  * test (Lake et al. 2015) draws its characters from alphabets absent from the
  * background set; a per-character split keeps every alphabet on both sides and
  * cannot see that shift. Superclasses are shuffled with `seed` and taken in that
- * order until at least round(n · fraction) identities are held out, never all of
- * them (at least one superclass and 2 identities stay for training).
+ * order until at least max(2, round(n · fraction)) identities are held out, so the
+ * share held out is at least `fraction` and can be well above it when the folders
+ * are large; a folder that would leave fewer than 2 training identities is
+ * skipped. When no choice of whole folders gives 2 validation identities, the
+ * split is refused rather than silently scored on training identities.
  */
 export function splitBySuperclass(images: readonly ImageRef[], fraction: number, seed: number): IdentitySplit {
   const all = groupByIdentity(images);
@@ -74,13 +77,19 @@ export function splitBySuperclass(images: readonly ImageRef[], fraction: number,
       `a superclass split needs identities in at least 2 parent folders (e.g. ALPHABET/character); found ${superclasses.length}`,
     );
   }
-  const target = fraction > 0 ? Math.max(1, Math.round(all.identities.length * fraction)) : 0;
+  const target = fraction > 0 ? Math.max(2, Math.round(all.identities.length * fraction)) : 0;
   const valSet = new Set<number>();
   for (const s of new Rng(seed).shuffle(superclasses)) {
     if (valSet.size >= target) break;
     const members = bySuperclass.get(s)!;
     if (all.identities.length - valSet.size - members.length < 2) continue;
     members.forEach((i) => valSet.add(i));
+  }
+  if (fraction > 0 && valSet.size < 2) {
+    throw new DomainError(
+      ErrorCode.DATASET_INVALID,
+      `a superclass split found no whole parent folders that hold at least 2 validation identities and leave 2 for training (${superclasses.length} folders, ${all.identities.length} identities)`,
+    );
   }
   const pick = (inVal: boolean) =>
     groupByIdentity(all.identities.flatMap((_, i) => (valSet.has(i) === inVal ? all.groups[i].map((j) => all.images[j]) : [])));

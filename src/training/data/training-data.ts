@@ -72,10 +72,13 @@ export async function prepareTrainingData(
   const split = options.valFold
     ? splitByFold(images, options.valFold)
     : splitForValidation(images, options.valFraction, splitSeed, options.valSplit);
-  if (options.valSplit === 'superclass') {
+  if (!options.valFold && options.valSplit === 'superclass' && split.validation.identities.length) {
     const held = [...new Set(split.validation.identities.map(superclassOf))];
+    const share = Math.round(
+      (100 * split.validation.identities.length) / (split.validation.identities.length + split.train.identities.length),
+    );
     log(
-      `validation: ${split.validation.identities.length} identities of ${held.length} held-out superclass${held.length === 1 ? '' : 'es'} (${held.join(', ')})`,
+      `validation: ${split.validation.identities.length} identities (${share} %) of ${held.length} held-out superclass${held.length === 1 ? '' : 'es'} (${held.join(', ')})`,
     );
   }
   if (split.train.identities.length < 2) {

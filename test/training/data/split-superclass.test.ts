@@ -33,13 +33,24 @@ describe('superclass split (whole parent folders held out)', () => {
     expect(splitBySuperclass(images, 0.25, 7).validation.identities).toHaveLength(4);
   });
 
-  it('never leaves fewer than 2 training identities: with A (5) and B (1) at fraction 0.5 only B can go, whatever the seed', () => {
-    const images = dataset({ 'p/A': 5, 'p/B': 1 });
+  it('never leaves fewer than 2 training identities: with A (5) and B (2) at fraction 0.9 (target 6) one folder goes, whatever the seed', () => {
+    // A first: 5 < 6, then B would leave 0 for training (skipped). B first: 2 < 6, then A would leave 0 (skipped).
+    const images = dataset({ 'p/A': 5, 'p/B': 2 });
+    const outcomes = new Set<string>();
     for (let seed = 0; seed < 10; seed++) {
-      const split = splitBySuperclass(images, 0.5, seed);
-      expect(split.validation.identities).toEqual(['p/B/c0']);
-      expect(split.train.identities).toHaveLength(5);
+      const split = splitBySuperclass(images, 0.9, seed);
+      const held = heldOut(split.validation.identities).join(',');
+      expect(['p/A', 'p/B']).toContain(held);
+      expect(split.train.identities).toHaveLength(held === 'p/A' ? 2 : 5);
+      outcomes.add(held);
     }
+    expect(outcomes.size).toBe(2);
+  });
+
+  it('refuses a split whose only possible validation folder holds 1 identity: A (5) and B (1)', () => {
+    const images = dataset({ 'p/A': 5, 'p/B': 1 });
+    for (let seed = 0; seed < 5; seed++)
+      expect(() => splitBySuperclass(images, 0.5, seed)).toThrow(expect.objectContaining({ code: ErrorCode.DATASET_INVALID }));
   });
 
   it('fraction 0 holds nothing out; identities without 2 parent folders are refused with DATASET_INVALID', () => {
