@@ -94,8 +94,17 @@ describeWithBrowser('web console (real browser)', () => {
       await openPage(page, rig.origin, 'identities');
       await page.type('#new-name', names[key]);
       await page.click('form.create button[type="submit"]');
+      // Wait for the new person's detail (its heading is their name) before uploading. openPage to the same #route is
+      // a same-document navigation, so the previous person's detail and file input were still there; uploading to
+      // them raced the creation and the progress list vanished with the old detail (CI, stop 28: a 120 s timeout).
+      await page.waitForFunction(
+        (name) => document.querySelector('.detail-pane h2')?.textContent === name,
+        { timeout: 60_000 },
+        names[key],
+      );
       await page.waitForSelector('#enroll-files');
       ids[key] = (await page.$eval('.id-list button.selected', (b) => b.getAttribute('data-identity-id')))!;
+      expect(await page.$eval('.id-list button.selected .name', (n) => n.textContent)).toBe(names[key]);
       await (await fileInput(page, '#enroll-files')).uploadFile(await rig.photo(identity, 0), await rig.photo(identity, 1));
       // Wait for both files to settle (done or failed), then say which: under a loaded CI machine an enrollment can
       // take longer than puppeteer's default 30 s, and a failure should show its error, not a timeout.
