@@ -8,8 +8,8 @@ cd "$(dirname "$0")/../../.."
 : "${BASE:?}" "${NEW:?}" "${OUT:?}"
 npx siamese ensemble --model "$BASE" --model "$NEW" --out "$OUT" --name omniglot-fast40-ensemble --json > "$OUT.log" || exit 1
 for m in "$BASE" "$OUT"; do
-  echo "== $m (validation, 200 fresh episodes)"
-  ESEED=${ESEED:-5044} EPIS=200 node docs/experiments/omniglot-ensemble-selection/select.js "$m"
+  echo "== $m (validation, ${EPIS:-200} fresh episodes)"
+  ESEED=${ESEED:-5044} EPIS=${EPIS:-200} node docs/experiments/omniglot-ensemble-selection/select.js "$m"
 done
 if [ "${LAKE:-0}" = 1 ]; then
   for m in "$BASE" "$OUT"; do

@@ -14,8 +14,10 @@
 #     member "m37" (seed 37) trains and is judged against the then-current ensemble by rule 1 on 200 new episodes
 #     (ESEED=8044). Otherwise no second member.
 #  3. A third mirrored member, m41 (MINUTES=40): see RULE-3.md (written later, before m37 finished).
+#  Later members: RULE-4.md … RULE-7.md (RULE-7: BATCH=128, 64-way training episodes).
 #  Lake's 20 runs are measured after each choice, never before it.
 # usage: bash docs/experiments/omniglot-mirror-member/train.sh SEED   (writes .runs/omniglot-m$SEED)
+#        BATCH=N: images per step (default 64, i.e. P32 x K2); MINUTES=N: the time budget (default 45)
 # then:  BASE=models/omniglot-fast40-ensemble NEW=.runs/omniglot-m31 OUT=.runs/omniglot-e8m ESEED=7044 LAKE=1 \
 #          bash docs/experiments/omniglot-members-6-7/evaluate.sh
 #        for m in .runs/omniglot-m31 .runs/omniglot-s19 .runs/omniglot-s23; do
@@ -24,6 +26,6 @@ cd "$(dirname "$0")/../../.."
 seed=${1:?usage: train.sh SEED}
 exec npx siamese train --recipe manual --data ../shared/datasets/omniglot/images_background_small1 --data ../shared/datasets/omniglot/images_background_small2 \
   --out .runs/omniglot-m$seed --name omniglot-fast40-proto-alpha-mirror-s$seed --loss prototypical --scale 10 --k 2 --superclass-batches 0.5 \
-  --backbone fast --widths 64,64,64,64 --embedding-dim 64 --input-size 40 --normalize invert-unit --batch 64 --epochs 1000 \
+  --backbone fast --widths 64,64,64,64 --embedding-dim 64 --input-size 40 --normalize invert-unit --batch ${BATCH:-64} --epochs 1000 \
   --steps-per-epoch 150 --max-minutes ${MINUTES:-45} --lr 1e-3 --lr-schedule cosine --augment affine --val-fraction 0.15 \
   --select oneshot --rotate-classes --mirror-classes --seed $seed --split-seed 42 --backend native --json --quiet
