@@ -14,7 +14,7 @@
 #     member "m37" (seed 37) trains and is judged against the then-current ensemble by rule 1 on 200 new episodes
 #     (ESEED=8044). Otherwise no second member.
 #  3. A third mirrored member, m41 (MINUTES=40): see RULE-3.md (written later, before m37 finished).
-#  Later members: RULE-4.md … RULE-7.md (RULE-7: BATCH=128, 64-way training episodes).
+#  Later members: RULE-4.md … RULE-9.md (RULE-7: BATCH=128, 64-way training episodes; RULE-9: paired.js decides).
 #  Lake's 20 runs are measured after each choice, never before it.
 # usage: bash docs/experiments/omniglot-mirror-member/train.sh SEED   (writes .runs/omniglot-m$SEED)
 #        BATCH=N: images per step (default 64, i.e. P32 x K2); MINUTES=N: the time budget (default 45)
