@@ -87,6 +87,7 @@ training
   --metric KIND         euclidean (default) | cosine
   --epochs N            epochs (default 10)
   --patience N          early stopping: stop after N validations without a better score (default off)
+  --patience-from WHEN  start (default) | half-anneal: count the patience only once a cosine schedule is half done
   --pixel-fallback      save the pixel feature instead when the trained encoder does not beat raw pixels on validation
   --steps N             total optimiser steps (overrides the epoch length; validation still runs --epochs times)
   --max-minutes M       wall-clock budget: stop there (a cosine schedule anneals by then), keep the best epoch
@@ -175,6 +176,7 @@ export async function run(argv: string[]): Promise<number> {
         quiet: { type: 'boolean' },
         recipe: { type: 'string' },
         patience: { type: 'string' },
+        'patience-from': { type: 'string' },
         'pixel-fallback': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -307,6 +309,7 @@ export async function run(argv: string[]): Promise<number> {
         flipAverage: values['flip-average'] ? true : undefined,
         weightDecay: num('weight-decay', values['weight-decay'], d?.weightDecay ?? 0, { min: 0 }),
         patience: num('patience', values.patience, d?.patience ?? 0, { int: true, min: 0 }),
+        patienceFrom: choice('patience-from', values['patience-from'], ['start', 'half-anneal'] as const, 'start'),
         pixelFallback: values['pixel-fallback'] ?? d?.pixelFallback ?? false,
         recipe: auto?.record,
         ema: num('ema', values.ema, 0, { min: 0, max: 0.9999 }),
@@ -335,9 +338,13 @@ export async function run(argv: string[]): Promise<number> {
         },
         onStep: (s: StepInfo) => {
           if (!showBar) return;
+          // Under a --max-minutes budget the clock may end the run long before totalSteps (the auto recipe
+          // then sets no cap at all): the bar's total is the steps the ETA expects, so it fills with the time.
+          const expected =
+            s.elapsedSec > 0 && Number.isFinite(s.etaSec) ? s.step + Math.round((s.step * s.etaSec) / s.elapsedSec) : s.totalSteps;
           bar.update({
             done: s.step,
-            total: s.totalSteps,
+            total: Math.max(s.step, Math.min(s.totalSteps, expected)),
             etaSec: s.etaSec,
             fields: {
               epoch: String(s.epoch),
@@ -449,7 +456,9 @@ async function autoRecipeFor(values: Record<string, string | boolean | string[] 
     given.lrSchedule = choice('lr-schedule', str('lr-schedule'), ['constant', 'cosine'] as const, 'constant');
   if (str('steps-per-epoch') !== undefined) given.stepsPerEpoch = num('steps-per-epoch', str('steps-per-epoch'), 1, { int: true, min: 1 });
   if (values['pixel-fallback'] !== undefined) given.pixelFallback = Boolean(values['pixel-fallback']);
-  return autoRecipe(await describeDataset(source), given);
+  const maxMinutes = str('max-minutes');
+  const budget = maxMinutes !== undefined ? { seconds: 60 * num('max-minutes', maxMinutes, 0, { min: 0.01 }) } : {};
+  return autoRecipe(await describeDataset(source), given, budget);
 }
 
 function parseFoldArg(text: string): Fold {

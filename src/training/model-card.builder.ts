@@ -131,6 +131,7 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
       ema: options.ema || undefined,
       selectBy: options.selectBy ?? 'auc',
       patience: options.patience || undefined,
+      patienceFrom: options.patience && options.patienceFrom === 'half-anneal' ? options.patienceFrom : undefined,
       pixelFallback: options.pixelFallback || undefined,
       explicitPairs: data.explicitPairs.length,
       // The writer split of a signature model, so `siamese ensemble` can redraw its validation pairs.

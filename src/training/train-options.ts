@@ -131,6 +131,12 @@ export interface TrainOptions {
    */
   patience?: number;
   /**
+   * Session 18 (docs/experiments/auto-recipe-length/RULE-2.md): 'half-anneal' counts the patience only from
+   * the first validation at which a cosine schedule is half done, so noise at a high learning rate cannot end
+   * the run before it anneals. Default 'start' (count from the first validation).
+   */
+  patienceFrom?: 'start' | 'half-anneal';
+  /**
    * Issue 17: when the trained encoder's validation AUC does not exceed the best
    * pixel baseline's (evaluate/pixel-baseline.ts), save the pixel feature
    * (recipe/pixel-encoder.ts) with the baseline's metric instead, and say so in

@@ -117,6 +117,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   let items = 0;
   const loopStart = Date.now();
   let outOfTime = false;
+  let halfAnnealEpoch: number | undefined;
   try {
     // A model with nothing to train (a frozen pretrained encoder) is only validated and calibrated, once.
     const calibrateOnly = vars.length === 0;
@@ -198,8 +199,21 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
       history.push(info);
       hooks.onEpoch?.(info);
       // Early stopping: `patience` validated epochs without a better score end the run (the best is kept).
-      if (options.patience && options.selectBy !== 'last' && best && epoch - best.epoch >= options.patience) {
-        log(`early stop: no better validation score for ${options.patience} epochs (best epoch ${best.epoch})`);
+      // With patienceFrom 'half-anneal' the count starts no earlier than the first validation at which the
+      // cosine schedule is half done (RULE-2.md: before that, validation noise at a high rate ended runs).
+      if (halfAnnealEpoch === undefined && progressAt(step) >= 0.5) halfAnnealEpoch = epoch;
+      const countFrom = options.patienceFrom === 'half-anneal' && options.lrSchedule === 'cosine' ? halfAnnealEpoch : best?.epoch;
+      if (
+        options.patience &&
+        options.selectBy !== 'last' &&
+        best &&
+        countFrom !== undefined &&
+        epoch - Math.max(best.epoch, countFrom) >= options.patience
+      ) {
+        log(
+          `early stop: no better validation score for ${options.patience} epochs (best epoch ${best.epoch}` +
+            (countFrom > best.epoch ? `; counted from epoch ${countFrom}, where the schedule was half done)` : ')'),
+        );
         break;
       }
     }

@@ -67,6 +67,13 @@ export const FEW_CLASSES = 10;
 export const TARGET_VAL_IDENTITIES = 5;
 /** Images per P×K step (P identities × K images). */
 const PK_IMAGES = 64;
+/** Validations without a time budget: small folders stop early long before; a command with no budget must end. */
+export const UNBUDGETED_EPOCHS = 40;
+/**
+ * With a budget the budget is the length (docs/experiments/auto-recipe-length/RULE.md): this bound is only
+ * there so that the number is finite; the clock or early stopping ends the run long before.
+ */
+export const BUDGETED_EPOCHS = 100_000;
 
 /** Ink on paper: grey, mostly near-white, a small share of dark strokes (characters, signatures, drawings). */
 export function looksLikeInk(d: DatasetDescription): boolean {
@@ -103,7 +110,7 @@ export interface AutoRecipe {
  * values win and are taken as they are, but still shape the dependent rules
  * where noted: a given loss picks the batch shape of that loss).
  */
-export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings> = {}): AutoRecipe {
+export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings> = {}, budget: { seconds?: number } = {}): AutoRecipe {
   const decisions: RecipeDecision[] = [];
   const settings = {} as RecipeSettings;
   const decide = <K extends RecipeKey>(key: K, rule: string, value: RecipeSettings[K], why: string) => {
@@ -207,9 +214,23 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
     Math.max(10, Math.ceil(trainImages / imagesPerStep)),
     `one pass over ~${trainImages} training images, at least 10 steps (validation is not free)`,
   );
-  decide('epochs', 'epochs', 40, 'at most 40 validations; early stopping usually ends sooner');
+  // Session 18 (docs/experiments/auto-recipe-length/RULE.md): a 2,700-image folder hit the 40-validation cap
+  // with 6 of its 8 budgeted minutes idle and validation still improving.
+  decide(
+    'epochs',
+    'epochs',
+    budget.seconds ? BUDGETED_EPOCHS : UNBUDGETED_EPOCHS,
+    budget.seconds
+      ? `--max-minutes ${+(budget.seconds / 60).toFixed(2)} given: the budget is the length (no cap on validations); the cosine anneals over it and early stopping ends sooner`
+      : `at most ${UNBUDGETED_EPOCHS} validations (no --max-minutes given; give one to let a large folder train longer); early stopping usually ends sooner`,
+  );
   decide('patience', 'early stopping', 8, 'stop after 8 validations without a better validation AUC; keep the best');
-  decide('lrSchedule', 'learning-rate schedule', 'cosine', 'cosine to 1 % over the run (or over --max-minutes)');
+  decide(
+    'lrSchedule',
+    'learning-rate schedule',
+    'cosine',
+    budget.seconds ? 'cosine to 1 % over the --max-minutes budget' : 'cosine to 1 % over the run',
+  );
   decide(
     'pixelFallback',
     'pixel fallback',

@@ -57,3 +57,30 @@ it('runs every epoch without patience', async () => {
   model.dispose();
   expect(history).toHaveLength(6);
 });
+
+it('with patienceFrom half-anneal, counts the patience only from half way through a cosine schedule', async () => {
+  // 10 epochs of 1 step: the schedule is half done after step 5, i.e. at epoch 5's validation. Best stays
+  // epoch 1 (learning rate 0), so patience 2 counts from epoch 5 and stops after epoch 7 instead of epoch 3.
+  const logs: string[] = [];
+  const { model, card, history } = await train(
+    { ...options, epochs: 10, lrSchedule: 'cosine', patience: 2, patienceFrom: 'half-anneal' },
+    new FolderImageSource([path.join(root, 'data')]),
+    { onLog: (m) => logs.push(m) },
+  );
+  model.dispose();
+  expect(history.map((h) => h.epoch)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  expect(card.training.bestEpoch).toBe(1);
+  expect(card.hyperparameters.patienceFrom).toBe('half-anneal');
+  expect(logs).toContain(
+    'early stop: no better validation score for 2 epochs (best epoch 1; counted from epoch 5, where the schedule was half done)',
+  );
+});
+
+it('ignores patienceFrom half-anneal without a cosine schedule', async () => {
+  const { model, history } = await train(
+    { ...options, epochs: 10, patience: 2, patienceFrom: 'half-anneal' },
+    new FolderImageSource([path.join(root, 'data')]),
+  );
+  model.dispose();
+  expect(history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+});

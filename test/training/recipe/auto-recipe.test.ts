@@ -1,7 +1,9 @@
 import {
   autoRecipe,
+  BUDGETED_EPOCHS,
   inputSizeFor,
   looksLikeInk,
+  UNBUDGETED_EPOCHS,
   validationIdentities,
   type RecipeSettings,
 } from '../../../src/training/recipe/auto-recipe';
@@ -112,6 +114,22 @@ describe('auto recipe', () => {
     expect(r.settings).toMatchObject({ loss: 'triplet', margin: 0.2, width: 64, height: 64, augment: 'none', batchSize: 64 });
     expect(decision(r, 'loss')).toEqual({ rule: 'loss', value: 'triplet', why: '--loss given (the rule would choose prototypical)' });
     expect(decision(r, 'augmentation').why).toBe('--augment given (the rule would choose faces)');
+  });
+
+  it('lets a --max-minutes budget set the length; without one, at most 40 validations', () => {
+    const open = autoRecipe(describe_({}));
+    expect(open.settings.epochs).toBe(UNBUDGETED_EPOCHS);
+    expect(UNBUDGETED_EPOCHS).toBe(40);
+    expect(decision(open, 'epochs').why).toMatch(/give one to let a large folder train longer/);
+    const budgeted = autoRecipe(describe_({}), {}, { seconds: 480 });
+    expect(budgeted.settings.epochs).toBe(BUDGETED_EPOCHS);
+    expect(decision(budgeted, 'epochs').why).toMatch(/^--max-minutes 8 given: the budget is the length/);
+    expect(decision(budgeted, 'learning-rate schedule').why).toBe('cosine to 1 % over the --max-minutes budget');
+    // Early stopping is unchanged, and an --epochs flag still wins over the budget rule.
+    expect(budgeted.settings.patience).toBe(8);
+    const flagged = autoRecipe(describe_({}), { epochs: 12 }, { seconds: 480 });
+    expect(flagged.settings.epochs).toBe(12);
+    expect(decision(flagged, 'epochs').why).toBe(`--epochs given (the rule would choose ${BUDGETED_EPOCHS})`);
   });
 
   it('tells ink from photos by the pixel statistics', () => {
