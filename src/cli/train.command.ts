@@ -309,7 +309,7 @@ export async function run(argv: string[]): Promise<number> {
         flipAverage: values['flip-average'] ? true : undefined,
         weightDecay: num('weight-decay', values['weight-decay'], d?.weightDecay ?? 0, { min: 0 }),
         patience: num('patience', values.patience, d?.patience ?? 0, { int: true, min: 0 }),
-        patienceFrom: choice('patience-from', values['patience-from'], ['start', 'half-anneal'] as const, 'start'),
+        patienceFrom: choice('patience-from', values['patience-from'], ['start', 'half-anneal'] as const, d?.patienceFrom ?? 'start'),
         pixelFallback: values['pixel-fallback'] ?? d?.pixelFallback ?? false,
         recipe: auto?.record,
         ema: num('ema', values.ema, 0, { min: 0, max: 0.9999 }),
@@ -452,6 +452,8 @@ async function autoRecipeFor(values: Record<string, string | boolean | string[] 
   if (str('weight-decay') !== undefined) given.weightDecay = num('weight-decay', str('weight-decay'), 0, { min: 0 });
   if (str('epochs') !== undefined) given.epochs = num('epochs', str('epochs'), 10, { int: true, min: 1 });
   if (str('patience') !== undefined) given.patience = num('patience', str('patience'), 0, { int: true, min: 0 });
+  if (str('patience-from') !== undefined)
+    given.patienceFrom = choice('patience-from', str('patience-from'), ['start', 'half-anneal'] as const, 'start');
   if (str('lr-schedule') !== undefined)
     given.lrSchedule = choice('lr-schedule', str('lr-schedule'), ['constant', 'cosine'] as const, 'constant');
   if (str('steps-per-epoch') !== undefined) given.stepsPerEpoch = num('steps-per-epoch', str('steps-per-epoch'), 1, { int: true, min: 1 });

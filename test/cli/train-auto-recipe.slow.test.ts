@@ -76,6 +76,7 @@ it('trains with --recipe auto: decisions and baseline in the card, baseline besi
     k: 4,
     augment: 'faces',
     patience: 8,
+    patienceFrom: 'half-anneal', // no --max-minutes: RULE-3.md
     lrSchedule: 'cosine',
   });
   expect(card.data.validationIdentities).toBe(5);
@@ -119,6 +120,7 @@ it('with --max-minutes and no --epochs, the budget is the length (session 18): n
   expect(byRule.epochs.value).toBe(100_000);
   expect(byRule.epochs.why).toMatch(/^--max-minutes 0\.05 given: the budget is the length/);
   expect(byRule['learning-rate schedule'].why).toBe('cosine to 1 % over the --max-minutes budget');
+  expect(byRule['early stopping counts from'].value).toBe('start');
   expect(card.hyperparameters).toMatchObject({ epochs: 100_000, maxSeconds: 3, lrSchedule: 'cosine', patience: 8 });
   expect(card.training.epochs).toBeGreaterThanOrEqual(1);
   expect(card.training.epochs).toBeLessThan(100_000);

@@ -30,6 +30,7 @@ export interface RecipeSettings {
   weightDecay: number;
   epochs: number;
   patience: number;
+  patienceFrom: 'start' | 'half-anneal';
   lrSchedule: 'constant' | 'cosine';
   stepsPerEpoch: number;
   pixelFallback: boolean;
@@ -53,6 +54,7 @@ export const RECIPE_FLAGS: Record<RecipeKey, string> = {
   weightDecay: '--weight-decay',
   epochs: '--epochs',
   patience: '--patience',
+  patienceFrom: '--patience-from',
   lrSchedule: '--lr-schedule',
   stepsPerEpoch: '--steps-per-epoch',
   pixelFallback: '--pixel-fallback',
@@ -225,6 +227,16 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
       : `at most ${UNBUDGETED_EPOCHS} validations (no --max-minutes given; give one to let a large folder train longer); early stopping usually ends sooner`,
   );
   decide('patience', 'early stopping', 8, 'stop after 8 validations without a better validation AUC; keep the best');
+  // RULE-3.md: without a budget, noise at a high learning rate ended runs before the schedule annealed; with
+  // one, counting from half the budget would hold a small folder that stopped improving at once.
+  decide(
+    'patienceFrom',
+    'early stopping counts from',
+    budget.seconds ? 'start' : 'half-anneal',
+    budget.seconds
+      ? 'the first validation: the budget is the length, so a folder that stops improving early frees the rest of it'
+      : 'half way through the 40-validation cosine schedule, so validation noise at a high learning rate cannot end the run before it anneals',
+  );
   decide(
     'lrSchedule',
     'learning-rate schedule',

@@ -121,12 +121,15 @@ describe('auto recipe', () => {
     expect(open.settings.epochs).toBe(UNBUDGETED_EPOCHS);
     expect(UNBUDGETED_EPOCHS).toBe(40);
     expect(decision(open, 'epochs').why).toMatch(/give one to let a large folder train longer/);
+    // RULE-3.md: without a budget the patience counts from half way through the schedule; with one, from the start.
+    expect(open.settings.patienceFrom).toBe('half-anneal');
     const budgeted = autoRecipe(describe_({}), {}, { seconds: 480 });
     expect(budgeted.settings.epochs).toBe(BUDGETED_EPOCHS);
     expect(decision(budgeted, 'epochs').why).toMatch(/^--max-minutes 8 given: the budget is the length/);
     expect(decision(budgeted, 'learning-rate schedule').why).toBe('cosine to 1 % over the --max-minutes budget');
     // Early stopping is unchanged, and an --epochs flag still wins over the budget rule.
     expect(budgeted.settings.patience).toBe(8);
+    expect(budgeted.settings.patienceFrom).toBe('start');
     const flagged = autoRecipe(describe_({}), { epochs: 12 }, { seconds: 480 });
     expect(flagged.settings.epochs).toBe(12);
     expect(decision(flagged, 'epochs').why).toBe(`--epochs given (the rule would choose ${BUDGETED_EPOCHS})`);
