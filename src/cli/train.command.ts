@@ -90,7 +90,8 @@ training
   --patience-from WHEN  start (default) | half-anneal: count the patience only once a cosine schedule is half done
   --pixel-fallback      save the pixel feature instead when the trained encoder does not beat raw pixels on validation
   --steps N             total optimiser steps (overrides the epoch length; validation still runs --epochs times)
-  --max-minutes M       wall-clock budget: stop there (a cosine schedule anneals by then), keep the best epoch
+  --max-minutes M       wall-clock budget: stop there, keep the best epoch; once the budget binds (the run would not
+                        finish its steps in time), a cosine schedule anneals by the budget's end instead
   --steps-per-epoch N   steps between validations (default: one pass over the training images)
   --batch N             pairs per step (contrastive) or images per step (triplet, P×K) (default 32)
   --k N                 images per identity in a triplet batch (default 4)
@@ -338,8 +339,8 @@ export async function run(argv: string[]): Promise<number> {
         },
         onStep: (s: StepInfo) => {
           if (!showBar) return;
-          // Under a --max-minutes budget the clock may end the run long before totalSteps (the auto recipe
-          // then sets no cap at all): the bar's total is the steps the ETA expects, so it fills with the time.
+          // Under a --max-minutes budget the clock may end the run before totalSteps: the bar's total is the
+          // steps the ETA expects, so it fills with the time.
           const expected =
             s.elapsedSec > 0 && Number.isFinite(s.etaSec) ? s.step + Math.round((s.step * s.etaSec) / s.elapsedSec) : s.totalSteps;
           bar.update({
@@ -458,9 +459,7 @@ async function autoRecipeFor(values: Record<string, string | boolean | string[] 
     given.lrSchedule = choice('lr-schedule', str('lr-schedule'), ['constant', 'cosine'] as const, 'constant');
   if (str('steps-per-epoch') !== undefined) given.stepsPerEpoch = num('steps-per-epoch', str('steps-per-epoch'), 1, { int: true, min: 1 });
   if (values['pixel-fallback'] !== undefined) given.pixelFallback = Boolean(values['pixel-fallback']);
-  const maxMinutes = str('max-minutes');
-  const budget = maxMinutes !== undefined ? { seconds: 60 * num('max-minutes', maxMinutes, 0, { min: 0.01 }) } : {};
-  return autoRecipe(await describeDataset(source), given, budget);
+  return autoRecipe(await describeDataset(source), given);
 }
 
 function parseFoldArg(text: string): Fold {

@@ -150,6 +150,33 @@ describe('train → calibrate → save → reload', () => {
     result.model.dispose();
   });
 
+  it('a budget that never binds leaves the cosine schedule and the weights exactly as without one', async () => {
+    // Session 18: the clock used to enter every step's learning rate, so budgeted runs diverged from their first
+    // epoch whenever a step was slow. Here the first step takes 0.3 s: 0.3 / 4 s of budget = 0.075 of the time,
+    // more than its 1/30 of the steps, so the old schedule took the clock's. At that pace (epoch 1: ~0.35 s for
+    // 5 of 30 steps, ~2 s projected) the 4-s budget never binds.
+    const source = new FolderImageSource([path.join(root, 'data')]);
+    const run = async (maxSeconds?: number) => {
+      const lrs: number[] = [];
+      const onStep = (s: { step: number; learningRate: number }) => {
+        lrs.push(s.learningRate);
+        const until = Date.now() + (s.step === 1 ? 300 : 5);
+        while (Date.now() < until); // a slow first step (kernel warm-up), then quick ones
+      };
+      const result = await train({ ...base, epochs: 6, stepsPerEpoch: 5, lrSchedule: 'cosine', maxSeconds }, source, { onStep });
+      const losses = result.history.map((h) => h.loss);
+      result.model.dispose();
+      return { lrs, losses };
+    };
+    const free = await run();
+    const budgeted = await run(4);
+    expect(budgeted.lrs).toHaveLength(30);
+    expect(budgeted.lrs).toEqual(free.lrs);
+    expect(budgeted.losses).toEqual(free.losses);
+    // The schedule is the step count's: step s at lr · (0.01 + 0.99 · ½(1 + cos(π s / 30))).
+    free.lrs.forEach((lr, s) => expect(lr).toBeCloseTo(base.learningRate * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * s) / 30))), 12));
+  });
+
   it('stops on an aborted signal', async () => {
     const source = new FolderImageSource([path.join(root, 'data')]);
     const ctl = new AbortController();

@@ -104,8 +104,13 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   // Kernels only (rank ≥ 2): decaying biases or norm gains only adds noise.
   const decayed = options.weightDecay ? vars.filter((v) => v.rank >= 2) : [];
   let shadow: tf.Tensor[] | undefined = options.ema ? vars.map((v) => tf.keep(v.clone())) : undefined;
+  // A --max-minutes budget steers the schedule only once it binds: from the first epoch end at which the run,
+  // at its pace so far, would not finish its steps in time (then for good). Before that the schedule is the
+  // step count's alone, so a run whose budget never binds is bit-reproducible; session 18 measured omniglot
+  // runs diverging from their first epoch when the clock entered every step's learning rate.
+  let budgetBinds = false;
   const progressAt = (step: number) =>
-    Math.min(1, Math.max(step / totalSteps, options.maxSeconds ? (Date.now() - loopStart) / 1000 / options.maxSeconds : 0));
+    Math.min(1, Math.max(step / totalSteps, budgetBinds ? (Date.now() - loopStart) / 1000 / options.maxSeconds! : 0));
   const lrAt = (step: number) =>
     options.lrSchedule === 'cosine'
       ? options.learningRate * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * progressAt(step))))
@@ -170,6 +175,8 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
         if (step % 5 === 0) await new Promise((r) => setImmediate(r));
       }
 
+      if (options.maxSeconds && !budgetBinds && step > 0)
+        budgetBinds = ((Date.now() - loopStart) / 1000 / step) * totalSteps > options.maxSeconds;
       // A budget that ran out exactly at an epoch boundary leaves nothing new to validate.
       if (epochSteps === 0 && epoch !== 0) break;
       // Validate (and snapshot) the averaged weights; the live ones come back after.

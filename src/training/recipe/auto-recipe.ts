@@ -69,13 +69,12 @@ export const FEW_CLASSES = 10;
 export const TARGET_VAL_IDENTITIES = 5;
 /** Images per P×K step (P identities × K images). */
 const PK_IMAGES = 64;
-/** Validations without a time budget: small folders stop early long before; a command with no budget must end. */
-export const UNBUDGETED_EPOCHS = 40;
 /**
- * With a budget the budget is the length (docs/experiments/auto-recipe-length/RULE.md): this bound is only
- * there so that the number is finite; the clock or early stopping ends the run long before.
+ * Validations in a run (the cosine schedule's length). Session 18 tried letting a --max-minutes budget set the
+ * length instead; on validation it tied this with a patience counted from half way, and was not reproducible
+ * (docs/experiments/auto-recipe-length/RULE-4.md).
  */
-export const BUDGETED_EPOCHS = 100_000;
+export const RECIPE_EPOCHS = 40;
 
 /** Ink on paper: grey, mostly near-white, a small share of dark strokes (characters, signatures, drawings). */
 export function looksLikeInk(d: DatasetDescription): boolean {
@@ -112,7 +111,7 @@ export interface AutoRecipe {
  * values win and are taken as they are, but still shape the dependent rules
  * where noted: a given loss picks the batch shape of that loss).
  */
-export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings> = {}, budget: { seconds?: number } = {}): AutoRecipe {
+export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings> = {}): AutoRecipe {
   const decisions: RecipeDecision[] = [];
   const settings = {} as RecipeSettings;
   const decide = <K extends RecipeKey>(key: K, rule: string, value: RecipeSettings[K], why: string) => {
@@ -216,33 +215,22 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
     Math.max(10, Math.ceil(trainImages / imagesPerStep)),
     `one pass over ~${trainImages} training images, at least 10 steps (validation is not free)`,
   );
-  // Session 18 (docs/experiments/auto-recipe-length/RULE.md): a 2,700-image folder hit the 40-validation cap
-  // with 6 of its 8 budgeted minutes idle and validation still improving.
   decide(
     'epochs',
     'epochs',
-    budget.seconds ? BUDGETED_EPOCHS : UNBUDGETED_EPOCHS,
-    budget.seconds
-      ? `--max-minutes ${+(budget.seconds / 60).toFixed(2)} given: the budget is the length (no cap on validations); the cosine anneals over it and early stopping ends sooner`
-      : `at most ${UNBUDGETED_EPOCHS} validations (no --max-minutes given; give one to let a large folder train longer); early stopping usually ends sooner`,
+    RECIPE_EPOCHS,
+    `at most ${RECIPE_EPOCHS} validations; early stopping usually ends sooner, and --max-minutes stops the run if it binds`,
   );
   decide('patience', 'early stopping', 8, 'stop after 8 validations without a better validation AUC; keep the best');
-  // RULE-3.md: without a budget, noise at a high learning rate ended runs before the schedule annealed; with
-  // one, counting from half the budget would hold a small folder that stopped improving at once.
+  // RULE-2.md and RULE-4.md: eight noisy validations at a high learning rate used to end runs before the
+  // schedule had annealed (omniglot stopped at epoch 23 of 40, best 15).
   decide(
     'patienceFrom',
     'early stopping counts from',
-    budget.seconds ? 'start' : 'half-anneal',
-    budget.seconds
-      ? 'the first validation: the budget is the length, so a folder that stops improving early frees the rest of it'
-      : 'half way through the 40-validation cosine schedule, so validation noise at a high learning rate cannot end the run before it anneals',
+    'half-anneal',
+    'half way through the cosine schedule, so validation noise at a high learning rate cannot end the run before it anneals',
   );
-  decide(
-    'lrSchedule',
-    'learning-rate schedule',
-    'cosine',
-    budget.seconds ? 'cosine to 1 % over the --max-minutes budget' : 'cosine to 1 % over the run',
-  );
+  decide('lrSchedule', 'learning-rate schedule', 'cosine', 'cosine to 1 % over the run (over --max-minutes instead once the budget binds)');
   decide(
     'pixelFallback',
     'pixel fallback',

@@ -1,9 +1,8 @@
 import {
   autoRecipe,
-  BUDGETED_EPOCHS,
   inputSizeFor,
   looksLikeInk,
-  UNBUDGETED_EPOCHS,
+  RECIPE_EPOCHS,
   validationIdentities,
   type RecipeSettings,
 } from '../../../src/training/recipe/auto-recipe';
@@ -116,23 +115,15 @@ describe('auto recipe', () => {
     expect(decision(r, 'augmentation').why).toBe('--augment given (the rule would choose faces)');
   });
 
-  it('lets a --max-minutes budget set the length; without one, at most 40 validations', () => {
-    const open = autoRecipe(describe_({}));
-    expect(open.settings.epochs).toBe(UNBUDGETED_EPOCHS);
-    expect(UNBUDGETED_EPOCHS).toBe(40);
-    expect(decision(open, 'epochs').why).toMatch(/give one to let a large folder train longer/);
-    // RULE-3.md: without a budget the patience counts from half way through the schedule; with one, from the start.
-    expect(open.settings.patienceFrom).toBe('half-anneal');
-    const budgeted = autoRecipe(describe_({}), {}, { seconds: 480 });
-    expect(budgeted.settings.epochs).toBe(BUDGETED_EPOCHS);
-    expect(decision(budgeted, 'epochs').why).toMatch(/^--max-minutes 8 given: the budget is the length/);
-    expect(decision(budgeted, 'learning-rate schedule').why).toBe('cosine to 1 % over the --max-minutes budget');
-    // Early stopping is unchanged, and an --epochs flag still wins over the budget rule.
-    expect(budgeted.settings.patience).toBe(8);
-    expect(budgeted.settings.patienceFrom).toBe('start');
-    const flagged = autoRecipe(describe_({}), { epochs: 12 }, { seconds: 480 });
-    expect(flagged.settings.epochs).toBe(12);
-    expect(decision(flagged, 'epochs').why).toBe(`--epochs given (the rule would choose ${BUDGETED_EPOCHS})`);
+  it('runs at most 40 validations and counts the patience from half way through the schedule (session 18)', () => {
+    const r = autoRecipe(describe_({}));
+    expect(RECIPE_EPOCHS).toBe(40);
+    expect(r.settings).toMatchObject({ epochs: 40, patience: 8, patienceFrom: 'half-anneal', lrSchedule: 'cosine' });
+    expect(decision(r, 'early stopping counts from').why).toMatch(/^half way through the cosine schedule/);
+    // A flag still wins.
+    const flagged = autoRecipe(describe_({}), { patienceFrom: 'start', epochs: 12 });
+    expect(flagged.settings).toMatchObject({ epochs: 12, patienceFrom: 'start' });
+    expect(decision(flagged, 'early stopping counts from').why).toBe('--patience-from given (the rule would choose half-anneal)');
   });
 
   it('tells ink from photos by the pixel statistics', () => {
