@@ -342,7 +342,7 @@ export async function run(argv: string[]): Promise<number> {
           // Under a --max-minutes budget the clock may end the run before totalSteps: the bar's total is the
           // steps the ETA expects, so it fills with the time.
           const expected =
-            s.elapsedSec > 0 && Number.isFinite(s.etaSec) ? s.step + Math.round((s.step * s.etaSec) / s.elapsedSec) : s.totalSteps;
+            s.elapsedSec > 0 && Number.isFinite(s.etaSec) ? s.step + Math.ceil((s.step * s.etaSec) / s.elapsedSec) : s.totalSteps;
           bar.update({
             done: s.step,
             total: Math.max(s.step, Math.min(s.totalSteps, expected)),

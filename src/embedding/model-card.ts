@@ -162,7 +162,16 @@ export interface ModelCard {
   };
   hyperparameters: Record<string, unknown>;
   seed: number;
-  training: { wallTimeSec: number; steps: number; epochs: number; bestEpoch: number; backend: string; machine?: string };
+  training: {
+    wallTimeSec: number;
+    steps: number;
+    epochs: number;
+    bestEpoch: number;
+    backend: string;
+    machine?: string;
+    /** With --max-minutes: whether the budget bound and steered the schedule (the run is then not bit-reproducible). */
+    budgetBound?: boolean;
+  };
   /** sha256 of the weight bytes in manifest order. */
   fingerprint: string;
   commands: { train: string; evaluate: string[] };

@@ -131,7 +131,8 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
       ema: options.ema || undefined,
       selectBy: options.selectBy ?? 'auc',
       patience: options.patience || undefined,
-      patienceFrom: options.patience && options.patienceFrom === 'half-anneal' ? options.patienceFrom : undefined,
+      patienceFrom:
+        options.patience && options.lrSchedule === 'cosine' && options.patienceFrom === 'half-anneal' ? options.patienceFrom : undefined,
       pixelFallback: options.pixelFallback || undefined,
       explicitPairs: data.explicitPairs.length,
       // The writer split of a signature model, so `siamese ensemble` can redraw its validation pairs.
@@ -152,6 +153,8 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
       steps: loop.steps,
       epochs: loop.history.length,
       bestEpoch: loop.bestEpoch,
+      // Whether --max-minutes bound and steered the schedule (the run is then not bit-reproducible).
+      budgetBound: options.maxSeconds ? loop.budgetBound : undefined,
       backend: input.backend,
       machine: `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'} (${os.platform()})`,
     },

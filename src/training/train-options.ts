@@ -47,8 +47,11 @@ export interface TrainOptions {
   epochs: number;
   /**
    * Wall-clock budget for the optimisation loop (seconds). Training stops at the
-   * budget (the current epoch is cut short and still validated), and the cosine
-   * schedule follows max(step progress, time progress) so it ends annealed.
+   * budget (the current epoch is cut short and still validated). Once the budget
+   * binds (checked at epoch ends and every ~1/40 of the steps: the run, at its
+   * pace so far, would not finish its steps in time) the cosine schedule follows
+   * max(step progress, time progress), so it ends annealed; until then the step
+   * count's alone, so a run whose budget never binds is reproducible.
    */
   maxSeconds?: number;
   /** Steps per epoch; default ⌈training images / images per step⌉. */
@@ -133,7 +136,7 @@ export interface TrainOptions {
   /**
    * Session 18 (docs/experiments/auto-recipe-length/RULE-2.md): 'half-anneal' counts the patience only from
    * the first validation at which a cosine schedule is half done, so noise at a high learning rate cannot end
-   * the run before it anneals. Default 'start' (count from the first validation).
+   * the run before it anneals. Default 'start' (count from the first validation). Ignored without a cosine schedule.
    */
   patienceFrom?: 'start' | 'half-anneal';
   /**

@@ -76,7 +76,7 @@ it('trains with --recipe auto: decisions and baseline in the card, baseline besi
     k: 4,
     augment: 'faces',
     patience: 8,
-    patienceFrom: 'half-anneal', // no --max-minutes: RULE-3.md
+    patienceFrom: 'half-anneal', // RULE-4.md
     lrSchedule: 'cosine',
   });
   expect(card.data.validationIdentities).toBe(5);

@@ -166,15 +166,37 @@ describe('train → calibrate → save → reload', () => {
       const result = await train({ ...base, epochs: 6, stepsPerEpoch: 5, lrSchedule: 'cosine', maxSeconds }, source, { onStep });
       const losses = result.history.map((h) => h.loss);
       result.model.dispose();
-      return { lrs, losses };
+      return { lrs, losses, budgetBound: result.card.training.budgetBound };
     };
     const free = await run();
     const budgeted = await run(4);
     expect(budgeted.lrs).toHaveLength(30);
     expect(budgeted.lrs).toEqual(free.lrs);
     expect(budgeted.losses).toEqual(free.losses);
+    expect(budgeted.budgetBound).toBe(false);
+    expect(free.budgetBound).toBeUndefined();
     // The schedule is the step count's: step s at lr · (0.01 + 0.99 · ½(1 + cos(π s / 30))).
     free.lrs.forEach((lr, s) => expect(lr).toBeCloseTo(base.learningRate * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * s) / 30))), 12));
+  });
+
+  it('a budget that binds anneals the cosine by its end', async () => {
+    // 1,000 one-step epochs at ≥ 20 ms a step cannot finish in 1 s: the first epoch end finds the budget binding
+    // (1,000 × ≥ 20 ms > 1 s), so the first step is at the peak rate and the last ones near 1 % of it.
+    const source = new FolderImageSource([path.join(root, 'data')]);
+    const lrs: number[] = [];
+    const onStep = (s: { learningRate: number }) => {
+      lrs.push(s.learningRate);
+      const until = Date.now() + 20;
+      while (Date.now() < until);
+    };
+    const result = await train({ ...base, epochs: 1000, stepsPerEpoch: 1, lrSchedule: 'cosine', maxSeconds: 1 }, source, { onStep });
+    result.model.dispose();
+    expect(result.card.training.budgetBound).toBe(true);
+    expect(lrs.length).toBeGreaterThan(3);
+    expect(lrs.length).toBeLessThan(1000);
+    expect(lrs[0]).toBe(base.learningRate);
+    // The step count alone would leave the rate at ≥ 99 % of the peak after < 50 of 1,000 steps.
+    expect(lrs[lrs.length - 1]).toBeLessThan(0.3 * base.learningRate);
   });
 
   it('stops on an aborted signal', async () => {

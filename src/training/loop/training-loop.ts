@@ -38,6 +38,8 @@ export interface LoopResult {
   stepsPerEpoch: number;
   /** Images per identity of a P×K batch (triplet, prototypical). */
   k: number;
+  /** Whether a --max-minutes budget bound (and so steered the schedule); a run where it did not is reproducible. */
+  budgetBound: boolean;
 }
 
 export interface LoopContext {
@@ -104,11 +106,18 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   // Kernels only (rank ≥ 2): decaying biases or norm gains only adds noise.
   const decayed = options.weightDecay ? vars.filter((v) => v.rank >= 2) : [];
   let shadow: tf.Tensor[] | undefined = options.ema ? vars.map((v) => tf.keep(v.clone())) : undefined;
-  // A --max-minutes budget steers the schedule only once it binds: from the first epoch end at which the run,
-  // at its pace so far, would not finish its steps in time (then for good). Before that the schedule is the
-  // step count's alone, so a run whose budget never binds is bit-reproducible; session 18 measured omniglot
-  // runs diverging from their first epoch when the clock entered every step's learning rate.
+  // A --max-minutes budget steers the schedule only once it binds: from the first check (every epoch end,
+  // after its validation, and every max(10, 1/40 of the) steps) at which the run, at its pace so far, would not finish
+  // its steps in time; then for good. Before that the schedule is the step count's alone, so a run whose budget
+  // never binds is bit-reproducible; session 18 measured omniglot runs diverging from their first epoch when the
+  // clock entered every step's learning rate.
   let budgetBinds = false;
+  // At least 10 steps apart: the projection averages over them, so one slow warm-up step cannot make it bind.
+  const checkBudgetEvery = Math.max(10, Math.ceil(totalSteps / 40));
+  const checkBudget = () => {
+    if (options.maxSeconds && !budgetBinds && step > 0)
+      budgetBinds = ((Date.now() - loopStart) / 1000 / step) * totalSteps > options.maxSeconds;
+  };
   const progressAt = (step: number) =>
     Math.min(1, Math.max(step / totalSteps, budgetBinds ? (Date.now() - loopStart) / 1000 / options.maxSeconds! : 0));
   const lrAt = (step: number) =>
@@ -155,6 +164,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
         lossSum += loss;
         step++;
         epochSteps++;
+        if (step % checkBudgetEvery === 0) checkBudget();
         const elapsed = (Date.now() - loopStart) / 1000;
         hooks.onStep?.({
           step,
@@ -175,8 +185,6 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
         if (step % 5 === 0) await new Promise((r) => setImmediate(r));
       }
 
-      if (options.maxSeconds && !budgetBinds && step > 0)
-        budgetBinds = ((Date.now() - loopStart) / 1000 / step) * totalSteps > options.maxSeconds;
       // A budget that ran out exactly at an epoch boundary leaves nothing new to validate.
       if (epochSteps === 0 && epoch !== 0) break;
       // Validate (and snapshot) the averaged weights; the live ones come back after.
@@ -205,6 +213,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
       };
       history.push(info);
       hooks.onEpoch?.(info);
+      checkBudget(); // after the validation, so its cost counts in the projection
       // Early stopping: `patience` validated epochs without a better score end the run (the best is kept).
       // With patienceFrom 'half-anneal' the count starts no earlier than the first validation at which the
       // cosine schedule is half done (RULE-2.md: before that, validation noise at a high rate ended runs).
@@ -236,5 +245,14 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   if (!best) throw new DomainError(ErrorCode.BAD_USER_INPUT, 'no epoch completed within the time budget; raise --max-minutes');
   model.setWeights(best.weights);
   best.weights.forEach((w) => w.dispose());
-  return { history, bestEpoch: best.epoch, bestScores: best.scores, bestEmbeddings: best.embeddings, steps: step, stepsPerEpoch, k };
+  return {
+    history,
+    bestEpoch: best.epoch,
+    bestScores: best.scores,
+    bestEmbeddings: best.embeddings,
+    steps: step,
+    stepsPerEpoch,
+    k,
+    budgetBound: budgetBinds,
+  };
 }

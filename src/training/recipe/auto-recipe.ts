@@ -222,15 +222,17 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
     `at most ${RECIPE_EPOCHS} validations; early stopping usually ends sooner, and --max-minutes stops the run if it binds`,
   );
   decide('patience', 'early stopping', 8, 'stop after 8 validations without a better validation AUC; keep the best');
+  decide('lrSchedule', 'learning-rate schedule', 'cosine', 'cosine to 1 % over the run (over --max-minutes instead once the budget binds)');
   // RULE-2.md and RULE-4.md: eight noisy validations at a high learning rate used to end runs before the
   // schedule had annealed (omniglot stopped at epoch 23 of 40, best 15).
   decide(
     'patienceFrom',
     'early stopping counts from',
-    'half-anneal',
-    'half way through the cosine schedule, so validation noise at a high learning rate cannot end the run before it anneals',
+    settings.lrSchedule === 'cosine' ? 'half-anneal' : 'start',
+    settings.lrSchedule === 'cosine'
+      ? 'half way through the cosine schedule, so validation noise at a high learning rate cannot end the run before it anneals'
+      : 'the first validation: with a constant learning rate there is no anneal to wait for',
   );
-  decide('lrSchedule', 'learning-rate schedule', 'cosine', 'cosine to 1 % over the run (over --max-minutes instead once the budget binds)');
   decide(
     'pixelFallback',
     'pixel fallback',

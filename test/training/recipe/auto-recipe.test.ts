@@ -2,7 +2,6 @@ import {
   autoRecipe,
   inputSizeFor,
   looksLikeInk,
-  RECIPE_EPOCHS,
   validationIdentities,
   type RecipeSettings,
 } from '../../../src/training/recipe/auto-recipe';
@@ -117,13 +116,15 @@ describe('auto recipe', () => {
 
   it('runs at most 40 validations and counts the patience from half way through the schedule (session 18)', () => {
     const r = autoRecipe(describe_({}));
-    expect(RECIPE_EPOCHS).toBe(40);
     expect(r.settings).toMatchObject({ epochs: 40, patience: 8, patienceFrom: 'half-anneal', lrSchedule: 'cosine' });
     expect(decision(r, 'early stopping counts from').why).toMatch(/^half way through the cosine schedule/);
     // A flag still wins.
     const flagged = autoRecipe(describe_({}), { patienceFrom: 'start', epochs: 12 });
     expect(flagged.settings).toMatchObject({ epochs: 12, patienceFrom: 'start' });
     expect(decision(flagged, 'early stopping counts from').why).toBe('--patience-from given (the rule would choose half-anneal)');
+    // With a constant learning rate (given) there is no anneal to wait for.
+    const constant = autoRecipe(describe_({}), { lrSchedule: 'constant' });
+    expect(constant.settings.patienceFrom).toBe('start');
   });
 
   it('tells ink from photos by the pixel statistics', () => {
