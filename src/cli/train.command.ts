@@ -67,6 +67,10 @@ model
   --flip-average        flip test-time augmentation stored in the card: embedding = L2(f(x) + f(mirror x)),
                         used by validation, eval and the service alike
   --from MODEL_DIR      warm start (fine-tune) from an existing model
+  --trunk-from MODEL_DIR  a fresh encoder (this run's input size, crop and head) whose trunk, every layer before
+                        the embedding head, is copied from MODEL_DIR: transfer across input sizes for backbones
+                        that end in global pooling (fast). Same backbone, widths and channels as the source
+  --trunk-member N      with --trunk-from an ensemble: the member whose trunk to take (0-based, card order)
 faces
   --face-stage KIND     none | tiny | ssd: detect, align (68 landmarks → similarity to canonical eye/nose/mouth
                         positions) and crop faces before the encoder; stored in the card, so eval, the service
@@ -146,6 +150,8 @@ export async function run(argv: string[]): Promise<number> {
         'val-writers': { type: 'string', multiple: true },
         'forgery-share': { type: 'string' },
         from: { type: 'string' },
+        'trunk-from': { type: 'string' },
+        'trunk-member': { type: 'string' },
         'face-stage': { type: 'string' },
         'face-cache': { type: 'string' },
         loss: { type: 'string' },
@@ -327,6 +333,7 @@ export async function run(argv: string[]): Promise<number> {
         splitSeed: values['split-seed'] === undefined ? undefined : num('split-seed', values['split-seed'], 42, { int: true, min: 0 }),
         backend: choice<BackendPreference>('backend', values.backend, BACKEND_PREFERENCES, 'auto'),
         from: values.from,
+        trunkFrom: trunkFrom(values),
         forgeries: forgeryLayout(values, loss),
         commands: { train: shellJoin(trainArgs), evaluate: [] },
       },
@@ -403,6 +410,16 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw e;
   }
+}
+
+/** --trunk-from / --trunk-member: undefined without --trunk-from. */
+function trunkFrom(values: { 'trunk-from'?: string; 'trunk-member'?: string }): { model: string; member?: number } | undefined {
+  if (values['trunk-from'] === undefined) {
+    if (values['trunk-member'] !== undefined) throw badInput('--trunk-member needs --trunk-from');
+    return undefined;
+  }
+  const member = values['trunk-member'] === undefined ? undefined : num('trunk-member', values['trunk-member'], 0, { int: true, min: 0 });
+  return { model: values['trunk-from'], ...(member !== undefined ? { member } : {}) };
 }
 
 /** The --forgeries options (signatures): undefined without --forgeries. */

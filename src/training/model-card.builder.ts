@@ -16,6 +16,17 @@ import { trainingWarnings } from './training-warnings';
 import type { PixelBaseline } from './evaluate/pixel-baseline';
 import type { RecipeDecision, RecipeRecord } from './recipe/recipe.types';
 
+/** --trunk-from, as the card records it (hyperparameters.trunkFrom). */
+export interface TrunkOrigin {
+  model: string;
+  name: string;
+  version: string;
+  member?: number;
+  memberName?: string;
+  layers: number;
+  parameters: number;
+}
+
 /** The card of a training run: a ModelCard plus the recipe that made it (issue 17). */
 export type TrainedModelCard = ModelCard & { recipe?: RecipeRecord };
 
@@ -32,6 +43,8 @@ export interface TrainedCardInput {
   wallTimeSec: number;
   /** The validation pairs scored by raw pixels (evaluate/pixel-baseline.ts). */
   baseline?: PixelBaseline;
+  /** --trunk-from: the trunk the encoder started from. */
+  trunkFrom?: TrunkOrigin;
   /** Set when the trained encoder lost to the pixel baseline and the pixel feature was saved instead. */
   pixelFallback?: { decision: RecipeDecision; trained: { auc: number; eer: number } };
 }
@@ -145,6 +158,7 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
           }
         : undefined,
       warmStartFrom: options.from,
+      trunkFrom: input.trunkFrom,
       history: loop.history.map((h) => ({ ...h, elapsedSec: +h.elapsedSec.toFixed(1), itemsPerSec: +h.itemsPerSec.toFixed(1) })),
     },
     seed: options.seed,

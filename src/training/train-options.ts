@@ -123,6 +123,13 @@ export interface TrainOptions {
   /** Warm start from this model directory (fine-tuning): its architecture and preprocessing win. */
   from?: string;
   /**
+   * Transfer learning across input sizes: a fresh encoder of `architecture` and
+   * `preprocessing` whose trunk (every weighted layer before the embedding head)
+   * is copied from this model, or from member `member` of an ensemble
+   * (embedding/backbones/trunk-transfer.ts). Not with `from`.
+   */
+  trunkFrom?: { model: string; member?: number };
+  /**
    * Skilled forgeries (signatures, issue 17): WRITER/genuine + WRITER/forged folders,
    * split by writer from a fixed validation list, forgeries as the hard negatives of
    * contrastive training and of validation (data/forgery-data.ts).

@@ -21,6 +21,8 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ArchitectureSpec, PreprocessSpec } from '../embedding/model-card';
 import { initBackend } from '../embedding/backend';
 import { buildEncoder } from '../embedding/backbones';
+import { TrunkMismatchError, transferTrunk } from '../embedding/backbones/trunk-transfer';
+import { DomainError, ErrorCode, badInput } from '../errors';
 import { loadModelDir } from '../embedding/model-store';
 import type { AugmentOptions } from './augment/affine.augment';
 import { calibrate } from './calibration/calibrate';
@@ -31,7 +33,7 @@ import type { LabelledImageSource } from './data/labelled-image-source';
 import { contrastiveBatchLoss } from './losses';
 import { runTrainingLoop } from './loop/training-loop';
 import { trainStep, type ImageShape } from './loop/train-step';
-import { buildTrainedModelCard } from './model-card.builder';
+import { buildTrainedModelCard, type TrunkOrigin } from './model-card.builder';
 import type { IndexedPair } from './samplers/pair.sampler';
 import type { Rng } from './samplers/rng';
 import type { TrainHooks, TrainOptions, TrainResult } from './train-options';
@@ -107,6 +109,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       backend,
       wallTimeSec: (Date.now() - t0) / 1000,
       baseline,
+      trunkFrom: opened.trunkFrom,
       pixelFallback: fallback ? { decision: fallback.decision, trained: fallback.trained } : undefined,
     });
     return { model, card, history: loop.history, calibration, validationScores: scores };
@@ -147,11 +150,17 @@ function withoutFlipAverage(p: PreprocessSpec): PreprocessSpec {
   return rest;
 }
 
-/** A fresh encoder of `options.architecture`, or the model of `options.from` (whose architecture and preprocessing win). */
+/**
+ * A fresh encoder of `options.architecture`, or the model of `options.from` (whose architecture and
+ * preprocessing win), or a fresh encoder whose trunk comes from `options.trunkFrom`.
+ */
 async function openEncoder(
   options: TrainOptions,
   log: (message: string) => void,
-): Promise<{ model: tf.LayersModel; architecture: ArchitectureSpec; preprocessing: PreprocessSpec }> {
+): Promise<{ model: tf.LayersModel; architecture: ArchitectureSpec; preprocessing: PreprocessSpec; trunkFrom?: TrunkOrigin }> {
+  if (options.from && options.trunkFrom) {
+    throw badInput('--from (warm start) and --trunk-from (a trunk for a fresh encoder) exclude each other: choose one');
+  }
   if (options.from) {
     const loaded = await loadModelDir(options.from);
     log(`warm start from ${options.from} (${loaded.card.name})`);
@@ -165,7 +174,58 @@ async function openEncoder(
     { height: preprocessing.height, width: preprocessing.width, channels: preprocessing.channels },
     options.seed,
   );
-  return { model, architecture: options.architecture, preprocessing };
+  if (!options.trunkFrom) return { model, architecture: options.architecture, preprocessing };
+  try {
+    const trunkFrom = await copyTrunk(model, options.trunkFrom, preprocessing, log);
+    return { model, architecture: options.architecture, preprocessing, trunkFrom };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** --trunk-from: the source's trunk into `model` (embedding/backbones/trunk-transfer.ts); what the card records. */
+async function copyTrunk(
+  model: tf.LayersModel,
+  spec: NonNullable<TrainOptions['trunkFrom']>,
+  preprocessing: PreprocessSpec,
+  log: (message: string) => void,
+): Promise<TrunkOrigin> {
+  const source = await loadModelDir(spec.model);
+  try {
+    const members = source.card.architecture.backbone === 'ensemble' ? (source.card.architecture.params?.members as Array<{ name?: string }>) : [];
+    let copied;
+    try {
+      copied = transferTrunk(model, source.model, spec.member);
+    } catch (e) {
+      if (e instanceof TrunkMismatchError) {
+        throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `--trunk-from ${spec.model}: ${e.message}`, { model: spec.model });
+      }
+      throw e;
+    }
+    // The trunk learnt on inputs scaled one way; fed another scaling it starts from features of the wrong sign or range.
+    if (source.card.preprocessing.normalize !== preprocessing.normalize) {
+      log(
+        `warning: the trunk was trained on '${source.card.preprocessing.normalize}' inputs and this run feeds '${preprocessing.normalize}': ` +
+          'use the same --normalize for the trunk to see inputs it knows',
+      );
+    }
+    const memberName = spec.member !== undefined ? members?.[spec.member]?.name : undefined;
+    log(
+      `trunk from ${spec.model} (${source.card.name}${memberName ? `, member ${spec.member}: ${memberName}` : ''}): ` +
+        `${copied.layers.length} layers, ${copied.parameters} weights; the head is fresh`,
+    );
+    return {
+      model: spec.model,
+      name: source.card.name,
+      version: source.card.version,
+      ...(spec.member !== undefined ? { member: spec.member, memberName } : {}),
+      layers: copied.layers.length,
+      parameters: copied.parameters,
+    };
+  } finally {
+    source.model.dispose();
+  }
 }
 
 /**

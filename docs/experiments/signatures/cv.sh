@@ -13,13 +13,15 @@
 cd "$(dirname "$0")/../../.."
 runs=${RUNS:-.runs/signature-cv}
 seed=${SEED:-102}
+widths=${WIDTHS:-32,64,128,256}   # session 19: WIDTHS=64,64,64,64 EXTRA="--trunk-from …" for the ink-trunk runs
+read -r -a extra <<< "${EXTRA:-}"
 mkdir -p "$runs"
 train() { # NAME INCLUDE_FILE
   npx siamese train --data ../shared/datasets/cedar-signatures --include "@$2" \
     --forgeries forged --val-writers @splits/cedar/validation-writers.txt --crop ink --fit contain \
     --normalize invert-unit --input-size 160x80 --augment signatures --loss contrastive --margin 1 --batch 32 \
     --epochs 200 --steps-per-epoch 40 --max-minutes 18 --lr 1e-3 --lr-schedule cosine --ema 0.98 --select eer \
-    --threshold-rule atTargetFar --target-far 0.02 --seed "$seed" --backbone fast --widths 32,64,128,256 \
+    --threshold-rule atTargetFar --target-far 0.02 --seed "$seed" --backbone fast --widths "$widths" "${extra[@]}" \
     --embedding-dim 128 --name "signature-$1" --out "$runs/$1" --backend native --json --quiet --patience 12 \
     > "$runs/$1.log" 2>&1
 }

@@ -1,0 +1,103 @@
+/**
+ * Transfer learning across input sizes: copy a trained encoder's trunk (every
+ * weighted layer before its embedding head) into a fresh encoder of the same
+ * backbone and widths built for another input size, crop or embedding size.
+ *
+ * Why it works for the `fast` backbone: its trunk is convolutions and max
+ * pooling closed by global average pooling (fast.backbone.ts), so no weight
+ * depends on the input's height or width. A 40×40 Omniglot trunk is a valid
+ * 160×80 signature trunk; what it learnt (strokes, junctions, curvature at the
+ * scale of a few pixels) is what it sees at the new size if the stroke width
+ * in pixels is similar. The head (dense → embeddingDim) stays the new model's
+ * fresh one: its width may differ, and it is the part most tied to the source
+ * task (Yosinski et al. 2014, "How transferable are features in deep neural
+ * networks?": early layers transfer, the last ones are task-specific).
+ *
+ * `warm start` (`--from`) is the other kind of reuse: it keeps the source's
+ * input size and preprocessing and continues training the whole model.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+export interface TrunkTransfer {
+  /** Weighted layers copied, in order (source name → target name). */
+  layers: Array<{ source: string; target: string; shapes: number[][] }>;
+  /** Number of weight scalars copied. */
+  parameters: number;
+}
+
+/** Thrown when the two trunks do not line up; the message says which layer differs and how. */
+export class TrunkMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrunkMismatchError';
+  }
+}
+
+/**
+ * The model that holds the trunk: `source` itself, or the `member`-th nested
+ * model of an ensemble (backbones/ensemble.ts nests each member as one layer).
+ */
+export function trunkSourceModel(source: tf.LayersModel, member?: number): tf.LayersModel {
+  const nested = source.layers.filter((l): l is tf.LayersModel => isModel(l));
+  if (member === undefined) {
+    if (nested.length > 0) {
+      throw new TrunkMismatchError(`the source is an ensemble of ${nested.length} members: choose one with a member index (0–${nested.length - 1})`);
+    }
+    return source;
+  }
+  if (nested.length === 0) throw new TrunkMismatchError(`member ${member} asked for, but the source is not an ensemble`);
+  if (!Number.isInteger(member) || member < 0 || member >= nested.length) {
+    throw new TrunkMismatchError(`member ${member} is out of range: the ensemble has members 0–${nested.length - 1}`);
+  }
+  return nested[member];
+}
+
+/**
+ * Copies the trunk of `source` (or its ensemble member) into `target` in
+ * place. Both trunks must have the same weighted layers with the same weight
+ * shapes, in order; the last weighted layer of each (the embedding head) is
+ * not copied.
+ */
+export function transferTrunk(target: tf.LayersModel, source: tf.LayersModel, member?: number): TrunkTransfer {
+  const from = trunkLayers(trunkSourceModel(source, member));
+  const to = trunkLayers(target);
+  if (from.length !== to.length) {
+    throw new TrunkMismatchError(
+      `the source trunk has ${from.length} weighted layers and the new encoder's has ${to.length}: use the source's backbone and widths`,
+    );
+  }
+  const layers: TrunkTransfer['layers'] = [];
+  let parameters = 0;
+  from.forEach((src, i) => {
+    const dst = to[i];
+    const srcShapes = src.getWeights().map((w) => w.shape);
+    const dstShapes = dst.getWeights().map((w) => w.shape);
+    if (JSON.stringify(srcShapes) !== JSON.stringify(dstShapes)) {
+      throw new TrunkMismatchError(
+        `trunk layer ${i + 1} differs: source ${src.name} has weights ${fmt(srcShapes)}, the new encoder's ${dst.name} has ${fmt(dstShapes)}` +
+          ' (the widths and the number of input channels must match)',
+      );
+    }
+    layers.push({ source: src.name, target: dst.name, shapes: srcShapes });
+    parameters += srcShapes.reduce((sum, s) => sum + s.reduce((p, d) => p * d, 1), 0);
+  });
+  // getWeights returns the layers' own tensors and setWeights copies their values, so nothing leaks here.
+  from.forEach((src, i) => to[i].setWeights(src.getWeights()));
+  return { layers, parameters };
+}
+
+/** Every weighted layer but the last (the embedding head), in topological order. */
+function trunkLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  const weighted = model.layers.filter((l) => l.getWeights().length > 0);
+  if (weighted.some((l) => isModel(l))) throw new TrunkMismatchError(`${model.name} nests models: pass the member to take the trunk from`);
+  if (weighted.length < 2) throw new TrunkMismatchError(`${model.name} has no trunk before its head`);
+  return weighted.slice(0, -1);
+}
+
+function isModel(l: tf.layers.Layer): l is tf.LayersModel {
+  return Array.isArray((l as unknown as { layers?: unknown }).layers);
+}
+
+function fmt(shapes: number[][]): string {
+  return shapes.map((s) => s.join('×')).join(', ') || 'none';
+}
