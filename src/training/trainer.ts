@@ -193,7 +193,8 @@ async function copyTrunk(
 ): Promise<TrunkOrigin> {
   const source = await loadModelDir(spec.model);
   try {
-    const members = source.card.architecture.backbone === 'ensemble' ? (source.card.architecture.params?.members as Array<{ name?: string }>) : [];
+    const members =
+      source.card.architecture.backbone === 'ensemble' ? (source.card.architecture.params?.members as Array<{ name?: string }>) : [];
     let copied;
     try {
       copied = transferTrunk(model, source.model, spec.member);

@@ -41,7 +41,9 @@ export function trunkSourceModel(source: tf.LayersModel, member?: number): tf.La
   const nested = source.layers.filter((l): l is tf.LayersModel => isModel(l));
   if (member === undefined) {
     if (nested.length > 0) {
-      throw new TrunkMismatchError(`the source is an ensemble of ${nested.length} members: choose one with a member index (0–${nested.length - 1})`);
+      throw new TrunkMismatchError(
+        `the source is an ensemble of ${nested.length} members: choose one with a member index (0–${nested.length - 1})`,
+      );
     }
     return source;
   }

@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs';
+import { buildEncoder } from '../../src/embedding/backbones';
+import { composeEnsemble } from '../../src/embedding/backbones/ensemble';
+import { TrunkMismatchError, transferTrunk } from '../../src/embedding/backbones/trunk-transfer';
+import type { ArchitectureSpec } from '../../src/embedding/model-card';
+
+/**
+ * --trunk-from: the trunk (every weighted layer before the embedding head) of a `fast` encoder
+ * built for one input size goes into a fresh one built for another; the head stays the new one's.
+ */
+const arch = (widths: number[], d: number): ArchitectureSpec => ({
+  backbone: 'fast',
+  embeddingDim: d,
+  normalization: 'none',
+  l2Normalize: true,
+  params: { widths },
+});
+const small = { height: 12, width: 12, channels: 1 };
+const wide = { height: 10, width: 20, channels: 1 };
+
+const values = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+it('copies every conv kernel and bias into an encoder of another input size and head width, and leaves the head fresh', () => {
+  const source = buildEncoder(arch([4, 8], 8), small, 1);
+  const target = buildEncoder(arch([4, 8], 16), wide, 2);
+  const headBefore = values(target).slice(4);
+  const before = tf.memory().numTensors;
+  const copied = transferTrunk(target, source);
+  expect(tf.memory().numTensors).toBe(before);
+  // conv 3×3×1×4 + 4 biases = 40; conv 3×3×4×8 + 8 biases = 296
+  expect(copied.parameters).toBe(40 + 296);
+  expect(copied.layers.map((l) => l.shapes)).toEqual([
+    [[3, 3, 1, 4], [4]],
+    [[3, 3, 4, 8], [8]],
+  ]);
+  expect(values(target).slice(0, 4)).toEqual(values(source).slice(0, 4));
+  expect(values(target).slice(4)).toEqual(headBefore);
+  // The copy outlives its source: the target's variables hold their own reference to the values.
+  const sourceTrunk = values(source).slice(0, 4);
+  source.dispose();
+  expect(values(target).slice(0, 4)).toEqual(sourceTrunk);
+  const y = tf.tidy(() => target.predict(tf.ones([1, 10, 20, 1])) as tf.Tensor);
+  expect(y.shape).toEqual([1, 16]);
+  y.dispose();
+  target.dispose();
+});
+
+it('takes the trunk of the chosen ensemble member, and says how to choose when none is given', async () => {
+  const a = buildEncoder(arch([4, 8], 8), small, 1);
+  const b = buildEncoder(arch([4, 8], 8), small, 3);
+  const bTrunk = values(b).slice(0, 4);
+  const ensemble = await composeEnsemble([a, b]);
+  const target = buildEncoder(arch([4, 8], 6), wide, 4);
+  expect(() => transferTrunk(target, ensemble)).toThrow(/ensemble of 2 members: choose one with a member index \(0–1\)/);
+  expect(() => transferTrunk(target, ensemble, 2)).toThrow(/member 2 is out of range: the ensemble has members 0–1/);
+  transferTrunk(target, ensemble, 1);
+  expect(values(target).slice(0, 4)).toEqual(bTrunk);
+  expect(() => transferTrunk(target, a, 0)).toThrow(/not an ensemble/);
+  tf.dispose([a, b, ensemble, target] as unknown as tf.Tensor[]);
+});
+
+it('refuses trunks that do not line up, naming the layer and both shapes, and changes nothing', () => {
+  const source = buildEncoder(arch([4, 8], 8), small, 1);
+  const otherWidth = buildEncoder(arch([4, 6], 8), wide, 2);
+  const deeper = buildEncoder(arch([4, 8, 8], 8), wide, 2);
+  const colour = buildEncoder(arch([4, 8], 8), { ...wide, channels: 3 }, 2);
+  const untouched = values(otherWidth);
+  expect(() => transferTrunk(otherWidth, source)).toThrow(TrunkMismatchError);
+  expect(() => transferTrunk(otherWidth, source)).toThrow(/trunk layer 2 differs: .* has weights 3×3×4×8, 8, .* has 3×3×4×6, 6/);
+  expect(values(otherWidth)).toEqual(untouched);
+  expect(() => transferTrunk(deeper, source)).toThrow(/2 weighted layers and the new encoder's has 3/);
+  expect(() => transferTrunk(colour, source)).toThrow(/trunk layer 1 differs: .* 3×3×1×4, 4, .* 3×3×3×4, 4/);
+  for (const m of [source, otherWidth, deeper, colour]) m.dispose();
+});
