@@ -7,11 +7,11 @@
 #   bash docs/experiments/signatures/ink-trunk/train.sh measure  # pooled held-out writers of the folds (cv.sh cv)
 cd "$(dirname "$0")/../../../.."
 cv=docs/experiments/signatures/cv.sh
-trunk="--trunk-from models/omniglot-fast40-ensemble --trunk-member 0"
+trunk="--trunk-from models/omniglot-fast40-ensemble --trunk-member 0 --patience-from start"
 export WIDTHS=64,64,64,64
 case "${1:-}" in
   T) RUNS=.runs/signature-trunk EXTRA="$trunk" bash "$cv" final ;;
-  S) RUNS=.runs/signature-wide EXTRA="" bash "$cv" final ;;
+  S) RUNS=.runs/signature-wide EXTRA="--patience-from start" bash "$cv" final ;;
   folds) for k in 0 1 2 3; do RUNS=.runs/signature-trunk-cv EXTRA="$trunk" bash "$cv" fold "$k" || exit 1; done ;;
   fold) RUNS=.runs/signature-trunk-cv EXTRA="$trunk" bash "$cv" fold "$2" ;;
   measure) RUNS=.runs/signature-trunk-cv FOLD0=.runs/signature-trunk-cv/fold-0 bash "$cv" cv ;;
