@@ -21,8 +21,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ArchitectureSpec, PreprocessSpec } from '../embedding/model-card';
 import { initBackend } from '../embedding/backend';
 import { buildEncoder } from '../embedding/backbones';
-import { TrunkMismatchError, transferTrunk } from '../embedding/backbones/trunk-transfer';
-import { DomainError, ErrorCode, badInput } from '../errors';
+import { badInput } from '../errors';
 import { loadModelDir } from '../embedding/model-store';
 import type { AugmentOptions } from './augment/affine.augment';
 import { calibrate } from './calibration/calibrate';
@@ -34,6 +33,7 @@ import { contrastiveBatchLoss } from './losses';
 import { runTrainingLoop } from './loop/training-loop';
 import { trainStep, type ImageShape } from './loop/train-step';
 import { buildTrainedModelCard, type TrunkOrigin } from './model-card.builder';
+import { copyTrunk } from './trunk-from';
 import type { IndexedPair } from './samplers/pair.sampler';
 import type { Rng } from './samplers/rng';
 import type { TrainHooks, TrainOptions, TrainResult } from './train-options';
@@ -181,51 +181,6 @@ async function openEncoder(
   } catch (e) {
     model.dispose();
     throw e;
-  }
-}
-
-/** --trunk-from: the source's trunk into `model` (embedding/backbones/trunk-transfer.ts); what the card records. */
-async function copyTrunk(
-  model: tf.LayersModel,
-  spec: NonNullable<TrainOptions['trunkFrom']>,
-  preprocessing: PreprocessSpec,
-  log: (message: string) => void,
-): Promise<TrunkOrigin> {
-  const source = await loadModelDir(spec.model);
-  try {
-    const members =
-      source.card.architecture.backbone === 'ensemble' ? (source.card.architecture.params?.members as Array<{ name?: string }>) : [];
-    let copied;
-    try {
-      copied = transferTrunk(model, source.model, spec.member);
-    } catch (e) {
-      if (e instanceof TrunkMismatchError) {
-        throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `--trunk-from ${spec.model}: ${e.message}`, { model: spec.model });
-      }
-      throw e;
-    }
-    // The trunk learnt on inputs scaled one way; fed another scaling it starts from features of the wrong sign or range.
-    if (source.card.preprocessing.normalize !== preprocessing.normalize) {
-      log(
-        `warning: the trunk was trained on '${source.card.preprocessing.normalize}' inputs and this run feeds '${preprocessing.normalize}': ` +
-          'use the same --normalize for the trunk to see inputs it knows',
-      );
-    }
-    const memberName = spec.member !== undefined ? members?.[spec.member]?.name : undefined;
-    log(
-      `trunk from ${spec.model} (${source.card.name}${memberName ? `, member ${spec.member}: ${memberName}` : ''}): ` +
-        `${copied.layers.length} layers, ${copied.parameters} weights; the head is fresh`,
-    );
-    return {
-      model: spec.model,
-      name: source.card.name,
-      version: source.card.version,
-      ...(spec.member !== undefined ? { member: spec.member, memberName } : {}),
-      layers: copied.layers.length,
-      parameters: copied.parameters,
-    };
-  } finally {
-    source.model.dispose();
   }
 }
 
