@@ -3,17 +3,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { buildEncoder } from '../../src/embedding/backbones';
+import { fastArch } from './fixtures';
 import { composeEnsemble } from '../../src/embedding/backbones/ensemble';
-import type { ArchitectureSpec, ModelCard } from '../../src/embedding/model-card';
+import type { ModelCard } from '../../src/embedding/model-card';
 import { loadModelDir, saveModelDir } from '../../src/embedding/model-store';
 
-const arch = (widths: number[], d: number): ArchitectureSpec => ({
-  backbone: 'fast',
-  embeddingDim: d,
-  normalization: 'none',
-  l2Normalize: true,
-  params: { widths },
-});
+const arch = fastArch;
 const input = { height: 12, width: 12, channels: 1 };
 
 function card(dim = 12): ModelCard {

@@ -1,5 +1,14 @@
 import type { ArchitectureSpec, ModelCard, PreprocessSpec } from '../../src/embedding/model-card';
 
+/** A `fast` encoder's architecture: conv widths, embedding size, L2-normalised, no normalisation layers. */
+export const fastArch = (widths: number[], embeddingDim: number): ArchitectureSpec => ({
+  backbone: 'fast',
+  embeddingDim,
+  normalization: 'none',
+  l2Normalize: true,
+  params: { widths },
+});
+
 /** A complete model card for tests; fingerprint/version left blank for saveModelDir to fill. */
 export function testCard(architecture: ArchitectureSpec, preprocessing: PreprocessSpec): ModelCard {
   return {

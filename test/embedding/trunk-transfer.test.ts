@@ -1,20 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { buildEncoder } from '../../src/embedding/backbones';
+import { fastArch } from './fixtures';
 import { composeEnsemble } from '../../src/embedding/backbones/ensemble';
 import { TrunkMismatchError, transferTrunk } from '../../src/embedding/backbones/trunk-transfer';
-import type { ArchitectureSpec } from '../../src/embedding/model-card';
 
 /**
  * --trunk-from: the trunk (every weighted layer before the embedding head) of a `fast` encoder
  * built for one input size goes into a fresh one built for another; the head stays the new one's.
  */
-const arch = (widths: number[], d: number): ArchitectureSpec => ({
-  backbone: 'fast',
-  embeddingDim: d,
-  normalization: 'none',
-  l2Normalize: true,
-  params: { widths },
-});
+const arch = fastArch;
 const small = { height: 12, width: 12, channels: 1 };
 const wide = { height: 10, width: 20, channels: 1 };
 

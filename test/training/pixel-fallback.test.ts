@@ -11,6 +11,7 @@ import { saveTrainedModel } from '../../src/training/save-trained-model';
 import { train, type TrainOptions } from '../../src/training/trainer';
 import type { TrainedModelCard } from '../../src/training/model-card.builder';
 import { writeSyntheticDataset } from './fixtures/synthetic-images';
+import { oneStepAtRateZero } from './fixtures/tiny-encoder';
 
 /**
  * Issue 17: every trained card carries the pixel baseline of its validation pairs; a model that
@@ -27,23 +28,7 @@ const architecture: ArchitectureSpec = {
   params: { widths: [4] },
 };
 const preprocessing: PreprocessSpec = { width: 16, height: 16, channels: 1, normalize: 'unit', fit: 'fill', flipAverage: true };
-const untrained: TrainOptions = {
-  name: 'untrained',
-  architecture,
-  preprocessing,
-  metric: 'euclidean',
-  loss: 'contrastive',
-  margin: 1,
-  mining: 'batch-hard',
-  epochs: 1,
-  stepsPerEpoch: 1,
-  batchSize: 4,
-  learningRate: 0,
-  augment: null,
-  valFraction: 0.5,
-  seed: 5,
-  backend: 'wasm',
-};
+const untrained: TrainOptions = oneStepAtRateZero({ name: 'untrained', architecture, preprocessing });
 
 let root: string;
 beforeAll(async () => {

@@ -11,6 +11,7 @@ import { saveTrainedModel } from '../../src/training/save-trained-model';
 import { train, type TrainOptions } from '../../src/training/trainer';
 import type { TrainedModelCard } from '../../src/training/model-card.builder';
 import { writeSyntheticDataset } from './fixtures/synthetic-images';
+import { oneStepAtRateZero } from './fixtures/tiny-encoder';
 
 /**
  * `trunkFrom` (siamese train --trunk-from): a fresh encoder at this run's input size whose trunk is
@@ -27,24 +28,8 @@ const architecture = (embeddingDim: number, widths = [4, 8]): ArchitectureSpec =
 const square: PreprocessSpec = { width: 16, height: 16, channels: 1, normalize: 'unit', fit: 'fill' };
 const oblong: PreprocessSpec = { width: 24, height: 12, channels: 1, normalize: 'unit', fit: 'contain' };
 
-const options = (over: Partial<TrainOptions>): TrainOptions => ({
-  name: 'trunk',
-  architecture: architecture(8),
-  preprocessing: square,
-  metric: 'euclidean',
-  loss: 'contrastive',
-  margin: 1,
-  mining: 'batch-hard',
-  epochs: 1,
-  stepsPerEpoch: 1,
-  batchSize: 4,
-  learningRate: 0,
-  augment: null,
-  valFraction: 0.5,
-  seed: 5,
-  backend: 'wasm',
-  ...over,
-});
+const options = (over: Partial<TrainOptions>): TrainOptions =>
+  oneStepAtRateZero({ name: 'trunk', architecture: architecture(8), preprocessing: square, ...over });
 
 let root: string;
 let sourceDir: string;

@@ -9,7 +9,8 @@
 # Folds 0 (the shipped r2 run of session 7) and 1 were trained before cards carried verifyIdentity's
 # thresholds: `cv` first gives measurement copies (RUNS/fold-K-cal) the thresholds that `siamese ensemble` of
 # the model with itself calibrates on the same validation writers (its distances are the model's own).
-# Each run: ~11 min on an idle 2-core machine with the native backend (early stopping, patience 12).
+# Each run: ~11 min on an idle 2-core machine with the native backend (early stopping, patience 12 counted from the
+# best epoch: --patience-from start pins the behaviour the shipped runs had before the auto recipe's half-anneal default).
 cd "$(dirname "$0")/../../.."
 runs=${RUNS:-.runs/signature-cv}
 seed=${SEED:-102}
@@ -22,7 +23,7 @@ train() { # NAME INCLUDE_FILE
     --normalize invert-unit --input-size 160x80 --augment signatures --loss contrastive --margin 1 --batch 32 \
     --epochs 200 --steps-per-epoch 40 --max-minutes 18 --lr 1e-3 --lr-schedule cosine --ema 0.98 --select eer \
     --threshold-rule atTargetFar --target-far 0.02 --seed "$seed" --backbone fast --widths "$widths" "${extra[@]}" \
-    --embedding-dim 128 --name "signature-$1" --out "$runs/$1" --backend native --json --quiet --patience 12 \
+    --embedding-dim 128 --name "signature-$1" --out "$runs/$1" --backend native --json --quiet --patience 12 --patience-from start \
     > "$runs/$1.log" 2>&1
 }
 case "${1:-}" in

@@ -12,4 +12,4 @@ exec npx siamese train --data ../shared/datasets/cedar-signatures --include @spl
   --epochs 200 --steps-per-epoch 40 --max-minutes 18 --lr 1e-3 --lr-schedule cosine --ema 0.98 --select eer \
   --threshold-rule atTargetFar --target-far 0.02 --seed "$seed" --backbone fast --widths 32,64,128,256 \
   --embedding-dim 128 --name signature-r$((seed - 100)) --out scratch/s7/runs/r$((seed - 100)) --backend native \
-  --json --quiet --patience 12
+  --json --quiet --patience 12 --patience-from start
