@@ -67,9 +67,10 @@ model
   --flip-average        flip test-time augmentation stored in the card: embedding = L2(f(x) + f(mirror x)),
                         used by validation, eval and the service alike
   --from MODEL_DIR      warm start (fine-tune) from an existing model
-  --trunk-from MODEL_DIR  a fresh encoder (this run's input size, crop and head) whose trunk, every layer before
-                        the embedding head, is copied from MODEL_DIR: transfer across input sizes for backbones
-                        that end in global pooling (fast). Same backbone, widths and channels as the source
+  --trunk-from DIR      a fresh encoder (this run's input size, crop and head) whose trunk, every layer before
+                        the embedding head, is copied from the model in DIR: transfer across input sizes (the
+                        head, not the trunk, depends on the input size in every backbone here). Same backbone,
+                        --norm, widths and channels as the source (refused with MODEL_INCOMPATIBLE otherwise)
   --trunk-member N      with --trunk-from an ensemble: the member whose trunk to take (0-based, card order)
 faces
   --face-stage KIND     none | tiny | ssd: detect, align (68 landmarks → similarity to canonical eye/nose/mouth
@@ -200,6 +201,10 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (!values.data?.length) throw badInput('--data DIR is required');
     if (!values.out) throw badInput('--out MODEL_DIR is required');
+    // Flag errors before the dataset is scanned.
+    const trunk = trunkFrom(values);
+    if (trunk && values.from)
+      throw badInput('--from (warm start) and --trunk-from (a trunk for a fresh encoder) exclude each other: choose one');
     const dataSource = new FolderImageSource(values.data, {
       include: parseFilterList(values.include),
       exclude: parseFilterList(values.exclude),
@@ -333,7 +338,7 @@ export async function run(argv: string[]): Promise<number> {
         splitSeed: values['split-seed'] === undefined ? undefined : num('split-seed', values['split-seed'], 42, { int: true, min: 0 }),
         backend: choice<BackendPreference>('backend', values.backend, BACKEND_PREFERENCES, 'auto'),
         from: values.from,
-        trunkFrom: trunkFrom(values),
+        trunkFrom: trunk,
         forgeries: forgeryLayout(values, loss),
         commands: { train: shellJoin(trainArgs), evaluate: [] },
       },

@@ -109,7 +109,8 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       backend,
       wallTimeSec: (Date.now() - t0) / 1000,
       baseline,
-      trunkFrom: opened.trunkFrom,
+      // A pixel fallback replaced the encoder, trunk and all.
+      trunkFrom: fallback ? undefined : opened.trunkFrom,
       pixelFallback: fallback ? { decision: fallback.decision, trained: fallback.trained } : undefined,
     });
     return { model, card, history: loop.history, calibration, validationScores: scores };
@@ -176,7 +177,7 @@ async function openEncoder(
   );
   if (!options.trunkFrom) return { model, architecture: options.architecture, preprocessing };
   try {
-    const trunkFrom = await copyTrunk(model, options.trunkFrom, preprocessing, log);
+    const trunkFrom = await copyTrunk(model, options.trunkFrom, options.architecture, preprocessing, log);
     return { model, architecture: options.architecture, preprocessing, trunkFrom };
   } catch (e) {
     model.dispose();

@@ -5,10 +5,10 @@
  * (docs/experiments/signatures/ink-trunk/RULE.md).
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { PreprocessSpec } from '../embedding/model-card';
+import type { ArchitectureSpec, PreprocessSpec } from '../embedding/model-card';
 import { loadModelDir } from '../embedding/model-store';
-import { TrunkMismatchError, transferTrunk } from '../embedding/backbones/trunk-transfer';
-import { DomainError, ErrorCode } from '../errors';
+import { TrunkMismatchError, transferTrunk, trunkArchitectureDifference } from '../embedding/backbones/trunk-transfer';
+import { DomainError, ErrorCode, isDomainError } from '../errors';
 import type { TrunkOrigin } from './model-card.builder';
 import type { TrainOptions } from './train-options';
 
@@ -16,15 +16,24 @@ import type { TrainOptions } from './train-options';
 export async function copyTrunk(
   model: tf.LayersModel,
   spec: NonNullable<TrainOptions['trunkFrom']>,
+  architecture: ArchitectureSpec,
   preprocessing: PreprocessSpec,
   log: (message: string) => void,
 ): Promise<TrunkOrigin> {
-  const source = await loadModelDir(spec.model);
+  const source = await loadModelDir(spec.model).catch((e: unknown) => {
+    throw isDomainError(e) ? new DomainError(e.code, `--trunk-from ${spec.model}: ${e.message}`, e.details) : e;
+  });
   try {
     const members =
-      source.card.architecture.backbone === 'ensemble' ? (source.card.architecture.params?.members as Array<{ name?: string }>) : [];
+      source.card.architecture.backbone === 'ensemble'
+        ? (source.card.architecture.params?.members as Array<{ name?: string; architecture?: ArchitectureSpec }>)
+        : [];
     let copied;
     try {
+      // The card's architecture (a member's, for an ensemble) must match, not only the weight shapes.
+      const sourceArchitecture = spec.member !== undefined ? members[spec.member]?.architecture : source.card.architecture;
+      const difference = sourceArchitecture && trunkArchitectureDifference(sourceArchitecture, architecture);
+      if (difference) throw new TrunkMismatchError(`the trunks differ: ${difference} (use the source's backbone, --norm and widths)`);
       copied = transferTrunk(model, source.model, spec.member);
     } catch (e) {
       if (e instanceof TrunkMismatchError) {

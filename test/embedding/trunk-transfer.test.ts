@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildEncoder } from '../../src/embedding/backbones';
 import { fastArch } from './fixtures';
 import { composeEnsemble } from '../../src/embedding/backbones/ensemble';
-import { TrunkMismatchError, transferTrunk } from '../../src/embedding/backbones/trunk-transfer';
+import { TrunkMismatchError, transferTrunk, trunkArchitectureDifference } from '../../src/embedding/backbones/trunk-transfer';
 
 /**
  * --trunk-from: the trunk (every weighted layer before the embedding head) of a `fast` encoder
@@ -49,12 +49,14 @@ it('takes the trunk of the chosen ensemble member, and says how to choose when n
   const bTrunk = values(b).slice(0, 4);
   const ensemble = await composeEnsemble([a, b]);
   const target = buildEncoder(arch([4, 8], 6), wide, 4);
+  const before = tf.memory().numTensors;
   expect(() => transferTrunk(target, ensemble)).toThrow(/ensemble of 2 members: choose one with a member index \(0–1\)/);
   expect(() => transferTrunk(target, ensemble, 2)).toThrow(/member 2 is out of range: the ensemble has members 0–1/);
   transferTrunk(target, ensemble, 1);
   expect(values(target).slice(0, 4)).toEqual(bTrunk);
   expect(() => transferTrunk(target, a, 0)).toThrow(/not an ensemble/);
-  tf.dispose([a, b, ensemble, target] as unknown as tf.Tensor[]);
+  expect(tf.memory().numTensors).toBe(before);
+  for (const m of [a, b, ensemble, target]) m.dispose();
 });
 
 it('refuses trunks that do not line up, naming the layer and both shapes, and changes nothing', () => {
@@ -63,10 +65,33 @@ it('refuses trunks that do not line up, naming the layer and both shapes, and ch
   const deeper = buildEncoder(arch([4, 8, 8], 8), wide, 2);
   const colour = buildEncoder(arch([4, 8], 8), { ...wide, channels: 3 }, 2);
   const untouched = values(otherWidth);
+  const before = tf.memory().numTensors;
   expect(() => transferTrunk(otherWidth, source)).toThrow(TrunkMismatchError);
   expect(() => transferTrunk(otherWidth, source)).toThrow(/trunk layer 2 differs: .* has weights 3×3×4×8, 8, .* has 3×3×4×6, 6/);
   expect(values(otherWidth)).toEqual(untouched);
   expect(() => transferTrunk(deeper, source)).toThrow(/2 weighted layers and the new encoder's has 3/);
   expect(() => transferTrunk(colour, source)).toThrow(/trunk layer 1 differs: .* 3×3×1×4, 4, .* 3×3×3×4, 4/);
+  expect(tf.memory().numTensors).toBe(before);
   for (const m of [source, otherWidth, deeper, colour]) m.dispose();
+});
+
+it('tells architectures whose trunks compute differently apart, though their weight shapes may agree', () => {
+  const fast = arch([4, 8], 8);
+  // The head's size and L2 normalisation are the head's business.
+  expect(trunkArchitectureDifference(fast, { ...arch([4, 8], 32), l2Normalize: false })).toBeUndefined();
+  expect(trunkArchitectureDifference(fast, { ...fast, backbone: 'seed' })).toBe('backbone fast against seed');
+  // Group and instance normalisation both hold γ and β of shape [C], over other groups of channels.
+  expect(trunkArchitectureDifference({ ...fast, normalization: 'group' }, { ...fast, normalization: 'instance' })).toBe(
+    'normalization group against instance',
+  );
+  // Two convs per block of widths 16, 32 has the weights of one conv per block of 16, 16, 32, 32, pooled elsewhere.
+  expect(
+    trunkArchitectureDifference(
+      { ...fast, params: { widths: [16, 32], convsPerBlock: 2 } },
+      { ...fast, params: { widths: [16, 16, 32, 32] } },
+    ),
+  ).toBe('params [["convsPerBlock",2],["widths",[16,32]]] against [["widths",[16,16,32,32]]]');
+  // face-resnet29's trainable / head params do not change its trunk.
+  const face = { ...fast, backbone: 'face-resnet29', params: { trainable: 'head' } };
+  expect(trunkArchitectureDifference(face, { ...face, params: { trainable: 'all', head: 'none' } })).toBeUndefined();
 });

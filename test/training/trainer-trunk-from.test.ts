@@ -77,9 +77,20 @@ it('refuses a trunk that does not fit with MODEL_INCOMPATIBLE, and --from with -
   const before = tf.memory().numTensors;
   await expect(
     train(options({ architecture: architecture(8, [4, 6]), preprocessing: oblong, trunkFrom: { model: sourceDir } }), data()),
-  ).rejects.toMatchObject({ code: ErrorCode.MODEL_INCOMPATIBLE, message: expect.stringMatching(/trunk layer 2 differs/) });
+  ).rejects.toMatchObject({
+    code: ErrorCode.MODEL_INCOMPATIBLE,
+    message: expect.stringMatching(/the trunks differ: params \[\["widths",\[4,8\]\]\] against \[\["widths",\[4,6\]\]\]/),
+  });
   await expect(train(options({ from: sourceDir, trunkFrom: { model: sourceDir } }), data())).rejects.toMatchObject({
     code: ErrorCode.BAD_USER_INPUT,
+  });
+  // Same weight shapes, other computation: the card's architecture decides.
+  await expect(
+    train(options({ architecture: { ...architecture(8), normalization: 'instance' }, trunkFrom: { model: sourceDir } }), data()),
+  ).rejects.toMatchObject({ code: ErrorCode.MODEL_INCOMPATIBLE, message: expect.stringMatching(/normalization none against instance/) });
+  await expect(train(options({ trunkFrom: { model: path.join(root, 'no-such-model') } }), data())).rejects.toMatchObject({
+    code: ErrorCode.MODEL_INCOMPATIBLE,
+    message: expect.stringMatching(/^--trunk-from .*no-such-model: /),
   });
   await expect(train(options({ trunkFrom: { model: sourceDir, member: 0 } }), data())).rejects.toMatchObject({
     code: ErrorCode.MODEL_INCOMPATIBLE,

@@ -37,6 +37,10 @@ export function listBackbones(): BackboneInfo[] {
   return [...registry.entries()].map(([name, b]) => ({ name, description: b.description }));
 }
 
+/**
+ * Adds a backbone. Contract: its last weighted layer is the whole embedding head; everything before it is
+ * the trunk that `--trunk-from` copies (trunk-transfer.ts), so a head of two weighted layers would be half copied.
+ */
 export function registerBackbone(name: string, description: string, build: BackboneBuilder): void {
   registry.set(name, { build, description });
 }

@@ -17,6 +17,7 @@
  * input size and preprocessing and continues training the whole model.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { ArchitectureSpec } from '../model-card';
 
 export interface TrunkTransfer {
   /** Weighted layers copied, in order (source name → target name). */
@@ -31,6 +32,29 @@ export class TrunkMismatchError extends Error {
     super(message);
     this.name = 'TrunkMismatchError';
   }
+}
+
+/** Params that shape only the head or what trains, not the trunk's computation (face-resnet29's). */
+const HEAD_ONLY_PARAMS = new Set(['trainable', 'head']);
+
+/**
+ * Why two architectures' trunks compute different things, or undefined when they match. Weight shapes
+ * alone cannot tell: a `seed` trunk (valid padding) fits a `fast` one (same padding) of equal widths,
+ * group and instance normalisation have the same γ and β shapes, and two blocks of one width pool in
+ * other places than one block of twice the convs. So backbone, normalisation and every trunk param
+ * must be equal; the embedding size and L2 normalisation belong to the head and may differ.
+ */
+export function trunkArchitectureDifference(source: ArchitectureSpec, target: ArchitectureSpec): string | undefined {
+  if (source.backbone !== target.backbone) return `backbone ${source.backbone} against ${target.backbone}`;
+  if (source.normalization !== target.normalization) return `normalization ${source.normalization} against ${target.normalization}`;
+  const trunkParams = (a: ArchitectureSpec) =>
+    JSON.stringify(
+      Object.entries(a.params ?? {})
+        .filter(([k]) => !HEAD_ONLY_PARAMS.has(k))
+        .sort(([x], [y]) => x.localeCompare(y)),
+    );
+  if (trunkParams(source) !== trunkParams(target)) return `params ${trunkParams(source)} against ${trunkParams(target)}`;
+  return undefined;
 }
 
 /**
@@ -83,7 +107,8 @@ export function transferTrunk(target: tf.LayersModel, source: tf.LayersModel, me
     layers.push({ source: src.name, target: dst.name, shapes: srcShapes });
     parameters += srcShapes.reduce((sum, s) => sum + s.reduce((p, d) => p * d, 1), 0);
   });
-  // getWeights returns the layers' own tensors and setWeights copies their values, so nothing leaks here.
+  // setWeights → Variable.assign: each target variable takes a counted reference to the source's data, so no tensor is
+  // allocated here and the copy outlives source.dispose() (later optimiser steps assign new data, never write in place).
   from.forEach((src, i) => to[i].setWeights(src.getWeights()));
   return { layers, parameters };
 }
