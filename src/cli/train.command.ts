@@ -12,6 +12,7 @@ import { AUGMENT_PRESETS, type AugmentPreset } from '../training/augment/affine.
 import { FolderImageSource } from '../training/data/folder.source';
 import { parseFilterList } from '../training/data/identity-filter';
 import type { ForgeryLayout } from '../training/data/forgery-data';
+import type { TrainOptions } from '../training/train-options';
 import { MININGS, type Mining } from '../training/losses/triplet.loss';
 import { readScoreFiles, writeScoreFile } from '../training/calibration/score-file';
 import { parseFold, type Fold } from '../training/evaluate/folds';
@@ -72,6 +73,10 @@ model
                         head, not the trunk, depends on the input size in every backbone here). Same backbone,
                         --norm, widths and channels as the source (refused with MODEL_INCOMPATIBLE otherwise)
   --trunk-member N      with --trunk-from an ensemble: the member whose trunk to take (0-based, card order)
+  --freeze-trunk-epochs N
+                        with --trunk-from: the first N epochs train the fresh head alone, then every layer
+                        trains (linear probing, then fine-tuning: the trunk's features are not bent by a
+                        random head's gradients; Adam restarts when the trunk joins)
 faces
   --face-stage KIND     none | tiny | ssd: detect, align (68 landmarks → similarity to canonical eye/nose/mouth
                         positions) and crop faces before the encoder; stored in the card, so eval, the service
@@ -153,6 +158,7 @@ export async function run(argv: string[]): Promise<number> {
         from: { type: 'string' },
         'trunk-from': { type: 'string' },
         'trunk-member': { type: 'string' },
+        'freeze-trunk-epochs': { type: 'string' },
         'face-stage': { type: 'string' },
         'face-cache': { type: 'string' },
         loss: { type: 'string' },
@@ -417,14 +423,24 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-/** --trunk-from / --trunk-member: undefined without --trunk-from. */
-function trunkFrom(values: { 'trunk-from'?: string; 'trunk-member'?: string }): { model: string; member?: number } | undefined {
+/** --trunk-from / --trunk-member / --freeze-trunk-epochs: undefined without --trunk-from. */
+function trunkFrom(values: { 'trunk-from'?: string; 'trunk-member'?: string; 'freeze-trunk-epochs'?: string }): TrainOptions['trunkFrom'] {
   if (values['trunk-from'] === undefined) {
     if (values['trunk-member'] !== undefined) throw badInput('--trunk-member needs --trunk-from');
+    if (values['freeze-trunk-epochs'] !== undefined)
+      throw badInput('--freeze-trunk-epochs needs --trunk-from (a pretrained trunk to keep)');
     return undefined;
   }
   const member = values['trunk-member'] === undefined ? undefined : num('trunk-member', values['trunk-member'], 0, { int: true, min: 0 });
-  return { model: values['trunk-from'], ...(member !== undefined ? { member } : {}) };
+  const freezeEpochs =
+    values['freeze-trunk-epochs'] === undefined
+      ? undefined
+      : num('freeze-trunk-epochs', values['freeze-trunk-epochs'], 0, { int: true, min: 1 });
+  return {
+    model: values['trunk-from'],
+    ...(member !== undefined ? { member } : {}),
+    ...(freezeEpochs !== undefined ? { freezeEpochs } : {}),
+  };
 }
 
 /** The --forgeries options (signatures): undefined without --forgeries. */

@@ -25,6 +25,8 @@ export interface TrunkOrigin {
   memberName?: string;
   layers: number;
   parameters: number;
+  /** --freeze-trunk-epochs: epochs that trained the head alone before every layer trained. */
+  freezeEpochs?: number;
 }
 
 /** The card of a training run: a ModelCard plus the recipe that made it (issue 17). */

@@ -126,9 +126,10 @@ export interface TrainOptions {
    * Transfer learning across input sizes: a fresh encoder of `architecture` and
    * `preprocessing` whose trunk (every weighted layer before the embedding head)
    * is copied from this model, or from member `member` of an ensemble
-   * (embedding/backbones/trunk-transfer.ts). Not with `from`.
+   * (embedding/backbones/trunk-transfer.ts). Not with `from`. `freezeEpochs`: the first
+   * N epochs train the fresh head alone, later ones every layer (loop/trunk-freeze.ts).
    */
-  trunkFrom?: { model: string; member?: number };
+  trunkFrom?: { model: string; member?: number; freezeEpochs?: number };
   /**
    * Skilled forgeries (signatures, issue 17): WRITER/genuine + WRITER/forged folders,
    * split by writer from a fixed validation list, forgeries as the hard negatives of

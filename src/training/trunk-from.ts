@@ -58,6 +58,7 @@ export async function copyTrunk(
       name: source.card.name,
       version: source.card.version,
       ...(spec.member !== undefined ? { member: spec.member, memberName } : {}),
+      ...(spec.freezeEpochs ? { freezeEpochs: spec.freezeEpochs } : {}),
       layers: copied.layers.length,
       parameters: copied.parameters,
     };

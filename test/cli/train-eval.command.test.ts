@@ -133,3 +133,30 @@ it('bad options exit non-zero with a message', async () => {
     cap.restore();
   }
 });
+
+it('trunk flags are checked before the data: each misuse exits 1 with BAD_USER_INPUT and says which flag', async () => {
+  const cap = capture();
+  const base = ['--data', path.join(root, 'no-such-data'), '--out', path.join(root, 'never'), '--json'];
+  try {
+    const misuses = [
+      ['--trunk-member', '1'],
+      ['--freeze-trunk-epochs', '2'],
+      ['--trunk-from', root, '--freeze-trunk-epochs', '0'],
+      ['--trunk-from', root, '--freeze-trunk-epochs', 'two'],
+      ['--trunk-from', root, '--from', root],
+    ];
+    for (const flags of misuses) expect(await trainRun([...base, ...flags])).toBe(1);
+    const errors = cap.lines();
+    expect(errors).toHaveLength(5);
+    errors.forEach((e) => expect(e).toMatchObject({ type: 'error', code: 'BAD_USER_INPUT' }));
+    expect(errors.map((e) => String(e.message))).toEqual([
+      expect.stringMatching(/--trunk-member needs --trunk-from/),
+      expect.stringMatching(/--freeze-trunk-epochs needs --trunk-from/),
+      expect.stringMatching(/freeze-trunk-epochs/),
+      expect.stringMatching(/freeze-trunk-epochs/),
+      expect.stringMatching(/exclude each other/),
+    ]);
+  } finally {
+    cap.restore();
+  }
+});

@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import { buildEncoder } from '../../src/embedding/backbones';
 import { fastArch } from './fixtures';
 import { composeEnsemble } from '../../src/embedding/backbones/ensemble';
-import { TrunkMismatchError, transferTrunk, trunkArchitectureDifference } from '../../src/embedding/backbones/trunk-transfer';
+import {
+  TrunkMismatchError,
+  headVariables,
+  transferTrunk,
+  trunkArchitectureDifference,
+} from '../../src/embedding/backbones/trunk-transfer';
 
 /**
  * --trunk-from: the trunk (every weighted layer before the embedding head) of a `fast` encoder
@@ -94,4 +99,19 @@ it('tells architectures whose trunks compute differently apart, though their wei
   // face-resnet29's trainable / head params do not change its trunk.
   const face = { ...fast, backbone: 'face-resnet29', params: { trainable: 'head' } };
   expect(trunkArchitectureDifference(face, { ...face, params: { trainable: 'all', head: 'none' } })).toBeUndefined();
+});
+
+it("names the head's variables (the last weighted layer: a dense kernel and bias) for --freeze-trunk-epochs", async () => {
+  const model = buildEncoder(arch([4, 8], 6), wide, 5);
+  const before = tf.memory().numTensors;
+  const head = headVariables(model);
+  expect(tf.memory().numTensors).toBe(before);
+  // dense 8 → 6: kernel 8×6 and 6 biases; they are the model's last two weights, the same variables.
+  expect(head.map((v) => v.shape)).toEqual([[8, 6], [6]]);
+  const last = model.trainableWeights.slice(-2).map((w) => w.read());
+  expect(head.map((v) => v.id)).toEqual(last.map((v) => v.id));
+  const ensemble = await composeEnsemble([model, buildEncoder(arch([4, 8], 6), wide, 6)]);
+  expect(() => headVariables(ensemble)).toThrow(TrunkMismatchError);
+  expect(() => headVariables(ensemble)).toThrow(/nests models: an ensemble has no single head/);
+  ensemble.dispose();
 });

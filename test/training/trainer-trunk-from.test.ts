@@ -98,3 +98,28 @@ it('refuses a trunk that does not fit with MODEL_INCOMPATIBLE, and --from with -
   });
   expect(tf.memory().numTensors).toBe(before);
 });
+
+it('--freeze-trunk-epochs trains the head alone for its epochs, then every layer after an Adam restart, and the card says so', async () => {
+  const source = await loadModelDir(sourceDir);
+  const fresh = await train(options({ seed: 9 }), data());
+  const before = tf.memory().numTensors;
+  const run = (freezeEpochs: number, logs: string[] = []) =>
+    train(options({ seed: 9, epochs: 2, learningRate: 1e-2, selectBy: 'last', trunkFrom: { model: sourceDir, freezeEpochs } }), data(), {
+      onLog: (m) => logs.push(m),
+    });
+  const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  // Frozen for both epochs: the trunk is the source's bit for bit, the head learnt.
+  const frozen = await run(2);
+  expect(weights(frozen.model).slice(0, 4)).toEqual(weights(source.model).slice(0, 4));
+  expect(weights(frozen.model).slice(4)).not.toEqual(weights(fresh.model).slice(4));
+  expect((frozen.card as TrainedModelCard).hyperparameters.trunkFrom).toMatchObject({ model: sourceDir, freezeEpochs: 2 });
+  // Frozen for one: the trunk moves in the second epoch, and the log says when it joined.
+  const logs: string[] = [];
+  const thawed = await run(1, logs);
+  expect(weights(thawed.model).slice(0, 4)).not.toEqual(weights(source.model).slice(0, 4));
+  expect(logs.filter((l) => /the trunk joins training/.test(l))).toEqual([
+    'epoch 2: the trunk joins training (after 1 epoch of the head alone; Adam restarts)',
+  ]);
+  expect(tf.memory().numTensors - before).toBe(frozen.model.weights.length + thawed.model.weights.length);
+  for (const m of [frozen.model, thawed.model, fresh.model, source.model]) m.dispose();
+});

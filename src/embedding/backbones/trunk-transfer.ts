@@ -113,6 +113,17 @@ export function transferTrunk(target: tf.LayersModel, source: tf.LayersModel, me
   return { layers, parameters };
 }
 
+/**
+ * The embedding head's variables: the last weighted layer's (the backbone contract, backbones/index.ts).
+ * What trains while the trunk is frozen (`--freeze-trunk-epochs`, training/loop/trunk-freeze.ts).
+ */
+export function headVariables(model: tf.LayersModel): tf.Variable[] {
+  const weighted = model.layers.filter((l) => l.trainableWeights.length > 0);
+  if (weighted.some((l) => isModel(l))) throw new TrunkMismatchError(`${model.name} nests models: an ensemble has no single head`);
+  if (weighted.length < 2) throw new TrunkMismatchError(`${model.name} has no trunk before its head`);
+  return weighted[weighted.length - 1].trainableWeights.map((w) => w.read() as tf.Variable);
+}
+
 /** Every weighted layer but the last (the embedding head), in topological order. */
 function trunkLayers(model: tf.LayersModel): tf.layers.Layer[] {
   const weighted = model.layers.filter((l) => l.getWeights().length > 0);

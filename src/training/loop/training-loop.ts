@@ -24,6 +24,7 @@ import { Rng } from '../samplers/rng';
 import { superclassesOf } from '../samplers/superclasses';
 import type { EpochInfo, TrainHooks, TrainOptions } from '../train-options';
 import { trainStep, type ImageShape } from './train-step';
+import { trunkFreeze } from './trunk-freeze';
 import { applyWeightDecay, swapIn, updateEma } from './weight-averaging';
 
 export interface LoopResult {
@@ -101,10 +102,12 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   const nextBatch = batchesFor(options, data, k, identitiesPerBatch);
   const itemLabel = options.loss === 'contrastive' ? 'pairs' : 'images';
 
-  const optimizer = tf.train.adam(options.learningRate);
+  let optimizer = tf.train.adam(options.learningRate);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  // Kernels only (rank ≥ 2): decaying biases or norm gains only adds noise.
-  const decayed = options.weightDecay ? vars.filter((v) => v.rank >= 2) : [];
+  // --freeze-trunk-epochs: the head alone first, then every layer (trunk-freeze.ts).
+  const freeze = trunkFreeze(model, vars, options.trunkFrom?.freezeEpochs);
+  // Kernels only (rank ≥ 2): decaying biases or norm gains only adds noise; frozen weights are not decayed either.
+  const decayedOf = (stepped: tf.Variable[]) => (options.weightDecay ? stepped.filter((v) => v.rank >= 2) : []);
   let shadow: tf.Tensor[] | undefined = options.ema ? vars.map((v) => tf.keep(v.clone())) : undefined;
   // A --max-minutes budget steers the schedule only once it binds: from the first check (every epoch end,
   // after its validation, and every max(10, 1/40 of the) steps) at which the run, at its pace so far, would not finish
@@ -142,6 +145,15 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
       let activeSum = 0;
       let activeSteps = 0;
       let epochSteps = 0;
+      const stepped = freeze.variablesFor(epoch);
+      const decayed = decayedOf(stepped);
+      if (freeze.unfreezesAt(epoch)) {
+        optimizer.dispose();
+        optimizer = tf.train.adam(options.learningRate);
+        log(
+          `epoch ${epoch}: the trunk joins training (after ${epoch - 1} epoch${epoch === 2 ? '' : 's'} of the head alone; Adam restarts)`,
+        );
+      }
       for (let s = 0; s < (epoch === 0 ? 0 : stepsPerEpoch); s++) {
         throwIfCancelled(hooks.signal, 'training cancelled');
         if (options.maxSeconds && (Date.now() - loopStart) / 1000 >= options.maxSeconds) {
@@ -151,7 +163,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
         const lr = lrAt(step);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const batch = nextBatch();
-        const { loss, activeFraction } = trainStep(model, optimizer, vars, batch, data.trainPixels, shape, augment, augRng);
+        const { loss, activeFraction } = trainStep(model, optimizer, stepped, batch, data.trainPixels, shape, augment, augRng);
         items += batch.items;
         if (activeFraction !== undefined) {
           activeSum += activeFraction;
