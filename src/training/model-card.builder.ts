@@ -25,7 +25,7 @@ export interface TrunkOrigin {
   memberName?: string;
   layers: number;
   parameters: number;
-  /** --freeze-trunk-epochs: epochs that trained the head alone before every layer trained. */
+  /** --freeze-trunk-epochs: the first epochs trained the head alone (all of them when ≥ the run's epochs: a linear probe). */
   freezeEpochs?: number;
 }
 

@@ -114,11 +114,13 @@ export function transferTrunk(target: tf.LayersModel, source: tf.LayersModel, me
 }
 
 /**
- * The embedding head's variables: the last weighted layer's (the backbone contract, backbones/index.ts).
- * What trains while the trunk is frozen (`--freeze-trunk-epochs`, training/loop/trunk-freeze.ts).
+ * The embedding head's trainable variables: the last weighted layer's (the backbone contract, backbones/index.ts),
+ * counted by all its weights as `trunkLayers` counts them, so a backbone that froze its own trunk (face-resnet29's
+ * `trainable: head`) still has a trunk before its head. What trains while `--freeze-trunk-epochs` holds the trunk
+ * (training/loop/trunk-freeze.ts).
  */
 export function headVariables(model: tf.LayersModel): tf.Variable[] {
-  const weighted = model.layers.filter((l) => l.trainableWeights.length > 0);
+  const weighted = model.layers.filter((l) => l.getWeights().length > 0);
   if (weighted.some((l) => isModel(l))) throw new TrunkMismatchError(`${model.name} nests models: an ensemble has no single head`);
   if (weighted.length < 2) throw new TrunkMismatchError(`${model.name} has no trunk before its head`);
   return weighted[weighted.length - 1].trainableWeights.map((w) => w.read() as tf.Variable);

@@ -33,6 +33,8 @@ export function trainStep(
   shape: ImageShape,
   augment: AugmentOptions | null,
   rng: Rng,
+  /** false while the trunk is frozen (trunk-freeze.ts): batch norm then uses, and keeps, its running statistics. */
+  training = true,
 ): StepResult {
   const raw = imagesTensor(pixels, batch.images, shape);
   const x = augmentBatch(raw, augment, rng);
@@ -40,7 +42,7 @@ export function trainStep(
   let diagnostic: tf.Scalar | undefined;
   const cost = optimizer.minimize(
     () => {
-      const r = batch.compute(model.apply(x, { training: true }) as tf.Tensor2D);
+      const r = batch.compute(model.apply(x, { training }) as tf.Tensor2D);
       // The tape's tidy would dispose it; it is read after the step.
       if (r.diagnostic) diagnostic = tf.keep(r.diagnostic);
       return r.loss;

@@ -102,10 +102,10 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   const nextBatch = batchesFor(options, data, k, identitiesPerBatch);
   const itemLabel = options.loss === 'contrastive' ? 'pairs' : 'images';
 
-  let optimizer = tf.train.adam(options.learningRate);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  // --freeze-trunk-epochs: the head alone first, then every layer (trunk-freeze.ts).
-  const freeze = trunkFreeze(model, vars, options.trunkFrom?.freezeEpochs);
+  // --freeze-trunk-epochs: the head alone first, then every layer (trunk-freeze.ts). Before the optimiser exists: it throws on bad input.
+  const freeze = trunkFreeze(model, vars, options.trunkFrom?.freezeEpochs, options.epochs, log);
+  let optimizer = tf.train.adam(options.learningRate);
   // Kernels only (rank ≥ 2): decaying biases or norm gains only adds noise; frozen weights are not decayed either.
   const decayedOf = (stepped: tf.Variable[]) => (options.weightDecay ? stepped.filter((v) => v.rank >= 2) : []);
   let shadow: tf.Tensor[] | undefined = options.ema ? vars.map((v) => tf.keep(v.clone())) : undefined;
@@ -163,7 +163,17 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
         const lr = lrAt(step);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const batch = nextBatch();
-        const { loss, activeFraction } = trainStep(model, optimizer, stepped, batch, data.trainPixels, shape, augment, augRng);
+        const { loss, activeFraction } = trainStep(
+          model,
+          optimizer,
+          stepped,
+          batch,
+          data.trainPixels,
+          shape,
+          augment,
+          augRng,
+          !freeze.frozen(epoch),
+        );
         items += batch.items;
         if (activeFraction !== undefined) {
           activeSum += activeFraction;
