@@ -1,0 +1,39 @@
+# Session 20: what shipping a signature candidate does after its weights are in place (sourced by
+# trunk-ensemble/ship.sh and lp-ft/ship.sh, run from the repository root).
+#   ship_candidate NOTES RUNS TRAIN_SH PLACE [card]
+#     PLACE OUT puts the candidate's weights and card at OUT (models/signature-fast160x80-cedar); then the card text,
+#     the thresholds at validation FAR $FAR and the records below. With `card`: only re-apply the card text.
+#   apply_card_text OUT NOTES_FILE        intendedUse (intended-use.json beside this file) and the card's notes
+#   calibrate_and_record OUT FAR RUNS TRAIN_SH
+#     thresholds at validation FAR (recalibrate.sh), the validation-writer evaluations, the cross-validation of the
+#     recipe's fold models in RUNS (TRAIN_SH measure) and its target-FAR sweep, each recorded into OUT's card
+apply_card_text() {
+  node -e '
+const fs = require("fs");
+const [card, use, notes] = process.argv.slice(1);
+const c = JSON.parse(fs.readFileSync(card));
+c.name = "signature-fast160x80-cedar";
+c.intendedUse = JSON.parse(fs.readFileSync(use));
+c.notes = fs.readFileSync(notes, "utf8").trim().replace(/\s*\n\s*/g, " ");
+fs.writeFileSync(card, JSON.stringify(c, null, 2) + "\n");
+' "$1/model-card.json" docs/experiments/signatures/intended-use.json "$2"
+}
+calibrate_and_record() {
+  local out=$1 far=$2 runs=$3 train=$4
+  local R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+  MODEL=$out FAR=$far bash docs/experiments/signatures/recalibrate.sh || return 1
+  $R eval "$out" @splits/cedar/validation-writers.txt --record cedar-validation-writers > /dev/null || return 1
+  $R refs "$out" @splits/cedar/validation-writers.txt --record cedar-validation-writers-references > /dev/null || return 1
+  CARD=$out bash "$train" measure || return 1
+  local args=() k
+  for k in 0 1 2 3; do args+=("$runs/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"); done
+  $R sweep 0.005,0.01,0.015,0.02 @splits/cedar/validation-writers.txt "${args[@]}" --card "$out" --record cedar-writer-cv-target-far > /dev/null
+}
+ship_candidate() {
+  local notes=$1 runs=$2 train=$3 place=$4 mode=${5:-} out=models/signature-fast160x80-cedar
+  if [ "$mode" = card ]; then apply_card_text "$out" "$notes"; return; fi
+  local far=${FAR:?FAR=the target chosen by session 8s rule on the sweep}
+  "$place" "$out" || return 1
+  apply_card_text "$out" "$notes"
+  calibrate_and_record "$out" "$far" "$runs" "$train"
+}
