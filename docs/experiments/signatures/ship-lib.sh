@@ -3,7 +3,8 @@
 #   ship_candidate NOTES RUNS TRAIN_SH PLACE [card]
 #     PLACE OUT puts the candidate's weights and card at OUT (models/signature-fast160x80-cedar); then the card text,
 #     the thresholds at validation FAR $FAR and the records below. With `card`: only re-apply the card text.
-#   apply_card_text OUT NOTES_FILE        intendedUse (intended-use.json beside this file) and the card's notes
+#   apply_card_text OUT NOTES_FILE        the card's notes and intendedUse (intended-use.json beside NOTES_FILE: each
+#                                         candidate keeps its own, so re-shipping an earlier one restores its text)
 #   calibrate_and_record OUT FAR RUNS TRAIN_SH
 #     thresholds at validation FAR (recalibrate.sh), the validation-writer evaluations, the cross-validation of the
 #     recipe's fold models in RUNS (TRAIN_SH measure) and its target-FAR sweep, each recorded into OUT's card
@@ -16,7 +17,7 @@ c.name = "signature-fast160x80-cedar";
 c.intendedUse = JSON.parse(fs.readFileSync(use));
 c.notes = fs.readFileSync(notes, "utf8").trim().replace(/\s*\n\s*/g, " ");
 fs.writeFileSync(card, JSON.stringify(c, null, 2) + "\n");
-' "$1/model-card.json" docs/experiments/signatures/intended-use.json "$2"
+' "$1/model-card.json" "$(dirname "$2")/intended-use.json" "$2"
 }
 calibrate_and_record() {
   local out=$1 far=$2 runs=$3 train=$4
