@@ -90,6 +90,7 @@ training
   --scale S             prototypical: inverse temperature on −squared distance (default 10)
   --rotate-classes      add 90/180/270° rotated copies of each training identity as new identities (characters)
   --mirror-classes      add a left-right mirrored copy of each training identity (and rotation) as a new identity
+                        (with --forgeries: each training writer's mirror, forgeries mirrored too, is a new writer)
   --superclass-batches F share of P×K batches drawn from one parent folder (an alphabet): within-
                         alphabet negatives, as in Lake's 20-way test (default 0)
   --margin M            loss margin (default: contrastive 1.0, triplet 0.2)

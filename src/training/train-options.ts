@@ -36,7 +36,9 @@ export interface TrainOptions {
   rotateClasses?: boolean;
   /**
    * Add a left-right mirrored copy of every training identity (after rotation,
-   * if any) as a new identity: b and d are different glyphs. Validation is untouched.
+   * if any) as a new identity: b and d are different glyphs. With `forgeries`, each
+   * training writer's mirror (its forgeries mirrored too) is a new writer
+   * (data/mirrored-writers.ts); rotated classes are refused there. Validation is untouched.
    */
   mirrorClasses?: boolean;
   /**

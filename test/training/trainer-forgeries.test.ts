@@ -57,6 +57,31 @@ describe('train() with skilled forgeries', () => {
     }
   });
 
+  it('mirrors the training writers with --mirror-classes, forgeries included, and leaves validation alone', async () => {
+    const logs: string[] = [];
+    const before = tf.memory().numTensors;
+    const result = await train({ ...options, mirrorClasses: true }, await source(), { onLog: (m) => logs.push(m) });
+    try {
+      // Training writers w0 and w2 gain two mirrored writers; the card counts the writers in the data.
+      expect(logs).toContain('mirrored writers: 2 → 4 training writers');
+      expect(result.card.hyperparameters).toMatchObject({ mirrorClasses: true });
+      expect(result.card.data.trainIdentities).toBe(2);
+      expect(result.card.validation.positivePairs).toBe(2 * 6);
+      expect(result.card.validation.negativePairs).toBe(2 * 12);
+    } finally {
+      result.model.dispose();
+      tf.disposeVariables();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses rotated classes for signatures, with BAD_USER_INPUT', async () => {
+    await expect(train({ ...options, rotateClasses: true }, await source())).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringMatching(/use --mirror-classes/),
+    });
+  });
+
   it('refuses a validation list that matches no writer', async () => {
     await expect(train({ ...options, forgeries: { ...options.forgeries!, validationWriters: ['w9'] } }, await source())).rejects.toThrow(
       /no validation writer matches w9/,

@@ -21,6 +21,7 @@ import { dedupeByContent } from './dedupe';
 import { identityMatcher } from './identity-filter';
 import { DecodedImageCache } from './image-cache';
 import type { ImageRef, LabelledImageSource } from './labelled-image-source';
+import { withMirroredWriters } from './mirrored-writers';
 import { groupByIdentity, type IdentityGroups } from './split';
 import type { TrainingData } from './training-data';
 
@@ -147,6 +148,10 @@ export async function prepareForgeryData(
   startedAt: number,
 ): Promise<TrainingData & { trainForgeries: number[][] }> {
   const layout = options.forgeries!;
+  if (options.rotateClasses) {
+    // A signature turned 90° is neither a signature nor the 160×80 input it must fit; mirroring keeps both.
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'rotated classes do not apply to signatures (--forgeries): use --mirror-classes');
+  }
   const deduped = await dedupeByContent(source, await source.list());
   if (deduped.dropped.length) log(`dropped ${deduped.dropped.length} byte-identical duplicate images`);
   const { trainWriters, valWriters } = splitWriters(groupByWriter(deduped.images, layout), layout);
@@ -162,6 +167,10 @@ export async function prepareForgeryData(
     `decoded ${train.pixels.length} training + ${val.pixels.length} validation images in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
   );
   const validation: IdentityGroups = val.groups;
+  const writers = options.mirrorClasses
+    ? withMirroredWriters(train.pixels, train.groups.groups, train.forged, preprocessing)
+    : { pixels: train.pixels, genuine: train.groups.groups, forged: train.forged };
+  if (options.mirrorClasses) log(`mirrored writers: ${train.groups.groups.length} → ${writers.genuine.length} training writers`);
   return {
     images: deduped.images,
     duplicatesDropped: deduped.dropped.length,
@@ -170,9 +179,9 @@ export async function prepareForgeryData(
     validation,
     scoredOn: validation,
     scoredOnTraining: false,
-    trainPixels: train.pixels,
-    trainGroups: train.groups.groups,
-    trainForgeries: train.forged,
+    trainPixels: writers.pixels,
+    trainGroups: writers.genuine,
+    trainForgeries: writers.forged,
     validationForgeries: val.forged,
     valPixels: val.pixels,
     explicitPairs: [],
