@@ -12,10 +12,23 @@ describe('withMirroredWriters', () => {
   it('appends one mirrored writer per writer, genuine and forgeries mirrored, originals untouched', () => {
     // Writer 0: genuine 0, 1; forged 4. Writer 1: genuine 2, 3; forged 5.
     const pixels = [row(1, 2, 3), row(4, 5, 6), row(7, 8, 9), row(1, 0, 0), row(0, 0, 2), row(3, 3, 0)];
-    const out = withMirroredWriters(pixels, [[0, 1], [2, 3]], [[4], [5]], SHAPE);
+    const out = withMirroredWriters(
+      pixels,
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      [[4], [5]],
+      SHAPE,
+    );
 
     // Genuine copies are appended first (writers 0 then 1), then the forgeries' copies.
-    expect(out.genuine).toEqual([[0, 1], [2, 3], [6, 7], [8, 9]]);
+    expect(out.genuine).toEqual([
+      [0, 1],
+      [2, 3],
+      [6, 7],
+      [8, 9],
+    ]);
     expect(out.forged).toEqual([[4], [5], [10], [11]]);
     expect(out.pixels.slice(0, 6)).toEqual(pixels);
     expect(out.pixels.slice(6).map((p) => Array.from(p))).toEqual([
