@@ -7,7 +7,9 @@
 #                                         candidate keeps its own, so re-shipping an earlier one restores its text)
 #   calibrate_and_record OUT FAR RUNS TRAIN_SH
 #     thresholds at validation FAR (recalibrate.sh), the validation-writer evaluations, the cross-validation of the
-#     recipe's fold models in RUNS (TRAIN_SH measure) and its target-FAR sweep, each recorded into OUT's card
+#     recipe's fold models in RUNS (TRAIN_SH measure) and its target-FAR sweep, each recorded into OUT's card.
+#     FOLDS (default "0 1 2 3") and CV_RECORD (default cedar-writer-cv) name the folds and the records, for a
+#     candidate decided on the selection folds 0–1 alone (five-trunks/RULE.md)
 apply_card_text() {
   node -e '
 const fs = require("fs");
@@ -25,10 +27,10 @@ calibrate_and_record() {
   MODEL=$out FAR=$far bash docs/experiments/signatures/recalibrate.sh || return 1
   $R eval "$out" @splits/cedar/validation-writers.txt --record cedar-validation-writers > /dev/null || return 1
   $R refs "$out" @splits/cedar/validation-writers.txt --record cedar-validation-writers-references > /dev/null || return 1
-  CARD=$out bash "$train" measure || return 1
-  local args=() k
-  for k in 0 1 2 3; do args+=("$runs/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"); done
-  $R sweep 0.005,0.01,0.015,0.02 @splits/cedar/validation-writers.txt "${args[@]}" --card "$out" --record cedar-writer-cv-target-far > /dev/null
+  local record=${CV_RECORD:-cedar-writer-cv} args=() k
+  CARD=$out CV_RECORD=$record bash "$train" measure || return 1
+  for k in ${FOLDS:-0 1 2 3}; do args+=("$runs/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"); done
+  $R sweep 0.005,0.01,0.015,0.02 @splits/cedar/validation-writers.txt "${args[@]}" --card "$out" --record "$record-target-far" > /dev/null
 }
 ship_candidate() {
   local notes=$1 runs=$2 train=$3 place=$4 mode=${5:-} out=models/signature-fast160x80-cedar

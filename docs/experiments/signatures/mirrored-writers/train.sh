@@ -4,6 +4,7 @@
 #   bash docs/experiments/signatures/mirrored-writers/train.sh select    # M0–M2 on folds 0–1, H per fold, H's selection EER
 #   bash docs/experiments/signatures/mirrored-writers/train.sh final     # M0–M2 on all 34 writers, then H (if H ships)
 #   bash docs/experiments/signatures/mirrored-writers/train.sh evaluate  # M0–M2 on folds 2–3, H on the evaluation writers
+#   CARD=DIR bash docs/experiments/signatures/mirrored-writers/train.sh measure  # H's selection folds into DIR's card (ship.sh)
 cd "$(dirname "$0")/../../../.."
 cv=docs/experiments/signatures/cv.sh
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
@@ -50,5 +51,9 @@ case "${1:-}" in
     ensemble .runs/signature-mirror splits/cedar/cv/all-development.txt \
       .runs/signature-mirror-m0/all .runs/signature-mirror-m1/all .runs/signature-mirror-m2/all ;;
   evaluate) folds 2 3 && measure evaluation 2 3 ;;
-  *) echo "usage: train.sh select|final|evaluate" >&2; exit 2 ;;
+  measure)
+    $R cv .runs/signature-mirror-cv/fold-0=@splits/cedar/cv/fold-0-test-writers.txt \
+      .runs/signature-mirror-cv/fold-1=@splits/cedar/cv/fold-1-test-writers.txt \
+      ${CARD:+--card "$CARD" --record "${CV_RECORD:-cedar-writer-cv-selection}"} > .runs/signature-mirror-cv/selection.json ;;
+  *) echo "usage: train.sh select|final|evaluate|measure" >&2; exit 2 ;;
 esac
