@@ -6,27 +6,15 @@
 #   bash docs/experiments/signatures/five-trunks/train.sh evaluate  # U3, U4 on folds 2–3, G on the evaluation writers
 #   (T, U1, U2 and their fold models are sessions 19–20's: ink-trunk/train.sh, trunk-ensemble/train.sh)
 cd "$(dirname "$0")/../../../.."
-cv=docs/experiments/signatures/cv.sh
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
-export WIDTHS=64,64,64,64
-member() { # MEMBER SEED then cv.sh's arguments
-  local m=$1 s=$2; shift 2
-  RUNS=.runs/signature-trunk-m$m SEED=$s \
-    EXTRA="--trunk-from models/omniglot-fast40-ensemble --trunk-member $m --patience-from start" bash "$cv" "$@"
-}
-ensemble() { # OUT INCLUDE MEMBER…
-  local out=$1 include=$2; shift 2
-  local args=(); for m in "$@"; do args+=(--model "$m"); done
-  rm -rf "$out"
-  npx siamese ensemble "${args[@]}" --include "@$include" --forgeries forged --genuine genuine \
-    --val-writers @splits/cedar/validation-writers.txt --out "$out" --json > "$out.log" 2>&1
-}
+source docs/experiments/signatures/trunk-lib.sh
+member() { trunk_member ".runs/signature-trunk-m$1" "$1" "$2" "" "${@:3}"; } # MEMBER SEED then cv.sh's arguments
 folds() { # K… : U3 and U4 for each fold, then the fold's five-member G
   local k
   for k in "$@"; do
     [ -f ".runs/signature-trunk-m3/fold-$k/model.json" ] || member 3 105 fold "$k" || return 1
     [ -f ".runs/signature-trunk-m4/fold-$k/model.json" ] || member 4 106 fold "$k" || return 1
-    ensemble ".runs/signature-five-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" ".runs/signature-trunk-cv/fold-$k" \
+    join_members ".runs/signature-five-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" ".runs/signature-trunk-cv/fold-$k" \
       ".runs/signature-trunk-m1/fold-$k" ".runs/signature-trunk-m2/fold-$k" \
       ".runs/signature-trunk-m3/fold-$k" ".runs/signature-trunk-m4/fold-$k" || return 1
   done
@@ -43,7 +31,7 @@ case "${1:-}" in
   final)
     [ -f .runs/signature-trunk-m3/all/model.json ] || member 3 105 final || exit 1
     [ -f .runs/signature-trunk-m4/all/model.json ] || member 4 106 final || exit 1
-    ensemble .runs/signature-five splits/cedar/cv/all-development.txt .runs/signature-trunk/all .runs/signature-trunk-m1/all \
+    join_members .runs/signature-five splits/cedar/cv/all-development.txt .runs/signature-trunk/all .runs/signature-trunk-m1/all \
       .runs/signature-trunk-m2/all .runs/signature-trunk-m3/all .runs/signature-trunk-m4/all ;;
   evaluate) folds 2 3 && measure evaluation 2 3 ;;
   *) echo "usage: train.sh select|final|evaluate" >&2; exit 2 ;;

@@ -6,21 +6,9 @@
 #   bash docs/experiments/signatures/mirrored-writers/train.sh evaluate  # M0–M2 on folds 2–3, H on the evaluation writers
 #   CARD=DIR bash docs/experiments/signatures/mirrored-writers/train.sh measure  # H's selection folds into DIR's card (ship.sh)
 cd "$(dirname "$0")/../../../.."
-cv=docs/experiments/signatures/cv.sh
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
-export WIDTHS=64,64,64,64
-member() { # MEMBER then cv.sh's arguments (seed 102 + MEMBER, E's seeds)
-  local m=$1; shift
-  RUNS=.runs/signature-mirror-m$m SEED=$((102 + m)) \
-    EXTRA="--trunk-from models/omniglot-fast40-ensemble --trunk-member $m --patience-from start --mirror-classes" bash "$cv" "$@"
-}
-ensemble() { # OUT INCLUDE MEMBER…
-  local out=$1 include=$2; shift 2
-  local args=(); for m in "$@"; do args+=(--model "$m"); done
-  rm -rf "$out"
-  npx siamese ensemble "${args[@]}" --include "@$include" --forgeries forged --genuine genuine \
-    --val-writers @splits/cedar/validation-writers.txt --out "$out" --json > "$out.log" 2>&1
-}
+source docs/experiments/signatures/trunk-lib.sh
+member() { trunk_member ".runs/signature-mirror-m$1" "$1" $((102 + $1)) --mirror-classes "${@:2}"; } # MEMBER (seed 102 + MEMBER, E's seeds) then cv.sh's arguments
 folds() { # K… : M0–M2 for each fold (member by member, so M0 against T is readable first), then each fold's H
   local k m
   for m in 0 1 2; do
@@ -29,7 +17,7 @@ folds() { # K… : M0–M2 for each fold (member by member, so M0 against T is r
     done
   done
   for k in "$@"; do
-    ensemble ".runs/signature-mirror-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
+    join_members ".runs/signature-mirror-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
       ".runs/signature-mirror-m0/fold-$k" ".runs/signature-mirror-m1/fold-$k" ".runs/signature-mirror-m2/fold-$k" || return 1
   done
 }
@@ -48,7 +36,7 @@ case "${1:-}" in
   select) folds 0 1 && measure selection 0 1 ;;
   final)
     for m in 0 1 2; do [ -f ".runs/signature-mirror-m$m/all/model.json" ] || member "$m" final || exit 1; done
-    ensemble .runs/signature-mirror splits/cedar/cv/all-development.txt \
+    join_members .runs/signature-mirror splits/cedar/cv/all-development.txt \
       .runs/signature-mirror-m0/all .runs/signature-mirror-m1/all .runs/signature-mirror-m2/all ;;
   evaluate) folds 2 3 && measure evaluation 2 3 ;;
   measure)

@@ -7,31 +7,20 @@
 #   (T and its fold models are session 19's: ink-trunk/train.sh T and folds)
 cd "$(dirname "$0")/../../../.."
 cv=docs/experiments/signatures/cv.sh
-export WIDTHS=64,64,64,64
-member() { # MEMBER SEED then cv.sh's arguments
-  local m=$1 s=$2; shift 2
-  RUNS=.runs/signature-trunk-m$m SEED=$s \
-    EXTRA="--trunk-from models/omniglot-fast40-ensemble --trunk-member $m --patience-from start" bash "$cv" "$@"
-}
-ensemble() { # OUT INCLUDE MEMBER…
-  local out=$1 include=$2; shift 2
-  local args=(); for m in "$@"; do args+=(--model "$m"); done
-  rm -rf "$out"
-  npx siamese ensemble "${args[@]}" --include "@$include" --forgeries forged --genuine genuine \
-    --val-writers @splits/cedar/validation-writers.txt --out "$out" --json > "$out.log" 2>&1
-}
+source docs/experiments/signatures/trunk-lib.sh
+member() { trunk_member ".runs/signature-trunk-m$1" "$1" "$2" "" "${@:3}"; } # MEMBER SEED then cv.sh's arguments
 t=${T:-.runs/signature-trunk}   # session 19's T run (the shipped model before its recalibration)
 case "${1:-}" in
   final)
     [ -f .runs/signature-trunk-m1/all/model.json ] || member 1 103 final || exit 1
     [ -f .runs/signature-trunk-m2/all/model.json ] || member 2 104 final || exit 1
-    ensemble .runs/signature-trunk-ens splits/cedar/cv/all-development.txt "$t/all" \
+    join_members .runs/signature-trunk-ens splits/cedar/cv/all-development.txt "$t/all" \
       .runs/signature-trunk-m1/all .runs/signature-trunk-m2/all ;;
   folds)
     for k in 0 1 2 3; do
       [ -f ".runs/signature-trunk-m1/fold-$k/model.json" ] || member 1 103 fold "$k" || exit 1
       [ -f ".runs/signature-trunk-m2/fold-$k/model.json" ] || member 2 104 fold "$k" || exit 1
-      ensemble ".runs/signature-trunk-ens-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
+      join_members ".runs/signature-trunk-ens-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
         ".runs/signature-trunk-cv/fold-$k" ".runs/signature-trunk-m1/fold-$k" ".runs/signature-trunk-m2/fold-$k" || exit 1
     done ;;
   measure) RUNS=.runs/signature-trunk-ens-cv FOLD0=.runs/signature-trunk-ens-cv/fold-0 bash "$cv" cv ;;
