@@ -89,6 +89,7 @@ training
   --loss KIND           contrastive (default) | triplet | prototypical (P×K batches, leave-one-out prototypes)
   --scale S             prototypical: inverse temperature on −squared distance (default 10)
   --rotate-classes      add 90/180/270° rotated copies of each training identity as new identities (characters)
+                        (with --forgeries: each training writer turned 180°, forgeries too, is a new writer)
   --mirror-classes      add a left-right mirrored copy of each training identity (and rotation) as a new identity
                         (with --forgeries: each training writer's mirror, forgeries mirrored too, is a new writer)
   --superclass-batches F share of P×K batches drawn from one parent folder (an alphabet): within-

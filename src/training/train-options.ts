@@ -31,14 +31,16 @@ export interface TrainOptions {
   scale?: number;
   /**
    * Add 90°/180°/270° rotated copies of every training identity as new identities
-   * (characters: a rotated glyph is another glyph). Validation is untouched.
+   * (characters: a rotated glyph is another glyph; non-square inputs get 180° only).
+   * With `forgeries`, each training writer turned by 180° (its forgeries too) is a new
+   * writer (data/rotated-writers.ts), never 90°. Validation is untouched.
    */
   rotateClasses?: boolean;
   /**
    * Add a left-right mirrored copy of every training identity (after rotation,
    * if any) as a new identity: b and d are different glyphs. With `forgeries`, each
    * training writer's mirror (its forgeries mirrored too) is a new writer
-   * (data/mirrored-writers.ts); rotated classes are refused there. Validation is untouched.
+   * (data/mirrored-writers.ts), half-turned ones included. Validation is untouched.
    */
   mirrorClasses?: boolean;
   /**

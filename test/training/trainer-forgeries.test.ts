@@ -75,11 +75,22 @@ describe('train() with skilled forgeries', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('refuses rotated classes for signatures, with BAD_USER_INPUT', async () => {
-    await expect(train({ ...options, rotateClasses: true }, await source())).rejects.toMatchObject({
-      code: 'BAD_USER_INPUT',
-      message: expect.stringMatching(/use --mirror-classes/),
-    });
+  it('adds half-turned writers with --rotate-classes, and all four symmetries with --mirror-classes too', async () => {
+    const logs: string[] = [];
+    const before = tf.memory().numTensors;
+    const result = await train({ ...options, rotateClasses: true, mirrorClasses: true }, await source(), { onLog: (m) => logs.push(m) });
+    try {
+      // 2 writers → + 2 half turns → + the mirrors of those 4: 8 (identity, half turn, mirror, upside down).
+      expect(logs).toContain('half-turned and mirrored writers: 2 → 8 training writers');
+      expect(result.card.hyperparameters).toMatchObject({ rotateClasses: true, mirrorClasses: true });
+      expect(result.card.data.trainIdentities).toBe(2);
+      expect(result.card.validation.positivePairs).toBe(2 * 6);
+      expect(result.card.validation.negativePairs).toBe(2 * 12);
+    } finally {
+      result.model.dispose();
+      tf.disposeVariables();
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses a validation list that matches no writer', async () => {

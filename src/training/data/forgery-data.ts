@@ -22,6 +22,8 @@ import { identityMatcher } from './identity-filter';
 import { DecodedImageCache } from './image-cache';
 import type { ImageRef, LabelledImageSource } from './labelled-image-source';
 import { withMirroredWriters } from './mirrored-writers';
+import { withHalfTurnedWriters } from './rotated-writers';
+import type { WriterPixels } from './transformed-writers';
 import { groupByIdentity, type IdentityGroups } from './split';
 import type { TrainingData } from './training-data';
 
@@ -139,6 +141,27 @@ async function writerSide(ws: WriterImages[], cache: DecodedImageCache) {
   return { groups: genuineGroups, forged, pixels };
 }
 
+/**
+ * New writers from the training writers: the half turn first (`rotateClasses`; only 180°, see rotated-writers.ts),
+ * then the mirror of every writer so far (`mirrorClasses`), so both give each writer the rectangle's four symmetries.
+ */
+function withWriterCopies(
+  options: Pick<TrainOptions, 'rotateClasses' | 'mirrorClasses'>,
+  pixels: Float32Array[],
+  genuine: number[][],
+  forged: number[][],
+  shape: PreprocessSpec,
+  log: (message: string) => void,
+): WriterPixels {
+  let writers: WriterPixels = { pixels, genuine, forged };
+  const before = genuine.length;
+  if (options.rotateClasses) writers = withHalfTurnedWriters(writers.pixels, writers.genuine, writers.forged, shape);
+  if (options.mirrorClasses) writers = withMirroredWriters(writers.pixels, writers.genuine, writers.forged, shape);
+  const copies = [options.rotateClasses && 'half-turned', options.mirrorClasses && 'mirrored'].filter(Boolean).join(' and ');
+  if (copies) log(`${copies} writers: ${before} → ${writers.genuine.length} training writers`);
+  return writers;
+}
+
 export async function prepareForgeryData(
   options: TrainOptions,
   source: LabelledImageSource,
@@ -148,10 +171,6 @@ export async function prepareForgeryData(
   startedAt: number,
 ): Promise<TrainingData & { trainForgeries: number[][] }> {
   const layout = options.forgeries!;
-  if (options.rotateClasses) {
-    // A signature turned 90° is neither a signature nor the 160×80 input it must fit; mirroring keeps both.
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'rotated classes do not apply to signatures (--forgeries): use --mirror-classes');
-  }
   const deduped = await dedupeByContent(source, await source.list());
   if (deduped.dropped.length) log(`dropped ${deduped.dropped.length} byte-identical duplicate images`);
   const { trainWriters, valWriters } = splitWriters(groupByWriter(deduped.images, layout), layout);
@@ -167,10 +186,7 @@ export async function prepareForgeryData(
     `decoded ${train.pixels.length} training + ${val.pixels.length} validation images in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
   );
   const validation: IdentityGroups = val.groups;
-  const writers = options.mirrorClasses
-    ? withMirroredWriters(train.pixels, train.groups.groups, train.forged, preprocessing)
-    : { pixels: train.pixels, genuine: train.groups.groups, forged: train.forged };
-  if (options.mirrorClasses) log(`mirrored writers: ${train.groups.groups.length} → ${writers.genuine.length} training writers`);
+  const writers = withWriterCopies(options, train.pixels, train.groups.groups, train.forged, preprocessing, log);
   return {
     images: deduped.images,
     duplicatesDropped: deduped.dropped.length,
