@@ -57,32 +57,22 @@ describe('train() with skilled forgeries', () => {
     }
   });
 
-  it('mirrors the training writers with --mirror-classes, forgeries included, and leaves validation alone', async () => {
+  // Mirrored: w0 and w2 gain two mirrored writers. Both flags: 2 → + 2 half turns → + the mirrors of those 4 = 8
+  // (identity, half turn, mirror, upside down). The card counts the writers in the data; validation is untouched.
+  it.each([
+    ['mirrors the training writers with --mirror-classes', { mirrorClasses: true }, 'mirrored writers: 2 → 4 training writers'],
+    [
+      'adds half-turned writers with --rotate-classes, then mirrors them all with --mirror-classes',
+      { rotateClasses: true, mirrorClasses: true },
+      'half-turned and mirrored writers: 2 → 8 training writers',
+    ],
+  ] as const)('%s, forgeries included, and leaves validation alone', async (_name, flags, logLine) => {
     const logs: string[] = [];
     const before = tf.memory().numTensors;
-    const result = await train({ ...options, mirrorClasses: true }, await source(), { onLog: (m) => logs.push(m) });
+    const result = await train({ ...options, ...flags }, await source(), { onLog: (m) => logs.push(m) });
     try {
-      // Training writers w0 and w2 gain two mirrored writers; the card counts the writers in the data.
-      expect(logs).toContain('mirrored writers: 2 → 4 training writers');
-      expect(result.card.hyperparameters).toMatchObject({ mirrorClasses: true });
-      expect(result.card.data.trainIdentities).toBe(2);
-      expect(result.card.validation.positivePairs).toBe(2 * 6);
-      expect(result.card.validation.negativePairs).toBe(2 * 12);
-    } finally {
-      result.model.dispose();
-      tf.disposeVariables();
-    }
-    expect(tf.memory().numTensors).toBe(before);
-  });
-
-  it('adds half-turned writers with --rotate-classes, and all four symmetries with --mirror-classes too', async () => {
-    const logs: string[] = [];
-    const before = tf.memory().numTensors;
-    const result = await train({ ...options, rotateClasses: true, mirrorClasses: true }, await source(), { onLog: (m) => logs.push(m) });
-    try {
-      // 2 writers → + 2 half turns → + the mirrors of those 4: 8 (identity, half turn, mirror, upside down).
-      expect(logs).toContain('half-turned and mirrored writers: 2 → 8 training writers');
-      expect(result.card.hyperparameters).toMatchObject({ rotateClasses: true, mirrorClasses: true });
+      expect(logs).toContain(logLine);
+      expect(result.card.hyperparameters).toMatchObject(flags);
       expect(result.card.data.trainIdentities).toBe(2);
       expect(result.card.validation.positivePairs).toBe(2 * 6);
       expect(result.card.validation.negativePairs).toBe(2 * 12);

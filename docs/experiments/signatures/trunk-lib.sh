@@ -20,3 +20,69 @@ join_members() {
   npx siamese ensemble "${args[@]}" --include "@$include" --forgeries forged --genuine genuine \
     --val-writers @splits/cedar/validation-writers.txt --out "$out" --json > "$out.log" 2>&1
 }
+# Sessions 21–22: recipes that are E's three members (trunks 0–2, seeds 102–104) plus training flags, decided on the
+# selection folds 0–1 (mirrored-writers, four-symmetries; duplicates --change found the two copies). PREFIX names
+# the runs: members in .runs/PREFIX-m0..2/{fold-K,all}, fold ensembles in .runs/PREFIX-cv, the final one in .runs/PREFIX.
+#   three_member PREFIX FLAGS MEMBER then cv.sh's arguments
+#   three_folds PREFIX FLAGS K…         members for each fold (member by member), then each fold's ensemble
+#   three_measure PREFIX NAME K…        the fold ensembles (and member 0's) pooled over those folds' held-out writers,
+#                                       and the target-FAR sweep: .runs/PREFIX-cv/NAME{,-m0,-sweep}.json
+#   three_final PREFIX FLAGS            members on all 34 writers, then the ensemble
+#   three_place OUT PREFIX              the final members joined under the shipped name at OUT (ship.sh)
+three_member() { trunk_member ".runs/$1-m$3" "$3" $((102 + $3)) "$2" "${@:4}"; }
+three_folds() {
+  local prefix=$1 flags=$2 k m
+  shift 2
+  mkdir -p ".runs/$prefix-cv"
+  for m in 0 1 2; do
+    for k in "$@"; do
+      [ -f ".runs/$prefix-m$m/fold-$k/model.json" ] || three_member "$prefix" "$flags" "$m" fold "$k" || return 1
+    done
+  done
+  for k in "$@"; do
+    join_members ".runs/$prefix-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
+      ".runs/$prefix-m0/fold-$k" ".runs/$prefix-m1/fold-$k" ".runs/$prefix-m2/fold-$k" || return 1
+  done
+}
+three_measure() {
+  local prefix=$1 name=$2 all=() m0=() k
+  local R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+  shift 2
+  for k in "$@"; do
+    all+=(".runs/$prefix-cv/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt")
+    m0+=(".runs/$prefix-m0/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt")
+  done
+  $R cv "${all[@]}" > ".runs/$prefix-cv/$name.json" &&
+    $R cv "${m0[@]}" > ".runs/$prefix-cv/$name-m0.json" &&
+    $R sweep 0.005,0.01,0.015,0.02 @splits/cedar/validation-writers.txt "${all[@]}" > ".runs/$prefix-cv/$name-sweep.json"
+}
+three_final() {
+  local m
+  for m in 0 1 2; do [ -f ".runs/$1-m$m/all/model.json" ] || three_member "$1" "$2" "$m" final || return 1; done
+  join_members ".runs/$1" splits/cedar/cv/all-development.txt ".runs/$1-m0/all" ".runs/$1-m1/all" ".runs/$1-m2/all"
+}
+three_place() {
+  local out=$1 prefix=$2 tmp
+  tmp=$(mktemp -d)
+  npx siamese ensemble --model ".runs/$prefix-m0/all" --model ".runs/$prefix-m1/all" --model ".runs/$prefix-m2/all" \
+    --include @splits/cedar/cv/all-development.txt --forgeries forged --genuine genuine \
+    --val-writers @splits/cedar/validation-writers.txt --name signature-fast160x80-cedar \
+    --out "$tmp/e" --json > "$tmp/e.log" || { cat "$tmp/e.log"; return 1; }
+  rm -rf "$out" && cp -r "$tmp/e" "$out" && rm -rf "$tmp"
+}
+#   three_main PREFIX FLAGS select|final|evaluate|measure   what each recipe's train.sh does (measure: the selection
+#                                       folds into $CARD's card as ${CV_RECORD:-cedar-writer-cv-selection}, for ship.sh)
+three_main() {
+  local prefix=$1 flags=$2
+  case "${3:-}" in
+    select) three_folds "$prefix" "$flags" 0 1 && three_measure "$prefix" selection 0 1 ;;
+    final) three_final "$prefix" "$flags" ;;
+    evaluate) three_folds "$prefix" "$flags" 2 3 && three_measure "$prefix" evaluation 2 3 ;;
+    measure)
+      node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts cv \
+        ".runs/$prefix-cv/fold-0=@splits/cedar/cv/fold-0-test-writers.txt" \
+        ".runs/$prefix-cv/fold-1=@splits/cedar/cv/fold-1-test-writers.txt" \
+        ${CARD:+--card "$CARD" --record "${CV_RECORD:-cedar-writer-cv-selection}"} > ".runs/$prefix-cv/selection.json" ;;
+    *) echo "usage: train.sh select|final|evaluate|measure" >&2; return 2 ;;
+  esac
+}

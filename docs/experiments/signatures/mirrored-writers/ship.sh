@@ -6,14 +6,7 @@
 #   bash docs/experiments/signatures/mirrored-writers/ship.sh card    # only re-apply intendedUse and notes (texts edited)
 cd "$(dirname "$0")/../../../.."
 source docs/experiments/signatures/ship-lib.sh
-place_ensemble() { # OUT: H's final members joined under the shipped name
-  local tmp
-  tmp=$(mktemp -d)
-  npx siamese ensemble --model .runs/signature-mirror-m0/all --model .runs/signature-mirror-m1/all \
-    --model .runs/signature-mirror-m2/all --include @splits/cedar/cv/all-development.txt --forgeries forged \
-    --genuine genuine --val-writers @splits/cedar/validation-writers.txt --name signature-fast160x80-cedar \
-    --out "$tmp/h" --json > "$tmp/h.log" || { cat "$tmp/h.log"; return 1; }
-  rm -rf "$1" && cp -r "$tmp/h" "$1" && rm -rf "$tmp"
-}
+source docs/experiments/signatures/trunk-lib.sh
+place_ensemble() { three_place "$1" signature-mirror; } # OUT: the final members joined under the shipped name
 FOLDS="0 1" CV_RECORD=cedar-writer-cv-selection ship_candidate docs/experiments/signatures/mirrored-writers/notes.txt \
   .runs/signature-mirror-cv docs/experiments/signatures/mirrored-writers/train.sh place_ensemble "${1:-}"
