@@ -152,7 +152,7 @@ export async function buildEnsemble(
     })),
   };
   card.hyperparameters = {
-    ...(forgeries ? { forgeries: { ...forgeries, forgeryShare: undefined } } : {}),
+    ...(forgeries ? { forgeries: { ...forgeries, forgeryShare: undefined, syntheticWriters: undefined, syntheticSeed: undefined } } : {}),
     ensembleOf: members.map((m) => ({
       name: m.card.name,
       version: m.card.version,

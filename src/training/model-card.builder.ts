@@ -157,6 +157,9 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
             forgedFolder: options.forgeries.forgedFolder,
             validationWriters: options.forgeries.validationWriters,
             forgeryShare: options.forgeries.forgeryShare ?? 0.5,
+            ...(options.forgeries.syntheticWriters
+              ? { syntheticWriters: options.forgeries.syntheticWriters, syntheticSeed: options.forgeries.syntheticSeed ?? options.seed }
+              : {}),
           }
         : undefined,
       warmStartFrom: options.from,

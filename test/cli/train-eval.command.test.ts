@@ -160,3 +160,25 @@ it('trunk flags are checked before the data: each misuse exits 1 with BAD_USER_I
     cap.restore();
   }
 });
+
+it('--synthetic-writers needs --forgeries and a whole number: each misuse exits 1 with BAD_USER_INPUT', async () => {
+  const cap = capture();
+  const base = ['--data', root, '--out', path.join(root, 'never'), '--json', '--loss', 'contrastive'];
+  const forgeries = ['--forgeries', 'forged', '--val-writers', 'w1'];
+  try {
+    for (const flags of [
+      ['--synthetic-writers', '10'],
+      [...forgeries, '--synthetic-writers=-1'],
+      [...forgeries, '--synthetic-writers', '2.5'],
+    ])
+      expect(await trainRun([...base, ...flags])).toBe(1);
+    const errors = cap.lines();
+    expect(errors).toHaveLength(3);
+    errors.forEach((e) => expect(e).toMatchObject({ type: 'error', code: 'BAD_USER_INPUT' }));
+    expect(String(errors[0].message)).toMatch(/--synthetic-writers need --forgeries/);
+    expect(String(errors[1].message)).toMatch(/synthetic-writers/);
+    expect(String(errors[2].message)).toMatch(/synthetic-writers/);
+  } finally {
+    cap.restore();
+  }
+});

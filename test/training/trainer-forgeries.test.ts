@@ -83,6 +83,25 @@ describe('train() with skilled forgeries', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  // Synthetic writers join training after the real ones: 2 real + 2 drawn = 4; the card records how many and the seed.
+  it('adds drawn writers to training with syntheticWriters, never to validation', async () => {
+    const logs: string[] = [];
+    const before = tf.memory().numTensors;
+    const forgeries = { ...options.forgeries!, syntheticWriters: 2, syntheticSeed: 3 };
+    const result = await train({ ...options, forgeries }, await source(), { onLog: (m) => logs.push(m) });
+    try {
+      expect(logs).toContainEqual(expect.stringMatching(/^synthetic writers: 2 → 4 training writers/));
+      expect(result.card.hyperparameters.forgeries).toMatchObject({ syntheticWriters: 2, syntheticSeed: 3 });
+      expect(result.card.data.trainIdentities).toBe(2);
+      expect(result.card.validation.positivePairs).toBe(2 * 6);
+      expect(result.card.validation.negativePairs).toBe(2 * 12);
+    } finally {
+      result.model.dispose();
+      tf.disposeVariables();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
   it('refuses a validation list that matches no writer', async () => {
     await expect(train({ ...options, forgeries: { ...options.forgeries!, validationWriters: ['w9'] } }, await source())).rejects.toThrow(
       /no validation writer matches w9/,

@@ -23,6 +23,7 @@ import { DecodedImageCache } from './image-cache';
 import type { ImageRef, LabelledImageSource } from './labelled-image-source';
 import { withMirroredWriters } from './mirrored-writers';
 import { withHalfTurnedWriters } from './rotated-writers';
+import { withSyntheticWriters } from './synthetic-writers';
 import type { WriterPixels } from './transformed-writers';
 import { groupByIdentity, type IdentityGroups } from './split';
 import type { TrainingData } from './training-data';
@@ -37,6 +38,13 @@ export interface ForgeryLayout {
   validationWriters: string[];
   /** Share of training negatives that are forgeries of the anchor's writer (default 0.5). */
   forgeryShare?: number;
+  /**
+   * Synthetic writers added to training (synthetic-writers.ts), after the real ones and their copies; never to
+   * validation. Default 0.
+   */
+  syntheticWriters?: number;
+  /** Seed of the synthetic writers (default: the run's seed). */
+  syntheticSeed?: number;
 }
 
 export interface WriterImages {
@@ -186,7 +194,13 @@ export async function prepareForgeryData(
     `decoded ${train.pixels.length} training + ${val.pixels.length} validation images in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`,
   );
   const validation: IdentityGroups = val.groups;
-  const writers = withWriterCopies(options, train.pixels, train.groups.groups, train.forged, preprocessing, log);
+  let writers = withWriterCopies(options, train.pixels, train.groups.groups, train.forged, preprocessing, log);
+  if (layout.syntheticWriters) {
+    const before = writers.genuine.length;
+    const t0 = Date.now();
+    writers = await withSyntheticWriters(writers, layout.syntheticWriters, layout.syntheticSeed ?? options.seed, preprocessing);
+    log(`synthetic writers: ${before} → ${writers.genuine.length} training writers (drawn in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
   return {
     images: deduped.images,
     duplicatesDropped: deduped.dropped.length,
