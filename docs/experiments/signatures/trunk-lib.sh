@@ -86,3 +86,11 @@ three_main() {
     *) echo "usage: train.sh select|final|evaluate|measure" >&2; return 2 ;;
   esac
 }
+#   three_ship PREFIX RECIPE_DIR [card]   what each recipe's ship.sh does (needs ship-lib.sh): the final members joined
+#     under the shipped name, RECIPE_DIR's notes.txt and intended-use.json, thresholds at $FAR, and the selection folds
+#     0–1 recorded in the card (folds 2–3 are read after the decision); `card` only re-applies the texts
+three_ship_place() { three_place "$1" "$THREE_SHIP_PREFIX"; }
+three_ship() {
+  THREE_SHIP_PREFIX=$1
+  FOLDS="0 1" CV_RECORD=cedar-writer-cv-selection ship_candidate "$2/notes.txt" ".runs/$1-cv" "$2/train.sh" three_ship_place "${3:-}"
+}
