@@ -7,6 +7,10 @@ cd "$(dirname "$0")/../../../.."
 out=models/signature-fast160x80-cedar runs=.runs/signature-synth-cv
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 MODEL=$out FAR=${FAR:?FAR=the target RULE.md chose} bash docs/experiments/signatures/recalibrate.sh || exit 1
+node -e 'const fs=require("fs");const [f,far]=process.argv.slice(1);const c=JSON.parse(fs.readFileSync(f));
+  c.commands.calibrate=`FAR=${far} bash docs/experiments/signatures/synthetic-writers/retarget.sh (validation writers; the target from all 34 cross-validated writers, RULE.md there)`;
+  fs.writeFileSync(f,JSON.stringify(c,null,2)+"\n")' "$out/model-card.json" "$FAR"
+bash docs/experiments/signatures/synthetic-writers/ship.sh card || exit 1 # notes.txt and intended-use.json
 $R eval "$out" @splits/cedar/validation-writers.txt --record cedar-validation-writers > /dev/null || exit 1
 $R refs "$out" @splits/cedar/validation-writers.txt --record cedar-validation-writers-references > /dev/null || exit 1
 if [ -f "$runs/fold-2/model.json" ] && [ -f "$runs/fold-3/model.json" ]; then
