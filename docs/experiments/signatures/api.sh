@@ -4,6 +4,7 @@
 # the first 3 genuine signatures as the reference (api). ~7 min per fold on 2 idle cores (a single encoder).
 # FOLDS="0 1" measures only those folds (the default is all four). Pool them with
 #   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts pool $RUNS/api-refs5-fold-{0,1,2,3}.json
+# or, at another validation target than the one each fold served, RUNS=… TARGET=f bash docs/experiments/signatures/api-pool.sh
 cd "$(dirname "$0")/../../.."
 runs=${RUNS:-.runs/signature-cv}
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"

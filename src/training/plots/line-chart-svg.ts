@@ -26,6 +26,8 @@ export interface LineChartOptions {
   marker?: { x: number; label: string };
   /** Force the y range (e.g. [0, 1]); default: fitted to the data. */
   yRange?: readonly [number, number];
+  /** Force the x range, e.g. room beside two columns of points so their tick labels fit; default: the data's. */
+  xRange?: readonly [number, number];
   width?: number;
   height?: number;
   /** Format of tick labels (default: up to 3 significant digits). */
@@ -56,6 +58,7 @@ export function lineChartSvg(o: LineChartOptions): string {
   if (all.length === 0) throw new RangeError('a chart needs at least one finite point');
   let [x0, x1] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
   if (o.marker) [x0, x1] = [Math.min(x0, o.marker.x), Math.max(x1, o.marker.x)];
+  if (o.xRange) [x0, x1] = o.xRange;
   let [y0, y1] = o.yRange ?? [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
   if (x1 === x0) [x0, x1] = [x0 - 1, x1 + 1];
   if (y1 === y0) [y0, y1] = [y0 - Math.abs(y0 || 1) * 0.1, y1 + Math.abs(y1 || 1) * 0.1];

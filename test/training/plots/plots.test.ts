@@ -42,6 +42,28 @@ describe('lineChartSvg', () => {
     expect(svg.match(/<circle /g)).toHaveLength(3);
   });
 
+  it('takes a forced x range, so points sit inside it', () => {
+    const svg = lineChartSvg({
+      title: 't',
+      xLabel: 'x',
+      yLabel: 'y',
+      xRange: [-0.25, 1.25],
+      yRange: [0, 1],
+      series: [
+        {
+          name: 'a',
+          points: [
+            [0, 0],
+            [1, 1],
+          ],
+        },
+      ],
+    });
+    // Plot area as above: x from 64 over 556 px for 1.5 units; 0 → 64 + 556 / 6 = 156.7, 1 → 64 + 556 · 5 / 6 = 527.3.
+    const poly = /<polyline points="([^"]+)"/.exec(svg)![1].split(' ');
+    expect(poly).toEqual(['156.7,292.0', '527.3,40.0']);
+  });
+
   it('draws a scatter without a line, a marker, and refuses an empty chart', () => {
     const svg = lineChartSvg({
       title: 't',
