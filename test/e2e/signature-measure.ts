@@ -26,6 +26,9 @@
  *     writer cross-validation: each fold model on its held-out writers, pooled with each model's own served
  *     thresholds (verify and, where every fold's card calibrated them, R references); per-fold results too.
  *     `--record NAME --card MODEL_DIR` stores it in that model's card (the recipe's final model).
+ *     `--scores FILE.json.gz` also writes the pooled pairs (R = 1, 5, 10) for `paired`.
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts paired BASE.json.gz CANDIDATE.json.gz
+ *     the candidate's pooled EER minus the base's, per R, with a paired writer-bootstrap interval (session 24).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts sweep 0.005,0.01,0.02 @VALIDATION_WRITERS MODEL_DIR=@WRITERS …
  *     the fold models' thresholds re-set at each validation FAR (verify, 5 and 10 references) and the pooled
  *     held-out FAR/FRR there: how a calibration target on 6 validation writers transfers to new writers.
@@ -59,6 +62,7 @@ import { summariseRoc } from '../../src/training/evaluate/verification-scoring';
 import { parseFilterList } from '../../src/training/data/identity-filter';
 import { evaluateForgeryPairs, randomForgeryPairs, writerPairs, type WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
 import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
+import { SCORE_REFERENCES, comparePaired, writeScores } from './signature-scores';
 import type { ModelCard } from '../../src/embedding/model-card';
 import { gql } from './http-client';
 
@@ -366,7 +370,12 @@ export async function measureApiReferences(modelDir: string, writers: string[], 
  * the folds' writers. The same for R references (centroid, verifyIdentity) where every fold's card
  * calibrated that R. Folds: MODEL_DIR=@WRITERS_FILE arguments.
  */
-export async function evaluateCrossValidation(folds: Array<{ modelDir: string; writers: string[] }>, dataset = DEFAULT_DATASET) {
+export async function evaluateCrossValidation(
+  folds: Array<{ modelDir: string; writers: string[] }>,
+  dataset = DEFAULT_DATASET,
+  /** Receives each R's pooled pairs (identity = index into the returned writers), e.g. for `--scores`. */
+  collect?: (references: number, pairs: readonly IdentityPairScore[]) => void,
+) {
   await initBackend('auto');
   const counts = [1, 2, 3, 5, 10];
   const pooled = new Map<number, IdentityPairScore[]>(counts.map((r) => [r, []]));
@@ -411,6 +420,7 @@ export async function evaluateCrossValidation(folds: Array<{ modelDir: string; w
     }
   }
   const zero = { thresholds: { default: 0, defaultRule: 'each fold’s own served threshold' } } as unknown as Pick<ModelCard, 'thresholds'>;
+  for (const r of counts) if (calibratedEverywhere.has(r)) collect?.(r, pooled.get(r)!);
   return {
     writers: allWriters,
     score: 'distance minus the fold model’s served threshold (verify: thresholds.default; R references: thresholds.references)',
@@ -567,18 +577,33 @@ export async function main(argvIn: string[]): Promise<number> {
     console.log(JSON.stringify(poolApiResults(argv.slice(1)), null, 2));
     return 0;
   }
+  if (mode === 'paired') {
+    if (argv.length !== 3) {
+      console.error('usage: signature-measure.ts paired BASE_SCORES.json.gz CANDIDATE_SCORES.json.gz (from cv --scores)');
+      return 2;
+    }
+    console.log(JSON.stringify(comparePaired(argv[1], argv[2]), null, 2));
+    return 0;
+  }
   if (mode === 'cv') {
     // `--card DIR`: the model whose card records the result (with --record), e.g. the final model of the recipe.
+    // `--scores FILE.json.gz`: also write the pooled pairs, for `paired`.
     const cardAt = argv.indexOf('--card');
     const cardDir = cardAt >= 0 ? argv[cardAt + 1] : undefined;
+    const scoresAt = argv.indexOf('--scores');
+    const scoresFile = scoresAt >= 0 ? argv[scoresAt + 1] : undefined;
+    const flagged = (name: string) => (argv.indexOf(name) >= 0 ? [argv.indexOf(name), argv.indexOf(name) + 1] : []);
+    const skip = new Set([...flagged('--card'), ...flagged('--scores')]);
     const folds = argv
       .slice(1)
-      .filter((_, i) => cardAt < 0 || (i + 1 !== cardAt && i + 1 !== cardAt + 1))
+      .filter((_, i) => !skip.has(i + 1))
       .map((a) => {
         const [modelDir, writers] = a.split('=');
         return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
       });
-    const out = await evaluateCrossValidation(folds);
+    const pairs = new Map<number, readonly IdentityPairScore[]>();
+    const out = await evaluateCrossValidation(folds, DEFAULT_DATASET, (r, list) => SCORE_REFERENCES.includes(r) && pairs.set(r, list));
+    if (scoresFile) writeScores(scoresFile, out, pairs);
     console.log(JSON.stringify(out, null, 2));
     if (recordAs && cardDir) record(path.resolve(cardDir), recordAs, out, argv);
     else if (recordAs) console.error('--record in cv mode needs --card MODEL_DIR');

@@ -62,27 +62,46 @@ export function quantile(sortedValues: readonly number[], q: number): number {
   return sortedValues[lo] + (h - lo) * (sortedValues[hi] - sortedValues[lo]);
 }
 
+export interface BootstrapOptions {
+  rounds?: number;
+  seed?: number;
+  level?: number;
+}
+
+/** The options' defaults (1,000 rounds, 95 %, seed 1), after checking there are identities to resample. */
+export function bootstrapSettings(options: BootstrapOptions, identityCount: number): { rounds: number; level: number; rng: Rng } {
+  if (identityCount < 2) throw new RangeError('a bootstrap over identities needs at least two of them');
+  return { rounds: options.rounds ?? 1000, level: options.level ?? 0.95, rng: new Rng(options.seed ?? 1) };
+}
+
+/** One replicate's draw: w[i] = how many times identity i was drawn, identityCount draws with replacement. */
+export function drawIdentities(rng: Rng, w: Float64Array): void {
+  w.fill(0);
+  for (let k = 0; k < w.length; k++) w[rng.int(w.length)]++;
+}
+
+/** The weight of each pair under the draw w: w_i for a same pair, w_i · w_j for a different pair. */
+export function pairWeights(pairs: readonly IdentityPairScore[], w: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < pairs.length; i++) {
+    const p = pairs[i];
+    out[i] = p.same ? w[p.identityA] : w[p.identityA] * w[p.identityB];
+  }
+}
+
 export function identityBootstrap(
   pairs: readonly IdentityPairScore[],
   identityCount: number,
-  options: { rounds?: number; seed?: number; level?: number } = {},
+  options: BootstrapOptions = {},
 ): BootstrapInterval {
-  const rounds = options.rounds ?? 1000;
-  const level = options.level ?? 0.95;
-  if (identityCount < 2) throw new RangeError('a bootstrap over identities needs at least two of them');
+  const { rounds, level, rng } = bootstrapSettings(options, identityCount);
   const sorted = [...pairs].sort((a, b) => a.distance - b.distance);
-  const rng = new Rng(options.seed ?? 1);
   const w = new Float64Array(identityCount);
   const weights = new Float64Array(sorted.length);
   const aucs: number[] = [];
   const eers: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    w.fill(0);
-    for (let k = 0; k < identityCount; k++) w[rng.int(identityCount)]++;
-    for (let i = 0; i < sorted.length; i++) {
-      const p = sorted[i];
-      weights[i] = p.same ? w[p.identityA] : w[p.identityA] * w[p.identityB];
-    }
+    drawIdentities(rng, w);
+    pairWeights(sorted, w, weights);
     let roc: Roc;
     try {
       roc = weightedRoc(sorted, weights);
