@@ -67,6 +67,8 @@ model
   --fit KIND            fill | contain | cover (default fill)
   --crop ink            crop to the ink first (paper removed, specks ignored, stroke contrast normalised): scans
                         of signatures at any resolution and margin; use with --fit contain to keep the aspect
+  --ink-tone equalize   with --crop ink: the fitted ink's tones equalised, so that no pen's or scanner's tone curve
+                        reaches the encoder (src/embedding/preprocess/ink-tone.ts)
   --flip-average        flip test-time augmentation stored in the card: embedding = L2(f(x) + f(mirror x)),
                         used by validation, eval and the service alike
   --from MODEL_DIR      warm start (fine-tune) from an existing model
@@ -155,6 +157,7 @@ export async function run(argv: string[]): Promise<number> {
         normalize: { type: 'string' },
         fit: { type: 'string' },
         crop: { type: 'string' },
+        'ink-tone': { type: 'string' },
         forgeries: { type: 'string' },
         genuine: { type: 'string' },
         'val-writers': { type: 'string', multiple: true },
@@ -241,6 +244,10 @@ export async function run(argv: string[]): Promise<number> {
       fit: choice('fit', values.fit, ['fill', 'contain', 'cover'] as const, 'fill'),
     };
     if (values.crop !== undefined) preprocessing.crop = choice('crop', values.crop, ['ink'] as const, 'ink');
+    if (values['ink-tone'] !== undefined) {
+      if (preprocessing.crop !== 'ink') throw badInput('--ink-tone needs --crop ink');
+      preprocessing.inkTone = choice('ink-tone', values['ink-tone'], ['equalize'] as const, 'equalize');
+    }
     if (preprocessing.normalize === 'standard') {
       preprocessing.mean = Array(channels).fill(0.5);
       preprocessing.std = Array(channels).fill(0.25);

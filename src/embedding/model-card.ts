@@ -40,6 +40,12 @@ export interface PreprocessSpec {
    * the aspect. Absent = the whole image is fitted, as in every card before it.
    */
   crop?: 'ink';
+  /**
+   * With crop 'ink' only. 'equalize': after the fit, every image's ink tones are equalised to one distribution
+   * (preprocess/ink-tone.ts), so the encoder cannot tell scans apart by their pen or scanner's tone curve.
+   * Absent = the tones the ink crop leaves (every card before session 25).
+   */
+  inkTone?: 'equalize';
 }
 
 /** A point in the aligned crop, in pixels of the encoder input (x right, y down). */

@@ -19,7 +19,8 @@
  *    grey or white paper, give strokes near 1 and paper exactly 0;
  * 6. written back as 8-bit dark-on-white (255·(1 − v)) and fitted to the
  *    card's width×height by sharp: 'contain' keeps the aspect (paper padding,
- *    centred), 'fill' stretches the box.
+ *    centred), 'fill' stretches the box;
+ * 7. with `inkTone: 'equalize'`, the fitted ink's tones equalised (ink-tone.ts).
  *
  * The card's `normalize` then applies as for any image ('invert-unit' gives v).
  * Why the paper level matters here: in CEDAR the genuine scans sit on grey
@@ -29,6 +30,7 @@
 import sharp, { type OutputInfo } from 'sharp';
 import type { PreprocessSpec } from '../model-card';
 import { invalidImage } from '../../errors';
+import { equalizeInkTone } from './ink-tone';
 import { probeImage, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type DecodeLimits } from './decode-image';
 
 /** Longer side a scan is shrunk to before the crop (a 300 dpi A4 page is 3508 px). */
@@ -90,7 +92,9 @@ export async function inkCropPixels(bytes: Uint8Array, spec: PreprocessSpec, lim
     .toColourspace('b-w')
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
-  const out = fitted.info.channels === 1 ? new Uint8Array(fitted.data) : firstChannel(fitted.data, fitted.info.channels);
+  const fittedPlane = fitted.info.channels === 1 ? new Uint8Array(fitted.data) : firstChannel(fitted.data, fitted.info.channels);
+  // Step 7 (optional, ink-tone.ts): after the fit, so that a scan's resolution does not change the tones either.
+  const out = spec.inkTone === 'equalize' ? equalizeInkTone(fittedPlane) : fittedPlane;
   if (spec.channels === 1) return out;
   const rgb = new Uint8Array(out.length * 3);
   for (let i = 0; i < out.length; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = out[i];

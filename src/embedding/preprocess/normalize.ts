@@ -51,6 +51,7 @@ function validateInkCropSpec(spec: PreprocessSpec): void {
   if (spec.crop !== 'ink') throw badInput(`unknown crop '${String(spec.crop)}' (known: ink)`);
   if (spec.fit === 'cover') throw badInput("crop 'ink' fits the ink box by 'contain' or 'fill', not 'cover' (it would cut strokes off)");
   if (spec.face !== undefined) throw badInput("crop 'ink' and a face stage cannot be combined");
+  if (spec.inkTone !== undefined && spec.inkTone !== 'equalize') throw badInput(`unknown inkTone '${String(spec.inkTone)}' (known: equalize)`);
 }
 
 export function validatePreprocessSpec(spec: PreprocessSpec): void {
@@ -62,4 +63,5 @@ export function validatePreprocessSpec(spec: PreprocessSpec): void {
   if (spec.normalize === 'standard') standardStats(spec);
   if (spec.face !== undefined) validateFaceStage(spec.face, spec.width, spec.height);
   if (spec.crop !== undefined) validateInkCropSpec(spec);
+  else if (spec.inkTone !== undefined) throw badInput("inkTone applies to crop 'ink' only");
 }

@@ -1,0 +1,41 @@
+#!/bin/bash
+# Session 25: the tone-blind recipe (K's members plus --ink-tone equalize), decided on all 34 cross-validated
+# writers by RULE.md beside this file.
+#   bash docs/experiments/signatures/ink-tone/train.sh screen    # T0 (member 0) on folds 0–3, two runs at a time
+#   bash docs/experiments/signatures/ink-tone/train.sh measure   # T0 pooled over the 34 writers (+ pairs), tone checks
+#   bash docs/experiments/signatures/ink-tone/train.sh ensemble  # T1, T2 on folds 0–3, T per fold, pooled, paired with K
+#   bash docs/experiments/signatures/ink-tone/train.sh final     # T0–T2 on all 34 writers, then T (if the rule ships it)
+cd "$(dirname "$0")/../../../.."
+source docs/experiments/signatures/trunk-lib.sh
+FLAGS="--mirror-classes --rotate-classes --synthetic-writers 100 --ink-tone equalize"
+R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+folds() { local k; for k in 0 1 2 3; do echo "$1/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"; done; }
+member_folds() { # MEMBER FOLD… (skips what exists)
+  local m=$1 k
+  shift
+  for k in "$@"; do
+    [ -f ".runs/signature-tone-m$m/fold-$k/model.json" ] || three_member signature-tone "$FLAGS" "$m" fold "$k" || return 1
+  done
+}
+mkdir -p .runs/signature-tone-cv
+case "${1:-}" in
+  screen) member_folds 0 0 2 & member_folds 0 1 3 & wait ;;
+  measure)
+    # shellcheck disable=SC2046
+    $R cv $(folds .runs/signature-tone-m0) --scores .runs/signature-tone-cv/t0-scores.json.gz > .runs/signature-tone-cv/t0.json &&
+      for k in 0 1 2 3; do
+        $R tone ".runs/signature-tone-m0/fold-$k" @splits/cedar/validation-writers.txt > ".runs/signature-tone-cv/t0-tone-fold-$k.json" || exit 1
+      done ;;
+  ensemble)
+    (member_folds 1 0 1 2 3) & (member_folds 2 0 1 2 3) & wait
+    for k in 0 1 2 3; do
+      join_members ".runs/signature-tone-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
+        ".runs/signature-tone-m0/fold-$k" ".runs/signature-tone-m1/fold-$k" ".runs/signature-tone-m2/fold-$k" || exit 1
+    done
+    # shellcheck disable=SC2046
+    $R cv $(folds .runs/signature-tone-cv) --scores .runs/signature-tone-cv/t-scores.json.gz > .runs/signature-tone-cv/t.json &&
+      $R paired docs/experiments/signatures/synthetic-writers/cv34-scores.json.gz .runs/signature-tone-cv/t-scores.json.gz \
+        > .runs/signature-tone-cv/t-paired.json ;;
+  final) three_final signature-tone "$FLAGS" ;;
+  *) echo "usage: train.sh screen|measure|ensemble|final" >&2; exit 2 ;;
+esac
