@@ -29,6 +29,12 @@
  *     `--scores FILE.json.gz` also writes the pooled pairs (R = 1, 5, 10) for `paired`.
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts paired BASE.json.gz CANDIDATE.json.gz
  *     the candidate's pooled EER minus the base's, per R, with a paired writer-bootstrap interval (session 24).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts tone MODEL_DIR=@WRITERS … [--tones @WRITERS]
+ *     does the encoder tell forgeries by stroke tone (session 25, evaluate/tone-reliance.ts)? Each model on its
+ *     writers, pooled like `cv`, with every input's ink tones re-mapped to the pooled distribution of the
+ *     --tones writers' (default: the validation writers') genuine signatures, forgeries, their own class, the
+ *     other class, or all together; the EER of each and the paired difference against own-class tones; and the
+ *     χ² of the served inputs' tone histograms alone as a score (how much tone the input carries).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts sweep 0.005,0.01,0.02 @VALIDATION_WRITERS MODEL_DIR=@WRITERS …
  *     the fold models' thresholds re-set at each validation FAR (verify, 5 and 10 references) and the pooled
  *     held-out FAR/FRR there: how a calibration target on 6 validation writers transfers to new writers.
@@ -62,6 +68,8 @@ import { summariseRoc } from '../../src/training/evaluate/verification-scoring';
 import { parseFilterList } from '../../src/training/data/identity-filter';
 import { evaluateForgeryPairs, randomForgeryPairs, writerPairs, type WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
 import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
+import { pairedEerBootstrap } from '../../src/training/evaluate/paired-bootstrap';
+import { chiSquare, remapStrokeTones, strokeToneQuantiles, toneHistogram } from '../../src/training/evaluate/tone-reliance';
 import { SCORE_REFERENCES, comparePaired, writeScores } from './signature-scores';
 import type { ModelCard } from '../../src/embedding/model-card';
 import { gql } from './http-client';
@@ -524,6 +532,106 @@ export async function sweepTargetFar(
  * call's distance minus its model's served threshold, so a pair is accepted when ≤ 0 as it was served; AUC,
  * EER, FAR on forgeries and FRR over all the writers, with writer-bootstrap intervals.
  */
+/**
+ * `tone`: what each fold model's answers owe to stroke tone (evaluate/tone-reliance.ts). The quantiles come from
+ * `toneWriters` through each model's own preprocessing; each variant's pairs are pooled over the folds as `cv`
+ * pools them (distance minus the fold's threshold). The paired differences are against own-class tones, which
+ * change the inputs about as much as the swap does but keep each class's tone.
+ */
+export async function measureToneReliance(
+  folds: Array<{ modelDir: string; writers: string[] }>,
+  toneWriters: string[],
+  dataset = DEFAULT_DATASET,
+) {
+  await initBackend('auto');
+  type Kind = 'genuine' | 'forged';
+  type Remap = (x: Float32Array, kind: Kind) => Float32Array;
+  const variants = ['served', 'own class', 'swapped classes', 'common', 'all genuine'] as const;
+  const pooled = new Map<string, IdentityPairScore[]>(variants.map((v) => [v, []]));
+  const toneOnly: IdentityPairScore[] = [];
+  const allWriters: string[] = [];
+  for (const fold of folds) {
+    const { model, card } = await loadModelDir(fold.modelDir);
+    try {
+      const prepare = (files: string[]) =>
+        Promise.all(files.map(async (f) => (await preprocessImage(fs.readFileSync(f), card.preprocessing)).input));
+      const reference = { genuine: [] as Float32Array[], forged: [] as Float32Array[] };
+      for (const w of toneWriters) {
+        const files = writerFiles(dataset, w);
+        reference.genuine.push(...(await prepare(files.genuine)));
+        reference.forged.push(...(await prepare(files.forged)));
+      }
+      const q = {
+        genuine: strokeToneQuantiles(reference.genuine),
+        forged: strokeToneQuantiles(reference.forged),
+        all: strokeToneQuantiles([...reference.genuine, ...reference.forged]),
+      };
+      const remaps: Record<(typeof variants)[number], Remap> = {
+        served: (x) => x,
+        'own class': (x, k) => remapStrokeTones(x, q[k]),
+        'swapped classes': (x, k) => remapStrokeTones(x, q[k === 'genuine' ? 'forged' : 'genuine']),
+        common: (x) => remapStrokeTones(x, q.all),
+        'all genuine': (x) => remapStrokeTones(x, q.genuine),
+      };
+      const inputs = [];
+      for (const w of fold.writers) {
+        const files = writerFiles(dataset, w);
+        inputs.push({ writer: w, genuine: await prepare(files.genuine), forged: await prepare(files.forged) });
+      }
+      const offset = allWriters.length;
+      allWriters.push(...fold.writers);
+      const t = card.thresholds.default;
+      const dist = (a: Float32Array, b: Float32Array) => distance(a, b, card.metric);
+      const tag = (pairs: IdentityPairScore[], shift: number) =>
+        pairs.map((p) => ({ ...p, distance: p.distance - shift, identityA: p.identityA + offset, identityB: p.identityB + offset }));
+      for (const v of variants) {
+        const embed = (xs: Float32Array[], k: Kind) =>
+          embedPixels(
+            model,
+            xs.map((x) => remaps[v](x, k)),
+            card.preprocessing,
+            64,
+            inferenceSpec(card),
+          );
+        const embedded: WriterEmbeddings[] = inputs.map((w) => ({
+          writer: w.writer,
+          genuine: embed(w.genuine, 'genuine'),
+          forged: embed(w.forged, 'forged'),
+        }));
+        pooled.get(v)!.push(...tag(writerPairs(embedded, dist), t));
+      }
+      const histograms: WriterEmbeddings[] = inputs.map((w) => ({
+        writer: w.writer,
+        genuine: w.genuine.map((x) => Float32Array.from(toneHistogram(x))),
+        forged: w.forged.map((x) => Float32Array.from(toneHistogram(x))),
+      }));
+      toneOnly.push(...tag(writerPairs(histograms, chiSquare), 0));
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s own served threshold' } } as unknown as Pick<ModelCard, 'thresholds'>;
+  const summary = (pairs: IdentityPairScore[]) => {
+    const e = evaluateForgeryPairs(pairs, allWriters, zero);
+    return { eer: e.eer, auc: e.auc, farForgeries: e.farForgeries, frrGenuine: e.frrGenuine };
+  };
+  const own = pooled.get('own class')!;
+  return {
+    writers: allWriters,
+    toneWriters,
+    folds: folds.map((f) => path.relative(process.cwd(), f.modelDir)),
+    inputToneAlone: { score: 'χ² between the served inputs’ 16-bin stroke-tone histograms', ...summary(toneOnly) },
+    variants: Object.fromEntries(
+      variants.map((v) => {
+        const pairs = pooled.get(v)!;
+        const paired = v === 'own class' ? undefined : pairedEerBootstrap(own, pairs, allWriters.length, { seed: 25 });
+        return [v, { ...summary(pairs), ...(paired && { minusOwnClass: { difference: paired.difference, interval: paired.interval } }) }];
+      }),
+    ),
+  };
+}
+
 export function poolApiResults(args: string[]) {
   const pairs: IdentityPairScore[] = [];
   const writers: string[] = [];
@@ -575,6 +683,29 @@ export async function main(argvIn: string[]): Promise<number> {
   }
   if (mode === 'pool') {
     console.log(JSON.stringify(poolApiResults(argv.slice(1)), null, 2));
+    return 0;
+  }
+  if (mode === 'tone') {
+    // tone MODEL_DIR=@WRITERS … [--tones @WRITERS] [--card DIR --record NAME]
+    const value = (name: string) => (argv.indexOf(name) >= 0 ? argv[argv.indexOf(name) + 1] : undefined);
+    const skip = new Set(['--tones', '--card'].flatMap((n) => (argv.indexOf(n) >= 0 ? [argv.indexOf(n), argv.indexOf(n) + 1] : [])));
+    const toneWriters = parseFilterList([value('--tones') ?? '@splits/cedar/validation-writers.txt'])!;
+    const folds = argv
+      .slice(1)
+      .filter((_, i) => !skip.has(i + 1))
+      .map((a) => {
+        const [modelDir, writers] = a.split('=');
+        return { modelDir: path.resolve(modelDir), writers: writers ? parseFilterList([writers])! : [] };
+      });
+    if (folds.length === 0 || folds.some((f) => f.writers.length === 0)) {
+      console.error('usage: signature-measure.ts tone MODEL_DIR=@WRITERS … [--tones @WRITERS] [--card DIR --record NAME]');
+      return 2;
+    }
+    const out = await measureToneReliance(folds, toneWriters);
+    console.log(JSON.stringify(out, null, 2));
+    const cardDir = value('--card') ?? (folds.length === 1 ? folds[0].modelDir : undefined);
+    if (recordAs && cardDir) record(path.resolve(cardDir), recordAs, out, argv);
+    else if (recordAs) console.error('--record in tone mode with several folds needs --card MODEL_DIR');
     return 0;
   }
   if (mode === 'paired') {
