@@ -69,7 +69,13 @@ import { parseFilterList } from '../../src/training/data/identity-filter';
 import { evaluateForgeryPairs, randomForgeryPairs, writerPairs, type WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
 import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
 import { pairedEerBootstrap } from '../../src/training/evaluate/paired-bootstrap';
-import { chiSquare, remapStrokeTones, strokeToneQuantiles, toneHistogram } from '../../src/training/evaluate/tone-reliance';
+import {
+  chiSquare,
+  remapStrokeTones,
+  scanToneHistogram,
+  strokeToneQuantiles,
+  toneHistogram,
+} from '../../src/training/evaluate/tone-reliance';
 import { SCORE_REFERENCES, comparePaired, writeScores } from './signature-scores';
 import type { ModelCard } from '../../src/embedding/model-card';
 import { gql } from './http-client';
@@ -549,6 +555,8 @@ export async function measureToneReliance(
   const variants = ['served', 'own class', 'swapped classes', 'common', 'all genuine'] as const;
   const pooled = new Map<string, IdentityPairScore[]>(variants.map((v) => [v, []]));
   const toneOnly: IdentityPairScore[] = [];
+  const scanToneOnly: IdentityPairScore[] = [];
+  const scans = { genuine: { paper: [] as number[], darkest: [] as number[] }, forged: { paper: [] as number[], darkest: [] as number[] } };
   const allWriters: string[] = [];
   for (const fold of folds) {
     const { model, card } = await loadModelDir(fold.modelDir);
@@ -606,6 +614,22 @@ export async function measureToneReliance(
         forged: w.forged.map((x) => Float32Array.from(toneHistogram(x))),
       }));
       toneOnly.push(...tag(writerPairs(histograms, chiSquare), 0));
+      const scanHistograms: WriterEmbeddings[] = [];
+      for (const w of fold.writers) {
+        const files = writerFiles(dataset, w);
+        const read = async (kind: Kind) =>
+          Promise.all(
+            files[kind].map(async (f) => {
+              const grey = new Uint8Array(await sharp(f).greyscale().raw().toBuffer());
+              const sorted = Uint8Array.from(grey).sort();
+              scans[kind].paper.push(sorted[Math.floor(0.9 * sorted.length)]);
+              scans[kind].darkest.push(sorted[Math.floor(0.001 * sorted.length)]);
+              return Float32Array.from(scanToneHistogram(grey));
+            }),
+          );
+        scanHistograms.push({ writer: w, genuine: await read('genuine'), forged: await read('forged') });
+      }
+      scanToneOnly.push(...tag(writerPairs(scanHistograms, chiSquare), 0));
     } finally {
       model.dispose();
       tf.disposeVariables();
@@ -621,6 +645,10 @@ export async function measureToneReliance(
     writers: allWriters,
     toneWriters,
     folds: folds.map((f) => path.relative(process.cwd(), f.modelDir)),
+    scans: Object.fromEntries(
+      (['genuine', 'forged'] as const).map((k) => [k, { medianPaper: median(scans[k].paper), medianDarkest: median(scans[k].darkest) }]),
+    ),
+    scanToneAlone: { score: 'χ² between the raw scans’ 16-bin ink-tone histograms (g/t under Otsu’s t)', ...summary(scanToneOnly) },
     inputToneAlone: { score: 'χ² between the served inputs’ 16-bin stroke-tone histograms', ...summary(toneOnly) },
     variants: Object.fromEntries(
       variants.map((v) => {
@@ -630,6 +658,11 @@ export async function measureToneReliance(
       }),
     ),
   };
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 export function poolApiResults(args: string[]) {

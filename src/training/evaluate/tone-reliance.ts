@@ -7,12 +7,16 @@
  * - **The input's tone alone:** the χ² distance between two inputs' TONE_BINS-bin histograms of ink values
  *   (v > INK_VALUE_FLOOR), as a verification score with no model at all (toneHistogram, chiSquare). Near 50 %
  *   EER when the input carries no tone difference between the classes.
+ * - **The raw scan's tone alone:** the same on the scan as it arrives: grey levels under Otsu's threshold t of the
+ *   scan's grey histogram, in TONE_BINS bins of g/t (scanToneHistogram). What the ink crop has to remove.
  * - **Swapped tones:** every image's ink values replaced rank by rank with a reference distribution's quantiles
  *   (remapStrokeTones, a monotone remap: which pixels are ink and their order stay). With each class given its
  *   own pooled distribution the model sees its inputs' tones nearly as served; with each class given the
  *   *other* class's, a model that reads tone confuses the two; with one common distribution, it has none to read.
  *   The rise of the EER from own-class to swapped tones is what the model's answers owe to tone.
  */
+
+import { otsuThreshold } from '../../embedding/preprocess/ink-crop';
 
 /** Input values at or below this are paper (the fit's resampling leaves faint values next to strokes). */
 export const INK_VALUE_FLOOR = 0.02;
@@ -71,4 +75,19 @@ export function chiSquare(a: ArrayLike<number>, b: ArrayLike<number>): number {
     if (d > 0) s += (a[i] - b[i]) ** 2 / d;
   }
   return s;
+}
+
+/** A raw 8-bit grey scan's ink tones: the share of its pixels below Otsu's threshold t in each bin of g/t. */
+export function scanToneHistogram(grey: Uint8Array, bins = TONE_BINS): Float64Array {
+  const levels = new Float64Array(256);
+  for (const g of grey) levels[g]++;
+  const t = otsuThreshold(levels);
+  const h = new Float64Array(bins);
+  let n = 0;
+  for (let g = 0; g < t; g++) {
+    h[Math.min(bins - 1, Math.floor((g / t) * bins))] += levels[g];
+    n += levels[g];
+  }
+  if (n > 0) for (let i = 0; i < bins; i++) h[i] /= n;
+  return h;
 }

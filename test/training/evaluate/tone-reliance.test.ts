@@ -1,4 +1,10 @@
-import { chiSquare, remapStrokeTones, strokeToneQuantiles, toneHistogram } from '../../../src/training/evaluate/tone-reliance';
+import {
+  chiSquare,
+  remapStrokeTones,
+  scanToneHistogram,
+  strokeToneQuantiles,
+  toneHistogram,
+} from '../../../src/training/evaluate/tone-reliance';
 
 describe('tone reliance helpers (session 25)', () => {
   it('pools the ink values of several inputs and takes their quantiles at (i + ½)/count', () => {
@@ -28,5 +34,12 @@ describe('tone reliance helpers (session 25)', () => {
     expect(Array.from(toneHistogram(Float32Array.of(0, 0), 2))).toEqual([0, 0]);
     // (0.5 − 0)²/0.5 + (0.5 − 1)²/1.5 = 0.5 + 1/6
     expect(chiSquare([0.5, 0.5, 0], [0, 1, 0])).toBeCloseTo(0.5 + 1 / 6, 12);
+  });
+
+  it("histograms a raw scan's ink below Otsu's threshold in bins of g/t", () => {
+    // levels 0 ×2, 100, 200 ×5: t ≤ 100 splits {0, 0} | {100, 200×5}: 2·6·183.3² = 403,333; t in 101–200 splits
+    // {0, 0, 100} | {200×5}: 3·5·166.7² = 416,667, larger, first reached at t = 101. Ink 0, 0 → bin 0; 100/101·4 → bin 3
+    const h = scanToneHistogram(Uint8Array.of(200, 0, 200, 100, 200, 0, 200, 200), 4);
+    expect(Array.from(h)).toEqual([2 / 3, 0, 0, 1 / 3]);
   });
 });
