@@ -638,7 +638,14 @@ export async function measureToneReliance(
   const zero = { thresholds: { default: 0, defaultRule: 'each fold’s own served threshold' } } as unknown as Pick<ModelCard, 'thresholds'>;
   const summary = (pairs: IdentityPairScore[]) => {
     const e = evaluateForgeryPairs(pairs, allWriters, zero);
-    return { eer: e.eer, auc: e.auc, farForgeries: e.farForgeries, frrGenuine: e.frrGenuine };
+    return {
+      genuinePairs: e.genuinePairs,
+      forgeryPairs: e.forgeryPairs,
+      eer: e.eer,
+      auc: e.auc,
+      farForgeries: e.farForgeries,
+      frrGenuine: e.frrGenuine,
+    };
   };
   const own = pooled.get('own class')!;
   return {
