@@ -2,7 +2,8 @@
 # Session 25: the tone-blind recipe (K's members plus --ink-tone equalize), decided on all 34 cross-validated
 # writers by RULE.md beside this file.
 #   bash docs/experiments/signatures/ink-tone/train.sh screen    # T0 (member 0) on folds 0–3, two runs at a time
-#   bash docs/experiments/signatures/ink-tone/train.sh measure   # T0 pooled over the 34 writers (+ pairs), tone checks
+#   bash docs/experiments/signatures/ink-tone/train.sh measure   # T0 and Y0 pooled over the 34 writers (+ pairs), paired;
+#                                                                # tone checks of T0's and K's fold models
 #   bash docs/experiments/signatures/ink-tone/train.sh ensemble  # T1, T2 on folds 0–3, T per fold, pooled, paired with K
 #   bash docs/experiments/signatures/ink-tone/train.sh final     # T0–T2 on all 34 writers, then T (if the rule ships it)
 cd "$(dirname "$0")/../../../.."
@@ -23,9 +24,11 @@ case "${1:-}" in
   measure)
     # shellcheck disable=SC2046
     $R cv $(folds .runs/signature-tone-m0) --scores .runs/signature-tone-cv/t0-scores.json.gz > .runs/signature-tone-cv/t0.json &&
-      for k in 0 1 2 3; do
-        $R tone ".runs/signature-tone-m0/fold-$k" @splits/cedar/validation-writers.txt > ".runs/signature-tone-cv/t0-tone-fold-$k.json" || exit 1
-      done ;;
+      $R cv $(folds .runs/signature-synth-m0) --scores .runs/signature-tone-cv/y0-scores.json.gz > .runs/signature-tone-cv/y0.json &&
+      $R paired .runs/signature-tone-cv/y0-scores.json.gz .runs/signature-tone-cv/t0-scores.json.gz > .runs/signature-tone-cv/t0-vs-y0.json &&
+      $R tone $(folds .runs/signature-tone-m0) > .runs/signature-tone-cv/t0-tone.json &&
+      $R tone $(folds .runs/signature-synth-cv) --card models/signature-fast160x80-cedar --record cedar-writer-cv-tone \
+        > .runs/signature-tone-cv/k-tone.json ;;
   ensemble)
     (member_folds 1 0 1 2 3) & (member_folds 2 0 1 2 3) & wait
     for k in 0 1 2 3; do
