@@ -51,7 +51,8 @@ function validateInkCropSpec(spec: PreprocessSpec): void {
   if (spec.crop !== 'ink') throw badInput(`unknown crop '${String(spec.crop)}' (known: ink)`);
   if (spec.fit === 'cover') throw badInput("crop 'ink' fits the ink box by 'contain' or 'fill', not 'cover' (it would cut strokes off)");
   if (spec.face !== undefined) throw badInput("crop 'ink' and a face stage cannot be combined");
-  if (spec.inkTone !== undefined && spec.inkTone !== 'equalize') throw badInput(`unknown inkTone '${String(spec.inkTone)}' (known: equalize)`);
+  if (spec.inkTone !== undefined && spec.inkTone !== 'equalize')
+    throw badInput(`unknown inkTone '${String(spec.inkTone)}' (known: equalize)`);
 }
 
 export function validatePreprocessSpec(spec: PreprocessSpec): void {
