@@ -82,14 +82,19 @@ describe('ink crop (preprocessing.crop = ink)', () => {
     expect(rowSum(42)).toBeGreaterThan(100);
   });
 
-  it('is nearly indifferent to scan resolution: the same page at 3× gives the same input', async () => {
-    const a = (await preprocessImage(await png(page(230, 30), 400, 300), SPEC)).input;
-    const b = (await preprocessImage(await png(page(230, 30, 3), 1200, 900), SPEC)).input;
+  // Measured: 0.20 served, 0.44 equalised. This page's ink is flat, so its only tones are the edges' resampling
+  // blur, which equalisation spreads over the whole range; real scans carry their own tones (ink-tone.ts).
+  it.each([
+    ['served tones', SPEC, 0.25],
+    ['equalised tones (inkTone, session 25)', { ...SPEC, inkTone: 'equalize' as const }, 0.5],
+  ])('is nearly indifferent to scan resolution: the same page at 3× gives the same input, %s', async (_, spec, bound) => {
+    const a = (await preprocessImage(await png(page(230, 30), 400, 300), spec)).input;
+    const b = (await preprocessImage(await png(page(230, 30, 3), 1200, 900), spec)).input;
     let diff = 0;
     for (let i = 0; i < a.length; i++) diff += Math.abs(a[i] - b[i]);
     const ink = a.reduce((s, v) => s + v, 0);
     // Resampling blurs edges differently; the difference is small beside the ink itself.
-    expect(diff / ink).toBeLessThan(0.25);
+    expect(diff / ink).toBeLessThan(bound);
   });
 
   it('rejects a card that combines the ink crop with fit cover', () => {
