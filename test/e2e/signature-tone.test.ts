@@ -1,7 +1,6 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/embedding/backend';
+import { CEDAR_DATASET as DATASET, SHIPPED_SIGNATURE_MODEL_DIR as MODEL_DIR } from '../training/fixtures/shipped-signature-model';
 import { evaluateOffline, measureToneReliance } from './signature-measure';
 
 /**
@@ -10,14 +9,6 @@ import { evaluateOffline, measureToneReliance } from './signature-measure';
  * embedWriters, and each paired difference with the variants' own EERs. What the numbers are on CEDAR is in
  * docs/signatures.md; this checks the plumbing that produces them.
  */
-const ROOT = path.resolve(__dirname, '../..');
-const DATASET = path.resolve(ROOT, '../shared/datasets/cedar-signatures');
-const MODEL_DIR = path.join(
-  ROOT,
-  'models',
-  fs.readdirSync(path.join(ROOT, 'models')).find((d) => /^signature-.+-cedar$/.test(d)) ?? 'signature-missing-cedar',
-);
-
 describe('signature tone check', () => {
   jest.setTimeout(240_000);
 

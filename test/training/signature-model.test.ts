@@ -7,6 +7,7 @@ import { inferenceSpec } from '../../src/embedding/preprocess/flip-average';
 import { preprocessImage } from '../../src/embedding/preprocess/preprocess-image';
 import { distance } from '../../src/metric/metric';
 import { embedPixels } from '../../src/training/evaluate/embed';
+import { CEDAR_DATASET, ROOT, SHIPPED_SIGNATURE_MODEL_DIR } from './fixtures/shipped-signature-model';
 
 /**
  * The shipped signature model (issue 17) on a handful of writers it never trained on: genuine–genuine distances
@@ -17,13 +18,8 @@ import { embedPixels } from '../../src/training/evaluate/embed';
  * on, though they chose its checkpoint and threshold. Everything is computed from the model; only the card's
  * documented rates and writer split are read.
  */
-const ROOT = path.resolve(__dirname, '../..');
-const DATASET = path.resolve(ROOT, '../shared/datasets/cedar-signatures');
-const MODEL_DIR = path.join(
-  ROOT,
-  'models',
-  fs.readdirSync(path.join(ROOT, 'models')).find((d) => /^signature-.+-cedar$/.test(d)) ?? 'signature-missing-cedar',
-);
+const DATASET = CEDAR_DATASET;
+const MODEL_DIR = SHIPPED_SIGNATURE_MODEL_DIR;
 // Three writers never trained on, all 24 genuine signatures and 24 forgeries each (276 genuine + 576 forgery pairs per
 // writer). Six shots each were too few once the served threshold sat at 0.5 % validation FAR (session 19): their 15
 // genuine pairs per writer, all drawn from 6 signatures, accepted 20 % where the writers' 276 pairs accept 45 %.
