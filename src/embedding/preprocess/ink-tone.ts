@@ -3,8 +3,8 @@
  * darkness is replaced by its mid-rank among the image's ink pixels, v' = (below(L) + count(L)/2) / n, where L is
  * the pixel's 8-bit darkness (255 − grey), count(L) the ink pixels at L, below(L) those lighter than L, n all ink
  * pixels (darkness ≥ INK_TONE_FLOOR); lighter pixels become paper. The floor matters: the fit's resampling leaves
- * a faint ringing a few pixels off every stroke (darkness 1–10), which equalisation would lift into a visible
- * halo. This is histogram equalisation to a uniform tone (Gonzalez & Woods, Digital Image Processing, §3.3.1)
+ * a faint ringing of a few grey levels beside every stroke, which equalisation without it lifted into a visible
+ * halo (seen on CEDAR scans). This is histogram equalisation to a uniform tone (Gonzalez & Woods, Digital Image Processing, §3.3.1)
  * with ties at their mean rank, so the result does not depend on sort order.
  *
  * Why: the ink crop removes the paper level and scales stroke contrast (an affine map of darkness), but the
@@ -21,7 +21,7 @@
  * of its ink after equalisation against 20 % without.
  */
 
-/** Darkness (8-bit) below which a fitted pixel is paper: 16 is 6 % of full ink, above the fit's ringing. */
+/** Darkness (8-bit) below which a fitted pixel is paper: 16 is 6 % of full ink, chosen above the ringing by eye. */
 export const INK_TONE_FLOOR = 16;
 
 /** Equalised copy of a dark-on-white 8-bit grey plane (1 channel). */
