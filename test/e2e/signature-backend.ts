@@ -1,0 +1,246 @@
+/**
+ * Session 27 (issue 17): a linear scoring back-end fitted on the 6 validation writers, measured on the
+ * cross-validation folds. Rule and candidates, written before this ran: docs/experiments/signatures/backend/RULE.md.
+ * Not a CI test: run by hand against trained fold models.
+ *
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts BASE|WCCN|KISSME OUT.json.gz MODEL_DIR=@WRITERS …
+ *     each fold model embeds the validation writers and its held-out writers; the candidate is fitted on the
+ *     validation writers' embeddings, thresholds recalibrated on them at the card's rule (verify and 5, 10
+ *     references, the trainer's code), held-out pairs pooled like `signature-measure.ts cv` (distance minus the
+ *     fold's threshold) and written for `signature-measure.ts paired`. Prints the pooled results.
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts paired BASE.json.gz CANDIDATE.json.gz [LEVEL]
+ *     as `signature-measure.ts paired`, at the given interval level (the rule's 0.975).
+ */
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/embedding/backend';
+import { loadModelDir } from '../../src/embedding/model-store';
+import type { ModelCard } from '../../src/embedding/model-card';
+import { centroid, distance } from '../../src/metric/metric';
+import { calibrate } from '../../src/training/calibration/calibrate';
+import { Rng } from '../../src/training/samplers/rng';
+import { parseFilterList } from '../../src/training/data/identity-filter';
+import { evaluateForgeryPairs, type WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
+import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
+import { pairedEerBootstrap } from '../../src/training/evaluate/paired-bootstrap';
+import { embedWriters } from './signature-measure';
+import { readScores, writeScores } from './signature-scores';
+import { apply, fitKissme, fitWccn, lengthNormalise } from './linear-backend';
+
+const DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
+const VALIDATION = parseFilterList(['@' + path.resolve(__dirname, '../../splits/cedar/validation-writers.txt')])!;
+const COUNTS = [1, 5, 10];
+const CANDIDATES = ['BASE', 'WCCN', 'KISSME', 'SHIFT', 'SHIFT_HALF', 'SNORM', 'ASNORM'] as const;
+type Candidate = (typeof CANDIDATES)[number];
+type Dist = (a: Float32Array, b: Float32Array) => number;
+/** A score for R references (R = 1 is verify): smaller is "same writer", compared with a threshold. */
+type Scorer = (refs: readonly Float32Array[]) => (q: Float32Array) => number;
+
+/** ASNORM's cohort: the top quarter of the 144 validation genuine signatures nearest the vector (RULE-snorm.md). */
+const ADAPTIVE_COHORT = 36;
+
+/**
+ * The candidates' scores. CENTROID d(q, c) for BASE, WCCN, KISSME (their difference is the embedding); SHIFT and
+ * SHIFT_HALF: d(q, c) − β·s with s the references' leave-one-out spread (1/R)·Σ d(r_i, c_{−i}), β = 1 or ½
+ * (RULE-shift.md); SNORM / ASNORM: symmetric normalisation ½[(d − μ_c)/σ_c + (d − μ_q)/σ_q], μ and σ of a vector's
+ * distances to a cohort of other writers' genuine signatures, all of them or its nearest 36 (RULE-snorm.md).
+ */
+function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[]): Scorer {
+  if (kind === 'SNORM' || kind === 'ASNORM') {
+    const stats = (x: Float32Array) => {
+      let ds = cohort.map((y) => dist(x, y));
+      if (kind === 'ASNORM') ds = ds.sort((a, b) => a - b).slice(0, ADAPTIVE_COHORT);
+      const mu = ds.reduce((a, b) => a + b, 0) / ds.length;
+      const sigma = Math.sqrt(ds.reduce((a, b) => a + (b - mu) * (b - mu), 0) / ds.length) || 1e-6;
+      return { mu, sigma };
+    };
+    const memo = new Map<Float32Array, { mu: number; sigma: number }>();
+    const cached = (x: Float32Array) => memo.get(x) ?? memo.set(x, stats(x)).get(x)!;
+    return (refs) => {
+      const c = refs.length === 1 ? refs[0] : centroid(refs);
+      const sc = cached(c);
+      return (q) => {
+        const d = dist(q, c);
+        const sq = cached(q);
+        return 0.5 * ((d - sc.mu) / sc.sigma + (d - sq.mu) / sq.sigma);
+      };
+    };
+  }
+  const beta = kind === 'SHIFT' ? 1 : kind === 'SHIFT_HALF' ? 0.5 : 0;
+  return (refs) => {
+    const c = refs.length === 1 ? refs[0] : centroid(refs);
+    let spread = 0;
+    if (beta > 0 && refs.length > 1) for (let i = 0; i < refs.length; i++) spread += dist(refs[i], centroid(refs.filter((_, j) => j !== i))) / refs.length;
+    return (q) => dist(q, c) - beta * spread;
+  };
+}
+
+/** verify's pairs of one writer (as writerPairs: every genuine pair, every genuine–forgery pair) under a score. */
+function singlePairs(w: WriterEmbeddings, scorer: Scorer): Array<{ distance: number; same: boolean }> {
+  const out: Array<{ distance: number; same: boolean }> = [];
+  for (let i = 0; i < w.genuine.length; i++) {
+    const s = scorer([w.genuine[i]]);
+    for (let j = i + 1; j < w.genuine.length; j++) out.push({ distance: s(w.genuine[j]), same: true });
+    for (const f of w.forged) out.push({ distance: s(f), same: false });
+  }
+  return out;
+}
+
+/**
+ * The trainer's calibration (calibrate.ts for verify; reference-calibration.ts's draws for R: its generator
+ * seed + 1000·R, each validation writer's genuine signatures shuffled, its forgeries as negatives) for any
+ * score; `scorerOf(k)` scores validation writer k (its cohort leaves that writer out). No clamp at zero: a
+ * normalised or shifted score may be negative. Checked: with CENTROID it gives the served thresholds exactly.
+ */
+function calibrateScore(
+  val: readonly WriterEmbeddings[],
+  scorerOf: (k: number) => Scorer,
+  R: number,
+  rule: { defaultRule: ModelCard['thresholds']['defaultRule']; targetFar?: number },
+  seed: number | undefined,
+): number {
+  const scores: Array<{ distance: number; same: boolean }> = [];
+  if (R === 1) {
+    val.forEach((w, k) => scores.push(...singlePairs(w, scorerOf(k))));
+    return calibrate(scores, rule).thresholds.default;
+  }
+  const rng = new Rng((seed ?? 17) + 1000 * R);
+  val.forEach((w, k) => {
+    const scorer = scorerOf(k);
+    for (let d = 0; d < 10; d++) {
+      const order = rng.shuffle(w.genuine.map((_, i) => i));
+      const s = scorer(order.slice(0, R).map((i) => w.genuine[i]));
+      for (const i of order.slice(R)) scores.push({ distance: s(w.genuine[i]), same: true });
+      for (const f of w.forged) scores.push({ distance: s(f), same: false });
+    }
+  });
+  return calibrate(scores, rule).thresholds.default;
+}
+
+function fitTransform(kind: Candidate, val: readonly WriterEmbeddings[]): (x: Float32Array) => Float32Array {
+  if (kind !== 'WCCN' && kind !== 'KISSME') return (x) => x;
+  if (kind === 'WCCN') {
+    const w = fitWccn(val);
+    return (x) => lengthNormalise(apply(w, x));
+  }
+  const l = fitKissme(val);
+  return (x) => apply(l, x);
+}
+
+const mapWriters = (ws: readonly WriterEmbeddings[], t: (x: Float32Array) => Float32Array): WriterEmbeddings[] =>
+  ws.map((w) => ({ ...w, genuine: w.genuine.map(t), forged: w.forged.map(t) }));
+
+async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: string; writers: string[] }>) {
+  await initBackend('auto');
+  const pooled = new Map<number, IdentityPairScore[]>(COUNTS.map((r) => [r, []]));
+  const perFold: Array<Record<string, unknown>> = [];
+  const allWriters: string[] = [];
+  for (const fold of folds) {
+    const { model, card } = await loadModelDir(fold.modelDir);
+    try {
+      const started = Date.now();
+      const rawVal = await embedWriters(model, card, VALIDATION, DATASET);
+      const rawHeld = await embedWriters(model, card, fold.writers, DATASET);
+      const t = fitTransform(kind, rawVal);
+      const val = mapWriters(rawVal, t);
+      const held = mapWriters(rawHeld, t);
+      const dist: Dist = (a, b) => distance(a, b, card.metric);
+      const rule = { defaultRule: card.thresholds.defaultRule, targetFar: card.thresholds.targetFar };
+      // The cohort (SNORM, ASNORM): the validation writers' genuine signatures; a validation writer's own left out.
+      const cohortWithout = (k: number) => val.filter((_, j) => j !== k).flatMap((w) => w.genuine);
+      const valScorers = val.map((_, k) => scorerFor(kind, dist, cohortWithout(k)));
+      const scorer = scorerFor(kind, dist, val.flatMap((w) => w.genuine));
+      const offset = allWriters.length;
+      allWriters.push(...fold.writers);
+      const thresholdsUsed = new Map<number, number>();
+      for (const r of COUNTS) {
+        const rng = new Rng(11 + r);
+        const list = pooled.get(r)!;
+        const threshold = calibrateScore(val, (k) => valScorers[k], r, rule, card.seed);
+        thresholdsUsed.set(r, threshold);
+        held.forEach((w, k) => {
+          const id = offset + k;
+          if (r === 1) {
+            for (const p of singlePairs(w, scorer)) list.push({ ...p, distance: p.distance - threshold, identityA: id, identityB: id });
+            return;
+          }
+          for (let draw = 0; draw < 10; draw++) {
+            const order = rng.shuffle(w.genuine.map((_, i) => i));
+            const score = scorer(order.slice(0, r).map((i) => w.genuine[i]));
+            for (const i of order.slice(r)) list.push({ distance: score(w.genuine[i]) - threshold, same: true, identityA: id, identityB: id });
+            for (const g of w.forged) list.push({ distance: score(g) - threshold, same: false, identityA: id, identityB: id });
+          }
+        });
+      }
+      const byWriter = (ws: readonly WriterEmbeddings[], scorerOf: (k: number) => Scorer) =>
+        ws.flatMap((w, k) => singlePairs(w, scorerOf(k)).map((p) => ({ ...p, identityA: k, identityB: k })));
+      const single = thresholdsUsed.get(1)!;
+      const servedCard = card as ModelCard;
+      perFold.push({
+        model: fold.modelDir,
+        version: card.version,
+        writers: fold.writers,
+        thresholds: { R1: single, R5: thresholdsUsed.get(5), R10: thresholdsUsed.get(10) },
+        servedThresholds: {
+          R1: servedCard.thresholds.default,
+          R5: servedCard.thresholds.references?.find((x) => x.references === 5)?.threshold,
+          R10: servedCard.thresholds.references?.find((x) => x.references === 10)?.threshold,
+        },
+        validationEer: evaluateForgeryPairs(byWriter(val, (k) => valScorers[k]), VALIDATION, { thresholds: { ...card.thresholds, default: single } }).eer,
+        heldOut: evaluateForgeryPairs(byWriter(held, () => scorer), fold.writers, { thresholds: { ...card.thresholds, default: single } }).eer,
+        seconds: (Date.now() - started) / 1000,
+      });
+      console.error(`${kind} ${fold.modelDir}: ${JSON.stringify(perFold[perFold.length - 1])}`);
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const score = `${kind} back-end fitted on the validation writers (docs/experiments/signatures/backend/RULE.md); distance minus the fold's threshold recalibrated after it`;
+  writeScores(out, { writers: allWriters, score, perFold }, pooled);
+  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s recalibrated threshold' } } as unknown as Pick<ModelCard, 'thresholds'>;
+  return {
+    candidate: kind,
+    writers: allWriters,
+    score,
+    pooled: COUNTS.map((r) => {
+      const e = evaluateForgeryPairs(pooled.get(r)!, allWriters, zero);
+      return { references: r, auc: e.auc, eer: e.eer, farForgeries: e.farForgeries, frrGenuine: e.frrGenuine };
+    }),
+    perFold,
+  };
+}
+
+function paired(baseFile: string, candidateFile: string, level: number) {
+  const base = readScores(baseFile);
+  const candidate = readScores(candidateFile);
+  const writers = [...base.writers].sort();
+  if (JSON.stringify(writers) !== JSON.stringify([...candidate.writers].sort())) throw new Error('the two files cover different writers');
+  const toPairs = (f: typeof base, r: string): IdentityPairScore[] =>
+    f.byReferences[r].distance.map((d, i) => {
+      const id = writers.indexOf(f.writers[f.byReferences[r].writer[i]]);
+      return { distance: d, same: f.byReferences[r].same[i] === 1, identityA: id, identityB: id };
+    });
+  return Object.keys(base.byReferences)
+    .filter((r) => r in candidate.byReferences)
+    .map((r) => ({ references: Number(r), ...pairedEerBootstrap(toPairs(base, r), toPairs(candidate, r), writers.length, { rounds: 2000, level }) }));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [mode, a, ...rest] = argv;
+  if (mode === 'paired' && a && rest[0]) {
+    console.log(JSON.stringify(paired(a, rest[0], Number(rest[1] ?? 0.975)), null, 2));
+    return 0;
+  }
+  if (!CANDIDATES.includes(mode as Candidate) || !a || rest.length === 0) {
+    console.error('usage: signature-backend.ts BASE|WCCN|KISSME OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]');
+    return 2;
+  }
+  const folds = rest.map((s) => {
+    const [modelDir, writers] = s.split('=');
+    return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
+  });
+  console.log(JSON.stringify(await measure(mode as Candidate, a, folds), null, 2));
+  return 0;
+}
+
