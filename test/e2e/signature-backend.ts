@@ -23,6 +23,7 @@ import { parseFilterList } from '../../src/training/data/identity-filter';
 import { evaluateForgeryPairs, type WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
 import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
 import { pairedEerBootstrap } from '../../src/training/evaluate/paired-bootstrap';
+import { identityThresholdEer } from '../../src/training/evaluate/identity-threshold-eer';
 import { embedWriters } from './signature-measure';
 import { readScores, writeScores } from './signature-scores';
 import { apply, fitKissme, fitWccn, lengthNormalise } from './linear-backend';
@@ -70,7 +71,8 @@ function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[])
   return (refs) => {
     const c = refs.length === 1 ? refs[0] : centroid(refs);
     let spread = 0;
-    if (beta > 0 && refs.length > 1) for (let i = 0; i < refs.length; i++) spread += dist(refs[i], centroid(refs.filter((_, j) => j !== i))) / refs.length;
+    if (beta > 0 && refs.length > 1)
+      for (let i = 0; i < refs.length; i++) spread += dist(refs[i], centroid(refs.filter((_, j) => j !== i))) / refs.length;
     return (q) => dist(q, c) - beta * spread;
   };
 }
@@ -149,7 +151,11 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
       // The cohort (SNORM, ASNORM): the validation writers' genuine signatures; a validation writer's own left out.
       const cohortWithout = (k: number) => val.filter((_, j) => j !== k).flatMap((w) => w.genuine);
       const valScorers = val.map((_, k) => scorerFor(kind, dist, cohortWithout(k)));
-      const scorer = scorerFor(kind, dist, val.flatMap((w) => w.genuine));
+      const scorer = scorerFor(
+        kind,
+        dist,
+        val.flatMap((w) => w.genuine),
+      );
       const offset = allWriters.length;
       allWriters.push(...fold.writers);
       const thresholdsUsed = new Map<number, number>();
@@ -167,7 +173,8 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
           for (let draw = 0; draw < 10; draw++) {
             const order = rng.shuffle(w.genuine.map((_, i) => i));
             const score = scorer(order.slice(0, r).map((i) => w.genuine[i]));
-            for (const i of order.slice(r)) list.push({ distance: score(w.genuine[i]) - threshold, same: true, identityA: id, identityB: id });
+            for (const i of order.slice(r))
+              list.push({ distance: score(w.genuine[i]) - threshold, same: true, identityA: id, identityB: id });
             for (const g of w.forged) list.push({ distance: score(g) - threshold, same: false, identityA: id, identityB: id });
           }
         });
@@ -186,8 +193,16 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
           R5: servedCard.thresholds.references?.find((x) => x.references === 5)?.threshold,
           R10: servedCard.thresholds.references?.find((x) => x.references === 10)?.threshold,
         },
-        validationEer: evaluateForgeryPairs(byWriter(val, (k) => valScorers[k]), VALIDATION, { thresholds: { ...card.thresholds, default: single } }).eer,
-        heldOut: evaluateForgeryPairs(byWriter(held, () => scorer), fold.writers, { thresholds: { ...card.thresholds, default: single } }).eer,
+        validationEer: evaluateForgeryPairs(
+          byWriter(val, (k) => valScorers[k]),
+          VALIDATION,
+          { thresholds: { ...card.thresholds, default: single } },
+        ).eer,
+        heldOut: evaluateForgeryPairs(
+          byWriter(held, () => scorer),
+          fold.writers,
+          { thresholds: { ...card.thresholds, default: single } },
+        ).eer,
         seconds: (Date.now() - started) / 1000,
       });
       console.error(`${kind} ${fold.modelDir}: ${JSON.stringify(perFold[perFold.length - 1])}`);
@@ -198,14 +213,24 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
   }
   const score = `${kind} back-end fitted on the validation writers (docs/experiments/signatures/backend/RULE.md); distance minus the fold's threshold recalibrated after it`;
   writeScores(out, { writers: allWriters, score, perFold }, pooled);
-  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s recalibrated threshold' } } as unknown as Pick<ModelCard, 'thresholds'>;
+  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s recalibrated threshold' } } as unknown as Pick<
+    ModelCard,
+    'thresholds'
+  >;
   return {
     candidate: kind,
     writers: allWriters,
     score,
     pooled: COUNTS.map((r) => {
       const e = evaluateForgeryPairs(pooled.get(r)!, allWriters, zero);
-      return { references: r, auc: e.auc, eer: e.eer, farForgeries: e.farForgeries, frrGenuine: e.frrGenuine };
+      return {
+        references: r,
+        auc: e.auc,
+        eer: e.eer,
+        writerThresholdEer: identityThresholdEer(pooled.get(r)!),
+        farForgeries: e.farForgeries,
+        frrGenuine: e.frrGenuine,
+      };
     }),
     perFold,
   };
@@ -223,7 +248,10 @@ function paired(baseFile: string, candidateFile: string, level: number) {
     });
   return Object.keys(base.byReferences)
     .filter((r) => r in candidate.byReferences)
-    .map((r) => ({ references: Number(r), ...pairedEerBootstrap(toPairs(base, r), toPairs(candidate, r), writers.length, { rounds: 2000, level }) }));
+    .map((r) => ({
+      references: Number(r),
+      ...pairedEerBootstrap(toPairs(base, r), toPairs(candidate, r), writers.length, { rounds: 2000, level }),
+    }));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -233,7 +261,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!CANDIDATES.includes(mode as Candidate) || !a || rest.length === 0) {
-    console.error('usage: signature-backend.ts BASE|WCCN|KISSME OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]');
+    console.error(
+      'usage: signature-backend.ts BASE|WCCN|KISSME OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]',
+    );
     return 2;
   }
   const folds = rest.map((s) => {
@@ -243,4 +273,3 @@ export async function main(argv: string[]): Promise<number> {
   console.log(JSON.stringify(await measure(mode as Candidate, a, folds), null, 2));
   return 0;
 }
-

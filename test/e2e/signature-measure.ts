@@ -26,7 +26,9 @@
  *     writer cross-validation: each fold model on its held-out writers, pooled with each model's own served
  *     thresholds (verify and, where every fold's card calibrated them, R references); per-fold results too.
  *     `--record NAME --card MODEL_DIR` stores it in that model's card (the recipe's final model).
- *     `--scores FILE.json.gz` also writes the pooled pairs (R = 1, 5, 10) for `paired`.
+ *     `--scores FILE.json.gz` also writes the pooled pairs (R = 1, 5, 10) for `paired`. Each R also gets
+ *     writerThresholdEer: the mean of each writer's own EER, a threshold per writer chosen on its own forgeries
+ *     (session 27; evaluate/identity-threshold-eer.ts), which papers report beside the one-threshold EER.
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts paired BASE.json.gz CANDIDATE.json.gz
  *     the candidate's pooled EER minus the base's, per R, with a paired writer-bootstrap interval (session 24).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts tone MODEL_DIR=@WRITERS … [--tones @WRITERS]
@@ -77,6 +79,7 @@ import {
   toneHistogram,
 } from '../../src/training/evaluate/tone-reliance';
 import { SCORE_REFERENCES, comparePaired, writeScores } from './signature-scores';
+import { identityThresholdEer } from '../../src/training/evaluate/identity-threshold-eer';
 import type { ModelCard } from '../../src/embedding/model-card';
 import { gql } from './http-client';
 
@@ -440,7 +443,12 @@ export async function evaluateCrossValidation(
     score: 'distance minus the fold model’s served threshold (verify: thresholds.default; R references: thresholds.references)',
     pooled: counts
       .filter((r) => calibratedEverywhere.has(r))
-      .map((r) => ({ references: r, ...evaluateForgeryPairs(pooled.get(r)!, allWriters, zero) })),
+      .map((r) => ({
+        references: r,
+        ...evaluateForgeryPairs(pooled.get(r)!, allWriters, zero),
+        // Session 27: each writer's own a-posteriori threshold, as signature papers also report (not servable).
+        writerThresholdEer: identityThresholdEer(pooled.get(r)!),
+      })),
     perFold,
   };
 }

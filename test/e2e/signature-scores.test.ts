@@ -60,6 +60,9 @@ describe('signature cross-validation score files', () => {
     expect(one.eerB).toBe(0);
     expect(one.interval[0]).toBeCloseTo(-0.25, 12);
     expect(one.interval[1]).toBeCloseTo(-0.25, 12);
+    // Each writer's own threshold changes nothing here: one forgery inside the genuine range per writer either way.
+    expect(one.writerThresholdEer.a).toBeCloseTo(0.25, 12);
+    expect(one.writerThresholdEer.b).toBe(0);
   });
 
   it('keeps each writer with its own pairs when the order differs: a per-writer difference shows', () => {

@@ -8,6 +8,7 @@ import * as path from 'path';
 import * as zlib from 'zlib';
 import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
 import { pairedEerBootstrap } from '../../src/training/evaluate/paired-bootstrap';
+import { identityThresholdEer } from '../../src/training/evaluate/identity-threshold-eer';
 
 /**
  * `cv … --scores FILE.json.gz`: the pooled pairs behind a cross-validation, so that a later candidate can be
@@ -87,6 +88,8 @@ export function comparePaired(baseFile: string, candidateFile: string, rounds = 
     byReferences: shared.map((r) => ({
       references: Number(r),
       ...pairedEerBootstrap(toPairs(base, r), toPairs(candidate, r), writers.length, { rounds }),
+      // Each writer's own a-posteriori threshold (session 27): how much of each EER is writers on different scales.
+      writerThresholdEer: { a: identityThresholdEer(toPairs(base, r)).value, b: identityThresholdEer(toPairs(candidate, r)).value },
     })),
   };
 }
