@@ -10,6 +10,8 @@
  *     fold's threshold) and written for `signature-measure.ts paired`. Prints the pooled results.
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts paired BASE.json.gz CANDIDATE.json.gz [LEVEL]
  *     as `signature-measure.ts paired`, at the given interval level (the rule's 0.975).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts oracle SCORES.json.gz
+ *     how much of kept pairs' pooled EER is writers on different scales (see oracle below).
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +20,7 @@ import { loadModelDir } from '../../src/embedding/model-store';
 import type { ModelCard } from '../../src/embedding/model-card';
 import { centroid, distance } from '../../src/metric/metric';
 import { calibrate } from '../../src/training/calibration/calibrate';
+import { computeRoc, equalErrorRate } from '../../src/training/calibration/roc';
 import { Rng } from '../../src/training/samplers/rng';
 import { parseFilterList } from '../../src/training/data/identity-filter';
 import { evaluateForgeryPairs, type WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
@@ -254,8 +257,44 @@ function paired(baseFile: string, candidateFile: string, level: number) {
     }));
 }
 
+/**
+ * `oracle SCORES.json.gz`: what aligning the writers could at best recover, from kept pairs. Per R: the pooled EER
+ * (one threshold per fold, as served), the EER with each writer's distances shifted by the mean of its own genuine
+ * distances (an oracle that reads the test genuine signatures, never the forgeries: the most a score built from a
+ * writer's genuine signatures could align), and the mean of each writer's own EER (a threshold per writer, set on
+ * its forgeries; identity-threshold-eer.ts).
+ */
+function oracle(file: string) {
+  const scores = readScores(file);
+  return Object.entries(scores.byReferences).map(([r, cols]) => {
+    const pairs: IdentityPairScore[] = cols.distance.map((d, i) => ({
+      distance: d,
+      same: cols.same[i] === 1,
+      identityA: cols.writer[i],
+      identityB: cols.writer[i],
+    }));
+    const centre = new Map<number, { sum: number; n: number }>();
+    for (const p of pairs)
+      if (p.same) {
+        const c = centre.get(p.identityA) ?? { sum: 0, n: 0 };
+        centre.set(p.identityA, { sum: c.sum + p.distance, n: c.n + 1 });
+      }
+    const mean = (k: number) => centre.get(k)!.sum / centre.get(k)!.n;
+    return {
+      references: Number(r),
+      pooledEer: equalErrorRate(computeRoc(pairs)).eer,
+      genuineCentreShiftEer: equalErrorRate(computeRoc(pairs.map((p) => ({ ...p, distance: p.distance - mean(p.identityA) })))).eer,
+      writerThresholdEer: identityThresholdEer(pairs),
+    };
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [mode, a, ...rest] = argv;
+  if (mode === 'oracle' && a) {
+    console.log(JSON.stringify({ file: a, byReferences: oracle(a) }, null, 2));
+    return 0;
+  }
   if (mode === 'paired' && a && rest[0]) {
     console.log(JSON.stringify(paired(a, rest[0], Number(rest[1] ?? 0.975)), null, 2));
     return 0;
