@@ -10,6 +10,8 @@
  *     fold's threshold) and written for `signature-measure.ts paired`. Prints the pooled results.
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts paired BASE.json.gz CANDIDATE.json.gz [LEVEL]
  *     as `signature-measure.ts paired`, at the given interval level (the rule's 0.975).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts labelled K MODEL_DIR=@WRITERS …
+ *     a what-if: K labelled forgeries per writer read as a per-writer midpoint (see measureLabelled).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts oracle SCORES.json.gz
  *     how much of kept pairs' pooled EER is writers on different scales (see oracle below).
  */
@@ -258,6 +260,99 @@ function paired(baseFile: string, candidateFile: string, level: number) {
 }
 
 /**
+ * `labelled K`: a what-if, not a candidate (no rule, nothing ships). If an administrator had labelled K skilled
+ * forgeries of each writer (as `labelPair` records a mistake), how far would a per-writer threshold go? Per draw,
+ * R genuine references and K of the writer's forgeries are drawn; the score is d(q, c) − ½·(s + f), s the
+ * references' leave-one-out spread (SHIFT's), f the labelled forgeries' mean distance to c: the distance read
+ * against the midpoint between this writer's genuine and forged distances. Questioned: the other genuine
+ * signatures and the other 24 − K forgeries. CENTROID on exactly the same pairs is the comparison. Thresholds are
+ * recalibrated on the validation writers the same way (they too get K labelled forgeries per draw).
+ */
+async function measureLabelled(labelledCount: number, folds: Array<{ modelDir: string; writers: string[] }>) {
+  await initBackend('auto');
+  const counts = [5, 10];
+  const kinds = ['CENTROID', 'LABELLED_MID'] as const;
+  const pooled = new Map<string, IdentityPairScore[]>();
+  const allWriters: string[] = [];
+  const score = (kind: (typeof kinds)[number], dist: Dist, refs: Float32Array[], labelled: Float32Array[]) => {
+    const c = centroid(refs);
+    if (kind === 'CENTROID') return (q: Float32Array) => dist(q, c);
+    let spread = 0;
+    for (let i = 0; i < refs.length; i++) spread += dist(refs[i], centroid(refs.filter((_, j) => j !== i))) / refs.length;
+    const forged = labelled.reduce((sum, f) => sum + dist(f, c), 0) / labelled.length;
+    return (q: Float32Array) => dist(q, c) - 0.5 * (spread + forged);
+  };
+  const pairsOf = (
+    kind: (typeof kinds)[number],
+    ws: readonly WriterEmbeddings[],
+    R: number,
+    dist: Dist,
+    rng: Rng,
+    id: (k: number) => number,
+  ) => {
+    const out: IdentityPairScore[] = [];
+    ws.forEach((w, k) => {
+      for (let draw = 0; draw < 10; draw++) {
+        const order = rng.shuffle(w.genuine.map((_, i) => i));
+        const forgedOrder = rng.shuffle(w.forged.map((_, i) => i));
+        const s = score(
+          kind,
+          dist,
+          order.slice(0, R).map((i) => w.genuine[i]),
+          forgedOrder.slice(0, labelledCount).map((i) => w.forged[i]),
+        );
+        for (const i of order.slice(R)) out.push({ distance: s(w.genuine[i]), same: true, identityA: id(k), identityB: id(k) });
+        for (const i of forgedOrder.slice(labelledCount))
+          out.push({ distance: s(w.forged[i]), same: false, identityA: id(k), identityB: id(k) });
+      }
+    });
+    return out;
+  };
+  for (const fold of folds) {
+    const { model, card } = await loadModelDir(fold.modelDir);
+    try {
+      const val = await embedWriters(model, card, VALIDATION, DATASET);
+      const held = await embedWriters(model, card, fold.writers, DATASET);
+      const dist: Dist = (a, b) => distance(a, b, card.metric);
+      const rule = { defaultRule: card.thresholds.defaultRule, targetFar: card.thresholds.targetFar };
+      const offset = allWriters.length;
+      allWriters.push(...fold.writers);
+      for (const kind of kinds)
+        for (const R of counts) {
+          const t = calibrate(
+            pairsOf(kind, val, R, dist, new Rng((card.seed ?? 17) + 1000 * R), (j) => j),
+            rule,
+          ).thresholds.default;
+          const list = pooled.get(`${kind}:${R}`) ?? [];
+          pooled.set(`${kind}:${R}`, list);
+          for (const p of pairsOf(kind, held, R, dist, new Rng(11 + R), (j) => offset + j)) list.push({ ...p, distance: p.distance - t });
+        }
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s recalibrated threshold' } } as unknown as Pick<
+    ModelCard,
+    'thresholds'
+  >;
+  return {
+    labelledForgeriesPerWriter: labelledCount,
+    writers: allWriters,
+    results: kinds.flatMap((kind) =>
+      counts.map((R) => {
+        const e = evaluateForgeryPairs(pooled.get(`${kind}:${R}`)!, allWriters, zero);
+        return { score: kind, references: R, eer: e.eer, auc: e.auc, farForgeries: e.farForgeries, frrGenuine: e.frrGenuine };
+      }),
+    ),
+    paired: counts.map((R) => ({
+      references: R,
+      ...pairedEerBootstrap(pooled.get(`CENTROID:${R}`)!, pooled.get(`LABELLED_MID:${R}`)!, allWriters.length, { rounds: 2000 }),
+    })),
+  };
+}
+
+/**
  * `oracle SCORES.json.gz`: what aligning the writers could at best recover, from kept pairs. Per R: the pooled EER
  * (one threshold per fold, as served), the EER with each writer's distances shifted by the mean of its own genuine
  * distances (an oracle that reads the test genuine signatures, never the forgeries: the most a score built from a
@@ -291,6 +386,14 @@ function oracle(file: string) {
 
 export async function main(argv: string[]): Promise<number> {
   const [mode, a, ...rest] = argv;
+  if (mode === 'labelled' && a && rest.length > 0) {
+    const folds = rest.map((arg) => {
+      const [modelDir, writers] = arg.split('=');
+      return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
+    });
+    console.log(JSON.stringify(await measureLabelled(Number(a), folds), null, 2));
+    return 0;
+  }
   if (mode === 'oracle' && a) {
     console.log(JSON.stringify({ file: a, byReferences: oracle(a) }, null, 2));
     return 0;
