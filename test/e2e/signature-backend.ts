@@ -42,6 +42,12 @@ type Dist = (a: Float32Array, b: Float32Array) => number;
 /** A score for R references (R = 1 is verify): smaller is "same writer", compared with a threshold. */
 type Scorer = (refs: readonly Float32Array[]) => (q: Float32Array) => number;
 
+/** Pooled pairs are distance minus their fold's recalibrated threshold: accepted when ≤ 0. */
+const RECALIBRATED = { thresholds: { default: 0, defaultRule: 'each fold’s recalibrated threshold' } } as unknown as Pick<
+  ModelCard,
+  'thresholds'
+>;
+
 /** ASNORM's cohort: the top quarter of the 144 validation genuine signatures nearest the vector (RULE-snorm.md). */
 const ADAPTIVE_COHORT = 36;
 
@@ -218,16 +224,12 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
   }
   const score = `${kind} back-end fitted on the validation writers (docs/experiments/signatures/backend/RULE.md); distance minus the fold's threshold recalibrated after it`;
   writeScores(out, { writers: allWriters, score, perFold }, pooled);
-  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s recalibrated threshold' } } as unknown as Pick<
-    ModelCard,
-    'thresholds'
-  >;
   return {
     candidate: kind,
     writers: allWriters,
     score,
     pooled: COUNTS.map((r) => {
-      const e = evaluateForgeryPairs(pooled.get(r)!, allWriters, zero);
+      const e = evaluateForgeryPairs(pooled.get(r)!, allWriters, RECALIBRATED);
       return {
         references: r,
         auc: e.auc,
@@ -332,16 +334,12 @@ async function measureLabelled(labelledCount: number, folds: Array<{ modelDir: s
       tf.disposeVariables();
     }
   }
-  const zero = { thresholds: { default: 0, defaultRule: 'each fold’s recalibrated threshold' } } as unknown as Pick<
-    ModelCard,
-    'thresholds'
-  >;
   return {
     labelledForgeriesPerWriter: labelledCount,
     writers: allWriters,
     results: kinds.flatMap((kind) =>
       counts.map((R) => {
-        const e = evaluateForgeryPairs(pooled.get(`${kind}:${R}`)!, allWriters, zero);
+        const e = evaluateForgeryPairs(pooled.get(`${kind}:${R}`)!, allWriters, RECALIBRATED);
         return { score: kind, references: R, eer: e.eer, auc: e.auc, farForgeries: e.farForgeries, frrGenuine: e.frrGenuine };
       }),
     ),
