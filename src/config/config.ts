@@ -70,7 +70,20 @@ export interface Limits {
    * null (SIAMESE_OPEN_SET_FAR=off): `match` uses the model's 1:1 default threshold.
    */
   readonly openSetFar: number | null;
+  /**
+   * verifyIdentity with negatives labelled for the identity (rule LABELLED, where the card calibrated it):
+   * capped = min(t_R, ½·(s + f) + offset), never looser than the card; midpoint = ½·(s + f) + offset;
+   * off = CENTROID whatever was labelled (src/metric/labelled-threshold.ts,
+   * docs/experiments/signatures/labelled/RULE.md for the default).
+   */
+  readonly labelledRule: LabelledRule;
 }
+
+/** SIAMESE_LABELLED_RULE (Limits.labelledRule). */
+export type LabelledRule = 'capped' | 'midpoint' | 'off';
+export const LABELLED_RULES: readonly LabelledRule[] = ['capped', 'midpoint', 'off'];
+/** The default, set by docs/experiments/signatures/labelled/RULE.md (off: neither rule passed it; session 28). */
+export const DEFAULT_LABELLED_RULE: LabelledRule = 'off';
 
 /** SIAMESE_INDEX: where each model version's vectors are indexed (see README "Vector index"). */
 export type IndexKind = 'hnsw' | 'exact' | 'pgvector';
@@ -275,6 +288,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('SIAMESE_INDEX=pgvector keeps the index in PostgreSQL: DATABASE_URL must be a postgresql:// URL');
   }
 
+  const labelledRule = (r.str('SIAMESE_LABELLED_RULE') ?? DEFAULT_LABELLED_RULE).toLowerCase() as LabelledRule;
+  if (!LABELLED_RULES.includes(labelledRule)) {
+    problems.push(`SIAMESE_LABELLED_RULE must be ${LABELLED_RULES.join(', ')} (got '${labelledRule}')`);
+  }
+
   const decodeBudget = r.int('SIAMESE_DECODE_BUDGET_MP', Math.max(16, 8 * availableCores()), 1, 1_000_000);
 
   const config: Config = {
@@ -327,6 +345,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       wsMaxMessageBytes: r.int('SIAMESE_WS_MAX_MESSAGE_BYTES', 16 * 1024, 1024, 1 << 24),
       wsMaxConnectionsPerClient: r.int('SIAMESE_WS_MAX_CONNECTIONS_PER_CLIENT', 16, 1, 100_000),
       openSetFar: r.rateOrOff('SIAMESE_OPEN_SET_FAR', 0.05),
+      labelledRule,
     },
     index: {
       kind: indexKind as IndexKind,

@@ -117,6 +117,16 @@ export interface LabelledPairRecord {
   identityIds: string[];
 }
 
+/** One negative labelled for an identity: the other side of its pair (labelled-pair.repository.ts negativesOf). */
+export interface LabelledNegative {
+  pairId: string;
+  createdAt: Date;
+  /** The other side when it is an enrolled image (of another identity); null for uploaded bytes. */
+  imageId: string | null;
+  /** The uploaded bytes when the other side is not an enrolled image. */
+  bytes: Uint8Array | null;
+}
+
 /** A pair with both images' bytes resolved (enrolled image bytes or the stored upload). */
 export interface LabelledPairWithBytes extends LabelledPairRecord {
   imageABytes: Uint8Array;

@@ -9,7 +9,16 @@
 import { badInput, notFound } from '../errors';
 import type { Database, PrismaTx } from './database';
 import { afterWhere, checkFirst, decodeCursor, encodeCursor } from './cursor';
-import type { LabelledPairRecord, LabelledPairWithBytes, NewLabelledPair, Page, PageArgs, PairImageInput, PairSource } from './db.types';
+import type {
+  LabelledNegative,
+  LabelledPairRecord,
+  LabelledPairWithBytes,
+  NewLabelledPair,
+  Page,
+  PageArgs,
+  PairImageInput,
+  PairSource,
+} from './db.types';
 import { logErasures, scrubAfterErasure } from './erasure';
 import { sha256Hex } from './image.repository';
 import { pairSelect, toBuffer, toPair } from './mappers';
@@ -101,6 +110,43 @@ export class LabelledPairRepository {
     const items = rows.slice(0, first).map(toPair);
     const cursors = items.map(encodeCursor);
     return { items, cursors, endCursor: cursors.at(-1) ?? null, hasNextPage: rows.length > first };
+  }
+
+  /**
+   * The negatives labelled for an identity, newest first, at most `take`: pairs marked not-the-same with
+   * one side an enrolled image of the identity and the other side not (uploaded bytes, or someone else's
+   * image); each entry is that other side. verifyIdentity reads them as the identity's own forgeries
+   * (src/metric/labelled-threshold.ts). A pair of two of its own images marked different is a
+   * contradiction, not a negative, and is left out; so is an upload merely tagged with the identity.
+   */
+  async negativesOf(identityId: string, take: number): Promise<LabelledNegative[]> {
+    if (!Number.isInteger(take) || take < 1) return [];
+    const ownSide = (side: 'imageA' | 'imageB', other: 'imageA' | 'imageB') => ({
+      [side]: { is: { identityId } },
+      OR: [{ [`${other}Id`]: null }, { [other]: { is: { identityId: { not: identityId } } } }],
+    });
+    const rows = await this.db.run((p) =>
+      p.labelledPair.findMany({
+        where: { same: false, OR: [ownSide('imageA', 'imageB'), ownSide('imageB', 'imageA')] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take,
+        select: {
+          id: true,
+          createdAt: true,
+          imageAId: true,
+          imageBId: true,
+          imageABytes: true,
+          imageBBytes: true,
+          imageA: { select: { identityId: true } },
+        },
+      }),
+    );
+    return rows.map((r) => {
+      const aIsOwn = r.imageA?.identityId === identityId;
+      const imageId = aIsOwn ? r.imageBId : r.imageAId;
+      const bytes = aIsOwn ? r.imageBBytes : r.imageABytes;
+      return { pairId: r.id, createdAt: r.createdAt, imageId, bytes: imageId ? null : bytes ? toBuffer(bytes) : null };
+    });
   }
 
   count(): Promise<number> {

@@ -5,6 +5,7 @@ import { ImageRepository } from './image.repository';
 import { EmbeddingRepository } from './embedding.repository';
 import { ModelVersionRepository } from './model-version.repository';
 import { ApiKeyRepository } from './api-key.repository';
+import { LabelledPairRepository } from './labelled-pair.repository';
 import type { IdentityRecord, JsonObject, JsonValue } from './db.types';
 
 /**
@@ -39,6 +40,7 @@ export class DbStore {
   private readonly embeddings: EmbeddingRepository;
   private readonly models: ModelVersionRepository;
   private readonly apiKeys: ApiKeyRepository;
+  private readonly pairs: LabelledPairRepository;
 
   constructor(readonly db: Database) {
     this.identities = new IdentityRepository(db);
@@ -46,6 +48,7 @@ export class DbStore {
     this.embeddings = new EmbeddingRepository(db);
     this.models = new ModelVersionRepository(db);
     this.apiKeys = new ApiKeyRepository(db);
+    this.pairs = new LabelledPairRepository(db);
   }
 
   async createIdentity(name: string, metadata: Record<string, unknown> | null, nameKey?: string) {
@@ -99,6 +102,10 @@ export class DbStore {
 
   listImages(identityId: string) {
     return this.images.listByIdentity(identityId);
+  }
+
+  labelledNegatives(identityId: string, take: number) {
+    return this.pairs.negativesOf(identityId, take);
   }
 
   findImage(id: string) {

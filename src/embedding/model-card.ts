@@ -108,6 +108,30 @@ export interface Thresholds {
    * src/training/calibration/reference-calibration.ts.
    */
   references?: ReferenceThreshold[];
+  /**
+   * verifyIdentity with negatives labelled for the identity (absent unless the validation identities have
+   * skilled forgeries): the offset of the per-identity threshold ½·(s + f) + offset for R references and K
+   * labelled negatives, ascending by (references, labelled). See src/metric/labelled-threshold.ts and
+   * src/training/calibration/labelled-calibration.ts.
+   */
+  labelled?: LabelledThreshold[];
+}
+
+/** verifyIdentity's calibration for R references and K labelled negatives of the identity. */
+export interface LabelledThreshold {
+  references: number;
+  /** K: negatives labelled for the identity (skilled forgeries in calibration). */
+  labelled: number;
+  /** Added to the midpoint ½·(s + f); a distance, of either sign. */
+  offset: number;
+  /** Validation AUC and EER of the score d(q, c_R) − ½·(s + f) (the offset is calibrated on it). */
+  auc: number;
+  eer: number;
+  /** Validation false-accept and false-reject rates of the served decision d ≤ min(t_R, ½·(s + f) + offset). */
+  far: number;
+  frr: number;
+  positivePairs: number;
+  negativePairs: number;
 }
 
 /** verifyIdentity's calibration for R references (validation identities, seeded draws of the references). */
@@ -233,6 +257,31 @@ function referenceThresholdProblems(refs: unknown, bounded: boolean, finite: (v:
 }
 
 /**
+ * thresholds.labelled: R ≥ 2 and K ≥ 1 integers, strictly ascending by (R, K); offsets finite (within ±2
+ * where distances are bounded); rates in [0, 1].
+ */
+function labelledThresholdProblems(entries: unknown, bounded: boolean, finite: (v: unknown) => v is number): string[] {
+  if (!Array.isArray(entries)) return ['thresholds.labelled must be an array of { references, labelled, offset, … }'];
+  const problems: string[] = [];
+  const rank = (e: Partial<LabelledThreshold> | null | undefined) => (e?.references ?? 0) * 1e6 + (e?.labelled ?? 0);
+  entries.forEach((e: Partial<LabelledThreshold> | null, i) => {
+    const at = `thresholds.labelled[${i}]`;
+    if (!e || !Number.isInteger(e.references) || (e.references as number) < 2)
+      problems.push(`${at}.references must be an integer ≥ 2 (got ${JSON.stringify(e?.references)})`);
+    if (!e || !Number.isInteger(e.labelled) || (e.labelled as number) < 1)
+      problems.push(`${at}.labelled must be an integer ≥ 1 (got ${JSON.stringify(e?.labelled)})`);
+    if (i > 0 && rank(e) <= rank(entries[i - 1])) problems.push(`thresholds.labelled must ascend by (references, labelled) (entry ${i})`);
+    if (!e || !finite(e.offset) || (bounded && Math.abs(e.offset) > 2))
+      problems.push(`${at}.offset must be a finite distance${bounded ? ' within ±2' : ''} (got ${JSON.stringify(e?.offset)})`);
+    for (const k of ['auc', 'eer', 'far', 'frr'] as const) {
+      const v = e?.[k];
+      if (!finite(v) || v < 0 || v > 1) problems.push(`${at}.${k} must be a rate in [0, 1] (got ${JSON.stringify(v)})`);
+    }
+  });
+  return problems;
+}
+
+/**
  * The card fields a server relies on, checked when a model is loaded, so that a
  * broken card refuses the model (MODEL_INCOMPATIBLE at start, at activateModel and
  * at a retraining promotion) instead of a server whose /healthz says ok while every
@@ -274,6 +323,7 @@ export function modelCardProblems(card: ModelCard): string[] {
     if (!['eer', 'maxAccuracy', 'atTargetFar'].includes(t.defaultRule as string))
       problems.push(`thresholds.defaultRule must be eer, maxAccuracy or atTargetFar (got ${JSON.stringify(t.defaultRule)})`);
     if (t.references !== undefined) problems.push(...referenceThresholdProblems(t.references, bounded, finite));
+    if (t.labelled !== undefined) problems.push(...labelledThresholdProblems(t.labelled, bounded, finite));
   }
   // The ROC feeds the open-set threshold of searchSimilar (services/open-set-threshold.ts).
   if (!Array.isArray(card.roc)) {

@@ -69,6 +69,18 @@ export function centroid(vectors: readonly ArrayLike<number>[]): Float32Array {
   return out;
 }
 
+/**
+ * How far an identity's references lie from their own centre: (1/R)·Σ d(r_i, c_{−i}), each reference's
+ * distance to the centroid of the others (leave-one-out, so a reference does not pull the centre towards
+ * itself). The genuine side of a per-identity threshold (metric/labelled-threshold.ts); 0 for fewer than two.
+ */
+export function referenceSpread(vectors: readonly ArrayLike<number>[], metric: Metric): number {
+  if (vectors.length < 2) return 0;
+  let sum = 0;
+  for (let i = 0; i < vectors.length; i++) sum += distance(vectors[i], centroid(vectors.filter((_, j) => j !== i)), metric);
+  return sum / vectors.length;
+}
+
 /** A pair is a match when its distance is at or below the threshold. */
 export function isMatch(d: number, threshold: number): boolean {
   return d <= threshold;

@@ -60,6 +60,7 @@ export function toIdentityVerification(r: IdentityVerificationResult): IdentityV
     rule: r.rule as ReferenceRuleEnum,
     metric: r.metric as MetricEnum,
     calibration: r.calibration ? { ...r.calibration } : null,
+    labelledCalibration: r.labelledCalibration ? { ...r.labelledCalibration } : null,
     face: toFaceDetection(r.face),
   });
 }
@@ -98,7 +99,11 @@ export function toModel(s: ModelSummary): ModelInfo {
     fingerprint: c.fingerprint,
     // A card with an unparsable date must not fail the whole query (DateTimeISO would throw).
     createdAt: Number.isNaN(Date.parse(c.createdAt)) ? new Date(0) : new Date(c.createdAt),
-    thresholds: { ...c.thresholds, references: (c.thresholds.references ?? []).map((r) => ({ ...r })) },
+    thresholds: {
+      ...c.thresholds,
+      references: (c.thresholds.references ?? []).map((r) => ({ ...r })),
+      labelled: (c.thresholds.labelled ?? []).map((r) => ({ ...r })),
+    },
     auc: c.validation.auc,
     eer: c.validation.eer,
     roc: c.roc.map((p) => ({ ...p })),

@@ -25,7 +25,8 @@ export class VerificationResolver {
   @Query(() => IdentityVerification, {
     description:
       "Is this image the enrolled identity? Compares it with the identity's enrolled references: the centroid of R of them " +
-      'with the threshold the model calibrated for R (rule CENTROID), else see ReferenceRule. NOT_FOUND for an unknown ' +
+      "with the threshold the model calibrated for R (rule CENTROID), or with the identity's own threshold once negatives were " +
+      'labelled for it and the model calibrated that (LABELLED), else see ReferenceRule. NOT_FOUND for an unknown ' +
       'identity, BAD_USER_INPUT for one with no images. Role read (README "Access model").',
     complexity: 50,
   })

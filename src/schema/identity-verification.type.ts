@@ -7,6 +7,7 @@ export enum ReferenceRuleEnum {
   CENTROID = 'CENTROID',
   SINGLE = 'SINGLE',
   NEAREST = 'NEAREST',
+  LABELLED = 'LABELLED',
 }
 
 registerEnumType(ReferenceRuleEnum, {
@@ -14,7 +15,8 @@ registerEnumType(ReferenceRuleEnum, {
   description:
     'CENTROID: distance to the mean embedding of R enrolled references, with the threshold the model card calibrated for R. ' +
     'SINGLE: one enrolled image and the 1:1 threshold (as verify). ' +
-    'NEAREST: the card has no calibration for this many references: the nearest enrolled image and the 1:1 threshold (the false-accept rate can grow with the references).',
+    'NEAREST: the card has no calibration for this many references: the nearest enrolled image and the 1:1 threshold (the false-accept rate can grow with the references). ' +
+    "LABELLED (opt-in, SIAMESE_LABELLED_RULE): CENTROID's distance against the identity's own threshold min(t_R, ½·(s + f) + offset) (capped; midpoint: without the cap t_R), from the references' spread s and the mean distance f of the K newest negatives labelled for it (labelPair same: false against one of its images); the card calibrates the offset for R and K (only models validated on skilled forgeries).",
 });
 
 @ObjectType({ description: "verifyIdentity's calibration for R references, measured on the model's validation identities." })
@@ -38,6 +40,36 @@ export class ReferenceThreshold {
   frr!: number;
 }
 
+@ObjectType({
+  description:
+    "verifyIdentity's calibration for R references and K labelled negatives (rule LABELLED), measured on the model's validation identities.",
+})
+export class LabelledThreshold {
+  @Field(() => Int, { description: 'R: enrolled references averaged.' })
+  references!: number;
+
+  @Field(() => Int, { description: 'K: the newest negatives labelled for the identity that set its threshold.' })
+  labelled!: number;
+
+  @Field(() => Float, {
+    description:
+      'Added to the midpoint ½·(s + f): the threshold is min(t_R, ½·(s + f) + offset), or without t_R under midpoint (a distance, either sign).',
+  })
+  offset!: number;
+
+  @Field(() => Float, { description: 'Validation AUC of the distance read against the midpoint.' })
+  auc!: number;
+
+  @Field(() => Float, { description: 'Validation equal error rate with R references and K labelled negatives.' })
+  eer!: number;
+
+  @Field(() => Float, { description: 'Validation false-accept rate (unlabelled forgeries) of the capped decision at the offset.' })
+  far!: number;
+
+  @Field(() => Float, { description: 'Validation false-reject rate of the capped decision at the offset.' })
+  frr!: number;
+}
+
 @ObjectType({ description: 'The answer to "is this image the enrolled identity?" (several references).' })
 export class IdentityVerification {
   @Field(() => ID)
@@ -52,7 +84,9 @@ export class IdentityVerification {
   @Field(() => Float, { description: 'cosine: 1 − distance; euclidean: 1 / (1 + distance).' })
   similarity!: number;
 
-  @Field(() => Float, { description: 'The threshold applied: the argument, or the one the model calibrated for the rule.' })
+  @Field(() => Float, {
+    description: "The threshold applied: the argument, or the rule's (the card's for R; LABELLED: the identity's own).",
+  })
   threshold!: number;
 
   @Field(() => ReferenceRuleEnum)
@@ -66,9 +100,18 @@ export class IdentityVerification {
 
   @Field(() => ReferenceThreshold, {
     nullable: true,
-    description: "The card's validation rates for this R (CENTROID only), at the card's threshold (not a `threshold` argument).",
+    description: "The card's validation rates for this R (CENTROID and LABELLED), at the card's threshold (not a `threshold` argument).",
   })
   calibration?: ReferenceThreshold | null;
+
+  @Field(() => [ID], { description: 'LABELLED: the labelled pairs whose negatives set the threshold, newest first ([] for other rules).' })
+  labelledPairIds!: string[];
+
+  @Field(() => LabelledThreshold, {
+    nullable: true,
+    description: "LABELLED: the card's validation rates for R references and K labelled negatives, at the card's offset.",
+  })
+  labelledCalibration?: LabelledThreshold | null;
 
   @Field(() => MetricEnum)
   metric!: MetricEnum;

@@ -5,7 +5,7 @@ export { ImageInput } from './image.input';
 export { Identity } from './identity.type';
 export { EnrolledImage } from './enrolled-image.type';
 export { Verification } from './verification.type';
-export { IdentityVerification, ReferenceRuleEnum, ReferenceThreshold } from './identity-verification.type';
+export { IdentityVerification, LabelledThreshold, ReferenceRuleEnum, ReferenceThreshold } from './identity-verification.type';
 export { SimilarityMatch } from './similarity-match.type';
 export { FaceDetection, FaceBox, FacePoint } from './face-detection.type';
 export { ModelInfo, ModelThresholds, RocPoint } from './model.type';

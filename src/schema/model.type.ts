@@ -1,5 +1,5 @@
 import { Field, Float, Int, ObjectType } from 'type-graphql';
-import { ReferenceThreshold } from './identity-verification.type';
+import { LabelledThreshold, ReferenceThreshold } from './identity-verification.type';
 import { MetricEnum } from './metric.enum';
 
 @ObjectType({ description: 'Calibrated decision thresholds (distances).' })
@@ -26,6 +26,11 @@ export class ModelThresholds {
     description: "verifyIdentity's thresholds by reference count R, ascending ([] when the card has none: NEAREST is used).",
   })
   references!: ReferenceThreshold[];
+
+  @Field(() => [LabelledThreshold], {
+    description: "verifyIdentity's offsets by references R and labelled negatives K, ascending (rule LABELLED; [] when the card has none).",
+  })
+  labelled!: LabelledThreshold[];
 }
 
 @ObjectType({ description: 'A point of the validation ROC curve.' })

@@ -1,10 +1,12 @@
 import type { FaceInfo } from '../embedding/faces/face.types';
-import type { ReferenceThreshold, Thresholds } from '../embedding/model-card';
+import type { LabelledThreshold, ReferenceThreshold, Thresholds } from '../embedding/model-card';
 import { DomainError, ErrorCode, badInput, notFound } from '../errors';
 import type { ImageRow } from './store.port';
-import { centroid, distance, isMatch, similarityFromDistance, type Metric } from '../metric/metric';
+import { labelledThreshold } from '../metric/labelled-threshold';
+import { centroid, distance, isMatch, referenceSpread, similarityFromDistance, type Metric } from '../metric/metric';
 import type { ImageInputLike } from './image-input';
 import { embedInputsWithFaces, readsOf, type ServiceDeps } from './service-context';
+import type { ServingModel } from './serving-model';
 import { clampDistance } from './verification.service';
 
 /**
@@ -16,8 +18,14 @@ import { clampDistance } from './verification.service';
  * - NEAREST: the card has no calibration for the identity's count (an older card, or fewer references
  *   than its smallest R): distance to the nearest enrolled image, the 1:1 threshold. Each extra
  *   reference is one more chance for an impostor, so the false-accept rate can reach R × the 1:1 one.
+ * - LABELLED: CENTROID's distance against the identity's own threshold min(t_R, ½·(s + f) + offset(R, K)) (or
+ *   without the cap t_R, or not at all: SIAMESE_LABELLED_RULE capped | midpoint | off), from
+ *   its references' spread s and the K newest negatives labelled for it (labelPair same: false against
+ *   one of its images), mean distance f; offset calibrated on the card (thresholds.labelled, only where
+ *   validation had skilled forgeries), never looser than CENTROID's t_R. K is the largest calibrated count
+ *   the identity has reached.
  */
-export type ReferenceRule = 'CENTROID' | 'SINGLE' | 'NEAREST';
+export type ReferenceRule = 'CENTROID' | 'SINGLE' | 'NEAREST' | 'LABELLED';
 
 export interface ReferencePlan {
   rule: ReferenceRule;
@@ -45,6 +53,20 @@ export function planReferences(
   return { rule: 'NEAREST', use: cap, threshold: thresholds.default, calibration: null };
 }
 
+/**
+ * The card's calibration for R references and the most labelled negatives an identity has that the card
+ * calibrated (K ≤ available), or null: then CENTROID's one threshold for R applies.
+ */
+export function planLabelled(thresholds: Pick<Thresholds, 'labelled'>, references: number, available: number): LabelledThreshold | null {
+  const fits = (thresholds.labelled ?? []).filter((e) => e.references === references && e.labelled <= available);
+  return fits.reduce<LabelledThreshold | null>((best, e) => (!best || e.labelled > best.labelled ? e : best), null);
+}
+
+/** The most negatives any calibration for R references reads (0: the card has none for R). */
+function mostLabelled(thresholds: Pick<Thresholds, 'labelled'>, references: number): number {
+  return Math.max(0, ...(thresholds.labelled ?? []).filter((e) => e.references === references).map((e) => e.labelled));
+}
+
 export interface IdentityVerificationResult {
   identityId: string;
   match: boolean;
@@ -55,8 +77,12 @@ export interface IdentityVerificationResult {
   /** The enrolled images compared, oldest first. */
   referenceImageIds: string[];
   enrolledImages: number;
-  /** The card's validation rates for this rule's R (CENTROID only). */
+  /** The card's validation rates for this rule's R (CENTROID and LABELLED). */
   calibration: ReferenceThreshold | null;
+  /** LABELLED: the labelled pairs whose negatives set the threshold, newest first; [] otherwise. */
+  labelledPairIds: string[];
+  /** LABELLED: the card's calibration for R references and K labelled negatives. */
+  labelledCalibration: LabelledThreshold | null;
   metric: Metric;
   modelVersion: string;
   face: FaceInfo | null;
@@ -106,25 +132,76 @@ export class IdentityVerificationService {
     const [question, ...refs] = embedded;
     const metric = model.card.metric;
     const vectors = refs.map((r) => r.vector);
-    const raw =
-      plan.rule === 'CENTROID'
-        ? distance(question.vector, centroid(vectors), metric)
-        : Math.min(...vectors.map((v) => distance(question.vector, v, metric)));
+    const centre = plan.rule === 'CENTROID' ? centroid(vectors) : null;
+    const raw = centre ? distance(question.vector, centre, metric) : Math.min(...vectors.map((v) => distance(question.vector, v, metric)));
     const d = clampDistance(raw);
-    const t = threshold ?? plan.threshold;
+    const own = centre ? await this.ownThreshold(identityId, model, plan, vectors, centre) : null;
+    const t = threshold ?? own?.threshold ?? plan.threshold;
     return {
       identityId,
       match: isMatch(d, t),
       distance: d,
       similarity: similarityFromDistance(d, metric),
       threshold: t,
-      rule: plan.rule,
+      rule: own ? 'LABELLED' : plan.rule,
       referenceImageIds: references.map((r) => r.id),
       enrolledImages: images.length,
       calibration: plan.calibration,
+      labelledPairIds: own?.pairIds ?? [],
+      labelledCalibration: own?.calibration ?? null,
       metric,
       modelVersion: model.version,
       face: question.face,
+    };
+  }
+
+  /**
+   * LABELLED's threshold when the card calibrated R references with labelled negatives and the identity
+   * has enough of them; null otherwise. The negatives are read from the primary (labels are writes an
+   * admin expects to take effect at once) and embedded with the same model; uploaded ones each time
+   * (no vector is kept for them, so erasing the pair leaves nothing behind).
+   */
+  private async ownThreshold(
+    identityId: string,
+    model: ServingModel,
+    plan: ReferencePlan,
+    vectors: Float32Array[],
+    centre: Float32Array,
+  ): Promise<{ threshold: number; pairIds: string[]; calibration: LabelledThreshold } | null> {
+    const rule = this.deps.limits.labelledRule;
+    const most = rule === 'off' ? 0 : mostLabelled(model.card.thresholds, plan.use);
+    if (most === 0) return null;
+    const negatives = await this.deps.store.labelledNegatives(identityId, most);
+    const calibration = planLabelled(model.card.thresholds, plan.use, negatives.length);
+    // capped (SIAMESE_LABELLED_RULE): never looser than the card's threshold for R (metric/labelled-threshold.ts).
+    const cap = rule === 'capped' ? plan.threshold : Number.POSITIVE_INFINITY;
+    if (!calibration) return null;
+    const used = negatives.slice(0, calibration.labelled);
+    let embedded;
+    try {
+      embedded = await embedInputsWithFaces(
+        this.deps,
+        model,
+        used.map((n) => (n.imageId ? { imageId: n.imageId } : { base64: Buffer.from(n.bytes ?? new Uint8Array()).toString('base64') })),
+        used.map((n) => `labelled pair ${n.pairId}`),
+      );
+    } catch (e) {
+      // An image gone meanwhile: verifyIdentity reads again. One this model refuses (say a face model and
+      // a negative labelled under an earlier one): the question is still answered, by CENTROID.
+      if (!(e instanceof DomainError) || e.code === ErrorCode.NOT_FOUND) throw e;
+      this.deps.logger.error('warning: a labelled negative could not be embedded; verifyIdentity uses CENTROID', {
+        identityId,
+        pairIds: used.map((n) => n.pairId),
+        code: e.code,
+      });
+      return null;
+    }
+    const metric = model.card.metric;
+    const negativeMean = embedded.reduce((sum, e) => sum + distance(e.vector, centre, metric), 0) / embedded.length;
+    return {
+      threshold: labelledThreshold(referenceSpread(vectors, metric), negativeMean, calibration.offset, cap),
+      pairIds: used.map((n) => n.pairId),
+      calibration,
     };
   }
 

@@ -3,7 +3,7 @@ export type { ServingModel, EmbedderPort, DecodeLimitsPort } from './serving-mod
 export { IndexLifecycle } from './index-lifecycle.service';
 export { VerificationService } from './verification.service';
 export type { VerificationResult } from './verification.service';
-export { IdentityVerificationService, planReferences } from './identity-verification.service';
+export { IdentityVerificationService, planLabelled, planReferences } from './identity-verification.service';
 export type { IdentityVerificationResult, ReferenceRule } from './identity-verification.service';
 export { SearchService, groupByIdentity } from './search.service';
 export type { SearchMatch } from './search.service';

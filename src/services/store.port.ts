@@ -62,6 +62,14 @@ export interface ModelVersionRow {
   active: boolean;
 }
 
+/** A negative labelled for an identity (ServiceStore.labelledNegatives). */
+export interface LabelledNegativeRow {
+  pairId: string;
+  /** An enrolled image of someone else, or null when the side is uploaded bytes. */
+  imageId: string | null;
+  bytes: Uint8Array | null;
+}
+
 /** An API key as the services see it (its hash never leaves the store). */
 export interface ApiKeyRow {
   id: string;
@@ -119,6 +127,12 @@ export interface ServiceStore extends ApiKeyStore {
   enrollImages(identityId: string, modelVersion: string, images: NewImage[]): Promise<Array<{ image: ImageRow; label: number }>>;
   /** Like deleteIdentity for one image; null when absent. */
   deleteImage(id: string): Promise<VectorRef[] | null>;
+
+  /**
+   * Negatives labelled for the identity (labelPair same: false against one of its images), newest first,
+   * at most `take`: each the other side of its pair, an enrolled image id or uploaded bytes.
+   */
+  labelledNegatives(identityId: string, take: number): Promise<LabelledNegativeRow[]>;
 
   // embeddings
   findVector(imageId: string, modelVersion: string): Promise<Float32Array | null>;

@@ -16,6 +16,7 @@ import type { ModelCard } from '../embedding/model-card';
 import { loadModelDir } from '../embedding/model-store';
 import { DomainError, ErrorCode } from '../errors';
 import { calibrate, type Calibration } from './calibration/calibrate';
+import { calibrateLabelled } from './calibration/labelled-calibration';
 import { calibrateReferences, type ReferenceCalibrationInput } from './calibration/reference-calibration';
 import { dedupeByContent } from './data/dedupe';
 import { loadForgeryValidation, type ForgeryLayout } from './data/forgery-data';
@@ -193,6 +194,9 @@ function checkSameData(first: ModelCard, identities: number, images: number): vo
 function withReferences(calibration: Calibration, input: Omit<ReferenceCalibrationInput, 'rule'>): void {
   const references = calibrateReferences({ ...input, rule: calibration.thresholds });
   if (references.length) calibration.thresholds.references = references;
+  // Per-identity thresholds from labelled negatives: only with skilled forgeries (labelled-calibration.ts).
+  const labelled = calibrateLabelled({ ...input, references, rule: calibration.thresholds });
+  if (labelled.length) calibration.thresholds.labelled = labelled;
 }
 
 interface NestedMemberRecord {

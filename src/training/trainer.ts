@@ -25,6 +25,7 @@ import { badInput } from '../errors';
 import { loadModelDir } from '../embedding/model-store';
 import type { AugmentOptions } from './augment/affine.augment';
 import { calibrate } from './calibration/calibrate';
+import { calibrateLabelled } from './calibration/labelled-calibration';
 import { calibrateReferences } from './calibration/reference-calibration';
 import { prepareTrainingData } from './data/training-data';
 import { prepareForgeryData } from './data/forgery-data';
@@ -88,15 +89,19 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
     // verifyIdentity's thresholds, on the same validation identities (none when calibrated elsewhere,
     // scored on the training split, or replaced by the pixel feature: no honest set to calibrate on).
     if (!fallback && !options.calibrationScores && !data.scoredOnTraining) {
-      const references = calibrateReferences({
+      const input = {
         embeddings: loop.bestEmbeddings,
         groups: data.scoredOn.groups,
         forged: data.validationForgeries,
         metric: options.metric,
         rule: calibration.thresholds,
         seed: data.splitSeed,
-      });
+      };
+      const references = calibrateReferences(input);
       if (references.length) calibration.thresholds.references = references;
+      // Per-identity thresholds from labelled negatives: only with skilled forgeries (labelled-calibration.ts).
+      const labelled = calibrateLabelled({ ...input, references });
+      if (labelled.length) calibration.thresholds.labelled = labelled;
     }
     const card = buildTrainedModelCard({
       options: fallback ? { ...options, metric: fallback.metric, calibrationScores: undefined } : options,

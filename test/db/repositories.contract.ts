@@ -484,6 +484,47 @@ export function repositoryContract(makeDatabase: () => TestDatabase): void {
       expect(await labelledPairs.delete(p2.id)).toBe(false);
     });
 
+    it("negativesOf: an identity's labelled negatives, newest first, each the other side of its pair", async () => {
+      const { identities, images, labelledPairs } = store.repos;
+      const x = await identities.create({ name: 'X' });
+      const y = await identities.create({ name: 'Y' });
+      const [x0, x1] = await images.addWithEmbeddings(x.id, [{ image: img('x0') }, { image: img('x1') }]);
+      const [y0] = await images.addWithEmbeddings(y.id, [{ image: img('y0') }]);
+      // Distinct creation times, so that "newest first" has one answer on both databases.
+      const pause = () => new Promise((r) => setTimeout(r, 15));
+      const make = async (a: object, b: object, same: boolean, identityIds?: string[]) => {
+        await pause();
+        return (await labelledPairs.create({ a, b, same, source: 'admin', identityIds } as never)).id;
+      };
+      const p1 = await make({ imageId: x0.image.id }, { bytes: bytesOf('forgery 1') }, false);
+      const p2 = await make({ bytes: bytesOf('forgery 2') }, { imageId: x1.image.id }, false);
+      const p3 = await make({ imageId: x0.image.id }, { imageId: y0.image.id }, false);
+      await make({ imageId: x0.image.id }, { imageId: x1.image.id }, false); // two of X's own: a contradiction
+      await make({ imageId: x0.image.id }, { bytes: bytesOf('genuine') }, true); // same: not a negative
+      await make({ bytes: bytesOf('h') }, { bytes: bytesOf('i') }, false, [x.id]); // uploads tagged with X
+      const p7 = await make({ imageId: y0.image.id }, { bytes: bytesOf('forgery of Y') }, false);
+
+      const xs = await labelledPairs.negativesOf(x.id, 10);
+      expect(xs.map((n) => n.pairId)).toEqual([p3, p2, p1]);
+      expect(xs[0]).toMatchObject({ imageId: y0.image.id, bytes: null });
+      expect(Buffer.from(xs[1].bytes!).toString()).toBe('forgery 2');
+      expect(xs[1].imageId).toBeNull();
+      expect(Buffer.from(xs[2].bytes!).toString()).toBe('forgery 1');
+      expect((await labelledPairs.negativesOf(x.id, 2)).map((n) => n.pairId)).toEqual([p3, p2]);
+      expect(await labelledPairs.negativesOf(x.id, 0)).toEqual([]);
+
+      const ys = await labelledPairs.negativesOf(y.id, 10);
+      expect(ys.map((n) => n.pairId)).toEqual([p7, p3]);
+      expect(Buffer.from(ys[0].bytes!).toString()).toBe('forgery of Y');
+      expect(ys[1]).toMatchObject({ imageId: x0.image.id, bytes: null });
+
+      // Deleting the pair, or the image it was labelled against, takes the negative away.
+      await labelledPairs.delete(p3);
+      expect((await labelledPairs.negativesOf(x.id, 10)).map((n) => n.pairId)).toEqual([p2, p1]);
+      await images.delete(x1.image.id);
+      expect((await labelledPairs.negativesOf(x.id, 10)).map((n) => n.pairId)).toEqual([p1]);
+    });
+
     it('refuses unknown images, bad weights and sources', async () => {
       const { labelledPairs } = store.repos;
       const one = { bytes: bytesOf('z') };

@@ -83,7 +83,7 @@ import { identityThresholdEer } from '../../src/training/evaluate/identity-thres
 import type { ModelCard } from '../../src/embedding/model-card';
 import { gql } from './http-client';
 
-const DEFAULT_DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
+export const DEFAULT_DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
 const VERIFY = `query($a: ImageInput!, $b: ImageInput!) { verify(a: $a, b: $b) { match distance threshold } }`;
 const ENROLL = `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id } }`;
 const VERIFY_IDENTITY = `query($id: ID!, $image: ImageInput!) {
@@ -241,7 +241,7 @@ export async function scanScan(file: string, rng: Rng): Promise<Buffer> {
 }
 
 /** `siamese serve` of `modelDir` on a fresh data directory and a free port, as the API measurements use it. */
-async function startMeasureServer(modelDir: string, env: Record<string, string> = {}) {
+export async function startMeasureServer(modelDir: string, env: Record<string, string> = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'siamese-signature-'));
   const server = await startServer(
     loadConfig({

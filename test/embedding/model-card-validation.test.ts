@@ -11,6 +11,19 @@ import { tinyModelOnce } from '../fixtures/tiny-model-once';
  * by activateModel and by a retraining promotion): a broken card refuses the model with
  * MODEL_INCOMPATIBLE instead of a server that fails or silently mismatches every verify.
  */
+/** A well-formed thresholds.labelled entry (R = 2, K = 1); cases edit one field. */
+const LABELLED = {
+  references: 2,
+  labelled: 1,
+  offset: -0.1,
+  auc: 0.99,
+  eer: 0.03,
+  far: 0.02,
+  frr: 0.1,
+  positivePairs: 60,
+  negativePairs: 230,
+};
+
 describe('model card validation', () => {
   let card: ModelCard;
   let modelDir: string;
@@ -83,12 +96,51 @@ describe('model card validation', () => {
       /references\[0\].threshold must be a finite distance ≥ 0/,
     ],
     ['references not an array', (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, references: {} } }), /must be an array/],
+    [
+      'labelled offsets not ascending by (R, K)',
+      (c: ModelCard) => ({
+        ...c,
+        thresholds: {
+          ...c.thresholds,
+          labelled: [
+            { ...LABELLED, references: 5, labelled: 1 },
+            { ...LABELLED, references: 2, labelled: 3 },
+          ],
+        },
+      }),
+      /thresholds.labelled must ascend by \(references, labelled\) \(entry 1\)/,
+    ],
+    [
+      'labelled count 0 (that is CENTROID)',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, labelled: [{ ...LABELLED, labelled: 0 }] } }),
+      /labelled\[0\].labelled must be an integer ≥ 1/,
+    ],
+    [
+      'labelled offset beyond ±2 where distances are bounded',
+      (c: ModelCard) => ({ ...c, metric: 'cosine', thresholds: { ...c.thresholds, labelled: [{ ...LABELLED, offset: -2.5 }] } }),
+      /labelled\[0\].offset must be a finite distance within ±2/,
+    ],
+    [
+      'labelled rate outside [0, 1]',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, labelled: [{ ...LABELLED, far: 1.5 }] } }),
+      /labelled\[0\].far must be a rate/,
+    ],
+    [
+      'labelled not an array',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, labelled: 3 } }),
+      /thresholds.labelled must be an array/,
+    ],
     ['ROC point with far 1.5', (c: ModelCard) => ({ ...c, roc: [{ threshold: 0.1, far: 1.5, tar: 1 }] }), /roc\[0\]/],
     ['roc not a list', (c: ModelCard) => ({ ...c, roc: null }), /roc must be an array/],
   ])('%s', (_, patch, why) => {
     const problems = modelCardProblems(edited(patch));
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.join('; ')).toMatch(why);
+  });
+
+  it('accepts negative labelled offsets (the midpoint may sit above the threshold)', () => {
+    const labelled = [LABELLED, { ...LABELLED, labelled: 3, offset: 0.05 }, { ...LABELLED, references: 5 }];
+    expect(modelCardProblems(edited((c) => ({ ...c, thresholds: { ...c.thresholds, labelled } })))).toEqual([]);
   });
 
   it('euclidean without L2 normalisation has no upper bound on the default threshold', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ConfigError, DEFAULT_MODEL_NAME, loadConfig } from '../../src/config';
+import { ConfigError, DEFAULT_LABELLED_RULE, DEFAULT_MODEL_NAME, loadConfig } from '../../src/config';
 
 describe('loadConfig', () => {
   let cwd: string;
@@ -123,6 +123,16 @@ describe('loadConfig', () => {
         /SIAMESE_OPEN_SET_FAR must be a rate strictly between 0 and 1, or off/,
       );
     }
+  });
+
+  it("reads verifyIdentity's LABELLED rule: capped, midpoint or off (any case), the default from its RULE.md", () => {
+    expect(loadConfig({}, cwd).limits.labelledRule).toBe(DEFAULT_LABELLED_RULE);
+    expect(loadConfig({ SIAMESE_LABELLED_RULE: 'Midpoint' }, cwd).limits.labelledRule).toBe('midpoint');
+    expect(loadConfig({ SIAMESE_LABELLED_RULE: 'off' }, cwd).limits.labelledRule).toBe('off');
+    expect(loadConfig({ SIAMESE_LABELLED_RULE: 'capped' }, cwd).limits.labelledRule).toBe('capped');
+    expect(() => loadConfig({ SIAMESE_LABELLED_RULE: 'loose' }, cwd)).toThrow(
+      /SIAMESE_LABELLED_RULE must be capped, midpoint, off \(got 'loose'\)/,
+    );
   });
 
   it('treats blank values as unset', () => {

@@ -82,6 +82,12 @@ it('an ensemble of one member twice reproduces that member’s validation exactl
     a.thresholds.references!.map((r) => [r.references, r.positivePairs, r.negativePairs]),
   );
   card.thresholds.references!.forEach((r, i) => expect(r.threshold).toBeCloseTo(a.thresholds.references![i].threshold, 5));
+  // And the offsets for labelled forgeries (rule LABELLED).
+  expect(a.thresholds.labelled?.length).toBeGreaterThan(0);
+  expect(card.thresholds.labelled!.map((e) => [e.references, e.labelled])).toEqual(
+    a.thresholds.labelled!.map((e) => [e.references, e.labelled]),
+  );
+  card.thresholds.labelled!.forEach((e, i) => expect(e.offset).toBeCloseTo(a.thresholds.labelled![i].offset, 5));
   model.dispose();
 });
 

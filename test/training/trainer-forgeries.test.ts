@@ -51,6 +51,15 @@ describe('train() with skilled forgeries', () => {
         expect(r.frr).toBeGreaterThanOrEqual(0);
         expect(r.frr).toBeLessThanOrEqual(1);
       }
+      // Per-identity offsets from K labelled forgeries (rule LABELLED): 3 forgeries allow K = 1 and 2 (one
+      // left to question). R = 2, K = 1: 40 positives, 2 × 10 × 2 = 40 negatives; K = 2: 40 and 20; R = 3: 20.
+      expect(card.thresholds.labelled!.map((e) => [e.references, e.labelled, e.positivePairs, e.negativePairs])).toEqual([
+        [2, 1, 40, 40],
+        [2, 2, 40, 20],
+        [3, 1, 20, 40],
+        [3, 2, 20, 20],
+      ]);
+      for (const e of card.thresholds.labelled!) expect(e.far).toBeLessThanOrEqual(0.2 + 1e-9);
     } finally {
       result.model.dispose();
       tf.disposeVariables();

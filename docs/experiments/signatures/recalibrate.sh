@@ -5,13 +5,14 @@
 # largest target in {0.5, 1, 1.5, 2} % whose pooled held-out FAR for verify is <= 5 %: 1 % (4.9 %).
 # `siamese ensemble` of the model with itself calibrates on the validation writers exactly as training did (its
 # distances are the model's own); its thresholds (1:1 and verifyIdentity's) and validation metrics replace the card's.
+# INCLUDE=@splits/cedar/cv/fold-K-development.txt recalibrates a fold model (session 28: its labelled offsets).
 cd "$(dirname "$0")/../../.."
 model=${MODEL:-models/signature-fast160x80-cedar}
 far=${FAR:-0.01}
 tmp=$(mktemp -d)
 cp -r "$model" "$tmp/m"
 node -e 'const fs=require("fs");const [f,far]=process.argv.slice(1);const c=JSON.parse(fs.readFileSync(f));c.thresholds.targetFar=Number(far);fs.writeFileSync(f,JSON.stringify(c))' "$tmp/m/model-card.json" "$far"
-npx siamese ensemble --model "$tmp/m" --model "$tmp/m" --include @splits/cedar/cv/all-development.txt --out "$tmp/self" --json > "$tmp/self.log" || { cat "$tmp/self.log"; exit 1; }
+npx siamese ensemble --model "$tmp/m" --model "$tmp/m" --include "${INCLUDE:-@splits/cedar/cv/all-development.txt}" --out "$tmp/self" --json > "$tmp/self.log" || { cat "$tmp/self.log"; exit 1; }
 node -e '
 const fs = require("fs");
 const [dst, ens, far] = process.argv.slice(1);
