@@ -117,35 +117,36 @@ export interface Thresholds {
   labelled?: LabelledThreshold[];
 }
 
-/** verifyIdentity's calibration for R references and K labelled negatives of the identity. */
-export interface LabelledThreshold {
+/**
+ * verifyIdentity's calibration for R references and K labelled negatives of the identity: auc and eer of the
+ * score d(q, c_R) − ½·(s + f) (the offset is calibrated on it), far and frr of the served decision
+ * d ≤ min(t_R, ½·(s + f) + offset).
+ */
+export interface LabelledThreshold extends CalibrationRates {
   references: number;
   /** K: negatives labelled for the identity (skilled forgeries in calibration). */
   labelled: number;
   /** Added to the midpoint ½·(s + f); a distance, of either sign. */
   offset: number;
-  /** Validation AUC and EER of the score d(q, c_R) − ½·(s + f) (the offset is calibrated on it). */
+}
+
+/** Validation rates of one verifyIdentity calibration (what each field measures: the extending type says). */
+export interface CalibrationRates {
   auc: number;
   eer: number;
-  /** Validation false-accept and false-reject rates of the served decision d ≤ min(t_R, ½·(s + f) + offset). */
   far: number;
   frr: number;
   positivePairs: number;
   negativePairs: number;
 }
 
-/** verifyIdentity's calibration for R references (validation identities, seeded draws of the references). */
-export interface ReferenceThreshold {
+/**
+ * verifyIdentity's calibration for R references (validation identities, seeded draws of the references):
+ * auc and eer of centroid distances with R references, far and frr at `threshold`.
+ */
+export interface ReferenceThreshold extends CalibrationRates {
   references: number;
   threshold: number;
-  /** Validation AUC and EER of centroid distances with R references. */
-  auc: number;
-  eer: number;
-  /** Validation false-accept and false-reject rates at `threshold`. */
-  far: number;
-  frr: number;
-  positivePairs: number;
-  negativePairs: number;
 }
 
 export interface RocPoint {

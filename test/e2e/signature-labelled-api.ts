@@ -22,7 +22,7 @@ import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
 import { pairedEerBootstrap } from '../../src/training/evaluate/paired-bootstrap';
 import { identityThresholdEer } from '../../src/training/evaluate/identity-threshold-eer';
 import type { ModelCard } from '../../src/embedding/model-card';
-import { DEFAULT_DATASET, scanScan, startMeasureServer, writerFiles } from './signature-measure';
+import { DEFAULT_DATASET, recordEvaluation, scanScan, startMeasureServer, writerFiles } from './signature-measure';
 import { gql } from './http-client';
 
 const TOKEN = 'signature-labelled-admin-token';
@@ -170,12 +170,12 @@ export async function main(argv: string[]): Promise<number> {
     if (at >= 0) {
       const [dir, flag, name] = rest.slice(at + 1);
       if (flag !== '--record' || !name) throw new Error('usage: pool FILE … --card DIR --record NAME');
-      const file = path.join(dir, 'model-card.json');
-      const card = JSON.parse(fs.readFileSync(file, 'utf8'));
-      const command = ['node test/retraining/fixtures/ts-run.js test/e2e/signature-labelled-api.ts pool', ...files].join(' ');
-      card.evaluations = { ...(card.evaluations ?? {}), [name]: { ...pooled, command, at: new Date().toISOString() } };
-      fs.writeFileSync(`${file}.tmp`, JSON.stringify(card, null, 2) + '\n');
-      fs.renameSync(`${file}.tmp`, file);
+      recordEvaluation(
+        dir,
+        name,
+        pooled,
+        ['node test/retraining/fixtures/ts-run.js test/e2e/signature-labelled-api.ts pool', ...files].join(' '),
+      );
     }
     return 0;
   }

@@ -703,9 +703,13 @@ export function poolApiResults(args: string[]) {
 
 /** Stores a result in the card's evaluations[name] with the command that produced it (the weights, so the fingerprint, stay). */
 function record(modelDir: string, name: string, result: object, argv: string[]): void {
+  recordEvaluation(modelDir, name, result, ['node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts', ...argv].join(' '));
+}
+
+/** evaluations[name] = result, with `command` and the time, written atomically into modelDir's card. */
+export function recordEvaluation(modelDir: string, name: string, result: object, command: string): void {
   const file = path.join(modelDir, 'model-card.json');
   const card = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const command = ['node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts', ...argv].join(' ');
   card.evaluations = { ...(card.evaluations ?? {}), [name]: { ...result, command, at: new Date().toISOString() } };
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(card, null, 2) + '\n');
   fs.renameSync(`${file}.tmp`, file);
