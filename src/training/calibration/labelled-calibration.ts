@@ -19,7 +19,7 @@
  * The uncapped score, measured the same way over the 34 cross-validated CEDAR writers (session 27's what-if,
  * test/e2e/signature-backend.ts `labelled K`, docs/experiments/signatures/backend/labelled-*.json): the
  * skilled-forgery EER with 10 references went from 7.3 % to 5.0 % with K = 3 (paired −2.3 points,
- * 95 % −5.1 to −0.1) and from 7.2 % to 6.7 % with K = 1.
+ * 95 % −5.1 to −0.1) and from 7.2 % to 6.6 % with K = 1.
  */
 import type { LabelledThreshold, ReferenceThreshold } from '../../embedding/model-card';
 import { labelledMidpoint } from '../../metric/labelled-threshold';
