@@ -3,6 +3,8 @@
  *   --data DIR [--include …]   verification on (unseen) identities: AUC, EER, accuracy at the
  *                              card's threshold, TAR@FAR 1e-2/1e-3, pair counts, and the pixel
  *                              baseline on the same pairs (issue 17; warns when the model does not beat it)
+ *   --data DIR --forgeries NAME  signatures: WRITER/genuine against WRITER/NAME (skilled forgeries), the way
+ *                              verify and verifyIdentity serve them (training/evaluate/forgery-verification.eval.ts)
  *   --oneshot RUNS_DIR         N-way one-shot accuracy on Lake's Omniglot runs
  * `--record NAME` stores the result in the card's `evaluations[NAME]` and the
  * command line in `commands.evaluate`, so the card says how to reproduce it.
@@ -18,6 +20,8 @@ import { FolderImageSource } from '../training/data/folder.source';
 import { parseFilterList } from '../training/data/identity-filter';
 import { evaluateOneShot } from '../training/evaluate/oneshot.eval';
 import { evaluateVerification } from '../training/evaluate/verification.eval';
+import { evaluateForgeryVerification } from '../training/evaluate/forgery-verification.eval';
+import { printForgeryReport, type ForgeryReportLike } from './forgery-report.print';
 import { baselineWarning } from '../training/evaluate/pixel-baseline';
 import { choice, num, shellJoin } from './cli-args';
 import { ProgressBar } from './progress';
@@ -33,6 +37,12 @@ const USAGE = `usage: siamese eval --model MODEL_DIR (--data DIR [--data DIR2 �
   --include/--exclude identity filters: names, ranges (s31..s40) or /regex/
                       the same pairs are also scored by raw pixels (Euclidean and cosine on the model's
                       preprocessed input) and printed beside the model; a warning when the model does not beat them
+  --forgeries NAME    signatures: each writer's folder holds --genuine NAME (default genuine) and NAME (skilled
+                      forgeries of that writer): verify's EER and rates at the card's threshold on genuine–genuine
+                      against genuine–forgery pairs, verifyIdentity with R references, and rule LABELLED (K labelled
+                      forgeries; CENTROID, capped and midpoint on the same questions) where the card calibrated it
+  --genuine NAME      the genuine folder's name with --forgeries (default genuine); there --include/--exclude
+                      name writers (03, 31..40, @FILE), not their genuine/forged folders
   --max-negatives N   cap on sampled different-identity pairs (default 50000)
   --max-per-identity N  use at most N images per identity (first N by name; 0 = all, the default): keeps a
                       person with hundreds of photos from owning the positive pairs
@@ -59,6 +69,8 @@ export async function run(argv: string[]): Promise<number> {
         exclude: { type: 'string', multiple: true },
         'max-negatives': { type: 'string' },
         'max-per-identity': { type: 'string' },
+        forgeries: { type: 'string' },
+        genuine: { type: 'string' },
         oneshot: { type: 'string' },
         tta: { type: 'string' },
         bootstrap: { type: 'string' },
@@ -96,7 +108,30 @@ export async function run(argv: string[]): Promise<number> {
       version: card.version,
       metric: card.metric,
     };
-    if (values.data?.length) {
+    if (values.genuine !== undefined && values.forgeries === undefined) throw badInput('--genuine goes with --forgeries NAME');
+    if (values.forgeries !== undefined) {
+      if (!values.data?.length) throw badInput('--forgeries needs --data DIR (a folder per writer)');
+      for (const flag of ['max-negatives', 'max-per-identity'] as const)
+        if (values[flag] !== undefined) throw badInput(`--${flag} does not apply with --forgeries (every writer's pairs are scored)`);
+      // --include / --exclude name writers here (03, 31..40, @FILE), as --val-writers does in training.
+      const source = new FolderImageSource(values.data);
+      const { report, warning } = await evaluateForgeryVerification(
+        model,
+        card,
+        source,
+        { genuineFolder: values.genuine ?? 'genuine', forgedFolder: values.forgeries },
+        {
+          seed,
+          bootstrap: num('bootstrap', values.bootstrap, 1000, { int: true, min: 0 }),
+          writers: { include: parseFilterList(values.include), exclude: parseFilterList(values.exclude) },
+        },
+      );
+      result.forgeries = { data: source.sources, include: values.include, exclude: values.exclude, ...report };
+      if (warning) {
+        warnings.push(warning);
+        result.warnings = warnings;
+      }
+    } else if (values.data?.length) {
       const source = new FolderImageSource(values.data, {
         include: parseFilterList(values.include),
         exclude: parseFilterList(values.exclude),
@@ -215,6 +250,7 @@ function printHuman(r: Record<string, unknown>): void {
     console.log(row('pixels, Euclidean', b.pixelEuclidean));
     console.log(row('pixels, cosine', b.pixelCosine));
   }
+  if (r.forgeries) printForgeryReport(r.forgeries as ForgeryReportLike);
   const o = r.oneShot as
     | {
         ci95: [number, number];

@@ -43,6 +43,8 @@ export interface LabelledCalibrationInput extends ReferenceCalibrationInput {
 export interface LabelledScore extends ScoredPair {
   /** d(q, c_R). */
   centroidDistance: number;
+  /** Which group (identity) the question and its references belong to. */
+  identity: number;
 }
 
 export function calibrateLabelled(input: LabelledCalibrationInput): LabelledThreshold[] {
@@ -102,7 +104,7 @@ export function labelledScores(input: ReferenceCalibrationInput, R: number, K: n
       const mid = labelledMidpoint(referenceSpread(refs, input.metric), labelled.reduce((sum, k) => sum + d(k, c), 0) / K);
       const score = (k: number, same: boolean) => {
         const centroidDistance = d(k, c);
-        scores.push({ distance: centroidDistance - mid, centroidDistance, same });
+        scores.push({ distance: centroidDistance - mid, centroidDistance, same, identity: i });
       };
       for (const k of order.slice(R)) score(k, true);
       for (const k of forgedOrder.slice(K)) score(k, false);

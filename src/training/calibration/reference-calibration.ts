@@ -66,8 +66,11 @@ export function calibrateReferences(input: ReferenceCalibrationInput): Reference
   return out;
 }
 
+/** A centroid score tagged with the identity whose references and question it is. */
+export type ReferenceScore = ScoredPair & { identity: number };
+
 /** Centroid scores for R references, or null when fewer than two identities can be drawn from. */
-export function referenceScores(input: ReferenceCalibrationInput, R: number): ScoredPair[] | null {
+export function referenceScores(input: ReferenceCalibrationInput, R: number): ReferenceScore[] | null {
   if (!Number.isInteger(R) || R < 1) throw new RangeError(`references must be a positive integer (got ${R})`);
   const eligible = input.groups.map((_, i) => i).filter((i) => input.groups[i].length >= R + 1);
   if (eligible.length < 2) return null;
@@ -77,14 +80,14 @@ export function referenceScores(input: ReferenceCalibrationInput, R: number): Sc
   const everyone = input.forged ? [] : input.groups.flatMap((g, owner) => g.map((k) => ({ k, owner })));
   // Float error can put an identical image a hair below 0; the service clamps the same way.
   const score = (k: number, c: Float32Array) => Math.max(0, distance(input.embeddings[k], c, input.metric));
-  const scores: ScoredPair[] = [];
+  const scores: ReferenceScore[] = [];
   for (const i of eligible) {
     for (let d = 0; d < draws; d++) {
       const order = rng.shuffle([...input.groups[i]]);
       const c = centroid(order.slice(0, R).map((k) => input.embeddings[k]));
-      for (const k of order.slice(R)) scores.push({ distance: score(k, c), same: true });
+      for (const k of order.slice(R)) scores.push({ distance: score(k, c), same: true, identity: i });
       const negatives = input.forged ? (input.forged[i] ?? []) : sampleOthers(everyone, i, perDraw, rng);
-      for (const k of negatives) scores.push({ distance: score(k, c), same: false });
+      for (const k of negatives) scores.push({ distance: score(k, c), same: false, identity: i });
     }
   }
   return scores.some((s) => !s.same) ? scores : null;

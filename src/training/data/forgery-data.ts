@@ -86,7 +86,7 @@ export function forgeryVerificationPairs(genuine: readonly (readonly number[])[]
 }
 
 /** Writer's name for matching validation entries: without the dataset root's label, as --include sees it. */
-function writerName(writer: string): string {
+export function writerName(writer: string): string {
   const parts = writer.split('/');
   return parts.length > 1 ? parts.slice(1).join('/') : writer;
 }
