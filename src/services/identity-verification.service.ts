@@ -62,6 +62,17 @@ export function planLabelled(thresholds: Pick<Thresholds, 'labelled'>, reference
   return fits.reduce<LabelledThreshold | null>((best, e) => (!best || e.labelled > best.labelled ? e : best), null);
 }
 
+/** Refusals that say this model cannot read a labelled negative (it is skipped), not that the server is loaded. */
+const UNREADABLE_NEGATIVE: ReadonlySet<ErrorCode> = new Set([
+  ErrorCode.INVALID_IMAGE,
+  ErrorCode.UNSUPPORTED_IMAGE,
+  ErrorCode.NO_FACE_DETECTED,
+  ErrorCode.IMAGE_TOO_SMALL,
+  ErrorCode.IMAGE_TOO_LARGE,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+  ErrorCode.BAD_USER_INPUT,
+]);
+
 /** The most negatives any calibration for R references reads (0: the card has none for R). */
 function mostLabelled(thresholds: Pick<Thresholds, 'labelled'>, references: number): number {
   return Math.max(0, ...(thresholds.labelled ?? []).filter((e) => e.references === references).map((e) => e.labelled));
@@ -135,7 +146,9 @@ export class IdentityVerificationService {
     const centre = plan.rule === 'CENTROID' ? centroid(vectors) : null;
     const raw = centre ? distance(question.vector, centre, metric) : Math.min(...vectors.map((v) => distance(question.vector, v, metric)));
     const d = clampDistance(raw);
-    const own = centre ? await this.ownThreshold(identityId, model, plan, vectors, centre) : null;
+    // A caller's threshold decides by itself: the labels are not read (nor their uploads decoded).
+    const own =
+      centre && (threshold === undefined || threshold === null) ? await this.ownThreshold(identityId, model, plan, vectors, centre) : null;
     const t = threshold ?? own?.threshold ?? plan.threshold;
     return {
       identityId,
@@ -187,8 +200,10 @@ export class IdentityVerificationService {
       );
     } catch (e) {
       // An image gone meanwhile: verifyIdentity reads again. One this model refuses (say a face model and
-      // a negative labelled under an earlier one): the question is still answered, by CENTROID.
-      if (!(e instanceof DomainError) || e.code === ErrorCode.NOT_FOUND) throw e;
+      // a negative labelled under an earlier one): the question is still answered, by CENTROID. Anything
+      // else (SERVER_BUSY, DECODE_TIMEOUT, storage) fails the call: answering by the card's looser t_R
+      // would accept again what the labels refuse, whenever the server is loaded.
+      if (!(e instanceof DomainError) || !UNREADABLE_NEGATIVE.has(e.code)) throw e;
       this.deps.logger.error('warning: a labelled negative could not be embedded; verifyIdentity uses CENTROID', {
         identityId,
         pairIds: used.map((n) => n.pairId),

@@ -23,11 +23,11 @@ import { tinyForgeryOptions } from '../training/fixtures/tiny-forgery-options';
 let root: string;
 let modelDir: string;
 
-async function writeWriters(dir: string, writers: number[]): Promise<void> {
+async function writeWriters(dir: string, writers: number[], genuine = 4, forged = 3): Promise<void> {
   for (const w of writers) {
     for (const kind of ['genuine', 'forged']) mkdirSync(path.join(dir, `w${w}`, kind), { recursive: true });
-    for (let s = 0; s < 4; s++) writeFileSync(path.join(dir, `w${w}`, 'genuine', `g${s}.png`), await syntheticImage(w, s));
-    for (let s = 0; s < 3; s++) writeFileSync(path.join(dir, `w${w}`, 'forged', `f${s}.png`), await syntheticImage(10 + w, s));
+    for (let s = 0; s < genuine; s++) writeFileSync(path.join(dir, `w${w}`, 'genuine', `g${s}.png`), await syntheticImage(w, s));
+    for (let s = 0; s < forged; s++) writeFileSync(path.join(dir, `w${w}`, 'forged', `f${s}.png`), await syntheticImage(10 + w, s));
   }
 }
 
@@ -35,6 +35,9 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'eval-forgeries-'));
   await writeWriters(path.join(root, 'train'), [0, 1, 2, 3]);
   await writeWriters(path.join(root, 'held'), [4, 5]);
+  // w6 has 3 genuine signatures and 2 forgeries: enough for R = 2 and K = 1, not for R = 3 or K = 2.
+  await writeWriters(path.join(root, 'uneven'), [4, 5]);
+  await writeWriters(path.join(root, 'uneven'), [6], 3, 2);
   await initBackend('wasm');
   const r = await train(
     tinyForgeryOptions({ backend: 'wasm', thresholdRule: 'atTargetFar', targetFar: 0.2 }),
@@ -107,6 +110,26 @@ it('measures verify, verifyIdentity and rule LABELLED on held-out writers, at th
   }
 });
 
+it('leaves a writer too small for an R or a K out of that row only, and bootstraps each row over its own writers', async () => {
+  const { code, out } = await evalCli(['--data', path.join(root, 'uneven'), '--forgeries', 'forged', '--bootstrap', '50', '--json']);
+  expect(code).toBe(0);
+  const f = JSON.parse(out.trim()).forgeries as ForgeryVerificationReport;
+  // verify: w4, w5 as before (12 and 24 pairs) plus w6: C(3,2) = 3 genuine pairs, 3 × 2 = 6 forgery pairs.
+  expect(f.verify).toMatchObject({ genuinePairs: 15, forgeryPairs: 30 });
+  // R = 2: w6 adds 10 draws × 1 question and 10 × 2 forgeries; R = 3 needs 4 genuine: w4, w5 only.
+  expect(f.references.map((r) => [r.references, r.writers, r.genuineQuestions, r.forgeryQuestions])).toEqual([
+    [2, 3, 50, 80],
+    [3, 2, 20, 60],
+  ]);
+  // (2, 1): w6 adds 10 × 1 genuine and 10 × (2 − 1) forgeries; K = 2 needs 3 forgeries: w4, w5 only.
+  expect(f.labelled.map((l) => [l.references, l.labelled, l.writers, l.genuineQuestions, l.forgeryQuestions])).toEqual([
+    [2, 1, 3, 50, 50],
+    [2, 2, 2, 40, 20],
+    [3, 1, 2, 20, 40],
+    [3, 2, 2, 20, 20],
+  ]);
+});
+
 it('prints the same as lines a person reads, and --include names writers', async () => {
   const { code, out } = await evalCli([
     '--data',
@@ -133,6 +156,10 @@ it('refuses what does not apply, with codes', async () => {
     [['--data', held, '--forgeries', 'forged', '--max-negatives', '10'], /--max-negatives does not apply with --forgeries/],
     [['--data', held, '--forgeries', 'forged', '--include', 'w4'], /at least 2 writers/],
     [['--data', held, '--forgeries', 'fakes'], /every image folder must be WRITER\/genuine or WRITER\/fakes/],
+    [['--data', held, '--forgeries', 'forged', '--bootstrap', '0'], /needs ≥ 1 bootstrap round/],
+    // --exclude names a writer in either form (with the dataset's label, or a regex on the bare name): one is left.
+    [['--data', held, '--forgeries', 'forged', '--exclude', 'held/w4'], /at least 2 writers/],
+    [['--data', held, '--forgeries', 'forged', '--exclude', '/^w5$/'], /at least 2 writers/],
   ];
   for (const [args, why] of cases) {
     const { code, out } = await evalCli([...args, '--json']);

@@ -43,8 +43,8 @@ const shown = ({ positivePairs, negativePairs, ...rest }: LabelledThreshold) => 
 describe('verifyIdentity: thresholds from labelled negatives (issue 17, rule LABELLED)', () => {
   let base: EmbedderPort;
   let vec: (id: number, shot: number) => Promise<Float32Array>;
-  /** Bytes the embedder refuses from now on (an image a later model cannot read). */
-  const refused = new Set<string>();
+  /** Bytes the embedder refuses from now on, and with which code (INVALID_IMAGE: a later model cannot read it). */
+  const refused = new Map<string, ErrorCode>();
   const withServer = async (
     labelled: LabelledThreshold[] | undefined,
     fn: (url: string, ids: Record<string, string>) => Promise<void>,
@@ -59,8 +59,8 @@ describe('verifyIdentity: thresholds from labelled negatives (issue 17, rule LAB
     const embedder: EmbedderPort = {
       card,
       embedImages: (imgs, limits) => {
-        if (imgs.some((b) => refused.has(Buffer.from(b).toString('base64'))))
-          return Promise.reject(new DomainError(ErrorCode.INVALID_IMAGE, 'this model cannot read the image'));
+        const code = imgs.map((b) => refused.get(Buffer.from(b).toString('base64'))).find((c) => c !== undefined);
+        if (code) return Promise.reject(new DomainError(code, 'refused by the test embedder'));
         return base.embedImages(imgs, limits);
       },
     };
@@ -162,9 +162,15 @@ describe('verifyIdentity: thresholds from labelled negatives (issue 17, rule LAB
       expect(uncapped([other, uploaded], K2.offset)).toBeGreaterThan(R2.threshold);
       expect(two.threshold).toBe(R2.threshold);
 
-      // A given threshold still decides; erasing the labels takes the identity back to the card's R threshold.
+      // A given threshold decides by itself (the labels are not read); erasing the labels takes the identity back
+      // to the card's R threshold.
       expect(before.distance).toBeGreaterThan(0);
-      expect(await ask(before.distance / 2)).toMatchObject({ rule: 'LABELLED', threshold: before.distance / 2, match: false });
+      expect(await ask(before.distance / 2)).toMatchObject({
+        rule: 'CENTROID',
+        threshold: before.distance / 2,
+        match: false,
+        labelledPairIds: [],
+      });
       for (const id of [p1, p2]) expect((await gql(url, UNLABEL, { id }, { token: TOKEN })).data!.deleteLabelledPair).toBe(true);
       expect(await ask()).toMatchObject({ rule: 'CENTROID', threshold: R2.threshold, labelledPairIds: [] });
 
@@ -200,15 +206,18 @@ describe('verifyIdentity: thresholds from labelled negatives (issue 17, rule LAB
     );
   });
 
-  it('answers by CENTROID when a labelled negative cannot be embedded by the serving model', async () => {
+  it('answers by CENTROID when the serving model cannot read a labelled negative, and fails when the server is busy', async () => {
     await withServer([K1], async (url, ids) => {
-      const unreadable = await b64(3, 4);
-      await label(url, { imageId: ids.A0 }, unreadable);
-      refused.add(unreadable.base64);
+      const negative = await b64(3, 4);
+      await label(url, { imageId: ids.A0 }, negative);
       try {
+        refused.set(negative.base64, ErrorCode.INVALID_IMAGE);
         const r = await gql(url, VERIFY_IDENTITY, { id: ids.A, image: await b64(1, 5) }, { token: TOKEN });
         expect(r.errors).toBeUndefined();
         expect(r.data!.verifyIdentity).toMatchObject({ rule: 'CENTROID', threshold: R2.threshold, labelledPairIds: [] });
+        // Busy is not "unreadable": answering by the card's looser threshold would undo the label under load.
+        refused.set(negative.base64, ErrorCode.SERVER_BUSY);
+        expect(codes(await gql(url, VERIFY_IDENTITY, { id: ids.A, image: await b64(1, 5) }, { token: TOKEN }))).toEqual(['SERVER_BUSY']);
       } finally {
         refused.clear();
       }

@@ -40,6 +40,8 @@ export interface RuleRates {
 export interface ForgeryReferenceRow extends RuleRates {
   references: number;
   threshold: number;
+  /** Writers with at least R + 1 genuine signatures: the ones this row draws from. */
+  writers: number;
   genuineQuestions: number;
   forgeryQuestions: number;
 }
@@ -48,6 +50,8 @@ export interface ForgeryLabelledRow {
   references: number;
   labelled: number;
   offset: number;
+  /** Writers with at least R + 1 genuine signatures and K + 1 forgeries: the ones this row draws from. */
+  writers: number;
   genuineQuestions: number;
   forgeryQuestions: number;
   centroid: RuleRates;
@@ -78,9 +82,16 @@ export async function evaluateForgeryVerification(
     writers?: IdentityFilter;
   } = {},
 ): Promise<{ report: ForgeryVerificationReport; warning?: string }> {
-  const chosen = identityMatcher(options.writers);
+  const rounds = options.bootstrap ?? 1000;
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, 'the forgery report needs ≥ 1 bootstrap round (its intervals are over writers)');
+  // A writer is named by its folder with or without the dataset's label (03 or cedar-signatures/03), as
+  // --val-writers does: included when either form matches an include, excluded when either matches an exclude.
+  const included = identityMatcher({ include: options.writers?.include });
+  const excluded = options.writers?.exclude?.length ? identityMatcher({ include: options.writers.exclude }) : () => false;
+  const chosen = (name: string) => (included(writerName(name)) || included(name)) && !excluded(writerName(name)) && !excluded(name);
   const writers = groupByWriter(await source.list(), layout).filter(
-    (w) => (chosen(writerName(w.writer)) || chosen(w.writer)) && w.genuine.length >= 2 && w.forged.length >= 1,
+    (w) => chosen(w.writer) && w.genuine.length >= 2 && w.forged.length >= 1,
   );
   if (writers.length < 2) {
     throw new DomainError(
@@ -96,7 +107,6 @@ export async function evaluateForgeryVerification(
   const pixels = await new DecodedImageCache(source, card.preprocessing).loadAll([...genuine.images, ...forgedRefs.flat()]);
   const embeddings = embedPixels(model, pixels, card.preprocessing, 64, inferenceSpec(card));
   const seed = options.seed ?? 1;
-  const rounds = options.bootstrap ?? 1000;
   const names = genuine.identities;
 
   const byWriter = genuine.groups.map((g, w) => ({
@@ -112,8 +122,19 @@ export async function evaluateForgeryVerification(
   );
   const baseline = pixelBaseline(pixels, forgeryVerificationPairs(genuine.groups, forged));
   const input = { embeddings, groups: genuine.groups, forged, metric: card.metric, rule: card.thresholds, seed };
-  const rates = (pairs: IdentityPairScore[]): RuleRates => {
-    const e = evaluateForgeryPairs(pairs, names, { thresholds: { ...card.thresholds, default: 0 } }, { rounds, seed });
+  // A row's draws skip writers with too few images for its R (and K): its bootstrap is over the writers it has.
+  const rowWriters = (pairs: readonly IdentityPairScore[]) => [...new Set(pairs.map((p) => p.identityA))].sort((a, b) => a - b);
+  const compact = (pairs: readonly IdentityPairScore[], kept: number[]): IdentityPairScore[] => {
+    const at = new Map(kept.map((w, i) => [w, i]));
+    return pairs.map((p) => ({ ...p, identityA: at.get(p.identityA)!, identityB: at.get(p.identityB)! }));
+  };
+  const rates = (pairs: IdentityPairScore[], kept: number[]): RuleRates => {
+    const e = evaluateForgeryPairs(
+      compact(pairs, kept),
+      kept.map((w) => names[w]),
+      { thresholds: { ...card.thresholds, default: 0 } },
+      { rounds, seed },
+    );
     return { eer: e.eer, forgeriesAccepted: e.farForgeries, genuineRejected: e.frrGenuine };
   };
 
@@ -127,7 +148,15 @@ export async function evaluateForgeryVerification(
       identityA: q.identity,
       identityB: q.identity,
     }));
-    references.push({ references: entry.references, threshold: entry.threshold, ...counts(margins), ...rates(margins) });
+    const kept = rowWriters(margins);
+    if (kept.length < 2) continue;
+    references.push({
+      references: entry.references,
+      threshold: entry.threshold,
+      writers: kept.length,
+      ...counts(margins),
+      ...rates(margins, kept),
+    });
   }
 
   const labelled: ForgeryLabelledRow[] = [];
@@ -145,18 +174,20 @@ export async function evaluateForgeryVerification(
     const midpoint = scores.map((q) => pair(q, q.distance - entry.offset));
     // capped: accepted only where both accept (d ≤ t_R and d − mid ≤ offset), so its margin is the larger one.
     const capped = scores.map((q, i) => pair(q, Math.max(centroid[i].distance, midpoint[i].distance)));
+    const kept = rowWriters(centroid);
     const paired = (b: IdentityPairScore[]) => {
-      const p = pairedEerBootstrap(centroid, b, names.length, { rounds, seed, level: 0.95 });
+      const p = pairedEerBootstrap(compact(centroid, kept), compact(b, kept), kept.length, { rounds, seed, level: 0.95 });
       return { value: p.difference, ci95: p.interval };
     };
     labelled.push({
       references: entry.references,
       labelled: entry.labelled,
       offset: entry.offset,
+      writers: kept.length,
       ...counts(centroid),
-      centroid: rates(centroid),
-      capped: { ...rates(capped), pairedEerDifference: paired(capped) },
-      midpoint: { ...rates(midpoint), pairedEerDifference: paired(midpoint) },
+      centroid: rates(centroid, kept),
+      capped: { ...rates(capped, kept), pairedEerDifference: paired(capped) },
+      midpoint: { ...rates(midpoint, kept), pairedEerDifference: paired(midpoint) },
     });
   }
 
