@@ -14,8 +14,8 @@
  * on those scores: the midpoint's own calibration. The cap t_R is applied after it, when serving; the card's
  * far and frr are those of the served, capped decision (accepted ⇔ d ≤ t_R and score ≤ offset), its auc and eer
  * those of the score. Why not calibrate the capped decision itself: CENTROID already meets the card's FAR target
- * at t_R, so the loosest offset whose capped FAR meets it is the one that never binds; on the signature model's
- * validation writers that collapsed LABELLED onto CENTROID (docs/experiments/signatures/labelled/DESIGN.md).
+ * at t_R, so the loosest offset whose capped FAR meets it tends to be one that never binds; on the signature
+ * model's validation writers it pushed the offsets up to where the cap decides (docs/experiments/signatures/labelled/DESIGN.md).
  * The uncapped score, measured the same way over the 34 cross-validated CEDAR writers (session 27's what-if,
  * test/e2e/signature-backend.ts `labelled K`, docs/experiments/signatures/backend/labelled-*.json): the
  * skilled-forgery EER with 10 references went from 7.3 % to 5.0 % with K = 3 (paired −2.3 points,
