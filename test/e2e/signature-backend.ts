@@ -3,7 +3,7 @@
  * cross-validation folds. Rule and candidates, written before this ran: docs/experiments/signatures/backend/RULE.md.
  * Not a CI test: run by hand against trained fold models.
  *
- *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts BASE|WCCN|KISSME OUT.json.gz MODEL_DIR=@WRITERS …
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts BASE|WCCN|KISSME|…|WD_RBF OUT.json.gz MODEL_DIR=@WRITERS …
  *     each fold model embeds the validation writers and its held-out writers; the candidate is fitted on the
  *     validation writers' embeddings, thresholds recalibrated on them at the card's rule (verify and 5, 10
  *     references, the trainer's code), held-out pairs pooled like `signature-measure.ts cv` (distance minus the
@@ -32,11 +32,12 @@ import { identityThresholdEer } from '../../src/training/evaluate/identity-thres
 import { embedWriters } from './signature-measure';
 import { readScores, writeScores } from './signature-scores';
 import { apply, fitKissme, fitWccn, lengthNormalise } from './linear-backend';
+import { gram, linearKernel, medianHeuristicGamma, rbfKernel, trainWriterSvm } from './writer-svm';
 
 const DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
 const VALIDATION = parseFilterList(['@' + path.resolve(__dirname, '../../splits/cedar/validation-writers.txt')])!;
 const COUNTS = [1, 5, 10];
-const CANDIDATES = ['BASE', 'WCCN', 'KISSME', 'SHIFT', 'SHIFT_HALF', 'SNORM', 'ASNORM'] as const;
+const CANDIDATES = ['BASE', 'WCCN', 'KISSME', 'SHIFT', 'SHIFT_HALF', 'SNORM', 'ASNORM', 'WD_LINEAR', 'WD_RBF'] as const;
 type Candidate = (typeof CANDIDATES)[number];
 type Dist = (a: Float32Array, b: Float32Array) => number;
 /** A score for R references (R = 1 is verify): smaller is "same writer", compared with a threshold. */
@@ -55,9 +56,19 @@ const ADAPTIVE_COHORT = 36;
  * The candidates' scores. CENTROID d(q, c) for BASE, WCCN, KISSME (their difference is the embedding); SHIFT and
  * SHIFT_HALF: d(q, c) − β·s with s the references' leave-one-out spread (1/R)·Σ d(r_i, c_{−i}), β = 1 or ½
  * (RULE-shift.md); SNORM / ASNORM: symmetric normalisation ½[(d − μ_c)/σ_c + (d − μ_q)/σ_q], μ and σ of a vector's
- * distances to a cohort of other writers' genuine signatures, all of them or its nearest 36 (RULE-snorm.md).
+ * distances to a cohort of other writers' genuine signatures, all of them or its nearest 36 (RULE-snorm.md);
+ * WD_LINEAR / WD_RBF: −f(q), f a class-balanced SVM (C = 1) trained on the references against that cohort, linear or
+ * RBF with γ from the cohort's median squared distance (writer-svm.ts, RULE-wd.md).
  */
 function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[]): Scorer {
+  if (kind === 'WD_LINEAR' || kind === 'WD_RBF') {
+    const kernel = kind === 'WD_LINEAR' ? linearKernel : rbfKernel(medianHeuristicGamma(cohort));
+    const negativeGram = gram(cohort, kernel);
+    return (refs) => {
+      const svm = trainWriterSvm(refs, cohort, { kernel, c: 1, negativeGram });
+      return (q) => -svm.decision(q);
+    };
+  }
   if (kind === 'SNORM' || kind === 'ASNORM') {
     const stats = (x: Float32Array) => {
       let ds = cohort.map((y) => dist(x, y));
@@ -159,7 +170,7 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
       const held = mapWriters(rawHeld, t);
       const dist: Dist = (a, b) => distance(a, b, card.metric);
       const rule = { defaultRule: card.thresholds.defaultRule, targetFar: card.thresholds.targetFar };
-      // The cohort (SNORM, ASNORM): the validation writers' genuine signatures; a validation writer's own left out.
+      // The cohort (SNORM, ASNORM, WD_*): the validation writers' genuine signatures; a validation writer's own left out.
       const cohortWithout = (k: number) => val.filter((_, j) => j !== k).flatMap((w) => w.genuine);
       const valScorers = val.map((_, k) => scorerFor(kind, dist, cohortWithout(k)));
       const scorer = scorerFor(
@@ -402,7 +413,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!CANDIDATES.includes(mode as Candidate) || !a || rest.length === 0) {
     console.error(
-      'usage: signature-backend.ts BASE|WCCN|KISSME OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]',
+      'usage: signature-backend.ts BASE|WCCN|KISSME|SHIFT|SHIFT_HALF|SNORM|ASNORM|WD_LINEAR|WD_RBF OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]',
     );
     return 2;
   }
