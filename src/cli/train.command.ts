@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BACKEND_PREFERENCES, type BackendPreference } from '../embedding/backend';
+import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../embedding/backend';
 import type { ArchitectureSpec, NormLayer, PreprocessSpec, Thresholds } from '../embedding/model-card';
 import { badInput, isDomainError } from '../errors';
 import { METRICS, type Metric } from '../metric/metric';
@@ -21,7 +21,8 @@ import { train, type EpochInfo, type LossKind, type StepInfo } from '../training
 import { choice, num, parseSize, shellJoin } from './cli-args';
 import type { ModelCard } from '../embedding/model-card';
 import { baselineSummary, type PixelBaseline } from '../training/evaluate/pixel-baseline';
-import { autoRecipe, type RecipeSettings } from '../training/recipe/auto-recipe';
+import { autoRecipe, looksLikeInk, type RecipeSettings } from '../training/recipe/auto-recipe';
+import { checkFaces, FACE_CHECK_MIN_SIDE } from '../training/recipe/face-check';
 import { describeDataset } from '../training/recipe/describe-dataset';
 import { ProgressBar } from './progress';
 import { CachedFaceDetector } from '../embedding/faces/cached.detector';
@@ -36,7 +37,8 @@ data
   --data DIR            dataset root (repeatable); an identity is a folder that holds images
   --include LIST        identities to use: names, ranges (s1..s30) or /regex/ (repeatable, comma lists)
   --exclude LIST        identities to leave out (same syntax)
-  --recipe KIND         auto (default): input size, channels, normalisation, augmentation, loss, batch shape,
+  --recipe KIND         auto (default): the encoder (the pretrained face trunk when a sample of the photos shows
+                        faces), input size, channels, normalisation, augmentation, loss, batch shape,
                         validation split, early stopping and few-class handling chosen from the images (README
                         "the auto recipe"; the card's recipe.decisions says what and why); flags given still win.
                         manual: the fixed defaults below
@@ -252,7 +254,7 @@ export async function run(argv: string[]): Promise<number> {
       preprocessing.mean = Array(channels).fill(0.5);
       preprocessing.std = Array(channels).fill(0.25);
     }
-    const backbone = values.backbone ?? 'fast';
+    const backbone = values.backbone ?? d?.backbone ?? 'fast';
     const faceStage = choice(
       'face-stage',
       values['face-stage'],
@@ -512,7 +514,25 @@ async function autoRecipeFor(values: Record<string, string | boolean | string[] 
     given.lrSchedule = choice('lr-schedule', str('lr-schedule'), ['constant', 'cosine'] as const, 'constant');
   if (str('steps-per-epoch') !== undefined) given.stepsPerEpoch = num('steps-per-epoch', str('steps-per-epoch'), 1, { int: true, min: 1 });
   if (values['pixel-fallback'] !== undefined) given.pixelFallback = Boolean(values['pixel-fallback']);
-  return autoRecipe(await describeDataset(source), given);
+  if (str('backbone') !== undefined) given.backbone = str('backbone') as RecipeSettings['backbone'];
+  const description = await describeDataset(source);
+  // Photos large enough to hold a face, and no encoder chosen by flag: look for faces (face-check.ts).
+  if (
+    given.backbone === undefined &&
+    !looksLikeInk(description) &&
+    Math.min(description.medianWidth, description.medianHeight) >= FACE_CHECK_MIN_SIDE
+  ) {
+    await initBackend(choice<BackendPreference>('backend', str('backend'), BACKEND_PREFERENCES, 'auto'));
+    const detector = new FaceApiDetector();
+    const cached =
+      values['face-cache'] !== 'none' ? new CachedFaceDetector(detector, path.resolve(str('face-cache') ?? '.cache/faces')) : detector;
+    const bar = values.quiet || values.json ? undefined : new ProgressBar(process.stderr, 24, 15, 'face check');
+    description.faces = await checkFaces(source, cached, {
+      onImage: (done, total) => bar?.update({ done, total, fields: { stage: 'looking for faces' } }),
+    });
+    bar?.done();
+  }
+  return autoRecipe(description, given);
 }
 
 function parseFoldArg(text: string): Fold {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { run as evalRun } from '../../src/cli/eval.command';
@@ -102,4 +102,48 @@ it('trains with --recipe auto: decisions and baseline in the card, baseline besi
   expect(/siamese eval: warning: the model does not beat raw pixels on these pairs/.test(ev.stderr)).toBe(
     recorded.verification.auc <= best,
   );
+});
+
+it('finds faces in a folder of real photos and trains on the pretrained face trunk, saying why', async () => {
+  // Four LFW people with three photos each (the first such in name order), linked into a folder of their own.
+  const lfw = path.resolve(__dirname, '../../../shared/datasets/lfw-devtrain');
+  const people = readdirSync(lfw)
+    .sort()
+    .filter((p) => statSync(path.join(lfw, p)).isDirectory() && readdirSync(path.join(lfw, p)).length >= 3)
+    .slice(0, 4);
+  const data = path.join(root, 'faces');
+  for (const p of people) {
+    mkdirSync(path.join(data, p), { recursive: true });
+    for (const f of readdirSync(path.join(lfw, p)).sort().slice(0, 3)) symlinkSync(path.join(lfw, p, f), path.join(data, p, f));
+  }
+  const out = path.join(root, 'face-model');
+  const common = ['--data', data, '--epochs', '1', '--steps-per-epoch', '1', '--backend', 'wasm', '--seed', '3'];
+  const train = await capture(() => trainRun([...common, '--out', out, '--face-cache', path.join(root, 'face-cache')]));
+  expect(train.code).toBe(0);
+  const card = JSON.parse(readFileSync(path.join(out, 'model-card.json'), 'utf8'));
+  const byRule = Object.fromEntries(card.recipe.decisions.map((d: { rule: string }) => [d.rule, d]));
+  // All 12 photos are in the sample (12 at most); LFW's photos each show a face, and the share needs 10.
+  expect(byRule.encoder.value).toBe('face-resnet29');
+  expect(byRule.encoder.why).toMatch(/^faces in 1[0-2] of 12 sampled photos \(80 % of 12 needed\): dlib's pretrained face ResNet/);
+  expect(card.architecture.backbone).toBe('face-resnet29');
+  expect(card.architecture.embeddingDim).toBe(128);
+  expect(card.preprocessing).toMatchObject({ width: 150, height: 150, channels: 3, normalize: 'standard' });
+  expect(card.preprocessing.face).toMatchObject({ detector: 'tiny', fallbackDetector: 'ssd' });
+  expect(train.stderr).toMatch(/recipe auto: encoder = face-resnet29 \(faces in/);
+  // The detections were cached for the training run's face stage.
+  expect(readdirSync(path.join(root, 'face-cache')).length).toBeGreaterThan(0);
+
+  // A --backbone given skips the check and says so.
+  const given = path.join(root, 'fast-model');
+  const flagged = await capture(() =>
+    trainRun([...common, '--out', given, '--backbone', 'fast', '--widths', '8,16', '--face-cache', 'none']),
+  );
+  expect(flagged.code).toBe(0);
+  const givenCard = JSON.parse(readFileSync(path.join(given, 'model-card.json'), 'utf8'));
+  expect(givenCard.recipe.decisions.find((d: { rule: string }) => d.rule === 'encoder')).toEqual({
+    rule: 'encoder',
+    value: 'fast',
+    why: '--backbone given (no face check run)',
+  });
+  expect(givenCard.preprocessing).toMatchObject({ width: 48, height: 48, channels: 3, normalize: 'unit' });
 });

@@ -12,13 +12,16 @@
 import type { AugmentPreset } from '../augment/affine.augment';
 import type { LossKind } from '../losses';
 import type { DatasetDescription } from './describe-dataset';
+import { FACE_CHECK_MIN_SIDE, FACE_SHARE, showsFaces } from './face-check';
 import type { RecipeDecision, RecipeRecord } from './recipe.types';
 
 export interface RecipeSettings {
+  /** The encoder: trained from scratch, or the pretrained face trunk for face photos. */
+  backbone: 'fast' | 'face-resnet29';
   width: number;
   height: number;
   channels: 1 | 3;
-  normalize: 'unit' | 'invert-unit';
+  normalize: 'unit' | 'invert-unit' | 'standard';
   augment: AugmentPreset;
   loss: LossKind;
   /** Pairs per step (contrastive) or P×K images per step. */
@@ -40,6 +43,7 @@ export type RecipeKey = keyof RecipeSettings;
 
 /** The flag that overrides each setting (for the "--flag given" decisions). */
 export const RECIPE_FLAGS: Record<RecipeKey, string> = {
+  backbone: '--backbone',
   width: '--input-size',
   height: '--input-size',
   channels: '--channels',
@@ -75,6 +79,28 @@ const PK_IMAGES = 64;
  * (docs/experiments/auto-recipe-length/RULE-4.md).
  */
 export const RECIPE_EPOCHS = 40;
+/**
+ * Validations with the pretrained face trunk. The trunk is frozen and its head starts as the identity, so epoch 0
+ * is the pretrained descriptor, which the trainer validates and keeps unless training beats it; on LFW, head
+ * training never did (docs/faces.md, ablation), and each step runs a 29-layer ResNet at 150×150.
+ */
+export const FACE_TRUNK_EPOCHS = 10;
+
+/** Whether the pretrained face trunk applies, and why (or why not). */
+export function faceTrunkFor(d: DatasetDescription): { use: boolean; why: string } {
+  if (looksLikeInk(d)) return { use: false, why: 'ink, not photos' };
+  if (Math.min(d.medianWidth, d.medianHeight) < FACE_CHECK_MIN_SIDE)
+    return { use: false, why: `median image ${d.medianWidth}×${d.medianHeight} px: too small to hold a detectable face` };
+  if (!d.faces) return { use: false, why: 'photos, but face detection was not run' };
+  const found = `faces in ${d.faces.withFace} of ${d.faces.checked} sampled photos`;
+  const need = `${(FACE_SHARE * 100).toFixed(0)} % of ${d.faces.sample} needed`;
+  return showsFaces(d.faces)
+    ? {
+        use: true,
+        why: `${found} (${need}): dlib's pretrained face ResNet with the face stage (detect, align, 150×150 crop), its head trainable; the trainer keeps the pretrained descriptor unless training beats it on validation`,
+      }
+    : { use: false, why: `${found} (${need}): not a face folder, so an encoder from scratch` };
+}
 
 /** Ink on paper: grey, mostly near-white, a small share of dark strokes (characters, signatures, drawings). */
 export function looksLikeInk(d: DatasetDescription): boolean {
@@ -125,23 +151,39 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
   const ink = looksLikeInk(d);
   const perId = d.imagesPerIdentity.median;
 
-  const size = inputSizeFor(d.medianWidth, d.medianHeight);
-  const sizeWhy = `median image ${d.medianWidth}×${d.medianHeight} px of ${d.sampled} sampled: its aspect, longer side capped at ${MAX_SIDE} px, multiples of 4`;
+  const trunk = faceTrunkFor(d);
+  decide(
+    'backbone',
+    'encoder',
+    trunk.use ? 'face-resnet29' : 'fast',
+    trunk.use ? trunk.why : `fast conv encoder from scratch (${trunk.why})`,
+  );
+  // A given --backbone skips the face check, so there is no rule's choice to report beside it.
+  if (given.backbone !== undefined && !d.faces && !ink) decisions[decisions.length - 1].why = '--backbone given (no face check run)';
+  const faceTrunk = settings.backbone === 'face-resnet29';
+  const trunkInput = 'the pretrained face trunk takes 150×150 RGB aligned face crops, mean-subtracted as dlib trained it';
+
+  const size = faceTrunk ? { width: 150, height: 150 } : inputSizeFor(d.medianWidth, d.medianHeight);
+  const sizeWhy = faceTrunk
+    ? trunkInput
+    : `median image ${d.medianWidth}×${d.medianHeight} px of ${d.sampled} sampled: its aspect, longer side capped at ${MAX_SIDE} px, multiples of 4`;
   decide('width', 'input width', size.width, sizeWhy);
   decide('height', 'input height', size.height, sizeWhy);
   decide(
     'channels',
     'channels',
-    d.greyShare >= 0.95 ? 1 : 3,
-    `${(d.greyShare * 100).toFixed(0)} % of sampled images have equal colour channels (grey from 95 %)`,
+    faceTrunk ? 3 : d.greyShare >= 0.95 ? 1 : 3,
+    faceTrunk ? trunkInput : `${(d.greyShare * 100).toFixed(0)} % of sampled images have equal colour channels (grey from 95 %)`,
   );
   decide(
     'normalize',
     'normalisation',
-    ink ? 'invert-unit' : 'unit',
-    ink
-      ? `ink on paper (${(d.lightShare * 100).toFixed(0)} % near-white, ${(d.darkShare * 100).toFixed(0)} % dark pixels): ink = 1, paper = 0`
-      : `photos (${(d.lightShare * 100).toFixed(0)} % near-white pixels): intensity / 255`,
+    faceTrunk ? 'standard' : ink ? 'invert-unit' : 'unit',
+    faceTrunk
+      ? trunkInput
+      : ink
+        ? `ink on paper (${(d.lightShare * 100).toFixed(0)} % near-white, ${(d.darkShare * 100).toFixed(0)} % dark pixels): ink = 1, paper = 0`
+        : `photos (${(d.lightShare * 100).toFixed(0)} % near-white pixels): intensity / 255`,
   );
   const augment: AugmentPreset = ink ? (few ? 'affine-strong' : 'affine') : few ? 'faces-strong' : 'faces';
   decide(
@@ -196,16 +238,22 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
   decide(
     'embeddingDim',
     'embedding size',
-    few ? 32 : 128,
-    few ? `under ${FEW_CLASSES} identities: a small embedding overfits less` : '128 (enough for thousands of identities)',
+    faceTrunk ? 128 : few ? 32 : 128,
+    faceTrunk
+      ? "the face trunk's 128-d descriptor (its head starts as the identity)"
+      : few
+        ? `under ${FEW_CLASSES} identities: a small embedding overfits less`
+        : '128 (enough for thousands of identities)',
   );
   decide(
     'weightDecay',
     'weight decay',
-    few ? 0.05 : 0,
-    few
-      ? `under ${FEW_CLASSES} identities: decoupled weight decay as extra regularisation`
-      : 'none (augmentation and early stopping regularise)',
+    few && !faceTrunk ? 0.05 : 0,
+    faceTrunk
+      ? 'none: the trunk is frozen, and decay would pull the identity-initialised head away from the pretrained descriptor'
+      : few
+        ? `under ${FEW_CLASSES} identities: decoupled weight decay as extra regularisation`
+        : 'none (augmentation and early stopping regularise)',
   );
   const imagesPerStep = contrastive ? 2 * settings.batchSize : settings.batchSize;
   const trainImages = Math.max(1, Math.round(d.images * (1 - settings.valFraction)));
@@ -218,8 +266,10 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
   decide(
     'epochs',
     'epochs',
-    RECIPE_EPOCHS,
-    `at most ${RECIPE_EPOCHS} validations; early stopping usually ends sooner, and --max-minutes stops the run if it binds`,
+    faceTrunk ? FACE_TRUNK_EPOCHS : RECIPE_EPOCHS,
+    faceTrunk
+      ? `at most ${FACE_TRUNK_EPOCHS} validations: epoch 0 is the pretrained descriptor, kept unless training beats it, and head training rarely does (docs/faces.md)`
+      : `at most ${RECIPE_EPOCHS} validations; early stopping usually ends sooner, and --max-minutes stops the run if it binds`,
   );
   decide('patience', 'early stopping', 8, 'stop after 8 validations without a better validation AUC; keep the best');
   decide('lrSchedule', 'learning-rate schedule', 'cosine', 'cosine to 1 % over the run (over --max-minutes instead once the budget binds)');
@@ -241,12 +291,5 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
       ? `under ${FEW_CLASSES} identities: if the trained encoder does not beat raw pixels on validation, save the pixel feature`
       : `${FEW_CLASSES} or more identities: the card warns if raw pixels win, the trained encoder is kept`,
   );
-  decisions.push({
-    rule: 'pretrained face trunk',
-    value: false,
-    why: ink
-      ? 'ink, not photos'
-      : 'not chosen automatically (no face detection here): for face photos pass --backbone face-resnet29 (pretrained, 150×150 RGB, face stage)',
-  });
   return { settings, record: { name: 'auto', decisions } };
 }

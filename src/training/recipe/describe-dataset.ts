@@ -10,6 +10,7 @@
  */
 import sharp from 'sharp';
 import type { LabelledImageSource } from '../data/labelled-image-source';
+import type { FaceCheck } from './face-check';
 
 export interface DatasetDescription {
   identities: number;
@@ -27,6 +28,8 @@ export interface DatasetDescription {
   lightShare: number;
   /** Median over sampled images of the share of dark pixels (luma < 0.5). */
   darkShare: number;
+  /** Faces found in a sample (face-check.ts); absent when the check was not run. */
+  faces?: FaceCheck;
 }
 
 /** Luma levels (of 255) that count as near-white and as dark. */

@@ -59,7 +59,7 @@ describe('auto recipe', () => {
     expect(r.settings).toMatchObject(expected);
     expect(r.record.name).toBe('auto');
     expect(decision(r, 'augmentation').why).toMatch(/no flips/);
-    expect(decision(r, 'pretrained face trunk')).toMatchObject({ value: false, why: 'ink, not photos' });
+    expect(decision(r, 'encoder')).toMatchObject({ value: 'fast', why: 'fast conv encoder from scratch (ink, not photos)' });
   });
 
   it('few colour photos: RGB, strong photo augmentation, small embedding, weight decay, pixel fallback', () => {
@@ -82,7 +82,58 @@ describe('auto recipe', () => {
       stepsPerEpoch: 10, // one pass is ⌈40/16⌉ = 3 steps; at least 10
     });
     expect(decision(r, 'validation split').why).toMatch(/under 5: the card warns/);
-    expect(decision(r, 'pretrained face trunk').why).toMatch(/--backbone face-resnet29/);
+    expect(decision(r, 'encoder')).toMatchObject({
+      value: 'fast',
+      why: 'fast conv encoder from scratch (photos, but face detection was not run)',
+    });
+  });
+
+  it('face photos (faces in ≥ 80 % of the sample): the pretrained face trunk, its input, 128-d, no decay, 10 validations', () => {
+    // LFW-like: 250×250 colour photos, faces found in 11 of 12 sampled (⌈0.8·12⌉ = 10 needed).
+    const photos = { medianWidth: 250, medianHeight: 250, greyShare: 0.1, lightShare: 0.2, darkShare: 0.3 };
+    const r = autoRecipe(describe_({ ...photos, identities: 6, images: 60, faces: { checked: 12, withFace: 11, sample: 12 } }));
+    expect(r.settings).toMatchObject({
+      backbone: 'face-resnet29',
+      width: 150,
+      height: 150,
+      channels: 3,
+      normalize: 'standard',
+      augment: 'faces-strong', // still under 10 identities
+      embeddingDim: 128, // not the few-class 32: the trunk's descriptor
+      weightDecay: 0,
+      epochs: 10,
+      pixelFallback: true,
+    });
+    expect(decision(r, 'encoder').why).toMatch(/^faces in 11 of 12 sampled photos \(80 % of 12 needed\): dlib's pretrained face ResNet/);
+    // Exactly at the share: 10 of 12 is enough, 9 is not.
+    const at = (withFace: number, checked = 12) =>
+      autoRecipe(describe_({ ...photos, faces: { checked, withFace, sample: 12 } })).settings.backbone;
+    expect(at(10)).toBe('face-resnet29');
+    expect(at(9)).toBe('fast');
+    // A check stopped early (the third miss of 12) is not a face folder, and says so.
+    const stopped = autoRecipe(describe_({ ...photos, faces: { checked: 3, withFace: 0, sample: 12 } }));
+    expect(stopped.settings).toMatchObject({ backbone: 'fast', width: 48, height: 48, normalize: 'unit', epochs: 40 });
+    expect(decision(stopped, 'encoder').why).toMatch(/faces in 0 of 3 sampled photos \(80 % of 12 needed\): not a face folder/);
+    // Grey portraits (ORL 92×112) with faces: the trunk still takes RGB.
+    expect(
+      autoRecipe(describe_({ medianWidth: 92, medianHeight: 112, greyShare: 1, faces: { checked: 12, withFace: 12, sample: 12 } }))
+        .settings,
+    ).toMatchObject({ backbone: 'face-resnet29', channels: 3 });
+  });
+
+  it('does not look for faces in ink or in images too small to hold one', () => {
+    const ink = { lightShare: 0.9, darkShare: 0.08, faces: { checked: 12, withFace: 12, sample: 12 } };
+    expect(decision(autoRecipe(describe_(ink)), 'encoder').value).toBe('fast');
+    const small = autoRecipe(describe_({ medianWidth: 20, medianHeight: 200 }));
+    expect(decision(small, 'encoder').why).toBe(
+      'fast conv encoder from scratch (median image 20×200 px: too small to hold a detectable face)',
+    );
+  });
+
+  it('a --backbone given wins and skips the face check', () => {
+    const r = autoRecipe(describe_({ medianWidth: 250, medianHeight: 250 }), { backbone: 'face-resnet29' });
+    expect(decision(r, 'encoder')).toEqual({ rule: 'encoder', value: 'face-resnet29', why: '--backbone given (no face check run)' });
+    expect(r.settings).toMatchObject({ width: 150, height: 150, channels: 3, embeddingDim: 128 });
   });
 
   it('two images per identity: balanced pairs (contrastive), 32 per step', () => {
