@@ -238,6 +238,12 @@ async function main() {
   const { rocSvg } = require(path.join(DIST, 'training/calibration/roc-svg'));
   const evalBackend = await initBackend(BACKEND);
 
+  /** The card's recipe record (written by train for the auto recipe; not part of the ModelCard type). */
+  const recipeOf = (/** @type {object} */ card) =>
+    /** @type {{ recipe?: { decisions: Array<{ rule: string, value: unknown, why: string }> } }} */ (card).recipe;
+  /** The trainer's per-epoch validation history, from the card's hyperparameters. */
+  const historyOf = (/** @type {{ hyperparameters: Record<string, unknown> }} */ card) =>
+    /** @type {Array<{ epoch: number, valAuc: number }>} */ (card.hyperparameters.history ?? []);
   const results = fs.existsSync(path.join(OUT, 'results.json')) ? JSON.parse(fs.readFileSync(path.join(OUT, 'results.json'), 'utf8')) : {};
   for (const [name, d] of Object.entries(await domains())) {
     const key = RECIPE === 'auto' ? name : `${name}@${RECIPE}`;
@@ -305,6 +311,10 @@ async function main() {
       epochs: card.training.epochs,
       bestEpoch: card.training.bestEpoch,
       architecture: `${card.architecture.backbone} ${card.preprocessing.width}×${card.preprocessing.height}×${card.preprocessing.channels}`,
+      // Which encoder the recipe chose and why (session 29: the face check), and training images without a face.
+      encoder: recipeOf(card)?.decisions.find((x) => x.rule === 'encoder'),
+      facelessDropped: card.data?.facelessDropped,
+      validationHistory: historyOf(card).map((h) => [h.epoch, h.valAuc]),
       validation: { auc: card.validation.auc, eer: card.validation.eer },
       warnings: card.warnings ?? [],
       load1m: { before: +loadBefore.toFixed(2), after: +loadAfter.toFixed(2) },

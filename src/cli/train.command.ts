@@ -21,8 +21,9 @@ import { train, type EpochInfo, type LossKind, type StepInfo } from '../training
 import { choice, num, parseSize, shellJoin } from './cli-args';
 import type { ModelCard } from '../embedding/model-card';
 import { baselineSummary, type PixelBaseline } from '../training/evaluate/pixel-baseline';
-import { autoRecipe, looksLikeInk, type RecipeSettings } from '../training/recipe/auto-recipe';
-import { checkFaces, FACE_CHECK_MIN_SIDE } from '../training/recipe/face-check';
+import { autoRecipe, canHoldFaces, type RecipeSettings } from '../training/recipe/auto-recipe';
+import { faceCheckOrReason } from '../training/recipe/face-check';
+import type { FaceDetector } from '../embedding/faces/face-detector.port';
 import { describeDataset } from '../training/recipe/describe-dataset';
 import { ProgressBar } from './progress';
 import { CachedFaceDetector } from '../embedding/faces/cached.detector';
@@ -58,7 +59,8 @@ signatures (skilled forgeries)
   --synthetic-writers N add N drawn writers (24 genuine, 24 skilled forgeries each) to training, never to
                         validation (default 0; src/training/data/synthetic-signature.model.ts)
 model
-  --backbone NAME       encoder backbone: fast (default), seed, resnet-small
+  --backbone NAME       encoder backbone: fast (default; the auto recipe picks face-resnet29 for face photos), seed,
+                        resnet-small, face-resnet29
   --embedding-dim N     embedding size (default 128)
   --norm KIND           none | batch | group | instance (default none)
   --widths LIST         conv widths per block, e.g. 64,64,64,64 (backbone param 'widths')
@@ -88,7 +90,8 @@ faces
                         positions) and crop faces before the encoder; stored in the card, so eval, the service
                         and retraining do the same (default: tiny, with ssd as fallback, for face-resnet29;
                         none otherwise). Images without a detectable face are left out and counted in the card
-  --face-cache DIR      remember detections on disk between runs (default .cache/faces; 'none' = off)
+  --face-cache DIR      remember detections on disk between runs, the auto recipe's face check's too (default
+                        .cache/faces; 'none' = off)
   backbone face-resnet29 is dlib's pretrained face ResNet (weights from @vladmandic/face-api) with a Siamese
                         head; its input is fixed (150×150 RGB); --param trainable=head|last-block|all
 training
@@ -276,9 +279,7 @@ export async function run(argv: string[]): Promise<number> {
         template: scaledTemplate(preprocessing.width, preprocessing.height),
       };
     }
-    if (preprocessing.face && values['face-cache'] !== 'none') {
-      setDefaultFaceDetector(new CachedFaceDetector(new FaceApiDetector(), path.resolve(values['face-cache'] ?? '.cache/faces')));
-    }
+    if (preprocessing.face) setDefaultFaceDetector(auto?.faceDetector ?? faceDetectorFor(values));
     const architecture: ArchitectureSpec = {
       backbone,
       embeddingDim: num('embedding-dim', values['embedding-dim'], d?.embeddingDim ?? 128, { int: true, min: 2, max: 4096 }),
@@ -516,23 +517,50 @@ async function autoRecipeFor(values: Record<string, string | boolean | string[] 
   if (values['pixel-fallback'] !== undefined) given.pixelFallback = Boolean(values['pixel-fallback']);
   if (str('backbone') !== undefined) given.backbone = str('backbone') as RecipeSettings['backbone'];
   const description = await describeDataset(source);
-  // Photos large enough to hold a face, and no encoder chosen by flag: look for faces (face-check.ts).
-  if (
-    given.backbone === undefined &&
-    !looksLikeInk(description) &&
-    Math.min(description.medianWidth, description.medianHeight) >= FACE_CHECK_MIN_SIDE
-  ) {
-    await initBackend(choice<BackendPreference>('backend', str('backend'), BACKEND_PREFERENCES, 'auto'));
-    const detector = new FaceApiDetector();
-    const cached =
-      values['face-cache'] !== 'none' ? new CachedFaceDetector(detector, path.resolve(str('face-cache') ?? '.cache/faces')) : detector;
-    const bar = values.quiet || values.json ? undefined : new ProgressBar(process.stderr, 24, 15, 'face check');
-    description.faces = await checkFaces(source, cached, {
-      onImage: (done, total) => bar?.update({ done, total, fields: { stage: 'looking for faces' } }),
-    });
-    bar?.done();
+  let faceDetector: FaceDetector | undefined;
+  if (given.backbone === undefined && canHoldFaces(description)) {
+    const fixed = encoderFixedBy(values);
+    if (fixed) description.faceCheckSkipped = fixed;
+    else {
+      // Photos that can hold a face and no flag that fixes the encoder: look for faces (face-check.ts). The
+      // detector (and its cache) is the one training's face stage will use, so no photo is detected twice.
+      await initBackend(choice<BackendPreference>('backend', str('backend'), BACKEND_PREFERENCES, 'auto'));
+      faceDetector = faceDetectorFor(values);
+      const bar = values.quiet || values.json ? undefined : new ProgressBar(process.stderr, 24, 15, 'face check');
+      const outcome = await faceCheckOrReason(source, faceDetector, {
+        // A check settled early fills its bar: it is done, not aborted.
+        onImage: (done, total, settled) => bar?.update({ done: settled ? total : done, total, fields: { stage: 'looking for faces' } }),
+      });
+      bar?.done();
+      if ('faces' in outcome) description.faces = outcome.faces;
+      else {
+        description.faceCheckSkipped = outcome.skipped;
+        faceDetector = undefined;
+      }
+    }
   }
-  return autoRecipe(description, given);
+  return { ...autoRecipe(description, given), faceDetector };
+}
+
+/**
+ * A flag that makes the encoder something other than the pretrained face trunk, so the face check would only
+ * cost time: a source model (`--from`, `--trunk-from`), or a from-scratch encoder's own settings, which the
+ * trunk would silently override (its input is 150×150×3 aligned crops, its width and head are its own).
+ */
+function encoderFixedBy(values: Record<string, string | boolean | string[] | undefined>): string | undefined {
+  if (values.from !== undefined) return '--from given, the encoder is the source model’s: no face check run';
+  if (values['trunk-from'] !== undefined) return '--trunk-from given, the encoder starts from that trunk: no face check run';
+  if (values['face-stage'] === 'none') return '--face-stage none given, and the face trunk needs aligned crops: no face check run';
+  const scratch = ['input-size', 'channels', 'normalize', 'fit', 'widths', 'norm', 'embedding-dim'].find((k) => values[k] !== undefined);
+  if (scratch) return `--${scratch} given, a setting of an encoder trained from scratch: no face check run`;
+  return undefined;
+}
+
+/** face-api's detector, behind the disk cache unless `--face-cache none`. */
+function faceDetectorFor(values: Record<string, string | boolean | string[] | undefined>): FaceDetector {
+  const detector = new FaceApiDetector();
+  const dir = values['face-cache'];
+  return dir === 'none' ? detector : new CachedFaceDetector(detector, path.resolve(typeof dir === 'string' ? dir : '.cache/faces'));
 }
 
 function parseFoldArg(text: string): Fold {

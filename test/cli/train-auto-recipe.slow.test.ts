@@ -146,4 +146,14 @@ it('finds faces in a folder of real photos and trains on the pretrained face tru
     why: '--backbone given (no face check run)',
   });
   expect(givenCard.preprocessing).toMatchObject({ width: 48, height: 48, channels: 3, normalize: 'unit' });
+
+  // A from-scratch setting (here the conv widths) fixes the encoder too: no check, and the card says which flag.
+  const scratch = path.join(root, 'scratch-model');
+  const widths = await capture(() => trainRun([...common, '--out', scratch, '--widths', '8,16', '--face-cache', 'none']));
+  expect(widths.code).toBe(0);
+  const scratchCard = JSON.parse(readFileSync(path.join(scratch, 'model-card.json'), 'utf8'));
+  expect(scratchCard.architecture.backbone).toBe('fast');
+  expect(scratchCard.recipe.decisions.find((d: { rule: string }) => d.rule === 'encoder').why).toBe(
+    'fast conv encoder from scratch (--widths given, a setting of an encoder trained from scratch: no face check run)',
+  );
 });

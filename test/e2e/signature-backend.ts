@@ -52,6 +52,16 @@ const RECALIBRATED = { thresholds: { default: 0, defaultRule: 'each fold’s rec
 /** ASNORM's cohort: the top quarter of the 144 validation genuine signatures nearest the vector (RULE-snorm.md). */
 const ADAPTIVE_COHORT = 36;
 
+/** WD_*'s classifiers per fold, and how many stopped at the solver's epoch limit before its tolerance. */
+const classifiers = { trained: 0, unconverged: 0 };
+
+/** What a candidate's pooled score is, as the scores file and the printed result say. */
+function scoreDescription(kind: Candidate): string {
+  if (kind === 'WD_LINEAR' || kind === 'WD_RBF')
+    return `${kind}: −f(q) of an SVM per writer, its references against the validation writers' genuine signatures (docs/experiments/signatures/backend/RULE-wd.md); minus the fold's threshold recalibrated for it`;
+  return `${kind} back-end fitted on the validation writers (docs/experiments/signatures/backend/RULE.md); distance minus the fold's threshold recalibrated after it`;
+}
+
 /**
  * The candidates' scores. CENTROID d(q, c) for BASE, WCCN, KISSME (their difference is the embedding); SHIFT and
  * SHIFT_HALF: d(q, c) − β·s with s the references' leave-one-out spread (1/R)·Σ d(r_i, c_{−i}), β = 1 or ½
@@ -66,6 +76,8 @@ function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[])
     const negativeGram = gram(cohort, kernel);
     return (refs) => {
       const svm = trainWriterSvm(refs, cohort, { kernel, c: 1, negativeGram });
+      classifiers.trained++;
+      if (!svm.converged) classifiers.unconverged++;
       return (q) => -svm.decision(q);
     };
   }
@@ -163,6 +175,8 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
     const { model, card } = await loadModelDir(fold.modelDir);
     try {
       const started = Date.now();
+      classifiers.trained = 0;
+      classifiers.unconverged = 0;
       const rawVal = await embedWriters(model, card, VALIDATION, DATASET);
       const rawHeld = await embedWriters(model, card, fold.writers, DATASET);
       const t = fitTransform(kind, rawVal);
@@ -226,6 +240,7 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
           { thresholds: { ...card.thresholds, default: single } },
         ).eer,
         seconds: (Date.now() - started) / 1000,
+        ...(classifiers.trained > 0 ? { classifiers: { ...classifiers } } : {}),
       });
       console.error(`${kind} ${fold.modelDir}: ${JSON.stringify(perFold[perFold.length - 1])}`);
     } finally {
@@ -233,7 +248,7 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
       tf.disposeVariables();
     }
   }
-  const score = `${kind} back-end fitted on the validation writers (docs/experiments/signatures/backend/RULE.md); distance minus the fold's threshold recalibrated after it`;
+  const score = scoreDescription(kind);
   writeScores(out, { writers: allWriters, score, perFold }, pooled);
   return {
     candidate: kind,

@@ -11,6 +11,9 @@ describe('writer-dependent SVM (session 29 experiment, signature-backend.ts WD_*
     expect(svm.decision(v(1))).toBeCloseTo(1, 10);
     expect(svm.decision(v(-2))).toBeCloseTo(-2, 10);
     expect(svm.supportVectors).toBe(2);
+    expect(svm.converged).toBe(true);
+    // One epoch is not enough to prove it: the first pass moves both α, the check needs a second.
+    expect(trainWriterSvm([v(1)], [v(-1)], { kernel: linearKernel, c: 1, tolerance: 1e-12, maxEpochs: 1 }).converged).toBe(false);
   });
 
   it('clips at the cost: with C = 0.2 both α stop at 0.2 and f(x) = 0.4·x', () => {
@@ -31,6 +34,8 @@ describe('writer-dependent SVM (session 29 experiment, signature-backend.ts WD_*
     expect(medianHeuristicGamma([v(0), v(1), v(3)])).toBeCloseTo(0.25, 12);
     expect(medianHeuristicGamma([v(0), v(1), v(3), v(7)])).toBeCloseTo(1 / ((9 + 16) / 2), 12); // 1, 4, 9, 16, 36, 49
     expect(() => medianHeuristicGamma([v(0)])).toThrow(/two cohort vectors/);
+    // Four equal vectors and one apart: 6 zero and 4 nonzero squared distances, median 0.
+    expect(() => medianHeuristicGamma([v(1), v(1), v(1), v(1), v(5)])).toThrow(/above zero/);
   });
 
   it('gives the same classifier with the negatives’ kernel block precomputed, and scores references above strangers', () => {

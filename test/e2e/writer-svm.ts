@@ -45,6 +45,8 @@ export function medianHeuristicGamma(cohort: readonly Float32Array[]): number {
   if (d.length === 0) throw new Error('the median heuristic needs at least two cohort vectors');
   d.sort((a, b) => a - b);
   const m = d.length % 2 === 1 ? d[(d.length - 1) / 2] : 0.5 * (d[d.length / 2 - 1] + d[d.length / 2]);
+  // Half the cohort identical would give γ = ∞ and NaN kernels (∞·0).
+  if (!(m > 0)) throw new Error('the median heuristic needs a cohort whose median squared distance is above zero');
   return 1 / m;
 }
 
@@ -68,6 +70,8 @@ export interface WriterClassifier {
   /** How many dual coordinates are non-zero. */
   supportVectors: number;
   epochs: number;
+  /** Whether the projected gradient fell under the tolerance before maxEpochs. */
+  converged: boolean;
 }
 
 /** The negatives' kernel block, for SvmOptions.negativeGram. */
@@ -110,6 +114,7 @@ export function trainWriterSvm(
   const tolerance = options.tolerance ?? 1e-4;
   const maxEpochs = options.maxEpochs ?? 2000;
   let epoch = 0;
+  let converged = false;
   for (; epoch < maxEpochs; epoch++) {
     let violation = 0;
     for (let i = 0; i < n; i++) {
@@ -123,7 +128,10 @@ export function trainWriterSvm(
       alpha[i] = next;
       for (let j = 0; j < n; j++) gradient[j] += delta * q[i * n + j];
     }
-    if (violation < tolerance) break;
+    if (violation < tolerance) {
+      converged = true;
+      break;
+    }
   }
   const support = [...alpha.keys()].filter((i) => alpha[i] > 0);
   return {
@@ -134,5 +142,6 @@ export function trainWriterSvm(
     },
     supportVectors: support.length,
     epochs: epoch,
+    converged,
   };
 }

@@ -80,17 +80,28 @@ const PK_IMAGES = 64;
  */
 export const RECIPE_EPOCHS = 40;
 /**
- * Validations with the pretrained face trunk. The trunk is frozen and its head starts as the identity, so epoch 0
- * is the pretrained descriptor, which the trainer validates and keeps unless training beats it; on LFW, head
- * training never did (docs/faces.md, ablation), and each step runs a 29-layer ResNet at 150×150.
+ * Trained epochs with the pretrained face trunk (11 validations: the trainer also validates the start). The trunk
+ * is frozen and its head starts as the identity, so epoch 0 is the pretrained descriptor, which the trainer keeps
+ * unless training beats it; on LFW, head training never did (docs/faces.md, ablation), and each step runs a
+ * 29-layer ResNet at 150×150.
  */
 export const FACE_TRUNK_EPOCHS = 10;
+
+/**
+ * Whether the folder's images can hold a detectable face at all: photos (not ink) whose median shorter side is at
+ * least FACE_CHECK_MIN_SIDE. Written so that an unknown size (NaN: an empty folder) is "no".
+ */
+export function canHoldFaces(d: DatasetDescription): boolean {
+  return !looksLikeInk(d) && Math.min(d.medianWidth, d.medianHeight) >= FACE_CHECK_MIN_SIDE;
+}
 
 /** Whether the pretrained face trunk applies, and why (or why not). */
 export function faceTrunkFor(d: DatasetDescription): { use: boolean; why: string } {
   if (looksLikeInk(d)) return { use: false, why: 'ink, not photos' };
-  if (Math.min(d.medianWidth, d.medianHeight) < FACE_CHECK_MIN_SIDE)
+  if (!(d.medianWidth > 0 && d.medianHeight > 0)) return { use: false, why: 'no image size could be read' };
+  if (!canHoldFaces(d))
     return { use: false, why: `median image ${d.medianWidth}×${d.medianHeight} px: too small to hold a detectable face` };
+  if (d.faceCheckSkipped) return { use: false, why: d.faceCheckSkipped };
   if (!d.faces) return { use: false, why: 'photos, but face detection was not run' };
   const found = `faces in ${d.faces.withFace} of ${d.faces.checked} sampled photos`;
   const need = `${(FACE_SHARE * 100).toFixed(0)} % of ${d.faces.sample} needed`;
@@ -268,7 +279,7 @@ export function autoRecipe(d: DatasetDescription, given: Partial<RecipeSettings>
     'epochs',
     faceTrunk ? FACE_TRUNK_EPOCHS : RECIPE_EPOCHS,
     faceTrunk
-      ? `at most ${FACE_TRUNK_EPOCHS} validations: epoch 0 is the pretrained descriptor, kept unless training beats it, and head training rarely does (docs/faces.md)`
+      ? `${FACE_TRUNK_EPOCHS} trained epochs after validating the start: epoch 0 is the pretrained descriptor, kept unless training beats it, and head training rarely does (docs/faces.md)`
       : `at most ${RECIPE_EPOCHS} validations; early stopping usually ends sooner, and --max-minutes stops the run if it binds`,
   );
   decide('patience', 'early stopping', 8, 'stop after 8 validations without a better validation AUC; keep the best');

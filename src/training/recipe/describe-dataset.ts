@@ -30,6 +30,8 @@ export interface DatasetDescription {
   darkShare: number;
   /** Faces found in a sample (face-check.ts); absent when the check was not run. */
   faces?: FaceCheck;
+  /** Why the face check was not run or did not finish (a flag that fixes the encoder, a detector failure). */
+  faceCheckSkipped?: string;
 }
 
 /** Luma levels (of 255) that count as near-white and as dark. */

@@ -7,7 +7,8 @@
  * The check runs the serving path's own detection (`detectAllFaces` with the default face stage: tiny detector,
  * SSD fallback, a padded retry) on an evenly spread sample of the folder's images, and counts the images with at
  * least one face. It stops as soon as the answer is settled: with 12 sampled and a share of 80 % needed, the
- * third image without a face ends it, so a folder of products or parts costs three detections' worth, not twelve.
+ * third image without a face ends it, so a folder of products or parts costs three images, not twelve (up to four
+ * detector passes each: tiny, SSD, then both on a padded frame; a face image usually takes one tiny pass).
  * An image that does not decode counts as one without a face.
  */
 import { DomainError } from '../../errors';
@@ -44,7 +45,7 @@ export function showsFaces(check: FaceCheck): boolean {
 export async function checkFaces(
   source: LabelledImageSource,
   detector: FaceDetector,
-  options: { sample?: number; onImage?: (checked: number, sample: number) => void } = {},
+  options: { sample?: number; onImage?: (checked: number, sample: number, settled: boolean) => void } = {},
 ): Promise<FaceCheck> {
   const images = await source.list();
   const sample = Math.min(options.sample ?? FACE_CHECK_SAMPLE, images.length);
@@ -62,8 +63,26 @@ export async function checkFaces(
     }
     checked++;
     if (found) withFace++;
-    options.onImage?.(checked, sample);
-    if (checked - withFace > allowedMisses) break;
+    const settled = checked - withFace > allowedMisses;
+    options.onImage?.(checked, sample, settled);
+    if (settled) break;
   }
   return { checked, withFace, sample };
+}
+
+/**
+ * The check as `siamese train` runs it: a detector that cannot run (its weights, a backend clash) becomes the
+ * reason the check did not finish, not an error, because a run on photos that are not faces never needed it.
+ */
+export async function faceCheckOrReason(
+  source: LabelledImageSource,
+  detector: FaceDetector,
+  options: { onImage?: (checked: number, sample: number, settled: boolean) => void } = {},
+): Promise<{ faces: FaceCheck } | { skipped: string }> {
+  try {
+    return { faces: await checkFaces(source, detector, options) };
+  } catch (e) {
+    const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    return { skipped: `the face check failed (${message}): pass --backbone face-resnet29 to use the face trunk anyway` };
+  }
 }

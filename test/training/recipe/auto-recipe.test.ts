@@ -1,5 +1,6 @@
 import {
   autoRecipe,
+  canHoldFaces,
   inputSizeFor,
   looksLikeInk,
   validationIdentities,
@@ -128,6 +129,21 @@ describe('auto recipe', () => {
     expect(decision(small, 'encoder').why).toBe(
       'fast conv encoder from scratch (median image 20×200 px: too small to hold a detectable face)',
     );
+  });
+
+  it('says why no face check ran: a flag that fixed the encoder, a detector that failed, no readable size', () => {
+    const photos = { medianWidth: 250, medianHeight: 250 };
+    const skipped = autoRecipe(describe_({ ...photos, faceCheckSkipped: '--trunk-from given: the encoder starts from that trunk' }));
+    expect(decision(skipped, 'encoder').why).toBe(
+      'fast conv encoder from scratch (--trunk-from given: the encoder starts from that trunk)',
+    );
+    expect(skipped.settings).toMatchObject({ backbone: 'fast', width: 48, epochs: 40 });
+    // An empty folder has no median size (NaN): it cannot hold faces, and the reason says what is missing.
+    const empty = describe_({ identities: 0, images: 0, medianWidth: Number.NaN, medianHeight: Number.NaN });
+    expect(canHoldFaces(empty)).toBe(false);
+    expect(decision(autoRecipe(empty), 'encoder').why).toBe('fast conv encoder from scratch (no image size could be read)');
+    expect(canHoldFaces(describe_({ medianWidth: 64, medianHeight: 300 }))).toBe(true);
+    expect(canHoldFaces(describe_({ medianWidth: 63, medianHeight: 300 }))).toBe(false);
   });
 
   it('a --backbone given wins and skips the face check', () => {

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import type { DetectOptions, FaceDetector } from '../../../src/embedding/faces/face-detector.port';
 import type { DetectedFace, RgbImage } from '../../../src/embedding/faces/face.types';
 import { MemoryImageSource } from '../../../src/training/data/labelled-image-source';
-import { checkFaces, showsFaces } from '../../../src/training/recipe/face-check';
+import { checkFaces, faceCheckOrReason, showsFaces } from '../../../src/training/recipe/face-check';
 
 /**
  * The auto recipe's face check (issue 17), through the real decoding and the face stage's retries, with a
@@ -54,9 +54,16 @@ describe('face check (auto recipe)', () => {
     // 24 images: the sample is every second one (0, 2, 4, …). Blue at 0, 2 and 4 settles it after three.
     const kinds = Array<'face' | 'none'>(24).fill('face');
     for (const i of [0, 2, 4]) kinds[i] = 'none';
-    const check = await checkFaces(await source(kinds), new ColourDetector());
+    const seen: Array<[number, number, boolean]> = [];
+    const check = await checkFaces(await source(kinds), new ColourDetector(), { onImage: (...a) => seen.push(a) });
     expect(check).toEqual({ checked: 3, withFace: 0, sample: 12 });
     expect(showsFaces(check)).toBe(false);
+    // The progress callback hears that the third image settled it (so a bar can fill rather than look aborted).
+    expect(seen).toEqual([
+      [1, 12, false],
+      [2, 12, false],
+      [3, 12, true],
+    ]);
     // The odd images (never sampled) could all be blue: the answer is the same.
     const odd = Array.from({ length: 24 }, (_, i) => (i % 2 === 1 ? 'none' : 'face') as 'face' | 'none');
     expect(await checkFaces(await source(odd), new ColourDetector())).toEqual({ checked: 12, withFace: 12, sample: 12 });
@@ -70,6 +77,16 @@ describe('face check (auto recipe)', () => {
     expect(showsFaces(check)).toBe(true);
     const failing: FaceDetector = { detect: async () => Promise.reject(new Error('weights missing')) };
     await expect(checkFaces(await source(['face']), failing)).rejects.toThrow('weights missing');
+  });
+
+  it('as siamese train runs it, turns a detector that cannot run into a reason instead of an error', async () => {
+    const failing: FaceDetector = { detect: async () => Promise.reject(new Error('weights missing\nstack line')) };
+    expect(await faceCheckOrReason(await source(['face']), failing)).toEqual({
+      skipped: 'the face check failed (weights missing): pass --backbone face-resnet29 to use the face trunk anyway',
+    });
+    expect(await faceCheckOrReason(await source(['face', 'face']), new ColourDetector())).toEqual({
+      faces: { checked: 2, withFace: 2, sample: 2 },
+    });
   });
 
   it('judges the share against the sample, not the images checked', () => {
