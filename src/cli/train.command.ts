@@ -74,7 +74,8 @@ model
   --ink-tone equalize   with --crop ink: the fitted ink's tones equalised, so that no pen's or scanner's tone curve
                         reaches the encoder (src/embedding/preprocess/ink-tone.ts)
   --flip-average        flip test-time augmentation stored in the card: embedding = L2(f(x) + f(mirror x)),
-                        used by validation, eval and the service alike
+                        used by validation, eval and the service alike (the auto recipe's default with the
+                        face trunk; --no-flip-average turns it off)
   --from MODEL_DIR      warm start (fine-tune) from an existing model
   --trunk-from DIR      a fresh encoder (this run's input size, crop and head) whose trunk, every layer before
                         the embedding head, is copied from the model in DIR: transfer across input sizes (the
@@ -150,6 +151,7 @@ export async function run(argv: string[]): Promise<number> {
         'save-val-scores': { type: 'string' },
         'calibration-scores': { type: 'string', multiple: true },
         'flip-average': { type: 'boolean' },
+        'no-flip-average': { type: 'boolean' },
         'weight-decay': { type: 'string' },
         ema: { type: 'string' },
         backbone: { type: 'string' },
@@ -220,6 +222,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     if (!values.data?.length) throw badInput('--data DIR is required');
     if (!values.out) throw badInput('--out MODEL_DIR is required');
+    if (values['flip-average'] && values['no-flip-average']) throw badInput('--flip-average and --no-flip-average exclude each other');
     // Flag errors before the dataset is scanned.
     const trunk = trunkFrom(values);
     if (trunk && values.from)
@@ -339,7 +342,7 @@ export async function run(argv: string[]): Promise<number> {
         valFraction: num('val-fraction', values['val-fraction'], d?.valFraction ?? 0.2, { min: 0, max: 0.9 }),
         valFold,
         valSplit: choice('val-split', values['val-split'], ['identity', 'superclass'] as const, 'identity'),
-        flipAverage: values['flip-average'] ? true : undefined,
+        flipAverage: (values['flip-average'] ?? (values['no-flip-average'] ? false : d?.flipAverage)) ? true : undefined,
         weightDecay: num('weight-decay', values['weight-decay'], d?.weightDecay ?? 0, { min: 0 }),
         patience: num('patience', values.patience, d?.patience ?? 0, { int: true, min: 0 }),
         patienceFrom: choice('patience-from', values['patience-from'], ['start', 'half-anneal'] as const, d?.patienceFrom ?? 'start'),
@@ -516,6 +519,7 @@ async function autoRecipeFor(values: Record<string, string | boolean | string[] 
   if (str('steps-per-epoch') !== undefined) given.stepsPerEpoch = num('steps-per-epoch', str('steps-per-epoch'), 1, { int: true, min: 1 });
   if (values['pixel-fallback'] !== undefined) given.pixelFallback = Boolean(values['pixel-fallback']);
   if (str('backbone') !== undefined) given.backbone = str('backbone') as RecipeSettings['backbone'];
+  if (values['flip-average'] !== undefined || values['no-flip-average'] !== undefined) given.flipAverage = Boolean(values['flip-average']);
   const description = await describeDataset(source);
   let faceDetector: FaceDetector | undefined;
   if (given.backbone === undefined && canHoldFaces(description)) {

@@ -129,9 +129,28 @@ it('finds faces in a folder of real photos and trains on the pretrained face tru
   expect(card.architecture.embeddingDim).toBe(128);
   expect(card.preprocessing).toMatchObject({ width: 150, height: 150, channels: 3, normalize: 'standard' });
   expect(card.preprocessing.face).toMatchObject({ detector: 'tiny', fallbackDetector: 'ssd' });
+  expect(card.preprocessing.flipAverage).toBe(true);
   expect(train.stderr).toMatch(/recipe auto: encoder = face-resnet29 \(faces in/);
   // The detections were cached for the training run's face stage.
   expect(readdirSync(path.join(root, 'face-cache')).length).toBeGreaterThan(0);
+
+  // --no-flip-average keeps the face trunk without the flip; with --flip-average too it is refused.
+  const noFlip = path.join(root, 'face-no-flip');
+  const plain = await capture(() =>
+    trainRun([...common, '--out', noFlip, '--no-flip-average', '--face-cache', path.join(root, 'face-cache')]),
+  );
+  expect(plain.code).toBe(0);
+  const plainCard = JSON.parse(readFileSync(path.join(noFlip, 'model-card.json'), 'utf8'));
+  expect(plainCard.architecture.backbone).toBe('face-resnet29');
+  expect(plainCard.preprocessing.flipAverage).toBeUndefined();
+  expect(plainCard.recipe.decisions.find((d: { rule: string }) => d.rule === 'flip averaging')).toEqual({
+    rule: 'flip averaging',
+    value: false,
+    why: '--flip-average / --no-flip-average given (the rule would choose true)',
+  });
+  const both = await capture(() => trainRun([...common, '--out', noFlip, '--flip-average', '--no-flip-average']));
+  expect(both.code).toBe(1); // a bad combination of flags, as every refused input of siamese train
+  expect(both.stderr).toMatch(/--flip-average and --no-flip-average exclude each other/);
 
   // A --backbone given skips the check and says so.
   const given = path.join(root, 'fast-model');
@@ -146,6 +165,7 @@ it('finds faces in a folder of real photos and trains on the pretrained face tru
     why: '--backbone given (no face check run)',
   });
   expect(givenCard.preprocessing).toMatchObject({ width: 48, height: 48, channels: 3, normalize: 'unit' });
+  expect(givenCard.preprocessing.flipAverage).toBeUndefined();
 
   // A from-scratch setting (here the conv widths) fixes the encoder too: no check, and the card says which flag.
   const scratch = path.join(root, 'scratch-model');

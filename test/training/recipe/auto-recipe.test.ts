@@ -104,6 +104,7 @@ describe('auto recipe', () => {
       weightDecay: 0,
       epochs: 10,
       pixelFallback: true,
+      flipAverage: true,
     });
     expect(decision(r, 'encoder').why).toMatch(/^faces in 11 of 12 sampled photos \(80 % of 12 needed\): dlib's pretrained face ResNet/);
     // Exactly at the share: 10 of 12 is enough, 9 is not.
@@ -113,7 +114,7 @@ describe('auto recipe', () => {
     expect(at(9)).toBe('fast');
     // A check stopped early (the third miss of 12) is not a face folder, and says so.
     const stopped = autoRecipe(describe_({ ...photos, faces: { checked: 3, withFace: 0, sample: 12 } }));
-    expect(stopped.settings).toMatchObject({ backbone: 'fast', width: 48, height: 48, normalize: 'unit', epochs: 40 });
+    expect(stopped.settings).toMatchObject({ backbone: 'fast', width: 48, height: 48, normalize: 'unit', epochs: 40, flipAverage: false });
     expect(decision(stopped, 'encoder').why).toMatch(/faces in 0 of 3 sampled photos \(80 % of 12 needed\): not a face folder/);
     // Grey portraits (ORL 92×112) with faces: the trunk still takes RGB.
     expect(
