@@ -33,11 +33,24 @@ import { embedWriters } from './signature-measure';
 import { readScores, writeScores } from './signature-scores';
 import { apply, fitKissme, fitWccn, lengthNormalise } from './linear-backend';
 import { gram, linearKernel, medianHeuristicGamma, rbfKernel, trainWriterSvm } from './writer-svm';
+import { embedImitations, IMITATIONS_PER_SIGNATURE, type Imitations } from './synthetic-imitations';
 
 const DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
 const VALIDATION = parseFilterList(['@' + path.resolve(__dirname, '../../splits/cedar/validation-writers.txt')])!;
 const COUNTS = [1, 5, 10];
-const CANDIDATES = ['BASE', 'WCCN', 'KISSME', 'SHIFT', 'SHIFT_HALF', 'SNORM', 'ASNORM', 'WD_LINEAR', 'WD_RBF'] as const;
+const CANDIDATES = [
+  'BASE',
+  'WCCN',
+  'KISSME',
+  'SHIFT',
+  'SHIFT_HALF',
+  'SNORM',
+  'ASNORM',
+  'WD_LINEAR',
+  'WD_RBF',
+  'SYNTH_MID',
+  'SYNTH_RATIO',
+] as const;
 type Candidate = (typeof CANDIDATES)[number];
 type Dist = (a: Float32Array, b: Float32Array) => number;
 /** A score for R references (R = 1 is verify): smaller is "same writer", compared with a threshold. */
@@ -57,6 +70,8 @@ const classifiers = { trained: 0, unconverged: 0 };
 
 /** What a candidate's pooled score is, as the scores file and the printed result say. */
 function scoreDescription(kind: Candidate): string {
+  if (kind === 'SYNTH_MID' || kind === 'SYNTH_RATIO')
+    return `${kind}: ${kind === 'SYNTH_MID' ? 'd(q, c) − ½(s + f)' : '(d(q, c) − s) / max(f − s, 1e−3)'}, f the references' ${IMITATIONS_PER_SIGNATURE} elastic imitations each against the other references' centroid (docs/experiments/signatures/backend/RULE-synth.md); minus the fold's threshold recalibrated for it`;
   if (kind === 'WD_LINEAR' || kind === 'WD_RBF')
     return `${kind}: −f(q) of an SVM per writer, its references against the validation writers' genuine signatures (docs/experiments/signatures/backend/RULE-wd.md); minus the fold's threshold recalibrated for it`;
   return `${kind} back-end fitted on the validation writers (docs/experiments/signatures/backend/RULE.md); distance minus the fold's threshold recalibrated after it`;
@@ -70,7 +85,11 @@ function scoreDescription(kind: Candidate): string {
  * WD_LINEAR / WD_RBF: −f(q), f a class-balanced SVM (C = 1) trained on the references against that cohort, linear or
  * RBF with γ from the cohort's median squared distance (writer-svm.ts, RULE-wd.md).
  */
-function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[]): Scorer {
+function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[], imitations?: Imitations): Scorer {
+  if (kind === 'SYNTH_MID' || kind === 'SYNTH_RATIO') {
+    if (!imitations) throw new Error(`${kind} needs the references' imitations`);
+    return synthScorer(kind, dist, imitations);
+  }
   if (kind === 'WD_LINEAR' || kind === 'WD_RBF') {
     const kernel = kind === 'WD_LINEAR' ? linearKernel : rbfKernel(medianHeuristicGamma(cohort));
     const negativeGram = gram(cohort, kernel);
@@ -108,6 +127,36 @@ function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[])
     if (beta > 0 && refs.length > 1)
       for (let i = 0; i < refs.length; i++) spread += dist(refs[i], centroid(refs.filter((_, j) => j !== i))) / refs.length;
     return (q) => dist(q, c) - beta * spread;
+  };
+}
+
+/**
+ * SYNTH_MID / SYNTH_RATIO (RULE-synth.md): s the references' leave-one-out spread, f the mean distance of each
+ * reference's imitations to the centroid of the other references (R = 1: to the reference itself, s = 0).
+ */
+function synthScorer(kind: 'SYNTH_MID' | 'SYNTH_RATIO', dist: Dist, imitations: Imitations): Scorer {
+  const imitationsOf = (r: Float32Array) => {
+    const list = imitations.get(r);
+    if (!list || list.length === 0) throw new Error('a reference without imitations');
+    return list;
+  };
+  return (refs) => {
+    const c = refs.length === 1 ? refs[0] : centroid(refs);
+    let spread = 0;
+    let imitationSum = 0;
+    let imitationCount = 0;
+    for (let i = 0; i < refs.length; i++) {
+      const centre = refs.length === 1 ? refs[0] : centroid(refs.filter((_, j) => j !== i));
+      if (refs.length > 1) spread += dist(refs[i], centre) / refs.length;
+      for (const m of imitationsOf(refs[i])) {
+        imitationSum += dist(m, centre);
+        imitationCount++;
+      }
+    }
+    const f = imitationSum / imitationCount;
+    if (kind === 'SYNTH_MID') return (q) => dist(q, c) - 0.5 * (spread + f);
+    const unit = Math.max(f - spread, 1e-3);
+    return (q) => (dist(q, c) - spread) / unit;
   };
 }
 
@@ -179,6 +228,9 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
       classifiers.unconverged = 0;
       const rawVal = await embedWriters(model, card, VALIDATION, DATASET);
       const rawHeld = await embedWriters(model, card, fold.writers, DATASET);
+      const synth = kind === 'SYNTH_MID' || kind === 'SYNTH_RATIO';
+      // The imitations are keyed by the genuine embedding they imitate (the identity transform keeps the objects).
+      const imitations = synth ? await embedImitations(model, card, [...rawVal, ...rawHeld], DATASET) : undefined;
       const t = fitTransform(kind, rawVal);
       const val = mapWriters(rawVal, t);
       const held = mapWriters(rawHeld, t);
@@ -186,11 +238,12 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
       const rule = { defaultRule: card.thresholds.defaultRule, targetFar: card.thresholds.targetFar };
       // The cohort (SNORM, ASNORM, WD_*): the validation writers' genuine signatures; a validation writer's own left out.
       const cohortWithout = (k: number) => val.filter((_, j) => j !== k).flatMap((w) => w.genuine);
-      const valScorers = val.map((_, k) => scorerFor(kind, dist, cohortWithout(k)));
+      const valScorers = val.map((_, k) => scorerFor(kind, dist, cohortWithout(k), imitations));
       const scorer = scorerFor(
         kind,
         dist,
         val.flatMap((w) => w.genuine),
+        imitations,
       );
       const offset = allWriters.length;
       allWriters.push(...fold.writers);
@@ -428,7 +481,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!CANDIDATES.includes(mode as Candidate) || !a || rest.length === 0) {
     console.error(
-      'usage: signature-backend.ts BASE|WCCN|KISSME|SHIFT|SHIFT_HALF|SNORM|ASNORM|WD_LINEAR|WD_RBF OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]',
+      'usage: signature-backend.ts BASE|WCCN|KISSME|SHIFT|SHIFT_HALF|SNORM|ASNORM|WD_LINEAR|WD_RBF|SYNTH_MID|SYNTH_RATIO OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]',
     );
     return 2;
   }
