@@ -12,6 +12,10 @@
  *     as `signature-measure.ts paired`, at the given interval level (the rule's 0.975).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts labelled K MODEL_DIR=@WRITERS …
  *     a what-if: K labelled forgeries per writer read as a per-writer midpoint (see measureLabelled).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts synth-strength MODEL_DIR …
+ *     rule SYNTH_CAL's calibration of the imitations' strength on the validation writers (synthStrength).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts synth-scales MODEL_DIR=@WRITERS …
+ *     per writer at R = 10: spread, imitation, genuine and forgery distances and their correlations (synthScales).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts oracle SCORES.json.gz
  *     how much of kept pairs' pooled EER is writers on different scales (see oracle below).
  */
@@ -33,7 +37,8 @@ import { embedWriters } from './signature-measure';
 import { readScores, writeScores } from './signature-scores';
 import { apply, fitKissme, fitWccn, lengthNormalise } from './linear-backend';
 import { gram, linearKernel, medianHeuristicGamma, rbfKernel, trainWriterSvm } from './writer-svm';
-import { embedImitations, IMITATIONS_PER_SIGNATURE, type Imitations } from './synthetic-imitations';
+import { CALIBRATED_IMITATION, embedImitations, IMITATIONS_PER_SIGNATURE, type Imitations } from './synthetic-imitations';
+import { RULE_SYNTH_IMITATION } from './synthetic-forgery';
 
 const DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
 const VALIDATION = parseFilterList(['@' + path.resolve(__dirname, '../../splits/cedar/validation-writers.txt')])!;
@@ -50,6 +55,7 @@ const CANDIDATES = [
   'WD_RBF',
   'SYNTH_MID',
   'SYNTH_RATIO',
+  'SYNTH_CAL',
 ] as const;
 type Candidate = (typeof CANDIDATES)[number];
 type Dist = (a: Float32Array, b: Float32Array) => number;
@@ -70,6 +76,8 @@ const classifiers = { trained: 0, unconverged: 0 };
 
 /** What a candidate's pooled score is, as the scores file and the printed result say. */
 function scoreDescription(kind: Candidate): string {
+  if (kind === 'SYNTH_CAL')
+    return `${kind}: d(q, c) − ½(s + f), f the references' ${IMITATIONS_PER_SIGNATURE} elastic imitations at RMS ${CALIBRATED_IMITATION.rmsShare} of the height (set on the validation writers), each against the other references' centroid (docs/experiments/signatures/backend/RULE-synth-calibrated.md); minus the fold's threshold recalibrated for it`;
   if (kind === 'SYNTH_MID' || kind === 'SYNTH_RATIO')
     return `${kind}: ${kind === 'SYNTH_MID' ? 'd(q, c) − ½(s + f)' : '(d(q, c) − s) / max(f − s, 1e−3)'}, f the references' ${IMITATIONS_PER_SIGNATURE} elastic imitations each against the other references' centroid (docs/experiments/signatures/backend/RULE-synth.md); minus the fold's threshold recalibrated for it`;
   if (kind === 'WD_LINEAR' || kind === 'WD_RBF')
@@ -86,9 +94,9 @@ function scoreDescription(kind: Candidate): string {
  * RBF with γ from the cohort's median squared distance (writer-svm.ts, RULE-wd.md).
  */
 function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[], imitations?: Imitations): Scorer {
-  if (kind === 'SYNTH_MID' || kind === 'SYNTH_RATIO') {
+  if (kind === 'SYNTH_MID' || kind === 'SYNTH_RATIO' || kind === 'SYNTH_CAL') {
     if (!imitations) throw new Error(`${kind} needs the references' imitations`);
-    return synthScorer(kind, dist, imitations);
+    return synthScorer(kind === 'SYNTH_CAL' ? 'SYNTH_MID' : kind, dist, imitations);
   }
   if (kind === 'WD_LINEAR' || kind === 'WD_RBF') {
     const kernel = kind === 'WD_LINEAR' ? linearKernel : rbfKernel(medianHeuristicGamma(cohort));
@@ -228,9 +236,11 @@ async function measure(kind: Candidate, out: string, folds: Array<{ modelDir: st
       classifiers.unconverged = 0;
       const rawVal = await embedWriters(model, card, VALIDATION, DATASET);
       const rawHeld = await embedWriters(model, card, fold.writers, DATASET);
-      const synth = kind === 'SYNTH_MID' || kind === 'SYNTH_RATIO';
+      const synth = kind === 'SYNTH_MID' || kind === 'SYNTH_RATIO' || kind === 'SYNTH_CAL';
       // The imitations are keyed by the genuine embedding they imitate (the identity transform keeps the objects).
-      const imitations = synth ? await embedImitations(model, card, [...rawVal, ...rawHeld], DATASET) : undefined;
+      const imitations = synth
+        ? await embedImitations(model, card, [...rawVal, ...rawHeld], DATASET, kind === 'SYNTH_CAL' ? CALIBRATED_IMITATION : undefined)
+        : undefined;
       const t = fitTransform(kind, rawVal);
       const val = mapWriters(rawVal, t);
       const held = mapWriters(rawHeld, t);
@@ -430,6 +440,165 @@ async function measureLabelled(labelledCount: number, folds: Array<{ modelDir: s
 }
 
 /**
+ * Rule SYNTH_CAL's calibration (RULE-synth-calibrated.md), on the validation writers only: for each imitation
+ * strength, each fold model's mean over the validation writers of s, f, g and h at R = 10 (the trainer's calibration
+ * draws, seed + 1000·R), and the mean f / h over folds × writers that chooses the strength.
+ */
+async function synthStrength(folds: Array<{ modelDir: string }>, shares: readonly number[]) {
+  await initBackend('auto');
+  const R = 10;
+  const perShare = new Map<number, Array<{ fold: string; writer: string; s: number; f: number; g: number; h: number }>>();
+  for (const fold of folds) {
+    const { model, card } = await loadModelDir(fold.modelDir);
+    try {
+      const val = await embedWriters(model, card, VALIDATION, DATASET);
+      const dist: Dist = (a, b) => distance(a, b, card.metric);
+      for (const share of shares) {
+        const imitations = await embedImitations(model, card, val, DATASET, { ...RULE_SYNTH_IMITATION, rmsShare: share });
+        const rng = new Rng((card.seed ?? 17) + 1000 * R);
+        for (const w of val) {
+          const acc = { s: 0, f: 0, g: 0, h: 0 };
+          for (let draw = 0; draw < 10; draw++) {
+            const order = rng.shuffle(w.genuine.map((_, i) => i));
+            const refs = order.slice(0, R).map((i) => w.genuine[i]);
+            const c = centroid(refs);
+            let fSum = 0;
+            let fCount = 0;
+            refs.forEach((r, i) => {
+              const centre = centroid(refs.filter((_, j) => j !== i));
+              acc.s += dist(r, centre) / R / 10;
+              for (const m of imitations.get(r)!) {
+                fSum += dist(m, centre);
+                fCount++;
+              }
+            });
+            acc.f += fSum / fCount / 10;
+            const rest = order.slice(R);
+            acc.g += rest.reduce((a, i) => a + dist(w.genuine[i], c), 0) / rest.length / 10;
+            acc.h += w.forged.reduce((a, v) => a + dist(v, c), 0) / w.forged.length / 10;
+          }
+          (perShare.get(share) ?? perShare.set(share, []).get(share)!).push({ fold: fold.modelDir, writer: w.writer, ...acc });
+        }
+        console.error(`synth-strength ${fold.modelDir} r = ${share}: done`);
+      }
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const table = shares.map((share) => {
+    const rows = perShare.get(share)!;
+    const mean = (pick: (r: (typeof rows)[number]) => number) => rows.reduce((a, r) => a + pick(r), 0) / rows.length;
+    const ratio = mean((r) => r.f / r.h);
+    return {
+      rmsShare: share,
+      meanFOverH: ratio,
+      absLogRatio: Math.abs(Math.log(ratio)),
+      s: mean((r) => r.s),
+      f: mean((r) => r.f),
+      g: mean((r) => r.g),
+      h: mean((r) => r.h),
+    };
+  });
+  const chosen = table.reduce((best, t) => (t.absLogRatio < best.absLogRatio ? t : best)).rmsShare;
+  return { references: R, writers: VALIDATION, chosenRmsShare: chosen, table, rows: Object.fromEntries(perShare) };
+}
+
+/**
+ * Session 30, after rule SYNTH was decided: per writer and R = 10 (the draws of `signature-measure.ts cv`), the
+ * references' spread s, the imitations' distance f, and the questioned signatures' mean distances to the centroid,
+ * genuine g and forged h; across the 34 writers, how well s tracks g, f tracks h and ½(s + f) tracks the oracle's
+ * midpoint ½(g + h). Raw distances of each fold's own model (folds differ in scale, so correlations are within
+ * fold, then averaged weighted by writers, and also pooled).
+ */
+async function synthScales(folds: Array<{ modelDir: string; writers: string[] }>) {
+  await initBackend('auto');
+  const R = 10;
+  const rows: Array<{ fold: number; writer: string; s: number; f: number; g: number; h: number }> = [];
+  for (const [foldIndex, fold] of folds.entries()) {
+    const { model, card } = await loadModelDir(fold.modelDir);
+    try {
+      const held = await embedWriters(model, card, fold.writers, DATASET);
+      const imitations = await embedImitations(model, card, held, DATASET);
+      const dist: Dist = (a, b) => distance(a, b, card.metric);
+      const rng = new Rng(11 + R);
+      for (const w of held) {
+        const acc = { s: 0, f: 0, g: 0, h: 0 };
+        for (let draw = 0; draw < 10; draw++) {
+          const order = rng.shuffle(w.genuine.map((_, i) => i));
+          const refs = order.slice(0, R).map((i) => w.genuine[i]);
+          const c = centroid(refs);
+          let fSum = 0;
+          let fCount = 0;
+          refs.forEach((r, i) => {
+            const centre = centroid(refs.filter((_, j) => j !== i));
+            acc.s += dist(r, centre) / R / 10;
+            for (const m of imitations.get(r)!) {
+              fSum += dist(m, centre);
+              fCount++;
+            }
+          });
+          acc.f += fSum / fCount / 10;
+          const rest = order.slice(R);
+          acc.g += rest.reduce((a, i) => a + dist(w.genuine[i], c), 0) / rest.length / 10;
+          acc.h += w.forged.reduce((a, v) => a + dist(v, c), 0) / w.forged.length / 10;
+        }
+        rows.push({ fold: foldIndex, writer: w.writer, ...acc });
+      }
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
+    }
+  }
+  const pearson = (xs: number[], ys: number[]) => {
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    xs.forEach((x, i) => {
+      sxy += (x - mx) * (ys[i] - my);
+      sxx += (x - mx) ** 2;
+      syy += (ys[i] - my) ** 2;
+    });
+    return sxy / Math.sqrt(sxx * syy);
+  };
+  const pairsOf = {
+    'spread s ~ genuine g': (r: (typeof rows)[number]) => [r.s, r.g],
+    'imitations f ~ forgeries h': (r: (typeof rows)[number]) => [r.f, r.h],
+    '½(s + f) ~ ½(g + h)': (r: (typeof rows)[number]) => [(r.s + r.f) / 2, (r.g + r.h) / 2],
+    'f − s ~ h − g': (r: (typeof rows)[number]) => [r.f - r.s, r.h - r.g],
+  };
+  const correlations = Object.fromEntries(
+    Object.entries(pairsOf).map(([name, pick]) => {
+      const within = folds.map((_, k) => {
+        const fr = rows.filter((r) => r.fold === k).map(pick);
+        return {
+          n: fr.length,
+          r: pearson(
+            fr.map((p) => p[0]),
+            fr.map((p) => p[1]),
+          ),
+        };
+      });
+      const all = rows.map(pick);
+      return [
+        name,
+        {
+          withinFoldMean: within.reduce((a, w) => a + w.n * w.r, 0) / rows.length,
+          withinFold: within.map((w) => w.r),
+          pooled: pearson(
+            all.map((p) => p[0]),
+            all.map((p) => p[1]),
+          ),
+        },
+      ];
+    }),
+  );
+  return { references: R, writers: rows.length, correlations, rows };
+}
+
+/**
  * `oracle SCORES.json.gz`: what aligning the writers could at best recover, from kept pairs. Per R: the pooled EER
  * (one threshold per fold, as served), the EER with each writer's distances shifted by the mean of its own genuine
  * distances (an oracle that reads the test genuine signatures, never the forgeries: the most a score built from a
@@ -471,6 +640,28 @@ export async function main(argv: string[]): Promise<number> {
     console.log(JSON.stringify(await measureLabelled(Number(a), folds), null, 2));
     return 0;
   }
+  if (mode === 'synth-strength' && a) {
+    const shares = [0.03, 0.06, 0.09, 0.12, 0.18];
+    console.log(
+      JSON.stringify(
+        await synthStrength(
+          [a, ...rest].map((m) => ({ modelDir: path.resolve(m) })),
+          shares,
+        ),
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  if (mode === 'synth-scales' && a) {
+    const folds = [a, ...rest].map((arg) => {
+      const [modelDir, writers] = arg.split('=');
+      return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
+    });
+    console.log(JSON.stringify(await synthScales(folds), null, 2));
+    return 0;
+  }
   if (mode === 'oracle' && a) {
     console.log(JSON.stringify({ file: a, byReferences: oracle(a) }, null, 2));
     return 0;
@@ -481,7 +672,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!CANDIDATES.includes(mode as Candidate) || !a || rest.length === 0) {
     console.error(
-      'usage: signature-backend.ts BASE|WCCN|KISSME|SHIFT|SHIFT_HALF|SNORM|ASNORM|WD_LINEAR|WD_RBF|SYNTH_MID|SYNTH_RATIO OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]',
+      'usage: signature-backend.ts BASE|WCCN|KISSME|SHIFT|SHIFT_HALF|SNORM|ASNORM|WD_LINEAR|WD_RBF|SYNTH_MID|SYNTH_RATIO|SYNTH_CAL OUT.json.gz MODEL_DIR=@WRITERS … | paired BASE.json.gz CANDIDATE.json.gz [LEVEL]',
     );
     return 2;
   }

@@ -10,7 +10,14 @@ import { preprocessImage } from '../../src/embedding/preprocess/preprocess-image
 import { embedPixels } from '../../src/training/evaluate/embed';
 import type { WriterEmbeddings } from '../../src/training/evaluate/forgery.eval';
 import { writerFiles } from './signature-measure';
-import { imitate } from './synthetic-forgery';
+import { imitate, RULE_SYNTH_IMITATION, type ImitationOptions } from './synthetic-forgery';
+
+/**
+ * Rule SYNTH_CAL's strength (RULE-synth-calibrated.md): the grid's RMS displacement whose imitations the encoder put,
+ * on the 6 validation writers, nearest as far as their real forgeries (f / h = 0.91 at 18 % of the height;
+ * `signature-backend.ts synth-strength`, docs/experiments/signatures/backend/synth-strength.json).
+ */
+export const CALIBRATED_IMITATION: ImitationOptions = { ...RULE_SYNTH_IMITATION, rmsShare: 0.18 };
 
 /** M in RULE-synth.md. */
 export const IMITATIONS_PER_SIGNATURE = 4;
@@ -28,6 +35,7 @@ export async function embedImitations(
   card: ModelCard,
   writers: readonly WriterEmbeddings[],
   dataset: string,
+  options: ImitationOptions = RULE_SYNTH_IMITATION,
 ): Promise<Imitations> {
   const out: Imitations = new Map();
   for (const w of writers) {
@@ -38,7 +46,7 @@ export async function embedImitations(
         const scan = fs.readFileSync(file);
         return Array.from(
           { length: IMITATIONS_PER_SIGNATURE },
-          async (_, j) => (await preprocessImage(await imitate(scan, imitationSeed(w.writer, i, j)), card.preprocessing)).input,
+          async (_, j) => (await preprocessImage(await imitate(scan, imitationSeed(w.writer, i, j), options), card.preprocessing)).input,
         );
       }),
     );
