@@ -14,12 +14,16 @@
  *     a what-if: K labelled forgeries per writer read as a per-writer midpoint (see measureLabelled).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts synth-strength MODEL_DIR …
  *     rule SYNTH_CAL's calibration of the imitations' strength on the validation writers (synthStrength).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts synth-picture OUT.png
+ *     one validation signature and its imitations at both strengths (synthPicture).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts synth-scales MODEL_DIR=@WRITERS …
  *     per writer at R = 10: spread, imitation, genuine and forgery distances and their correlations (synthScales).
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts oracle SCORES.json.gz
  *     how much of kept pairs' pooled EER is writers on different scales (see oracle below).
  */
+import * as fs from 'fs';
 import * as path from 'path';
+import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/embedding/backend';
 import { loadModelDir } from '../../src/embedding/model-store';
@@ -33,12 +37,12 @@ import { evaluateForgeryPairs, type WriterEmbeddings } from '../../src/training/
 import type { IdentityPairScore } from '../../src/training/evaluate/bootstrap';
 import { pairedEerBootstrap } from '../../src/training/evaluate/paired-bootstrap';
 import { identityThresholdEer } from '../../src/training/evaluate/identity-threshold-eer';
-import { embedWriters } from './signature-measure';
+import { embedWriters, writerFiles } from './signature-measure';
 import { readScores, writeScores } from './signature-scores';
 import { apply, fitKissme, fitWccn, lengthNormalise } from './linear-backend';
 import { gram, linearKernel, medianHeuristicGamma, rbfKernel, trainWriterSvm } from './writer-svm';
-import { CALIBRATED_IMITATION, embedImitations, IMITATIONS_PER_SIGNATURE, type Imitations } from './synthetic-imitations';
-import { RULE_SYNTH_IMITATION } from './synthetic-forgery';
+import { CALIBRATED_IMITATION, embedImitations, imitationSeed, IMITATIONS_PER_SIGNATURE, type Imitations } from './synthetic-imitations';
+import { imitate, RULE_SYNTH_IMITATION } from './synthetic-forgery';
 
 const DATASET = path.resolve(__dirname, '../../../shared/datasets/cedar-signatures');
 const VALIDATION = parseFilterList(['@' + path.resolve(__dirname, '../../splits/cedar/validation-writers.txt')])!;
@@ -142,7 +146,7 @@ function scorerFor(kind: Candidate, dist: Dist, cohort: readonly Float32Array[],
  * SYNTH_MID / SYNTH_RATIO (RULE-synth.md): s the references' leave-one-out spread, f the mean distance of each
  * reference's imitations to the centroid of the other references (R = 1: to the reference itself, s = 0).
  */
-function synthScorer(kind: 'SYNTH_MID' | 'SYNTH_RATIO', dist: Dist, imitations: Imitations): Scorer {
+export function synthScorer(kind: 'SYNTH_MID' | 'SYNTH_RATIO', dist: Dist, imitations: Imitations): Scorer {
   const imitationsOf = (r: Float32Array) => {
     const list = imitations.get(r);
     if (!list || list.length === 0) throw new Error('a reference without imitations');
@@ -440,6 +444,24 @@ async function measureLabelled(labelledCount: number, folds: Array<{ modelDir: s
 }
 
 /**
+ * synth-imitations.png: validation writer 05's first genuine signature (in no fold's training), then its first two
+ * imitations at RULE-synth's strength (3 % of the height) and at SYNTH_CAL's (18 %), the seeds the measurements used.
+ */
+async function synthPicture(out: string) {
+  const file = writerFiles(DATASET, '05').genuine[0];
+  const scan = fs.readFileSync(file);
+  const tiles: Buffer[] = [scan];
+  for (const options of [RULE_SYNTH_IMITATION, CALIBRATED_IMITATION])
+    for (let j = 0; j < 2; j++) tiles.push(await imitate(scan, imitationSeed('05', 0, j), options));
+  const { width = 220, height = 155 } = await sharp(scan).metadata();
+  const gap = 8;
+  await sharp({ create: { width, height: tiles.length * (height + gap) - gap, channels: 3, background: '#ffffff' } })
+    .composite(tiles.map((input, i) => ({ input, top: i * (height + gap), left: 0 })))
+    .png()
+    .toFile(out);
+}
+
+/**
  * Rule SYNTH_CAL's calibration (RULE-synth-calibrated.md), on the validation writers only: for each imitation
  * strength, each fold model's mean over the validation writers of s, f, g and h at R = 10 (the trainer's calibration
  * draws, seed + 1000·R), and the mean f / h over folds × writers that chooses the strength.
@@ -568,6 +590,7 @@ async function synthScales(folds: Array<{ modelDir: string; writers: string[] }>
     'imitations f ~ forgeries h': (r: (typeof rows)[number]) => [r.f, r.h],
     '½(s + f) ~ ½(g + h)': (r: (typeof rows)[number]) => [(r.s + r.f) / 2, (r.g + r.h) / 2],
     'f − s ~ h − g': (r: (typeof rows)[number]) => [r.f - r.s, r.h - r.g],
+    'imitations f ~ spread s': (r: (typeof rows)[number]) => [r.f, r.s],
   };
   const correlations = Object.fromEntries(
     Object.entries(pairsOf).map(([name, pick]) => {
@@ -652,6 +675,10 @@ export async function main(argv: string[]): Promise<number> {
         2,
       ),
     );
+    return 0;
+  }
+  if (mode === 'synth-picture' && a) {
+    await synthPicture(a);
     return 0;
   }
   if (mode === 'synth-scales' && a) {
