@@ -462,6 +462,35 @@ async function synthPicture(out: string) {
 }
 
 /**
+ * One writer's four scales, each a mean over 10 draws of R references from `rng` (the draw order of the callers'
+ * generators): the references' leave-one-out spread s, the imitations' distance f (each reference's imitations to
+ * the centroid of the others), and the other genuine signatures' (g) and the forgeries' (h) distance to the centroid.
+ */
+function writerScales(w: WriterEmbeddings, imitations: Imitations, dist: Dist, R: number, rng: Rng) {
+  const acc = { s: 0, f: 0, g: 0, h: 0 };
+  for (let draw = 0; draw < 10; draw++) {
+    const order = rng.shuffle(w.genuine.map((_, i) => i));
+    const refs = order.slice(0, R).map((i) => w.genuine[i]);
+    const c = centroid(refs);
+    let fSum = 0;
+    let fCount = 0;
+    refs.forEach((r, i) => {
+      const centre = centroid(refs.filter((_, j) => j !== i));
+      acc.s += dist(r, centre) / R / 10;
+      for (const m of imitations.get(r)!) {
+        fSum += dist(m, centre);
+        fCount++;
+      }
+    });
+    acc.f += fSum / fCount / 10;
+    const rest = order.slice(R);
+    acc.g += rest.reduce((a, i) => a + dist(w.genuine[i], c), 0) / rest.length / 10;
+    acc.h += w.forged.reduce((a, v) => a + dist(v, c), 0) / w.forged.length / 10;
+  }
+  return acc;
+}
+
+/**
  * Rule SYNTH_CAL's calibration (RULE-synth-calibrated.md), on the validation writers only: for each imitation
  * strength, each fold model's mean over the validation writers of s, f, g and h at R = 10 (the trainer's calibration
  * draws, seed + 1000·R), and the mean f / h over folds × writers that chooses the strength.
@@ -478,29 +507,12 @@ async function synthStrength(folds: Array<{ modelDir: string }>, shares: readonl
       for (const share of shares) {
         const imitations = await embedImitations(model, card, val, DATASET, { ...RULE_SYNTH_IMITATION, rmsShare: share });
         const rng = new Rng((card.seed ?? 17) + 1000 * R);
-        for (const w of val) {
-          const acc = { s: 0, f: 0, g: 0, h: 0 };
-          for (let draw = 0; draw < 10; draw++) {
-            const order = rng.shuffle(w.genuine.map((_, i) => i));
-            const refs = order.slice(0, R).map((i) => w.genuine[i]);
-            const c = centroid(refs);
-            let fSum = 0;
-            let fCount = 0;
-            refs.forEach((r, i) => {
-              const centre = centroid(refs.filter((_, j) => j !== i));
-              acc.s += dist(r, centre) / R / 10;
-              for (const m of imitations.get(r)!) {
-                fSum += dist(m, centre);
-                fCount++;
-              }
-            });
-            acc.f += fSum / fCount / 10;
-            const rest = order.slice(R);
-            acc.g += rest.reduce((a, i) => a + dist(w.genuine[i], c), 0) / rest.length / 10;
-            acc.h += w.forged.reduce((a, v) => a + dist(v, c), 0) / w.forged.length / 10;
-          }
-          (perShare.get(share) ?? perShare.set(share, []).get(share)!).push({ fold: fold.modelDir, writer: w.writer, ...acc });
-        }
+        for (const w of val)
+          (perShare.get(share) ?? perShare.set(share, []).get(share)!).push({
+            fold: fold.modelDir,
+            writer: w.writer,
+            ...writerScales(w, imitations, dist, R, rng),
+          });
         console.error(`synth-strength ${fold.modelDir} r = ${share}: done`);
       }
     } finally {
@@ -544,29 +556,7 @@ async function synthScales(folds: Array<{ modelDir: string; writers: string[] }>
       const imitations = await embedImitations(model, card, held, DATASET);
       const dist: Dist = (a, b) => distance(a, b, card.metric);
       const rng = new Rng(11 + R);
-      for (const w of held) {
-        const acc = { s: 0, f: 0, g: 0, h: 0 };
-        for (let draw = 0; draw < 10; draw++) {
-          const order = rng.shuffle(w.genuine.map((_, i) => i));
-          const refs = order.slice(0, R).map((i) => w.genuine[i]);
-          const c = centroid(refs);
-          let fSum = 0;
-          let fCount = 0;
-          refs.forEach((r, i) => {
-            const centre = centroid(refs.filter((_, j) => j !== i));
-            acc.s += dist(r, centre) / R / 10;
-            for (const m of imitations.get(r)!) {
-              fSum += dist(m, centre);
-              fCount++;
-            }
-          });
-          acc.f += fSum / fCount / 10;
-          const rest = order.slice(R);
-          acc.g += rest.reduce((a, i) => a + dist(w.genuine[i], c), 0) / rest.length / 10;
-          acc.h += w.forged.reduce((a, v) => a + dist(v, c), 0) / w.forged.length / 10;
-        }
-        rows.push({ fold: foldIndex, writer: w.writer, ...acc });
-      }
+      for (const w of held) rows.push({ fold: foldIndex, writer: w.writer, ...writerScales(w, imitations, dist, R, rng) });
     } finally {
       model.dispose();
       tf.disposeVariables();
