@@ -121,7 +121,8 @@ training
   --lr-schedule KIND    constant (default) | cosine
   --weight-decay X      decoupled weight decay on kernels, w ← w·(1 − lr·X) per step (default 0)
   --ema D               validate and save an exponential moving average of the weights (decay D, e.g. 0.98)
-  --augment KIND        none | affine (Koch et al. for characters) | faces | faces-occlude | faces-strong (default none)
+  --augment KIND        none | affine (Koch et al. for characters) | affine-strong | faces | faces-occlude | faces-strong
+                        | signatures | signatures-elastic (signatures plus Simard's elastic field) (default none)
   --select KIND         best epoch by validation auc (default) | eer | oneshot | last (keep the final epoch)
   --target-far X        FAR of the 'atTargetFar' threshold (default 0.01)
   --threshold-rule R    default threshold: eer (default) | maxAccuracy | atTargetFar

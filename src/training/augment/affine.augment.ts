@@ -17,6 +17,8 @@
  *   erasing    Zhong et al., "Random Erasing Data Augmentation", AAAI 2020:
  *              with probability p one rectangle of area share a ∈ [a₀, a₁] and
  *              aspect ratio r ∈ [1/3, 3] is replaced by uniform noise in [0, 1].
+ *   elastic    Simard et al. 2003 (elastic.augment.ts): a smooth random displacement
+ *              field after the affine warp, on a share of the images.
  *
  * Everything is one projective matrix per image fed to `tf.image.transform`
  * (a kernel the wasm and cpu backends both have); the flip is folded into the
@@ -26,6 +28,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../samplers/rng';
+import { elasticBatch, type ElasticAugmentOptions } from './elastic.augment';
 
 export interface AugmentOptions {
   /** Max |rotation| in degrees. */
@@ -52,9 +55,12 @@ export interface AugmentOptions {
   noise?: number;
   /** Random erasing (0/absent probability: off). */
   erasing?: { probability: number; area: [number, number] };
+  /** Elastic distortion after the affine warp (Simard et al. 2003; absent: off). Fills with `fillValue`. */
+  elastic?: ElasticAugmentOptions;
 }
 
-export type AugmentPreset = 'none' | 'affine' | 'affine-strong' | 'faces' | 'faces-occlude' | 'faces-strong' | 'signatures';
+export type AugmentPreset =
+  'none' | 'affine' | 'affine-strong' | 'faces' | 'faces-occlude' | 'faces-strong' | 'signatures' | 'signatures-elastic';
 export const AUGMENT_PRESETS: readonly AugmentPreset[] = [
   'none',
   'affine',
@@ -63,6 +69,7 @@ export const AUGMENT_PRESETS: readonly AugmentPreset[] = [
   'faces-occlude',
   'faces-strong',
   'signatures',
+  'signatures-elastic',
 ];
 
 export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
@@ -140,6 +147,9 @@ export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
         fillMode: 'constant',
         fillValue: 0,
       };
+    case 'signatures-elastic': // session 31: 'signatures' plus a mild elastic field on half the images, the strength
+      // at which session 30's imitations of a writer's references sat with its genuine signatures (RULE-synth.md)
+      return { ...augmentPreset('signatures')!, elastic: { probability: 0.5, sigmaShare: 0.06, rmsShare: 0.03 } };
     default:
       throw new RangeError(`unknown augmentation preset '${String(name)}'`);
   }
@@ -194,6 +204,11 @@ export function augmentBatch(x: tf.Tensor4D, options: AugmentOptions | null, rng
   const erase = options.erasing?.probability ? erasingMask([n, h, w, c], options.erasing, rng) : undefined;
   return tf.tidy(() => {
     let y = warp(x, mats, n, options);
+    if (options.elastic) {
+      // per-pixel fields have no tf kernel; on 160×80 inputs the JS field costs a few ms an image
+      const bent = elasticBatch(y.dataSync() as Float32Array, [n, h, w, c], options.elastic, options.fillValue, rng);
+      y = tf.tensor4d(bent.values, [n, h, w, c]);
+    }
     if (options.gamma) {
       // clip first: pow of a negative base is NaN, and bilinear resampling can overshoot by a hair.
       y = tf.pow(tf.clipByValue(y, 1e-6, 1), tf.tensor4d(gammas, [n, 1, 1, 1])) as tf.Tensor4D;
