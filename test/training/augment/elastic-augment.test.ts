@@ -143,7 +143,7 @@ describe('augmentBatch with an elastic field', () => {
     const y = augmentBatch(x, { ...still, elastic: { probability: 1, sigmaShare: 0.2, rmsShare: 0.05 } }, new Rng(5));
     expect(tf.memory().numTensors).toBe(before + 1);
     const out = y.dataSync();
-    const ink = out.reduce((s, v) => s + v, 0);
+    const ink = Array.from(out).reduce((s, v) => s + v, 0);
     expect(Math.abs(ink - 80) / 80).toBeLessThan(0.15); // 4 × 20 px of ink, moved by a 1-px field
     expect(out.some((v, i) => Math.abs(v - data[i]) > 0.05)).toBe(true);
     x.dispose();
