@@ -12,31 +12,21 @@ prefix=$1 letter=$2
 FLAGS="--mirror-classes --rotate-classes --synthetic-writers 100 --ink-tone equalize $3"
 OUT=.runs/$prefix-cv
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
-folds() { local k; for k in 0 1 2 3; do echo "$1/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"; done; }
-member_folds() { # MEMBER FOLD… (skips what exists)
-  local m=$1 k
-  shift
-  for k in "$@"; do
-    [ -f ".runs/$prefix-m$m/fold-$k/model.json" ] || three_member "$prefix" "$FLAGS" "$m" fold "$k" || return 1
-  done
-}
+member_folds() { member_folds_of "$prefix" "$FLAGS" "$@"; }
 mkdir -p "$OUT"
 case "${4:-}" in
   screen) member_folds 0 0 2 & member_folds 0 1 3 & wait ;;
   measure)
     # shellcheck disable=SC2046
-    $R cv $(folds ".runs/$prefix-m0") --scores "$OUT/${letter}0-scores.json.gz" > "$OUT/${letter}0.json" &&
+    $R cv $(test_folds ".runs/$prefix-m0") --scores "$OUT/${letter}0-scores.json.gz" > "$OUT/${letter}0.json" &&
       $R paired docs/experiments/signatures/elastic/t0-cv34-scores.json.gz "$OUT/${letter}0-scores.json.gz" \
         > "$OUT/${letter}0-vs-t0.json" ;;
   ensemble)
     (member_folds 1 0 1 2 3) & (member_folds 2 0 1 2 3) & wait
-    for k in 0 1 2 3; do
-      join_members "$OUT/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
-        ".runs/$prefix-m0/fold-$k" ".runs/$prefix-m1/fold-$k" ".runs/$prefix-m2/fold-$k" || exit 1
-    done
+    join_three_folds "$prefix" 0 1 2 3 || exit 1
     # shellcheck disable=SC2046
-    $R cv $(folds "$OUT") --scores "$OUT/$letter-scores.json.gz" > "$OUT/$letter.json" &&
+    $R cv $(test_folds "$OUT") --scores "$OUT/$letter-scores.json.gz" > "$OUT/$letter.json" &&
       $R paired docs/experiments/signatures/ink-tone/t-cv34-scores.json.gz "$OUT/$letter-scores.json.gz" > "$OUT/$letter-vs-t.json" &&
-      $R tone $(folds "$OUT") > "$OUT/$letter-tone.json" ;;
+      $R tone $(test_folds "$OUT") > "$OUT/$letter-tone.json" ;;
   *) echo "usage: member-screen.sh PREFIX LETTER \"FLAGS\" screen|measure|ensemble" >&2; exit 2 ;;
 esac

@@ -39,6 +39,12 @@ three_folds() {
       [ -f ".runs/$prefix-m$m/fold-$k/model.json" ] || three_member "$prefix" "$flags" "$m" fold "$k" || return 1
     done
   done
+  join_three_folds "$prefix" "$@"
+}
+# join_three_folds PREFIX K…: each fold's ensemble of .runs/PREFIX-m0..2/fold-K into .runs/PREFIX-cv/fold-K
+join_three_folds() {
+  local prefix=$1 k
+  shift
   for k in "$@"; do
     join_members ".runs/$prefix-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
       ".runs/$prefix-m0/fold-$k" ".runs/$prefix-m1/fold-$k" ".runs/$prefix-m2/fold-$k" || return 1
@@ -93,4 +99,15 @@ three_ship_place() { three_place "$1" "$THREE_SHIP_PREFIX"; }
 three_ship() {
   THREE_SHIP_PREFIX=$1
   FOLDS="0 1" CV_RECORD=cedar-writer-cv-selection ship_candidate "$2/notes.txt" ".runs/$1-cv" "$2/train.sh" three_ship_place "${3:-}"
+}
+# Sessions 25 and 31 (ink-tone/train.sh, member-screen.sh; duplicates --change found the two copies):
+#   test_folds DIR                         DIR/fold-0..3 with each fold's held-out writers, as signature-measure.ts cv takes them
+#   member_folds_of PREFIX FLAGS MEMBER K… three_member for each fold K whose model is not there yet
+test_folds() { local k; for k in 0 1 2 3; do echo "$1/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"; done; }
+member_folds_of() {
+  local prefix=$1 flags=$2 m=$3 k
+  shift 3
+  for k in "$@"; do
+    [ -f ".runs/$prefix-m$m/fold-$k/model.json" ] || three_member "$prefix" "$flags" "$m" fold "$k" || return 1
+  done
 }

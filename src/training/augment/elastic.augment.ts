@@ -66,6 +66,19 @@ export function blur(field: Float32Array, width: number, height: number, sigma: 
   return out;
 }
 
+/** Scales the field (in place) so that its root-mean-square length is `target` pixels; a zero field stays zero. */
+function scaleToRms(dx: Float32Array, dy: Float32Array, target: number): { dx: Float32Array; dy: Float32Array } {
+  let sq = 0;
+  for (let i = 0; i < dx.length; i++) sq += dx[i] * dx[i] + dy[i] * dy[i];
+  const rms = Math.sqrt(sq / dx.length);
+  const scale = rms > 0 ? target / rms : 0;
+  for (let i = 0; i < dx.length; i++) {
+    dx[i] *= scale;
+    dy[i] *= scale;
+  }
+  return { dx, dy };
+}
+
 /** The displacement field (dx, dy) in pixels: smoothed uniform noise scaled to the requested RMS length. */
 export function displacementField(
   width: number,
@@ -77,15 +90,7 @@ export function displacementField(
   const sigma = options.sigmaShare * height;
   const dx = blur(noise(), width, height, sigma);
   const dy = blur(noise(), width, height, sigma);
-  let sq = 0;
-  for (let i = 0; i < dx.length; i++) sq += dx[i] * dx[i] + dy[i] * dy[i];
-  const rms = Math.sqrt(sq / dx.length);
-  const scale = rms > 0 ? (options.rmsShare * height) / rms : 0;
-  for (let i = 0; i < dx.length; i++) {
-    dx[i] *= scale;
-    dy[i] *= scale;
-  }
-  return { dx, dy };
+  return scaleToRms(dx, dy, options.rmsShare * height);
 }
 
 /**
@@ -124,15 +129,7 @@ export function coarseDisplacementField(
   };
   const dx = up(blur(noise(), gw, gh, sigma / step));
   const dy = up(blur(noise(), gw, gh, sigma / step));
-  let sq = 0;
-  for (let i = 0; i < dx.length; i++) sq += dx[i] * dx[i] + dy[i] * dy[i];
-  const rms = Math.sqrt(sq / dx.length);
-  const scale = rms > 0 ? (options.rmsShare * height) / rms : 0;
-  for (let i = 0; i < dx.length; i++) {
-    dx[i] *= scale;
-    dy[i] *= scale;
-  }
-  return { dx, dy };
+  return scaleToRms(dx, dy, options.rmsShare * height);
 }
 
 /** Bilinear resampling of img at (x + dx, y + dy); points outside the image read `fill`. */

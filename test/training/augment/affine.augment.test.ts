@@ -2,19 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { augmentBatch, augmentPreset, randomWarp, type AugmentOptions } from '../../../src/training/augment/affine.augment';
 import { Rng } from '../../../src/training/samplers/rng';
+import { STILL_AUGMENT } from '../fixtures/still-augment';
 
-const identityOpts: AugmentOptions = {
-  rotationDeg: 0,
-  shear: 0,
-  scale: [1, 1],
-  translate: 0,
-  componentProbability: 1,
-  horizontalFlip: false,
-  brightness: 0,
-  contrast: 0,
-  fillMode: 'constant',
-  fillValue: 0,
-};
+// every component switched on at zero strength
+const identityOpts: AugmentOptions = { ...STILL_AUGMENT, componentProbability: 1, fillMode: 'constant' };
 
 describe('affine augmentation', () => {
   it('a zero-strength warp is the identity matrix', () => {

@@ -1,26 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import { augmentBatch, augmentPreset, type AugmentOptions } from '../../../src/training/augment/affine.augment';
 import { coarseDisplacementField, displacementField, elasticBatch, warpPlane } from '../../../src/training/augment/elastic.augment';
 import { Rng } from '../../../src/training/samplers/rng';
+import { STILL_AUGMENT, useWasmBackend } from '../fixtures/still-augment';
 
-const still: AugmentOptions = {
-  rotationDeg: 0,
-  shear: 0,
-  scale: [1, 1],
-  translate: 0,
-  componentProbability: 0,
-  horizontalFlip: false,
-  brightness: 0,
-  contrast: 0,
-  fillMode: 'constant',
-  fillValue: 0,
-};
+const still: AugmentOptions = { ...STILL_AUGMENT, fillMode: 'constant' };
 
-beforeAll(async () => {
-  await tf.setBackend('wasm');
-  await tf.ready();
-});
+beforeAll(useWasmBackend);
 
 describe('warpPlane', () => {
   it('a displacement of one pixel to the right reads the next column, and the fill past the edge', () => {

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
 import {
   AUGMENT_PRESETS,
   augmentBatch,
@@ -8,26 +7,11 @@ import {
   type AugmentOptions,
 } from '../../../src/training/augment/affine.augment';
 import { Rng } from '../../../src/training/samplers/rng';
+import { STILL_AUGMENT, useWasmBackend } from '../fixtures/still-augment';
 
-const still: AugmentOptions = {
-  rotationDeg: 0,
-  shear: 0,
-  scale: [1, 1],
-  translate: 0,
-  componentProbability: 0,
-  horizontalFlip: false,
-  brightness: 0,
-  contrast: 0,
-  fillMode: 'nearest',
-  fillValue: 0,
-};
+const still = STILL_AUGMENT;
 
-beforeAll(async () => {
-  // tf.image.transform on the cpu backend returns zeros for every image after the first
-  // of a batch (tfjs 4.x); training runs on wasm, so the photometric checks do too.
-  await tf.setBackend('wasm');
-  await tf.ready();
-});
+beforeAll(useWasmBackend);
 
 describe('random erasing mask', () => {
   it('probability 0 erases nothing, probability 1 one in-bounds box per image with area in range', () => {

@@ -10,33 +10,23 @@ cd "$(dirname "$0")/../../../.."
 source docs/experiments/signatures/trunk-lib.sh
 FLAGS="--mirror-classes --rotate-classes --synthetic-writers 100 --ink-tone equalize"
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
-folds() { local k; for k in 0 1 2 3; do echo "$1/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"; done; }
-member_folds() { # MEMBER FOLD… (skips what exists)
-  local m=$1 k
-  shift
-  for k in "$@"; do
-    [ -f ".runs/signature-tone-m$m/fold-$k/model.json" ] || three_member signature-tone "$FLAGS" "$m" fold "$k" || return 1
-  done
-}
+member_folds() { member_folds_of signature-tone "$FLAGS" "$@"; }
 mkdir -p .runs/signature-tone-cv
 case "${1:-}" in
   screen) member_folds 0 0 2 & member_folds 0 1 3 & wait ;;
   measure)
     # shellcheck disable=SC2046
-    $R cv $(folds .runs/signature-tone-m0) --scores .runs/signature-tone-cv/t0-scores.json.gz > .runs/signature-tone-cv/t0.json &&
-      $R cv $(folds .runs/signature-synth-m0) --scores .runs/signature-tone-cv/y0-scores.json.gz > .runs/signature-tone-cv/y0.json &&
+    $R cv $(test_folds .runs/signature-tone-m0) --scores .runs/signature-tone-cv/t0-scores.json.gz > .runs/signature-tone-cv/t0.json &&
+      $R cv $(test_folds .runs/signature-synth-m0) --scores .runs/signature-tone-cv/y0-scores.json.gz > .runs/signature-tone-cv/y0.json &&
       $R paired .runs/signature-tone-cv/y0-scores.json.gz .runs/signature-tone-cv/t0-scores.json.gz > .runs/signature-tone-cv/t0-vs-y0.json &&
-      $R tone $(folds .runs/signature-tone-m0) > .runs/signature-tone-cv/t0-tone.json &&
-      $R tone $(folds .runs/signature-synth-cv) --card models/signature-fast160x80-cedar --record cedar-writer-cv-tone \
+      $R tone $(test_folds .runs/signature-tone-m0) > .runs/signature-tone-cv/t0-tone.json &&
+      $R tone $(test_folds .runs/signature-synth-cv) --card models/signature-fast160x80-cedar --record cedar-writer-cv-tone \
         > .runs/signature-tone-cv/k-tone.json ;;
   ensemble)
     (member_folds 1 0 1 2 3) & (member_folds 2 0 1 2 3) & wait
-    for k in 0 1 2 3; do
-      join_members ".runs/signature-tone-cv/fold-$k" "splits/cedar/cv/fold-$k-development.txt" \
-        ".runs/signature-tone-m0/fold-$k" ".runs/signature-tone-m1/fold-$k" ".runs/signature-tone-m2/fold-$k" || exit 1
-    done
+    join_three_folds signature-tone 0 1 2 3 || exit 1
     # shellcheck disable=SC2046
-    $R cv $(folds .runs/signature-tone-cv) --scores .runs/signature-tone-cv/t-scores.json.gz > .runs/signature-tone-cv/t.json &&
+    $R cv $(test_folds .runs/signature-tone-cv) --scores .runs/signature-tone-cv/t-scores.json.gz > .runs/signature-tone-cv/t.json &&
       $R paired docs/experiments/signatures/synthetic-writers/cv34-scores.json.gz .runs/signature-tone-cv/t-scores.json.gz \
         > .runs/signature-tone-cv/t-paired.json ;;
   final) three_final signature-tone "$FLAGS" ;;
