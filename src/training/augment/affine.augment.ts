@@ -147,8 +147,8 @@ export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
         fillMode: 'constant',
         fillValue: 0,
       };
-    case 'signatures-elastic': // session 31: 'signatures' plus a mild elastic field on half the images, the strength
-      // at which session 30's imitations of a writer's references sat with its genuine signatures (RULE-synth.md)
+    case 'signatures-elastic': // session 31: 'signatures' plus a mild elastic field on half the images, session 30's
+      // mild setting (RULE-synth.md), there on the raw scan, here on the 160×80 ink-cropped input: roughly as strong
       return { ...augmentPreset('signatures')!, elastic: { probability: 0.5, sigmaShare: 0.06, rmsShare: 0.03 } };
     default:
       throw new RangeError(`unknown augmentation preset '${String(name)}'`);

@@ -4,13 +4,15 @@
  * pixel and component, smoothed by a Gaussian of standard deviation σ, then scaled; the image is resampled
  * bilinearly at (x + dx, y + dy). Simard scales by a constant α; here the field is scaled to a given
  * root-mean-square length, so the strength does not depend on how much the smoothing shrank the noise (which
- * depends on σ and the image size). Both lengths are fractions of the image height, so one setting means the same
- * on a 155-row scan and a 80-row training input.
+ * depends on σ and the image size). Both lengths are fractions of the image height; the same setting on a 155-row
+ * scan and on an 80-row ink-cropped input is only roughly the same strength relative to the strokes (the crop
+ * enlarges them).
  *
  * Two users: session 30's imitations of a signature (test/e2e/synthetic-forgery.ts, rule SYNTH) and, since
  * session 31, training-time augmentation (`AugmentOptions.elastic`, preset `signatures-elastic`): a hand never
  * signs the same shape twice, and a smooth field moves strokes the way that variation does without touching
- * stroke quality (tremor, blunt endings), which is what tells a skilled forgery.
+ * stroke quality (tremor, blunt endings), which is what gives a skilled forgery away (bilinear resampling does
+ * soften thin strokes a little, as the affine warp's does).
  */
 import { Rng } from '../samplers/rng';
 
@@ -96,7 +98,7 @@ export function displacementField(
 /**
  * The same kind of field drawn on a grid `step` pixels apart (σ/step on the grid), bilinearly upsampled, then scaled
  * to the RMS length at full size. A field smoothed by σ has next to nothing at wavelengths under ~σ, so a grid of
- * step ≈ σ/1.5 loses little of it, and blurring ~25× fewer points with a kernel ~3× shorter is what keeps training's
+ * step ≈ σ/1.5 loses little of it, and blurring ~8× fewer points with a kernel ~3× shorter (~25× less work) is what keeps training's
  * augmentation cheap (measured: 190 ms per 64-image 160×80 batch at full size, a fifth of a training step).
  */
 export function coarseDisplacementField(
