@@ -55,11 +55,12 @@ describe('HOG descriptor (session 32 exploration, Dalal & Triggs 2005)', () => {
   it('L2-Hys: normalise, clip at 0.2, normalise again', () => {
     const a = new Float64Array([3, 4]);
     l2HysInPlace(a); // (0.6, 0.8) → clipped (0.2, 0.2) → (1/√2, 1/√2), less 10⁻⁵ for ε
-    expect(a[0]).toBeCloseTo(Math.SQRT1_2, 4);
-    expect(a[1]).toBeCloseTo(Math.SQRT1_2, 4);
+    // Exactly: ε² = 2·10⁻⁶ for a block of 2, so 0.2 / √(0.2² + 0.2² + 2·10⁻⁶) each.
+    expect(a[0]).toBeCloseTo(0.2 / Math.sqrt(0.08 + 2e-6), 10);
+    expect(a[1]).toBeCloseTo(0.2 / Math.sqrt(0.08 + 2e-6), 10);
     const b = new Float64Array([5, 0, 0, 0]);
     l2HysInPlace(b); // (1, 0, 0, 0) → (0.2, 0, 0, 0) → (1, 0, 0, 0), ε again costing 5·10⁻⁵
-    expect(b[0]).toBeCloseTo(1, 4);
+    expect(b[0]).toBeCloseTo(0.2 / Math.sqrt(0.04 + 4e-6), 10); // ε² = 4·10⁻⁶ for a block of 4
     expect(Array.from(b.subarray(1))).toEqual([0, 0, 0]);
   });
 

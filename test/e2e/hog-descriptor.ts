@@ -1,14 +1,15 @@
 /**
  * A histogram of oriented gradients (Dalal & Triggs, "Histograms of oriented gradients for human detection", CVPR
- * 2005) of a model's preprocessed input, for session 32's rule FUSION (docs/experiments/signatures/fusion/RULE.md):
- * a descriptor nothing was trained on, so it places a new writer's strokes no differently from a training writer's.
+ * 2005) of a model's preprocessed input, for session 32's exploration beside the signature encoder (no rule;
+ * signature-hog-fusion.ts, docs/experiments/signatures/hog-fusion/validation.json): a descriptor nothing was trained
+ * on, so it places a new writer's strokes no differently from a training writer's.
  *
  * On an image I (row-major, ink high): gx = I(x+1, y) − I(x−1, y), gy = I(x, y+1) − I(x, y−1), magnitude
  * m = √(gx² + gy²), unsigned orientation θ = atan2(gy, gx) mod π. Each pixel votes m into the two orientation bins
  * nearest θ (linear in θ, `bins` bins of width π/bins centred at (k + ½)·π/bins) of its cell (`cell`×`cell` pixels,
  * hard assignment). Blocks of 2×2 cells, stepped one cell, are each L2-normalised, clipped at 0.2 and normalised again
  * (Dalal & Triggs' L2-Hys, ε = 10⁻³ per value of the block); the blocks are concatenated and the whole vector is
- * scaled to unit length, so two descriptors are 0 to 2 apart in Euclidean distance.
+ * scaled to unit length; every value is ≥ 0, so two descriptors are 0 to √2 apart in Euclidean distance.
  */
 
 export interface HogOptions {

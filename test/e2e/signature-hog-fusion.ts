@@ -9,7 +9,7 @@
  *     genuine–forgery pair) and with ten (the centroid of 10 of a writer's genuine signatures, 10 draws).
  *
  * The validation writers chose these models' checkpoints and thresholds, so the models' EER here is optimistic
- * (4.7–7.6 % against 11.7 % on new writers) and HOG's is not (nothing was fitted to them): a λ that helps here would
+ * (4.6–7.6 % against 11.7 % on new writers) and HOG's is not (nothing was fitted to them): a λ that helps here would
  * be an underestimate of what it does on new writers, one that hurts here may still help there. That is why this is
  * an exploration, not a rule.
  */
@@ -70,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   await initBackend('auto');
-  let pixels: Array<{ genuine: Float32Array[]; forged: Float32Array[] }> | undefined;
+  let pixels: Vectors[] | undefined;
+  let preprocessing: string | undefined;
   const hogRows: Array<{ cell: number; bins: number; r1: number; r10: number }> = [];
   const modelRows: Array<Record<string, unknown>> = [];
   let hogs: Map<number, Vectors[]> | undefined;
@@ -78,8 +79,12 @@ export async function main(argv: string[]): Promise<number> {
     const { model, card } = await loadModelDir(dir);
     try {
       const { width, height } = card.preprocessing;
+      // The pixels are read once for every model, so every model must preprocess alike (T's fold models do).
+      const spec = JSON.stringify(card.preprocessing);
+      if (preprocessing !== undefined && spec !== preprocessing)
+        throw new Error(`${dir} preprocesses differently from the first model (${spec} against ${preprocessing})`);
+      preprocessing = spec;
       if (!pixels) {
-        // The same preprocessing for every fold model (T's cards share it): read once.
         pixels = [];
         for (const w of VALIDATION) {
           const files = writerFiles(DATASET, w);
@@ -97,12 +102,12 @@ export async function main(argv: string[]): Promise<number> {
           hogRows.push({ ...options, ...validationEers(h) });
         }
       }
-      const spec = inferenceSpec(card);
+      const inference = inferenceSpec(card);
       const embedded: Vectors[] = [];
       for (const p of pixels)
         embedded.push({
-          genuine: await embedPixels(model, p.genuine, card.preprocessing, 64, spec),
-          forged: await embedPixels(model, p.forged, card.preprocessing, 64, spec),
+          genuine: await embedPixels(model, p.genuine, card.preprocessing, 64, inference),
+          forged: await embedPixels(model, p.forged, card.preprocessing, 64, inference),
         });
       const fused: Array<Record<string, unknown>> = [];
       for (const options of CELLS) {
