@@ -6,6 +6,8 @@
 #     measure   member 0 pooled over the 34 writers (+ pairs) and paired with T0's kept pairs:
 #               .runs/PREFIX-cv/LETTER0.json, LETTER0-scores.json.gz, LETTER0-vs-t0.json
 #     ensemble  members 1, 2 on folds 0–3, the ensemble per fold, pooled, paired with T's kept pairs, tone check
+#     final [M…] members M (default 0 1 2; two at a time) on all 34 writers into .runs/PREFIX-mM/all, skipping those
+#               trained; once all three are there, their ensemble at .runs/PREFIX (session 33)
 cd "$(dirname "$0")/../../.."
 source docs/experiments/signatures/trunk-lib.sh
 prefix=$1 letter=$2
@@ -28,5 +30,18 @@ case "${4:-}" in
     $R cv $(test_folds "$OUT") --scores "$OUT/$letter-scores.json.gz" > "$OUT/$letter.json" &&
       $R paired docs/experiments/signatures/ink-tone/t-cv34-scores.json.gz "$OUT/$letter-scores.json.gz" > "$OUT/$letter-vs-t.json" &&
       $R tone $(test_folds "$OUT") > "$OUT/$letter-tone.json" ;;
-  *) echo "usage: member-screen.sh PREFIX LETTER \"FLAGS\" screen|measure|ensemble" >&2; exit 2 ;;
+  final)
+    final_member() { [ -f ".runs/$prefix-m$1/all/model.json" ] || three_member "$prefix" "$FLAGS" "$1" final; }
+    members=("${@:5}")
+    [ ${#members[@]} -gt 0 ] || members=(0 1 2)
+    while [ ${#members[@]} -gt 0 ]; do
+      (final_member "${members[0]}") &
+      if [ ${#members[@]} -gt 1 ]; then (final_member "${members[1]}") & fi
+      wait
+      members=("${members[@]:2}")
+    done
+    for m in 0 1 2; do [ -f ".runs/$prefix-m$m/all/model.json" ] || exit 0; done
+    join_members ".runs/$prefix" splits/cedar/cv/all-development.txt ".runs/$prefix-m0/all" ".runs/$prefix-m1/all" \
+      ".runs/$prefix-m2/all" ;;
+  *) echo "usage: member-screen.sh PREFIX LETTER \"FLAGS\" screen|measure|ensemble|final [M…]" >&2; exit 2 ;;
 esac
