@@ -16,9 +16,12 @@ const { syntheticWriterPages } = require(path.join(__dirname, '../dist/training/
 const root = path.join(__dirname, '..');
 const out = process.argv[2] ?? path.join(root, 'docs/experiments/signatures/synthetic-writers/sheet.png');
 const seed = Number(process.argv[3] ?? 102);
-const spec = JSON.parse(fs.readFileSync(path.join(root, 'models/signature-fast160x80-cedar/model-card.json'), 'utf8')).preprocessing;
+// The shipped signature model's preprocessing (one models/signature-…-cedar; 160×80 until session 34, then 224×112).
+const shipped = fs.readdirSync(path.join(root, 'models')).find((d) => /^signature-.+-cedar$/.test(d));
+if (!shipped) throw new Error('no models/signature-…-cedar: the sheet shows inputs as the shipped model sees them');
+const spec = JSON.parse(fs.readFileSync(path.join(root, 'models', shipped, 'model-card.json'), 'utf8')).preprocessing;
 const cedar = path.join(root, '../shared/datasets/cedar-signatures');
-const [W, H, LABEL, GAP] = [160, 80, 150, 6];
+const [W, H, LABEL, GAP] = [spec.width, spec.height, 150, 6];
 
 /** @param {string} writer */
 function cedarRow(writer) {

@@ -6,8 +6,9 @@
 # `siamese ensemble` of the model with itself calibrates on the validation writers exactly as training did (its
 # distances are the model's own); its thresholds (1:1 and verifyIdentity's) and validation metrics replace the card's.
 # INCLUDE=@splits/cedar/cv/fold-K-development.txt recalibrates a fold model (session 28: its labelled offsets).
+# MODEL defaults to the one shipped models/signature-*-cedar (session 34: its name follows its input size).
 cd "$(dirname "$0")/../../.."
-model=${MODEL:-models/signature-fast160x80-cedar}
+model=${MODEL:-$(ls -d models/signature-*-cedar | head -1)}
 far=${FAR:-0.01}
 tmp=$(mktemp -d)
 cp -r "$model" "$tmp/m"

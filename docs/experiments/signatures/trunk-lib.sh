@@ -28,7 +28,7 @@ join_members() {
 #   three_measure PREFIX NAME K…        the fold ensembles (and member 0's) pooled over those folds' held-out writers,
 #                                       and the target-FAR sweep: .runs/PREFIX-cv/NAME{,-m0,-sweep}.json
 #   three_final PREFIX FLAGS            members on all 34 writers, then the ensemble
-#   three_place OUT PREFIX              the final members joined under the shipped name at OUT (ship.sh)
+#   three_place OUT PREFIX              the final members joined at OUT, named after OUT's directory (ship.sh)
 three_member() { trunk_member ".runs/$1-m$3" "$3" $((102 + $3)) "$2" "${@:4}"; }
 three_folds() {
   local prefix=$1 flags=$2 k m
@@ -72,7 +72,7 @@ three_place() {
   tmp=$(mktemp -d)
   npx siamese ensemble --model ".runs/$prefix-m0/all" --model ".runs/$prefix-m1/all" --model ".runs/$prefix-m2/all" \
     --include @splits/cedar/cv/all-development.txt --forgeries forged --genuine genuine \
-    --val-writers @splits/cedar/validation-writers.txt --name signature-fast160x80-cedar \
+    --val-writers @splits/cedar/validation-writers.txt --name "$(basename "$out")" \
     --out "$tmp/e" --json > "$tmp/e.log" || { cat "$tmp/e.log"; return 1; }
   rm -rf "$out" && cp -r "$tmp/e" "$out" && rm -rf "$tmp"
 }
