@@ -115,6 +115,12 @@ export interface Thresholds {
    * src/training/calibration/labelled-calibration.ts.
    */
   labelled?: LabelledThreshold[];
+  /**
+   * verifyIdentity's rule SPREAD (absent: CENTROID): β in (0, 1]. The score is d(q, c_R) − β·s, s the
+   * references' leave-one-out spread, and `references` are calibrated on that score, so the service reads
+   * d(q, c_R) against the identity's own threshold t_R + β·s. See src/metric/spread-threshold.ts.
+   */
+  referenceShift?: number;
 }
 
 /**
@@ -325,6 +331,8 @@ export function modelCardProblems(card: ModelCard): string[] {
       problems.push(`thresholds.defaultRule must be eer, maxAccuracy or atTargetFar (got ${JSON.stringify(t.defaultRule)})`);
     if (t.references !== undefined) problems.push(...referenceThresholdProblems(t.references, bounded, finite));
     if (t.labelled !== undefined) problems.push(...labelledThresholdProblems(t.labelled, bounded, finite));
+    if (t.referenceShift !== undefined && (!finite(t.referenceShift) || t.referenceShift <= 0 || t.referenceShift > 1))
+      problems.push(`thresholds.referenceShift must be in (0, 1] (got ${JSON.stringify(t.referenceShift)})`);
   }
   // The ROC feeds the open-set threshold of searchSimilar (services/open-set-threshold.ts).
   if (!Array.isArray(card.roc)) {

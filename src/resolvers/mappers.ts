@@ -103,6 +103,7 @@ export function toModel(s: ModelSummary): ModelInfo {
       ...c.thresholds,
       references: (c.thresholds.references ?? []).map((r) => ({ ...r })),
       labelled: (c.thresholds.labelled ?? []).map((r) => ({ ...r })),
+      referenceShift: c.thresholds.referenceShift ?? null,
     },
     auc: c.validation.auc,
     eer: c.validation.eer,

@@ -25,7 +25,8 @@ export class VerificationResolver {
   @Query(() => IdentityVerification, {
     description:
       "Is this image the enrolled identity? Compares it with the identity's enrolled references: the centroid of R of them " +
-      "with the threshold the model calibrated for R (rule CENTROID), or with the identity's own threshold once negatives were " +
+      "with the threshold the model calibrated for R (rule CENTROID; SPREAD where the card moves it by the references' own spread), " +
+      "or with the identity's own threshold once negatives were " +
       'labelled for it and the model calibrated that (LABELLED), else see ReferenceRule. NOT_FOUND for an unknown ' +
       'identity, BAD_USER_INPUT for one with no images. Role read (README "Access model").',
     complexity: 50,

@@ -5,6 +5,7 @@ import { MetricEnum } from './metric.enum';
 /** How verifyIdentity compared the image with the identity's references (services/identity-verification.service.ts). */
 export enum ReferenceRuleEnum {
   CENTROID = 'CENTROID',
+  SPREAD = 'SPREAD',
   SINGLE = 'SINGLE',
   NEAREST = 'NEAREST',
   LABELLED = 'LABELLED',
@@ -14,6 +15,7 @@ registerEnumType(ReferenceRuleEnum, {
   name: 'ReferenceRule',
   description:
     'CENTROID: distance to the mean embedding of R enrolled references, with the threshold the model card calibrated for R. ' +
+    "SPREAD: CENTROID's distance against the identity's own threshold t_R + β·s, s the leave-one-out spread of its R references (referenceSpread), where the card sets β (thresholds.referenceShift) and calibrated t_R on d − β·s. " +
     'SINGLE: one enrolled image and the 1:1 threshold (as verify). ' +
     'NEAREST: the card has no calibration for this many references: the nearest enrolled image and the 1:1 threshold (the false-accept rate can grow with the references). ' +
     "LABELLED (opt-in, SIAMESE_LABELLED_RULE): CENTROID's distance against the identity's own threshold min(t_R, ½·(s + f) + offset) (capped; midpoint: without the cap t_R), from the references' spread s and the mean distance f of the K newest negatives labelled for it (labelPair same: false against one of its images); the card calibrates the offset for R and K (only models validated on skilled forgeries).",
@@ -85,7 +87,7 @@ export class IdentityVerification {
   similarity!: number;
 
   @Field(() => Float, {
-    description: "The threshold applied: the argument, or the rule's (the card's for R; LABELLED: the identity's own).",
+    description: "The threshold applied: the argument, or the rule's (the card's for R; SPREAD and LABELLED: the identity's own).",
   })
   threshold!: number;
 
@@ -100,9 +102,17 @@ export class IdentityVerification {
 
   @Field(() => ReferenceThreshold, {
     nullable: true,
-    description: "The card's validation rates for this R (CENTROID and LABELLED), at the card's threshold (not a `threshold` argument).",
+    description:
+      "The card's validation rates for this R (CENTROID, SPREAD and LABELLED), at the card's threshold (not a `threshold` argument; SPREAD: its threshold is on d − β·s).",
   })
   calibration?: ReferenceThreshold | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'SPREAD: the leave-one-out spread s of the references compared (threshold = calibration.threshold + β·s); null for other rules.',
+  })
+  referenceSpread?: number | null;
 
   @Field(() => [ID], { description: 'LABELLED: the labelled pairs whose negatives set the threshold, newest first ([] for other rules).' })
   labelledPairIds!: string[];

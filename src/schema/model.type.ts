@@ -31,6 +31,13 @@ export class ModelThresholds {
     description: "verifyIdentity's offsets by references R and labelled negatives K, ascending (rule LABELLED; [] when the card has none).",
   })
   labelled!: LabelledThreshold[];
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "verifyIdentity's rule SPREAD: β, the share of the references' spread added to each identity's threshold (null: CENTROID).",
+  })
+  referenceShift?: number | null;
 }
 
 @ObjectType({ description: 'A point of the validation ROC curve.' })

@@ -4,6 +4,7 @@ import { DomainError, ErrorCode, badInput, notFound } from '../errors';
 import type { ImageRow } from './store.port';
 import { labelledThreshold } from '../metric/labelled-threshold';
 import { centroid, distance, isMatch, referenceSpread, similarityFromDistance, type Metric } from '../metric/metric';
+import { spreadThreshold } from '../metric/spread-threshold';
 import type { ImageInputLike } from './image-input';
 import { embedInputsWithFaces, readsOf, type ServiceDeps } from './service-context';
 import type { ServingModel } from './serving-model';
@@ -14,6 +15,9 @@ import { clampDistance } from './verification.service';
  * - CENTROID: distance to the centroid of R references, threshold calibrated for R on the card's
  *   validation identities (thresholds.references, training/calibration/reference-calibration.ts);
  *   R is the largest calibrated count the identity has, its oldest R images.
+ * - SPREAD: CENTROID where the card has thresholds.referenceShift β: the same distance against the identity's own
+ *   threshold t_R + β·s, s its R references' leave-one-out spread (metric/spread-threshold.ts; t_R is calibrated
+ *   on d − β·s).
  * - SINGLE: one enrolled image, the card's 1:1 threshold (the same answer as verify).
  * - NEAREST: the card has no calibration for the identity's count (an older card, or fewer references
  *   than its smallest R): distance to the nearest enrolled image, the 1:1 threshold. Each extra
@@ -22,10 +26,10 @@ import { clampDistance } from './verification.service';
  *   without the cap t_R, or not at all: SIAMESE_LABELLED_RULE capped | midpoint | off), from
  *   its references' spread s and the K newest negatives labelled for it (labelPair same: false against
  *   one of its images), mean distance f; offset calibrated on the card (thresholds.labelled, only where
- *   validation had skilled forgeries), never looser than CENTROID's t_R. K is the largest calibrated count
- *   the identity has reached.
+ *   validation had skilled forgeries), never looser than CENTROID's t_R (SPREAD's t_R + β·s). K is the largest
+ *   calibrated count the identity has reached.
  */
-export type ReferenceRule = 'CENTROID' | 'SINGLE' | 'NEAREST' | 'LABELLED';
+export type ReferenceRule = 'CENTROID' | 'SPREAD' | 'SINGLE' | 'NEAREST' | 'LABELLED';
 
 export interface ReferencePlan {
   rule: ReferenceRule;
@@ -88,8 +92,10 @@ export interface IdentityVerificationResult {
   /** The enrolled images compared, oldest first. */
   referenceImageIds: string[];
   enrolledImages: number;
-  /** The card's validation rates for this rule's R (CENTROID and LABELLED). */
+  /** The card's validation rates for this rule's R (CENTROID, SPREAD and LABELLED). */
   calibration: ReferenceThreshold | null;
+  /** SPREAD: the references' leave-one-out spread s (threshold = calibration.threshold + β·s); null otherwise. */
+  referenceSpread: number | null;
   /** LABELLED: the labelled pairs whose negatives set the threshold, newest first; [] otherwise. */
   labelledPairIds: string[];
   /** LABELLED: the card's calibration for R references and K labelled negatives. */
@@ -146,20 +152,27 @@ export class IdentityVerificationService {
     const centre = plan.rule === 'CENTROID' ? centroid(vectors) : null;
     const raw = centre ? distance(question.vector, centre, metric) : Math.min(...vectors.map((v) => distance(question.vector, v, metric)));
     const d = clampDistance(raw);
+    // SPREAD: the card's t_R moved by this identity's own references' spread.
+    const shift = model.card.thresholds.referenceShift;
+    const spread = centre && shift !== undefined ? referenceSpread(vectors, metric) : null;
+    const served = spread !== null && shift !== undefined ? spreadThreshold(plan.threshold, spread, shift) : plan.threshold;
     // A caller's threshold decides by itself: the labels are not read (nor their uploads decoded).
     const own =
-      centre && (threshold === undefined || threshold === null) ? await this.ownThreshold(identityId, model, plan, vectors, centre) : null;
-    const t = threshold ?? own?.threshold ?? plan.threshold;
+      centre && (threshold === undefined || threshold === null)
+        ? await this.ownThreshold(identityId, model, { ...plan, threshold: served }, vectors, centre)
+        : null;
+    const t = threshold ?? own?.threshold ?? served;
     return {
       identityId,
       match: isMatch(d, t),
       distance: d,
       similarity: similarityFromDistance(d, metric),
       threshold: t,
-      rule: own ? 'LABELLED' : plan.rule,
+      rule: own ? 'LABELLED' : spread !== null ? 'SPREAD' : plan.rule,
       referenceImageIds: references.map((r) => r.id),
       enrolledImages: images.length,
       calibration: plan.calibration,
+      referenceSpread: spread,
       labelledPairIds: own?.pairIds ?? [],
       labelledCalibration: own?.calibration ?? null,
       metric,
@@ -186,7 +199,8 @@ export class IdentityVerificationService {
     if (most === 0) return null;
     const negatives = await this.deps.store.labelledNegatives(identityId, most);
     const calibration = planLabelled(model.card.thresholds, plan.use, negatives.length);
-    // capped (SIAMESE_LABELLED_RULE): never looser than the card's threshold for R (metric/labelled-threshold.ts).
+    // capped (SIAMESE_LABELLED_RULE): never looser than the card's threshold for R (metric/labelled-threshold.ts;
+    // under SPREAD, the identity's t_R + β·s: the plan carries it).
     const cap = rule === 'capped' ? plan.threshold : Number.POSITIVE_INFINITY;
     if (!calibration) return null;
     const used = negatives.slice(0, calibration.labelled);

@@ -190,8 +190,17 @@ function checkSameData(first: ModelCard, identities: number, images: number): vo
   }
 }
 
-/** verifyIdentity's thresholds for the ensemble, on the validation set the calibration used (as the trainer does). */
-function withReferences(calibration: Calibration, input: Omit<ReferenceCalibrationInput, 'rule'>): void {
+/**
+ * verifyIdentity's thresholds for the ensemble, on the validation set the calibration used (as the trainer does).
+ * `referenceShift`: rule SPREAD's β from the first member's card (metric/spread-threshold.ts; recalibrate.sh with
+ * SHIFT=β sets it in the copy it joins), kept in the ensemble's card and calibrated for.
+ */
+function withReferences(
+  calibration: Calibration,
+  input: Omit<ReferenceCalibrationInput, 'rule'>,
+  referenceShift: number | undefined,
+): void {
+  if (referenceShift !== undefined) calibration.thresholds.referenceShift = referenceShift;
   const references = calibrateReferences({ ...input, rule: calibration.thresholds });
   if (references.length) calibration.thresholds.references = references;
   // Per-identity thresholds from labelled negatives: only with skilled forgeries (labelled-calibration.ts).
@@ -263,7 +272,11 @@ async function calibrateOnIdentities(
     roc,
   } = scoreVerification(model, pixels, verificationPairs(val.groups, 20000, splitSeedOf(first) + 1), scoringSpecOf(card));
   const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
-  withReferences(calibration, { embeddings: emb, groups: val.groups, metric: card.metric, seed: splitSeedOf(first) });
+  withReferences(
+    calibration,
+    { embeddings: emb, groups: val.groups, metric: card.metric, seed: splitSeedOf(first) },
+    first.thresholds.referenceShift,
+  );
   const episodes = oneShotEpisodes(val.identities, val.groups, 20, 40, splitSeedOf(first) + 2);
   const oneShot = episodes.length ? oneShotAccuracy(emb, episodes, card.metric) : undefined;
   const siblings = siblingEpisodes(val.identities, val.groups, 5, 20, 40, splitSeedOf(first) + 3);
@@ -313,7 +326,11 @@ async function calibrateOnForgeries(
     );
   const { embeddings, scores, roc } = scoreVerification(model, set.pixels, set.pairs, scoringSpecOf(card));
   const calibration = calibrate(scores, { targetFar: first.thresholds.targetFar, defaultRule: first.thresholds.defaultRule }, roc);
-  withReferences(calibration, { embeddings, groups: set.groups, forged: set.forged, metric: card.metric, seed: splitSeedOf(first) });
+  withReferences(
+    calibration,
+    { embeddings, groups: set.groups, forged: set.forged, metric: card.metric, seed: splitSeedOf(first) },
+    first.thresholds.referenceShift,
+  );
   log(
     `ensemble of ${memberCount}: validation writers ${set.validationWriters.join(' ')}, genuine against skilled forgeries: ` +
       `AUC ${calibration.metrics.auc.toFixed(4)}, EER ${(calibration.metrics.eer * 100).toFixed(2)} %`,

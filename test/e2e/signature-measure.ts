@@ -61,7 +61,7 @@ import { initBackend } from '../../src/embedding/backend';
 import { loadModelDir } from '../../src/embedding/model-store';
 import { inferenceSpec } from '../../src/embedding/preprocess/flip-average';
 import { preprocessImage } from '../../src/embedding/preprocess/preprocess-image';
-import { centroid, distance } from '../../src/metric/metric';
+import { centroid, distance, referenceSpread } from '../../src/metric/metric';
 import { calibrate } from '../../src/training/calibration/calibrate';
 import { calibrateReferences } from '../../src/training/calibration/reference-calibration';
 import { Rng } from '../../src/training/samplers/rng';
@@ -125,6 +125,12 @@ export async function embedWriters(
  * and, for the R the card calibrated (thresholds.references, what verifyIdentity serves), FAR on
  * forgeries and FRR at that threshold.
  */
+/** β·s of verifyIdentity's rule SPREAD for these references where the card sets β (0 otherwise, and for one reference). */
+function servedShift(card: ModelCard, refs: Float32Array[]): number {
+  const shift = card.thresholds.referenceShift;
+  return shift !== undefined && refs.length > 1 ? shift * referenceSpread(refs, card.metric) : 0;
+}
+
 export async function evaluateReferences(modelDir: string, writers: string[], dataset = DEFAULT_DATASET) {
   await initBackend('auto');
   const { model, card } = await loadModelDir(modelDir);
@@ -139,10 +145,13 @@ export async function evaluateReferences(modelDir: string, writers: string[], da
       embedded.forEach((w, k) => {
         for (let draw = 0; draw < 10; draw++) {
           const order = rng.shuffle(w.genuine.map((_, i) => i));
-          const c = centroid(order.slice(0, r).map((i) => w.genuine[i]));
+          const refs = order.slice(0, r).map((i) => w.genuine[i]);
+          const c = centroid(refs);
+          // The card's rule: CENTROID, or SPREAD's d − β·s (thresholds.referenceShift) from two references up.
+          const moved = servedShift(card, refs);
           for (const i of order.slice(r))
-            pairs.push({ distance: distance(w.genuine[i], c, card.metric), same: true, identityA: k, identityB: k });
-          for (const f of w.forged) pairs.push({ distance: distance(f, c, card.metric), same: false, identityA: k, identityB: k });
+            pairs.push({ distance: distance(w.genuine[i], c, card.metric) - moved, same: true, identityA: k, identityB: k });
+          for (const f of w.forged) pairs.push({ distance: distance(f, c, card.metric) - moved, same: false, identityA: k, identityB: k });
         }
       });
       const served = r === 1 ? card.thresholds.default : calibrated.find((c) => c.references === r)?.threshold;
@@ -326,7 +335,8 @@ export async function measureApiReferences(modelDir: string, writers: string[], 
   const pairs: IdentityPairScore[] = [];
   const decisions: Array<{ same: boolean; match: boolean }> = [];
   const served = new Set<string>();
-  let threshold = NaN;
+  // Each call's own threshold: one per R under CENTROID, the identity's own t_R + β·s under SPREAD.
+  const thresholds: number[] = [];
   try {
     for (const [k, w] of writers.entries()) {
       const files = writerFiles(dataset, w);
@@ -350,9 +360,10 @@ export async function measureApiReferences(modelDir: string, writers: string[], 
           rule: string;
           referenceImageIds: string[];
         };
-        threshold = v.threshold;
+        thresholds.push(v.threshold);
         served.add(`${v.rule} R=${v.referenceImageIds.length}`);
-        pairs.push({ distance: v.distance, same, identityA: k, identityB: k });
+        // Margins (distance − the call's threshold: accepted when ≤ 0), so a per-identity threshold pools too.
+        pairs.push({ distance: v.distance - v.threshold, same, identityA: k, identityB: k });
         decisions.push({ same, match: v.match });
       }
     }
@@ -363,19 +374,23 @@ export async function measureApiReferences(modelDir: string, writers: string[], 
   // One served rule and threshold for every writer, or the pooled rates below would mix thresholds.
   if (served.size !== 1) throw new Error(`the writers were served by different rules: ${[...served].join(', ')}`);
   const card = JSON.parse(fs.readFileSync(path.join(modelDir, 'model-card.json'), 'utf8'));
-  const stats = evaluateForgeryPairs(pairs, writers, { thresholds: { ...card.thresholds, default: threshold } });
+  const stats = evaluateForgeryPairs(pairs, writers, { thresholds: { ...card.thresholds, default: 0 } });
+  const [lowest, highest] = [Math.min(...thresholds), Math.max(...thresholds)];
   return {
     model: card.name,
     via: 'HTTP verifyIdentity (GraphQL): R enrolled references per writer, images rendered as full-resolution scans',
     referencesPerWriter: refs,
     servedRules: [...served],
     verifyCalls: decisions.length,
-    servedThreshold: threshold,
+    // One number under CENTROID; under SPREAD each identity has its own (the range).
+    servedThreshold: lowest === highest ? lowest : null,
+    servedThresholdRange: [lowest, highest],
+    score: 'distance minus the threshold each call was served (pairs, decisions)',
     farForgeriesFromMatch: decisions.filter((d) => !d.same && d.match).length / decisions.filter((d) => !d.same).length,
     frrGenuineFromMatch: decisions.filter((d) => d.same && !d.match).length / decisions.filter((d) => d.same).length,
     ...stats,
     // For pooling folds (mode pool): [writer, same ? 1 : 0, distance − served threshold] per call.
-    decisions: pairs.map((p) => [writers[p.identityA], p.same ? 1 : 0, p.distance - threshold]),
+    decisions: pairs.map((p) => [writers[p.identityA], p.same ? 1 : 0, p.distance]),
   };
 }
 
@@ -424,10 +439,12 @@ export async function evaluateCrossValidation(
           }
           for (let draw = 0; draw < 10; draw++) {
             const order = rng.shuffle(w.genuine.map((_, i) => i));
-            const c = centroid(order.slice(0, r).map((i) => w.genuine[i]));
+            const refs = order.slice(0, r).map((i) => w.genuine[i]);
+            const c = centroid(refs);
+            const served = t + servedShift(card, refs);
             for (const i of order.slice(r))
-              pooled.get(r)!.push({ distance: dist(w.genuine[i], c) - t, same: true, identityA: id, identityB: id });
-            for (const f of w.forged) pooled.get(r)!.push({ distance: dist(f, c) - t, same: false, identityA: id, identityB: id });
+              pooled.get(r)!.push({ distance: dist(w.genuine[i], c) - served, same: true, identityA: id, identityB: id });
+            for (const f of w.forged) pooled.get(r)!.push({ distance: dist(f, c) - served, same: false, identityA: id, identityB: id });
           }
         });
       }
@@ -493,7 +510,8 @@ export async function sweepTargetFar(
           groups,
           forged,
           metric: card.metric,
-          rule,
+          // The card's verifyIdentity rule: CENTROID, or SPREAD's d − β·s.
+          rule: { ...rule, referenceShift: card.thresholds.referenceShift },
           seed: card.seed,
           counts: counts.slice(1),
         });
@@ -511,10 +529,11 @@ export async function sweepTargetFar(
             }
             for (let draw = 0; draw < 10; draw++) {
               const order = rng.shuffle(w.genuine.map((_, i) => i));
-              const c = centroid(order.slice(0, r).map((i) => w.genuine[i]));
-              for (const i of order.slice(r))
-                list.push({ distance: dist(w.genuine[i], c) - tOf(r), same: true, identityA: id, identityB: id });
-              for (const g of w.forged) list.push({ distance: dist(g, c) - tOf(r), same: false, identityA: id, identityB: id });
+              const picked = order.slice(0, r).map((i) => w.genuine[i]);
+              const c = centroid(picked);
+              const t = tOf(r) + servedShift(card, picked);
+              for (const i of order.slice(r)) list.push({ distance: dist(w.genuine[i], c) - t, same: true, identityA: id, identityB: id });
+              for (const g of w.forged) list.push({ distance: dist(g, c) - t, same: false, identityA: id, identityB: id });
             }
           });
         }
@@ -689,8 +708,10 @@ export function poolApiResults(args: string[]) {
     // threshold at another validation FAR, from `sweep`): d − T = (d − served) + served − T.
     const [f, other] = arg.split('=');
     files.push(f);
-    const r = JSON.parse(fs.readFileSync(f, 'utf8')) as { servedThreshold: number; decisions: Array<[string, number, number]> };
-    const shift = other === undefined ? 0 : r.servedThreshold - Number(other);
+    const r = JSON.parse(fs.readFileSync(f, 'utf8')) as { servedThreshold: number | null; decisions: Array<[string, number, number]> };
+    if (other !== undefined && r.servedThreshold === null)
+      throw new Error(`${f}: each identity was served its own threshold (rule SPREAD); it cannot be re-scored at one threshold`);
+    const shift = other === undefined ? 0 : r.servedThreshold! - Number(other);
     for (const [writer, same, shifted] of r.decisions) {
       let k = writers.indexOf(writer);
       if (k < 0) k = writers.push(writer) - 1;

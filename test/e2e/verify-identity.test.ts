@@ -23,6 +23,10 @@ const VERIFY_IDENTITY = `query($id: ID!, $image: ImageInput!, $threshold: Float)
   verifyIdentity(identityId: $id, image: $image, threshold: $threshold) {
     identityId match distance threshold rule referenceImageIds enrolledImages calibration { references threshold far frr } modelVersion
   } }`;
+const VERIFY_IDENTITY_SPREAD = `query($id: ID!, $image: ImageInput!, $threshold: Float) {
+  verifyIdentity(identityId: $id, image: $image, threshold: $threshold) {
+    match distance threshold rule referenceImageIds referenceSpread calibration { references threshold }
+  } }`;
 const VERIFY = `query($a: ImageInput!, $b: ImageInput!) { verify(a: $a, b: $b) { match distance threshold } }`;
 const MODEL = `{ model { thresholds { default references { references threshold auc eer far frr } } } }`;
 
@@ -43,15 +47,18 @@ describe('verifyIdentity: several enrolled references (issue 17)', () => {
   let base: EmbedderPort;
   let dCentroid: number;
   let dNearest: number;
+  // The leave-one-out spread of A's two oldest references: each one's distance to the other (the centroid of one).
+  let spreadA01: number;
   const withServer = async (
     references: ReferenceThreshold[] | undefined,
     fn: (url: string, ids: Record<string, string>) => Promise<void>,
+    referenceShift?: number,
   ) => {
     const card = {
       ...base.card,
       version: 'verify-identity-test',
       fingerprint: 'verify-identity-fp',
-      thresholds: { ...base.card.thresholds, references },
+      thresholds: { ...base.card.thresholds, references, ...(referenceShift !== undefined ? { referenceShift } : {}) },
     };
     const embedder: EmbedderPort = { card, embedImages: (imgs, limits) => base.embedImages(imgs, limits) };
     const dataDir = tempDir('siamese-verify-identity-');
@@ -81,6 +88,7 @@ describe('verifyIdentity: several enrolled references (issue 17)', () => {
     );
     dCentroid = cosineDistance(probe, centroid([a0, a1]));
     dNearest = Math.min(...[a0, a1, a2].map((a) => cosineDistance(probe, a)));
+    spreadA01 = cosineDistance(a0, a1);
     // The R = 2 threshold sits just above the probe's centroid distance: a match by the card's rule.
     R2.threshold = dCentroid + 0.01;
   });
@@ -122,6 +130,35 @@ describe('verifyIdentity: several enrolled references (issue 17)', () => {
         { references: 2, threshold: R2.threshold, auc: R2.auc, eer: R2.eer, far: R2.far, frr: R2.frr },
       ]);
     });
+  });
+
+  it("SPREAD: where the card sets β, the threshold for R moves by β times the references' own spread", async () => {
+    // t_R a quarter spread below the probe's distance: CENTROID would refuse it, t_R + ½·s = d + ¼·s accepts it.
+    const tR = dCentroid - 0.25 * spreadA01;
+    expect(spreadA01).toBeGreaterThan(0);
+    expect(tR).toBeGreaterThan(0);
+    await withServer(
+      [{ ...R2, threshold: tR }],
+      async (url, ids) => {
+        const r = await gql(url, VERIFY_IDENTITY_SPREAD, { id: ids.A, image: await b64(1, 5) }, { token: TOKEN });
+        expect(r.errors).toBeUndefined();
+        const v = r.data.verifyIdentity;
+        expect(v).toMatchObject({ match: true, rule: 'SPREAD', referenceImageIds: [ids.A0, ids.A1] });
+        expect(v.distance).toBeCloseTo(dCentroid, 5);
+        expect(v.referenceSpread).toBeCloseTo(spreadA01, 5);
+        expect(v.threshold).toBeCloseTo(tR + 0.5 * spreadA01, 5);
+        expect(v.calibration.threshold).toBeCloseTo(tR, 9);
+        // A given threshold still decides by itself.
+        const given = await gql(url, VERIFY_IDENTITY_SPREAD, { id: ids.A, image: await b64(1, 5), threshold: tR }, { token: TOKEN });
+        expect(given.data.verifyIdentity).toMatchObject({ match: false, threshold: tR });
+        // One reference is verify's question: no spread to read.
+        const single = await gql(url, VERIFY_IDENTITY_SPREAD, { id: ids.B, image: await b64(2, 1) }, { token: TOKEN });
+        expect(single.data.verifyIdentity).toMatchObject({ rule: 'SINGLE', referenceSpread: null });
+        const m = await gql(url, `{ model { thresholds { referenceShift } } }`, {}, { token: TOKEN });
+        expect(m.data.model.thresholds.referenceShift).toBe(0.5);
+      },
+      0.5,
+    );
   });
 
   it('answers one reference as verify does, and NEAREST when the card has no calibration', async () => {

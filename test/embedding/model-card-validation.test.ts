@@ -130,12 +130,26 @@ describe('model card validation', () => {
       (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, labelled: 3 } }),
       /thresholds.labelled must be an array/,
     ],
+    [
+      'referenceShift above 1 (rule SPREAD)',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, referenceShift: 1.5 } }),
+      /thresholds.referenceShift must be in \(0, 1\]/,
+    ],
+    [
+      'referenceShift 0 (that is CENTROID: leave it out)',
+      (c: ModelCard) => ({ ...c, thresholds: { ...c.thresholds, referenceShift: 0 } }),
+      /thresholds.referenceShift must be in \(0, 1\]/,
+    ],
     ['ROC point with far 1.5', (c: ModelCard) => ({ ...c, roc: [{ threshold: 0.1, far: 1.5, tar: 1 }] }), /roc\[0\]/],
     ['roc not a list', (c: ModelCard) => ({ ...c, roc: null }), /roc must be an array/],
   ])('%s', (_, patch, why) => {
     const problems = modelCardProblems(edited(patch));
     expect(problems.length).toBeGreaterThan(0);
     expect(problems.join('; ')).toMatch(why);
+  });
+
+  it("accepts rule SPREAD's referenceShift in (0, 1]", () => {
+    expect(modelCardProblems(edited((c) => ({ ...c, thresholds: { ...c.thresholds, referenceShift: 0.5 } })))).toEqual([]);
   });
 
   it('accepts negative labelled offsets (the midpoint may sit above the threshold)', () => {

@@ -91,6 +91,30 @@ it('an ensemble of one member twice reproduces that member’s validation exactl
   model.dispose();
 });
 
+it("carries a member card's referenceShift (rule SPREAD) and calibrates verifyIdentity's thresholds on d − β·s", async () => {
+  const shifted = path.join(root, 'shifted-a');
+  cpSync(dirs.a, shifted, { recursive: true });
+  const c = memberCard(shifted);
+  c.thresholds.referenceShift = 0.5;
+  writeFileSync(path.join(shifted, 'model-card.json'), JSON.stringify(c));
+  const plain = await buildEnsemble({ memberDirs: [dirs.a, dirs.a], name: 'plain' }, source);
+  const spread = await buildEnsemble({ memberDirs: [shifted, shifted], name: 'spread' }, source);
+  expect(plain.card.thresholds.referenceShift).toBeUndefined();
+  expect(spread.card.thresholds.referenceShift).toBe(0.5);
+  // Every score is moved down by ½·s ≥ 0 and the same draws are read, so each R's threshold at the target FAR (an
+  // order statistic of the forgery scores) is at most the plain one, and lower once the references differ.
+  const [p, s] = [plain.card.thresholds.references!, spread.card.thresholds.references!];
+  expect(s.map((r) => [r.references, r.positivePairs, r.negativePairs])).toEqual(
+    p.map((r) => [r.references, r.positivePairs, r.negativePairs]),
+  );
+  s.forEach((r, i) => expect(r.threshold).toBeLessThanOrEqual(p[i].threshold + 1e-9));
+  expect(s.some((r, i) => r.threshold < p[i].threshold - 1e-6)).toBe(true);
+  // 1:1 is untouched.
+  expect(spread.card.thresholds.default).toBeCloseTo(plain.card.thresholds.default, 9);
+  plain.model.dispose();
+  spread.model.dispose();
+});
+
 it('takes the writer split as an option for cards that do not record it, and refuses members of another split', async () => {
   const old = path.join(root, 'old-a');
   cpSync(dirs.a, old, { recursive: true });

@@ -7,12 +7,22 @@
 # distances are the model's own); its thresholds (1:1 and verifyIdentity's) and validation metrics replace the card's.
 # INCLUDE=@splits/cedar/cv/fold-K-development.txt recalibrates a fold model (session 28: its labelled offsets).
 # MODEL defaults to the one shipped models/signature-*-cedar (session 34: its name follows its input size).
+# SHIFT=β (session 34): verifyIdentity's rule SPREAD, thresholds.referenceShift β, its t_R calibrated on d − β·s
+# (src/metric/spread-threshold.ts); SHIFT=none removes it (CENTROID); unset keeps what the card has.
 cd "$(dirname "$0")/../../.."
 model=${MODEL:-$(ls -d models/signature-*-cedar | head -1)}
 far=${FAR:-0.01}
 tmp=$(mktemp -d)
 cp -r "$model" "$tmp/m"
-node -e 'const fs=require("fs");const [f,far]=process.argv.slice(1);const c=JSON.parse(fs.readFileSync(f));c.thresholds.targetFar=Number(far);fs.writeFileSync(f,JSON.stringify(c))' "$tmp/m/model-card.json" "$far"
+node -e '
+const fs = require("fs");
+const [f, far, shift] = process.argv.slice(1);
+const c = JSON.parse(fs.readFileSync(f));
+c.thresholds.targetFar = Number(far);
+if (shift === "none") delete c.thresholds.referenceShift;
+else if (shift) c.thresholds.referenceShift = Number(shift);
+fs.writeFileSync(f, JSON.stringify(c));
+' "$tmp/m/model-card.json" "$far" "${SHIFT:-}"
 npx siamese ensemble --model "$tmp/m" --model "$tmp/m" --include "${INCLUDE:-@splits/cedar/cv/all-development.txt}" --out "$tmp/self" --json > "$tmp/self.log" || { cat "$tmp/self.log"; exit 1; }
 node -e '
 const fs = require("fs");
@@ -21,8 +31,8 @@ const c = JSON.parse(fs.readFileSync(dst));
 const e = JSON.parse(fs.readFileSync(ens));
 c.thresholds = e.thresholds;
 c.validation = e.validation;
-c.commands.calibrate = `FAR=${far} bash docs/experiments/signatures/recalibrate.sh (validation writers; see docs/signatures.md)`;
+c.commands.calibrate = `FAR=${far}${c.thresholds.referenceShift ? ` SHIFT=${c.thresholds.referenceShift}` : ""} bash docs/experiments/signatures/recalibrate.sh (validation writers; see docs/signatures.md)`;
 fs.writeFileSync(dst, JSON.stringify(c, null, 2) + "\n");
-console.log(JSON.stringify({ default: c.thresholds.default, targetFar: c.thresholds.targetFar, references: c.thresholds.references.map((r) => [r.references, r.threshold, r.far, r.frr]) }));
+console.log(JSON.stringify({ default: c.thresholds.default, targetFar: c.thresholds.targetFar, referenceShift: c.thresholds.referenceShift, references: c.thresholds.references.map((r) => [r.references, r.threshold, r.far, r.frr]) }));
 ' "$model/model-card.json" "$tmp/self/model-card.json" "$far"
 rm -rf "$tmp"

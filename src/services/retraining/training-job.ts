@@ -91,10 +91,13 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
         pairs: verificationPairs(heldGroups.groups, MAX_HELD_OUT_NEGATIVES, job.options.seed + 11),
       };
       const oldEval = await evaluateServingModel(job, heldOut, data);
+      // verifyIdentity's rule SPREAD (thresholds.referenceShift) stays the serving model's where the new one is calibrated here.
+      const referenceShift = (await readModelCard(job.base.dir)).thresholds.referenceShift;
       let card = trained.card;
       const newEval = await evaluateOnHeldOut(trained.model, card, heldOut, data, (scores, embeddings) => {
         // Held-out identities are what production looks like: calibrate the thresholds there.
-        if (data.disjoint && hasBothKinds(scores)) card = calibratedOnHeldOut(card, scores, heldGroups, embeddings, job.options.seed);
+        if (data.disjoint && hasBothKinds(scores))
+          card = calibratedOnHeldOut(card, scores, heldGroups, embeddings, job.options.seed, referenceShift);
         return card;
       });
       checkCancel();
@@ -213,14 +216,16 @@ async function evaluateServingModel(job: WorkerJob, heldOut: HeldOutSet, data: T
 }
 
 /** The new card with thresholds, ROC and validation metrics calibrated on the held-out identities. */
-function calibratedOnHeldOut(
+export function calibratedOnHeldOut(
   card: ModelCard,
   scores: ScoredPair[],
   heldGroups: { identities: readonly unknown[]; images: readonly unknown[]; groups: number[][] },
   embeddings: Float32Array[],
   seed: number,
+  referenceShift: number | undefined,
 ): ModelCard {
   const c = calibrate(scores, { targetFar: card.thresholds.targetFar, defaultRule: card.thresholds.defaultRule });
+  if (referenceShift !== undefined) c.thresholds.referenceShift = referenceShift;
   // verifyIdentity's thresholds on the same identities (the trainer had no validation split to do it).
   const references = calibrateReferences({ embeddings, groups: heldGroups.groups, metric: card.metric, rule: c.thresholds, seed });
   return {

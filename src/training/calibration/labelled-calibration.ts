@@ -43,6 +43,8 @@ export interface LabelledCalibrationInput extends ReferenceCalibrationInput {
 export interface LabelledScore extends ScoredPair {
   /** d(q, c_R). */
   centroidDistance: number;
+  /** What the cap t_R is compared with: d(q, c_R), or d(q, c_R) − β·s under rule SPREAD (rule.referenceShift β). */
+  capScore: number;
   /** Which group (identity) the question and its references belong to. */
   identity: number;
 }
@@ -60,7 +62,7 @@ export function calibrateLabelled(input: LabelledCalibrationInput): LabelledThre
       if (!labelled) continue;
       const c = calibrate(labelled, { defaultRule: input.rule.defaultRule, targetFar: input.rule.targetFar });
       const offset = c.thresholds.default;
-      const accepted = (q: LabelledScore) => q.centroidDistance <= cap && q.distance <= offset;
+      const accepted = (q: LabelledScore) => q.capScore <= cap && q.distance <= offset;
       const pos = labelled.filter((q) => q.same);
       const neg = labelled.filter((q) => !q.same);
       out.push({
@@ -101,10 +103,12 @@ export function labelledScores(input: ReferenceCalibrationInput, R: number, K: n
       const refs = order.slice(0, R).map((k) => input.embeddings[k]);
       const c = centroid(refs);
       const labelled = forgedOrder.slice(0, K);
-      const mid = labelledMidpoint(referenceSpread(refs, input.metric), labelled.reduce((sum, k) => sum + d(k, c), 0) / K);
+      const spread = referenceSpread(refs, input.metric);
+      const mid = labelledMidpoint(spread, labelled.reduce((sum, k) => sum + d(k, c), 0) / K);
+      const moved = (input.rule.referenceShift ?? 0) * spread;
       const score = (k: number, same: boolean) => {
         const centroidDistance = d(k, c);
-        scores.push({ distance: centroidDistance - mid, centroidDistance, same, identity: i });
+        scores.push({ distance: centroidDistance - mid, centroidDistance, capScore: centroidDistance - moved, same, identity: i });
       };
       for (const k of order.slice(R)) score(k, true);
       for (const k of forgedOrder.slice(K)) score(k, false);

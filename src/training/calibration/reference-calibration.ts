@@ -14,9 +14,12 @@
  * skilled forgeries (`forged`, signatures) or up to `negativesPerDraw` images of other identities
  * (everything else). The threshold follows the card's rule (calibrate.ts) on those scores. An R is left
  * out when fewer than two identities have R + 1 images: one identity says nothing about a population.
+ *
+ * With `rule.referenceShift` β (verifyIdentity's rule SPREAD, metric/spread-threshold.ts) the score is
+ * d(q, c_R) − β·s, s the R references' leave-one-out spread, and the threshold t_R is on that score.
  */
 import type { ReferenceThreshold, Thresholds } from '../../embedding/model-card';
-import { centroid, distance, type Metric } from '../../metric/metric';
+import { centroid, distance, referenceSpread, type Metric } from '../../metric/metric';
 import { Rng } from '../samplers/rng';
 import { calibrate } from './calibrate';
 import type { ScoredPair } from './roc';
@@ -29,7 +32,7 @@ export interface ReferenceCalibrationInput {
   /** forged[i] = skilled forgeries of identity i: the negatives when given (signatures). */
   forged?: readonly (readonly number[])[];
   metric: Metric;
-  rule: Pick<Thresholds, 'defaultRule' | 'targetFar'>;
+  rule: Pick<Thresholds, 'defaultRule' | 'targetFar' | 'referenceShift'>;
   /** Reference counts to calibrate (default 2, 3, 5, 10). */
   counts?: readonly number[];
   /** Reference draws per identity and R (default 10). */
@@ -48,7 +51,8 @@ export function calibrateReferences(input: ReferenceCalibrationInput): Reference
     const scores = referenceScores(input, R);
     if (!scores) continue;
     const c = calibrate(scores, { defaultRule: input.rule.defaultRule, targetFar: input.rule.targetFar });
-    // The ROC's origin sits just below the smallest distance: never a negative threshold (the card check refuses one).
+    // The ROC's origin sits just below the smallest distance: never a negative threshold (the card check refuses one;
+    // with SPREAD's shift a negative t_R would be legitimate, but the measured ones are well above 0).
     const t = Math.max(0, c.thresholds.default);
     const pos = scores.filter((s) => s.same);
     const neg = scores.filter((s) => !s.same);
@@ -79,15 +83,18 @@ export function referenceScores(input: ReferenceCalibrationInput, R: number): Re
   const rng = new Rng((input.seed ?? 17) + 1000 * R);
   const everyone = input.forged ? [] : input.groups.flatMap((g, owner) => g.map((k) => ({ k, owner })));
   // Float error can put an identical image a hair below 0; the service clamps the same way.
-  const score = (k: number, c: Float32Array) => Math.max(0, distance(input.embeddings[k], c, input.metric));
+  const shift = input.rule.referenceShift ?? 0;
   const scores: ReferenceScore[] = [];
   for (const i of eligible) {
     for (let d = 0; d < draws; d++) {
       const order = rng.shuffle([...input.groups[i]]);
-      const c = centroid(order.slice(0, R).map((k) => input.embeddings[k]));
-      for (const k of order.slice(R)) scores.push({ distance: score(k, c), same: true, identity: i });
+      const refs = order.slice(0, R).map((k) => input.embeddings[k]);
+      const c = centroid(refs);
+      const moved = shift > 0 ? shift * referenceSpread(refs, input.metric) : 0;
+      const score = (k: number) => Math.max(0, distance(input.embeddings[k], c, input.metric)) - moved;
+      for (const k of order.slice(R)) scores.push({ distance: score(k), same: true, identity: i });
       const negatives = input.forged ? (input.forged[i] ?? []) : sampleOthers(everyone, i, perDraw, rng);
-      for (const k of negatives) scores.push({ distance: score(k, c), same: false, identity: i });
+      for (const k of negatives) scores.push({ distance: score(k), same: false, identity: i });
     }
   }
   return scores.some((s) => !s.same) ? scores : null;

@@ -170,7 +170,8 @@ export async function evaluateForgeryVerification(
       identityA: q.identity,
       identityB: q.identity,
     });
-    const centroid = scores.map((q) => pair(q, q.centroidDistance - tR));
+    // The card's rule without labels: CENTROID, or SPREAD's d − β·s where the card has a referenceShift.
+    const centroid = scores.map((q) => pair(q, q.capScore - tR));
     const midpoint = scores.map((q) => pair(q, q.distance - entry.offset));
     // capped: accepted only where both accept (d ≤ t_R and d − mid ≤ offset), so its margin is the larger one.
     const capped = scores.map((q, i) => pair(q, Math.max(centroid[i].distance, midpoint[i].distance)));

@@ -1,7 +1,7 @@
 import { labelledMidpoint, labelledThreshold } from '../../../src/metric/labelled-threshold';
 import { referenceSpread } from '../../../src/metric/metric';
 import { calibrateLabelled, labelledScores } from '../../../src/training/calibration/labelled-calibration';
-import { calibrateReferences } from '../../../src/training/calibration/reference-calibration';
+import { calibrateReferences, referenceScores } from '../../../src/training/calibration/reference-calibration';
 
 /**
  * Per-identity thresholds from labelled negatives (issue 17, session 28), on 3-D embeddings whose answers do
@@ -92,6 +92,37 @@ describe('labelled-negative thresholds', () => {
     const [entry] = calibrateLabelled({ ...base, references: capAt(1), labelledCounts: [1], rule });
     expect(entry).toMatchObject({ references: 2, labelled: 1, auc: 1, eer: 0, far: 0, frr: 0.5, positivePairs: 6, negativePairs: 6 });
     expect(entry.offset).toBeCloseTo(forgery(1, 1.2), 5);
+  });
+
+  it("rule SPREAD (β = ½): reference scores are d − ½·s, the references' spread s = L whichever two are drawn", () => {
+    // Shifted: A genuine √3/2 − ½, forgery 1.2 − ½; B genuine √3 − 1, forgery 2.5 − 1.
+    const rule = { defaultRule: 'eer' as const, targetFar: 0.01, referenceShift: 0.5 };
+    const scores = referenceScores({ ...base, rule }, 2)!;
+    const of = (identity: number, same: boolean) => scores.filter((s) => s.identity === identity && s.same === same).map((s) => s.distance);
+    for (const d of of(0, true)) expect(d).toBeCloseTo(Math.sqrt(3) / 2 - 0.5, 5);
+    for (const d of of(0, false)) expect(d).toBeCloseTo(1.2 - 0.5, 5);
+    for (const d of of(1, true)) expect(d).toBeCloseTo(Math.sqrt(3) - 1, 5);
+    for (const d of of(1, false)) expect(d).toBeCloseTo(2.5 - 1, 5);
+    expect(of(0, true)).toHaveLength(3);
+    expect(of(1, false)).toHaveLength(6);
+    // Calibrated on the shifted score: B's three genuine (0.73) still sit above A's six forgeries (0.7), so
+    // AUC = (3·12 + 3·6) / (6·12) = 0.75; at FAR ≤ 0.5 the largest ROC point is B's genuine score √3 − 1 (A's
+    // six forgeries of twelve accepted; the next point, B's forgeries at 1.5, accepts all).
+    const [shifted] = calibrateReferences({ ...base, rule: { ...rule, defaultRule: 'atTargetFar', targetFar: 0.5 } });
+    expect(shifted.auc).toBeCloseTo(0.75, 12);
+    expect(shifted.threshold).toBeCloseTo(Math.sqrt(3) - 1, 5);
+    expect(shifted.far).toBeCloseTo(0.5, 12);
+  });
+
+  it('rule SPREAD: the labelled cap reads t_R against d − β·s, as the service does', () => {
+    // t_R = 1 on the shifted scores: A genuine 0.37, A forgery 0.7 and B genuine 0.73 pass the cap, B's forgery (1.5)
+    // does not; the midpoint (offset = A's forgery score 0.1) accepts both genuine and A's forgery: 3 of 6 forgeries
+    // accepted, no genuine rejected (without the shift the same cap rejected B's genuine: far 0, frr 0.5, above).
+    const rule = { defaultRule: 'atTargetFar' as const, targetFar: 0.6, referenceShift: 0.5 };
+    const [entry] = calibrateLabelled({ ...base, references: capAt(1), labelledCounts: [1], rule });
+    expect(entry).toMatchObject({ references: 2, labelled: 1, far: 0.5, frr: 0 });
+    const scores = labelledScores({ ...base, rule }, 2, 1)!;
+    for (const s of scores) expect(s.capScore).toBeCloseTo(s.centroidDistance - 0.5 * (s.identity === 0 ? 1 : 2), 5);
   });
 
   it('makes no entry without forgeries, without a card threshold for R, or for an R or K fewer than two writers reach', () => {
