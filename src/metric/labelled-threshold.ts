@@ -12,7 +12,7 @@
  *
  * with offset(R, K) calibrated on the model's validation identities at the card's rule, with R references
  * and K labelled forgeries drawn per identity (training/calibration/labelled-calibration.ts), and t_R the
- * card's threshold for R references (CENTROID's). The cap t_R: a label saying "not this identity" never makes
+ * card's threshold for R references (CENTROID's; under rule SPREAD the identity's t_R + β·s, spread-threshold.ts). The cap t_R: a label saying "not this identity" never makes
  * the service accept more for it (docs/experiments/signatures/labelled/DESIGN.md); a negative far from the
  * identity, or a mislabel, would otherwise loosen it (SIAMESE_LABELLED_RULE=midpoint serves it without the cap:
  * cap = +∞). Clamped at 0: a distance is never negative.

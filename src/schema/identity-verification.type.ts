@@ -110,7 +110,7 @@ export class IdentityVerification {
   @Field(() => Float, {
     nullable: true,
     description:
-      'SPREAD: the leave-one-out spread s of the references compared (threshold = calibration.threshold + β·s); null for other rules.',
+      'The leave-one-out spread s of the references compared wherever the card sets β (rule SPREAD: threshold = calibration.threshold + β·s; also under LABELLED, whose cap it moves, and beside a given threshold); null on other cards and for SINGLE and NEAREST.',
   })
   referenceSpread?: number | null;
 

@@ -155,7 +155,7 @@ export class IdentityVerificationService {
     // SPREAD: the card's t_R moved by this identity's own references' spread.
     const shift = model.card.thresholds.referenceShift;
     const spread = centre && shift !== undefined ? referenceSpread(vectors, metric) : null;
-    const served = spread !== null && shift !== undefined ? spreadThreshold(plan.threshold, spread, shift) : plan.threshold;
+    const served = spread === null ? plan.threshold : spreadThreshold(plan.threshold, spread, shift!);
     // A caller's threshold decides by itself: the labels are not read (nor their uploads decoded).
     const own =
       centre && (threshold === undefined || threshold === null)
@@ -214,11 +214,11 @@ export class IdentityVerificationService {
       );
     } catch (e) {
       // An image gone meanwhile: verifyIdentity reads again. One this model refuses (say a face model and
-      // a negative labelled under an earlier one): the question is still answered, by CENTROID. Anything
-      // else (SERVER_BUSY, DECODE_TIMEOUT, storage) fails the call: answering by the card's looser t_R
-      // would accept again what the labels refuse, whenever the server is loaded.
+      // a negative labelled under an earlier one): the question is still answered, by the card's rule (CENTROID, or
+      // SPREAD's t_R + β·s). Anything else (SERVER_BUSY, DECODE_TIMEOUT, storage) fails the call: answering by that
+      // looser threshold would accept again what the labels refuse, whenever the server is loaded.
       if (!(e instanceof DomainError) || !UNREADABLE_NEGATIVE.has(e.code)) throw e;
-      this.deps.logger.error('warning: a labelled negative could not be embedded; verifyIdentity uses CENTROID', {
+      this.deps.logger.error("warning: a labelled negative could not be embedded; verifyIdentity uses the card's rule", {
         identityId,
         pairIds: used.map((n) => n.pairId),
         code: e.code,

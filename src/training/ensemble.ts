@@ -98,7 +98,9 @@ export async function buildEnsemble(
             ? 'members must end L2-normalised'
             : splitKey(m.card, forgeries) !== splitKey(first, forgeries)
               ? 'members were trained on different data or validation splits'
-              : undefined;
+              : m.card.thresholds.referenceShift !== first.thresholds.referenceShift
+                ? `members set different verifyIdentity rules (thresholds.referenceShift ${m.card.thresholds.referenceShift} and ${first.thresholds.referenceShift})`
+                : undefined;
     if (why) throw new DomainError(ErrorCode.BAD_USER_INPUT, `cannot ensemble ${m.card.name} with ${first.name}: ${why}`);
   }
   if (first.hyperparameters.valFold)

@@ -40,9 +40,9 @@
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts sweep 0.005,0.01,0.02 @VALIDATION_WRITERS MODEL_DIR=@WRITERS …
  *     the fold models' thresholds re-set at each validation FAR (verify, 5 and 10 references) and the pooled
  *     held-out FAR/FRR there: how a calibration target on 6 validation writers transfers to new writers.
- *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts pool API_RESULT.json …
- *     pools api / api-refs results of the cross-validation folds (each call against its model's threshold;
- *     FILE=T scores a file's calls against threshold T instead).
+ *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts pool API_RESULT.json … [--card DIR --record NAME]
+ *     pools api / api-refs results of the cross-validation folds (each call against the threshold it was served;
+ *     FILE=T scores a file's calls against threshold T instead, not for a per-identity threshold as SPREAD's).
  *   `--record NAME` (any mode) also stores the result in the card's evaluations.NAME with its command.
  *
  * CEDAR's full-resolution scans of these writers are not here (signers 41–55, judged elsewhere, are
@@ -172,7 +172,10 @@ export async function evaluateReferences(modelDir: string, writers: string[], da
       version: card.version,
       writers,
       draws: 10,
-      score: 'distance to the mean of R reference embeddings (verifyIdentity rule CENTROID; R = 1 is verify)',
+      score:
+        card.thresholds.referenceShift === undefined
+          ? 'distance to the mean of R reference embeddings (verifyIdentity rule CENTROID; R = 1 is verify)'
+          : `distance to the mean of R reference embeddings minus ${card.thresholds.referenceShift} × the references' leave-one-out spread (verifyIdentity rule SPREAD; R = 1 is verify)`,
       byReferences,
     };
   } finally {
@@ -755,7 +758,11 @@ export async function main(argvIn: string[]): Promise<number> {
     return 0;
   }
   if (mode === 'pool') {
-    console.log(JSON.stringify(poolApiResults(argv.slice(1)), null, 2));
+    // pool FILE[=T] … [--card DIR --record NAME]: the folds' API results pooled, stored in DIR's card with --record.
+    const cardAt = argv.indexOf('--card');
+    const pooled = poolApiResults(cardAt >= 0 ? argv.slice(1, cardAt) : argv.slice(1));
+    if (cardAt >= 0 && recordAs) record(path.resolve(argv[cardAt + 1]), recordAs, pooled, argv);
+    console.log(JSON.stringify(pooled, null, 2));
     return 0;
   }
   if (mode === 'tone') {

@@ -49,12 +49,13 @@ describe('verifyIdentity: thresholds from labelled negatives (issue 17, rule LAB
     labelled: LabelledThreshold[] | undefined,
     fn: (url: string, ids: Record<string, string>) => Promise<void>,
     env: Record<string, string> = { SIAMESE_LABELLED_RULE: 'capped' },
+    referenceShift?: number,
   ) => {
     const card = {
       ...base.card,
       version: 'verify-identity-labelled-test',
       fingerprint: 'verify-identity-labelled-fp',
-      thresholds: { ...base.card.thresholds, references: [R2], labelled },
+      thresholds: { ...base.card.thresholds, references: [R2], labelled, ...(referenceShift !== undefined ? { referenceShift } : {}) },
     };
     const embedder: EmbedderPort = {
       card,
@@ -177,6 +178,36 @@ describe('verifyIdentity: thresholds from labelled negatives (issue 17, rule LAB
       const m = await gql(url, MODEL, {}, { token: TOKEN });
       expect(m.data!.model.thresholds.labelled).toEqual([K1, K2].map(shown));
     });
+  });
+
+  it("under rule SPREAD (card β = ½) the cap is the identity's t_R + ½·s, not the card's t_R", async () => {
+    const c = centroid([await vec(1, 0), await vec(1, 1)]);
+    const s = cosineDistance(await vec(1, 0), await vec(1, 1));
+    const midpoint = 0.5 * (s + cosineDistance(await vec(3, 0), c));
+    expect(s).toBeGreaterThan(0);
+    // Own threshold t_R + ¼·s: below SPREAD's cap t_R + ½·s, so it serves (CENTROID's cap t_R would bind).
+    const quarter = { ...K1, offset: R2.threshold + 0.25 * s - midpoint };
+    // Own threshold t_R + s: above the cap, so the cap t_R + ½·s serves.
+    const whole = { ...K1, offset: R2.threshold + s - midpoint };
+    for (const [entry, expected] of [
+      [quarter, R2.threshold + 0.25 * s],
+      [whole, R2.threshold + 0.5 * s],
+    ] as const) {
+      await withServer(
+        [entry],
+        async (url, ids) => {
+          const plain = (await gql(url, VERIFY_IDENTITY, { id: ids.A, image: await b64(1, 5) }, { token: TOKEN })).data!.verifyIdentity;
+          expect(plain).toMatchObject({ rule: 'SPREAD' });
+          expect(plain.threshold).toBeCloseTo(R2.threshold + 0.5 * s, 5);
+          await label(url, { imageId: ids.A0 }, await b64(3, 0));
+          const v = (await gql(url, VERIFY_IDENTITY, { id: ids.A, image: await b64(1, 5) }, { token: TOKEN })).data!.verifyIdentity;
+          expect(v).toMatchObject({ rule: 'LABELLED' });
+          expect(v.threshold).toBeCloseTo(expected, 5);
+        },
+        { SIAMESE_LABELLED_RULE: 'capped' },
+        0.5,
+      );
+    }
   });
 
   it("SIAMESE_LABELLED_RULE: midpoint serves the identity's own threshold without the cap, off ignores the labels", async () => {

@@ -21,7 +21,7 @@ const CREATE = `mutation($name: String!) { createIdentity(name: $name) { id } }`
 const ENROLL = `mutation($id: ID!, $images: [ImageInput!]!) { enrollImages(identityId: $id, images: $images) { id } }`;
 const VERIFY_IDENTITY = `query($id: ID!, $image: ImageInput!, $threshold: Float) {
   verifyIdentity(identityId: $id, image: $image, threshold: $threshold) {
-    identityId match distance threshold rule referenceImageIds enrolledImages calibration { references threshold far frr } modelVersion
+    identityId match distance threshold rule referenceImageIds referenceSpread enrolledImages calibration { references threshold far frr } modelVersion
   } }`;
 const VERIFY_IDENTITY_SPREAD = `query($id: ID!, $image: ImageInput!, $threshold: Float) {
   verifyIdentity(identityId: $id, image: $image, threshold: $threshold) {
@@ -118,6 +118,8 @@ describe('verifyIdentity: several enrolled references (issue 17)', () => {
       expect(r.errors).toBeUndefined();
       const v = r.data.verifyIdentity;
       expect(v).toMatchObject({ identityId: ids.A, match: true, rule: 'CENTROID', enrolledImages: 3, referenceImageIds: [ids.A0, ids.A1] });
+      // A card without β reads no spread.
+      expect(v.referenceSpread).toBeNull();
       expect(v.distance).toBeCloseTo(dCentroid, 5);
       expect(v.threshold).toBeCloseTo(R2.threshold, 9);
       expect(v.calibration).toMatchObject({ references: 2, far: R2.far, frr: R2.frr });

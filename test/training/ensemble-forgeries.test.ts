@@ -111,6 +111,10 @@ it("carries a member card's referenceShift (rule SPREAD) and calibrates verifyId
   expect(s.some((r, i) => r.threshold < p[i].threshold - 1e-6)).toBe(true);
   // 1:1 is untouched.
   expect(spread.card.thresholds.default).toBeCloseTo(plain.card.thresholds.default, 9);
+  // Members that disagree on the rule are refused: the result would depend on their order.
+  await expect(buildEnsemble({ memberDirs: [shifted, dirs.a], name: 'mixed' }, source)).rejects.toThrow(
+    /referenceShift 0.5 and undefined|referenceShift undefined and 0.5/,
+  );
   plain.model.dispose();
   spread.model.dispose();
 });

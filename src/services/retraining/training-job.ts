@@ -215,7 +215,10 @@ async function evaluateServingModel(job: WorkerJob, heldOut: HeldOutSet, data: T
   }
 }
 
-/** The new card with thresholds, ROC and validation metrics calibrated on the held-out identities. */
+/**
+ * The new card with thresholds, ROC and validation metrics calibrated on the held-out identities; `referenceShift`
+ * keeps the serving card's rule SPREAD. Exported for its test (test/retraining/held-out-calibration.test.ts).
+ */
 export function calibratedOnHeldOut(
   card: ModelCard,
   scores: ScoredPair[],

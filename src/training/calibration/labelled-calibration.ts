@@ -1,7 +1,8 @@
 /**
  * verifyIdentity's per-identity thresholds from labelled negatives (issue 17, session 28): the offset of
  * match ⇔ d(q, c_R) ≤ min(t_R, ½·(s + f) + offset(R, K)) (src/metric/labelled-threshold.ts), for R references
- * and K negatives labelled for the identity, t_R the card's threshold for R (reference-calibration.ts).
+ * and K negatives labelled for the identity, t_R the card's threshold for R (reference-calibration.ts; under rule
+ * SPREAD the cap is t_R + β·s, i.e. d − β·s ≤ t_R: LabelledScore.capScore).
  *
  * Calibrated only where the validation identities have skilled forgeries (signatures): they stand for
  * the mistakes an administrator labels, forgeries of this identity that the model accepted or nearly
