@@ -416,6 +416,8 @@ export async function evaluateCrossValidation(
   const pooled = new Map<number, IdentityPairScore[]>(counts.map((r) => [r, []]));
   const calibratedEverywhere = new Set(counts);
   const perFold: Array<Record<string, unknown>> = [];
+  // The folds' verifyIdentity rule SPREAD (thresholds.referenceShift), named in the score.
+  const shifts = new Set<number>();
   const allWriters: string[] = [];
   for (const fold of folds) {
     const { model, card } = await loadModelDir(fold.modelDir);
@@ -426,6 +428,7 @@ export async function evaluateCrossValidation(
       const dist = (a: Float32Array, b: Float32Array) => distance(a, b, card.metric);
       const single = evaluateForgeryPairs(writerPairs(embedded, dist), fold.writers, card);
       perFold.push({ model: fold.modelDir, version: card.version, validationEer: card.validation.eer, ...single });
+      if (card.thresholds.referenceShift !== undefined) shifts.add(card.thresholds.referenceShift);
       for (const r of counts) {
         const rng = new Rng(11 + r);
         const t = r === 1 ? card.thresholds.default : card.thresholds.references?.find((c) => c.references === r)?.threshold;
@@ -460,7 +463,9 @@ export async function evaluateCrossValidation(
   for (const r of counts) if (calibratedEverywhere.has(r)) collect?.(r, pooled.get(r)!);
   return {
     writers: allWriters,
-    score: 'distance minus the fold model’s served threshold (verify: thresholds.default; R references: thresholds.references)',
+    score:
+      'distance minus the fold model’s served threshold (verify: thresholds.default; R references: thresholds.references' +
+      (shifts.size ? `, plus ${[...shifts].join('/')} × the references’ leave-one-out spread: rule SPREAD)` : ')'),
     pooled: counts
       .filter((r) => calibratedEverywhere.has(r))
       .map((r) => ({
