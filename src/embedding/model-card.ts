@@ -1,4 +1,5 @@
 import type { Metric } from '../metric/metric';
+import type { TestTimeView } from './preprocess/test-time-views';
 
 /**
  * The model card: everything a server needs to use a model correctly, and
@@ -27,6 +28,12 @@ export interface PreprocessSpec {
    * L2). Absent/false in older cards = a single view. See preprocess/flip-average.ts.
    */
   flipAverage?: boolean;
+  /**
+   * Fixed test-time views (small rotations, scales, shears about the centre) whose embeddings are summed with the
+   * plain one before normalisation: e(x) = normalise(f(x) + Σ_v f(W_v x)). Absent = a single view, as in every card
+   * before session 35. See preprocess/test-time-views.ts.
+   */
+  testTimeViews?: TestTimeView[];
   /**
    * Face stage (detect → 68 landmarks → similarity alignment → crop), run before
    * the fit/normalise steps by every path (train, eval, serve, retrain). Absent =

@@ -1,5 +1,6 @@
 /**
- * Horizontal-flip test-time augmentation, as part of the model: when the card
+ * Test-time views as part of the model (horizontal flip here; fixed pose views in
+ * test-time-views.ts, both summed before one normalisation). When the card
  * sets `preprocessing.flipAverage`, an image's embedding is
  *
  *     e(x) = normalise( f(x) + f(mirror(x)) )
@@ -15,27 +16,47 @@
  * from the same function. Cards without the field behave exactly as before.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { PreprocessSpec } from '../model-card';
+import { applyView, type TestTimeView, type ViewFill } from './test-time-views';
 
 export interface InferenceSpec {
   /** Average the embedding of the image and its horizontal mirror. */
   flipAverage?: boolean;
   /** Whether the encoder output is L2-normalised (then the average is re-normalised). */
   l2Normalize?: boolean;
+  /** Fixed extra views summed with the plain one (card `preprocessing.testTimeViews`; test-time-views.ts). */
+  views?: readonly TestTimeView[];
+  /** What a view reads outside the input (with `views`). */
+  viewFill?: ViewFill;
 }
 
 /** Embeds a batch x [N,H,W,C] → [N,D] honouring the card's inference options. Call inside or outside tf.tidy. */
 export function encodeBatch(model: tf.LayersModel, x: tf.Tensor4D, spec: InferenceSpec = {}): tf.Tensor2D {
   return tf.tidy(() => {
-    const y = model.predict(x) as tf.Tensor2D;
-    if (!spec.flipAverage) return y;
-    const sum = tf.add(y, model.predict(tf.reverse(x, 2)) as tf.Tensor2D) as tf.Tensor2D;
-    if (!spec.l2Normalize) return tf.mul(sum, 0.5) as tf.Tensor2D;
+    const views = spec.views ?? [];
+    if (!spec.flipAverage && views.length === 0) return model.predict(x) as tf.Tensor2D;
+    // Every input seen: the image and each fixed view of it, and with flipAverage the mirror of each.
+    const inputs = [x, ...views.map((v) => applyView(x, v, spec.viewFill ?? 'nearest'))];
+    const seen = spec.flipAverage ? inputs.flatMap((i) => [i, tf.reverse(i, 2) as tf.Tensor4D]) : inputs;
+    const sum = tf.addN(seen.map((i) => model.predict(i) as tf.Tensor2D)) as tf.Tensor2D;
+    if (!spec.l2Normalize) return tf.div(sum, seen.length) as tf.Tensor2D;
     // ε keeps an all-zero embedding finite (it stays zero) instead of NaN.
     return tf.div(sum, tf.maximum(tf.norm(sum, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
   });
 }
 
-/** The inference options a model card asks for ({} = a single plain view, as for every card before the field existed). */
-export function inferenceSpec(card: { preprocessing: { flipAverage?: boolean }; architecture: { l2Normalize: boolean } }): InferenceSpec {
-  return card.preprocessing.flipAverage ? { flipAverage: true, l2Normalize: card.architecture.l2Normalize } : {};
+/** The inference options a model card asks for ({} = a single plain view, as for every card before the fields existed). */
+export function inferenceSpec(card: {
+  preprocessing: Pick<PreprocessSpec, 'flipAverage' | 'testTimeViews' | 'normalize'>;
+  architecture: { l2Normalize: boolean };
+}): InferenceSpec {
+  const p = card.preprocessing;
+  const views = p.testTimeViews?.length ? p.testTimeViews : undefined;
+  if (!p.flipAverage && !views) return {};
+  return {
+    ...(p.flipAverage ? { flipAverage: true } : {}),
+    l2Normalize: card.architecture.l2Normalize,
+    // ink = 1 on paper = 0: outside the input is paper; other inputs repeat their edge
+    ...(views ? { views, viewFill: p.normalize === 'invert-unit' ? { constant: 0 } : 'nearest' } : {}),
+  };
 }

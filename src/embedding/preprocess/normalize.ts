@@ -1,6 +1,7 @@
 import type { PreprocessSpec } from '../model-card';
 import { badInput } from '../../errors';
 import { validateFaceStage } from '../faces/face-stage-defaults';
+import { testTimeViewProblems } from './test-time-views';
 
 /**
  * Pixel normalisation of `PreprocessSpec.normalize`, applied to interleaved
@@ -65,4 +66,8 @@ export function validatePreprocessSpec(spec: PreprocessSpec): void {
   if (spec.face !== undefined) validateFaceStage(spec.face, spec.width, spec.height);
   if (spec.crop !== undefined) validateInkCropSpec(spec);
   else if (spec.inkTone !== undefined) throw badInput("inkTone applies to crop 'ink' only");
+  if (spec.testTimeViews !== undefined) {
+    const problems = testTimeViewProblems(spec.testTimeViews);
+    if (problems.length) throw badInput(problems.join('; '));
+  }
 }
