@@ -116,6 +116,9 @@ training
                         finish its steps in time), a cosine schedule anneals by the budget's end instead
   --steps-per-epoch N   steps between validations (default: one pass over the training images)
   --batch N             pairs per step (contrastive) or images per step (triplet, P×K) (default 32)
+  --micro-batch N       contrastive: pairs per pass through the gradient tape, gradients summed into one step of
+                        --batch pairs (the same step, less memory). Default: split only where a step would pass
+                        what the wasm heap holds (about 64 images at 224×112 with 64 first-layer channels)
   --k N                 images per identity in a triplet batch (default 4)
   --lr X                Adam learning rate (default 1e-3)
   --lr-schedule KIND    constant (default) | cosine
@@ -189,6 +192,7 @@ export async function run(argv: string[]): Promise<number> {
         'steps-per-epoch': { type: 'string' },
         'max-minutes': { type: 'string' },
         batch: { type: 'string' },
+        'micro-batch': { type: 'string' },
         k: { type: 'string' },
         lr: { type: 'string' },
         'lr-schedule': { type: 'string' },
@@ -336,6 +340,7 @@ export async function run(argv: string[]): Promise<number> {
               : d?.stepsPerEpoch,
         maxSeconds: values['max-minutes'] !== undefined ? 60 * num('max-minutes', values['max-minutes'], 0, { min: 0.01 }) : undefined,
         batchSize: num('batch', values.batch, d?.batchSize ?? 32, { int: true, min: 2 }),
+        microBatch: values['micro-batch'] !== undefined ? num('micro-batch', values['micro-batch'], 0, { int: true, min: 1 }) : undefined,
         k: num('k', values.k, d?.k ?? 4, { int: true, min: 2 }),
         learningRate: num('lr', values.lr, 1e-3, { min: 0 }),
         lrSchedule: choice('lr-schedule', values['lr-schedule'], ['constant', 'cosine'] as const, d?.lrSchedule ?? 'constant'),

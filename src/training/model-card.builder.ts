@@ -133,6 +133,7 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
       maxSeconds: options.maxSeconds,
       stepsPerEpoch: loop.stepsPerEpoch,
       batchSize: options.batchSize,
+      microBatch: loop.microBatch,
       k: options.loss !== 'contrastive' ? loop.k : undefined,
       learningRate: options.learningRate,
       lrSchedule: options.lrSchedule ?? 'constant',

@@ -64,6 +64,11 @@ export interface TrainOptions {
   validateStart?: boolean;
   /** Contrastive: pairs per step. Triplet: images per step (P×K with K = `k`). */
   batchSize: number;
+  /**
+   * Contrastive: pairs per pass through the gradient tape; the step still uses all `batchSize` pairs (their
+   * gradients summed: loop/micro-batch.ts, loop/train-step.ts). Absent: chosen so a step fits the wasm heap.
+   */
+  microBatch?: number;
   /** Images per identity in a triplet batch (default 4). */
   k?: number;
   learningRate: number;

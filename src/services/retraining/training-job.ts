@@ -75,7 +75,9 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
       const erased = await guard.erasedFrom(snapshot.used);
       if (erased) throw trainedOnErasedData(erased, 'the model was not saved');
     };
-    const trained = await trainOnData(job, backend, data, io);
+    // The serving model's card, read once: the recipe to warm-start from and the verifyIdentity rule to keep.
+    const baseCard = await readModelCard(job.base.dir);
+    const trained = await trainOnData(job, baseCard, backend, data, io);
     try {
       checkCancel();
       await refuseIfErased();
@@ -92,7 +94,7 @@ export async function runTrainingJob(job: WorkerJob, io: JobIo): Promise<WorkerR
       };
       const oldEval = await evaluateServingModel(job, heldOut, data);
       // verifyIdentity's rule SPREAD (thresholds.referenceShift) stays the serving model's where the new one is calibrated here.
-      const referenceShift = (await readModelCard(job.base.dir)).thresholds.referenceShift;
+      const referenceShift = baseCard.thresholds.referenceShift;
       let card = trained.card;
       const newEval = await evaluateOnHeldOut(trained.model, card, heldOut, data, (scores, embeddings) => {
         // Held-out identities are what production looks like: calibrate the thresholds there.
@@ -157,8 +159,7 @@ function trainingDataOf(snapshot: TrainingSnapshot, seed: number): TrainingData 
 }
 
 /** Trains with the shared trainer of `siamese train`, warm-started from the serving model unless fromScratch. */
-async function trainOnData(job: WorkerJob, backend: BackendPreference, data: TrainingData, io: JobIo): Promise<TrainResult> {
-  const baseCard = await readModelCard(job.base.dir);
+async function trainOnData(job: WorkerJob, baseCard: ModelCard, backend: BackendPreference, data: TrainingData, io: JobIo): Promise<TrainResult> {
   const opts: TrainOptions = {
     name: `${baseCard.name.replace(/-ft-[0-9a-z-]+$/i, '')}-ft-${job.newVersion}`,
     architecture: baseCard.architecture,

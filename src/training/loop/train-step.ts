@@ -4,10 +4,21 @@
  * loss (losses/index.ts), read back the loss and the loss's diagnostic.
  * Contrastive pairs, triplet and prototypical P×K batches differ only in the
  * BatchLoss they pass; the encoder, and so the Siamese weight sharing, is the same.
+ *
+ * Micro-batches (`microBatch`, session 35): a batch larger than that many items is
+ * run through the tape in parts whose gradients, each scaled by its share of the
+ * loss, are summed before the one optimiser step: the same step as the whole batch
+ * up to float rounding (gradient accumulation), at a fraction of the activation
+ * memory. tfjs-backend-wasm addresses at most 2 GiB of heap in practice (a
+ * contrastive step of 32 pairs at 224×128 with 64 first-layer channels aborts
+ * "memory access out of bounds", one at 224×112 runs): micro-batches are how a
+ * larger input trains there. Only losses that are a mean over independent items
+ * split (BatchLoss.split: contrastive).
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, type AugmentOptions } from '../augment/affine.augment';
 import { packBatch } from '../data/image-cache';
+import { DomainError, ErrorCode } from '../../errors';
 import type { BatchLoss } from '../losses';
 import type { Rng } from '../samplers/rng';
 
@@ -35,10 +46,20 @@ export function trainStep(
   rng: Rng,
   /** false while the trunk is frozen (trunk-freeze.ts): batch norm then uses, and keeps, its running statistics. */
   training = true,
+  /** Items (contrastive pairs) per pass through the tape; absent or ≥ the batch: the whole batch at once. */
+  microBatch?: number,
 ): StepResult {
   const raw = imagesTensor(pixels, batch.images, shape);
+  // The whole batch is augmented at once, so the random draws do not depend on the micro-batches.
   const x = augmentBatch(raw, augment, rng);
   raw.dispose();
+  if (microBatch !== undefined && batch.items > microBatch) {
+    try {
+      return accumulatedStep(model, optimizer, vars, batch, x, training, microBatch);
+    } finally {
+      x.dispose();
+    }
+  }
   let diagnostic: tf.Scalar | undefined;
   const cost = optimizer.minimize(
     () => {
@@ -54,4 +75,43 @@ export function trainStep(
   const d = diagnostic ? diagnostic.dataSync()[0] : undefined;
   tf.dispose([cost!, x, ...(diagnostic ? [diagnostic] : [])]);
   return { loss, activeFraction: d !== undefined && batch.activeFraction ? batch.activeFraction(d) : undefined };
+}
+
+/** One optimiser step on the sum of the micro-batches' scaled gradients (gradient accumulation). */
+function accumulatedStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  vars: tf.Variable[],
+  batch: BatchLoss,
+  x: tf.Tensor4D,
+  training: boolean,
+  microBatch: number,
+): StepResult {
+  if (!batch.split)
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      'micro-batches need a loss that is a mean over independent pairs (contrastive); triplet and prototypical batches mine within the whole batch',
+    );
+  let sum: tf.NamedTensorMap | undefined;
+  let loss = 0;
+  for (const part of batch.split(microBatch)) {
+    const { value, grads } = tf.tidy(() => {
+      const xs = tf.gather(x, part.positions);
+      return tf.variableGrads(
+        () => tf.mul(part.loss.compute(model.apply(xs, { training }) as tf.Tensor2D).loss, part.share) as tf.Scalar,
+        vars,
+      );
+    });
+    loss += value.dataSync()[0];
+    value.dispose();
+    if (!sum) sum = grads;
+    else {
+      const previous: tf.NamedTensorMap = sum;
+      sum = Object.fromEntries(Object.entries(previous).map(([name, g]) => [name, tf.add(g, grads[name])]));
+      tf.dispose([...Object.values(previous), ...Object.values(grads)]);
+    }
+  }
+  optimizer.applyGradients(sum!);
+  tf.dispose(Object.values(sum!));
+  return { loss };
 }

@@ -23,6 +23,7 @@ import { PkSampler } from '../samplers/pk.sampler';
 import { Rng } from '../samplers/rng';
 import { superclassesOf } from '../samplers/superclasses';
 import type { EpochInfo, TrainHooks, TrainOptions } from '../train-options';
+import { chooseMicroBatch, largestActivation } from './micro-batch';
 import { trainStep, type ImageShape } from './train-step';
 import { trunkFreeze } from './trunk-freeze';
 import { applyWeightDecay, swapIn, updateEma } from './weight-averaging';
@@ -41,6 +42,8 @@ export interface LoopResult {
   k: number;
   /** Whether a --max-minutes budget bound (and so steered the schedule); a run where it did not is reproducible. */
   budgetBound: boolean;
+  /** Contrastive pairs per pass through the tape when a step was split (micro-batch.ts), and why. */
+  microBatch?: { pairs: number; reason: 'asked' | 'wasm heap' };
 }
 
 export interface LoopContext {
@@ -102,6 +105,23 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   const nextBatch = batchesFor(options, data, k, identitiesPerBatch);
   const itemLabel = options.loss === 'contrastive' ? 'pairs' : 'images';
 
+  if (options.microBatch !== undefined && options.loss !== 'contrastive')
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      `--micro-batch needs --loss contrastive (a mean over independent pairs); ${options.loss} batches mine within the whole batch`,
+    );
+  if (options.microBatch !== undefined && (!Number.isInteger(options.microBatch) || options.microBatch < 1))
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, `--micro-batch must be a positive integer (got ${options.microBatch})`);
+  const activation = largestActivation(model);
+  const micro =
+    options.loss === 'contrastive'
+      ? chooseMicroBatch(options.batchSize, activation, tf.getBackend(), options.microBatch)
+      : { reason: 'fits' as const };
+  if (micro.pairs !== undefined)
+    log(
+      `micro-batches of ${micro.pairs} pairs, gradients summed into one step of ${options.batchSize} ` +
+        (micro.reason === 'asked' ? '(--micro-batch)' : `(a whole step would pass what the ${tf.getBackend()} backend's heap holds)`),
+    );
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // --freeze-trunk-epochs: the head alone first, then every layer (trunk-freeze.ts). Before the optimiser exists: it throws on bad input.
   const freeze = trunkFreeze(model, vars, options.trunkFrom?.freezeEpochs, options.epochs, log);
@@ -163,16 +183,11 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
         const lr = lrAt(step);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         const batch = nextBatch();
-        const { loss, activeFraction } = trainStep(
-          model,
-          optimizer,
-          stepped,
-          batch,
-          data.trainPixels,
-          shape,
-          augment,
-          augRng,
-          !freeze.frozen(epoch),
+        const { loss, activeFraction } = heapChecked(
+          () => trainStep(model, optimizer, stepped, batch, data.trainPixels, shape, augment, augRng, !freeze.frozen(epoch), micro.pairs),
+          batch.items,
+          micro.pairs,
+          itemLabel,
         );
         items += batch.items;
         if (activeFraction !== undefined) {
@@ -276,5 +291,23 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
     stepsPerEpoch,
     k,
     budgetBound: budgetBinds,
+    ...(micro.pairs !== undefined && micro.reason !== 'fits' ? { microBatch: { pairs: micro.pairs, reason: micro.reason } } : {}),
   };
+}
+
+/**
+ * A step that overran the wasm heap aborts the module with a bare RuntimeError ("memory access out of bounds");
+ * say what ran out and what to change instead. The module is unusable afterwards, so the run ends either way.
+ */
+function heapChecked<T>(step: () => T, items: number, microBatch: number | undefined, itemLabel: string): T {
+  try {
+    return step();
+  } catch (e) {
+    if (!(e instanceof WebAssembly.RuntimeError) && !/memory access out of bounds/.test(String(e))) throw e;
+    throw new DomainError(
+      ErrorCode.OPERATION_NOT_SUPPORTED,
+      `a training step of ${microBatch ?? items} ${itemLabel} at once ran out of the ${tf.getBackend()} backend's memory (${String(e)}); ` +
+        `lower --micro-batch (contrastive), --batch or --input-size, or train on tfjs-node`,
+    );
+  }
 }

@@ -46,6 +46,20 @@ export interface BatchLoss {
   compute(embeddings: tf.Tensor2D): BatchLossValue;
   /** Share of the batch still teaching, from the diagnostic's value; absent: not reported. */
   activeFraction?(diagnostic: number): number;
+  /**
+   * The batch as micro-batches of at most `maxItems` items whose losses, each times its `share`, sum to this
+   * batch's loss (so their gradients sum to its gradient): only for losses that are a mean over independent items
+   * (contrastive pairs). Absent: the loss couples the whole batch (triplet and prototypical mine within it).
+   * `positions` index the micro-batch's images in `images`.
+   */
+  split?(maxItems: number): MicroBatch[];
+}
+
+/** One part of a split batch (BatchLoss.split). */
+export interface MicroBatch {
+  loss: BatchLoss;
+  positions: number[];
+  share: number;
 }
 
 /** One pair of a contrastive batch: image indices, label and weight. */
@@ -79,6 +93,20 @@ export function contrastiveBatchLoss(pairs: readonly LossPair[], options: { marg
       const a = tf.slice(embeddings, [0, 0], [n, -1]) as tf.Tensor2D;
       const b = tf.slice(embeddings, [n, 0], [n, -1]) as tf.Tensor2D;
       return { loss: contrastiveLoss(rowDistances(a, b, options.metric), same, { margin: options.margin, weights }) };
+    },
+    // The loss is (1/N)·Σ l_i, or Σ w_i·l_i / Σ w_i when weighted: a part's mean times its share n_k/N (or W_k/W).
+    split(maxItems) {
+      if (!Number.isInteger(maxItems) || maxItems < 1) throw new RangeError(`micro-batches need at least 1 pair (got ${maxItems})`);
+      const weighted = pairs.some((p) => p.weight !== 1);
+      const total = weighted ? pairs.reduce((s, p) => s + p.weight, 0) : n;
+      const parts: MicroBatch[] = [];
+      for (let from = 0; from < n; from += maxItems) {
+        const sub = pairs.slice(from, from + maxItems);
+        const positions = [...sub.map((_, i) => from + i), ...sub.map((_, i) => n + from + i)];
+        const mass = weighted ? sub.reduce((s, p) => s + p.weight, 0) : sub.length;
+        parts.push({ loss: contrastiveBatchLoss(sub, options), positions, share: total > 0 ? mass / total : 0 });
+      }
+      return parts;
     },
   };
 }

@@ -4,6 +4,9 @@
 # the 34 cross-validated writers, then paired. About 15 minutes on 2 cores. Outputs in .runs/views/.
 cd "$(dirname "$0")/../../../.."
 set -e
+# recalibrate.sh runs the compiled CLI (npx siamese): build first, or it calibrates without the views (as the
+# first run did, with a build from before the card field existed).
+npm run build --silent
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 B="node test/retraining/fixtures/ts-run.js test/e2e/signature-backend.ts"
 VIEWS=${VIEWS:-'[{"rotationDeg":-2},{"rotationDeg":2},{"scale":0.95},{"scale":1.05}]'}

@@ -1,0 +1,164 @@
+/**
+ * Micro-batches (loop/micro-batch.ts, loop/train-step.ts): a contrastive step split into parts whose gradients,
+ * each scaled by its share, are summed is the same optimiser step as the whole batch (up to float rounding), and
+ * the split is chosen only where a whole step would pass what the wasm heap held (hand-derived bounds below).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src/embedding/backend';
+import { DomainError } from '../../../src/errors';
+import { contrastiveBatchLoss, tripletBatchLoss, type LossPair } from '../../../src/training/losses';
+import { chooseMicroBatch, largestActivation, WASM_STEP_ACTIVATION_BOUND } from '../../../src/training/loop/micro-batch';
+import { trainStep, type ImageShape } from '../../../src/training/loop/train-step';
+import { Rng } from '../../../src/training/samplers/rng';
+
+const shape: ImageShape = { height: 2, width: 2, channels: 1 };
+const pixels = [
+  [0.1, 0.9, 0.3, 0.2],
+  [0.2, 0.8, 0.4, 0.1],
+  [0.9, 0.1, 0.5, 0.7],
+  [0.7, 0.2, 0.6, 0.9],
+  [0.4, 0.4, 0.0, 0.3],
+  [0.5, 0.3, 0.1, 0.2],
+].map((p) => Float32Array.from(p));
+const pairs: LossPair[] = [
+  { a: 0, b: 1, same: true, weight: 1 },
+  { a: 2, b: 3, same: true, weight: 1 },
+  { a: 0, b: 2, same: false, weight: 1 },
+  { a: 4, b: 5, same: true, weight: 1 },
+  { a: 1, b: 4, same: false, weight: 1 },
+];
+const options = { margin: 1, metric: 'euclidean' as const };
+
+function tinyEncoder(): tf.LayersModel {
+  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 1] }), tf.layers.dense({ units: 3, useBias: true })] });
+  tf.tidy(() =>
+    model.setWeights([
+      tf.tensor2d([
+        [0.5, -0.3, 0.8],
+        [0.1, 0.7, -0.2],
+        [-0.6, 0.2, 0.4],
+        [0.3, -0.5, 0.9],
+      ]),
+      tf.tensor1d([0.05, -0.1, 0.2]),
+    ]),
+  );
+  return model;
+}
+
+/** One SGD(lr = 1) step of `batch` from the same weights: the reported loss and the weights after it. */
+function step(pairList: LossPair[], microBatch?: number): { loss: number; weights: number[][] } {
+  const model = tinyEncoder();
+  const optimizer = tf.train.sgd(1);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { loss } = trainStep(
+    model,
+    optimizer,
+    vars,
+    contrastiveBatchLoss(pairList, options),
+    pixels,
+    shape,
+    null,
+    new Rng(1),
+    true,
+    microBatch,
+  );
+  const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+  optimizer.dispose();
+  model.dispose();
+  return { loss, weights };
+}
+
+beforeAll(async () => {
+  await initBackend('wasm');
+});
+
+describe('micro-batches: the split', () => {
+  it('cuts the pairs in order; positions index the a images, then the b images; shares are n_k / N', () => {
+    const parts = contrastiveBatchLoss(pairs, options).split!(2);
+    expect(parts.map((p) => p.positions)).toEqual([
+      [0, 1, 5, 6],
+      [2, 3, 7, 8],
+      [4, 9],
+    ]);
+    expect(parts.map((p) => p.share)).toEqual([2 / 5, 2 / 5, 1 / 5]);
+    expect(parts.map((p) => p.loss.images)).toEqual([
+      [0, 2, 1, 3],
+      [0, 4, 2, 5],
+      [1, 4],
+    ]);
+  });
+
+  it('weighted pairs: a part’s share is its weight over the batch weight (the loss is Σ w·l / Σ w)', () => {
+    const weighted = pairs.map((p, i) => ({ ...p, weight: [1, 3, 0, 2, 2][i] }));
+    expect(contrastiveBatchLoss(weighted, options).split!(2).map((p) => p.share)).toEqual([4 / 8, 2 / 8, 2 / 8]);
+  });
+
+  it('refuses an empty micro-batch; triplet batches do not split', () => {
+    expect(() => contrastiveBatchLoss(pairs, options).split!(0)).toThrow(RangeError);
+    expect(tripletBatchLoss([0, 1, 2, 3], [0, 0, 1, 1], { margin: 1, metric: 'euclidean', mining: 'all' }).split).toBeUndefined();
+  });
+});
+
+describe('micro-batches: the step', () => {
+  it.each([1, 2, 3, 4])('micro-batches of %i pairs take the whole batch’s step (loss and weights); no leaks', (size) => {
+    const before = tf.memory().numTensors;
+    const whole = step(pairs);
+    const split = step(pairs, size);
+    expect(split.loss).toBeCloseTo(whole.loss, 6);
+    split.weights.forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(whole.weights[i][j], 6)));
+    // The step changed the weights at all (the comparison is not of two untouched models).
+    expect(Math.abs(whole.weights[0][0] - 0.5)).toBeGreaterThan(1e-4);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('weighted pairs too', () => {
+    const weighted = pairs.map((p, i) => ({ ...p, weight: [1, 3, 0, 2, 2][i] }));
+    const whole = step(weighted);
+    const split = step(weighted, 2);
+    expect(split.loss).toBeCloseTo(whole.loss, 6);
+    split.weights.forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(whole.weights[i][j], 6)));
+  });
+
+  it('a batch that cannot split is refused with a code, not run whole', () => {
+    const model = tinyEncoder();
+    const optimizer = tf.train.sgd(1);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const triplet = tripletBatchLoss([0, 1, 2, 3], [0, 0, 1, 1], { margin: 1, metric: 'euclidean', mining: 'all' });
+    let thrown: unknown;
+    try {
+      trainStep(model, optimizer, vars, triplet, pixels, shape, null, new Rng(1), true, 2);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(DomainError);
+    expect(thrown).toMatchObject({ code: 'BAD_USER_INPUT' });
+    optimizer.dispose();
+    model.dispose();
+  });
+});
+
+describe('micro-batches: when to split', () => {
+  it('the bound is the step that trained: 64 images of 224×112 with 64 channels', () => {
+    expect(WASM_STEP_ACTIVATION_BOUND).toBe(102_760_448);
+    // 32 pairs = 64 images × 224·112·64 = 1,605,632 values each: exactly the bound, one batch.
+    expect(chooseMicroBatch(32, 224 * 112 * 64, 'wasm')).toEqual({ reason: 'fits' });
+    // 224×144: 2,064,384 values an image; 102,760,448 / (2 · 2,064,384) = 24.9 → 24 pairs.
+    expect(chooseMicroBatch(32, 224 * 144 * 64, 'native')).toEqual({ pairs: 24, reason: 'wasm heap' });
+    // A backend outside the wasm heap is not split unless asked.
+    expect(chooseMicroBatch(32, 224 * 144 * 64, 'tensorflow')).toEqual({ reason: 'fits' });
+    expect(chooseMicroBatch(32, 224 * 144 * 64, 'tensorflow', 8)).toEqual({ pairs: 8, reason: 'asked' });
+    expect(chooseMicroBatch(32, 10, 'wasm', 32)).toEqual({ reason: 'fits' });
+    // One image larger than the bound still trains one pair at a time (and may abort: then the loop says why).
+    expect(chooseMicroBatch(32, WASM_STEP_ACTIVATION_BOUND, 'wasm')).toEqual({ pairs: 1, reason: 'wasm heap' });
+  });
+
+  it('the largest layer output of one image: a 4×6 input through 3 channels of 3×3 conv is 72 values', () => {
+    const input = tf.input({ shape: [4, 6, 1] });
+    const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;
+    const pool = tf.layers.maxPooling2d({ poolSize: 2 }).apply(conv) as tf.SymbolicTensor;
+    const out = tf.layers.dense({ units: 5 }).apply(tf.layers.flatten().apply(pool) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    expect(largestActivation(model)).toBe(72);
+    model.dispose();
+  });
+});
