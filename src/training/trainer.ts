@@ -23,6 +23,7 @@ import { initBackend } from '../embedding/backend';
 import { buildEncoder } from '../embedding/backbones';
 import { badInput } from '../errors';
 import { loadModelDir } from '../embedding/model-store';
+import { inferenceSpec } from '../embedding/preprocess/flip-average';
 import type { AugmentOptions } from './augment/affine.augment';
 import { calibrate } from './calibration/calibrate';
 import { calibrateLabelled } from './calibration/labelled-calibration';
@@ -68,7 +69,8 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
       shape,
       hooks,
       log,
-      inference: { flipAverage: Boolean(preprocessing.flipAverage), l2Normalize: architecture.l2Normalize },
+      // The card's own inference (flip averaging, fixed test-time views): validation embeds as the service will.
+      inference: inferenceSpec({ preprocessing, architecture }),
       // Epoch 0 validates the starting weights, so a pretrained encoder that training does not improve
       // on validation is kept as it was (best-epoch selection may choose epoch 0).
       validateStart: options.validateStart ?? architecture.backbone === 'face-resnet29',
@@ -106,7 +108,7 @@ export async function train(options: TrainOptions, source: LabelledImageSource, 
     const card = buildTrainedModelCard({
       options: fallback ? { ...options, metric: fallback.metric, calibrationScores: undefined } : options,
       architecture: fallback?.architecture ?? architecture,
-      preprocessing: fallback ? withoutFlipAverage(preprocessing) : preprocessing,
+      preprocessing: fallback ? withoutTestTimeAveraging(preprocessing) : preprocessing,
       sources: source.sources,
       data,
       loop,
@@ -151,8 +153,9 @@ function pixelFallbackFor(loop: LoopResult, baseline: PixelBaseline, data: Train
   };
 }
 
-function withoutFlipAverage(p: PreprocessSpec): PreprocessSpec {
-  const { flipAverage: _flip, ...rest } = p;
+/** A pixel encoder's preprocessing: no test-time flips or views (they would average pixels, not embeddings of a trained encoder). */
+function withoutTestTimeAveraging(p: PreprocessSpec): PreprocessSpec {
+  const { flipAverage: _flip, testTimeViews: _views, ...rest } = p;
   return rest;
 }
 

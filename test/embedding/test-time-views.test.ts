@@ -161,8 +161,9 @@ describe('test-time views: the embedding', () => {
 
 describe('test-time views: a card that asks for too much is refused', () => {
   it.each([
-    [[], 'must list 1 to 16 views'],
-    [Array.from({ length: 17 }, () => ({ scale: 1 })), 'must list 1 to 16 views'],
+    [Array.from({ length: 17 }, () => ({ scale: 1 })), 'must list at most 16 views'],
+    [[5], 'must be an object'],
+    [[null], 'must be an object'],
     [[{ scale: 0.5 }], 'scale must be in [0.8, 1.25]'],
     [[{ rotationDeg: 20 }], 'rotationDeg must be within ±15'],
     [[{ shear: 'a lot' }], 'shear must be within ±0.2'],
@@ -173,8 +174,9 @@ describe('test-time views: a card that asks for too much is refused', () => {
     expect(() => validatePreprocessSpec({ ...pre, testTimeViews: views as never })).toThrow(message);
   });
 
-  it('mild views pass', () => {
+  it('mild views pass; an empty list is no views (as inferenceSpec reads it)', () => {
     expect(testTimeViewProblems([{ rotationDeg: -2 }, { scale: 1.05, shear: 0.04 }])).toEqual([]);
+    expect(testTimeViewProblems([])).toEqual([]);
     expect(() => validatePreprocessSpec({ ...pre, testTimeViews: [{ rotationDeg: 2 }] })).not.toThrow();
   });
 });

@@ -28,7 +28,7 @@ export interface TestTimeView {
   scale?: number;
   /** Content turned by this many degrees. */
   rotationDeg?: number;
-  /** Horizontal shear (x moves by shear · (y − centre)). */
+  /** Horizontal shear: output pixel (x, y) reads input x + shear · (y − centre), so content moves by −shear · (y − centre). */
   shear?: number;
 }
 
@@ -38,14 +38,18 @@ export type ViewFill = { constant: number } | 'nearest';
 /** The limits a card's views must keep: mild pose changes, at most 16 extra views. */
 export const VIEW_LIMITS = { maxViews: 16, scale: [0.8, 1.25], rotationDeg: 15, shear: 0.2 } as const;
 
-/** Problems with a card's `testTimeViews` (empty = valid). */
+/** Problems with a card's `testTimeViews` (none = valid; an empty list is no views, as inferenceSpec reads it). */
 export function testTimeViewProblems(views: unknown): string[] {
   if (!Array.isArray(views)) return ['preprocessing.testTimeViews must be an array of views'];
   const problems: string[] = [];
-  if (views.length === 0 || views.length > VIEW_LIMITS.maxViews)
-    problems.push(`preprocessing.testTimeViews must list 1 to ${VIEW_LIMITS.maxViews} views (got ${views.length})`);
+  if (views.length > VIEW_LIMITS.maxViews)
+    problems.push(`preprocessing.testTimeViews must list at most ${VIEW_LIMITS.maxViews} views (got ${views.length})`);
   views.forEach((v: unknown, i) => {
-    const o = (v ?? {}) as Record<string, unknown>;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      problems.push(`preprocessing.testTimeViews[${i}] must be an object of scale, rotationDeg and shear`);
+      return;
+    }
+    const o = v as Record<string, unknown>;
     const num = (k: string) => o[k] === undefined || (typeof o[k] === 'number' && Number.isFinite(o[k] as number));
     for (const k of Object.keys(o))
       if (!['scale', 'rotationDeg', 'shear'].includes(k)) problems.push(`preprocessing.testTimeViews[${i}] has an unknown field '${k}'`);

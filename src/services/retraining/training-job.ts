@@ -159,7 +159,13 @@ function trainingDataOf(snapshot: TrainingSnapshot, seed: number): TrainingData 
 }
 
 /** Trains with the shared trainer of `siamese train`, warm-started from the serving model unless fromScratch. */
-async function trainOnData(job: WorkerJob, baseCard: ModelCard, backend: BackendPreference, data: TrainingData, io: JobIo): Promise<TrainResult> {
+async function trainOnData(
+  job: WorkerJob,
+  baseCard: ModelCard,
+  backend: BackendPreference,
+  data: TrainingData,
+  io: JobIo,
+): Promise<TrainResult> {
   const opts: TrainOptions = {
     name: `${baseCard.name.replace(/-ft-[0-9a-z-]+$/i, '')}-ft-${job.newVersion}`,
     architecture: baseCard.architecture,

@@ -1,14 +1,16 @@
 /**
  * How many contrastive pairs go through the gradient tape at once (train-step.ts's micro-batches).
  *
- * tfjs-backend-wasm keeps every tensor in one WebAssembly heap, and in practice a training step aborts with
- * "memory access out of bounds" once its activations pass about 2 GiB (measured here, session 35, the `fast`
- * backbone with 64 channels in its first block, 32 pairs = 64 images per step, Omniglot trunk, CEDAR signatures:
- * 224×112 trains, 224×128 and 224×144 abort on wasm and on the native kernels, which share that heap). The
- * working point, 64 images × 224 × 112 × 64 channels = 102,760,448 values in the largest layer output, is the bound:
- * a step whose images × largest layer output exceeds it is split into micro-batches that stay within it. Steps
- * within it (every recipe trained before session 35) run as one batch, exactly as before. Backends outside that
- * heap (tfjs-node) are not split unless asked (`--micro-batch`).
+ * tfjs-backend-wasm keeps every tensor in one WebAssembly heap. The heap may grow to 4 GiB (its getHeapMax), yet a
+ * training step aborts with "memory access out of bounds" well before its tensors could fill that: measured here
+ * (session 35; the `fast` backbone with 64 channels in its first block, 32 pairs = 64 images a step, Omniglot trunk,
+ * CEDAR signatures), 224×112 trains while 224×128 and 224×144 abort, on the wasm backend and on the native kernels,
+ * which share its heap. Where exactly between the two the limit lies was not measured; the working point,
+ * 64 images × 224 × 112 × 64 channels = 102,760,448 values in the largest layer output, is taken as the bound: a step
+ * whose images × largest layer output exceeds it is split into equal micro-batches that stay within it. Steps within
+ * it (every recipe trained before session 35) run as one batch, exactly as before. Backends outside that heap
+ * (tfjs-node) are not split unless asked (`--micro-batch`). Encoders with batch normalisation are never split
+ * automatically: each part would normalise with its own batch statistics, a different step (asked, it is refused).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -18,10 +20,17 @@ export const WASM_STEP_ACTIVATION_BOUND = 64 * 224 * 112 * 64;
 /** Backends whose tensors live in the wasm heap. */
 const HEAP_BOUND_BACKENDS = new Set(['wasm', 'native']);
 
-/** The largest layer output of one image (values), over the model's layers. */
+type LayerLike = { outputShape: tf.Shape | tf.Shape[]; getClassName(): string; layers?: LayerLike[] };
+
+/** Every layer of the model, nested models' layers included (a warm start from an ensemble nests its members). */
+function allLayers(layers: readonly LayerLike[]): LayerLike[] {
+  return layers.flatMap((l) => [l, ...(l.layers ? allLayers(l.layers) : [])]);
+}
+
+/** The largest layer output of one image (values), over the model's layers, nested ones included. */
 export function largestActivation(model: tf.LayersModel): number {
   let largest = 0;
-  for (const layer of model.layers) {
+  for (const layer of allLayers(model.layers as unknown as LayerLike[])) {
     const shapes = (Array.isArray(layer.outputShape[0]) ? layer.outputShape : [layer.outputShape]) as (number | null)[][];
     for (const shape of shapes)
       largest = Math.max(
@@ -32,19 +41,33 @@ export function largestActivation(model: tf.LayersModel): number {
   return largest;
 }
 
+/** Whether any layer (nested ones included) normalises by batch statistics. */
+export function hasBatchNormalization(model: tf.LayersModel): boolean {
+  return allLayers(model.layers as unknown as LayerLike[]).some((l) => l.getClassName() === 'BatchNormalization');
+}
+
 export interface MicroBatchChoice {
   /** Pairs per pass through the tape; undefined = the whole batch at once. */
   pairs?: number;
-  /** Why, for the log and the card. */
-  reason: 'asked' | 'wasm heap' | 'fits';
+  /** Why, for the log and the card. 'batch norm': a split was needed but the encoder cannot be split. */
+  reason: 'asked' | 'wasm heap' | 'fits' | 'batch norm';
 }
 
 /**
  * The micro-batch for a contrastive step of `batchPairs` pairs: `asked` when given (--micro-batch), else split on a
- * heap-bound backend when 2 × batchPairs images × the largest layer output pass WASM_STEP_ACTIVATION_BOUND.
+ * heap-bound backend when 2 × batchPairs images × the largest layer output pass WASM_STEP_ACTIVATION_BOUND, into
+ * the fewest equal parts that stay within it (32 pairs that allow 24 a part run as 16 + 16: the same passes, a lower peak).
  */
-export function chooseMicroBatch(batchPairs: number, activation: number, backend: string, asked?: number): MicroBatchChoice {
+export function chooseMicroBatch(
+  batchPairs: number,
+  activation: number,
+  backend: string,
+  asked?: number,
+  batchNorm = false,
+): MicroBatchChoice {
   if (asked !== undefined) return asked < batchPairs ? { pairs: asked, reason: 'asked' } : { reason: 'fits' };
   if (!HEAP_BOUND_BACKENDS.has(backend) || 2 * batchPairs * activation <= WASM_STEP_ACTIVATION_BOUND) return { reason: 'fits' };
-  return { pairs: Math.max(1, Math.floor(WASM_STEP_ACTIVATION_BOUND / (2 * activation))), reason: 'wasm heap' };
+  if (batchNorm) return { reason: 'batch norm' };
+  const most = Math.max(1, Math.floor(WASM_STEP_ACTIVATION_BOUND / (2 * activation)));
+  return { pairs: Math.ceil(batchPairs / Math.ceil(batchPairs / most)), reason: 'wasm heap' };
 }

@@ -7,13 +7,13 @@
  *
  * Micro-batches (`microBatch`, session 35): a batch larger than that many items is
  * run through the tape in parts whose gradients, each scaled by its share of the
- * loss, are summed before the one optimiser step: the same step as the whole batch
- * up to float rounding (gradient accumulation), at a fraction of the activation
- * memory. tfjs-backend-wasm addresses at most 2 GiB of heap in practice (a
+ * loss, are summed before the one optimiser step: for an encoder without batch
+ * normalisation the same step as the whole batch up to float rounding (gradient
+ * accumulation), at a fraction of the activation memory. On the wasm heap a
  * contrastive step of 32 pairs at 224×128 with 64 first-layer channels aborts
- * "memory access out of bounds", one at 224×112 runs): micro-batches are how a
- * larger input trains there. Only losses that are a mean over independent items
- * split (BatchLoss.split: contrastive).
+ * "memory access out of bounds" where one at 224×112 runs (micro-batch.ts):
+ * micro-batches are how a larger input trains there. Only losses that are a mean
+ * over independent items split (BatchLoss.split: contrastive).
  */
 import * as tf from '@tensorflow/tfjs';
 import { augmentBatch, type AugmentOptions } from '../augment/affine.augment';
@@ -94,22 +94,28 @@ function accumulatedStep(
     );
   let sum: tf.NamedTensorMap | undefined;
   let loss = 0;
-  for (const part of batch.split(microBatch)) {
-    const { value, grads } = tf.tidy(() => {
-      const xs = tf.gather(x, part.positions);
-      return tf.variableGrads(
-        () => tf.mul(part.loss.compute(model.apply(xs, { training }) as tf.Tensor2D).loss, part.share) as tf.Scalar,
-        vars,
-      );
-    });
-    loss += value.dataSync()[0];
-    value.dispose();
-    if (!sum) sum = grads;
-    else {
-      const previous: tf.NamedTensorMap = sum;
-      sum = Object.fromEntries(Object.entries(previous).map(([name, g]) => [name, tf.add(g, grads[name])]));
-      tf.dispose([...Object.values(previous), ...Object.values(grads)]);
+  try {
+    for (const part of batch.split(microBatch)) {
+      const { value, grads } = tf.tidy(() => {
+        const xs = tf.gather(x, part.positions);
+        return tf.variableGrads(
+          () => tf.mul(part.loss.compute(model.apply(xs, { training }) as tf.Tensor2D).loss, part.share) as tf.Scalar,
+          vars,
+        );
+      });
+      loss += value.dataSync()[0];
+      value.dispose();
+      if (!sum) sum = grads;
+      else {
+        const previous: tf.NamedTensorMap = sum;
+        sum = Object.fromEntries(Object.entries(previous).map(([name, g]) => [name, tf.add(g, grads[name])]));
+        tf.dispose([...Object.values(previous), ...Object.values(grads)]);
+      }
     }
+  } catch (e) {
+    // A part that throws (an overrun heap, a cancelled run) leaves nothing behind.
+    if (sum) tf.dispose(Object.values(sum));
+    throw e;
   }
   optimizer.applyGradients(sum!);
   tf.dispose(Object.values(sum!));

@@ -23,7 +23,7 @@ import { PkSampler } from '../samplers/pk.sampler';
 import { Rng } from '../samplers/rng';
 import { superclassesOf } from '../samplers/superclasses';
 import type { EpochInfo, TrainHooks, TrainOptions } from '../train-options';
-import { chooseMicroBatch, largestActivation } from './micro-batch';
+import { chooseMicroBatch, hasBatchNormalization, largestActivation, type MicroBatchChoice } from './micro-batch';
 import { trainStep, type ImageShape } from './train-step';
 import { trunkFreeze } from './trunk-freeze';
 import { applyWeightDecay, swapIn, updateEma } from './weight-averaging';
@@ -105,23 +105,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   const nextBatch = batchesFor(options, data, k, identitiesPerBatch);
   const itemLabel = options.loss === 'contrastive' ? 'pairs' : 'images';
 
-  if (options.microBatch !== undefined && options.loss !== 'contrastive')
-    throw new DomainError(
-      ErrorCode.BAD_USER_INPUT,
-      `--micro-batch needs --loss contrastive (a mean over independent pairs); ${options.loss} batches mine within the whole batch`,
-    );
-  if (options.microBatch !== undefined && (!Number.isInteger(options.microBatch) || options.microBatch < 1))
-    throw new DomainError(ErrorCode.BAD_USER_INPUT, `--micro-batch must be a positive integer (got ${options.microBatch})`);
-  const activation = largestActivation(model);
-  const micro =
-    options.loss === 'contrastive'
-      ? chooseMicroBatch(options.batchSize, activation, tf.getBackend(), options.microBatch)
-      : { reason: 'fits' as const };
-  if (micro.pairs !== undefined)
-    log(
-      `micro-batches of ${micro.pairs} pairs, gradients summed into one step of ${options.batchSize} ` +
-        (micro.reason === 'asked' ? '(--micro-batch)' : `(a whole step would pass what the ${tf.getBackend()} backend's heap holds)`),
-    );
+  const micro = microBatchFor(model, options, log);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // --freeze-trunk-epochs: the head alone first, then every layer (trunk-freeze.ts). Before the optimiser exists: it throws on bad input.
   const freeze = trunkFreeze(model, vars, options.trunkFrom?.freezeEpochs, options.epochs, log);
@@ -291,8 +275,41 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
     stepsPerEpoch,
     k,
     budgetBound: budgetBinds,
-    ...(micro.pairs !== undefined && micro.reason !== 'fits' ? { microBatch: { pairs: micro.pairs, reason: micro.reason } } : {}),
+    ...(micro.pairs !== undefined && (micro.reason === 'asked' || micro.reason === 'wasm heap')
+      ? { microBatch: { pairs: micro.pairs, reason: micro.reason } }
+      : {}),
   };
+}
+
+/** Contrastive pairs per pass through the tape (micro-batch.ts), checked against the loss and the encoder, and logged. */
+function microBatchFor(model: tf.LayersModel, options: TrainOptions, log: (message: string) => void): MicroBatchChoice {
+  const asked = options.microBatch;
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1))
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, `--micro-batch must be a positive integer (got ${asked})`);
+  if (asked !== undefined && options.loss !== 'contrastive')
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      `--micro-batch needs --loss contrastive (a mean over independent pairs); ${options.loss} batches mine within the whole batch`,
+    );
+  if (options.loss !== 'contrastive') return { reason: 'fits' };
+  const batchNorm = hasBatchNormalization(model);
+  if (asked !== undefined && asked < options.batchSize && batchNorm)
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      '--micro-batch with batch normalisation would normalise each part by its own statistics (a different step): use --norm group, instance or none',
+    );
+  const micro = chooseMicroBatch(options.batchSize, largestActivation(model), tf.getBackend(), asked, batchNorm);
+  if (micro.reason === 'batch norm')
+    log(
+      `warning: a step of ${options.batchSize} pairs may pass what the ${tf.getBackend()} backend's heap holds, and an encoder ` +
+        'with batch normalisation cannot be split into micro-batches; lower --batch or --input-size if it aborts',
+    );
+  if (micro.pairs !== undefined)
+    log(
+      `micro-batches of ${micro.pairs} pairs, gradients summed into one step of ${options.batchSize} ` +
+        (micro.reason === 'asked' ? '(--micro-batch)' : `(a whole step would pass what the ${tf.getBackend()} backend's heap holds)`),
+    );
+  return micro;
 }
 
 /**
@@ -303,7 +320,7 @@ function heapChecked<T>(step: () => T, items: number, microBatch: number | undef
   try {
     return step();
   } catch (e) {
-    if (!(e instanceof WebAssembly.RuntimeError) && !/memory access out of bounds/.test(String(e))) throw e;
+    if (!/memory access out of bounds/.test(String(e))) throw e;
     throw new DomainError(
       ErrorCode.OPERATION_NOT_SUPPORTED,
       `a training step of ${microBatch ?? items} ${itemLabel} at once ran out of the ${tf.getBackend()} backend's memory (${String(e)}); ` +

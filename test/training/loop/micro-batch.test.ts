@@ -7,7 +7,12 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/embedding/backend';
 import { DomainError } from '../../../src/errors';
 import { contrastiveBatchLoss, tripletBatchLoss, type LossPair } from '../../../src/training/losses';
-import { chooseMicroBatch, largestActivation, WASM_STEP_ACTIVATION_BOUND } from '../../../src/training/loop/micro-batch';
+import {
+  chooseMicroBatch,
+  hasBatchNormalization,
+  largestActivation,
+  WASM_STEP_ACTIVATION_BOUND,
+} from '../../../src/training/loop/micro-batch';
 import { trainStep, type ImageShape } from '../../../src/training/loop/train-step';
 import { Rng } from '../../../src/training/samplers/rng';
 
@@ -45,10 +50,10 @@ function tinyEncoder(): tf.LayersModel {
   return model;
 }
 
-/** One SGD(lr = 1) step of `batch` from the same weights: the reported loss and the weights after it. */
-function step(pairList: LossPair[], microBatch?: number): { loss: number; weights: number[][] } {
+/** One SGD(lr = 1) (or Adam) step of `batch` from the same weights: the reported loss and the weights after it. */
+function step(pairList: LossPair[], microBatch?: number, adam = false): { loss: number; weights: number[][] } {
   const model = tinyEncoder();
-  const optimizer = tf.train.sgd(1);
+  const optimizer = adam ? tf.train.adam(0.01) : tf.train.sgd(1);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const { loss } = trainStep(
     model,
@@ -95,7 +100,7 @@ describe('micro-batches: the split', () => {
 
   it('refuses an empty micro-batch; triplet batches do not split', () => {
     expect(() => contrastiveBatchLoss(pairs, options).split!(0)).toThrow(RangeError);
-    expect(tripletBatchLoss([0, 1, 2, 3], [0, 0, 1, 1], { margin: 1, metric: 'euclidean', mining: 'all' }).split).toBeUndefined();
+    expect(tripletBatchLoss([0, 1, 2, 3], [0, 0, 1, 1], { margin: 1, metric: 'euclidean', mining: 'batch-all' }).split).toBeUndefined();
   });
 });
 
@@ -111,19 +116,27 @@ describe('micro-batches: the step', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('weighted pairs too', () => {
+  it('weighted pairs too, and with Adam (the optimiser the loop uses); no leaks', () => {
+    const before = tf.memory().numTensors;
     const weighted = pairs.map((p, i) => ({ ...p, weight: [1, 3, 0, 2, 2][i] }));
     const whole = step(weighted);
     const split = step(weighted, 2);
     expect(split.loss).toBeCloseTo(whole.loss, 6);
     split.weights.forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(whole.weights[i][j], 6)));
+    const wholeAdam = step(pairs, undefined, true);
+    const splitAdam = step(pairs, 2, true);
+    splitAdam.weights.forEach((w, i) => w.forEach((v, j) => expect(v).toBeCloseTo(wholeAdam.weights[i][j], 6)));
+    // Adam's first step moves each weight by about its learning rate: the comparison is of moved weights.
+    expect(Math.abs(wholeAdam.weights[0][0] - 0.5)).toBeCloseTo(0.01, 3);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('a batch that cannot split is refused with a code, not run whole', () => {
+  it('a batch that cannot split is refused with a code, not run whole; no leaks', () => {
+    const before = tf.memory().numTensors;
     const model = tinyEncoder();
     const optimizer = tf.train.sgd(1);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const triplet = tripletBatchLoss([0, 1, 2, 3], [0, 0, 1, 1], { margin: 1, metric: 'euclidean', mining: 'all' });
+    const triplet = tripletBatchLoss([0, 1, 2, 3], [0, 0, 1, 1], { margin: 1, metric: 'euclidean', mining: 'batch-all' });
     let thrown: unknown;
     try {
       trainStep(model, optimizer, vars, triplet, pixels, shape, null, new Rng(1), true, 2);
@@ -134,6 +147,7 @@ describe('micro-batches: the step', () => {
     expect(thrown).toMatchObject({ code: 'BAD_USER_INPUT' });
     optimizer.dispose();
     model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 
@@ -142,8 +156,13 @@ describe('micro-batches: when to split', () => {
     expect(WASM_STEP_ACTIVATION_BOUND).toBe(102_760_448);
     // 32 pairs = 64 images × 224·112·64 = 1,605,632 values each: exactly the bound, one batch.
     expect(chooseMicroBatch(32, 224 * 112 * 64, 'wasm')).toEqual({ reason: 'fits' });
-    // 224×144: 2,064,384 values an image; 102,760,448 / (2 · 2,064,384) = 24.9 → 24 pairs.
-    expect(chooseMicroBatch(32, 224 * 144 * 64, 'native')).toEqual({ pairs: 24, reason: 'wasm heap' });
+    // 224×144: 2,064,384 values an image; 102,760,448 / (2 · 2,064,384) = 24.9 → at most 24 pairs a part, so two
+    // parts, of 32 / 2 = 16 pairs each.
+    expect(chooseMicroBatch(32, 224 * 144 * 64, 'native')).toEqual({ pairs: 16, reason: 'wasm heap' });
+    // 30 pairs that allow 7 a part: ⌈30 / 7⌉ = 5 parts of 6.
+    expect(chooseMicroBatch(30, Math.floor(WASM_STEP_ACTIVATION_BOUND / 14), 'wasm')).toEqual({ pairs: 6, reason: 'wasm heap' });
+    // An encoder with batch normalisation is not split (each part would normalise by its own statistics).
+    expect(chooseMicroBatch(32, 224 * 144 * 64, 'wasm', undefined, true)).toEqual({ reason: 'batch norm' });
     // A backend outside the wasm heap is not split unless asked.
     expect(chooseMicroBatch(32, 224 * 144 * 64, 'tensorflow')).toEqual({ reason: 'fits' });
     expect(chooseMicroBatch(32, 224 * 144 * 64, 'tensorflow', 8)).toEqual({ pairs: 8, reason: 'asked' });
@@ -159,6 +178,13 @@ describe('micro-batches: when to split', () => {
     const out = tf.layers.dense({ units: 5 }).apply(tf.layers.flatten().apply(pool) as tf.SymbolicTensor) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: out });
     expect(largestActivation(model)).toBe(72);
-    model.dispose();
+    expect(hasBatchNormalization(model)).toBe(false);
+    // Nested as an ensemble member is: its 72 still counts, and a batch norm inside it is found.
+    const outer = tf.input({ shape: [4, 6, 1] });
+    const normed = tf.layers.batchNormalization().apply(model.apply(outer) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const nested = tf.model({ inputs: outer, outputs: normed });
+    expect(largestActivation(nested)).toBe(72);
+    expect(hasBatchNormalization(nested)).toBe(true);
+    nested.dispose();
   });
 });
