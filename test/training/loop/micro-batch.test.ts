@@ -13,18 +13,10 @@ import {
   largestActivation,
   WASM_STEP_ACTIVATION_BOUND,
 } from '../../../src/training/loop/micro-batch';
-import { trainStep, type ImageShape } from '../../../src/training/loop/train-step';
+import { trainStep } from '../../../src/training/loop/train-step';
 import { Rng } from '../../../src/training/samplers/rng';
+import { pixels, shape, tinyEncoder } from './step-fixtures';
 
-const shape: ImageShape = { height: 2, width: 2, channels: 1 };
-const pixels = [
-  [0.1, 0.9, 0.3, 0.2],
-  [0.2, 0.8, 0.4, 0.1],
-  [0.9, 0.1, 0.5, 0.7],
-  [0.7, 0.2, 0.6, 0.9],
-  [0.4, 0.4, 0.0, 0.3],
-  [0.5, 0.3, 0.1, 0.2],
-].map((p) => Float32Array.from(p));
 const pairs: LossPair[] = [
   { a: 0, b: 1, same: true, weight: 1 },
   { a: 2, b: 3, same: true, weight: 1 },
@@ -33,22 +25,6 @@ const pairs: LossPair[] = [
   { a: 1, b: 4, same: false, weight: 1 },
 ];
 const options = { margin: 1, metric: 'euclidean' as const };
-
-function tinyEncoder(): tf.LayersModel {
-  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2, 1] }), tf.layers.dense({ units: 3, useBias: true })] });
-  tf.tidy(() =>
-    model.setWeights([
-      tf.tensor2d([
-        [0.5, -0.3, 0.8],
-        [0.1, 0.7, -0.2],
-        [-0.6, 0.2, 0.4],
-        [0.3, -0.5, 0.9],
-      ]),
-      tf.tensor1d([0.05, -0.1, 0.2]),
-    ]),
-  );
-  return model;
-}
 
 /** One SGD(lr = 1) (or Adam) step of `batch` from the same weights: the reported loss and the weights after it. */
 function step(pairList: LossPair[], microBatch?: number, adam = false): { loss: number; weights: number[][] } {

@@ -22,30 +22,7 @@ import {
 } from '../../../src/training/losses';
 import { trainStep, type ImageShape } from '../../../src/training/loop/train-step';
 import { Rng } from '../../../src/training/samplers/rng';
-
-const shape: ImageShape = { height: 2, width: 2, channels: 1 };
-// Six fixed 2×2 images; identities for the P×K cases: images 0,1 → 0; 2,3 → 1; 4,5 → 2.
-const pixels = [
-  [0.1, 0.9, 0.3, 0.2],
-  [0.2, 0.8, 0.4, 0.1],
-  [0.9, 0.1, 0.5, 0.7],
-  [0.7, 0.2, 0.6, 0.9],
-  [0.4, 0.4, 0.0, 0.3],
-  [0.5, 0.3, 0.1, 0.2],
-].map((p) => Float32Array.from(p));
-const KERNEL = [
-  [0.5, -0.3, 0.8],
-  [0.1, 0.7, -0.2],
-  [-0.6, 0.2, 0.4],
-  [0.3, -0.5, 0.9],
-];
-const BIAS = [0.05, -0.1, 0.2];
-
-function tinyEncoder(kernel: number[][], bias: number[], inputShape: number[]): tf.LayersModel {
-  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape }), tf.layers.dense({ units: bias.length, useBias: true })] });
-  tf.tidy(() => model.setWeights([tf.tensor2d(kernel), tf.tensor1d(bias)]));
-  return model;
-}
+import { BIAS, KERNEL, pixels, shape, tinyEncoder } from './step-fixtures';
 
 function batchTensor(indices: readonly number[], images: readonly Float32Array[], s: ImageShape): tf.Tensor4D {
   const flat = new Float32Array(indices.length * s.height * s.width * s.channels);
