@@ -13,6 +13,8 @@
  * automatically: each part would normalise with its own batch statistics, a different step (asked, it is refused).
  */
 import * as tf from '@tensorflow/tfjs';
+import { DomainError, ErrorCode } from '../../errors';
+import type { TrainOptions } from '../train-options';
 
 /** Images × values of the largest layer output that one wasm training step held (see above). */
 export const WASM_STEP_ACTIVATION_BOUND = 64 * 224 * 112 * 64;
@@ -70,4 +72,57 @@ export function chooseMicroBatch(
   if (batchNorm) return { reason: 'batch norm' };
   const most = Math.max(1, Math.floor(WASM_STEP_ACTIVATION_BOUND / (2 * activation)));
   return { pairs: Math.ceil(batchPairs / Math.ceil(batchPairs / most)), reason: 'wasm heap' };
+}
+
+/** Contrastive pairs per pass through the tape (micro-batch.ts), checked against the loss and the encoder, and logged. */
+export function microBatchFor(
+  model: tf.LayersModel,
+  options: Pick<TrainOptions, 'microBatch' | 'loss' | 'batchSize'>,
+  log: (message: string) => void,
+  backend = tf.getBackend(),
+): MicroBatchChoice {
+  const asked = options.microBatch;
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 1))
+    throw new DomainError(ErrorCode.BAD_USER_INPUT, `--micro-batch must be a positive integer (got ${asked})`);
+  if (asked !== undefined && options.loss !== 'contrastive')
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      `--micro-batch needs --loss contrastive (a mean over independent pairs); ${options.loss} batches mine within the whole batch`,
+    );
+  if (options.loss !== 'contrastive') return { reason: 'fits' };
+  const batchNorm = hasBatchNormalization(model);
+  if (asked !== undefined && asked < options.batchSize && batchNorm)
+    throw new DomainError(
+      ErrorCode.BAD_USER_INPUT,
+      '--micro-batch with batch normalisation would normalise each part by its own statistics (a different step): use --norm group, instance or none',
+    );
+  const micro = chooseMicroBatch(options.batchSize, largestActivation(model), backend, asked, batchNorm);
+  if (micro.reason === 'batch norm')
+    log(
+      `warning: a step of ${options.batchSize} pairs may pass what the ${backend} backend's heap holds, and an encoder ` +
+        'with batch normalisation cannot be split into micro-batches; lower --batch or --input-size if it aborts',
+    );
+  if (micro.pairs !== undefined)
+    log(
+      `micro-batches of ${micro.pairs} pairs, gradients summed into one step of ${options.batchSize} ` +
+        (micro.reason === 'asked' ? '(--micro-batch)' : `(a whole step would pass what the ${backend} backend's heap holds)`),
+    );
+  return micro;
+}
+
+/**
+ * A step that overran the wasm heap aborts the module with a bare RuntimeError ("memory access out of bounds");
+ * say what ran out and what to change instead. The module is unusable afterwards, so the run ends either way.
+ */
+export function heapChecked<T>(step: () => T, items: number, microBatch: number | undefined, itemLabel: string): T {
+  try {
+    return step();
+  } catch (e) {
+    if (!/memory access out of bounds/.test(String(e))) throw e;
+    throw new DomainError(
+      ErrorCode.OPERATION_NOT_SUPPORTED,
+      `a training step of ${microBatch ?? items} ${itemLabel} at once ran out of the ${tf.getBackend()} backend's memory (${String(e)}); ` +
+        `lower --micro-batch (contrastive), --batch or --input-size, or train on tfjs-node`,
+    );
+  }
 }

@@ -94,6 +94,7 @@ function accumulatedStep(
     );
   let sum: tf.NamedTensorMap | undefined;
   let loss = 0;
+  // Whatever throws (an overrun heap, a cancelled run), every gradient made so far is released.
   try {
     for (const part of batch.split(microBatch)) {
       const { value, grads } = tf.tidy(() => {
@@ -103,21 +104,21 @@ function accumulatedStep(
           vars,
         );
       });
-      loss += value.dataSync()[0];
-      value.dispose();
-      if (!sum) sum = grads;
-      else {
-        const previous: tf.NamedTensorMap = sum;
-        sum = Object.fromEntries(Object.entries(previous).map(([name, g]) => [name, tf.add(g, grads[name])]));
-        tf.dispose([...Object.values(previous), ...Object.values(grads)]);
+      try {
+        loss += value.dataSync()[0];
+        const previous = sum;
+        sum = previous
+          ? tf.tidy(() => Object.fromEntries(Object.entries(previous).map(([name, g]) => [name, tf.add(g, grads[name])])))
+          : grads;
+        if (previous) tf.dispose(Object.values(previous));
+      } finally {
+        value.dispose();
+        if (sum !== grads) tf.dispose(Object.values(grads));
       }
     }
-  } catch (e) {
-    // A part that throws (an overrun heap, a cancelled run) leaves nothing behind.
+    optimizer.applyGradients(sum!);
+  } finally {
     if (sum) tf.dispose(Object.values(sum));
-    throw e;
   }
-  optimizer.applyGradients(sum!);
-  tf.dispose(Object.values(sum!));
   return { loss };
 }

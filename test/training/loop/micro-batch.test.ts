@@ -7,12 +7,22 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/embedding/backend';
 import { DomainError } from '../../../src/errors';
 import { contrastiveBatchLoss, tripletBatchLoss, type LossPair } from '../../../src/training/losses';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { FolderImageSource } from '../../../src/training/data/folder.source';
+import type { BatchLoss } from '../../../src/training/losses';
 import {
   chooseMicroBatch,
   hasBatchNormalization,
+  heapChecked,
   largestActivation,
+  microBatchFor,
   WASM_STEP_ACTIVATION_BOUND,
 } from '../../../src/training/loop/micro-batch';
+import { train } from '../../../src/training/trainer';
+import { writeSyntheticDataset } from '../fixtures/synthetic-images';
+import { oneStepAtRateZero, TINY_ARCHITECTURE, TINY_PREPROCESSING } from '../fixtures/tiny-encoder';
 import { trainStep } from '../../../src/training/loop/train-step';
 import { Rng } from '../../../src/training/samplers/rng';
 import { pixels, shape, tinyEncoder } from './step-fixtures';
@@ -107,6 +117,43 @@ describe('micro-batches: the step', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a part that throws leaves none of the finished parts’ gradients behind', () => {
+    const model = tinyEncoder();
+    const optimizer = tf.train.sgd(1);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const whole = contrastiveBatchLoss(pairs, options);
+    const throwing = {
+      ...whole,
+      compute: (): never => {
+        throw new Error('memory access out of bounds');
+      },
+    };
+    /** The batch split in parts of 2 whose part `failing` throws (as an overrun heap would), and what the step leaves. */
+    const leftAfter = (batch: BatchLoss, microBatch?: number) => {
+      const before = tf.memory().numTensors;
+      expect(() => trainStep(model, optimizer, vars, batch, pixels, shape, null, new Rng(1), true, microBatch)).toThrow(
+        'memory access out of bounds',
+      );
+      return tf.memory().numTensors - before;
+    };
+    const failingAt = (failing: number): BatchLoss => ({
+      ...whole,
+      split: (n) =>
+        whole.split!(n).map((part, i) => (i === failing ? { ...part, loss: { ...part.loss, compute: throwing.compute } } : part)),
+    });
+    // tfjs itself keeps a failed pass's tape tensors (a whole-batch minimize that throws leaves some too); what the
+    // step must not add is the finished parts' gradients: failing at the third part leaves what failing at the first does.
+    const wholeLeft = leftAfter(throwing);
+    const firstLeft = leftAfter(failingAt(0), 2);
+    const thirdLeft = leftAfter(failingAt(2), 2);
+    expect(thirdLeft).toBe(firstLeft);
+    expect(firstLeft).toBeLessThanOrEqual(wholeLeft);
+    // Nothing was applied: the weights are the starting ones.
+    expect(model.getWeights()[0].dataSync()[0]).toBeCloseTo(0.5, 7);
+    optimizer.dispose();
+    model.dispose();
+  });
+
   it('a batch that cannot split is refused with a code, not run whole; no leaks', () => {
     const before = tf.memory().numTensors;
     const model = tinyEncoder();
@@ -155,12 +202,108 @@ describe('micro-batches: when to split', () => {
     const model = tf.model({ inputs: input, outputs: out });
     expect(largestActivation(model)).toBe(72);
     expect(hasBatchNormalization(model)).toBe(false);
-    // Nested as an ensemble member is: its 72 still counts, and a batch norm inside it is found.
+    // Nested as an ensemble member is: the inner model's 72 still counts, and a batch norm inside it is found.
+    const inner = tf.sequential({
+      layers: [tf.layers.conv2d({ inputShape: [4, 6, 1], filters: 3, kernelSize: 3, padding: 'same' }), tf.layers.batchNormalization()],
+    });
     const outer = tf.input({ shape: [4, 6, 1] });
-    const normed = tf.layers.batchNormalization().apply(model.apply(outer) as tf.SymbolicTensor) as tf.SymbolicTensor;
-    const nested = tf.model({ inputs: outer, outputs: normed });
+    const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(inner.apply(outer) as tf.SymbolicTensor) as tf.SymbolicTensor;
+    const nested = tf.model({ inputs: outer, outputs: pooled });
+    expect(nested.layers.some((l) => l.getClassName() === 'BatchNormalization')).toBe(false);
     expect(largestActivation(nested)).toBe(72);
     expect(hasBatchNormalization(nested)).toBe(true);
+    model.dispose();
     nested.dispose();
+  });
+});
+
+describe('micro-batches: what the loop asks for', () => {
+  const noLog = () => undefined;
+  const bnModel = () =>
+    tf.sequential({
+      layers: [tf.layers.flatten({ inputShape: [2, 2, 1] }), tf.layers.dense({ units: 3 }), tf.layers.batchNormalization()],
+    });
+
+  it('refuses --micro-batch for losses that mine within the batch, and with batch normalisation, with codes', () => {
+    const model = tinyEncoder();
+    expect(() => microBatchFor(model, { loss: 'triplet', batchSize: 32, microBatch: 8 }, noLog, 'wasm')).toThrow(
+      expect.objectContaining({ code: 'BAD_USER_INPUT', message: expect.stringContaining('--loss contrastive') }),
+    );
+    expect(() => microBatchFor(model, { loss: 'contrastive', batchSize: 32, microBatch: 0 }, noLog, 'wasm')).toThrow(
+      expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+    );
+    const bn = bnModel();
+    expect(() => microBatchFor(bn, { loss: 'contrastive', batchSize: 32, microBatch: 8 }, noLog, 'wasm')).toThrow(
+      expect.objectContaining({ code: 'BAD_USER_INPUT', message: expect.stringContaining('batch normalisation') }),
+    );
+    model.dispose();
+    bn.dispose();
+  });
+
+  it('logs the split it makes, and warns instead of splitting an encoder with batch normalisation', () => {
+    const logged: string[] = [];
+    const model = tinyEncoder();
+    // The flatten and dense outputs are 4 and 3 values; 2 · B · 4 passes the bound from B = 12,845,057 pairs.
+    const huge = 12_845_057;
+    expect(microBatchFor(model, { loss: 'contrastive', batchSize: huge }, (m) => logged.push(m), 'wasm').reason).toBe('wasm heap');
+    expect(microBatchFor(model, { loss: 'contrastive', batchSize: huge - 1 }, (m) => logged.push(m), 'wasm')).toEqual({ reason: 'fits' });
+    expect(microBatchFor(model, { loss: 'contrastive', batchSize: 32, microBatch: 8 }, (m) => logged.push(m), 'wasm')).toEqual({
+      pairs: 8,
+      reason: 'asked',
+    });
+    const bn = bnModel();
+    expect(microBatchFor(bn, { loss: 'contrastive', batchSize: huge }, (m) => logged.push(m), 'native')).toEqual({ reason: 'batch norm' });
+    expect(logged[0]).toMatch(/^micro-batches of \d+ pairs, gradients summed into one step of 12845057 \(a whole step would pass/);
+    expect(logged[1]).toBe('micro-batches of 8 pairs, gradients summed into one step of 32 (--micro-batch)');
+    expect(logged[2]).toMatch(/^warning: .* cannot be split into micro-batches/);
+    expect(logged).toHaveLength(3);
+    model.dispose();
+    bn.dispose();
+  });
+
+  it('turns a heap overrun into OPERATION_NOT_SUPPORTED with what to lower; other errors pass unchanged', () => {
+    expect(heapChecked(() => 7, 32, undefined, 'pairs')).toBe(7);
+    expect(() =>
+      heapChecked(
+        () => {
+          throw new Error('RuntimeError: memory access out of bounds');
+        },
+        32,
+        16,
+        'pairs',
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'OPERATION_NOT_SUPPORTED',
+        message: expect.stringMatching(/^a training step of 16 pairs at once ran out of/),
+      }),
+    );
+    const other = new TypeError('not a heap problem');
+    expect(() =>
+      heapChecked(
+        () => {
+          throw other;
+        },
+        32,
+        undefined,
+        'pairs',
+      ),
+    ).toThrow(other);
+  });
+
+  it('the trained card records an asked split, and nothing when a step ran whole', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'micro-batch-'));
+    try {
+      await writeSyntheticDataset(path.join(root, 'data'), 6, 4, 16);
+      const base = oneStepAtRateZero({ name: 'micro', architecture: TINY_ARCHITECTURE, preprocessing: TINY_PREPROCESSING });
+      const split = await train({ ...base, microBatch: 2 }, new FolderImageSource([path.join(root, 'data')]));
+      const whole = await train(base, new FolderImageSource([path.join(root, 'data')]));
+      expect(split.card.hyperparameters.microBatch).toEqual({ pairs: 2, reason: 'asked' });
+      expect(whole.card.hyperparameters.microBatch).toBeUndefined();
+      split.model.dispose();
+      whole.model.dispose();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
