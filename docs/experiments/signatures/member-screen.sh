@@ -6,6 +6,9 @@
 #     measure   member 0 pooled over the 34 writers (+ pairs) and paired with T0's kept pairs:
 #               .runs/PREFIX-cv/LETTER0.json, LETTER0-scores.json.gz, LETTER0-vs-t0.json
 #     ensemble  members 1, 2 on folds 0–3, the ensemble per fold, pooled, paired with T's kept pairs, tone check
+#     members [K…] members 1, 2 on folds K (default 0–3), one run at a time, fold by fold, skipping those trained
+#               (session 36: one 224×144 run alone is ~26 pairs/s, two at once ~11 each; with a step budget the
+#               order changes nothing but the wall clock). `ensemble` then trains what is missing and joins them.
 #     final [M…] members M (default 0 1 2; two at a time) on all 34 writers into .runs/PREFIX-mM/all, skipping those
 #               trained; once all three are there, their ensemble at .runs/PREFIX (session 33)
 cd "$(dirname "$0")/../../.."
@@ -23,6 +26,10 @@ case "${4:-}" in
     $R cv $(test_folds ".runs/$prefix-m0") --scores "$OUT/${letter}0-scores.json.gz" > "$OUT/${letter}0.json" &&
       $R paired docs/experiments/signatures/elastic/t0-cv34-scores.json.gz "$OUT/${letter}0-scores.json.gz" \
         > "$OUT/${letter}0-vs-t0.json" ;;
+  members)
+    folds=("${@:5}")
+    [ ${#folds[@]} -gt 0 ] || folds=(0 1 2 3)
+    for k in "${folds[@]}"; do member_folds 1 "$k" && member_folds 2 "$k" || exit 1; done ;;
   ensemble)
     (member_folds 1 0 1 2 3) & (member_folds 2 0 1 2 3) & wait
     join_three_folds "$prefix" 0 1 2 3 || exit 1
@@ -43,5 +50,5 @@ case "${4:-}" in
     for m in 0 1 2; do [ -f ".runs/$prefix-m$m/all/model.json" ] || exit 0; done
     join_members ".runs/$prefix" splits/cedar/cv/all-development.txt ".runs/$prefix-m0/all" ".runs/$prefix-m1/all" \
       ".runs/$prefix-m2/all" ;;
-  *) echo "usage: member-screen.sh PREFIX LETTER \"FLAGS\" screen|measure|ensemble|final [M…]" >&2; exit 2 ;;
+  *) echo "usage: member-screen.sh PREFIX LETTER \"FLAGS\" screen|measure|members [K…]|ensemble|final [M…]" >&2; exit 2 ;;
 esac
