@@ -1,13 +1,13 @@
 #!/bin/bash
 # Sessions 31+: screen a change to T's recipe with one member per fold, paired against T0 over all 34 writers, and
 # (if its rule lets it) train the ensemble and pair it against T. Used by elastic/train.sh and longer/train.sh.
-#   bash docs/experiments/signatures/member-screen.sh PREFIX LETTER "EXTRA FLAGS" screen|measure|ensemble
+#   bash docs/experiments/signatures/member-screen.sh PREFIX LETTER "EXTRA FLAGS" screen|measure|members [K…]|ensemble|final [M…]
 #     screen    member 0 (trunk 0, seed 102) on folds 0–3, two runs at a time, into .runs/PREFIX-m0
 #     measure   member 0 pooled over the 34 writers (+ pairs) and paired with T0's kept pairs:
 #               .runs/PREFIX-cv/LETTER0.json, LETTER0-scores.json.gz, LETTER0-vs-t0.json
 #     ensemble  members 1, 2 on folds 0–3, the ensemble per fold, pooled, paired with T's kept pairs, tone check
 #     members [K…] members 1, 2 on folds K (default 0–3), one run at a time, fold by fold, skipping those trained
-#               (session 36: one 224×144 run alone is ~26 pairs/s, two at once ~11 each; with a step budget the
+#               (session 36: one 224×144 run alone is ~20–22 pairs/s, two at once ~11 each; with a step budget the
 #               order changes nothing but the wall clock). `ensemble` then trains what is missing and joins them.
 #     final [M…] members M (default 0 1 2; two at a time) on all 34 writers into .runs/PREFIX-mM/all, skipping those
 #               trained; once all three are there, their ensemble at .runs/PREFIX (session 33)
