@@ -13,7 +13,8 @@ prefix=signature-input224x144-steps kept=docs/experiments/signatures/height/step
 copy_member() { # FROM TO: a trained model's three files
   [ -f "$1/model.json" ] || return 0
   mkdir -p "$2" && cp "$1/model.json" "$1/weights.bin" "$1/model-card.json" "$2/" || return 1
-  if [ -f "$1.log" ]; then cp "$1.log" "$2.log"; fi # the training log (pairs/s, epochs) travels beside it
+  # the training log (pairs/s, epochs) travels beside it; *.log is ignored, so commit it with `git add -f`
+  if [ -f "$1.log" ]; then cp "$1.log" "$2.log"; fi
 }
 case "${1:-}" in
   keep | restore)
