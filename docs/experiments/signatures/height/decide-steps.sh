@@ -4,7 +4,8 @@
 # machine), joins each fold's three (`train-steps.sh ensemble`: CENTROID pooled, paired with T, tone check), then
 # serves each fold ensemble as I is served (2 % FAR on the validation writers, SPREAD β = ½; ../recalibrate.sh) and
 # pairs it with I's served fold ensembles (rule VIEWS' BASE, rebuilt from ../input-size/folds when missing).
-# Each fold's members are kept (`train-steps.sh keep`) as soon as they are trained: commit steps-runs/ before a session
+# Each fold's members are kept (`train-steps.sh keep`) as soon as they are trained: commit steps-runs/ (`git add -f` for
+# the logs) before a session
 # ends. Outputs in .runs/signature-input224x144-steps-cv/, copied beside RULE-steps.md at the end: hs.json, hs-vs-t.json,
 # hs-tone.json (CENTROID), hs-spread.json (and .json.gz), hs-vs-i.json (95 %), hs-sweep.json (the targets, for shipping).
 # The decision reads hs-vs-i.json and hs-tone.json. One copy runs at a time (a lock under .runs/).
