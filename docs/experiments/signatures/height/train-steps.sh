@@ -5,9 +5,10 @@
 # (each flag given later wins). What each step does: ../member-screen.sh.
 #   bash docs/experiments/signatures/height/train-steps.sh screen|measure|members [K…]|ensemble|final [M…]
 #   bash docs/experiments/signatures/height/train-steps.sh keep|restore
-#     keep     copies the trained fold members (.runs/signature-input224x144-steps-mM/fold-K) into steps-runs/ beside
-#              this file, to be committed: `.runs/` does not survive a new checkout, and each run is ~20 minutes
-#     restore  copies them back into .runs/, where `members` and `ensemble` skip them
+#     keep     copies the trained members (.runs/signature-input224x144-steps-mM/fold-K, and the final ones' …/all) into
+#              steps-runs/ beside this file, to be committed: `.runs/` does not survive a new checkout, and each run
+#              is ~20 minutes
+#     restore  copies them back into .runs/, where `members`, `ensemble` and `final` skip them
 cd "$(dirname "$0")/../../../.." || exit 1
 prefix=signature-input224x144-steps kept=docs/experiments/signatures/height/steps-runs
 copy_member() { # FROM TO: a trained model's three files
@@ -19,9 +20,9 @@ copy_member() { # FROM TO: a trained model's three files
 case "${1:-}" in
   keep | restore)
     for m in 0 1 2; do
-      for k in 0 1 2 3; do
-        if [ "$1" = keep ]; then copy_member ".runs/$prefix-m$m/fold-$k" "$kept/m$m/fold-$k" || exit 1
-        else copy_member "$kept/m$m/fold-$k" ".runs/$prefix-m$m/fold-$k" || exit 1; fi
+      for k in fold-0 fold-1 fold-2 fold-3 all; do
+        if [ "$1" = keep ]; then copy_member ".runs/$prefix-m$m/$k" "$kept/m$m/$k" || exit 1
+        else copy_member "$kept/m$m/$k" ".runs/$prefix-m$m/$k" || exit 1; fi
       done
     done ;;
   *) exec bash docs/experiments/signatures/member-screen.sh "$prefix" hs \

@@ -1,0 +1,49 @@
+#!/bin/bash
+# Session 37: what follows if rule HEIGHT-STEPS' step 2 passes (RULE-steps.md beside this file): H, I's recipe at a
+# 224×144 input for I0′'s 760 steps, as models/signature-fast224x144-cedar in place of I
+# (models/signature-fast224x112-cedar), shipped as input-size/ship.sh shipped I (session 34): three final members on
+# all 34 writers joined, thresholds at the target session 8's rule chooses over the 34 writers (the largest f in
+# {0.5, 1, 1.5, 2} % whose pooled verify forgery FAR is ≤ 5 %, read from hs-sweep.json, which decide-steps.sh writes),
+# SPREAD β = ½ as served, and the card's records read from step 2's recalibrated fold ensembles.
+#   bash docs/experiments/signatures/height/ship-steps.sh final         the final members, one run at a time (~20 min
+#                                                                       each alone), each kept in steps-runs/mM/all
+#   FAR=f bash docs/experiments/signatures/height/ship-steps.sh         ship (needs decide-steps.sh's folds; ~15 min)
+#   bash docs/experiments/signatures/height/ship-steps.sh card          only re-apply intendedUse and notes
+#   CARD=… CV_RECORD=… bash docs/experiments/signatures/height/ship-steps.sh measure   ship-lib.sh's TRAIN_SH measure
+cd "$(dirname "$0")/../../../.." || exit 1
+source docs/experiments/signatures/ship-lib.sh
+source docs/experiments/signatures/trunk-lib.sh
+here=docs/experiments/signatures/height steps=docs/experiments/signatures/height/train-steps.sh
+prefix=signature-input224x144-steps spread=.runs/signature-input224x144-steps-cv/spread
+R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+export SHIFT=0.5 # recalibrate.sh: verifyIdentity's rule SPREAD, as I is served
+folds_ready() {
+  local k
+  for k in 0 1 2 3; do
+    [ -f "$spread/fold-$k/done" ] || { echo "no recalibrated fold $k: run $here/decide-steps.sh first" >&2; return 1; }
+  done
+}
+case "${1:-}" in
+  final)
+    bash $steps restore || exit 1
+    for m in 0 1 2; do
+      # one at a time: alone a 224×144 run makes ~22 pairs/s, two at once ~11 each (session 36)
+      bash $steps final "$m" && bash $steps keep || exit 1
+    done ;;
+  measure)
+    folds_ready || exit 1
+    # shellcheck disable=SC2046
+    $R cv $(test_folds "$spread") --card "${CARD:?}" --record "${CV_RECORD:-cedar-writer-cv}" \
+      > .runs/signature-input224x144-steps-cv/hs-recorded.json ;;
+  card | "")
+    [ "${1:-}" = card ] || { bash $steps restore && folds_ready; } || exit 1
+    steps_place() { three_place "$1" "$prefix"; }
+    SIGNATURE_NAME=signature-fast224x144-cedar ship_candidate "$here/notes.txt" "$spread" "$here/ship-steps.sh" \
+      steps_place "${1:-}" || exit 1
+    [ "${1:-}" = card ] && exit 0
+    # the tone check of step 2's fold ensembles (verify only, so the same under CENTROID and SPREAD; ~4 min)
+    # shellcheck disable=SC2046
+    $R tone $(test_folds .runs/signature-input224x144-steps-cv) --card models/signature-fast224x144-cedar \
+      --record cedar-writer-cv-tone > .runs/signature-input224x144-steps-cv/hs-tone-recorded.json ;;
+  *) echo "usage: ship-steps.sh final|card|measure, or FAR=f ship-steps.sh" >&2; exit 2 ;;
+esac
