@@ -36,6 +36,8 @@ case "${1:-}" in
     $R cv $(test_folds "$spread") --card "${CARD:?}" --record "${CV_RECORD:-cedar-writer-cv}" \
       > .runs/signature-input224x144-steps-cv/hs-recorded.json ;;
   card | "")
+    # the card's texts are written for H after its final members are measured (input-size/ has I's): none yet
+    for t in notes.txt intended-use.json; do [ -f "$here/$t" ] || { echo "write $here/$t first" >&2; exit 1; }; done
     [ "${1:-}" = card ] || { bash $steps restore && folds_ready; } || exit 1
     steps_place() { three_place "$1" "$prefix"; }
     SIGNATURE_NAME=signature-fast224x144-cedar ship_candidate "$here/notes.txt" "$spread" "$here/ship-steps.sh" \
