@@ -10,6 +10,7 @@
 #   FAR=f bash docs/experiments/signatures/height/ship-steps.sh         ship (needs decide-steps.sh's folds; ~15 min)
 #   bash docs/experiments/signatures/height/ship-steps.sh card          only re-apply intendedUse and notes
 #   CARD=… CV_RECORD=… bash docs/experiments/signatures/height/ship-steps.sh measure   ship-lib.sh's TRAIN_SH measure
+# Shipping also renames the model in what names it (README.md, docs/signatures.md, docs/domains.md): the script does not.
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/ship-lib.sh
 source docs/experiments/signatures/trunk-lib.sh
@@ -28,7 +29,10 @@ case "${1:-}" in
     bash $steps restore || exit 1
     for m in 0 1 2; do
       # one at a time: alone a 224×144 run makes ~22 pairs/s, two at once ~11 each (session 36)
-      bash $steps final "$m" && bash $steps keep || exit 1
+      # member-screen.sh's `final` exits 0 when a run fails (a bare `wait`): check for the member itself
+      bash $steps final "$m"
+      [ -f ".runs/$prefix-m$m/all/model.json" ] || { echo "final member $m was not trained" >&2; exit 1; }
+      bash $steps keep || exit 1
     done ;;
   measure)
     folds_ready || exit 1
