@@ -16,7 +16,7 @@ const { syntheticWriterPages } = require(path.join(__dirname, '../dist/training/
 const root = path.join(__dirname, '..');
 const out = process.argv[2] ?? path.join(root, 'docs/experiments/signatures/synthetic-writers/sheet.png');
 const seed = Number(process.argv[3] ?? 102);
-// The shipped signature model's preprocessing (one models/signature-…-cedar; 160×80 until session 34, then 224×112).
+// The shipped signature model's preprocessing (one models/signature-…-cedar; 160×80 until session 34, 224×112 until session 38, then 224×144).
 const shipped = fs.readdirSync(path.join(root, 'models')).find((d) => /^signature-.+-cedar$/.test(d));
 if (!shipped) throw new Error('no models/signature-…-cedar: the sheet shows inputs as the shipped model sees them');
 const spec = JSON.parse(fs.readFileSync(path.join(root, 'models', shipped, 'model-card.json'), 'utf8')).preprocessing;

@@ -7,8 +7,11 @@
 # SPREAD β = ½ as served, and the card's records read from step 2's recalibrated fold ensembles.
 #   bash docs/experiments/signatures/height/ship-steps.sh final         the final members, one run at a time (~20 min
 #                                                                       each alone), each kept in steps-runs/mM/all
-#   FAR=f bash docs/experiments/signatures/height/ship-steps.sh         ship (needs decide-steps.sh's folds; ~15 min)
+#   FAR=f bash docs/experiments/signatures/height/ship-steps.sh         ship (needs decide-steps.sh's folds and, for
+#                                                                       f ≠ 0.02, FAR=f measure-served.sh's; ~15 min)
 #   bash docs/experiments/signatures/height/ship-steps.sh card          only re-apply intendedUse and notes
+#   FAR=f bash docs/experiments/signatures/height/ship-steps.sh api     record measure-served.sh's API runs in the card
+#                                                                       (shipping does it when they are there)
 #   CARD=… CV_RECORD=… bash docs/experiments/signatures/height/ship-steps.sh measure   ship-lib.sh's TRAIN_SH measure
 # Shipping also renames the model in what names it (README.md, docs/signatures.md, docs/domains.md): the script does not.
 cd "$(dirname "$0")/../../../.." || exit 1
@@ -18,10 +21,14 @@ here=docs/experiments/signatures/height steps=docs/experiments/signatures/height
 prefix=signature-input224x144-steps spread=.runs/signature-input224x144-steps-cv/spread
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 export SHIFT=0.5 # recalibrate.sh: verifyIdentity's rule SPREAD, as I is served
+# the fold ensembles as served at the shipping target: decide-steps.sh's at 2 %, measure-served.sh's at any other
+served=$spread
+[ "${FAR:-0.02}" = 0.02 ] || served=.runs/signature-input224x144-steps-cv/served-far$FAR
 folds_ready() {
   local k
   for k in 0 1 2 3; do
     [ -f "$spread/fold-$k/done" ] || { echo "no recalibrated fold $k: run $here/decide-steps.sh first" >&2; return 1; }
+    [ -f "$served/fold-$k/done" ] || { echo "no fold $k served at $FAR: run FAR=$FAR $here/measure-served.sh first" >&2; return 1; }
   done
 }
 case "${1:-}" in
@@ -37,10 +44,10 @@ case "${1:-}" in
   measure)
     folds_ready || exit 1
     # shellcheck disable=SC2046
-    $R cv $(test_folds "$spread") --card "${CARD:?}" --record "${CV_RECORD:-cedar-writer-cv}" \
+    $R cv $(test_folds "$served") --card "${CARD:?}" --record "${CV_RECORD:-cedar-writer-cv}" \
       > .runs/signature-input224x144-steps-cv/hs-recorded.json ;;
   card | "")
-    # the card's texts are written for H after its final members are measured (input-size/ has I's): none yet
+    # the card's texts, written for H after its final members were measured (input-size/ has I's)
     for t in notes.txt intended-use.json; do [ -f "$here/$t" ] || { echo "write $here/$t first" >&2; exit 1; }; done
     [ "${1:-}" = card ] || { bash $steps restore && folds_ready; } || exit 1
     steps_place() { three_place "$1" "$prefix"; }
@@ -50,6 +57,17 @@ case "${1:-}" in
     # the tone check of step 2's fold ensembles (verify only, so the same under CENTROID and SPREAD; ~4 min)
     # shellcheck disable=SC2046
     $R tone $(test_folds .runs/signature-input224x144-steps-cv) --card models/signature-fast224x144-cedar \
-      --record cedar-writer-cv-tone > .runs/signature-input224x144-steps-cv/hs-tone-recorded.json ;;
-  *) echo "usage: ship-steps.sh final|card|measure, or FAR=f ship-steps.sh" >&2; exit 2 ;;
+      --record cedar-writer-cv-tone > .runs/signature-input224x144-steps-cv/hs-tone-recorded.json || exit 1
+    if [ -s "$served/api3-fold-3.json" ]; then exec bash "$here/ship-steps.sh" api; fi
+    echo "shipped; the API records wait for FAR=$FAR $here/measure-served.sh, then ship-steps.sh api" >&2 ;;
+  api)
+    # the served fold ensembles through the HTTP API (measure-served.sh), each call at the threshold it was served
+    folds_ready || exit 1
+    # shellcheck disable=SC2046
+    $R pool $(for k in 0 1 2 3; do echo "$served/api3-fold-$k.json"; done) --card models/signature-fast224x144-cedar \
+      --record cedar-writer-cv-api > /dev/null || exit 1
+    # shellcheck disable=SC2046
+    $R pool $(for k in 0 1 2 3; do echo "$served/api-refs5-fold-$k.json"; done) --card models/signature-fast224x144-cedar \
+      --record cedar-writer-cv-api-refs5 > /dev/null ;;
+  *) echo "usage: ship-steps.sh final|card|measure|api, or FAR=f ship-steps.sh" >&2; exit 2 ;;
 esac

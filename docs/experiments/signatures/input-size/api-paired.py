@@ -7,6 +7,8 @@ minus the threshold that call was served) into the score files `signature-measur
   python3 docs/experiments/signatures/input-size/api-paired.py CENTROID_DIR SPREAD_DIR > OUT.json
   (the dirs hold api-refs5-fold-{0,1,2,3}.json: api.sh with RUNS=.runs/signature-input224-cv and
    RUNS=.runs/signature-input224-cv/shift-0.5; session 34 kept the result as i-spread-api-paired.json)
+Session 38: any two api.sh runs of the same writers and scans, e.g. two models: BASE_DIR CANDIDATE_DIR [api3], the
+third argument pairing verify's calls (api3-fold-K.json, one reference) instead of verifyIdentity's five.
 """
 import gzip
 import json
@@ -15,9 +17,13 @@ import sys
 import tempfile
 
 
+KIND = sys.argv[3] if len(sys.argv) > 3 else "api-refs5"
+REFERENCES = "1" if KIND == "api3" else "5"
+
+
 def score_file(folder, out, score):
     writers, column_writer, column_same, column_distance = [], [], [], []
-    files = [f"{folder}/api-refs5-fold-{k}.json" for k in range(4)]
+    files = [f"{folder}/{KIND}-fold-{k}.json" for k in range(4)]
     for f in files:
         with open(f) as handle:
             for writer, same, margin in json.load(handle)["decisions"]:
@@ -31,7 +37,7 @@ def score_file(folder, out, score):
         "writers": writers,
         "score": score,
         "folds": [{"model": f, "version": None, "writers": []} for f in files],
-        "byReferences": {"5": {"writer": column_writer, "same": column_same, "distance": column_distance}},
+        "byReferences": {REFERENCES: {"writer": column_writer, "same": column_same, "distance": column_distance}},
     }
     with gzip.open(out, "wt") as handle:
         json.dump(body, handle)
@@ -39,8 +45,9 @@ def score_file(folder, out, score):
 
 centroid_dir, spread_dir = sys.argv[1:3]
 with tempfile.TemporaryDirectory() as tmp:
-    score_file(centroid_dir, f"{tmp}/centroid.json.gz", "HTTP verifyIdentity, R = 5, CENTROID: distance minus the served threshold")
-    score_file(spread_dir, f"{tmp}/spread.json.gz", "HTTP verifyIdentity, R = 5, SPREAD: distance minus each identity's served threshold")
+    what = "HTTP verify, R = 1" if KIND == "api3" else "HTTP verifyIdentity, R = 5"
+    score_file(centroid_dir, f"{tmp}/centroid.json.gz", f"{what}, base ({centroid_dir}): distance minus the served threshold")
+    score_file(spread_dir, f"{tmp}/spread.json.gz", f"{what}, candidate ({spread_dir}): distance minus the served threshold")
     subprocess.run(
         ["node", "test/retraining/fixtures/ts-run.js", "test/e2e/signature-measure.ts", "paired", f"{tmp}/centroid.json.gz", f"{tmp}/spread.json.gz"],
         check=True,
