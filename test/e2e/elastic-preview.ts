@@ -15,7 +15,7 @@ import { Rng } from '../../src/training/samplers/rng';
 import { writerFiles } from './signature-measure';
 
 const DATASET = '../shared/datasets/cedar-signatures';
-// The shipped signature model's preprocessing (session 31 previewed it at T's 160×80; session 34 ships 224×112).
+// The shipped signature model's preprocessing (session 31 previewed it at T's 160×80; 224×112 from session 34, 224×144 from session 38).
 const MODEL = `models/${fs.readdirSync('models').find((d) => /^signature-.+-cedar$/.test(d)) ?? 'signature-missing-cedar'}`;
 const VARIANTS = 3;
 const GAP = 4;

@@ -26,7 +26,7 @@
  *     writer cross-validation: each fold model on its held-out writers, pooled with each model's own served
  *     thresholds (verify and, where every fold's card calibrated them, R references); per-fold results too.
  *     `--record NAME --card MODEL_DIR` stores it in that model's card (the recipe's final model).
- *     `--scores FILE.json.gz` also writes the pooled pairs (R = 1, 5, 10) for `paired`. Each R also gets
+ *     `--scores FILE.json.gz` also writes the pooled pairs (R = 1, 2, 3, 5, 10; 2 and 3 since session 38) for `paired`. Each R also gets
  *     writerThresholdEer: the mean of each writer's own EER, a threshold per writer chosen on its own forgeries
  *     (session 27; evaluate/identity-threshold-eer.ts), which papers report beside the one-threshold EER.
  *   node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts paired BASE.json.gz CANDIDATE.json.gz

@@ -16,7 +16,7 @@ import { identityThresholdEer } from '../../src/training/evaluate/identity-thres
  * Columns, not objects, and distances to 1e-5 (far below any threshold's precision): about 4 bytes a pair gzipped.
  */
 export const SCORES_FORMAT = 'siamese-signature-cv-scores/1';
-export const SCORE_REFERENCES = [1, 5, 10];
+export const SCORE_REFERENCES = [1, 2, 3, 5, 10];
 
 export interface ScoreFile {
   format: string;

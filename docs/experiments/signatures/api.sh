@@ -11,6 +11,9 @@ R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 for k in ${FOLDS:-0 1 2 3}; do
   # folds 0 and 1: the measurement copies with verifyIdentity's thresholds (cv.sh cv makes them)
   m=$runs/fold-$k; [ -d "$runs/fold-$k-cal" ] && m=$runs/fold-$k-cal
-  $R api-refs "$m" "@splits/cedar/cv/fold-$k-test-writers.txt" ../shared/datasets/cedar-signatures 5 > "$runs/api-refs5-fold-$k.json" || exit 1
-  $R api "$m" "@splits/cedar/cv/fold-$k-test-writers.txt" ../shared/datasets/cedar-signatures 3 > "$runs/api3-fold-$k.json" || exit 1
+  # through a temporary name, so that an interrupted call leaves no file that looks measured (session 38)
+  $R api-refs "$m" "@splits/cedar/cv/fold-$k-test-writers.txt" ../shared/datasets/cedar-signatures 5 > "$runs/api-refs5-fold-$k.json.tmp" &&
+    mv "$runs/api-refs5-fold-$k.json.tmp" "$runs/api-refs5-fold-$k.json" || exit 1
+  $R api "$m" "@splits/cedar/cv/fold-$k-test-writers.txt" ../shared/datasets/cedar-signatures 3 > "$runs/api3-fold-$k.json.tmp" &&
+    mv "$runs/api3-fold-$k.json.tmp" "$runs/api3-fold-$k.json" || exit 1
 done

@@ -5,23 +5,28 @@
 #   - random forgeries (another writer's genuine signature; signature-measure.ts eval, 5,000 pairs per fold),
 #   - the HTTP API (../api.sh: verify with each of the first 3 genuine signatures as the reference, verifyIdentity
 #     with 5 enrolled references, every signature a simulated full-resolution scan), pooled over the four folds.
-#   bash docs/experiments/signatures/height/measure-served.sh          all of it (~1 h alone), resumable by fold
-#   FAR=f … measures the folds served at target f instead (in .runs/signature-input224x144-steps-cv/served-farf)
-# Writes beside this file: random-forgeries/fold-K.json, api/ (each fold's calls), hs-api3.json, hs-api-refs5.json.
+#   bash docs/experiments/signatures/height/measure-served.sh          all of it (~45 min alone), resumable by fold
+#   FAR=f OUT=DIR … measures the folds served at target f instead (in .runs/signature-input224x144-steps-cv/served-farf),
+#                   writing into DIR: the files beside this file are H's, at 0.5 %
+# Writes into OUT (default: beside this file): random-forgeries/fold-K.json, api/ (each fold's calls), hs-api3.json,
+# hs-api-refs5.json.
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/height cv=.runs/signature-input224x144-steps-cv
-far=${FAR:-0.005}
+far=${FAR:-0.005} out=${OUT:-docs/experiments/signatures/height}
+[ "$far" = 0.005 ] || [ -n "${OUT:-}" ] || { echo "FAR=$far: name OUT=DIR (beside this file are H's files at 0.005)" >&2; exit 2; }
 served=$cv/served-far$far
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 for k in 0 1 2 3; do
   [ -f "$cv/spread/fold-$k/done" ] || { echo "no recalibrated fold $k: run $here/decide-steps.sh first" >&2; exit 1; }
 done
-npm run build --silent # recalibrate.sh runs the compiled CLI
-mkdir -p "$served" "$here/random-forgeries"
+npm run build --silent || exit 1 # recalibrate.sh runs the compiled CLI
+mkdir -p "$served" "$out/random-forgeries"
 for k in 0 1 2 3; do
   d=$served/fold-$k
   if [ ! -f "$d/done" ]; then
-    rm -rf "$d" && cp -r "$cv/spread/fold-$k" "$d" && rm -f "$d/done"
+    # a fold recalibrated again makes its earlier measurements stale
+    rm -rf "$d" "$served"/api*-fold-"$k".json "$out/random-forgeries/fold-$k.json"
+    cp -r "$cv/spread/fold-$k" "$d" && rm -f "$d/done"
     MODEL=$d FAR=$far SHIFT=0.5 INCLUDE=@splits/cedar/cv/fold-$k-development.txt \
       bash docs/experiments/signatures/recalibrate.sh > /dev/null
     # recalibrate.sh does not fail when its last card edit does: check that the card took the target
@@ -30,7 +35,7 @@ for k in 0 1 2 3; do
       "$d/model-card.json" "$far" || exit 1
     touch "$d/done"
   fi
-  f=$here/random-forgeries/fold-$k.json
+  f=$out/random-forgeries/fold-$k.json
   if [ ! -s "$f" ]; then
     $R eval "$d" "@splits/cedar/cv/fold-$k-test-writers.txt" > "$f.tmp" && mv "$f.tmp" "$f" || exit 1
   fi
@@ -39,8 +44,8 @@ for k in 0 1 2 3; do
   [ -s "$served/api3-fold-$k.json" ] || FOLDS=$k RUNS=$served bash docs/experiments/signatures/api.sh || exit 1
 done
 # shellcheck disable=SC2046
-$R pool $(for k in 0 1 2 3; do echo "$served/api3-fold-$k.json"; done) > "$here/hs-api3.json" || exit 1
+$R pool $(for k in 0 1 2 3; do echo "$served/api3-fold-$k.json"; done) > "$out/hs-api3.json" || exit 1
 # shellcheck disable=SC2046
-$R pool $(for k in 0 1 2 3; do echo "$served/api-refs5-fold-$k.json"; done) > "$here/hs-api-refs5.json" || exit 1
-mkdir -p "$here/api" && cp "$served"/api3-fold-?.json "$served"/api-refs5-fold-?.json "$here/api/"
-echo "served fold ensembles measured: $here/random-forgeries, $here/api, hs-api3.json, hs-api-refs5.json"
+$R pool $(for k in 0 1 2 3; do echo "$served/api-refs5-fold-$k.json"; done) > "$out/hs-api-refs5.json" || exit 1
+mkdir -p "$out/api" && cp "$served"/api3-fold-?.json "$served"/api-refs5-fold-?.json "$out/api/"
+echo "served fold ensembles measured: $out/random-forgeries, $out/api, hs-api3.json, hs-api-refs5.json"

@@ -11,7 +11,8 @@
 #                                                                       f ≠ 0.02, FAR=f measure-served.sh's; ~15 min)
 #   bash docs/experiments/signatures/height/ship-steps.sh card          only re-apply intendedUse and notes
 #   FAR=f bash docs/experiments/signatures/height/ship-steps.sh api     record measure-served.sh's API runs in the card
-#                                                                       (shipping does it when they are there)
+#                                                                       (shipping does it when they are there, then
+#                                                                       ../backend/cv-thresholds.sh: rule CV-THRESHOLDS)
 #   CARD=… CV_RECORD=… bash docs/experiments/signatures/height/ship-steps.sh measure   ship-lib.sh's TRAIN_SH measure
 # Shipping also renames the model in what names it (README.md, docs/signatures.md, docs/domains.md): the script does not.
 cd "$(dirname "$0")/../../../.." || exit 1
@@ -58,10 +59,15 @@ case "${1:-}" in
     # shellcheck disable=SC2046
     $R tone $(test_folds .runs/signature-input224x144-steps-cv) --card models/signature-fast224x144-cedar \
       --record cedar-writer-cv-tone > .runs/signature-input224x144-steps-cv/hs-tone-recorded.json || exit 1
-    if [ -s "$served/api3-fold-3.json" ]; then exec bash "$here/ship-steps.sh" api; fi
-    echo "shipped; the API records wait for FAR=$FAR $here/measure-served.sh, then ship-steps.sh api" >&2 ;;
+    if [ -s "$served/api3-fold-3.json" ]; then
+      # then verifyIdentity's thresholds from the cross-validated writers (rule CV-THRESHOLDS, session 38)
+      bash "$here/ship-steps.sh" api && exec bash docs/experiments/signatures/backend/cv-thresholds.sh
+    fi
+    echo "shipped; the API records wait for FAR=$FAR $here/measure-served.sh, then ship-steps.sh api and" \
+      "docs/experiments/signatures/backend/cv-thresholds.sh" >&2 ;;
   api)
     # the served fold ensembles through the HTTP API (measure-served.sh), each call at the threshold it was served
+    : "${FAR:?FAR=the shipped target (0.005 for H)}"
     folds_ready || exit 1
     # shellcheck disable=SC2046
     $R pool $(for k in 0 1 2 3; do echo "$served/api3-fold-$k.json"; done) --card models/signature-fast224x144-cedar \

@@ -46,9 +46,9 @@ def score_file(folder, out, score):
 centroid_dir, spread_dir = sys.argv[1:3]
 with tempfile.TemporaryDirectory() as tmp:
     what = "HTTP verify, R = 1" if KIND == "api3" else "HTTP verifyIdentity, R = 5"
-    score_file(centroid_dir, f"{tmp}/centroid.json.gz", f"{what}, base ({centroid_dir}): distance minus the served threshold")
-    score_file(spread_dir, f"{tmp}/spread.json.gz", f"{what}, candidate ({spread_dir}): distance minus the served threshold")
+    score_file(centroid_dir, f"{tmp}/base.json.gz", f"{what}, base ({centroid_dir}): distance minus the served threshold")
+    score_file(spread_dir, f"{tmp}/candidate.json.gz", f"{what}, candidate ({spread_dir}): distance minus the served threshold")
     subprocess.run(
-        ["node", "test/retraining/fixtures/ts-run.js", "test/e2e/signature-measure.ts", "paired", f"{tmp}/centroid.json.gz", f"{tmp}/spread.json.gz"],
+        ["node", "test/retraining/fixtures/ts-run.js", "test/e2e/signature-measure.ts", "paired", f"{tmp}/base.json.gz", f"{tmp}/candidate.json.gz"],
         check=True,
     )

@@ -1,0 +1,28 @@
+#!/bin/bash
+# Session 38: rule CV-THRESHOLDS (RULE-cv-thresholds.md beside this file) on H, the shipped signature model:
+# verifyIdentity's per-R thresholds moved to 3 % pooled forgery FAR over the 34 cross-validated writers, decided by the
+# leave-one-fold-out estimate, applied to models/signature-fast224x144-cedar when it passes. About 5 minutes; needs H's
+# fold ensembles served at 0.5 % (FAR=0.005 bash docs/experiments/signatures/height/measure-served.sh). Shipping H
+# again (height/ship-steps.sh) recalibrates the thresholds on the validation writers and then runs this.
+#   bash docs/experiments/signatures/backend/cv-thresholds.sh
+cd "$(dirname "$0")/../../../.." || exit 1
+here=docs/experiments/signatures/backend height=docs/experiments/signatures/height
+served=.runs/signature-input224x144-steps-cv/served-far0.005 model=models/signature-fast224x144-cedar
+R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+scores=$height/hs-served-scores.json.gz
+if [ ! -s "$scores" ]; then
+  folds=()
+  for k in 0 1 2 3; do folds+=("$served/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"); done
+  $R cv "${folds[@]}" --scores "$scores" > "$height/hs-served.json" || exit 1
+fi
+python3 $here/cv-thresholds.py "$scores" 0.03 > $here/cv-thresholds-h.json || exit 1
+python3 $here/cv-thresholds.py api $here/cv-thresholds-h.json "$served" > $here/cv-thresholds-h-api.json || exit 1
+python3 $here/cv-thresholds.py apply $here/cv-thresholds-h.json $model
+case $? in
+  0) ;;
+  3) echo "rule CV-THRESHOLDS not passed: the card's thresholds stay (cv-thresholds-h.json)"; exit 0 ;;
+  *) exit 1 ;;
+esac
+mkdir -p .runs
+$R refs $model @splits/cedar/validation-writers.txt --record cedar-validation-writers-references > .runs/cv-thresholds-refs.json || exit 1
+python3 $here/cv-thresholds.py record $here/cv-thresholds-h.json $here/cv-thresholds-h-api.json .runs/cv-thresholds-refs.json $model
