@@ -25,7 +25,8 @@ import sys
 
 
 def delta_at(forgery_scores, far):
-    """The largest s with share(forgery <= s) <= far: just below the (k+1)-th smallest forgery score, k = floor(far·n)."""
+    """An s with share(forgery <= s) <= far: halfway between the (k+1)-th smallest forgery score (k = floor(far·n)) and
+    the distinct score below it, so that at most k forgeries are accepted and no threshold sits on a score."""
     ordered = sorted(forgery_scores)
     k = int(far * len(ordered))
     if k >= len(ordered):
@@ -121,6 +122,9 @@ def apply(result_file, model_dir):
         entry["threshold"] += delta[entry["references"]]
         if entry["threshold"] < 0:
             sys.exit(f"R = {entry['references']}: the offset makes the threshold negative")
+    # the mark travels with the moved thresholds in one write, so that a run stopped before `record` cannot move them twice
+    card["evaluations"][RECORD] = {"status": "thresholds moved; validation rates pending (cv-thresholds.py record)",
+                                   "deltaAllFolds": {str(r): d for r, d in delta.items()}}
     write_card(card_file, card)
     return {r: round(d, 6) for r, d in delta.items()}
 
@@ -145,12 +149,31 @@ def record(result_file, api_file, refs_file, model_dir):
         "api": json.load(open(api_file)),
         "validationRates": "thresholds.references[].far and .frr are re-measured on the 6 validation writers at the moved thresholds "
         "(evaluations.cedar-validation-writers-references, 10 reference draws per writer)",
+        "perFoldLeaveOneOut": per_fold(result),
+        "labelledRates": "thresholds.labelled[].far and .frr (opt-in rule LABELLED) were measured under the validation-writer t_R "
+        "caps, before the move; under the moved caps the rule is stricter than they say",
         "command": "bash docs/experiments/signatures/backend/cv-thresholds.sh",
     }
     write_card(card_file, card)
 
 
 RECORD = "cedar-writer-cv-thresholds"
+
+
+def per_fold(result):
+    """Each held-out fold's own forgery FAR and genuine FRR at its leave-one-fold-out offset (the pooled rates hide them)."""
+    with gzip.open(result["scores"], "rt") as handle:
+        scores = json.load(handle)
+    names = scores["writers"]
+    fold_of = {w: k for k, fold in enumerate(scores["folds"]) for w in fold["writers"]}
+    rows = []
+    for r in result["byReferences"]:
+        cols = scores["byReferences"][str(r["references"])]
+        pairs = [(names[w], same == 1, s) for w, same, s in zip(cols["writer"], cols["same"], cols["distance"])]
+        for k, delta in enumerate(r["deltaLeaveOneFoldOut"]):
+            far, frr = rates([p for p in pairs if fold_of[p[0]] == k], lambda w, d=delta: d)
+            rows.append({"references": r["references"], "fold": k, "delta": delta, "farForgeries": far, "frrGenuine": frr})
+    return rows
 
 
 def write_card(card_file, card):

@@ -7,13 +7,24 @@
 #   bash docs/experiments/signatures/backend/cv-thresholds.sh
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/backend height=docs/experiments/signatures/height
-served=.runs/signature-input224x144-steps-cv/served-far0.005 model=models/signature-fast224x144-cedar
+far=${FAR:-0.005} model=models/signature-fast224x144-cedar
+served=.runs/signature-input224x144-steps-cv/served-far$far
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 scores=$height/hs-served-scores.json.gz
-if [ ! -s "$scores" ]; then
+[ "$far" = 0.005 ] || scores=.runs/signature-input224x144-steps-cv/hs-served-far$far-scores.json.gz
+node -e 'const t=require(require("path").resolve(process.argv[1])).thresholds.targetFar;
+  if (t !== Number(process.argv[2])) { console.error(`the card is served at ${t}, not FAR=${process.argv[2]}`); process.exit(1); }' \
+  "$model/model-card.json" "$far" || exit 1
+stale=
+for k in 0 1 2 3; do
+  [ -f "$served/fold-$k/done" ] || { echo "no fold $k served at $far: run FAR=$far $height/measure-served.sh" >&2; exit 1; }
+  # a fold served again since the scores were read makes them stale
+  [ "$served/fold-$k/done" -nt "$scores" ] && stale=1
+done
+if [ ! -s "$scores" ] || [ -n "$stale" ]; then
   folds=()
   for k in 0 1 2 3; do folds+=("$served/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"); done
-  $R cv "${folds[@]}" --scores "$scores" > "$height/hs-served.json" || exit 1
+  $R cv "${folds[@]}" --scores "$scores" > "${scores%-scores.json.gz}.json" || exit 1
 fi
 python3 $here/cv-thresholds.py "$scores" 0.03 > $here/cv-thresholds-h.json || exit 1
 python3 $here/cv-thresholds.py api $here/cv-thresholds-h.json "$served" > $here/cv-thresholds-h-api.json || exit 1
