@@ -5,6 +5,8 @@
  * skilled forgeries (for a synthetic writer, by two of its three forgers).
  *   npm run build && node scripts/synthetic-signature-sheet.js [OUT.png] [SEED]
  * Default OUT: docs/experiments/signatures/synthetic-writers/sheet.png; SEED 102 (member Y0's writers).
+ *   node scripts/synthetic-signature-sheet.js OUT.png --writers 21,27,29,03
+ * only those CEDAR writers, no drawn ones (session 38: the writers whose forgeries the shipped model accepts most).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -14,8 +16,17 @@ const { preprocessImage } = require(path.join(__dirname, '../dist/embedding/prep
 const { syntheticWriterPages } = require(path.join(__dirname, '../dist/training/data/synthetic-writers'));
 
 const root = path.join(__dirname, '..');
-const out = process.argv[2] ?? path.join(root, 'docs/experiments/signatures/synthetic-writers/sheet.png');
-const seed = Number(process.argv[3] ?? 102);
+const flag = process.argv.indexOf('--writers');
+const onlyWriters =
+  flag > 0
+    ? String(process.argv[flag + 1] ?? '')
+        .split(',')
+        .filter(Boolean)
+    : null;
+const positional = flag > 0 ? process.argv.slice(2, flag) : process.argv.slice(2);
+const out = positional[0] ?? path.join(root, 'docs/experiments/signatures/synthetic-writers/sheet.png');
+const seed = Number(positional[1] ?? 102);
+if (onlyWriters && !onlyWriters.every((w) => /^\d\d$/.test(w))) throw new Error('--writers takes two-digit CEDAR writers, e.g. 21,27');
 // The shipped signature model's preprocessing (one models/signature-…-cedar; 160×80 until session 34, 224×112 until session 38, then 224×144).
 const shipped = fs.readdirSync(path.join(root, 'models')).find((d) => /^signature-.+-cedar$/.test(d));
 if (!shipped) throw new Error('no models/signature-…-cedar: the sheet shows inputs as the shipped model sees them');
@@ -47,8 +58,8 @@ async function tile(bytes) {
 async function main() {
   /** @type {[string, Uint8Array[]][]} */
   const rows = [];
-  for (const w of ['01', '02']) rows.push([`CEDAR writer ${w}`, cedarRow(w)]);
-  for (const j of [0, 1, 2, 3]) {
+  for (const w of onlyWriters ?? ['01', '02']) rows.push([`CEDAR writer ${w}`, cedarRow(w)]);
+  for (const j of onlyWriters ? [] : [0, 1, 2, 3]) {
     const p = await syntheticWriterPages(seed, j);
     rows.push([`drawn writer ${j}`, [p.genuine[0], p.genuine[1], p.forged[0], p.forged[8]]]);
   }
@@ -77,7 +88,7 @@ async function main() {
     .composite(composite)
     .png()
     .toFile(out);
-  console.log(`wrote ${out} (${rows.length} writers, seed ${seed})`);
+  console.log(`wrote ${out} (${rows.length} writers${onlyWriters ? '' : `, seed ${seed}`})`);
 }
 
 main().catch((e) => {
