@@ -10,11 +10,15 @@ its sweep (hs-sweep.json: each fold's verify threshold at each f), so s <= t_fol
   python3 docs/experiments/signatures/height/target-loo.py > docs/experiments/signatures/height/target-loo.json
 """
 import gzip
+import importlib.util
 import json
 import os
-import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# the pooled rates and the writer bootstrap are rule CV-THRESHOLDS' (../backend/cv-thresholds.py), not copied here
+_spec = importlib.util.spec_from_file_location("cv_thresholds", f"{HERE}/../backend/cv-thresholds.py")
+cv_thresholds = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(cv_thresholds)
 TARGETS = [0.005, 0.01, 0.015, 0.02]
 BOUND = 0.05  # the issue's forgery FAR target for the default threshold
 
@@ -35,10 +39,7 @@ def main():
     cols = scores["byReferences"]["1"]
     pairs = [(names[w], same == 1, s) for w, same, s in zip(cols["writer"], cols["same"], cols["distance"])]
 
-    def far_frr(subset, shift_of):
-        forged = [s <= shift_of(w) for w, same, s in subset if not same]
-        genuine = [s > shift_of(w) for w, same, s in subset if same]
-        return sum(forged) / len(forged), sum(genuine) / len(genuine)
+    far_frr = cv_thresholds.rates
 
     def rule(keep):
         """Session 8's rule on the writers `keep` admits: the largest target whose pooled FAR is <= 5 % (else 0.5 %)."""
@@ -55,17 +56,7 @@ def main():
         f_k, r_k = far_frr([p for p in pairs if fold_of[p[0]] == k], shift)
         per_fold.append({"fold": k, "target": chosen[k], "farForgeries": f_k, "frrGenuine": r_k})
     # writer bootstrap of the pooled held-out rates (the choices held fixed)
-    writers = sorted(fold_of)
-    by_writer = {w: [p for p in pairs if p[0] == w] for w in writers}
-    rng = random.Random(38)
-    fars, frrs = [], []
-    for _ in range(1000):
-        draw = [p for _ in writers for p in by_writer[rng.choice(writers)]]
-        a, b = far_frr(draw, shift)
-        fars.append(a)
-        frrs.append(b)
-    fars.sort()
-    frrs.sort()
+    far_ci, frr_ci = cv_thresholds.bootstrap(pairs, sorted(fold_of), shift)
     out = {
         "what": "session 8's target rule for verify chosen on three folds' writers and applied to the fourth, pooled",
         "targets": TARGETS,
@@ -73,9 +64,9 @@ def main():
         "chosenOnAll34": chosen_all,
         "leaveOneFoldOut": {
             "farForgeries": far,
-            "farCi95": [fars[25], fars[974]],
+            "farCi95": far_ci,
             "frrGenuine": frr,
-            "frrCi95": [frrs[25], frrs[974]],
+            "frrCi95": frr_ci,
             "perFold": per_fold,
         },
     }
