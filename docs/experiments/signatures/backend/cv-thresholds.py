@@ -150,8 +150,8 @@ def record(result_file, api_file, refs_file, model_dir):
         "validationRates": "thresholds.references[].far and .frr are re-measured on the 6 validation writers at the moved thresholds "
         "(evaluations.cedar-validation-writers-references, 10 reference draws per writer)",
         "perFoldLeaveOneOut": per_fold(result),
-        "labelledRates": "thresholds.labelled[].far and .frr (opt-in rule LABELLED) were measured under the validation-writer t_R "
-        "caps, before the move; under the moved caps the rule is stricter than they say",
+        "labelledRates": "thresholds.labelled[].far and .frr (opt-in rule LABELLED) are re-measured on the 6 validation writers "
+        "under the moved caps (labelled-rates.ts, session 39); the offsets do not depend on the cap and are unchanged",
         "command": "bash docs/experiments/signatures/backend/cv-thresholds.sh",
     }
     write_card(card_file, card)

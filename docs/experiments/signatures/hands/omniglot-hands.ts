@@ -3,7 +3,7 @@
  *
  * Why: every note since session 7 names "more real writers" as what would close the signature target, and CEDAR
  * has 34 here. Omniglot's file names are CHAR_DD.png, DD the drawer (01–20). Within an alphabet the index is one
- * person: it explains 24–58 % of the variance of a character's height, width and ink, after each character's mean
+ * person: it explains 21–58 % of the variance of a character's height, width and ink, after each character's mean
  * is taken out, against 2–6 % with the indices shuffled (session 39's check, `drawer-check.ts` beside this file).
  * So an alphabet's 20 drawers are 20 hands that each drew every character.
  *
