@@ -26,6 +26,7 @@
  *     writer cross-validation: each fold model on its held-out writers, pooled with each model's own served
  *     thresholds (verify and, where every fold's card calibrated them, R references); per-fold results too.
  *     `--record NAME --card MODEL_DIR` stores it in that model's card (the recipe's final model).
+ *     `--dataset DIR` reads the writers from another copy in CEDAR's layout (default: the dataset's).
  *     `--scores FILE.json.gz` also writes the pooled pairs (R = 1, 2, 3, 5, 10; 2 and 3 since session 38) for `paired`. Each R also gets
  *     writerThresholdEer: the mean of each writer's own EER, a threshold per writer chosen on its own forgeries
  *     (session 27; evaluate/identity-threshold-eer.ts), which papers report beside the one-threshold EER.
@@ -808,8 +809,11 @@ export async function main(argvIn: string[]): Promise<number> {
     const cardDir = cardAt >= 0 ? argv[cardAt + 1] : undefined;
     const scoresAt = argv.indexOf('--scores');
     const scoresFile = scoresAt >= 0 ? argv[scoresAt + 1] : undefined;
+    // `--dataset DIR`: the writers' images from another copy of CEDAR's layout (session 39: scans with their strokes mended)
+    const datasetAt = argv.indexOf('--dataset');
+    const cvDataset = datasetAt >= 0 ? path.resolve(argv[datasetAt + 1]) : DEFAULT_DATASET;
     const flagged = (name: string) => (argv.indexOf(name) >= 0 ? [argv.indexOf(name), argv.indexOf(name) + 1] : []);
-    const skip = new Set([...flagged('--card'), ...flagged('--scores')]);
+    const skip = new Set([...flagged('--card'), ...flagged('--scores'), ...flagged('--dataset')]);
     const folds = argv
       .slice(1)
       .filter((_, i) => !skip.has(i + 1))
@@ -818,7 +822,7 @@ export async function main(argvIn: string[]): Promise<number> {
         return { modelDir: path.resolve(modelDir), writers: parseFilterList([writers])! };
       });
     const pairs = new Map<number, readonly IdentityPairScore[]>();
-    const out = await evaluateCrossValidation(folds, DEFAULT_DATASET, (r, list) => SCORE_REFERENCES.includes(r) && pairs.set(r, list));
+    const out = await evaluateCrossValidation(folds, cvDataset, (r, list) => SCORE_REFERENCES.includes(r) && pairs.set(r, list));
     if (scoresFile) writeScores(scoresFile, out, pairs);
     console.log(JSON.stringify(out, null, 2));
     if (recordAs && cardDir) record(path.resolve(cardDir), recordAs, out, argv);

@@ -10,9 +10,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
-import { inkCrop } from '../../../../src/embedding/preprocess/ink-crop';
+import { SPECK_FRACTION, inkCrop } from '../../../../src/embedding/preprocess/ink-crop';
 
-export const FEATURES = ['width', 'height', 'aspect', 'inkShare', 'components', 'strokeWidth'] as const;
+export const FEATURES = ['width', 'height', 'aspect', 'inkShare', 'components', 'pieces', 'strokeWidth'] as const;
 
 function features(grey: Uint8Array, width: number, height: number): number[] {
   // the crop's pixels run from white paper (255) to full ink (0) on the scan's own ink scale; ink = past halfway
@@ -29,14 +29,15 @@ function features(grey: Uint8Array, width: number, height: number): number[] {
       }
   // 8-neighbour components, by an explicit stack
   const seen = new Uint8Array(ink.length);
-  let components = 0;
+  const sizes: number[] = [];
   for (let i = 0; i < ink.length; i++) {
     if (!ink[i] || seen[i]) continue;
-    components++;
+    let size = 0;
     const stack = [i];
     seen[i] = 1;
     while (stack.length) {
       const j = stack.pop()!;
+      size++;
       const x = j % box.width, y = Math.floor(j / box.width);
       for (let dy = -1; dy <= 1; dy++)
         for (let dx = -1; dx <= 1; dx++) {
@@ -47,8 +48,10 @@ function features(grey: Uint8Array, width: number, height: number): number[] {
           }
         }
     }
+    sizes.push(size);
   }
-  return [box.width, box.height, box.width / box.height, inkCount / (box.width * box.height), components, inkCount / Math.max(1, boundary / 2)];
+  const pieces = sizes.filter((n) => n >= SPECK_FRACTION * inkCount).length;
+  return [box.width, box.height, box.width / box.height, inkCount / (box.width * box.height), sizes.length, pieces, inkCount / Math.max(1, boundary / 2)];
 }
 
 const median = (v: number[]) => {
