@@ -36,6 +36,8 @@ case $? in
 esac
 mkdir -p .runs
 $R refs $model @splits/cedar/validation-writers.txt --record cedar-validation-writers-references > .runs/cv-thresholds-refs.json || exit 1
-python3 $here/cv-thresholds.py record $here/cv-thresholds-h.json $here/cv-thresholds-h-api.json .runs/cv-thresholds-refs.json $model || exit 1
-# rule LABELLED's rates under the moved caps (its offsets do not move; the script checks that it reproduces them)
-node test/retraining/fixtures/ts-run.js $here/labelled-rates.ts $model --apply > $here/labelled-rates-h.json
+# rule LABELLED's rates under the moved caps (its offsets do not move; the script writes only if it reproduces them),
+# before `record`, whose text says they are re-measured
+node test/retraining/fixtures/ts-run.js $here/labelled-rates.ts $model --apply > $here/labelled-rates-h.json.tmp || exit 1
+mv $here/labelled-rates-h.json.tmp $here/labelled-rates-h.json
+python3 $here/cv-thresholds.py record $here/cv-thresholds-h.json $here/cv-thresholds-h-api.json .runs/cv-thresholds-refs.json $model

@@ -6,8 +6,9 @@
  * cap (labelled-calibration.ts calibrates the uncapped midpoint score); its far and frr are those of the capped
  * decision, so they were stale. This recomputes them exactly as `siamese ensemble` does (the same validation set,
  * the first member's split seed, calibrateLabelled) with the card's current caps, and checks the reproduction: every
- * recomputed offset, auc and eer must equal the card's within 1e-6, or nothing is written. (Exactly equal they are
- * not: the shipped card's embeddings came from another backend, and its offsets differ from these by up to 2.3e-7.)
+ * recomputed offset must equal the card's within 1e-6 and every auc and eer exactly, or nothing is written. (The
+ * offsets are not exactly equal: the shipped card's embeddings came from another backend, and its offsets differ
+ * from these by up to 2.3e-7; a wrong seed or set moves them by about 1e-2.)
  *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/backend/labelled-rates.ts MODEL_DIR [--apply]
  *     prints {entries: [{references, labelled, offset, farBefore, frrBefore, far, frr}], reproduced}; --apply writes
  *     far and frr into MODEL_DIR/model-card.json when reproduced (exit 3 when not)
@@ -23,8 +24,8 @@ import { FolderImageSource } from '../../../../src/training/data/folder.source';
 import { parseFilterList } from '../../../../src/training/data/identity-filter';
 import { scoreVerification, scoringSpecOf } from '../../../../src/training/evaluate/verification-scoring';
 
+/** The writers `siamese ensemble --include` read (the card records their count, checked below, not the list). */
 const DEVELOPMENT = '@splits/cedar/cv/all-development.txt';
-const VALIDATION = '@splits/cedar/validation-writers.txt';
 
 /** The split seed `siamese ensemble` used: its first member's splitSeed, else its seed, which the ensemble's card
  *  carries (ensemble.ts splitSeedOf). The offsets' check below says whether it was the right one. */
@@ -44,12 +45,13 @@ export async function main(argv: string[]): Promise<number> {
   const { model, card } = await loadModelDir(dir);
   const before = card.thresholds.labelled ?? [];
   const references = card.thresholds.references ?? [];
+  // The writer split and folders as the card recorded them (hyperparameters.forgeries).
+  const layout = card.hyperparameters.forgeries as { genuineFolder: string; forgedFolder: string; validationWriters: string[] } | undefined;
+  if (!layout) throw new Error(`${dir}: the card records no forgery layout (not a signature model)`);
   const source = new FolderImageSource(card.data.sources, { include: parseFilterList([DEVELOPMENT]) });
-  const set = await loadForgeryValidation(
-    source,
-    { genuineFolder: 'genuine', forgedFolder: 'forged', validationWriters: parseFilterList([VALIDATION]) ?? [] },
-    card.preprocessing,
-  );
+  const set = await loadForgeryValidation(source, layout, card.preprocessing);
+  if (set.images !== card.data.images || set.writers !== card.data.identities)
+    throw new Error(`${DEVELOPMENT} gives ${set.writers} writers and ${set.images} images; the card ${card.data.identities} and ${card.data.images}`);
   const { embeddings } = scoreVerification(model, set.pixels, set.pairs, scoringSpecOf(card));
   model.dispose();
   const after = calibrateLabelled({
@@ -68,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
     after.length === before.length &&
     after.every((e) => {
       const o = old.get(key(e));
-      return o !== undefined && same(o.offset, e.offset) && same(o.auc, e.auc) && same(o.eer, e.eer);
+      // auc and eer are counts of pairs, so they must agree exactly (one swapped pair moves auc by ~5e-7)
+      return o !== undefined && same(o.offset, e.offset) && o.auc === e.auc && o.eer === e.eer;
     });
   const entries = after.map((e) => ({
     references: e.references,

@@ -28,7 +28,10 @@ case "${1:-}" in
       --widths "$WIDTHS" --embedding-dim 128 --trunk-from models/omniglot-fast40-ensemble --trunk-member 0 \
       --name omniglot-hands-trunk --out "$trunk" --backend native --json --quiet --patience 12 --patience-from start \
       > "$trunk.log" 2>&1 ;;
-  screen) (fold 0 && fold 2) & (fold 1 && fold 3) & wait ;;
+  screen)
+    (fold 0 && fold 2) & (fold 1 && fold 3) & wait
+    # `wait` returns 0 whatever the runs did: a fold without its model failed (its log says why)
+    for k in 0 1 2 3; do [ -f "$runs/fold-$k/model.json" ] || { echo "fold $k did not train: $runs/fold-$k.log" >&2; exit 1; }; done ;;
   measure)
     # shellcheck disable=SC2046
     $R cv $(test_folds "$runs") --scores "$here/ha0-scores.json.gz" > "$here/ha0.json" &&
