@@ -1,17 +1,18 @@
 #!/bin/bash
 # Session 39: BREAKAGE (RULE-breakage.md beside this file). H's served fold ensembles (0.5 %) on CEDAR with one class's
 # strokes mended (mend.ts), pooled over the 34 writers and paired with the scans as they are.
-#   bash docs/experiments/signatures/hard-writers/breakage.sh     # needs FAR=0.005 height/measure-served.sh's folds
+#   bash docs/experiments/signatures/hard-writers/breakage.sh          # needs FAR=0.005 height/measure-served.sh's folds
+#   bash docs/experiments/signatures/hard-writers/breakage.sh record   # only the card's record, from the results here
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/hard-writers
 served=.runs/signature-input224x144-steps-cv/served-far0.005
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 folds=()
-for k in 0 1 2 3; do
+[ "${1:-}" = record ] || for k in 0 1 2 3; do
   [ -f "$served/fold-$k/model.json" ] || { echo "no fold $k served at 0.5 %: run FAR=0.005 docs/experiments/signatures/height/measure-served.sh" >&2; exit 1; }
   folds+=("$served/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt")
 done
-for which in forged genuine both; do
+[ "${1:-}" = record ] || for which in forged genuine both; do
   data=.runs/cedar-mended-$which
   [ -d "$data" ] || node test/retraining/fixtures/ts-run.js $here/mend.ts "$data" "$which" || exit 1
   $R cv "${folds[@]}" --dataset "$data" --scores ".runs/breakage-$which-scores.json.gz" > "$here/breakage-$which.json.tmp" &&
@@ -19,3 +20,33 @@ for which in forged genuine both; do
   $R paired docs/experiments/signatures/height/hs-served-scores.json.gz ".runs/breakage-$which-scores.json.gz" \
     > "$here/breakage-$which-vs-scans.json" || exit 1
 done
+# the summary into the shipped card (evaluations.cedar-writer-cv-breakage): the folds are H's, served at 0.5 %
+python3 - "$here" models/signature-fast224x144-cedar/model-card.json <<'PY' || exit 1
+import json, sys
+here, card_file = sys.argv[1], sys.argv[2]
+base = json.load(open("docs/experiments/signatures/height/hs-served.json"))
+def rows(result):
+    out = {}
+    for p in result["pooled"]:
+        if p["references"] in (1, 5, 10):
+            out[str(p["references"])] = {k: round(p[k]["value"], 4) for k in ("eer", "farForgeries", "frrGenuine") if k in p}
+    return out
+conditions = {"scans": rows(base)}
+paired = {}
+for which in ("forged", "genuine", "both"):
+    conditions[which] = rows(json.load(open(f"{here}/breakage-{which}.json")))
+    paired[which] = {str(b["references"]): {"difference": round(b["difference"], 4), "ci95": [round(v, 4) for v in b["interval"]]}
+                     for b in json.load(open(f"{here}/breakage-{which}-vs-scans.json"))["byReferences"] if b["references"] in (1, 5, 10)}
+card = json.load(open(card_file))
+card["evaluations"]["cedar-writer-cv-breakage"] = {
+    "what": "H's four fold ensembles (served at 0.5 %; R-reference rates at their validation-writer t_R, before CV-THRESHOLDS) on "
+            "their held-out writers with one class's ink mended by a 3x3 greyscale closing (gaps up to 2 px): forgeries only, "
+            "genuine only, both; pooled over the 34 writers, and the EER paired with the scans as they are (2,000 writer draws)",
+    "rule": "docs/experiments/signatures/hard-writers/RULE-breakage.md (session 39, exploratory: reported, decides nothing)",
+    "conditions": conditions,
+    "pairedEerDifference": paired,
+    "command": "bash docs/experiments/signatures/hard-writers/breakage.sh",
+}
+with open(card_file, "w") as handle:
+    handle.write(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+PY

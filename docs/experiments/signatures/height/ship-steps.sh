@@ -61,7 +61,8 @@ case "${1:-}" in
       --record cedar-writer-cv-tone > .runs/signature-input224x144-steps-cv/hs-tone-recorded.json || exit 1
     if [ -s "$served/api3-fold-3.json" ]; then
       # then verifyIdentity's thresholds from the cross-validated writers (rule CV-THRESHOLDS, session 38)
-      bash "$here/ship-steps.sh" api && exec bash docs/experiments/signatures/backend/cv-thresholds.sh
+      bash "$here/ship-steps.sh" api && bash docs/experiments/signatures/backend/cv-thresholds.sh &&
+        exec bash docs/experiments/signatures/hard-writers/breakage.sh
     fi
     echo "shipped; the API records wait for FAR=$FAR $here/measure-served.sh, then ship-steps.sh api and" \
       "docs/experiments/signatures/backend/cv-thresholds.sh" >&2 ;;
