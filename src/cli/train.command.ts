@@ -73,6 +73,8 @@ model
                         of signatures at any resolution and margin; use with --fit contain to keep the aspect
   --ink-tone equalize   with --crop ink: the fitted ink's tones equalised, so that no pen's or scanner's tone curve
                         reaches the encoder (src/embedding/preprocess/ink-tone.ts)
+  --ink-mend close3     with --crop ink: the fitted ink's gaps of up to 2 px closed (a 3×3 closing), so that the
+                        encoder cannot read how much a stroke breaks up (src/embedding/preprocess/ink-mend.ts)
   --flip-average        flip test-time augmentation stored in the card: embedding = L2(f(x) + f(mirror x)),
                         used by validation, eval and the service alike (the auto recipe's default with the
                         face trunk; --no-flip-average turns it off)
@@ -169,6 +171,7 @@ export async function run(argv: string[]): Promise<number> {
         fit: { type: 'string' },
         crop: { type: 'string' },
         'ink-tone': { type: 'string' },
+        'ink-mend': { type: 'string' },
         forgeries: { type: 'string' },
         genuine: { type: 'string' },
         'val-writers': { type: 'string', multiple: true },
@@ -260,6 +263,10 @@ export async function run(argv: string[]): Promise<number> {
     if (values['ink-tone'] !== undefined) {
       if (preprocessing.crop !== 'ink') throw badInput('--ink-tone needs --crop ink');
       preprocessing.inkTone = choice('ink-tone', values['ink-tone'], ['equalize'] as const, 'equalize');
+    }
+    if (values['ink-mend'] !== undefined) {
+      if (preprocessing.crop !== 'ink') throw badInput('--ink-mend needs --crop ink');
+      preprocessing.inkMend = choice('ink-mend', values['ink-mend'], ['close3'] as const, 'close3');
     }
     if (preprocessing.normalize === 'standard') {
       preprocessing.mean = Array(channels).fill(0.5);

@@ -53,6 +53,12 @@ export interface PreprocessSpec {
    * Absent = the tones the ink crop leaves (every card before session 25).
    */
   inkTone?: 'equalize';
+  /**
+   * With crop 'ink' only. 'close3': after the fit and before the tone equalisation, the ink's gaps of up to 2 pixels
+   * closed (preprocess/ink-mend.ts), so the encoder cannot read how much a pen's stroke breaks up (session 39).
+   * Absent = the ink as the crop and fit leave it (every card before session 39).
+   */
+  inkMend?: 'close3';
 }
 
 /** A point in the aligned crop, in pixels of the encoder input (x right, y down). */

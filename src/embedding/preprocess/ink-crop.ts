@@ -20,7 +20,8 @@
  * 6. written back as 8-bit dark-on-white (255·(1 − v)) and fitted to the
  *    card's width×height by sharp: 'contain' keeps the aspect (paper padding,
  *    centred), 'fill' stretches the box;
- * 7. with `inkTone: 'equalize'`, the fitted ink's tones equalised (ink-tone.ts).
+ * 7. with `inkMend: 'close3'`, the fitted ink's gaps of up to 2 px closed (ink-mend.ts); then with
+ *    `inkTone: 'equalize'`, the fitted ink's tones equalised (ink-tone.ts).
  *
  * The card's `normalize` then applies as for any image ('invert-unit' gives v).
  * Why the paper level matters here: in CEDAR the genuine scans sit on grey
@@ -30,6 +31,7 @@
 import sharp, { type OutputInfo } from 'sharp';
 import type { PreprocessSpec } from '../model-card';
 import { invalidImage } from '../../errors';
+import { mendInk } from './ink-mend';
 import { equalizeInkTone } from './ink-tone';
 import { probeImage, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type DecodeLimits } from './decode-image';
 
@@ -93,8 +95,10 @@ export async function inkCropPixels(bytes: Uint8Array, spec: PreprocessSpec, lim
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
   const fittedPlane = fitted.info.channels === 1 ? new Uint8Array(fitted.data) : firstChannel(fitted.data, fitted.info.channels);
-  // Step 7 (optional, ink-tone.ts): after the fit, so that a scan's resolution does not change the tones either.
-  const out = spec.inkTone === 'equalize' ? equalizeInkTone(fittedPlane) : fittedPlane;
+  // Step 7 (optional, ink-mend.ts then ink-tone.ts): after the fit, so that a scan's resolution changes neither the
+  // gaps mended nor the tones. Mending first: the closing reads darkness, which equalisation would re-rank.
+  const mended = spec.inkMend === 'close3' ? mendInk(fittedPlane, fitted.info.width, fitted.info.height) : fittedPlane;
+  const out = spec.inkTone === 'equalize' ? equalizeInkTone(mended) : mended;
   if (spec.channels === 1) return out;
   const rgb = new Uint8Array(out.length * 3);
   for (let i = 0; i < out.length; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = out[i];

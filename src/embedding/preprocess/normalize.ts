@@ -54,6 +54,7 @@ function validateInkCropSpec(spec: PreprocessSpec): void {
   if (spec.face !== undefined) throw badInput("crop 'ink' and a face stage cannot be combined");
   if (spec.inkTone !== undefined && spec.inkTone !== 'equalize')
     throw badInput(`unknown inkTone '${String(spec.inkTone)}' (known: equalize)`);
+  if (spec.inkMend !== undefined && spec.inkMend !== 'close3') throw badInput(`unknown inkMend '${String(spec.inkMend)}' (known: close3)`);
 }
 
 export function validatePreprocessSpec(spec: PreprocessSpec): void {
@@ -66,6 +67,7 @@ export function validatePreprocessSpec(spec: PreprocessSpec): void {
   if (spec.face !== undefined) validateFaceStage(spec.face, spec.width, spec.height);
   if (spec.crop !== undefined) validateInkCropSpec(spec);
   else if (spec.inkTone !== undefined) throw badInput("inkTone applies to crop 'ink' only");
+  else if (spec.inkMend !== undefined) throw badInput("inkMend applies to crop 'ink' only");
   if (spec.testTimeViews !== undefined) {
     const problems = testTimeViewProblems(spec.testTimeViews);
     if (problems.length) throw badInput(problems.join('; '));
