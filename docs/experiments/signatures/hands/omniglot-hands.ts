@@ -21,6 +21,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import sharp from 'sharp';
+import { mulberry32 } from '../../../../src/bench/rng';
 
 const WORDS_PER_WRITER = 24;
 const VALIDATION_DRAWERS = [17, 18, 19, 20];
@@ -30,18 +31,6 @@ interface Glyph {
   width: number;
   height: number;
   ink: Uint8Array; // 1 where the pen was
-}
-
-/** mulberry32: a small seeded generator, so the same seed writes the same images. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function loadGlyph(file: string): Promise<Glyph | undefined> {
@@ -99,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   for (const set of ['images_background_small1', 'images_background_small2'])
     for (const name of fs.readdirSync(path.join(root, set)).sort())
       if (!alphabets.has(name)) alphabets.set(name, path.join(root, set, name));
-  const rand = random(39);
+  const rand = mulberry32(39); // seeded, so the same 160 writers every time
   fs.rmSync(out, { recursive: true, force: true });
   const writers: Array<{ writer: string; alphabet: string; drawer: number; validation: boolean }> = [];
   for (const [name, dir] of alphabets) {
