@@ -63,7 +63,7 @@ export interface InkCropResult {
   threshold: number;
 }
 
-/** Steps 1–6: image bytes → the fitted 8-bit HWC pixels of the card (as decodeImagePixels returns). */
+/** Steps 1–7: image bytes → the fitted 8-bit HWC pixels of the card (as decodeImagePixels returns). */
 export async function inkCropPixels(bytes: Uint8Array, spec: PreprocessSpec, limits: DecodeLimits = {}): Promise<Uint8Array> {
   const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
   await probeImage(bytes, { ...limits, maxPixels, maxBytes: limits.maxBytes ?? DEFAULT_MAX_BYTES });

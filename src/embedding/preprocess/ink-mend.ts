@@ -12,7 +12,8 @@
  * is, so the gaps it closes are pixels of the encoder's input whatever the scan's resolution.
  */
 
-/** 3×3 minimum or maximum of a grey plane (row-major), edges clamped. */
+/** 3×3 minimum or maximum of a grey plane (row-major), edges clamped: ink within a pixel of the border may spread
+ *  to it; the ink crop's margin and the 'contain' fit's paper padding keep strokes off the fitted input's border. */
 function filter3(plane: Uint8Array, width: number, height: number, takeMin: boolean): Uint8Array {
   const out = new Uint8Array(plane.length);
   for (let y = 0; y < height; y++) {
@@ -32,8 +33,21 @@ function filter3(plane: Uint8Array, width: number, height: number, takeMin: bool
   return out;
 }
 
-/** The closing of dark ink on light paper: a new plane, the input untouched. */
+/** The closing of dark ink on light paper by a 3×3 square ('close3'): a new plane, the input untouched. */
 export function mendInk(plane: Uint8Array, width: number, height: number): Uint8Array {
-  if (plane.length !== width * height) throw new RangeError(`mendInk: ${plane.length} pixels for ${width}×${height}`);
-  return filter3(filter3(plane, width, height, true), width, height, false);
+  return closeInk(plane, width, height, 3);
+}
+
+/**
+ * The closing by a size×size square (size odd): gaps of up to size − 1 pixels close. A size×size minimum is (size − 1)/2
+ * 3×3 minimums in a row (a square dilated by a square), likewise the maximum. Serving uses size 3 only; larger sizes
+ * are for probing a model (docs/experiments/signatures/hard-writers/mend.ts).
+ */
+export function closeInk(plane: Uint8Array, width: number, height: number, size: number): Uint8Array {
+  if (plane.length !== width * height) throw new RangeError(`closeInk: ${plane.length} pixels for ${width}×${height}`);
+  if (!Number.isInteger(size) || size < 3 || size % 2 === 0) throw new RangeError(`closeInk: size ${size} is not an odd integer ≥ 3`);
+  let out = plane;
+  for (let i = 0; i < (size - 1) / 2; i++) out = filter3(out, width, height, true);
+  for (let i = 0; i < (size - 1) / 2; i++) out = filter3(out, width, height, false);
+  return out;
 }

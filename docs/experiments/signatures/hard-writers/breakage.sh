@@ -20,6 +20,12 @@ done
   $R paired docs/experiments/signatures/height/hs-served-scores.json.gz ".runs/breakage-$which-scores.json.gz" \
     > "$here/breakage-$which-vs-scans.json" || exit 1
 done
+if [ "${1:-}" != record ]; then
+  # forgeries mended against both mended: the class difference with the closing itself paired out
+  $R paired .runs/breakage-both-scores.json.gz .runs/breakage-forged-scores.json.gz > "$here/breakage-forged-vs-both.json" || exit 1
+  # what the closing does to the pieces (writer-features.ts on the copy with both classes mended)
+  node test/retraining/fixtures/ts-run.js $here/writer-features.ts .runs/cedar-mended-both > "$here/writer-features-mended-both.json" || exit 1
+fi
 # the summary into the shipped card (evaluations.cedar-writer-cv-breakage): the folds are H's, served at 0.5 %
 python3 - "$here" models/signature-fast224x144-cedar/model-card.json <<'PY' || exit 1
 import json, sys
@@ -33,6 +39,8 @@ def rows(result):
     return out
 conditions = {"scans": rows(base)}
 paired = {}
+vs_both = {str(b["references"]): {"difference": round(b["difference"], 4), "ci95": [round(v, 4) for v in b["interval"]]}
+           for b in json.load(open(f"{here}/breakage-forged-vs-both.json"))["byReferences"] if b["references"] in (1, 5, 10)}
 for which in ("forged", "genuine", "both"):
     conditions[which] = rows(json.load(open(f"{here}/breakage-{which}.json")))
     paired[which] = {str(b["references"]): {"difference": round(b["difference"], 4), "ci95": [round(v, 4) for v in b["interval"]]}
@@ -45,6 +53,7 @@ card["evaluations"]["cedar-writer-cv-breakage"] = {
     "rule": "docs/experiments/signatures/hard-writers/RULE-breakage.md (session 39, exploratory: reported, decides nothing)",
     "conditions": conditions,
     "pairedEerDifference": paired,
+    "forgedMendedMinusBothMended": vs_both,
     "command": "bash docs/experiments/signatures/hard-writers/breakage.sh",
 }
 with open(card_file, "w") as handle:

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Rule MEND (RULE.md beside this file, written in session 39): HS0 with every input's ink mended (--ink-mend close3).
 #   bash docs/experiments/signatures/mend/train.sh screen    # HM0 on folds 0–3, two at a time (~80 min)
-#   bash docs/experiments/signatures/mend/train.sh measure   # HM0 and HS0 on the scans and on mended forgeries, paired
+#   bash docs/experiments/signatures/mend/train.sh measure   # HM0 and HS0 on the scans and on forgeries mended 3×3 and 5×5, paired; tone
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/mend
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
@@ -14,18 +14,27 @@ case "${1:-}" in
       [ -f ".runs/signature-mend-m0/fold-$k/model.json" ] || { echo "fold $k did not train" >&2; exit 1; }
     done ;;
   measure)
-    [ -d .runs/cedar-mended-forged ] ||
-      node test/retraining/fixtures/ts-run.js docs/experiments/signatures/hard-writers/mend.ts .runs/cedar-mended-forged forged || exit 1
+    for k in 3 5; do
+      [ -d ".runs/cedar-mended$k-forged" ] ||
+        node test/retraining/fixtures/ts-run.js docs/experiments/signatures/hard-writers/mend.ts ".runs/cedar-mended$k-forged" forged \
+          "" "$k" || exit 1
+    done
     hs0=.runs/signature-input224x144-steps-m0
     [ -f "$hs0/fold-3/model.json" ] || bash docs/experiments/signatures/height/train-steps.sh restore || exit 1
+    score() { # NAME MODELS_PREFIX [DATASET]: pooled scores of a member's four folds
+      # shellcheck disable=SC2046
+      $R cv $(test_folds "$2") ${3:+--dataset "$3"} --scores "$here/$1-scores.json.gz" > "$here/$1.json"
+    }
+    score hm0 .runs/signature-mend-m0 && score hs0-rescored "$hs0" || exit 1
+    $R paired docs/experiments/signatures/height/hs0-scores.json.gz "$here/hs0-rescored-scores.json.gz" > "$here/hs0-rescored-check.json" &&
+      $R paired "$here/hs0-rescored-scores.json.gz" "$here/hm0-scores.json.gz" > "$here/hm0-vs-hs0.json" || exit 1
+    for k in 3 5; do
+      score "hm0-mended$k" .runs/signature-mend-m0 ".runs/cedar-mended$k-forged" &&
+        score "hs0-mended$k" "$hs0" ".runs/cedar-mended$k-forged" &&
+        $R paired "$here/hm0-scores.json.gz" "$here/hm0-mended$k-scores.json.gz" > "$here/hm0-breakage$k.json" &&
+        $R paired "$here/hs0-rescored-scores.json.gz" "$here/hs0-mended$k-scores.json.gz" > "$here/hs0-breakage$k.json" || exit 1
+    done
     # shellcheck disable=SC2046
-    $R cv $(test_folds .runs/signature-mend-m0) --scores "$here/hm0-scores.json.gz" > "$here/hm0.json" &&
-      $R paired docs/experiments/signatures/height/hs0-scores.json.gz "$here/hm0-scores.json.gz" > "$here/hm0-vs-hs0.json" &&
-      $R cv $(test_folds .runs/signature-mend-m0) --dataset .runs/cedar-mended-forged --scores "$here/hm0-mended-scores.json.gz" \
-        > "$here/hm0-mended.json" &&
-      $R paired "$here/hm0-scores.json.gz" "$here/hm0-mended-scores.json.gz" > "$here/hm0-breakage.json" &&
-      $R cv $(test_folds "$hs0") --dataset .runs/cedar-mended-forged --scores "$here/hs0-mended-scores.json.gz" \
-        > "$here/hs0-mended.json" &&
-      $R paired docs/experiments/signatures/height/hs0-scores.json.gz "$here/hs0-mended-scores.json.gz" > "$here/hs0-breakage.json" ;;
+    $R tone $(test_folds .runs/signature-mend-m0) > "$here/hm0-tone.json" ;;
   *) echo "usage: train.sh screen|measure" >&2; exit 2 ;;
 esac
