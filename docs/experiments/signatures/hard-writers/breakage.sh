@@ -15,16 +15,17 @@ done
 [ "${1:-}" = record ] || for which in forged genuine both; do
   data=.runs/cedar-mended-$which
   [ -d "$data" ] || node test/retraining/fixtures/ts-run.js $here/mend.ts "$data" "$which" || exit 1
-  $R cv "${folds[@]}" --dataset "$data" --scores ".runs/breakage-$which-scores.json.gz" > "$here/breakage-$which.json.tmp" &&
+  $R cv "${folds[@]}" --dataset "$data" --scores "$here/breakage-$which-scores.json.gz" > "$here/breakage-$which.json.tmp" &&
     mv "$here/breakage-$which.json.tmp" "$here/breakage-$which.json" || exit 1
-  $R paired docs/experiments/signatures/height/hs-served-scores.json.gz ".runs/breakage-$which-scores.json.gz" \
+  $R paired docs/experiments/signatures/height/hs-served-scores.json.gz "$here/breakage-$which-scores.json.gz" \
     > "$here/breakage-$which-vs-scans.json" || exit 1
 done
 if [ "${1:-}" != record ]; then
   # forgeries mended against both mended: the class difference with the closing itself paired out
-  $R paired .runs/breakage-both-scores.json.gz .runs/breakage-forged-scores.json.gz > "$here/breakage-forged-vs-both.json" || exit 1
+  $R paired $here/breakage-both-scores.json.gz $here/breakage-forged-scores.json.gz > "$here/breakage-forged-vs-both.json" || exit 1
   # what the closing does to the pieces (writer-features.ts on the copy with both classes mended)
   node test/retraining/fixtures/ts-run.js $here/writer-features.ts .runs/cedar-mended-both > "$here/writer-features-mended-both.json" || exit 1
+  python3 $here/plot-breakage.py > "$here/breakage.svg" || exit 1
 fi
 # the summary into the shipped card (evaluations.cedar-writer-cv-breakage): the folds are H's, served at 0.5 %
 python3 - "$here" models/signature-fast224x144-cedar/model-card.json <<'PY' || exit 1
