@@ -2,18 +2,32 @@
 # Rule MEND (RULE.md beside this file, written in session 39): HS0 with every input's ink mended (--ink-mend close3).
 #   bash docs/experiments/signatures/mend/train.sh screen    # HM0 on folds 0–3, two at a time (~80 min)
 #   bash docs/experiments/signatures/mend/train.sh measure   # HM0 and HS0 on the scans and on forgeries mended 3×3 and 5×5, paired; tone
+#   bash docs/experiments/signatures/mend/train.sh keep|restore
+#     keep     copies HM0's trained folds (.runs/signature-mend-m0/fold-K) into runs/m0/ beside this file, to be committed
+#              (`.runs/` does not survive a new checkout; each run is ~20 minutes alone); restore copies them back,
+#              where `screen` skips them (session 39 trained fold 0 alone, after its note's CI)
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/mend
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 source docs/experiments/signatures/trunk-lib.sh
+kept=$here/runs/m0
 case "${1:-}" in
+  keep | restore)
+    for k in 0 1 2 3; do
+      if [ "$1" = keep ]; then from=.runs/signature-mend-m0/fold-$k to=$kept/fold-$k; else from=$kept/fold-$k to=.runs/signature-mend-m0/fold-$k; fi
+      [ -f "$from/model.json" ] || continue
+      mkdir -p "$to" && cp "$from/model.json" "$from/weights.bin" "$from/model-card.json" "$to/" || exit 1
+      if [ -f "$from.log" ]; then cp "$from.log" "$to.log"; fi # *.log is ignored: commit it with `git add -f`
+    done ;;
   screen)
+    bash "$here/train.sh" restore || exit 1
     bash docs/experiments/signatures/member-screen.sh signature-mend hm \
       "--input-size 224x144 --steps 760 --epochs 19 --max-minutes 75 --ink-mend close3" screen
     for k in 0 1 2 3; do
       [ -f ".runs/signature-mend-m0/fold-$k/model.json" ] || { echo "fold $k did not train" >&2; exit 1; }
     done ;;
   measure)
+    bash "$here/train.sh" restore || exit 1
     for k in 3 5; do
       [ -d ".runs/cedar-mended$k-forged" ] ||
         node test/retraining/fixtures/ts-run.js docs/experiments/signatures/hard-writers/mend.ts ".runs/cedar-mended$k-forged" forged \
