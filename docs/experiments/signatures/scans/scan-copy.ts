@@ -1,0 +1,58 @@
+/**
+ * Session 40 (SCANS, exploratory; RULE.md beside this file): a copy of CEDAR in which every image of the named
+ * writers is a simulated full-resolution scan, so that `signature-measure.ts cv --dataset` scores every pair of the
+ * 34 cross-validated writers on the served path from full-resolution input, not only the API run's three references
+ * per writer.
+ *
+ * The scan is signature-measure.ts's scanScan, the one the API measurements send: the 220×155 image enlarged 3–4.5×
+ * with its aspect changed by up to ±25 %, on a page with margins of 15–60 % of its size, paper grey 215–255,
+ * Gaussian noise σ = 3 and three dark specks. Each image gets its own seed (from its writer, class and index), so
+ * the copy is the same on every run and every model sees the same scans; unlike the API run, an image is rendered
+ * once, not once per call.
+ *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/scan-copy.ts OUT @WRITERS_FILE… [--dataset DIR]
+ * Writes OUT/WRITER/{genuine,forged}/*.png through OUT.tmp, renamed when complete (an interrupted copy is not
+ * mistaken for one).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseFilterList } from '../../../../src/training/data/identity-filter';
+import { Rng } from '../../../../src/training/samplers/rng';
+import { DEFAULT_DATASET, scanScan, writerFiles } from '../../../../test/e2e/signature-measure';
+
+/** A seed per image: the writer's number, the class and the image's index, so that no two images share one. */
+export function imageSeed(writer: string, kind: 'genuine' | 'forged', index: number): number {
+  return 40_000 + Number(writer) * 1000 + (kind === 'forged' ? 500 : 0) + index;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const d = argv.indexOf('--dataset');
+  const dataset = d >= 0 ? argv[d + 1] : DEFAULT_DATASET;
+  const rest = argv.filter((_, i) => d < 0 || (i !== d && i !== d + 1));
+  const [out, ...lists] = rest;
+  if (!out || lists.length === 0) {
+    console.error('usage: scan-copy.ts OUT @WRITERS_FILE… [--dataset DIR]');
+    return 2;
+  }
+  const writers = [...new Set(lists.flatMap((l) => parseFilterList([l]) ?? []))].sort();
+  const tmp = `${out}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  let done = 0;
+  const started = Date.now();
+  for (const writer of writers) {
+    const files = writerFiles(dataset, writer);
+    for (const kind of ['genuine', 'forged'] as const) {
+      fs.mkdirSync(path.join(tmp, writer, kind), { recursive: true });
+      for (const [i, file] of files[kind].entries()) {
+        const bytes = await scanScan(file, new Rng(imageSeed(writer, kind, i)));
+        fs.writeFileSync(path.join(tmp, writer, kind, path.basename(file)), bytes);
+        done++;
+      }
+    }
+    process.stderr.write(`\r${done} scans rendered (${writers.indexOf(writer) + 1}/${writers.length} writers, ${Math.round((Date.now() - started) / 1000)} s)`);
+  }
+  process.stderr.write('\n');
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.renameSync(tmp, out);
+  console.log(`${done} images of ${writers.length} writers rendered as full-resolution scans into ${out}`);
+  return 0;
+}
