@@ -60,3 +60,7 @@ card["evaluations"]["cedar-writer-cv-breakage"] = {
 with open(card_file, "w") as handle:
     handle.write(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
 PY
+# Python writes small numbers as 1e-05 where the CLI (JavaScript) writes 0.00001: rewrite the card as the CLI does,
+# so that a record changes only its own lines
+node -e 'const f=process.argv[1]; require("fs").writeFileSync(f, JSON.stringify(JSON.parse(require("fs").readFileSync(f, "utf8")), null, 2) + "\n")' \
+  models/signature-fast224x144-cedar/model-card.json || exit 1

@@ -1,33 +1,70 @@
 #!/bin/bash
 # SCANS (RULE.md beside this file, session 40): H and I, as served, on every pair of the 34 cross-validated writers
-# rendered as simulated full-resolution scans, and on the 220×155 copy, paired.
-#   bash docs/experiments/signatures/scans/run.sh     # ~15 min to render (2 GB in .runs/cedar-scans), ~10 to score
-# Needs H's served fold ensembles (../height/measure-served.sh) and I's at β = ½ (SHIFT=0.5 ../input-size/record.sh folds).
+# rendered as simulated full-resolution scans, and on the 220×155 copy, paired; then the summary into H's card.
+#   bash docs/experiments/signatures/scans/run.sh          # ~30 min to render once (2 GB, .runs/cedar-scans), ~10 to score
+#   bash docs/experiments/signatures/scans/run.sh record   # only the card's record, from the results here
+# Needs H's served fold ensembles (FAR=0.005 ../height/measure-served.sh); I's at β = ½ are remade from
+# ../input-size/folds when missing. Every run re-scores (ship-steps.sh runs it after re-serving H's folds).
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/scans scans=.runs/cedar-scans
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 h=.runs/signature-input224x144-steps-cv/served-far0.005 i=.runs/signature-input224-cv/shift-0.5
 folds_of() { local k; for k in 0 1 2 3; do echo "$1/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"; done; }
-for k in 0 1 2 3; do
-  [ -f "$h/fold-$k/done" ] || { echo "H's served fold $k is missing: run ../height/measure-served.sh" >&2; exit 1; }
-  [ -f "$i/fold-$k/model.json" ] || SHIFT=0.5 bash docs/experiments/signatures/input-size/record.sh folds || exit 1
-done
-if [ ! -d "$scans" ]; then
-  # shellcheck disable=SC2046
-  node test/retraining/fixtures/ts-run.js $here/scan-copy.ts "$scans" $(for k in 0 1 2 3; do echo "@splits/cedar/cv/fold-$k-test-writers.txt"; done) || exit 1
+if [ "${1:-}" != record ]; then
+  for k in 0 1 2 3; do
+    [ -f "$h/fold-$k/done" ] || { echo "H's served fold $k is missing: run FAR=0.005 height/measure-served.sh" >&2; exit 1; }
+    [ -f "$i/fold-$k/model.json" ] || SHIFT=0.5 bash docs/experiments/signatures/input-size/record.sh folds || exit 1
+  done
+  if [ ! -d "$scans" ]; then
+    # shellcheck disable=SC2046
+    node test/retraining/fixtures/ts-run.js $here/scan-copy.ts "$scans" \
+      $(for k in 0 1 2 3; do echo "@splits/cedar/cv/fold-$k-test-writers.txt"; done) || exit 1
+  fi
+  score() { # NAME MODELS [DATASET]: through temporary names, so that an interrupted run leaves no result behind
+    # shellcheck disable=SC2046
+    $R cv $(folds_of "$2") ${3:+--dataset "$3"} --scores "$here/$1-scores.tmp.json.gz" > "$here/$1.json.tmp" &&
+      mv "$here/$1-scores.tmp.json.gz" "$here/$1-scores.json.gz" && mv "$here/$1.json.tmp" "$here/$1.json"
+  }
+  score h-scans "$h" "$scans" && score i-scans "$i" "$scans" && score h "$h" && score i "$i" || exit 1
+  pair() { $R paired "$here/$1-scores.json.gz" "$here/$2-scores.json.gz" > "$here/$3.json" || exit 1; }
+  $R paired docs/experiments/signatures/height/hs-served-scores.json.gz "$here/h-scores.json.gz" > "$here/h-rescored-check.json" || exit 1
+  pair i-scans h-scans h-vs-i-scans
+  pair i h h-vs-i
+  pair h h-scans h-scans-cost
+  pair i i-scans i-scans-cost
+  node test/retraining/fixtures/ts-run.js $here/contrast.ts "$here"/{h,h-scans,i,i-scans}-scores.json.gz > "$here/contrast.json" || exit 1
 fi
-score() { # NAME MODELS [DATASET]
-  [ -s "$here/$1-scores.json.gz" ] && return 0 # resumable: a name is scored once
-  # shellcheck disable=SC2046
-  $R cv $(folds_of "$2") ${3:+--dataset "$3"} --scores "$here/$1-scores.json.gz.tmp" > "$here/$1.json" &&
-    mv "$here/$1-scores.json.gz.tmp" "$here/$1-scores.json.gz"
+# the summary into the shipped card (evaluations.cedar-writer-cv-scans)
+python3 - "$here" models/signature-fast224x144-cedar/model-card.json <<'PY' || exit 1
+import json, sys
+here, card_file = sys.argv[1], sys.argv[2]
+load = lambda name: json.load(open(f"{here}/{name}.json"))
+def rows(result):
+    return {str(p["references"]): {k: round(p[k]["value"], 4) for k in ("eer", "farForgeries", "frrGenuine") if k in p}
+            for p in result["pooled"] if p["references"] in (1, 5, 10)}
+def paired(result, key="difference"):
+    return {str(b["references"]): {"difference": round(b[key], 4), "ci95": [round(v, 4) for v in b["interval"]]}
+            for b in result["byReferences"] if b["references"] in (1, 5, 10)}
+card = json.load(open(card_file))
+card["evaluations"]["cedar-writer-cv-scans"] = {
+    "what": "H's four fold ensembles (served at 0.5 %; R-reference rates at their validation-writer t_R, before CV-THRESHOLDS) and "
+            "I's (served at 2 %, sessions 34-37) on every pair of their held-out writers, each image rendered once as a simulated "
+            "full-resolution scan (signature-measure.ts scanScan: 3-4.5x enlarged, aspect +-25 %, margins, paper grey, noise, specks) "
+            "and on the 220x155 copy; pooled over the 34 writers, EERs paired (2,000 writer draws)",
+    "rule": "docs/experiments/signatures/scans/RULE.md (session 40, exploratory: reported, decides nothing)",
+    "scans": rows(load("h-scans")),
+    "copy220x155": rows(load("h")),
+    "hMinusIScans": paired(load("h-vs-i-scans")),
+    "hMinusI220x155": paired(load("h-vs-i")),
+    "scansMinus220x155": {"h": paired(load("h-scans-cost")), "i": paired(load("i-scans-cost"))},
+    "scansCostHMinusI": paired(load("contrast"), "contrast"),
+    "command": "bash docs/experiments/signatures/scans/run.sh",
 }
-score h-scans "$h" "$scans" && score i-scans "$i" "$scans" && score h "$h" && score i "$i" || exit 1
-pair() { $R paired "$here/$1-scores.json.gz" "$here/$2-scores.json.gz" > "$here/$3.json" || exit 1; }
-$R paired docs/experiments/signatures/height/hs-served-scores.json.gz "$here/h-scores.json.gz" > "$here/h-rescored-check.json" || exit 1
-pair i-scans h-scans h-vs-i-scans
-pair i h h-vs-i
-pair h h-scans h-scans-cost
-pair i i-scans i-scans-cost
-node test/retraining/fixtures/ts-run.js $here/contrast.ts "$here"/{h,h-scans,i,i-scans}-scores.json.gz > "$here/contrast.json" || exit 1
-echo "SCANS measured: $here/{h-vs-i-scans,h-vs-i,h-scans-cost,i-scans-cost,contrast}.json"
+with open(card_file, "w") as handle:
+    handle.write(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+PY
+# Python writes small numbers as 1e-05 where the CLI (JavaScript) writes 0.00001: rewrite the card as the CLI does,
+# so that a record changes only its own lines
+node -e 'const f=process.argv[1]; require("fs").writeFileSync(f, JSON.stringify(JSON.parse(require("fs").readFileSync(f, "utf8")), null, 2) + "\n")' \
+  models/signature-fast224x144-cedar/model-card.json || exit 1
+echo "SCANS measured and recorded: $here/{h-vs-i-scans,h-vs-i,h-scans-cost,i-scans-cost,contrast}.json, evaluations.cedar-writer-cv-scans"
