@@ -27,6 +27,11 @@ export async function main(argv: string[]): Promise<number> {
   const writers = [...files[0].writers].sort();
   for (const [i, f] of files.entries())
     if (JSON.stringify([...f.writers].sort()) !== JSON.stringify(writers)) throw new Error(`${argv[i]} covers other writers than ${argv[0]}`);
+  for (const [i, f] of files.entries())
+    for (const [r, cols] of Object.entries(f.byReferences)) {
+      const scored = new Set(cols.writer.map((w) => f.writers[w]));
+      if (scored.size !== writers.length) throw new Error(`${argv[i]}: R = ${r} scores ${scored.size} of the ${writers.length} writers`);
+    }
   const references = Object.keys(files[0].byReferences).filter((r) => files.every((f) => r in f.byReferences));
   const sign = [-1, 1, 1, -1]; // (H_scans − H) − (I_scans − I), in argv's order H, H_SCANS, I, I_SCANS
   const byReferences = references.map((r) => {
@@ -59,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
         continue; // a draw without both kinds of pair: skipped, as pairedEerBootstrap does
       }
     }
+    if (draws.length === 0) throw new RangeError(`R = ${r}: no draw had both kinds of pair in every file`);
     draws.sort((a, b) => a - b);
     return {
       references: Number(r),

@@ -10,11 +10,14 @@ here=docs/experiments/signatures/scans scans=.runs/cedar-scans
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 h=.runs/signature-input224x144-steps-cv/served-far0.005 i=.runs/signature-input224-cv/shift-0.5
 folds_of() { local k; for k in 0 1 2 3; do echo "$1/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"; done; }
+case "${1:-}" in "" | record) ;; *) echo "usage: run.sh [record]" >&2; exit 2 ;; esac
 if [ "${1:-}" != record ]; then
   for k in 0 1 2 3; do
     [ -f "$h/fold-$k/done" ] || { echo "H's served fold $k is missing: run FAR=0.005 height/measure-served.sh" >&2; exit 1; }
-    [ -f "$i/fold-$k/model.json" ] || SHIFT=0.5 bash docs/experiments/signatures/input-size/record.sh folds || exit 1
+    # FAR pinned: ship-steps.sh runs this with FAR=0.005 (H's) in its environment, and I is served at 2 %
+    [ -f "$i/fold-$k/model.json" ] || FAR=0.02 SHIFT=0.5 bash docs/experiments/signatures/input-size/record.sh folds || exit 1
   done
+  # the copy is rendered once and reused: remove .runs/cedar-scans after changing scanScan or scan-copy.ts
   if [ ! -d "$scans" ]; then
     # shellcheck disable=SC2046
     node test/retraining/fixtures/ts-run.js $here/scan-copy.ts "$scans" \
@@ -26,13 +29,15 @@ if [ "${1:-}" != record ]; then
       mv "$here/$1-scores.tmp.json.gz" "$here/$1-scores.json.gz" && mv "$here/$1.json.tmp" "$here/$1.json"
   }
   score h-scans "$h" "$scans" && score i-scans "$i" "$scans" && score h "$h" && score i "$i" || exit 1
-  pair() { $R paired "$here/$1-scores.json.gz" "$here/$2-scores.json.gz" > "$here/$3.json" || exit 1; }
-  $R paired docs/experiments/signatures/height/hs-served-scores.json.gz "$here/h-scores.json.gz" > "$here/h-rescored-check.json" || exit 1
-  pair i-scans h-scans h-vs-i-scans
-  pair i h h-vs-i
-  pair h h-scans h-scans-cost
-  pair i i-scans i-scans-cost
-  node test/retraining/fixtures/ts-run.js $here/contrast.ts "$here"/{h,h-scans,i,i-scans}-scores.json.gz > "$here/contrast.json" || exit 1
+  # every result through a temporary name too
+  pair() { $R paired "$1" "$2" > "$here/$3.json.tmp" && mv "$here/$3.json.tmp" "$here/$3.json" || exit 1; }
+  pair docs/experiments/signatures/height/hs-served-scores.json.gz "$here/h-scores.json.gz" h-rescored-check
+  pair "$here/i-scans-scores.json.gz" "$here/h-scans-scores.json.gz" h-vs-i-scans
+  pair "$here/i-scores.json.gz" "$here/h-scores.json.gz" h-vs-i
+  pair "$here/h-scores.json.gz" "$here/h-scans-scores.json.gz" h-scans-cost
+  pair "$here/i-scores.json.gz" "$here/i-scans-scores.json.gz" i-scans-cost
+  node test/retraining/fixtures/ts-run.js $here/contrast.ts "$here"/{h,h-scans,i,i-scans}-scores.json.gz > "$here/contrast.json.tmp" &&
+    mv "$here/contrast.json.tmp" "$here/contrast.json" || exit 1
 fi
 # the summary into the shipped card (evaluations.cedar-writer-cv-scans)
 python3 - "$here" models/signature-fast224x144-cedar/model-card.json <<'PY' || exit 1

@@ -8,7 +8,9 @@
  * with its aspect changed by up to ±25 %, on a page with margins of 15–60 % of its size, paper grey 215–255,
  * Gaussian noise σ = 3 and three dark specks. Each image gets its own seed (from its writer, class and index), so
  * the copy is the same on every run and every model sees the same scans; unlike the API run, an image is rendered
- * once, not once per call.
+ * once, not once per call. The seeds are consecutive integers, which mulberry32 (rng.ts) turns into shifted copies
+ * of one stream: some images reuse another's noise at an offset (review, session 40). Harmless for noise and
+ * specks; a hashed seed would avoid it, and would change every scan (the results beside this file use these).
  *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/scan-copy.ts OUT @WRITERS_FILE… [--dataset DIR]
  * Writes OUT/WRITER/{genuine,forged}/*.png through OUT.tmp, renamed when complete (an interrupted copy is not
  * mistaken for one).
