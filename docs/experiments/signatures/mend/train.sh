@@ -46,7 +46,9 @@ case "${1:-}" in
       score "hm0-mended$k" .runs/signature-mend-m0 ".runs/cedar-mended$k-forged" &&
         score "hs0-mended$k" "$hs0" ".runs/cedar-mended$k-forged" &&
         $R paired "$here/hm0-scores.json.gz" "$here/hm0-mended$k-scores.json.gz" > "$here/hm0-breakage$k.json" &&
-        $R paired "$here/hs0-rescored-scores.json.gz" "$here/hs0-mended$k-scores.json.gz" > "$here/hs0-breakage$k.json" || exit 1
+        $R paired "$here/hs0-rescored-scores.json.gz" "$here/hs0-mended$k-scores.json.gz" > "$here/hs0-breakage$k.json" &&
+        # added after the rule's runs (session 40, reported only): the two models paired on the same mended copy
+        $R paired "$here/hs0-mended$k-scores.json.gz" "$here/hm0-mended$k-scores.json.gz" > "$here/hm0-vs-hs0-mended$k.json" || exit 1
     done
     # shellcheck disable=SC2046
     $R tone $(test_folds .runs/signature-mend-m0) > "$here/hm0-tone.json" ;;
