@@ -38,6 +38,11 @@ if [ "${1:-}" != record ]; then
   pair "$here/i-scores.json.gz" "$here/i-scans-scores.json.gz" i-scans-cost
   node test/retraining/fixtures/ts-run.js $here/contrast.ts "$here"/{h,h-scans,i,i-scans}-scores.json.gz > "$here/contrast.json.tmp" &&
     mv "$here/contrast.json.tmp" "$here/contrast.json" || exit 1
+  # added after the first results (reported): the rates at the served thresholds, scans against the copy, paired
+  for m in h i; do
+    node test/retraining/fixtures/ts-run.js $here/rates.ts "$here/$m-scores.json.gz" "$here/$m-scans-scores.json.gz" > "$here/$m-scans-rates.json.tmp" &&
+      mv "$here/$m-scans-rates.json.tmp" "$here/$m-scans-rates.json" || exit 1
+  done
 fi
 # the summary into the shipped card (evaluations.cedar-writer-cv-scans)
 python3 - "$here" models/signature-fast224x144-cedar/model-card.json <<'PY' || exit 1
@@ -63,6 +68,9 @@ card["evaluations"]["cedar-writer-cv-scans"] = {
     "hMinusI220x155": paired(load("h-vs-i")),
     "scansMinus220x155": {"h": paired(load("h-scans-cost")), "i": paired(load("i-scans-cost"))},
     "scansCostHMinusI": paired(load("contrast"), "contrast"),
+    "ratesScansMinus220x155": {str(b["references"]): {k: {"difference": round(b[k]["value"], 4), "ci95": [round(v, 4) for v in b[k]["ci95"]]}
+                                                      for k in ("frrDifference", "farDifference")}
+                               for b in load("h-scans-rates")["byReferences"] if b["references"] == 1},
     "command": "bash docs/experiments/signatures/scans/run.sh",
 }
 with open(card_file, "w") as handle:
