@@ -217,11 +217,14 @@ export async function evaluateOffline(modelDir: string, writers: string[], datas
  * A 220×155 signature as a full-resolution scan: enlarged 3–4.5× with its aspect changed by up to
  * ±25 % (the 220×155 copy squashed the originals to one size), on a page with margins of 15–60 % of
  * the signature's size on each side, paper grey level in [215, 255], Gaussian scanner noise σ = 3,
- * and 3 dark specks of 2–4 px far from the signature.
+ * and 3 dark specks of 2–4 px far from the signature. `aspect` (session 40, SCANS) fixes the aspect change
+ * instead of drawing it per image (the draw is still made, so every other draw stays the same): one per writer is
+ * what un-squashing a writer's originals would look like, where a draw per image also changes the writer's shape.
  */
-export async function scanScan(file: string, rng: Rng): Promise<Buffer> {
+export async function scanScan(file: string, rng: Rng, aspectOverride?: number): Promise<Buffer> {
   const scale = rng.uniform(3, 4.5);
-  const aspect = rng.uniform(0.8, 1.25);
+  const drawnAspect = rng.uniform(0.8, 1.25);
+  const aspect = aspectOverride ?? drawnAspect;
   const w = Math.round(220 * scale * aspect);
   const h = Math.round(155 * scale);
   const big = await sharp(file).greyscale().resize(w, h, { fit: 'fill', kernel: 'cubic' }).raw().toBuffer();

@@ -11,7 +11,9 @@
  * once, not once per call. The seeds are consecutive integers, which mulberry32 (rng.ts) turns into shifted copies
  * of one stream: some images reuse another's noise at an offset (review, session 40). Harmless for noise and
  * specks; a hashed seed would avoid it, and would change every scan (the results beside this file use these).
- *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/scan-copy.ts OUT @WRITERS_FILE… [--dataset DIR]
+ *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/scan-copy.ts OUT @WRITERS_FILE… [--dataset DIR] [--aspect writer]
+ * --aspect writer (session 40, added after SCANS' first results): one aspect change per writer (writerAspect), for
+ * its genuine signatures and its forgeries alike, instead of one per image; every other draw is the same.
  * Writes OUT/WRITER/{genuine,forged}/*.png through OUT.tmp, renamed when complete (an interrupted copy is not
  * mistaken for one).
  */
@@ -21,18 +23,27 @@ import { parseFilterList } from '../../../../src/training/data/identity-filter';
 import { Rng } from '../../../../src/training/samplers/rng';
 import { DEFAULT_DATASET, scanScan, writerFiles } from '../../../../test/e2e/signature-measure';
 
+/** One aspect change per writer, in scanScan's range [0.8, 1.25), from the writer's number alone. */
+export function writerAspect(writer: string): number {
+  return new Rng(90_000 + Number(writer)).uniform(0.8, 1.25);
+}
+
 /** A seed per image: the writer's number, the class and the image's index, so that no two images share one. */
 export function imageSeed(writer: string, kind: 'genuine' | 'forged', index: number): number {
   return 40_000 + Number(writer) * 1000 + (kind === 'forged' ? 500 : 0) + index;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const d = argv.indexOf('--dataset');
-  const dataset = d >= 0 ? argv[d + 1] : DEFAULT_DATASET;
-  const rest = argv.filter((_, i) => d < 0 || (i !== d && i !== d + 1));
+  const flags = new Map<string, string>();
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++)
+    if (argv[i] === '--dataset' || argv[i] === '--aspect') flags.set(argv[i], argv[++i]);
+    else rest.push(argv[i]);
+  const dataset = flags.get('--dataset') ?? DEFAULT_DATASET;
+  const aspect = flags.get('--aspect') ?? 'image';
   const [out, ...lists] = rest;
-  if (!out || lists.length === 0) {
-    console.error('usage: scan-copy.ts OUT @WRITERS_FILE… [--dataset DIR]');
+  if (!out || lists.length === 0 || !['image', 'writer'].includes(aspect)) {
+    console.error('usage: scan-copy.ts OUT @WRITERS_FILE… [--dataset DIR] [--aspect image|writer]');
     return 2;
   }
   const writers = [...new Set(lists.flatMap((l) => parseFilterList([l]) ?? []))].sort();
@@ -45,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const kind of ['genuine', 'forged'] as const) {
       fs.mkdirSync(path.join(tmp, writer, kind), { recursive: true });
       for (const [i, file] of files[kind].entries()) {
-        const bytes = await scanScan(file, new Rng(imageSeed(writer, kind, i)));
+        const bytes = await scanScan(file, new Rng(imageSeed(writer, kind, i)), aspect === 'writer' ? writerAspect(writer) : undefined);
         fs.writeFileSync(path.join(tmp, writer, kind, path.basename(file)), bytes);
         done++;
       }
