@@ -62,9 +62,11 @@ case "${1:-}" in
     if [ -s "$served/api3-fold-3.json" ]; then
       # then verifyIdentity's thresholds from the cross-validated writers (rule CV-THRESHOLDS, session 38)
       # then what the re-served folds owe to the ink's breakage (session 39; re-measured: the folds are new)
-      # and every pair as full-resolution scans beside I (session 40, SCANS)
+      # and every pair as full-resolution scans beside I (session 40, SCANS; aspect.sh pairs with run.sh's scores,
+      # and the card's record reads both)
       bash "$here/ship-steps.sh" api && bash docs/experiments/signatures/backend/cv-thresholds.sh &&
-        bash docs/experiments/signatures/hard-writers/breakage.sh && exec bash docs/experiments/signatures/scans/run.sh
+        bash docs/experiments/signatures/hard-writers/breakage.sh && bash docs/experiments/signatures/scans/run.sh &&
+        bash docs/experiments/signatures/scans/aspect.sh && exec bash docs/experiments/signatures/scans/run.sh record
       exit 1
     fi
     echo "shipped; the API records wait for FAR=$FAR $here/measure-served.sh, then ship-steps.sh api and" \

@@ -22,9 +22,16 @@ fi
 $R cv $(for k in 0 1 2 3; do echo "$h/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"; done) --dataset "$copy" \
   --scores "$here/h-aspect-scores.tmp.json.gz" > "$here/h-aspect.json.tmp" &&
   mv "$here/h-aspect-scores.tmp.json.gz" "$here/h-aspect-scores.json.gz" && mv "$here/h-aspect.json.tmp" "$here/h-aspect.json" || exit 1
+# I's served fold ensembles (2 %) on the same copy: H − I there (added after H's results, reported)
+i=.runs/signature-input224-cv/shift-0.5
+# shellcheck disable=SC2046
+$R cv $(for k in 0 1 2 3; do echo "$i/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt"; done) --dataset "$copy" \
+  --scores "$here/i-aspect-scores.tmp.json.gz" > "$here/i-aspect.json.tmp" &&
+  mv "$here/i-aspect-scores.tmp.json.gz" "$here/i-aspect-scores.json.gz" && mv "$here/i-aspect.json.tmp" "$here/i-aspect.json" &&
+  $R paired "$here/i-aspect-scores.json.gz" "$here/h-aspect-scores.json.gz" > "$here/h-vs-i-aspect.json" || exit 1
 for base in h h-scans; do
   $R paired "$here/$base-scores.json.gz" "$here/h-aspect-scores.json.gz" > "$here/h-aspect-vs-$base.json" &&
     node test/retraining/fixtures/ts-run.js $here/rates.ts "$here/$base-scores.json.gz" "$here/h-aspect-scores.json.gz" \
       > "$here/h-aspect-rates-vs-$base.json" || exit 1
 done
-echo "measured: $here/h-aspect.json, h-aspect-vs-{h,h-scans}.json, h-aspect-rates-vs-{h,h-scans}.json"
+echo "measured: $here/h-aspect.json, h-aspect-vs-{h,h-scans}.json, h-aspect-rates-vs-{h,h-scans}.json, h-vs-i-aspect.json"

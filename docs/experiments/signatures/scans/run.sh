@@ -71,6 +71,17 @@ card["evaluations"]["cedar-writer-cv-scans"] = {
     "ratesScansMinus220x155": {str(b["references"]): {k: {"difference": round(b[k]["value"], 4), "ci95": [round(v, 4) for v in b[k]["ci95"]]}
                                                       for k in ("frrDifference", "farDifference")}
                                for b in load("h-scans-rates")["byReferences"] if b["references"] == 1},
+    # aspect.sh (session 40): the same scans with one aspect change per writer instead of one per image
+    "oneAspectPerWriter": {
+        "scans": rows(load("h-aspect")),
+        "minus220x155": paired(load("h-aspect-vs-h")),
+        "minusOneAspectPerImage": paired(load("h-aspect-vs-h-scans")),
+        "hMinusI": paired(load("h-vs-i-aspect")),
+        "ratesMinus220x155": {k: {"difference": round(b[k]["value"], 4), "ci95": [round(v, 4) for v in b[k]["ci95"]]}
+                              for b in load("h-aspect-rates-vs-h")["byReferences"] if b["references"] == 1
+                              for k in ("frrDifference", "farDifference")},
+        "command": "bash docs/experiments/signatures/scans/aspect.sh",
+    },
     "command": "bash docs/experiments/signatures/scans/run.sh",
 }
 with open(card_file, "w") as handle:
