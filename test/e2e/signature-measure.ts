@@ -218,7 +218,8 @@ export async function evaluateOffline(modelDir: string, writers: string[], datas
  * ±25 % (the 220×155 copy squashed the originals to one size), on a page with margins of 15–60 % of
  * the signature's size on each side, paper grey level in [215, 255], Gaussian scanner noise σ = 3,
  * and 3 dark specks of 2–4 px far from the signature. `aspect` (session 40, SCANS) fixes the aspect change
- * instead of drawing it per image (the draw is still made, so every other draw stays the same): one per writer is
+ * instead of drawing it per image (the draw is still made, so the scale, margin and paper draws stay the same; the
+ * noise and specks fall on other pixels, as the page's width changes): one per writer is
  * what un-squashing a writer's originals would look like, where a draw per image also changes the writer's shape.
  */
 export async function scanScan(file: string, rng: Rng, aspectOverride?: number): Promise<Buffer> {

@@ -80,11 +80,17 @@ export function drawIdentities(rng: Rng, w: Float64Array): void {
   for (let k = 0; k < w.length; k++) w[rng.int(w.length)]++;
 }
 
-/** The weight of each pair under the draw w: w_i for a same pair, w_i · w_j for a different pair. */
+/**
+ * The weight of each pair under the draw w: w_i for a pair inside identity i (a same pair, or a skilled forgery
+ * scored against its writer: different, but both sides belong to writer i's cluster), w_i · w_j for a pair of two
+ * identities. Until session 40 a different pair inside one identity weighed w_i², which over-weighted the forgery
+ * pairs of writers drawn twice or more in the paired signature comparisons (review, session 40; forgery.eval.ts
+ * weighed them w_i all along).
+ */
 export function pairWeights(pairs: readonly IdentityPairScore[], w: Float64Array, out: Float64Array): void {
   for (let i = 0; i < pairs.length; i++) {
     const p = pairs[i];
-    out[i] = p.same ? w[p.identityA] : w[p.identityA] * w[p.identityB];
+    out[i] = p.same || p.identityA === p.identityB ? w[p.identityA] : w[p.identityA] * w[p.identityB];
   }
 }
 

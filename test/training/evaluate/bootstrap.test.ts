@@ -2,6 +2,7 @@ import { auc, computeRoc, equalErrorRate } from '../../../src/training/calibrati
 import {
   identityBootstrap,
   normalQuantile,
+  pairWeights,
   quantile,
   weightedRoc,
   wilsonInterval,
@@ -48,6 +49,23 @@ describe('weightedRoc', () => {
     // Same pair at 3 counts twice: wins 1·2 + 2·1 of 3·2 comparisons = 4/6.
     expect(auc(weightedRoc(sorted, [1, 1, 2, 1]))).toBeCloseTo(4 / 6, 12);
     expect(() => weightedRoc(sorted, [1, 0, 1, 0])).toThrow(RangeError);
+  });
+});
+
+describe('pairWeights', () => {
+  // Draw: identity 0 twice, identity 1 once, identity 2 not at all.
+  const w = new Float64Array([2, 1, 0]);
+  it('weighs a pair inside one identity w_i, same or not (a skilled forgery against its own writer), and a pair of two w_i · w_j', () => {
+    const pairs = [
+      { distance: 0.1, same: true, identityA: 0, identityB: 0 },
+      { distance: 0.2, same: false, identityA: 0, identityB: 0 }, // a forgery of writer 0: 2, not 2² = 4
+      { distance: 0.3, same: false, identityA: 0, identityB: 1 }, // two identities: 2 · 1
+      { distance: 0.4, same: false, identityA: 1, identityB: 2 }, // identity 2 undrawn: 1 · 0
+      { distance: 0.5, same: true, identityA: 2, identityB: 2 },
+    ];
+    const out = new Float64Array(pairs.length);
+    pairWeights(pairs, w, out);
+    expect([...out]).toEqual([2, 2, 2, 0, 0]);
   });
 });
 

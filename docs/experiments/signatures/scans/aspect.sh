@@ -1,7 +1,7 @@
 #!/bin/bash
 # SCANS, one aspect per writer (RULE.md beside this file, "Added after the outcome"): H's served fold ensembles on the
 # 34 writers rendered with scan-copy.ts --aspect writer, paired with the 220×155 copy and with the per-image scans.
-#   bash docs/experiments/signatures/scans/aspect.sh     # after run.sh; ~15 min to render (two halves at once), ~5 to score
+#   bash docs/experiments/signatures/scans/aspect.sh     # after run.sh; ~5 min to render (two halves at once), ~5 to score
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/scans copy=.runs/cedar-scans-writer-aspect
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"

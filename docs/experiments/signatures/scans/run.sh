@@ -44,7 +44,9 @@ if [ "${1:-}" != record ]; then
       mv "$here/$m-scans-rates.json.tmp" "$here/$m-scans-rates.json" || exit 1
   done
 fi
-# the summary into the shipped card (evaluations.cedar-writer-cv-scans)
+# the summary into the shipped card (evaluations.cedar-writer-cv-scans), only with `record`: it also reads aspect.sh's
+# results, which must be made from these scores first (ship-steps.sh: run.sh, aspect.sh, run.sh record)
+[ "${1:-}" = record ] || { echo "SCANS measured: now aspect.sh, then run.sh record"; exit 0; }
 python3 - "$here" models/signature-fast224x144-cedar/model-card.json <<'PY' || exit 1
 import json, sys
 here, card_file = sys.argv[1], sys.argv[2]
@@ -52,6 +54,10 @@ load = lambda name: json.load(open(f"{here}/{name}.json"))
 def rows(result):
     return {str(p["references"]): {k: round(p[k]["value"], 4) for k in ("eer", "farForgeries", "frrGenuine") if k in p}
             for p in result["pooled"] if p["references"] in (1, 5, 10)}
+def rates(result):
+    return {str(b["references"]): {k: {"difference": round(b[k]["value"], 4), "ci95": [round(v, 4) for v in b[k]["ci95"]]}
+                                   for k in ("frrDifference", "farDifference")}
+            for b in result["byReferences"] if b["references"] == 1}
 def paired(result, key="difference"):
     return {str(b["references"]): {"difference": round(b[key], 4), "ci95": [round(v, 4) for v in b["interval"]]}
             for b in result["byReferences"] if b["references"] in (1, 5, 10)}
@@ -68,18 +74,17 @@ card["evaluations"]["cedar-writer-cv-scans"] = {
     "hMinusI220x155": paired(load("h-vs-i")),
     "scansMinus220x155": {"h": paired(load("h-scans-cost")), "i": paired(load("i-scans-cost"))},
     "scansCostHMinusI": paired(load("contrast"), "contrast"),
-    "ratesScansMinus220x155": {str(b["references"]): {k: {"difference": round(b[k]["value"], 4), "ci95": [round(v, 4) for v in b[k]["ci95"]]}
-                                                      for k in ("frrDifference", "farDifference")}
-                               for b in load("h-scans-rates")["byReferences"] if b["references"] == 1},
+    "ratesScansMinus220x155": rates(load("h-scans-rates")),
     # aspect.sh (session 40): the same scans with one aspect change per writer instead of one per image
     "oneAspectPerWriter": {
+        "what": "the same 34 writers rendered with the same scale, margin and paper draws but one aspect change per writer (both classes) "
+                "instead of one per image (scan-copy.ts --aspect writer): H, and I for H - I; paired with the copy and with the per-image scans",
         "scans": rows(load("h-aspect")),
         "minus220x155": paired(load("h-aspect-vs-h")),
         "minusOneAspectPerImage": paired(load("h-aspect-vs-h-scans")),
         "hMinusI": paired(load("h-vs-i-aspect")),
-        "ratesMinus220x155": {k: {"difference": round(b[k]["value"], 4), "ci95": [round(v, 4) for v in b[k]["ci95"]]}
-                              for b in load("h-aspect-rates-vs-h")["byReferences"] if b["references"] == 1
-                              for k in ("frrDifference", "farDifference")},
+        "ratesMinus220x155": rates(load("h-aspect-rates-vs-h")),
+        "ratesMinusOneAspectPerImage": rates(load("h-aspect-rates-vs-h-scans")),
         "command": "bash docs/experiments/signatures/scans/aspect.sh",
     },
     "command": "bash docs/experiments/signatures/scans/run.sh",

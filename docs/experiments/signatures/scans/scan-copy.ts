@@ -13,7 +13,8 @@
  * specks; a hashed seed would avoid it, and would change every scan (the results beside this file use these).
  *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/scan-copy.ts OUT @WRITERS_FILE… [--dataset DIR] [--aspect writer]
  * --aspect writer (session 40, added after SCANS' first results): one aspect change per writer (writerAspect), for
- * its genuine signatures and its forgeries alike, instead of one per image; every other draw is the same.
+ * its genuine signatures and its forgeries alike, instead of one per image; the scale, margin and paper draws are the
+ * same (the noise and specks then fall on other pixels, as the page's width changes).
  * Writes OUT/WRITER/{genuine,forged}/*.png through OUT.tmp, renamed when complete (an interrupted copy is not
  * mistaken for one).
  */
@@ -37,7 +38,13 @@ export async function main(argv: string[]): Promise<number> {
   const flags = new Map<string, string>();
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++)
-    if (argv[i] === '--dataset' || argv[i] === '--aspect') flags.set(argv[i], argv[++i]);
+    if (argv[i] === '--dataset' || argv[i] === '--aspect') {
+      if (i + 1 >= argv.length || argv[i + 1].startsWith('--')) {
+        console.error(`${argv[i]} needs a value`);
+        return 2;
+      }
+      flags.set(argv[i], argv[++i]);
+    }
     else rest.push(argv[i]);
   const dataset = flags.get('--dataset') ?? DEFAULT_DATASET;
   const aspect = flags.get('--aspect') ?? 'image';
