@@ -127,7 +127,8 @@ training
   --weight-decay X      decoupled weight decay on kernels, w ← w·(1 − lr·X) per step (default 0)
   --ema D               validate and save an exponential moving average of the weights (decay D, e.g. 0.98)
   --augment KIND        none | affine (Koch et al. for characters) | affine-strong | faces | faces-occlude | faces-strong
-                        | signatures | signatures-elastic (signatures plus Simard's elastic field) (default none)
+                        | signatures | signatures-elastic (signatures plus Simard's elastic field)
+                        | signatures-mend (signatures plus half the images' ink closed 3×3) (default none)
   --select KIND         best epoch by validation auc (default) | eer | oneshot | last (keep the final epoch)
   --target-far X        FAR of the 'atTargetFar' threshold (default 0.01)
   --threshold-rule R    default threshold: eer (default) | maxAccuracy | atTargetFar

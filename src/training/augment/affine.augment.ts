@@ -19,6 +19,8 @@
  *              aspect ratio r ∈ [1/3, 3] is replaced by uniform noise in [0, 1].
  *   elastic    Simard et al. 2003 (elastic.augment.ts): a smooth random displacement
  *              field after the affine warp, on a share of the images.
+ *   mend       a closing of the ink on a share of the images, before the warp
+ *              (ink-close.augment.ts; session 41, rule MEND-RANDOM).
  *
  * Everything is one projective matrix per image fed to `tf.image.transform`
  * (a kernel the wasm and cpu backends both have); the flip is folded into the
@@ -29,6 +31,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../samplers/rng';
 import { elasticBatch, type ElasticAugmentOptions } from './elastic.augment';
+import { inkMendMask, mendBatch, type InkMendAugmentOptions } from './ink-close.augment';
 
 export interface AugmentOptions {
   /** Max |rotation| in degrees. */
@@ -57,10 +60,20 @@ export interface AugmentOptions {
   erasing?: { probability: number; area: [number, number] };
   /** Elastic distortion after the affine warp (Simard et al. 2003; absent: off). Fills with `fillValue`. */
   elastic?: ElasticAugmentOptions;
+  /** Closing of the (bright) ink on a share of the images, before the warp (ink-close.augment.ts; absent: off). */
+  mend?: InkMendAugmentOptions;
 }
 
 export type AugmentPreset =
-  'none' | 'affine' | 'affine-strong' | 'faces' | 'faces-occlude' | 'faces-strong' | 'signatures' | 'signatures-elastic';
+  | 'none'
+  | 'affine'
+  | 'affine-strong'
+  | 'faces'
+  | 'faces-occlude'
+  | 'faces-strong'
+  | 'signatures'
+  | 'signatures-elastic'
+  | 'signatures-mend';
 export const AUGMENT_PRESETS: readonly AugmentPreset[] = [
   'none',
   'affine',
@@ -70,6 +83,7 @@ export const AUGMENT_PRESETS: readonly AugmentPreset[] = [
   'faces-strong',
   'signatures',
   'signatures-elastic',
+  'signatures-mend',
 ];
 
 export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
@@ -150,6 +164,9 @@ export function augmentPreset(name: AugmentPreset): AugmentOptions | null {
     case 'signatures-elastic': // session 31: 'signatures' plus a mild elastic field on half the images, session 30's
       // mild setting (RULE-synth.md), there on the raw scan, here on the 160×80 ink-cropped input: roughly as strong
       return { ...augmentPreset('signatures')!, elastic: { probability: 0.5, sigmaShare: 0.06, rmsShare: 0.03 } };
+    case 'signatures-mend': // session 41, rule MEND-RANDOM: 'signatures' plus half the images' ink closed 3×3 (gaps up to
+      // 2 px), so that training cannot lean on how far a stroke breaks up (CEDAR's forgeries break up more)
+      return { ...augmentPreset('signatures')!, mend: { probability: 0.5, size: 3 } };
     default:
       throw new RangeError(`unknown augmentation preset '${String(name)}'`);
   }
@@ -202,8 +219,11 @@ export function augmentBatch(x: tf.Tensor4D, options: AugmentOptions | null, rng
   }
   const noise = options.noise ? gaussianNoise(n, h * w * c, options.noise, rng) : undefined;
   const erase = options.erasing?.probability ? erasingMask([n, h, w, c], options.erasing, rng) : undefined;
+  // drawn last, so that presets without it keep the random streams they had
+  const mendMask = options.mend ? inkMendMask(n, options.mend, rng) : undefined;
   return tf.tidy(() => {
-    let y = warp(x, mats, n, options);
+    const mended = options.mend && mendMask ? mendBatch(x, mendMask, options.mend.size) : x;
+    let y = warp(mended, mats, n, options);
     if (options.elastic) {
       // per-pixel fields have no tf kernel; on 160×80 inputs the JS field costs a few ms an image
       const bent = elasticBatch(y.dataSync() as Float32Array, [n, h, w, c], options.elastic, options.fillValue, rng);

@@ -1,0 +1,56 @@
+#!/bin/bash
+# Rule MEND-RANDOM (RULE.md beside this file, written in session 41): HS0 with half the training images' ink closed
+# 3×3 at random (--augment signatures-mend); serving unchanged.
+#   bash docs/experiments/signatures/mend-random/train.sh screen    # HR0 on folds 0–3, two at a time (~80 min)
+#   bash docs/experiments/signatures/mend-random/train.sh measure   # HR0 on the scans and on forgeries mended 3×3 and 5×5,
+#                                                                   # paired with HS0's and HM0's kept scores (../mend/)
+#   bash docs/experiments/signatures/mend-random/train.sh keep|restore
+#     keep copies HR0's trained folds (.runs/signature-mend-random-m0/fold-K) into runs/m0/ beside this file, to be
+#     committed (`.runs/` does not survive a new checkout); restore copies them back, where `screen` skips them
+cd "$(dirname "$0")/../../../.." || exit 1
+here=docs/experiments/signatures/mend-random
+mend=docs/experiments/signatures/mend
+R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+source docs/experiments/signatures/trunk-lib.sh
+runs=.runs/signature-mend-random-m0
+kept=$here/runs/m0
+case "${1:-}" in
+  keep | restore)
+    for k in 0 1 2 3; do
+      if [ "$1" = keep ]; then from=$runs/fold-$k to=$kept/fold-$k; else from=$kept/fold-$k to=$runs/fold-$k; fi
+      [ -f "$from/model.json" ] || continue
+      mkdir -p "$to" && cp "$from/model.json" "$from/weights.bin" "$from/model-card.json" "$to/" || exit 1
+      if [ -f "$from.log" ]; then cp "$from.log" "$to.log"; fi # *.log is ignored: commit it with `git add -f`
+    done ;;
+  screen)
+    bash "$here/train.sh" restore || exit 1
+    # cv.sh passes --augment signatures; the later flag wins (node's parseArgs keeps the last value)
+    bash docs/experiments/signatures/member-screen.sh signature-mend-random hr \
+      "--input-size 224x144 --steps 760 --epochs 19 --max-minutes 75 --augment signatures-mend" screen
+    for k in 0 1 2 3; do
+      [ -f "$runs/fold-$k/model.json" ] || { echo "fold $k did not train" >&2; exit 1; }
+      node -e 'process.exit(require(process.argv[1]).hyperparameters.augment === "signatures-mend" ? 0 : 1)' \
+        "$PWD/$runs/fold-$k/model-card.json" || { echo "fold $k: the card does not record signatures-mend" >&2; exit 1; }
+    done ;;
+  measure)
+    bash "$here/train.sh" restore || exit 1
+    for k in 3 5; do
+      [ -d ".runs/cedar-mended$k-forged" ] ||
+        node test/retraining/fixtures/ts-run.js docs/experiments/signatures/hard-writers/mend.ts ".runs/cedar-mended$k-forged" forged \
+          "" "$k" || exit 1
+    done
+    pair() { $R paired "$1" "$2" > "$3" || exit 1; }
+    # shellcheck disable=SC2046
+    $R cv $(test_folds "$runs") --scores "$here/hr0-scores.json.gz" > "$here/hr0.json" || exit 1
+    pair "$mend/hs0-rescored-scores.json.gz" "$here/hr0-scores.json.gz" "$here/hr0-vs-hs0.json"   # (a)
+    pair "$mend/hm0-scores.json.gz" "$here/hr0-scores.json.gz" "$here/hr0-vs-hm0.json"
+    for k in 3 5; do
+      # shellcheck disable=SC2046
+      $R cv $(test_folds "$runs") --dataset ".runs/cedar-mended$k-forged" --scores "$here/hr0-mended$k-scores.json.gz" \
+        > "$here/hr0-mended$k.json" || exit 1
+      pair "$mend/hs0-mended$k-scores.json.gz" "$here/hr0-mended$k-scores.json.gz" "$here/hr0-vs-hs0-mended$k.json" # (b) at k = 5
+      pair "$mend/hm0-mended$k-scores.json.gz" "$here/hr0-mended$k-scores.json.gz" "$here/hr0-vs-hm0-mended$k.json"
+      pair "$here/hr0-scores.json.gz" "$here/hr0-mended$k-scores.json.gz" "$here/hr0-breakage$k.json"
+    done ;;
+  *) echo "usage: train.sh screen|measure|keep|restore" >&2; exit 2 ;;
+esac
