@@ -2,7 +2,7 @@
 # Session 40: every stored paired comparison (signature-measure.ts paired, sessions 24–39) recomputed with the corrected
 # writer-draw weights (src/training/evaluate/bootstrap.ts pairWeights: a forgery pair weighs w_i, not w_i²), from the
 # score files it names, into this folder as DIR-NAME.json; the originals stay as they were decided. Then table.py.
-#   bash docs/experiments/signatures/repaired/recompute.sh     # ~10 min; skips a comparison whose score files are gone
+#   bash docs/experiments/signatures/repaired/recompute.sh     # ~10 min; skips a comparison whose score files are gone; prints the table
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/repaired
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
@@ -28,4 +28,5 @@ for f in "${files[@]}"; do
   [ $((i % 2)) -eq 0 ] && wait
 done
 wait
-python3 $here/table.py "${files[@]}" > $here/README.md
+# the table only, to stdout: README.md holds it with the hand-written readings (session 41: writing it there erased them)
+python3 $here/table.py "${files[@]}"
