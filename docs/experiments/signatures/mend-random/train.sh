@@ -51,6 +51,10 @@ case "${1:-}" in
       pair "$mend/hs0-mended$k-scores.json.gz" "$here/hr0-mended$k-scores.json.gz" "$here/hr0-vs-hs0-mended$k.json" # (b) at k = 5
       pair "$mend/hm0-mended$k-scores.json.gz" "$here/hr0-mended$k-scores.json.gz" "$here/hr0-vs-hm0-mended$k.json"
       pair "$here/hr0-scores.json.gz" "$here/hr0-mended$k-scores.json.gz" "$here/hr0-breakage$k.json"
+      # added before any held-out score (RULE.md's amendment): HR0's rise minus HS0's, one bootstrap over four files
+      node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/contrast.ts "$here/hr0-scores.json.gz" \
+        "$here/hr0-mended$k-scores.json.gz" "$mend/hs0-rescored-scores.json.gz" "$mend/hs0-mended$k-scores.json.gz" \
+        > "$here/rise-contrast$k.json" || exit 1
     done ;;
   *) echo "usage: train.sh screen|measure|keep|restore" >&2; exit 2 ;;
 esac
