@@ -6,6 +6,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from table import fmt, sign  # noqa: E402 (the same cells as session 40's table)
+
 
 def blocks(doc):
     """{label: paired block} of any of the three formats: signature-backend.ts paired (a list), signature-measure.ts
@@ -27,16 +30,6 @@ def extras(doc):
     if isinstance(doc, dict) and "stages" in doc:
         return [(s["eer"], s["auc"], s["forgeriesAccepted"], s["genuineRejected"]) for s in doc["stages"]]
     return []
-
-
-def fmt(b):
-    lo, hi = b["interval"]
-    return f"{b['difference'] * 100:+.2f} ({lo * 100:+.2f} to {hi * 100:+.2f})"
-
-
-def sign(b):
-    lo, hi = b["interval"]
-    return "below 0" if hi < 0 else "above 0" if lo > 0 else "across 0"
 
 
 print("| comparison | rule | level | R = 1, as stored | R = 1, corrected | R = 5, as stored | R = 5, corrected "
