@@ -111,3 +111,15 @@ member_folds_of() {
     [ -f ".runs/$prefix-m$m/fold-$k/model.json" ] || three_member "$prefix" "$flags" "$m" fold "$k" || return 1
   done
 }
+# Sessions 40–41 (mend/train.sh, mend-random/train.sh; duplicates --change found the two copies):
+#   keep_or_restore keep|restore RUNS KEPT   keep copies each trained RUNS/fold-K (model, weights, card, log) into KEPT/fold-K,
+#                                            to be committed (.runs/ does not survive a new checkout); restore copies back
+keep_or_restore() {
+  local mode=$1 runs=$2 kept=$3 k from to
+  for k in 0 1 2 3; do
+    if [ "$mode" = keep ]; then from=$runs/fold-$k to=$kept/fold-$k; else from=$kept/fold-$k to=$runs/fold-$k; fi
+    [ -f "$from/model.json" ] || continue
+    mkdir -p "$to" && cp "$from/model.json" "$from/weights.bin" "$from/model-card.json" "$to/" || return 1
+    if [ -f "$from.log" ]; then cp "$from.log" "$to.log"; fi # *.log is ignored: commit it with `git add -f`
+  done
+}

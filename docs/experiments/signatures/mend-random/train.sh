@@ -15,13 +15,7 @@ source docs/experiments/signatures/trunk-lib.sh
 runs=.runs/signature-mend-random-m0
 kept=$here/runs/m0
 case "${1:-}" in
-  keep | restore)
-    for k in 0 1 2 3; do
-      if [ "$1" = keep ]; then from=$runs/fold-$k to=$kept/fold-$k; else from=$kept/fold-$k to=$runs/fold-$k; fi
-      [ -f "$from/model.json" ] || continue
-      mkdir -p "$to" && cp "$from/model.json" "$from/weights.bin" "$from/model-card.json" "$to/" || exit 1
-      if [ -f "$from.log" ]; then cp "$from.log" "$to.log"; fi # *.log is ignored: commit it with `git add -f`
-    done ;;
+  keep | restore) keep_or_restore "$1" "$runs" "$kept" ;;
   screen)
     bash "$here/train.sh" restore || exit 1
     # cv.sh passes --augment signatures; the later flag wins (node's parseArgs keeps the last value)

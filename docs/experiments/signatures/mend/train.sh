@@ -12,13 +12,7 @@ R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 source docs/experiments/signatures/trunk-lib.sh
 kept=$here/runs/m0
 case "${1:-}" in
-  keep | restore)
-    for k in 0 1 2 3; do
-      if [ "$1" = keep ]; then from=.runs/signature-mend-m0/fold-$k to=$kept/fold-$k; else from=$kept/fold-$k to=.runs/signature-mend-m0/fold-$k; fi
-      [ -f "$from/model.json" ] || continue
-      mkdir -p "$to" && cp "$from/model.json" "$from/weights.bin" "$from/model-card.json" "$to/" || exit 1
-      if [ -f "$from.log" ]; then cp "$from.log" "$to.log"; fi # *.log is ignored: commit it with `git add -f`
-    done ;;
+  keep | restore) keep_or_restore "$1" .runs/signature-mend-m0 "$kept" ;;
   screen)
     bash "$here/train.sh" restore || exit 1
     bash docs/experiments/signatures/member-screen.sh signature-mend hm \
