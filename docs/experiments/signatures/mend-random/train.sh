@@ -4,6 +4,7 @@
 #   bash docs/experiments/signatures/mend-random/train.sh screen    # HR0 on folds 0–3, two at a time (~80 min)
 #   bash docs/experiments/signatures/mend-random/train.sh measure   # HR0 on the scans and on forgeries mended 3×3 and 5×5,
 #                                                                   # paired with HS0's and HM0's kept scores (../mend/)
+#   bash docs/experiments/signatures/mend-random/train.sh posthoc   # two contrasts added after the results (reported)
 #   bash docs/experiments/signatures/mend-random/train.sh keep|restore
 #     keep copies HR0's trained folds (.runs/signature-mend-random-m0/fold-K) into runs/m0/ beside this file, to be
 #     committed (`.runs/` does not survive a new checkout); restore copies them back, where `screen` skips them
@@ -50,5 +51,13 @@ case "${1:-}" in
         "$here/hr0-mended$k-scores.json.gz" "$mend/hs0-rescored-scores.json.gz" "$mend/hs0-mended$k-scores.json.gz" \
         > "$here/rise-contrast$k.json" || exit 1
     done ;;
-  *) echo "usage: train.sh screen|measure|keep|restore" >&2; exit 2 ;;
+  posthoc)
+    # added after the results (session 41, after review; reported, not deciding): the 3–4 px gaps alone, HR0's
+    # (mended 5×5 − mended 3×3) − HS0's; and HR0's rise at 5×5 minus HM0's
+    C="node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/contrast.ts"
+    $C "$here/hr0-mended3-scores.json.gz" "$here/hr0-mended5-scores.json.gz" "$mend/hs0-mended3-scores.json.gz" \
+      "$mend/hs0-mended5-scores.json.gz" > "$here/wider-gaps-contrast.json" &&
+      $C "$here/hr0-scores.json.gz" "$here/hr0-mended5-scores.json.gz" "$mend/hm0-scores.json.gz" \
+        "$mend/hm0-mended5-scores.json.gz" > "$here/rise-contrast5-vs-hm0.json" ;;
+  *) echo "usage: train.sh screen|measure|keep|restore|posthoc" >&2; exit 2 ;;
 esac
