@@ -6,24 +6,18 @@
  *   node test/retraining/fixtures/ts-run.js test/e2e/elastic-preview.ts OUT.png [WRITER…]
  */
 import * as fs from 'fs';
-import sharp from 'sharp';
 import { readModelCard } from '../../src/embedding/model-store';
 import { preprocessImage } from '../../src/embedding/preprocess/preprocess-image';
 import { augmentPreset } from '../../src/training/augment/affine.augment';
 import { elasticBatch } from '../../src/training/augment/elastic.augment';
 import { Rng } from '../../src/training/samplers/rng';
+import { toGrey, writeInputGrid } from './input-grid';
 import { writerFiles } from './signature-measure';
 
 const DATASET = '../shared/datasets/cedar-signatures';
 // The shipped signature model's preprocessing (session 31 previewed it at T's 160×80; 224×112 from session 34, 224×144 from session 38).
 const MODEL = `models/${fs.readdirSync('models').find((d) => /^signature-.+-cedar$/.test(d)) ?? 'signature-missing-cedar'}`;
 const VARIANTS = 3;
-const GAP = 4;
-
-/** One preprocessed input (ink = 1, paper = 0) as dark ink on white, 8-bit. */
-function toGrey(input: Float32Array): Uint8Array {
-  return Uint8Array.from(input, (v) => Math.round(255 * (1 - Math.max(0, Math.min(1, v)))));
-}
 
 export async function main(argv: string[]): Promise<void> {
   const [out, ...chosen] = argv;
@@ -53,17 +47,6 @@ export async function main(argv: string[]): Promise<void> {
       ].map(toGrey),
     );
   }
-  const cols = tiles[0].length;
-  const W = cols * w + (cols - 1) * GAP;
-  const H = tiles.length * h + (tiles.length - 1) * GAP;
-  const canvas = new Uint8Array(W * H).fill(200);
-  tiles.forEach((row, r) =>
-    row.forEach((tile, c) => {
-      for (let y = 0; y < h; y++) canvas.set(tile.subarray(y * w, (y + 1) * w), (r * (h + GAP) + y) * W + c * (w + GAP));
-    }),
-  );
-  await sharp(Buffer.from(canvas), { raw: { width: W, height: H, channels: 1 } })
-    .png()
-    .toFile(out);
+  await writeInputGrid(out, tiles, w, h);
   console.log(JSON.stringify({ out, writers, columns: ['genuine', ...Array(VARIANTS).fill('elastic'), 'genuine', 'forged'] }));
 }

@@ -6,21 +6,15 @@
  *   node test/retraining/fixtures/ts-run.js test/e2e/mend-preview.ts OUT.png [WRITER…]
  */
 import * as fs from 'fs';
-import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import { readModelCard } from '../../src/embedding/model-store';
 import { preprocessImage } from '../../src/embedding/preprocess/preprocess-image';
 import { closeBrightInk } from '../../src/training/augment/ink-close.augment';
+import { toGrey, writeInputGrid } from './input-grid';
 import { writerFiles } from './signature-measure';
 
 const DATASET = '../shared/datasets/cedar-signatures';
 const MODEL = `models/${fs.readdirSync('models').find((d) => /^signature-.+-cedar$/.test(d)) ?? 'signature-missing-cedar'}`;
-const GAP = 4;
-
-/** One preprocessed input (ink = 1, paper = 0) as dark ink on white, 8-bit. */
-function toGrey(input: Float32Array): Uint8Array {
-  return Uint8Array.from(input, (v) => Math.round(255 * (1 - Math.max(0, Math.min(1, v)))));
-}
 
 export async function main(argv: string[]): Promise<void> {
   const [out, ...chosen] = argv;
@@ -39,17 +33,6 @@ export async function main(argv: string[]): Promise<void> {
     const forged = await input(files.forged[0]);
     tiles.push([genuine, closed(genuine, 3), forged, closed(forged, 3), closed(forged, 5)].map(toGrey));
   }
-  const cols = tiles[0].length;
-  const W = cols * w + (cols - 1) * GAP;
-  const H = tiles.length * h + (tiles.length - 1) * GAP;
-  const canvas = new Uint8Array(W * H).fill(200);
-  tiles.forEach((row, r) =>
-    row.forEach((tile, c) => {
-      for (let y = 0; y < h; y++) canvas.set(tile.subarray(y * w, (y + 1) * w), (r * (h + GAP) + y) * W + c * (w + GAP));
-    }),
-  );
-  await sharp(Buffer.from(canvas), { raw: { width: W, height: H, channels: 1 } })
-    .png()
-    .toFile(out);
+  await writeInputGrid(out, tiles, w, h);
   console.log(JSON.stringify({ out, writers, columns: ['genuine', 'genuine 3×3', 'forged', 'forged 3×3', 'forged 5×5'] }));
 }

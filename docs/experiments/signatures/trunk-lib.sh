@@ -123,3 +123,13 @@ keep_or_restore() {
     if [ -f "$from.log" ]; then cp "$from.log" "$to.log"; fi # *.log is ignored: commit it with `git add -f`
   done
 }
+#   mended_forgery_copies                    .runs/cedar-mended{3,5}-forged (hard-writers/mend.ts: only the forgeries' ink
+#                                            closed 3×3 and 5×5), made once
+mended_forgery_copies() {
+  local k
+  for k in 3 5; do
+    [ -d ".runs/cedar-mended$k-forged" ] ||
+      node test/retraining/fixtures/ts-run.js docs/experiments/signatures/hard-writers/mend.ts ".runs/cedar-mended$k-forged" forged \
+        "" "$k" || return 1
+  done
+}

@@ -28,12 +28,7 @@ case "${1:-}" in
         "$PWD/$runs/fold-$k/model-card.json" || { echo "fold $k: the card does not record signatures-mend" >&2; exit 1; }
     done ;;
   measure)
-    bash "$here/train.sh" restore || exit 1
-    for k in 3 5; do
-      [ -d ".runs/cedar-mended$k-forged" ] ||
-        node test/retraining/fixtures/ts-run.js docs/experiments/signatures/hard-writers/mend.ts ".runs/cedar-mended$k-forged" forged \
-          "" "$k" || exit 1
-    done
+    bash "$here/train.sh" restore && mended_forgery_copies || exit 1
     pair() { $R paired "$1" "$2" > "$3" || exit 1; }
     # shellcheck disable=SC2046
     $R cv $(test_folds "$runs") --scores "$here/hr0-scores.json.gz" > "$here/hr0.json" || exit 1

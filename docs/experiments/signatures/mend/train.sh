@@ -21,12 +21,7 @@ case "${1:-}" in
       [ -f ".runs/signature-mend-m0/fold-$k/model.json" ] || { echo "fold $k did not train" >&2; exit 1; }
     done ;;
   measure)
-    bash "$here/train.sh" restore || exit 1
-    for k in 3 5; do
-      [ -d ".runs/cedar-mended$k-forged" ] ||
-        node test/retraining/fixtures/ts-run.js docs/experiments/signatures/hard-writers/mend.ts ".runs/cedar-mended$k-forged" forged \
-          "" "$k" || exit 1
-    done
+    bash "$here/train.sh" restore && mended_forgery_copies || exit 1
     hs0=.runs/signature-input224x144-steps-m0
     [ -f "$hs0/fold-3/model.json" ] || bash docs/experiments/signatures/height/train-steps.sh restore || exit 1
     score() { # NAME MODELS_PREFIX [DATASET]: pooled scores of a member's four folds
