@@ -4,23 +4,12 @@
  * than 2:1 (whose height, not width, sets the scale at a 224×112 input with fit 'contain').
  *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/height/crop-sizes.ts [DATASET]
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import sharp from 'sharp';
-import { inkCrop } from '../../../../src/embedding/preprocess/ink-crop';
+import { CEDAR_ROOT, inkCropSizes } from './ink-crop-sizes';
 
 export async function main(argv: string[]): Promise<number> {
-  const root = argv[0] ?? path.resolve(__dirname, '../../../../../shared/datasets/cedar-signatures');
-  const widths: number[] = [];
-  const heights: number[] = [];
-  for (const writer of fs.readdirSync(root).filter((d) => /^\d\d$/.test(d)))
-    for (const kind of ['genuine', 'forged'])
-      for (const file of fs.readdirSync(path.join(root, writer, kind)).filter((f) => f.endsWith('.png'))) {
-        const { data, info } = await sharp(path.join(root, writer, kind, file)).greyscale().raw().toBuffer({ resolveWithObject: true });
-        const { box } = inkCrop(new Uint8Array(data), info.width, info.height);
-        widths.push(box.width);
-        heights.push(box.height);
-      }
+  const crops = await inkCropSizes(argv[0] ?? CEDAR_ROOT);
+  const widths = crops.map((c) => c.width);
+  const heights = crops.map((c) => c.height);
   const aspects = widths.map((w, i) => w / heights[i]);
   const at = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.floor(q * (values.length - 1))];
   const quantiles = (values: number[]) => [0.05, 0.25, 0.5, 0.75, 0.95].map((q) => Number(at(values, q).toFixed(2)));

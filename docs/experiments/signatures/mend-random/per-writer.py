@@ -13,7 +13,6 @@ import importlib.util
 import json
 import math
 import os
-import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIG = os.path.dirname(HERE)
@@ -22,7 +21,7 @@ SIG = os.path.dirname(HERE)
 _spec = importlib.util.spec_from_file_location("analyse", os.path.join(SIG, "hard-writers", "analyse.py"))
 _analyse = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_analyse)
-spearman = _analyse.spearman
+spearman_interval = _analyse.spearman_interval
 
 
 def per_writer_eer(path):
@@ -58,21 +57,7 @@ def main():
         ],
         "HS0's rise with forgeries mended 3x3": [hs0_mended[w] - hs0[w] for w in writers],
     }
-    rng = random.Random(41)
-    draws = [[rng.randrange(len(writers)) for _ in writers] for _ in range(2000)]
-    rows = {}
-    for name, x in predictors.items():
-        boot = []
-        for idx in draws:
-            xs, ys = [x[i] for i in idx], [diff[i] for i in idx]
-            if len(set(xs)) > 1 and len(set(ys)) > 1:
-                boot.append(float(spearman(xs, ys)))
-        boot.sort()
-        rows[name] = {
-            "rho": round(float(spearman(x, diff)), 4),
-            "ci95": [round(boot[int(0.025 * len(boot))], 4), round(boot[int(0.975 * len(boot)) - 1], 4)],
-            "draws": len(boot),
-        }
+    rows = {name: spearman_interval(x, diff, 41) for name, x in predictors.items()}
     print(json.dumps({
         "question": "does HR0 lose to HS0 (per-writer EER, one reference) where CEDAR's forgeries break up more?",
         "writers": len(writers),

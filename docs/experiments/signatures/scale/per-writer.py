@@ -7,9 +7,8 @@ mean difference for writers with s below and above the median s.
 """
 import json
 import os
-import random
 
-from why import HERE, SIG, fit_scale, per_writer, spearman
+from why import HERE, SIG, fit_scale, per_writer, spearman_interval
 
 
 def main():
@@ -19,14 +18,6 @@ def main():
     writers = sorted(hs0)
     diff = [hl0[w] - hs0[w] for w in writers]
     scale = [fit_scale(crops[w], 224, 144) for w in writers]
-    rng = random.Random(42)
-    boot = []
-    for _ in range(2000):
-        idx = [rng.randrange(len(writers)) for _ in writers]
-        xs, ys = [scale[i] for i in idx], [diff[i] for i in idx]
-        if len(set(xs)) > 1 and len(set(ys)) > 1:
-            boot.append(float(spearman(xs, ys)))
-    boot.sort()
     middle = sorted(scale)[len(scale) // 2]
     low = [d for d, s in zip(diff, scale) if s < middle]
     high = [d for d, s in zip(diff, scale) if s >= middle]
@@ -36,9 +27,7 @@ def main():
         "meanDifference": round(sum(diff) / len(diff), 5),
         "writersWorse": sum(d > 0 for d in diff),
         "writersBetter": sum(d < 0 for d in diff),
-        "spearmanWithHs0Scale": {"rho": round(float(spearman(scale, diff)), 4),
-                                 "ci95": [round(boot[int(0.025 * len(boot))], 4), round(boot[int(0.975 * len(boot)) - 1], 4)],
-                                 "draws": len(boot)},
+        "spearmanWithHs0Scale": spearman_interval(scale, diff, 42),
         "medianScale": round(middle, 4),
         "belowMedianScale": {"writers": len(low), "meanDifference": round(sum(low) / len(low), 5)},
         "atOrAboveMedianScale": {"writers": len(high), "meanDifference": round(sum(high) / len(high), 5)},

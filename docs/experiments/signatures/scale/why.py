@@ -12,7 +12,6 @@ Also f' = the growth each writer's input would get from 224x144 to 256x160, the 
 import importlib.util
 import json
 import os
-import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIG = os.path.dirname(HERE)
@@ -26,7 +25,7 @@ def _load(name, path):
 
 
 per_writer = _load("per_writer", os.path.join(SIG, "mend-random", "per-writer.py"))
-spearman = per_writer.spearman
+spearman_interval = per_writer.spearman_interval
 
 
 def fit_scale(crop, width, height):
@@ -42,23 +41,13 @@ def main():
     diff = [hs0[w] - i0[w] for w in writers]
     grew = [fit_scale(crops[w], 224, 144) / fit_scale(crops[w], 224, 112) for w in writers]
     next_growth = [fit_scale(crops[w], 256, 160) / fit_scale(crops[w], 224, 144) for w in writers]
-    rng = random.Random(42)
-    boot = []
-    for _ in range(2000):
-        idx = [rng.randrange(len(writers)) for _ in writers]
-        xs, ys = [grew[i] for i in idx], [diff[i] for i in idx]
-        if len(set(xs)) > 1 and len(set(ys)) > 1:
-            boot.append(float(spearman(xs, ys)))
-    boot.sort()
     big = [d for d, f in zip(diff, grew) if f > 1.1]
     small = [d for d, f in zip(diff, grew) if f <= 1.1]
     print(json.dumps({
         "question": "did HS0 gain over I0' (per-writer EER, one reference) where the taller input enlarged the writer's crop?",
         "writers": len(writers),
         "meanDifference": round(sum(diff) / len(diff), 5),
-        "spearmanWithGrowth": {"rho": round(float(spearman(grew, diff)), 4),
-                               "ci95": [round(boot[int(0.025 * len(boot))], 4), round(boot[int(0.975 * len(boot)) - 1], 4)],
-                               "draws": len(boot)},
+        "spearmanWithGrowth": spearman_interval(grew, diff, 42),
         "grewOver10pc": {"writers": len(big), "meanDifference": round(sum(big) / len(big), 5)},
         "grewAtMost10pc": {"writers": len(small), "meanDifference": round(sum(small) / len(small), 5)},
         "growthAt256x160": [round(min(next_growth), 3), round(max(next_growth), 3)],
