@@ -133,3 +133,19 @@ mended_forgery_copies() {
         "" "$k" || return 1
   done
 }
+# Session 42 (scale/train.sh decide; the same steps as height/decide-steps.sh's and measure-served.sh's loops):
+#   serve_fold FROM TO FAR K                 copies fold K's ensemble FROM into TO and recalibrates it as H is served
+#                                            (FAR on the validation writers, SPREAD β = ½), checking the card took it;
+#                                            skipped when TO/done is there
+serve_fold() {
+  local from=$1 to=$2 far=$3 k=$4
+  [ -f "$to/done" ] && return 0
+  rm -rf "$to" && mkdir -p "$(dirname "$to")" && cp -r "$from" "$to" && rm -f "$to/done" || return 1
+  MODEL=$to FAR=$far SHIFT=0.5 INCLUDE=@splits/cedar/cv/fold-$k-development.txt \
+    bash docs/experiments/signatures/recalibrate.sh > /dev/null || return 1
+  # recalibrate.sh does not fail when its last card edit does: check that the card took the served rule
+  node -e 'const t=require(require("path").resolve(process.argv[1])).thresholds;
+    if (t.targetFar !== Number(process.argv[2]) || t.referenceShift !== 0.5) { console.error("not recalibrated: " + process.argv[1]); process.exit(1); }' \
+    "$to/model-card.json" "$far" || return 1
+  touch "$to/done"
+}
