@@ -139,7 +139,8 @@ mended_forgery_copies() {
 #                                            skipped when TO/done is there
 serve_fold() {
   local from=$1 to=$2 far=$3 k=$4
-  [ -f "$to/done" ] && return 0
+  # a fold joined again after it was served makes the served copy stale
+  [ -f "$to/done" ] && [ "$to/done" -nt "$from/model.json" ] && return 0
   rm -rf "$to" && mkdir -p "$(dirname "$to")" && cp -r "$from" "$to" && rm -f "$to/done" || return 1
   MODEL=$to FAR=$far SHIFT=0.5 INCLUDE=@splits/cedar/cv/fold-$k-development.txt \
     bash docs/experiments/signatures/recalibrate.sh > /dev/null || return 1
