@@ -43,6 +43,16 @@ def spearman(x, y):
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
+def difference_counts(diff):
+    """Per-writer differences (candidate - base) summed up as sessions 41-42's per-writer looks report them."""
+    return {
+        "writers": len(diff),
+        "meanDifference": round(sum(diff) / len(diff), 5),
+        "writersWorse": sum(d > 0 for d in diff),
+        "writersBetter": sum(d < 0 for d in diff),
+    }
+
+
 def spearman_interval(x, y, seed, draws=2000):
     """Spearman's rho of x and y with a 95 % writer-bootstrap percentile interval (sessions 41-42's per-writer looks):
     `draws` resamplings of the writers with replacement from random.Random(seed), skipping those where either side

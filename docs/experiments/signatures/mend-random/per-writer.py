@@ -22,6 +22,7 @@ _spec = importlib.util.spec_from_file_location("analyse", os.path.join(SIG, "har
 _analyse = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_analyse)
 spearman_interval = _analyse.spearman_interval
+difference_counts = _analyse.difference_counts
 
 
 def per_writer_eer(path):
@@ -60,10 +61,7 @@ def main():
     rows = {name: spearman_interval(x, diff, 41) for name, x in predictors.items()}
     print(json.dumps({
         "question": "does HR0 lose to HS0 (per-writer EER, one reference) where CEDAR's forgeries break up more?",
-        "writers": len(writers),
-        "meanDifference": round(sum(diff) / len(diff), 5),
-        "writersWorse": sum(d > 0 for d in diff),
-        "writersBetter": sum(d < 0 for d in diff),
+        **difference_counts(diff),
         "spearman": rows,
         "perWriter": {w: {"hs0": round(hs0[w], 4), "hr0": round(hr0[w], 4), "hs0Mended3": round(hs0_mended[w], 4)} for w in writers},
     }, indent=2))

@@ -22,11 +22,7 @@ case "${1:-}" in
     # cv.sh passes --augment signatures; the later flag wins (node's parseArgs keeps the last value)
     bash docs/experiments/signatures/member-screen.sh signature-mend-random hr \
       "--input-size 224x144 --steps 760 --epochs 19 --max-minutes 75 --augment signatures-mend" screen
-    for k in 0 1 2 3; do
-      [ -f "$runs/fold-$k/model.json" ] || { echo "fold $k did not train" >&2; exit 1; }
-      node -e 'process.exit(require(process.argv[1]).hyperparameters.augment === "signatures-mend" ? 0 : 1)' \
-        "$PWD/$runs/fold-$k/model-card.json" || { echo "fold $k: the card does not record signatures-mend" >&2; exit 1; }
-    done ;;
+    check_folds "$runs" 'c.hyperparameters.augment === "signatures-mend"' "record signatures-mend" ;;
   measure)
     bash "$here/train.sh" restore && mended_forgery_copies || exit 1
     pair() { $R paired "$1" "$2" > "$3" || exit 1; }

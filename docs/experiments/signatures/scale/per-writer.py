@@ -10,6 +10,8 @@ import os
 
 from why import HERE, SIG, fit_scale, per_writer, spearman_interval
 
+difference_counts = per_writer.difference_counts
+
 
 def main():
     hs0 = per_writer.per_writer_eer(os.path.join(SIG, "height", "hs0-scores.json.gz"))
@@ -23,10 +25,7 @@ def main():
     high = [d for d, s in zip(diff, scale) if s >= middle]
     print(json.dumps({
         "question": "does HL0's difference from HS0 (per-writer EER, one reference) depend on how far HS0's input already enlarged the writer's crop?",
-        "writers": len(writers),
-        "meanDifference": round(sum(diff) / len(diff), 5),
-        "writersWorse": sum(d > 0 for d in diff),
-        "writersBetter": sum(d < 0 for d in diff),
+        **difference_counts(diff),
         "spearmanWithHs0Scale": spearman_interval(scale, diff, 42),
         "medianScale": round(middle, 4),
         "belowMedianScale": {"writers": len(low), "meanDifference": round(sum(low) / len(low), 5)},

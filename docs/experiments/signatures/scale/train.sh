@@ -26,11 +26,7 @@ case "${1:-}" in
   keep | restore) for m in 0 1 2; do keep_or_restore "$1" ".runs/$prefix-m$m" "$here/runs/m$m" || exit 1; done ;;
   screen)
     bash "$here/train.sh" restore && screen screen
-    for k in 0 1 2 3; do
-      [ -f "$runs/fold-$k/model.json" ] || { echo "fold $k did not train" >&2; exit 1; }
-      node -e 'const c=require(process.argv[1]);process.exit(c.preprocessing.width===256&&c.preprocessing.height===160?0:1)' \
-        "$PWD/$runs/fold-$k/model-card.json" || { echo "fold $k: the card does not say 256×160" >&2; exit 1; }
-    done ;;
+    check_folds "$runs" 'c.preprocessing.width === 256 && c.preprocessing.height === 160' "say 256×160" ;;
   measure)
     bash "$here/train.sh" restore || exit 1
     # shellcheck disable=SC2046
