@@ -112,12 +112,13 @@ member_folds_of() {
   done
 }
 # Sessions 40–41 (mend/train.sh, mend-random/train.sh; duplicates --change found the two copies):
-#   keep_or_restore keep|restore RUNS KEPT   keep copies each trained RUNS/fold-K (model, weights, card, log) into KEPT/fold-K,
-#                                            to be committed (.runs/ does not survive a new checkout); restore copies back
+#   keep_or_restore keep|restore RUNS KEPT   keep copies each trained RUNS/fold-K, and RUNS/all (a final member on all 34
+#                                            writers), with model, weights, card and log into KEPT/, to be committed
+#                                            (.runs/ does not survive a new checkout); restore copies back
 keep_or_restore() {
   local mode=$1 runs=$2 kept=$3 k from to
-  for k in 0 1 2 3; do
-    if [ "$mode" = keep ]; then from=$runs/fold-$k to=$kept/fold-$k; else from=$kept/fold-$k to=$runs/fold-$k; fi
+  for k in fold-0 fold-1 fold-2 fold-3 all; do
+    if [ "$mode" = keep ]; then from=$runs/$k to=$kept/$k; else from=$kept/$k to=$runs/$k; fi
     [ -f "$from/model.json" ] || continue
     mkdir -p "$to" && cp "$from/model.json" "$from/weights.bin" "$from/model-card.json" "$to/" || return 1
     if [ -f "$from.log" ]; then cp "$from.log" "$to.log"; fi # *.log is ignored: commit it with `git add -f`
