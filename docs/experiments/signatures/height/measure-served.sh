@@ -10,14 +10,19 @@
 #                   writing into DIR: the files beside this file are H's, at 0.5 %
 # Writes into OUT (default: beside this file): random-forgeries/fold-K.json, api/ (each fold's calls), hs-api3.json,
 # hs-api-refs5.json.
+# Session 43: SHIP_PREFIX, SHIP_DIR and SHIP_LETTER measure another candidate's served folds the same way (H's by default;
+# ../scale/ship.sh sets HL's: .runs/signature-input256x160-steps-cv/served-far0.005, served by scale/train.sh decide,
+# writing hl-api3.json and hl-api-refs5.json into ../scale/)
 cd "$(dirname "$0")/../../../.." || exit 1
-here=docs/experiments/signatures/height cv=.runs/signature-input224x144-steps-cv
-far=${FAR:-0.005} out=${OUT:-docs/experiments/signatures/height}
+here=docs/experiments/signatures/height cv=.runs/${SHIP_PREFIX:-signature-input224x144-steps}-cv
+letter=${SHIP_LETTER:-hs} far=${FAR:-0.005} out=${OUT:-${SHIP_DIR:-docs/experiments/signatures/height}}
 [ "$far" = 0.005 ] || [ -n "${OUT:-}" ] || { echo "FAR=$far: name OUT=DIR (beside this file are H's files at 0.005)" >&2; exit 2; }
 served=$cv/served-far$far
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 for k in 0 1 2 3; do
-  [ -f "$cv/spread/fold-$k/done" ] || { echo "no recalibrated fold $k: run $here/decide-steps.sh first" >&2; exit 1; }
+  # a fold already served at this target (scale/train.sh decide serves HL's at 0.5 %) needs no recalibrated copy
+  [ -f "$cv/spread/fold-$k/done" ] || [ -f "$served/fold-$k/done" ] ||
+    { echo "no recalibrated fold $k: run $here/decide-steps.sh first" >&2; exit 1; }
 done
 npm run build --silent || exit 1 # recalibrate.sh runs the compiled CLI
 mkdir -p "$served" "$out/random-forgeries"
@@ -44,8 +49,8 @@ for k in 0 1 2 3; do
   [ -s "$served/api3-fold-$k.json" ] || FOLDS=$k RUNS=$served bash docs/experiments/signatures/api.sh || exit 1
 done
 # shellcheck disable=SC2046
-$R pool $(for k in 0 1 2 3; do echo "$served/api3-fold-$k.json"; done) > "$out/hs-api3.json" || exit 1
+$R pool $(for k in 0 1 2 3; do echo "$served/api3-fold-$k.json"; done) > "$out/$letter-api3.json" || exit 1
 # shellcheck disable=SC2046
-$R pool $(for k in 0 1 2 3; do echo "$served/api-refs5-fold-$k.json"; done) > "$out/hs-api-refs5.json" || exit 1
+$R pool $(for k in 0 1 2 3; do echo "$served/api-refs5-fold-$k.json"; done) > "$out/$letter-api-refs5.json" || exit 1
 mkdir -p "$out/api" && cp "$served"/api3-fold-?.json "$served"/api-refs5-fold-?.json "$out/api/"
-echo "served fold ensembles measured: $out/random-forgeries, $out/api, hs-api3.json, hs-api-refs5.json"
+echo "served fold ensembles measured: $out/random-forgeries, $out/api, $letter-api3.json, $letter-api-refs5.json"
