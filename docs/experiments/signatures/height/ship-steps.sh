@@ -15,16 +15,22 @@
 #                                                                       ../backend/cv-thresholds.sh: rule CV-THRESHOLDS)
 #   CARD=… CV_RECORD=… bash docs/experiments/signatures/height/ship-steps.sh measure   ship-lib.sh's TRAIN_SH measure
 # Shipping also renames the model in what names it (README.md, docs/signatures.md, docs/domains.md): the script does not.
+# Session 43: SHIP_PREFIX, SHIP_NAME, SHIP_DIR (notes.txt, intended-use.json), SHIP_TRAIN (keep|restore|final),
+# SHIP_DECIDED (the fold ensembles its decision served, SPREAD cards) and SHIP_DECIDED_FAR (their target) ship another
+# candidate the same way; each defaults to H's (../scale/ship.sh sets HL's). The chain after the API records (CV-THRESHOLDS,
+# BREAKAGE, the simulated scans) still reads H's paths, so for another candidate it stops there and says so.
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/ship-lib.sh
 source docs/experiments/signatures/trunk-lib.sh
-here=docs/experiments/signatures/height steps=docs/experiments/signatures/height/train-steps.sh
-prefix=signature-input224x144-steps spread=.runs/signature-input224x144-steps-cv/spread
+here=docs/experiments/signatures/height steps=${SHIP_TRAIN:-docs/experiments/signatures/height/train-steps.sh}
+prefix=${SHIP_PREFIX:-signature-input224x144-steps} name=${SHIP_NAME:-signature-fast224x144-cedar}
+texts=${SHIP_DIR:-$here} cv=.runs/$prefix-cv
+spread=${SHIP_DECIDED:-$cv/spread} decided_far=${SHIP_DECIDED_FAR:-0.02}
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 export SHIFT=0.5 # recalibrate.sh: verifyIdentity's rule SPREAD, as I is served
 # the fold ensembles as served at the shipping target: decide-steps.sh's at 2 %, measure-served.sh's at any other
 served=$spread
-[ "${FAR:-0.02}" = 0.02 ] || served=.runs/signature-input224x144-steps-cv/served-far$FAR
+[ "${FAR:-$decided_far}" = "$decided_far" ] || served=$cv/served-far$FAR
 folds_ready() {
   local k
   for k in 0 1 2 3; do
@@ -46,19 +52,24 @@ case "${1:-}" in
     folds_ready || exit 1
     # shellcheck disable=SC2046
     $R cv $(test_folds "$served") --card "${CARD:?}" --record "${CV_RECORD:-cedar-writer-cv}" \
-      > .runs/signature-input224x144-steps-cv/hs-recorded.json ;;
+      > "$cv/hs-recorded.json" ;;
   card | "")
     # the card's texts, written for H after its final members were measured (input-size/ has I's)
-    for t in notes.txt intended-use.json; do [ -f "$here/$t" ] || { echo "write $here/$t first" >&2; exit 1; }; done
+    for t in notes.txt intended-use.json; do [ -f "$texts/$t" ] || { echo "write $texts/$t first" >&2; exit 1; }; done
     [ "${1:-}" = card ] || { bash $steps restore && folds_ready; } || exit 1
     steps_place() { three_place "$1" "$prefix"; }
-    SIGNATURE_NAME=signature-fast224x144-cedar ship_candidate "$here/notes.txt" "$spread" "$here/ship-steps.sh" \
+    SIGNATURE_NAME=$name ship_candidate "$texts/notes.txt" "$spread" "$here/ship-steps.sh" \
       steps_place "${1:-}" || exit 1
     [ "${1:-}" = card ] && exit 0
     # the tone check of step 2's fold ensembles (verify only, so the same under CENTROID and SPREAD; ~4 min)
     # shellcheck disable=SC2046
-    $R tone $(test_folds .runs/signature-input224x144-steps-cv) --card models/signature-fast224x144-cedar \
-      --record cedar-writer-cv-tone > .runs/signature-input224x144-steps-cv/hs-tone-recorded.json || exit 1
+    $R tone $(test_folds "$cv") --card "models/$name" \
+      --record cedar-writer-cv-tone > "$cv/hs-tone-recorded.json" || exit 1
+    if [ -s "$served/api3-fold-3.json" ] && [ "$prefix" != signature-input224x144-steps ]; then
+      bash "$here/ship-steps.sh" api || exit 1
+      echo "shipped with the API records; CV-THRESHOLDS, BREAKAGE and the scans read H's paths: not run for $name" >&2
+      exit 0
+    fi
     if [ -s "$served/api3-fold-3.json" ]; then
       # then verifyIdentity's thresholds from the cross-validated writers (rule CV-THRESHOLDS, session 38)
       # then what the re-served folds owe to the ink's breakage (session 39; re-measured: the folds are new)
@@ -76,10 +87,10 @@ case "${1:-}" in
     : "${FAR:?FAR=the shipped target (0.005 for H)}"
     folds_ready || exit 1
     # shellcheck disable=SC2046
-    $R pool $(for k in 0 1 2 3; do echo "$served/api3-fold-$k.json"; done) --card models/signature-fast224x144-cedar \
+    $R pool $(for k in 0 1 2 3; do echo "$served/api3-fold-$k.json"; done) --card "models/$name" \
       --record cedar-writer-cv-api > /dev/null || exit 1
     # shellcheck disable=SC2046
-    $R pool $(for k in 0 1 2 3; do echo "$served/api-refs5-fold-$k.json"; done) --card models/signature-fast224x144-cedar \
+    $R pool $(for k in 0 1 2 3; do echo "$served/api-refs5-fold-$k.json"; done) --card "models/$name" \
       --record cedar-writer-cv-api-refs5 > /dev/null ;;
   *) echo "usage: ship-steps.sh final|card|measure|api, or FAR=f ship-steps.sh" >&2; exit 2 ;;
 esac
