@@ -142,7 +142,9 @@ serve_fold() {
   local from=$1 to=$2 far=$3 k=$4
   # a fold joined again after it was served makes the served copy stale
   [ -f "$to/done" ] && [ "$to/done" -nt "$from/model.json" ] && return 0
-  rm -rf "$to" && mkdir -p "$(dirname "$to")" && cp -r "$from" "$to" && rm -f "$to/done" || return 1
+  # and its API runs beside it (measure-served.sh resumes on them), so they go with it
+  rm -rf "$to" "$(dirname "$to")"/api*-fold-"$k".json && mkdir -p "$(dirname "$to")" && cp -r "$from" "$to" &&
+    rm -f "$to/done" || return 1
   MODEL=$to FAR=$far SHIFT=0.5 INCLUDE=@splits/cedar/cv/fold-$k-development.txt \
     bash docs/experiments/signatures/recalibrate.sh > /dev/null || return 1
   # recalibrate.sh does not fail when its last card edit does: check that the card took the served rule

@@ -25,7 +25,9 @@ source docs/experiments/signatures/trunk-lib.sh
 here=docs/experiments/signatures/height steps=${SHIP_TRAIN:-docs/experiments/signatures/height/train-steps.sh}
 prefix=${SHIP_PREFIX:-signature-input224x144-steps} name=${SHIP_NAME:-signature-fast224x144-cedar}
 texts=${SHIP_DIR:-$here} cv=.runs/$prefix-cv
-spread=${SHIP_DECIDED:-$cv/spread} decided_far=${SHIP_DECIDED_FAR:-0.02}
+spread=${SHIP_DECIDED:-$cv/spread} decided_far=${SHIP_DECIDED_FAR:-0.02} letter=${SHIP_LETTER:-hs}
+# H's chain below (CV-THRESHOLDS, BREAKAGE, scans) only when no SHIP_* names another candidate
+other=${SHIP_PREFIX:-}${SHIP_NAME:-}${SHIP_DIR:-}${SHIP_TRAIN:-}${SHIP_DECIDED:-}${SHIP_DECIDED_FAR:-}${SHIP_LETTER:-}
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 export SHIFT=0.5 # recalibrate.sh: verifyIdentity's rule SPREAD, as I is served
 # the fold ensembles as served at the shipping target: decide-steps.sh's at 2 %, measure-served.sh's at any other
@@ -34,29 +36,31 @@ served=$spread
 folds_ready() {
   local k
   for k in 0 1 2 3; do
-    [ -f "$spread/fold-$k/done" ] || { echo "no recalibrated fold $k: run $here/decide-steps.sh first" >&2; return 1; }
-    [ -f "$served/fold-$k/done" ] || { echo "no fold $k served at $FAR: run FAR=$FAR $here/measure-served.sh first" >&2; return 1; }
+    [ -f "$spread/fold-$k/done" ] ||
+      { echo "no recalibrated fold $k in $spread: run $here/decide-steps.sh (HL: scale/train.sh decide) first" >&2; return 1; }
+    [ -f "$served/fold-$k/done" ] ||
+      { echo "no fold $k served at $FAR: run FAR=$FAR $here/measure-served.sh (HL: scale/ship.sh) first" >&2; return 1; }
   done
 }
 case "${1:-}" in
   final)
-    bash $steps restore || exit 1
+    bash "$steps" restore || exit 1
     for m in 0 1 2; do
       # one at a time: alone a 224×144 run makes ~22 pairs/s, two at once ~11 each (session 36)
       # member-screen.sh's `final` exits 0 when a run fails (a bare `wait`): check for the member itself
-      bash $steps final "$m"
+      bash "$steps" final "$m"
       [ -f ".runs/$prefix-m$m/all/model.json" ] || { echo "final member $m was not trained" >&2; exit 1; }
-      bash $steps keep || exit 1
+      bash "$steps" keep || exit 1
     done ;;
   measure)
     folds_ready || exit 1
     # shellcheck disable=SC2046
     $R cv $(test_folds "$served") --card "${CARD:?}" --record "${CV_RECORD:-cedar-writer-cv}" \
-      > "$cv/hs-recorded.json" ;;
+      > "$cv/$letter-recorded.json" ;;
   card | "")
     # the card's texts, written for H after its final members were measured (input-size/ has I's)
     for t in notes.txt intended-use.json; do [ -f "$texts/$t" ] || { echo "write $texts/$t first" >&2; exit 1; }; done
-    [ "${1:-}" = card ] || { bash $steps restore && folds_ready; } || exit 1
+    [ "${1:-}" = card ] || { bash "$steps" restore && folds_ready; } || exit 1
     steps_place() { three_place "$1" "$prefix"; }
     SIGNATURE_NAME=$name ship_candidate "$texts/notes.txt" "$spread" "$here/ship-steps.sh" \
       steps_place "${1:-}" || exit 1
@@ -64,8 +68,8 @@ case "${1:-}" in
     # the tone check of step 2's fold ensembles (verify only, so the same under CENTROID and SPREAD; ~4 min)
     # shellcheck disable=SC2046
     $R tone $(test_folds "$cv") --card "models/$name" \
-      --record cedar-writer-cv-tone > "$cv/hs-tone-recorded.json" || exit 1
-    if [ -s "$served/api3-fold-3.json" ] && [ "$prefix" != signature-input224x144-steps ]; then
+      --record cedar-writer-cv-tone > "$cv/$letter-tone-recorded.json" || exit 1
+    if [ -s "$served/api3-fold-3.json" ] && [ -n "$other" ]; then
       bash "$here/ship-steps.sh" api || exit 1
       echo "shipped with the API records; CV-THRESHOLDS, BREAKAGE and the scans read H's paths: not run for $name" >&2
       exit 0
@@ -80,8 +84,8 @@ case "${1:-}" in
         bash docs/experiments/signatures/scans/aspect.sh && exec bash docs/experiments/signatures/scans/run.sh record
       exit 1
     fi
-    echo "shipped; the API records wait for FAR=$FAR $here/measure-served.sh, then ship-steps.sh api and" \
-      "docs/experiments/signatures/backend/cv-thresholds.sh" >&2 ;;
+    echo "shipped; the API records wait for FAR=$FAR $here/measure-served.sh (HL: scale/ship.sh measure-served.sh)," \
+      "then ship-steps.sh api and (H's) docs/experiments/signatures/backend/cv-thresholds.sh" >&2 ;;
   api)
     # the served fold ensembles through the HTTP API (measure-served.sh), each call at the threshold it was served
     : "${FAR:?FAR=the shipped target (0.005 for H)}"

@@ -18,6 +18,7 @@ cd "$(dirname "$0")/../../../.." || exit 1
 export SHIP_PREFIX=signature-input256x160-steps SHIP_NAME=signature-fast256x160-cedar
 export SHIP_DIR=docs/experiments/signatures/scale SHIP_LETTER=hl SHIP_TRAIN=docs/experiments/signatures/scale/train.sh
 export SHIP_DECIDED=.runs/signature-input256x160-steps-cv/served-far0.005 SHIP_DECIDED_FAR=0.005
+export SIZE=256x160 # scale/train.sh restore: HL's members, whatever SIZE the caller's shell holds
 case "${1:-}" in
   measure-served.sh | ship-steps.sh)
     # the folds must be those scale/train.sh decide served (it leaves each one's `done`)
