@@ -14,8 +14,9 @@ Leave one fold out: delta_R from the other folds' writers, applied to the held-o
   python3 docs/experiments/signatures/backend/cv-thresholds.py apply OUT.json MODEL_DIR
     if the rule passes (else exit 3), moves MODEL_DIR's card thresholds.references[R].threshold by OUT's all-fold
     delta_R (R = 2, 3, 5, 10); refuses a card that was moved already
-  python3 docs/experiments/signatures/backend/cv-thresholds.py record OUT.json API_OUT.json REFS.json MODEL_DIR
-    the moved thresholds' validation rates (REFS: signature-measure.ts refs at them) and the rule's card record
+  python3 docs/experiments/signatures/backend/cv-thresholds.py record OUT.json API_OUT.json REFS.json MODEL_DIR [COMMAND]
+    the moved thresholds' validation rates (REFS: signature-measure.ts refs at them) and the rule's card record, whose
+    command is COMMAND (session 44: another candidate's is run through its ship.sh; default H's, below)
 The whole of it: bash docs/experiments/signatures/backend/cv-thresholds.sh
 """
 import gzip
@@ -129,7 +130,7 @@ def apply(result_file, model_dir):
     return {r: round(d, 6) for r, d in delta.items()}
 
 
-def record(result_file, api_file, refs_file, model_dir):
+def record(result_file, api_file, refs_file, model_dir, command="bash docs/experiments/signatures/backend/cv-thresholds.sh"):
     """The moved thresholds' validation rates (from `signature-measure.ts refs` at them) and the rule's record."""
     card_file = f"{model_dir}/model-card.json"
     card = json.load(open(card_file))
@@ -152,7 +153,7 @@ def record(result_file, api_file, refs_file, model_dir):
         "perFoldLeaveOneOut": per_fold(result),
         "labelledRates": "thresholds.labelled[].far and .frr (opt-in rule LABELLED) are re-measured on the 6 validation writers "
         "under the moved caps (labelled-rates.ts, session 39); the offsets do not depend on the cap and are unchanged",
-        "command": "bash docs/experiments/signatures/backend/cv-thresholds.sh",
+        "command": command,
     }
     write_card(card_file, card)
 
@@ -191,7 +192,7 @@ def main():
         print(json.dumps(apply(sys.argv[2], sys.argv[3])))
         return
     if sys.argv[1] == "record":
-        record(*sys.argv[2:6])
+        record(*sys.argv[2:7])
         return
     path = sys.argv[1]
     target = float(sys.argv[2]) if len(sys.argv) > 2 else 0.03

@@ -2,12 +2,19 @@
 H's fold ensembles (served at 0.5 %, one reference), on the scans as they are (x) against the same writer with its
 forgeries' ink mended (y, breakage-forged-scores.json.gz); above the diagonal, mending let more through.
     python3 docs/experiments/signatures/hard-writers/plot-breakage.py > docs/experiments/signatures/hard-writers/breakage.svg
+Session 44: another candidate's (breakage.sh with SHIP_*) from its own results and served scores, under its title:
+    python3 docs/experiments/signatures/hard-writers/plot-breakage.py [RESULTS_DIR [SERVED_SCORES [TITLE]]] > OUT.svg
+    (defaults H's: this file's folder, ../height/hs-served-scores.json.gz, H)
 """
 import gzip
 import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = sys.argv[1] if len(sys.argv) > 1 else HERE
+SERVED = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "../height/hs-served-scores.json.gz")
+TITLE = sys.argv[3] if len(sys.argv) > 3 else "H"
 
 
 def accepted(path):
@@ -22,15 +29,15 @@ def accepted(path):
     return {w: hits[w] / total[w] for w in total}
 
 
-scans = accepted(os.path.join(HERE, "../height/hs-served-scores.json.gz"))
-mended = accepted(os.path.join(HERE, "breakage-forged-scores.json.gz"))
+scans = accepted(SERVED)
+mended = accepted(os.path.join(RESULTS, "breakage-forged-scores.json.gz"))
 W, H, L, B, T, R = 560, 520, 70, 60, 50, 20
 top = max(max(scans.values()), max(mended.values())) + 0.03
 px = lambda v: L + v / top * (W - L - R)
 py = lambda v: H - B - v / top * (H - B - T)
 out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
        f'<rect width="{W}" height="{H}" fill="white"/>',
-       f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="14">Forgeries H accepts, one reference, per writer (34)</text>',
+       f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="14">Forgeries {TITLE} accepts, one reference, per writer (34)</text>',
        f'<text x="{W / 2}" y="38" text-anchor="middle" font-size="11">the scans as they are (x) against the forgeries\' ink mended by a 3×3 closing (y)</text>',
        f'<line x1="{L}" y1="{H - B}" x2="{W - R}" y2="{H - B}" stroke="black"/>',
        f'<line x1="{L}" y1="{T}" x2="{L}" y2="{H - B}" stroke="black"/>',

@@ -12,7 +12,7 @@
 # hs-api-refs5.json.
 # Session 43: SHIP_PREFIX, SHIP_DIR and SHIP_LETTER measure another candidate's served folds the same way (H's by default;
 # ../scale/ship.sh sets HL's: .runs/signature-input256x160-steps-cv/served-far0.005, served by scale/train.sh decide,
-# writing hl-api3.json and hl-api-refs5.json into ../scale/)
+# writing hl-api3.json and hl-api-refs5.json into ../scale/). Session 44: the missing-fold hint names HL's decide too.
 cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/height cv=.runs/${SHIP_PREFIX:-signature-input224x144-steps}-cv
 letter=${SHIP_LETTER:-hs} far=${FAR:-0.005} out=${OUT:-${SHIP_DIR:-docs/experiments/signatures/height}}
@@ -22,7 +22,7 @@ R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 for k in 0 1 2 3; do
   # a fold already served at this target (scale/train.sh decide serves HL's at 0.5 %) needs no recalibrated copy
   [ -f "$cv/spread/fold-$k/done" ] || [ -f "$served/fold-$k/done" ] ||
-    { echo "no recalibrated fold $k: run $here/decide-steps.sh first" >&2; exit 1; }
+    { echo "no recalibrated fold $k: run $here/decide-steps.sh (HL: scale/train.sh decide) first" >&2; exit 1; }
 done
 npm run build --silent || exit 1 # recalibrate.sh runs the compiled CLI
 mkdir -p "$served" "$out/random-forgeries"

@@ -17,8 +17,11 @@
 # Shipping also renames the model in what names it (README.md, docs/signatures.md, docs/domains.md): the script does not.
 # Session 43: SHIP_PREFIX, SHIP_NAME, SHIP_DIR (notes.txt, intended-use.json), SHIP_TRAIN (keep|restore|final),
 # SHIP_DECIDED (the fold ensembles its decision served, SPREAD cards) and SHIP_DECIDED_FAR (their target) ship another
-# candidate the same way; each defaults to H's (../scale/ship.sh sets HL's). The chain after the API records (CV-THRESHOLDS,
-# BREAKAGE, the simulated scans) still reads H's paths, so for another candidate it stops there and says so.
+# candidate the same way; each defaults to H's (../scale/ship.sh sets HL's).
+# Session 44: SHIP_TITLE (its name in the records' texts, default H) joins them, and the chain after the API records
+# (CV-THRESHOLDS, BREAKAGE, the simulated scans) takes them too, writing into SHIP_DIR under SHIP_LETTER (with scans/run.sh's
+# CMP_* for its comparator), so it runs for another candidate as for H; without SHIP_DIR, SHIP_LETTER and SHIP_TITLE it
+# would write over H's results, so another candidate's ship stops before shipping when one is missing.
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/ship-lib.sh
 source docs/experiments/signatures/trunk-lib.sh
@@ -26,8 +29,8 @@ here=docs/experiments/signatures/height steps=${SHIP_TRAIN:-docs/experiments/sig
 prefix=${SHIP_PREFIX:-signature-input224x144-steps} name=${SHIP_NAME:-signature-fast224x144-cedar}
 texts=${SHIP_DIR:-$here} cv=.runs/$prefix-cv
 spread=${SHIP_DECIDED:-$cv/spread} decided_far=${SHIP_DECIDED_FAR:-0.02} letter=${SHIP_LETTER:-hs}
-# H's chain below (CV-THRESHOLDS, BREAKAGE, scans) only when no SHIP_* names another candidate
-other=${SHIP_PREFIX:-}${SHIP_NAME:-}${SHIP_DIR:-}${SHIP_TRAIN:-}${SHIP_DECIDED:-}${SHIP_DECIDED_FAR:-}${SHIP_LETTER:-}
+# another candidate's chain below (CV-THRESHOLDS, BREAKAGE, scans) writes into its own SHIP_DIR, letter and title
+other=${SHIP_PREFIX:-}${SHIP_NAME:-}${SHIP_DIR:-}${SHIP_TRAIN:-}${SHIP_DECIDED:-}${SHIP_DECIDED_FAR:-}${SHIP_LETTER:-}${SHIP_TITLE:-}
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 export SHIFT=0.5 # recalibrate.sh: verifyIdentity's rule SPREAD, as I is served
 # the fold ensembles as served at the shipping target: decide-steps.sh's at 2 %, measure-served.sh's at any other
@@ -60,6 +63,12 @@ case "${1:-}" in
   card | "")
     # the card's texts, written for H after its final members were measured (input-size/ has I's)
     for t in notes.txt intended-use.json; do [ -f "$texts/$t" ] || { echo "write $texts/$t first" >&2; exit 1; }; done
+    # checked before shipping: the chain at the end would write another candidate's results over H's
+    if [ -z "${1:-}" ] && [ -n "$other" ] &&
+      { [ -z "${SHIP_DIR:-}" ] || [ -z "${SHIP_LETTER:-}" ] || [ -z "${SHIP_TITLE:-}" ]; }; then
+      echo "another candidate ($name): name SHIP_DIR, SHIP_LETTER and SHIP_TITLE, or its chain writes over H's results" >&2
+      exit 1
+    fi
     [ "${1:-}" = card ] || { bash "$steps" restore && folds_ready; } || exit 1
     steps_place() { three_place "$1" "$prefix"; }
     SIGNATURE_NAME=$name ship_candidate "$texts/notes.txt" "$spread" "$here/ship-steps.sh" \
@@ -69,23 +78,19 @@ case "${1:-}" in
     # shellcheck disable=SC2046
     $R tone $(test_folds "$cv") --card "models/$name" \
       --record cedar-writer-cv-tone > "$cv/$letter-tone-recorded.json" || exit 1
-    if [ -s "$served/api3-fold-3.json" ] && [ -n "$other" ]; then
-      bash "$here/ship-steps.sh" api || exit 1
-      echo "shipped with the API records; CV-THRESHOLDS, BREAKAGE and the scans read H's paths: not run for $name" >&2
-      exit 0
-    fi
     if [ -s "$served/api3-fold-3.json" ]; then
       # then verifyIdentity's thresholds from the cross-validated writers (rule CV-THRESHOLDS, session 38)
       # then what the re-served folds owe to the ink's breakage (session 39; re-measured: the folds are new)
       # and every pair as full-resolution scans beside I (session 40, SCANS; aspect.sh pairs with run.sh's scores,
-      # and the card's record reads both)
+      # and the card's record reads both); another candidate's the same, its SHIP_* and CMP_* exported by its caller
       bash "$here/ship-steps.sh" api && bash docs/experiments/signatures/backend/cv-thresholds.sh &&
         bash docs/experiments/signatures/hard-writers/breakage.sh && bash docs/experiments/signatures/scans/run.sh &&
         bash docs/experiments/signatures/scans/aspect.sh && exec bash docs/experiments/signatures/scans/run.sh record
       exit 1
     fi
     echo "shipped; the API records wait for FAR=$FAR $here/measure-served.sh (HL: scale/ship.sh measure-served.sh)," \
-      "then ship-steps.sh api and (H's) docs/experiments/signatures/backend/cv-thresholds.sh" >&2 ;;
+      "then ship-steps.sh api and the chain from docs/experiments/signatures/backend/cv-thresholds.sh" \
+      "(HL: scale/ship.sh backend/cv-thresholds.sh, …)" >&2 ;;
   api)
     # the served fold ensembles through the HTTP API (measure-served.sh), each call at the threshold it was served
     : "${FAR:?FAR=the shipped target (0.005 for H)}"

@@ -4,7 +4,8 @@
  * which is also (H − I on the scans) − (H − I on the 220×155 copy), with one paired writer bootstrap over all four
  * score files: each replicate draws the 34 writers once (with replacement) and weighs every file's pairs by the same
  * multiplicities (paired-bootstrap.ts's cluster bootstrap, Efron & Tibshirani 1993 ch. 14, extended to four arms).
- *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/contrast.ts H.json.gz H_SCANS.json.gz I.json.gz I_SCANS.json.gz
+ *   node test/retraining/fixtures/ts-run.js docs/experiments/signatures/scans/contrast.ts H.json.gz H_SCANS.json.gz I.json.gz I_SCANS.json.gz [H I]
+ * Session 44: the two models' names (default H and I) label the test and the eer keys, for another pair (HL and H).
  * Prints, per number of references the four files share: the contrast, its 95 % percentile interval (2,000 draws).
  */
 import { equalErrorRate } from '../../../../src/training/calibration/roc';
@@ -19,18 +20,20 @@ import {
 import { readScores } from '../../../../test/e2e/signature-scores';
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv.length !== 4) {
-    console.error('usage: contrast.ts H.json.gz H_SCANS.json.gz I.json.gz I_SCANS.json.gz');
+  if (argv.length !== 4 && argv.length !== 6) {
+    console.error('usage: contrast.ts H.json.gz H_SCANS.json.gz I.json.gz I_SCANS.json.gz [H I]');
     return 2;
   }
-  const files = argv.map((f) => readScores(f));
+  const [a, b] = argv.length === 6 ? argv.slice(4) : ['H', 'I'];
+  const paths = argv.slice(0, 4);
+  const files = paths.map((f) => readScores(f));
   const writers = [...files[0].writers].sort();
   for (const [i, f] of files.entries())
-    if (JSON.stringify([...f.writers].sort()) !== JSON.stringify(writers)) throw new Error(`${argv[i]} covers other writers than ${argv[0]}`);
+    if (JSON.stringify([...f.writers].sort()) !== JSON.stringify(writers)) throw new Error(`${paths[i]} covers other writers than ${paths[0]}`);
   for (const [i, f] of files.entries())
     for (const [r, cols] of Object.entries(f.byReferences)) {
       const scored = new Set(cols.writer.map((w) => f.writers[w]));
-      if (scored.size !== writers.length) throw new Error(`${argv[i]}: R = ${r} scores ${scored.size} of the ${writers.length} writers`);
+      if (scored.size !== writers.length) throw new Error(`${paths[i]}: R = ${r} scores ${scored.size} of the ${writers.length} writers`);
     }
   const references = Object.keys(files[0].byReferences).filter((r) => files.every((f) => r in f.byReferences));
   const sign = [-1, 1, 1, -1]; // (H_scans − H) − (I_scans − I), in argv's order H, H_SCANS, I, I_SCANS
@@ -68,7 +71,12 @@ export async function main(argv: string[]): Promise<number> {
     draws.sort((a, b) => a - b);
     return {
       references: Number(r),
-      eer: { h: eers[0], hScans: eers[1], i: eers[2], iScans: eers[3] },
+      eer: {
+        [a.toLowerCase()]: eers[0],
+        [`${a.toLowerCase()}Scans`]: eers[1],
+        [b.toLowerCase()]: eers[2],
+        [`${b.toLowerCase()}Scans`]: eers[3],
+      },
       contrast,
       interval: [quantile(draws, (1 - level) / 2), quantile(draws, 1 - (1 - level) / 2)],
       rounds: draws.length,
@@ -76,7 +84,11 @@ export async function main(argv: string[]): Promise<number> {
   });
   console.log(
     JSON.stringify(
-      { test: '(H on scans − H) − (I on scans − I): EER points full resolution costs H beyond what it costs I', files: argv, byReferences },
+      {
+        test: `(${a} on scans − ${a}) − (${b} on scans − ${b}): EER points full resolution costs ${a} beyond what it costs ${b}`,
+        files: paths,
+        byReferences,
+      },
       null,
       2,
     ),
