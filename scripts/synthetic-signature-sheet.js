@@ -27,7 +27,7 @@ const positional = flag > 0 ? process.argv.slice(2, flag) : process.argv.slice(2
 const out = positional[0] ?? path.join(root, 'docs/experiments/signatures/synthetic-writers/sheet.png');
 const seed = Number(positional[1] ?? 102);
 if (onlyWriters && !onlyWriters.every((w) => /^\d\d$/.test(w))) throw new Error('--writers takes two-digit CEDAR writers, e.g. 21,27');
-// The shipped signature model's preprocessing (one models/signature-…-cedar; 160×80 until session 34, 224×112 until session 38, then 224×144).
+// The shipped signature model's preprocessing (one models/signature-…-cedar; 160×80 until session 34, 224×112 until session 38, 224×144 until session 44, then 256×160).
 const shipped = fs.readdirSync(path.join(root, 'models')).find((d) => /^signature-.+-cedar$/.test(d));
 if (!shipped) throw new Error('no models/signature-…-cedar: the sheet shows inputs as the shipped model sees them');
 const spec = JSON.parse(fs.readFileSync(path.join(root, 'models', shipped, 'model-card.json'), 'utf8')).preprocessing;

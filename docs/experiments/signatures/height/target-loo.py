@@ -8,11 +8,16 @@ held-out folds are pooled, so the FAR a new writer would see under the rule, cho
 Inputs: decide-steps.sh's scores of the fold ensembles served at 2 % (hs-spread.json.gz: s = d − t_fold(2 %)) and
 its sweep (hs-sweep.json: each fold's verify threshold at each f), so s <= t_fold(f) − t_fold(2 %) accepts at f.
   python3 docs/experiments/signatures/height/target-loo.py > docs/experiments/signatures/height/target-loo.json
+Session 44: SCORES SWEEP BASE name another candidate's (its scores read against each fold's threshold at target BASE):
+HL's fold ensembles were served at 0.5 % by scale/train.sh decide, which kept no 2 % scores
+  python3 docs/experiments/signatures/height/target-loo.py docs/experiments/signatures/scale/hl-served-scores.json.gz \
+    docs/experiments/signatures/scale/hl-sweep.json 0.005 > docs/experiments/signatures/scale/target-loo.json
 """
 import gzip
 import importlib.util
 import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # the pooled rates and the writer bootstrap are rule CV-THRESHOLDS' (../backend/cv-thresholds.py), not copied here
@@ -23,19 +28,20 @@ TARGETS = [0.005, 0.01, 0.015, 0.02]
 BOUND = 0.05  # the issue's forgery FAR target for the default threshold
 
 
-def main():
-    with gzip.open(f"{HERE}/hs-spread.json.gz", "rt") as handle:
+def main(scores_file=f"{HERE}/hs-spread.json.gz", sweep_file=f"{HERE}/hs-sweep.json", base="0.02"):
+    base = float(base)
+    with gzip.open(scores_file, "rt") as handle:
         scores = json.load(handle)
-    sweep = json.load(open(f"{HERE}/hs-sweep.json"))
+    sweep = json.load(open(sweep_file))
     names = scores["writers"]
     fold_of = {w: k for k, fold in enumerate(scores["folds"]) for w in fold["writers"]}
     folds = range(len(scores["folds"]))
-    # each fold's verify threshold at each target, relative to the one its scores were read against (2 %)
+    # each fold's verify threshold at each target, relative to the one its scores were read against (base: H's 2 %)
     threshold = {}
     for row in sweep["thresholds"]:
         k = int(row["model"].rstrip("/").split("fold-")[-1])
         threshold[(k, row["targetFar"])] = row["R1"]
-    offset = {(k, f): threshold[(k, f)] - threshold[(k, 0.02)] for k in folds for f in TARGETS}
+    offset = {(k, f): threshold[(k, f)] - threshold[(k, base)] for k in folds for f in TARGETS}
     cols = scores["byReferences"]["1"]
     pairs = [(names[w], same == 1, s) for w, same, s in zip(cols["writer"], cols["same"], cols["distance"])]
 
@@ -74,4 +80,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:4])
