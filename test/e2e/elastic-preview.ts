@@ -15,7 +15,7 @@ import { toGrey, writeInputGrid } from './input-grid';
 import { writerFiles } from './signature-measure';
 
 const DATASET = '../shared/datasets/cedar-signatures';
-// The shipped signature model's preprocessing (session 31 previewed it at T's 160×80; 224×112 from session 34, 224×144 from session 38).
+// The shipped signature model's preprocessing (session 31 previewed it at T's 160×80; 224×112 from session 34, 224×144 from session 38, 256×160 from session 44).
 const MODEL = `models/${fs.readdirSync('models').find((d) => /^signature-.+-cedar$/.test(d)) ?? 'signature-missing-cedar'}`;
 const VARIANTS = 3;
 
