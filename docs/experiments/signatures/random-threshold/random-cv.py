@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Session 45, rule RANDOM-CV (RULE-random-cv.md beside this file): the per-R offsets at which the 34 cross-validated
+writers' strangers are accepted 3 % of the time, combined with CV-THRESHOLDS' forgery offsets (the stricter), and their
+leave-one-fold-out estimate.
+  python3 docs/experiments/signatures/random-threshold/random-cv.py SCORES.json.gz CV_THRESHOLDS.json > OUT.json
+SCORES: scores.ts beside this file ([fold, writer, kind, s] per R; kind g genuine, f skilled forgery, r stranger).
+CV_THRESHOLDS: cv-thresholds.py's output for the same fold ensembles (its deltaAllFolds and deltaLeaveOneFoldOut;
+none for R = 1, whose offset from it is 0). delta_at is cv-thresholds.py's, read from that file.
+"""
+import gzip
+import importlib.util
+import json
+import os
+import random
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("cv_thresholds", os.path.join(here, "../backend/cv-thresholds.py"))
+cv_thresholds = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(cv_thresholds)
+delta_at = cv_thresholds.delta_at
+
+TARGET = 0.03  # strangers accepted no more often than verify's served skilled-forgery FAR (3.01 %, rounded)
+BOUNDS = {"strangersAccepted": 0.05, "genuineRejected": 0.166}
+
+
+def rates(rows, offset_of):
+    """rows: (fold, writer, kind, s); accepted when s <= offset_of(fold). Shares of each kind's questions."""
+    n = {"g": 0, "f": 0, "r": 0}
+    hit = {"g": 0, "f": 0, "r": 0}
+    for fold, _, kind, s in rows:
+        n[kind] += 1
+        accepted = s <= offset_of(fold)
+        hit[kind] += (not accepted) if kind == "g" else accepted
+    share = lambda k: hit[k] / n[k] if n[k] else float("nan")  # noqa: E731
+    return {"genuineRejected": share("g"), "skilledAccepted": share("f"), "strangersAccepted": share("r")}
+
+
+def bootstrap(rows, offset_of, rounds=1000, seed=45):
+    """95 % percentile intervals, drawing enrolled writers with replacement (a stranger question is its enrolled writer's)."""
+    by_writer = {}
+    for row in rows:
+        by_writer.setdefault(row[1], []).append(row)
+    writers = sorted(by_writer)
+    rng = random.Random(seed)
+    draws = {k: [] for k in ("genuineRejected", "skilledAccepted", "strangersAccepted")}
+    for _ in range(rounds):
+        sample = [row for _ in writers for row in by_writer[rng.choice(writers)]]
+        for k, v in rates(sample, offset_of).items():
+            draws[k].append(v)
+    lo, hi = int(0.025 * rounds), int(0.975 * rounds) - 1
+    return {k: [sorted(v)[lo], sorted(v)[hi]] for k, v in draws.items()}
+
+
+def with_intervals(rows, offset_of):
+    point, ci = rates(rows, offset_of), bootstrap(rows, offset_of)
+    return {k: {"value": point[k], "ci95": ci[k]} for k in point}
+
+
+def main():
+    scores_file, cv_file = sys.argv[1], sys.argv[2]
+    with gzip.open(scores_file, "rt") as handle:
+        scores = json.load(handle)
+    forgery = {r["references"]: r for r in json.load(open(cv_file))["byReferences"]}
+    folds = list(range(len(scores["folds"])))
+    out = {"rule": "RULE-random-cv.md", "scores": scores_file, "cvThresholds": cv_file, "strangerTarget": TARGET,
+           "bounds": BOUNDS, "byReferences": []}
+    for r_key, rows in sorted(scores["byReferences"].items(), key=lambda kv: int(kv[0])):
+        r = int(r_key)
+        strangers = lambda keep: [s for fold, _, kind, s in rows if kind == "r" and keep(fold)]  # noqa: E731
+        str_all = delta_at(strangers(lambda f: True), TARGET)
+        str_out = [delta_at(strangers(lambda f, k=k: f != k), TARGET) for k in folds]
+        forg_all = forgery[r]["deltaAllFolds"] if r >= 2 else 0.0
+        forg_out = forgery[r]["deltaLeaveOneFoldOut"] if r >= 2 else [0.0 for _ in folds]
+        combined_out = [min(a, b) for a, b in zip(forg_out, str_out)]
+        served = with_intervals(rows, lambda f: forg_out[f])
+        candidate = with_intervals(rows, lambda f: combined_out[f])
+        change = {k: candidate[k]["value"] - served[k]["value"] for k in served}
+        per_fold = [
+            {"fold": k, "offset": combined_out[k], "servedOffset": forg_out[k],
+             "candidate": rates([x for x in rows if x[0] == k], lambda f, k=k: combined_out[k]),
+             "served": rates([x for x in rows if x[0] == k], lambda f, k=k: forg_out[k])}
+            for k in folds
+        ]
+        moves = (candidate["strangersAccepted"]["value"] <= BOUNDS["strangersAccepted"]
+                 and candidate["genuineRejected"]["value"] <= BOUNDS["genuineRejected"])
+        out["byReferences"].append({
+            "references": r,
+            "questions": {kind: sum(1 for x in rows if x[2] == kind) for kind in ("g", "f", "r")},
+            "strangerDeltaAllFolds": str_all,
+            "strangerDeltaLeaveOneFoldOut": str_out,
+            "forgeryDeltaAllFolds": forg_all,
+            "forgeryDeltaLeaveOneFoldOut": forg_out,
+            "deltaAllFolds": min(forg_all, str_all),
+            "binding": "strangers" if str_all < forg_all else "forgeries",
+            "servedLeaveOneFoldOut": served,
+            "candidateLeaveOneFoldOut": candidate,
+            "change": change,
+            "perFold": per_fold,
+            "moves": moves,
+        })
+    json.dump(out, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
