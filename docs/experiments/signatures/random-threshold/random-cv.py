@@ -6,6 +6,11 @@ leave-one-fold-out estimate.
 SCORES: scores.ts beside this file ([fold, writer, kind, s] per R; kind g genuine, f skilled forgery, r stranger).
 CV_THRESHOLDS: cv-thresholds.py's output for the same fold ensembles (its deltaAllFolds and deltaLeaveOneFoldOut;
 none for R = 1, whose offset from it is 0). delta_at is cv-thresholds.py's, read from that file.
+  python3 docs/experiments/signatures/random-threshold/random-cv.py apply OUT.json MODEL_DIR
+    moves the card's threshold of every R the rule moves (exit 3 if none) by deltaAllFolds − forgeryDeltaAllFolds (the
+    card already carries CV-THRESHOLDS' offsets; refuses a card without them, or one this rule moved already)
+  python3 docs/experiments/signatures/random-threshold/random-cv.py record OUT.json REFS.json MODEL_DIR COMMAND
+    the moved thresholds' validation rates (REFS: signature-measure.ts refs at them) and the rule's card record
 """
 import gzip
 import importlib.util
@@ -57,7 +62,87 @@ def with_intervals(rows, offset_of):
     return {k: {"value": point[k], "ci95": ci[k]} for k in point}
 
 
+RECORD = "cedar-writer-random-cv"
+CV_RECORD = "cedar-writer-cv-thresholds"
+
+
+def write_card(card_file, card):
+    with open(card_file, "w") as handle:
+        json.dump(card, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+
+
+def apply(result_file, model_dir):
+    result = json.load(open(result_file))
+    moved = {r["references"]: r["deltaAllFolds"] - r["forgeryDeltaAllFolds"] for r in result["byReferences"] if r["moves"]}
+    if not moved:
+        sys.exit(3)
+    card_file = f"{model_dir}/model-card.json"
+    card = json.load(open(card_file))
+    evaluations = card.setdefault("evaluations", {})
+    if RECORD in evaluations:
+        sys.exit(f"{card_file} already has {RECORD}: its thresholds were moved; ship again before moving them")
+    cv = evaluations.get(CV_RECORD, {}).get("deltaAllFolds")
+    for r in result["byReferences"]:
+        if r["references"] >= 2 and (cv is None or abs(cv[str(r["references"])] - r["forgeryDeltaAllFolds"]) > 1e-12):
+            sys.exit(f"{card_file}: its CV-THRESHOLDS offsets are not {result['cvThresholds']}'s; run cv-thresholds.sh first")
+    for r, change in moved.items():
+        if change > 0:
+            sys.exit(f"R = {r}: a positive change {change} (the rule only tightens)")
+        if r == 1:
+            card["thresholds"]["default"] += change
+            continue
+        entry = next(e for e in card["thresholds"]["references"] if e["references"] == r)
+        entry["threshold"] += change
+        if entry["threshold"] < 0:
+            sys.exit(f"R = {r}: the offset makes the threshold negative")
+    # the mark travels with the moved thresholds in one write, so that a run stopped before `record` cannot move them twice
+    evaluations[RECORD] = {"status": "thresholds moved; validation rates pending (random-cv.py record)",
+                           "changes": {str(r): c for r, c in moved.items()}}
+    write_card(card_file, card)
+    return {r: round(c, 6) for r, c in moved.items()}
+
+
+def record(result_file, refs_file, model_dir, command):
+    card_file = f"{model_dir}/model-card.json"
+    card = json.load(open(card_file))
+    refs = {r["references"]: r for r in json.load(open(refs_file))["byReferences"]}
+    for entry in card["thresholds"]["references"]:
+        measured = refs[entry["references"]]
+        if abs(measured["servedThreshold"] - entry["threshold"]) > 1e-9:
+            sys.exit(f"{refs_file} was not measured at the card's thresholds")
+        entry["far"], entry["frr"] = measured["farForgeries"]["value"], measured["frrGenuine"]["value"]
+    result = json.load(open(result_file))
+    changes = card["evaluations"][RECORD]["changes"]
+    card["evaluations"][RECORD] = {
+        "rule": "docs/experiments/signatures/random-threshold/RULE-random-cv.md (RANDOM-CV, session 45): each R's threshold "
+        "moved to the stricter of CV-THRESHOLDS' forgery offset and the offset at which the 34 cross-validated writers' "
+        "strangers (other writers' genuine signatures) are accepted 3 % of the time, where leaving one fold out keeps "
+        "strangers accepted <= 5 % and genuine rejected <= 16.6 %",
+        "moved": sorted(int(r) for r in changes),
+        "changes": changes,
+        "strangerTarget": result["strangerTarget"],
+        "bounds": result["bounds"],
+        "byReferences": [
+            {k: r[k] for k in ("references", "questions", "strangerDeltaAllFolds", "forgeryDeltaAllFolds", "deltaAllFolds",
+                               "binding", "servedLeaveOneFoldOut", "candidateLeaveOneFoldOut", "moves")}
+            for r in result["byReferences"]
+        ],
+        "perFoldLeaveOneOut": [dict(references=r["references"], **f) for r in result["byReferences"] for f in r["perFold"]],
+        "validationRates": "thresholds.references[].far and .frr are re-measured on the 6 validation writers at the moved "
+        "thresholds (evaluations.cedar-validation-writers-references)",
+        "command": command,
+    }
+    write_card(card_file, card)
+
+
 def main():
+    if sys.argv[1] == "apply":
+        print(json.dumps(apply(sys.argv[2], sys.argv[3])))
+        return
+    if sys.argv[1] == "record":
+        record(*sys.argv[2:6])
+        return
     scores_file, cv_file = sys.argv[1], sys.argv[2]
     with gzip.open(scores_file, "rt") as handle:
         scores = json.load(handle)
