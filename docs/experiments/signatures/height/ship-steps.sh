@@ -83,7 +83,9 @@ case "${1:-}" in
       # then what the re-served folds owe to the ink's breakage (session 39; re-measured: the folds are new)
       # and every pair as full-resolution scans beside I (session 40, SCANS; aspect.sh pairs with run.sh's scores,
       # and the card's record reads both); another candidate's the same, its SHIP_* and CMP_* exported by its caller
+      # (session 45: then rule RANDOM-CV on a candidate named by SHIP_*, HL's; H's default chain predates it)
       bash "$here/ship-steps.sh" api && bash docs/experiments/signatures/backend/cv-thresholds.sh &&
+        { [ -z "${SHIP_NAME:-}" ] || bash docs/experiments/signatures/random-threshold/random-cv.sh; } &&
         bash docs/experiments/signatures/hard-writers/breakage.sh && bash docs/experiments/signatures/scans/run.sh &&
         bash docs/experiments/signatures/scans/aspect.sh && exec bash docs/experiments/signatures/scans/run.sh record
       exit 1

@@ -17,6 +17,8 @@
 # seeds) are read from ../scans/, where session 40 kept them (CMP_*: scans/run.sh). Each step alone, in this order:
 #   bash docs/experiments/signatures/scale/ship.sh backend/cv-thresholds.sh     rule CV-THRESHOLDS on HL's card:
 #                                                                               cv-thresholds/ beside this file
+#   bash docs/experiments/signatures/scale/ship.sh random-threshold/random-cv.sh   rule RANDOM-CV (session 45) on HL's
+#                                                                               card: ../random-threshold/
 #   bash docs/experiments/signatures/scale/ship.sh hard-writers/breakage.sh [record]   BREAKAGE: breakage/
 #   bash docs/experiments/signatures/scale/ship.sh scans/run.sh        SCANS against H: scans/ (then aspect.sh)
 #   bash docs/experiments/signatures/scale/ship.sh scans/aspect.sh     one aspect per writer (then run.sh record)
@@ -35,9 +37,9 @@ case "${1:-}" in
     bash docs/experiments/signatures/scale/train.sh restore || exit 1
     exec bash "docs/experiments/signatures/height/$1" "${@:2}" ;;
   # these read the served folds and the shipped card only: no members to restore
-  backend/cv-thresholds.sh | hard-writers/breakage.sh | scans/run.sh | scans/aspect.sh)
+  backend/cv-thresholds.sh | random-threshold/random-cv.sh | hard-writers/breakage.sh | scans/run.sh | scans/aspect.sh)
     exec bash "docs/experiments/signatures/$1" "${@:2}" ;;
   *)
-    echo "usage: ship.sh measure-served.sh|ship-steps.sh|backend/cv-thresholds.sh|hard-writers/breakage.sh|scans/run.sh|scans/aspect.sh [ARGS]" >&2
+    echo "usage: ship.sh measure-served.sh|ship-steps.sh|backend/cv-thresholds.sh|random-threshold/random-cv.sh|hard-writers/breakage.sh|scans/run.sh|scans/aspect.sh [ARGS]" >&2
     exit 2 ;;
 esac
