@@ -11,6 +11,10 @@ none for R = 1, whose offset from it is 0). delta_at is cv-thresholds.py's, read
     card already carries CV-THRESHOLDS' offsets; refuses a card without them, or one this rule moved already)
   python3 docs/experiments/signatures/random-threshold/random-cv.py record OUT.json REFS.json MODEL_DIR COMMAND
     the moved thresholds' validation rates (REFS: signature-measure.ts refs at them) and the rule's card record
+  python3 docs/experiments/signatures/random-threshold/random-cv.py api OUT.json API_DIR STRANGERS_DIR
+    reported, not deciding: R = 5 through the HTTP API, the leave-one-fold-out offsets (before: CV-THRESHOLDS' alone;
+    after: RANDOM-CV's) applied to api.sh's verifyIdentity calls (API_DIR/api-refs5-fold-K.json: genuine and forgery
+    margins) and to api-strangers.ts's (STRANGERS_DIR/api-strangers-fold-K.json: stranger margins)
 """
 import gzip
 import importlib.util
@@ -136,7 +140,36 @@ def record(result_file, refs_file, model_dir, command):
     write_card(card_file, card)
 
 
+def api(result_file, api_dir, strangers_dir):
+    result = json.load(open(result_file))
+    five = next(r for r in result["byReferences"] if r["references"] == 5)
+    rows = []
+    for k in range(len(five["forgeryDeltaLeaveOneFoldOut"])):
+        with open(f"{api_dir}/api-refs5-fold-{k}.json") as handle:
+            for writer, same, margin in json.load(handle)["decisions"]:
+                rows.append((k, writer, "g" if same == 1 else "f", margin))
+        with open(f"{strangers_dir}/api-strangers-fold-{k}.json") as handle:
+            for writer, _, margin in json.load(handle)["decisions"]:
+                rows.append((k, writer, "r", margin))
+    before = five["forgeryDeltaLeaveOneFoldOut"]
+    after = [min(a, b) for a, b in zip(before, five["strangerDeltaLeaveOneFoldOut"])]
+    return {
+        "references": 5,
+        "via": "HTTP verifyIdentity (GraphQL), full-resolution scans; margins against each fold's validation-writer t_5, "
+        "moved offline by the leave-one-fold-out offsets",
+        "calls": {kind: sum(1 for x in rows if x[2] == kind) for kind in ("g", "f", "r")},
+        "before": with_intervals(rows, lambda f: before[f]),
+        "after": with_intervals(rows, lambda f: after[f]),
+        "perFold": [{"fold": k, "before": rates([x for x in rows if x[0] == k], lambda f: before[k]),
+                     "after": rates([x for x in rows if x[0] == k], lambda f: after[k])} for k in range(len(before))],
+    }
+
+
 def main():
+    if sys.argv[1] == "api":
+        json.dump(api(*sys.argv[2:5]), sys.stdout, indent=2)
+        print()
+        return
     if sys.argv[1] == "apply":
         print(json.dumps(apply(sys.argv[2], sys.argv[3])))
         return

@@ -10,16 +10,23 @@ cd "$(dirname "$0")/../../../.." || exit 1
 here=docs/experiments/signatures/random-threshold
 model=models/${SHIP_NAME:-signature-fast256x160-cedar} letter=${SHIP_LETTER:-hl}
 ship_dir=${SHIP_DIR:-docs/experiments/signatures/scale}
-served=.runs/${SHIP_PREFIX:-signature-input256x160-steps}-cv/served-far0.005
+far=${FAR:-0.005}
+served=.runs/${SHIP_PREFIX:-signature-input256x160-steps}-cv/served-far$far
 cv=$ship_dir/cv-thresholds/cv-thresholds-$letter.json
 # HL's files keep the names the rule gives them; another candidate's carry its letter
 suffix=; [ "$letter" = hl ] || suffix=-$letter
 scores=$here/random-cv-scores$suffix.json.gz out=$here/random-cv$suffix.json
 R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+node -e 'const t=require(require("path").resolve(process.argv[1])).thresholds.targetFar;
+  if (t !== Number(process.argv[2])) { console.error(`the card is served at ${t}, not FAR=${process.argv[2]}`); process.exit(1); }' \
+  "$model/model-card.json" "$far" || exit 1
+# the card's record names the command that reproduces it: the candidate's ship.sh where SHIP_DIR names one
+command="bash $here/random-cv.sh"
+[ -n "${SHIP_DIR:-}" ] && command="bash $SHIP_DIR/ship.sh random-threshold/random-cv.sh"
 [ -s "$cv" ] || { echo "no $cv: run CV-THRESHOLDS first (../scale/ship.sh backend/cv-thresholds.sh)" >&2; exit 1; }
 stale=
 for k in 0 1 2 3; do
-  [ -f "$served/fold-$k/done" ] || { echo "no fold $k served at 0.5 %: run ../scale/train.sh decide" >&2; exit 1; }
+  [ -f "$served/fold-$k/done" ] || { echo "no fold $k served at $far: run ../scale/train.sh decide" >&2; exit 1; }
   [ "$served/fold-$k/done" -nt "$scores" ] && stale=1
 done
 if [ ! -s "$scores" ] || [ -n "$stale" ]; then
@@ -40,4 +47,4 @@ $R refs "$model" @splits/cedar/validation-writers.txt --record cedar-validation-
 node test/retraining/fixtures/ts-run.js docs/experiments/signatures/backend/labelled-rates.ts "$model" --apply \
   > "$here/labelled-rates-$letter.json.tmp" || exit 1
 mv "$here/labelled-rates-$letter.json.tmp" "$here/labelled-rates-$letter.json"
-python3 $here/random-cv.py record "$out" .runs/random-cv-refs.json "$model" "bash $here/random-cv.sh"
+python3 $here/random-cv.py record "$out" .runs/random-cv-refs.json "$model" "$command"
