@@ -12,7 +12,8 @@ R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
 source docs/experiments/signatures/trunk-lib.sh
 prefix=signature-share75-input256x160-steps
 runs=.runs/$prefix-m0 hl0=.runs/signature-input256x160-steps-m0
-flags="--input-size 256x160 --steps 760 --epochs 19 --max-minutes 75 --forgery-share 0.75"
+# RULE.md's amendment: folds 2–3 rerun at --max-minutes 150 (folds 0–1 trained at 75; unbound, the same run)
+flags="--input-size 256x160 --steps 760 --epochs 19 --max-minutes ${SHARE_MINUTES:-150} --forgery-share 0.75"
 case "${1:-}" in
   keep | restore) keep_or_restore "$1" "$runs" "$here/runs/m0" ;;
   screen)
