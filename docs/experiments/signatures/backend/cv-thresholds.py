@@ -130,16 +130,21 @@ def apply(result_file, model_dir):
     return {r: round(d, 6) for r, d in delta.items()}
 
 
-def record(result_file, api_file, refs_file, model_dir, command="bash docs/experiments/signatures/backend/cv-thresholds.sh"):
-    """The moved thresholds' validation rates (from `signature-measure.ts refs` at them) and the rule's record."""
-    card_file = f"{model_dir}/model-card.json"
-    card = json.load(open(card_file))
+def validation_rates(card, refs_file):
+    """thresholds.references[].far and .frr from `signature-measure.ts refs` run at the card's (moved) thresholds."""
     refs = {r["references"]: r for r in json.load(open(refs_file))["byReferences"]}
     for entry in card["thresholds"]["references"]:
         measured = refs[entry["references"]]
         if abs(measured["servedThreshold"] - entry["threshold"]) > 1e-9:
             sys.exit(f"{refs_file} was not measured at the card's thresholds")
         entry["far"], entry["frr"] = measured["farForgeries"]["value"], measured["frrGenuine"]["value"]
+
+
+def record(result_file, api_file, refs_file, model_dir, command="bash docs/experiments/signatures/backend/cv-thresholds.sh"):
+    """The moved thresholds' validation rates (from `signature-measure.ts refs` at them) and the rule's record."""
+    card_file = f"{model_dir}/model-card.json"
+    card = json.load(open(card_file))
+    validation_rates(card, refs_file)
     result = json.load(open(result_file))
     card["evaluations"][RECORD] = {
         "rule": "docs/experiments/signatures/backend/RULE-cv-thresholds.md (CV-THRESHOLDS, session 38): verifyIdentity's t_R "

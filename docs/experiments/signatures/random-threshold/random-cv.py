@@ -28,6 +28,7 @@ spec = importlib.util.spec_from_file_location("cv_thresholds", os.path.join(here
 cv_thresholds = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(cv_thresholds)
 delta_at = cv_thresholds.delta_at
+write_card = cv_thresholds.write_card
 
 TARGET = 0.03  # strangers accepted no more often than verify's served skilled-forgery FAR (3.01 %, rounded)
 BOUNDS = {"strangersAccepted": 0.05, "genuineRejected": 0.166}
@@ -70,12 +71,6 @@ RECORD = "cedar-writer-random-cv"
 CV_RECORD = "cedar-writer-cv-thresholds"
 
 
-def write_card(card_file, card):
-    with open(card_file, "w") as handle:
-        json.dump(card, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-
-
 def apply(result_file, model_dir):
     result = json.load(open(result_file))
     moved = {r["references"]: r["deltaAllFolds"] - r["forgeryDeltaAllFolds"] for r in result["byReferences"] if r["moves"]}
@@ -110,12 +105,7 @@ def apply(result_file, model_dir):
 def record(result_file, refs_file, model_dir, command):
     card_file = f"{model_dir}/model-card.json"
     card = json.load(open(card_file))
-    refs = {r["references"]: r for r in json.load(open(refs_file))["byReferences"]}
-    for entry in card["thresholds"]["references"]:
-        measured = refs[entry["references"]]
-        if abs(measured["servedThreshold"] - entry["threshold"]) > 1e-9:
-            sys.exit(f"{refs_file} was not measured at the card's thresholds")
-        entry["far"], entry["frr"] = measured["farForgeries"]["value"], measured["frrGenuine"]["value"]
+    cv_thresholds.validation_rates(card, refs_file)
     result = json.load(open(result_file))
     changes = card["evaluations"][RECORD]["changes"]
     card["evaluations"][RECORD] = {
