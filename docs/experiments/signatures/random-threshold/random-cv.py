@@ -156,15 +156,15 @@ def api(result_file, api_dir, strangers_dir):
 
 
 def main():
-    if sys.argv[1] == "api":
-        json.dump(api(*sys.argv[2:5]), sys.stdout, indent=2)
-        print()
-        return
-    if sys.argv[1] == "apply":
-        print(json.dumps(apply(sys.argv[2], sys.argv[3])))
-        return
-    if sys.argv[1] == "record":
-        record(*sys.argv[2:6])
+    mode, args = sys.argv[1], sys.argv[2:]
+    if mode in ("api", "apply", "record"):
+        # the modes of the docstring; otherwise the rule's computation, below
+        if mode == "api":
+            print(json.dumps(api(*args[:3]), indent=2))
+        elif mode == "apply":
+            print(json.dumps(apply(*args[:2])))
+        else:
+            record(*args[:4])
         return
     scores_file, cv_file = sys.argv[1], sys.argv[2]
     with gzip.open(scores_file, "rt") as handle:
