@@ -56,6 +56,8 @@ signatures (skilled forgeries)
   --genuine NAME        name of the genuine folder (default genuine)
   --val-writers LIST    validation writers (names, ranges 31..36, /regex/, @FILE); required with --forgeries
   --forgery-share F     share of training negatives that are forgeries of the same writer (default 0.5)
+  --hard-writers F      share of the other-writer negatives drawn among the anchor writer's 5 nearest writers,
+                        found with the encoder at every epoch's start (default 0: any other writer)
   --synthetic-writers N add N drawn writers (24 genuine, 24 skilled forgeries each) to training, never to
                         validation (default 0; src/training/data/synthetic-signature.model.ts)
 model
@@ -177,6 +179,7 @@ export async function run(argv: string[]): Promise<number> {
         genuine: { type: 'string' },
         'val-writers': { type: 'string', multiple: true },
         'forgery-share': { type: 'string' },
+        'hard-writers': { type: 'string' },
         'synthetic-writers': { type: 'string' },
         from: { type: 'string' },
         'trunk-from': { type: 'string' },
@@ -477,12 +480,19 @@ function trunkFrom(values: { 'trunk-from'?: string; 'trunk-member'?: string; 'fr
 
 /** The --forgeries options (signatures): undefined without --forgeries. */
 function forgeryLayout(
-  values: { forgeries?: string; genuine?: string; 'val-writers'?: string[]; 'forgery-share'?: string; 'synthetic-writers'?: string },
+  values: {
+    forgeries?: string;
+    genuine?: string;
+    'val-writers'?: string[];
+    'forgery-share'?: string;
+    'hard-writers'?: string;
+    'synthetic-writers'?: string;
+  },
   loss: LossKind,
 ): ForgeryLayout | undefined {
   if (values.forgeries === undefined) {
-    if (values['val-writers'] || values.genuine || values['forgery-share'] || values['synthetic-writers'])
-      throw badInput('--val-writers, --genuine, --forgery-share and --synthetic-writers need --forgeries');
+    if (values['val-writers'] || values.genuine || values['forgery-share'] || values['hard-writers'] || values['synthetic-writers'])
+      throw badInput('--val-writers, --genuine, --forgery-share, --hard-writers and --synthetic-writers need --forgeries');
     return undefined;
   }
   if (loss !== 'contrastive') throw badInput('--forgeries trains with forgery pairs: use --loss contrastive');
@@ -493,6 +503,9 @@ function forgeryLayout(
     forgedFolder: values.forgeries,
     validationWriters,
     forgeryShare: num('forgery-share', values['forgery-share'], 0.5, { min: 0, max: 1 }),
+    ...(values['hard-writers'] !== undefined
+      ? { hardWriterShare: num('hard-writers', values['hard-writers'], 0, { min: 0, max: 1 }) }
+      : {}),
     ...(values['synthetic-writers'] !== undefined
       ? { syntheticWriters: num('synthetic-writers', values['synthetic-writers'], 0, { int: true, min: 0, max: 5000 }) }
       : {}),

@@ -155,7 +155,18 @@ export async function buildEnsemble(
     })),
   };
   card.hyperparameters = {
-    ...(forgeries ? { forgeries: { ...forgeries, forgeryShare: undefined, syntheticWriters: undefined, syntheticSeed: undefined } } : {}),
+    ...(forgeries
+      ? {
+          forgeries: {
+            ...forgeries,
+            forgeryShare: undefined,
+            hardWriterShare: undefined,
+            hardWriters: undefined,
+            syntheticWriters: undefined,
+            syntheticSeed: undefined,
+          },
+        }
+      : {}),
     ensembleOf: members.map((m) => ({
       name: m.card.name,
       version: m.card.version,

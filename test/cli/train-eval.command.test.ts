@@ -170,14 +170,18 @@ it('--synthetic-writers needs --forgeries and a whole number: each misuse exits 
       ['--synthetic-writers', '10'],
       [...forgeries, '--synthetic-writers=-1'],
       [...forgeries, '--synthetic-writers', '2.5'],
+      ['--hard-writers', '0.5'],
+      [...forgeries, '--hard-writers', '1.5'],
     ])
       expect(await trainRun([...base, ...flags])).toBe(1);
     const errors = cap.lines();
-    expect(errors).toHaveLength(3);
+    expect(errors).toHaveLength(5);
     errors.forEach((e) => expect(e).toMatchObject({ type: 'error', code: 'BAD_USER_INPUT' }));
     expect(String(errors[0].message)).toMatch(/--synthetic-writers need --forgeries/);
     expect(String(errors[1].message)).toMatch(/synthetic-writers/);
     expect(String(errors[2].message)).toMatch(/synthetic-writers/);
+    expect(String(errors[3].message)).toMatch(/--hard-writers and --synthetic-writers need --forgeries/);
+    expect(String(errors[4].message)).toMatch(/hard-writers/);
   } finally {
     cap.restore();
   }

@@ -81,6 +81,12 @@ describe('train() with skilled forgeries', () => {
       { forgeries: { ...options.forgeries!, syntheticWriters: 2, syntheticSeed: 3 } },
       /^synthetic writers: 2 → 4 training writers/,
     ],
+    [
+      'draws other-writer negatives among the nearest writers with hardWriterShare, refreshed every epoch',
+      { forgeries: { ...options.forgeries!, hardWriterShare: 0.5 } },
+      // Two training writers × 2 probe images each.
+      /^epoch 1: nearest writers from 4 images/,
+    ],
   ] as const)(
     '%s, forgeries included, and leaves validation alone',
     async (_name, flags, logLine) => {

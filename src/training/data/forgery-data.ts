@@ -39,6 +39,11 @@ export interface ForgeryLayout {
   /** Share of training negatives that are forgeries of the anchor's writer (default 0.5). */
   forgeryShare?: number;
   /**
+   * Share of the other-writer negatives drawn among the anchor writer's 5 nearest writers, refreshed from the
+   * encoder every epoch (rule HARD-WRITERS, session 46; loop/hard-writers.ts). Default 0: any other writer.
+   */
+  hardWriterShare?: number;
+  /**
    * Synthetic writers added to training (synthetic-writers.ts), after the real ones and their copies; never to
    * validation. Default 0.
    */

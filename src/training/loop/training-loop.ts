@@ -23,6 +23,7 @@ import { PkSampler } from '../samplers/pk.sampler';
 import { Rng } from '../samplers/rng';
 import { superclassesOf } from '../samplers/superclasses';
 import type { EpochInfo, TrainHooks, TrainOptions } from '../train-options';
+import { HARD_WRITER_DEFAULTS, refreshNearestWriters } from './hard-writers';
 import { heapChecked, microBatchFor } from './micro-batch';
 import { trainStep, type ImageShape } from './train-step';
 import { trunkFreeze } from './trunk-freeze';
@@ -68,15 +69,25 @@ export function batchSchedule(options: TrainOptions, trainImages: number) {
   return { k, identitiesPerBatch, stepsPerEpoch, totalSteps: stepsPerEpoch * options.epochs };
 }
 
+/** The forgery-pair sampler when the run trains on skilled forgeries (contrastive), so hard writers can refresh it. */
+function forgerySamplerFor(options: TrainOptions, data: TrainingData): ForgeryPairSampler | undefined {
+  if (options.loss !== 'contrastive' || !data.trainForgeries) return undefined;
+  return new ForgeryPairSampler(data.trainGroups, data.trainForgeries, {
+    seed: options.seed + 3,
+    forgeryShare: options.forgeries?.forgeryShare,
+    hardWriterShare: options.forgeries?.hardWriterShare,
+  });
+}
+
 /** The next training batch with its loss: balanced pairs (contrastive) or P×K batches. */
-function batchesFor(options: TrainOptions, data: TrainingData, k: number, identitiesPerBatch: number): () => BatchLoss {
-  if (options.loss === 'contrastive' && data.trainForgeries) {
-    const pairs = new ForgeryPairSampler(data.trainGroups, data.trainForgeries, {
-      seed: options.seed + 3,
-      forgeryShare: options.forgeries?.forgeryShare,
-    });
-    return () => contrastiveBatchLoss(pairs.batch(options.batchSize), options);
-  }
+function batchesFor(
+  options: TrainOptions,
+  data: TrainingData,
+  k: number,
+  identitiesPerBatch: number,
+  forgeryPairs: ForgeryPairSampler | undefined,
+): () => BatchLoss {
+  if (forgeryPairs) return () => contrastiveBatchLoss(forgeryPairs.batch(options.batchSize), options);
   if (options.loss === 'contrastive') {
     const pairs = new BalancedPairSampler(data.trainGroups, { seed: options.seed + 3, explicitPairs: data.explicitPairs });
     return () => contrastiveBatchLoss(pairs.batch(options.batchSize), options);
@@ -102,7 +113,9 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   const augment = typeof options.augment === 'string' ? augmentPreset(options.augment) : options.augment;
   const rng = new Rng(options.seed);
   const augRng = rng.fork(17);
-  const nextBatch = batchesFor(options, data, k, identitiesPerBatch);
+  const forgeryPairs = forgerySamplerFor(options, data);
+  const nextBatch = batchesFor(options, data, k, identitiesPerBatch, forgeryPairs);
+  const hardWriters = forgeryPairs && options.forgeries?.hardWriterShare ? { ...HARD_WRITER_DEFAULTS } : undefined;
   const itemLabel = options.loss === 'contrastive' ? 'pairs' : 'images';
 
   const micro = microBatchFor(model, options, log);
@@ -157,6 +170,11 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
         log(
           `epoch ${epoch}: the trunk joins training (after ${epoch - 1} epoch${epoch === 2 ? '' : 's'} of the head alone; Adam restarts)`,
         );
+      }
+      if (hardWriters && forgeryPairs && epoch > 0) {
+        const t0 = Date.now();
+        const n = refreshNearestWriters(model, forgeryPairs, data.trainGroups, data.trainPixels, shape, ctx.inference, hardWriters);
+        log(`epoch ${epoch}: nearest writers from ${n} images (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
       for (let s = 0; s < (epoch === 0 ? 0 : stepsPerEpoch); s++) {
         throwIfCancelled(hooks.signal, 'training cancelled');

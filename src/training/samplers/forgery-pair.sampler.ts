@@ -17,6 +17,11 @@
  *
  * Writers are drawn uniformly; forgeries are never paired with each other
  * (a writer's forgeries come from several forgers, so they are not "the same").
+ *
+ * Hard writers (rule HARD-WRITERS, session 46; nearest-writers.ts): with `hardWriterShare` > 0 and neighbours
+ * set (`setNeighbours`, refreshed by the training loop from the encoder each epoch), that share of the
+ * other-writer negatives pairs the anchor with one of its writer's nearest other writers instead of any.
+ * With the share 0 the draws are exactly those of the sampler without it.
  */
 import type { IndexedPair } from './pair.sampler';
 import { Rng } from './rng';
@@ -25,6 +30,8 @@ export interface ForgeryPairSamplerOptions {
   seed: number;
   /** Share of negatives that are a skilled forgery of the anchor's writer (default 0.5). */
   forgeryShare?: number;
+  /** Share of other-writer negatives drawn from the anchor writer's nearest writers once set (default 0). */
+  hardWriterShare?: number;
 }
 
 export class ForgeryPairSampler {
@@ -34,6 +41,9 @@ export class ForgeryPairSampler {
   /** Writers that also have forgeries. */
   private readonly forged: number[];
   private readonly forgeryShare: number;
+  private readonly hardWriterShare: number;
+  /** neighbours[w]: writer w's nearest other writers (group indices), or undefined before setNeighbours. */
+  private neighbours: readonly (readonly number[])[] | undefined;
 
   /**
    * `genuine[w]`: image indices of writer w's genuine signatures; `forgeries[w]`: of
@@ -51,7 +61,22 @@ export class ForgeryPairSampler {
     this.forgeryShare = options.forgeryShare ?? 0.5;
     if (!(this.forgeryShare >= 0 && this.forgeryShare <= 1))
       throw new RangeError(`forgeryShare must be in [0, 1] (got ${this.forgeryShare})`);
+    this.hardWriterShare = options.hardWriterShare ?? 0;
+    if (!(this.hardWriterShare >= 0 && this.hardWriterShare <= 1))
+      throw new RangeError(`hardWriterShare must be in [0, 1] (got ${this.hardWriterShare})`);
     this.rng = new Rng(options.seed);
+  }
+
+  /** The writers (group indices) whose genuine signatures may be drawn: every one with at least two. */
+  get sampledWriters(): readonly number[] {
+    return this.writers;
+  }
+
+  /** Each writer's nearest other writers (indexed by group; entries outside sampledWriters are ignored). */
+  setNeighbours(neighbours: readonly (readonly number[])[]): void {
+    if (neighbours.length !== this.genuine.length) throw new RangeError('neighbours needs one entry per writer');
+    const drawable = new Set(this.writers);
+    this.neighbours = neighbours.map((n, w) => n.filter((v) => v !== w && drawable.has(v)));
   }
 
   /** `size` pairs: ⌈size/2⌉ positives, ⌊size/2⌋ negatives, shuffled. */
@@ -78,8 +103,14 @@ export class ForgeryPairSampler {
     return { a: this.rng.pick(this.genuine[w]), b: this.rng.pick(this.forgeries[w]), same: false, weight: 1 };
   }
 
-  /** Genuine signatures of two different writers. */
+  /** Genuine signatures of two different writers (with hard writers on, sometimes two near ones). */
   otherWriterNegative(): IndexedPair {
+    if (this.hardWriterShare > 0 && this.neighbours && this.rng.next() < this.hardWriterShare) {
+      const w = this.rng.pick(this.writers);
+      const near = this.neighbours[w];
+      if (near.length)
+        return { a: this.rng.pick(this.genuine[w]), b: this.rng.pick(this.genuine[this.rng.pick(near)]), same: false, weight: 1 };
+    }
     const wi = this.rng.int(this.writers.length);
     let wj = this.rng.int(this.writers.length - 1);
     if (wj >= wi) wj++;

@@ -51,3 +51,48 @@ describe('ForgeryPairSampler (SigNet pairs with skilled forgeries as negatives)'
     expect(() => new ForgeryPairSampler(GENUINE, FORGED, { seed: 1, forgeryShare: 2 })).toThrow(RangeError);
   });
 });
+
+// Four writers of four genuine signatures each (0..15), no forgeries: every negative is another writer's.
+const FOUR = [0, 1, 2, 3].map((w) => [0, 1, 2, 3].map((i) => 4 * w + i));
+const NONE = [[], [], [], []];
+const writerOf = (i: number) => Math.floor(i / 4);
+
+describe('ForgeryPairSampler with hard writers (rule HARD-WRITERS)', () => {
+  it('share 1 draws every other-writer negative among the anchor writer’s neighbours once they are set', () => {
+    const s = new ForgeryPairSampler(FOUR, NONE, { seed: 5, hardWriterShare: 1 });
+    // Before setNeighbours any other writer comes up.
+    const before = new Set(
+      s
+        .batch(400)
+        .filter((p) => !p.same)
+        .map((p) => `${writerOf(p.a)}-${writerOf(p.b)}`),
+    );
+    expect(before.size).toBe(12);
+    // 0 ↔ 1 and 2 ↔ 3 are each other's only neighbour; a writer's own index in the list is dropped.
+    s.setNeighbours([[1, 0], [0], [3], [2]]);
+    const neg = s.batch(400).filter((p) => !p.same);
+    expect(neg).toHaveLength(200);
+    const near: Record<number, number> = { 0: 1, 1: 0, 2: 3, 3: 2 };
+    for (const p of neg) expect(writerOf(p.b)).toBe(near[writerOf(p.a)]);
+  });
+
+  it('share ½ mixes near and far writers; share 0 draws exactly as the sampler without the option', () => {
+    const half = new ForgeryPairSampler(FOUR, NONE, { seed: 6, hardWriterShare: 0.5 });
+    half.setNeighbours([[1], [0], [3], [2]]);
+    const neg = half.batch(2000).filter((p) => !p.same);
+    const isNear = (p: { a: number; b: number }) => writerOf(p.a) + writerOf(p.b) === 1 || writerOf(p.a) + writerOf(p.b) === 5;
+    // Near pairs: ½ hard, plus ⅓ of the uniform ½ (one of three other writers is the neighbour) = ⅔ of 1000.
+    const share = neg.filter(isNear).length / neg.length;
+    expect(share).toBeGreaterThan(0.6);
+    expect(share).toBeLessThan(0.73);
+    const plain = new ForgeryPairSampler(FOUR, NONE, { seed: 7 }).batch(64);
+    const zero = new ForgeryPairSampler(FOUR, NONE, { seed: 7, hardWriterShare: 0 });
+    zero.setNeighbours([[1], [0], [3], [2]]);
+    expect(zero.batch(64)).toEqual(plain);
+  });
+
+  it('refuses a share outside [0, 1] and neighbours of the wrong length', () => {
+    expect(() => new ForgeryPairSampler(FOUR, NONE, { seed: 1, hardWriterShare: 1.5 })).toThrow(/hardWriterShare/);
+    expect(() => new ForgeryPairSampler(FOUR, NONE, { seed: 1 }).setNeighbours([[1]])).toThrow(/one entry per writer/);
+  });
+});
