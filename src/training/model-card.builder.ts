@@ -10,7 +10,7 @@ import type { ArchitectureSpec, ModelCard, PreprocessSpec } from '../embedding/m
 import type { Calibration } from './calibration/calibrate';
 import type { TrainingData } from './data/training-data';
 import { DEFAULT_PROTO_SCALE } from './losses';
-import { HARD_WRITER_DEFAULTS } from './loop/hard-writers';
+import { NEAREST_WRITER_DEFAULTS } from './loop/nearest-writers.refresh';
 import type { LoopResult } from './loop/training-loop';
 import type { TrainOptions } from './train-options';
 import { trainingWarnings } from './training-warnings';
@@ -160,7 +160,7 @@ export function buildTrainedModelCard(input: TrainedCardInput): TrainedModelCard
             validationWriters: options.forgeries.validationWriters,
             forgeryShare: options.forgeries.forgeryShare ?? 0.5,
             ...(options.forgeries.hardWriterShare
-              ? { hardWriterShare: options.forgeries.hardWriterShare, hardWriters: { ...HARD_WRITER_DEFAULTS } }
+              ? { hardWriterShare: options.forgeries.hardWriterShare, hardWriters: { ...NEAREST_WRITER_DEFAULTS } }
               : {}),
             ...(options.forgeries.syntheticWriters
               ? { syntheticWriters: options.forgeries.syntheticWriters, syntheticSeed: options.forgeries.syntheticSeed ?? options.seed }

@@ -81,12 +81,6 @@ describe('train() with skilled forgeries', () => {
       { forgeries: { ...options.forgeries!, syntheticWriters: 2, syntheticSeed: 3 } },
       /^synthetic writers: 2 → 4 training writers/,
     ],
-    [
-      'draws other-writer negatives among the nearest writers with hardWriterShare, refreshed every epoch',
-      { forgeries: { ...options.forgeries!, hardWriterShare: 0.5 } },
-      // Two training writers × 2 probe images each.
-      /^epoch 1: nearest writers from 4 images/,
-    ],
   ] as const)(
     '%s, forgeries included, and leaves validation alone',
     async (_name, flags, logLine) => {
@@ -107,6 +101,27 @@ describe('train() with skilled forgeries', () => {
     },
     60_000,
   );
+
+  // Rule NEAR: with hardWriterShare the neighbours are found again at every epoch's start (two training writers ×
+  // 2 probe images); without it never. The card records the share and how the neighbours are found.
+  it('refreshes the nearest writers at every epoch with hardWriterShare, and never without it', async () => {
+    const run = async (extra: Partial<TrainOptions>) => {
+      const logs: string[] = [];
+      const before = tf.memory().numTensors;
+      const result = await train({ ...options, epochs: 2, ...extra }, await source(), { onLog: (m) => logs.push(m) });
+      const forgeries = result.card.hyperparameters.forgeries as Record<string, unknown>;
+      result.model.dispose();
+      tf.disposeVariables();
+      expect(tf.memory().numTensors).toBe(before);
+      return { refreshes: logs.filter((m) => /^epoch \d+: nearest writers from 4 images/.test(m)), forgeries };
+    };
+    const near = await run({ forgeries: { ...options.forgeries!, hardWriterShare: 0.5 } });
+    expect(near.refreshes.map((m) => m.split(':')[0])).toEqual(['epoch 1', 'epoch 2']);
+    expect(near.forgeries).toMatchObject({ hardWriterShare: 0.5, hardWriters: { k: 5, imagesPerWriter: 2 } });
+    const plain = await run({});
+    expect(plain.refreshes).toEqual([]);
+    expect(plain.forgeries.hardWriterShare).toBeUndefined();
+  }, 60_000);
 
   it('refuses a validation list that matches no writer', async () => {
     await expect(train({ ...options, forgeries: { ...options.forgeries!, validationWriters: ['w9'] } }, await source())).rejects.toThrow(

@@ -40,7 +40,7 @@ export interface ForgeryLayout {
   forgeryShare?: number;
   /**
    * Share of the other-writer negatives drawn among the anchor writer's 5 nearest writers, refreshed from the
-   * encoder every epoch (rule HARD-WRITERS, session 46; loop/hard-writers.ts). Default 0: any other writer.
+   * encoder every epoch (rule NEAR, session 46; loop/nearest-writers.refresh.ts). Default 0: any other writer.
    */
   hardWriterShare?: number;
   /**

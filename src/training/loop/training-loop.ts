@@ -23,8 +23,8 @@ import { PkSampler } from '../samplers/pk.sampler';
 import { Rng } from '../samplers/rng';
 import { superclassesOf } from '../samplers/superclasses';
 import type { EpochInfo, TrainHooks, TrainOptions } from '../train-options';
-import { HARD_WRITER_DEFAULTS, refreshNearestWriters } from './hard-writers';
 import { heapChecked, microBatchFor } from './micro-batch';
+import { refreshNearestWriters } from './nearest-writers.refresh';
 import { trainStep, type ImageShape } from './train-step';
 import { trunkFreeze } from './trunk-freeze';
 import { applyWeightDecay, swapIn, updateEma } from './weight-averaging';
@@ -115,7 +115,7 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
   const augRng = rng.fork(17);
   const forgeryPairs = forgerySamplerFor(options, data);
   const nextBatch = batchesFor(options, data, k, identitiesPerBatch, forgeryPairs);
-  const hardWriters = forgeryPairs && options.forgeries?.hardWriterShare ? { ...HARD_WRITER_DEFAULTS } : undefined;
+  const nearestWriters = forgeryPairs && options.forgeries?.hardWriterShare ? forgeryPairs : undefined;
   const itemLabel = options.loss === 'contrastive' ? 'pairs' : 'images';
 
   const micro = microBatchFor(model, options, log);
@@ -171,9 +171,10 @@ export async function runTrainingLoop(ctx: LoopContext): Promise<LoopResult> {
           `epoch ${epoch}: the trunk joins training (after ${epoch - 1} epoch${epoch === 2 ? '' : 's'} of the head alone; Adam restarts)`,
         );
       }
-      if (hardWriters && forgeryPairs && epoch > 0) {
+      // Rule NEAR: the nearest writers from the live weights, once per epoch, unless the budget has already run out.
+      if (nearestWriters && epoch > 0 && !(options.maxSeconds && (Date.now() - loopStart) / 1000 >= options.maxSeconds)) {
         const t0 = Date.now();
-        const n = refreshNearestWriters(model, forgeryPairs, data.trainGroups, data.trainPixels, shape, ctx.inference, hardWriters);
+        const n = refreshNearestWriters(model, nearestWriters, data.trainPixels, shape, ctx.inference);
         log(`epoch ${epoch}: nearest writers from ${n} images (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       }
       for (let s = 0; s < (epoch === 0 ? 0 : stepsPerEpoch); s++) {

@@ -18,7 +18,7 @@
  * Writers are drawn uniformly; forgeries are never paired with each other
  * (a writer's forgeries come from several forgers, so they are not "the same").
  *
- * Hard writers (rule HARD-WRITERS, session 46; nearest-writers.ts): with `hardWriterShare` > 0 and neighbours
+ * Nearest writers (rule NEAR, session 46; nearest-writers.ts): with `hardWriterShare` > 0 and neighbours
  * set (`setNeighbours`, refreshed by the training loop from the encoder each epoch), that share of the
  * other-writer negatives pairs the anchor with one of its writer's nearest other writers instead of any.
  * With the share 0 the draws are exactly those of the sampler without it.
@@ -72,6 +72,16 @@ export class ForgeryPairSampler {
     return this.writers;
   }
 
+  /** Writer w's genuine image indices, as given. */
+  genuineOf(w: number): readonly number[] {
+    return this.genuine[w];
+  }
+
+  /** Writers (groups) as given, drawable or not: the length setNeighbours expects. */
+  get writerCount(): number {
+    return this.genuine.length;
+  }
+
   /** Each writer's nearest other writers (indexed by group; entries outside sampledWriters are ignored). */
   setNeighbours(neighbours: readonly (readonly number[])[]): void {
     if (neighbours.length !== this.genuine.length) throw new RangeError('neighbours needs one entry per writer');
@@ -103,7 +113,7 @@ export class ForgeryPairSampler {
     return { a: this.rng.pick(this.genuine[w]), b: this.rng.pick(this.forgeries[w]), same: false, weight: 1 };
   }
 
-  /** Genuine signatures of two different writers (with hard writers on, sometimes two near ones). */
+  /** Genuine signatures of two different writers (with nearest writers on, sometimes two near ones). */
   otherWriterNegative(): IndexedPair {
     if (this.hardWriterShare > 0 && this.neighbours && this.rng.next() < this.hardWriterShare) {
       const w = this.rng.pick(this.writers);

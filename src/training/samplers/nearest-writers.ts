@@ -1,13 +1,15 @@
 /**
- * The nearest other writers of every writer, from the encoder's current embeddings: what rule HARD-WRITERS
- * (session 46, docs/experiments/signatures/hard-writers-mining/RULE.md) draws some other-writer negatives from.
+ * The nearest other writers of every writer, from the encoder's current embeddings: what rule NEAR (session 46,
+ * docs/experiments/signatures/nearest-writers/RULE.md) draws some other-writer negatives from.
  *
  * Session 45 found HL's encoder telling a writer from that writer's forgers (skilled-forgery EER 1.8–3.0 % on the
  * validation writers) better than from other writers (stranger EER 8.1–10.1 %): a uniformly drawn other writer
- * among ~236 training identities is mostly an easy negative. Drawing it instead among the writers whose
- * centroids sit nearest the anchor's is writer-level hard-negative mining, the idea of FaceNet's semi-hard
- * negatives (Schroff, Kalenichenko & Philbin 2015) and of Hermans, Beyer & Leibe's batch-hard ("In Defense of the
- * Triplet Loss", 2017), applied to identities instead of images so it needs no extra pass per step:
+ * among a fold's ~204 training identities (26 real writers, their three symmetries each, 100 drawn writers; 236 for
+ * the final run on all 34) is mostly an easy negative. Drawing it instead among the identities whose centroids sit
+ * nearest the anchor's is Doppelganger mining (Smirnov, Melnikov, Novoselov, Luckyanets & Lavrentyeva, "Doppelganger
+ * Mining for Face Representation Learning", ICCV workshops 2017: a list of the most similar identities per identity,
+ * kept up to date, from which pairs are sampled); the k nearest with no margin condition, so hardest-k, not
+ * FaceNet's semi-hard (Schroff et al. 2015). It needs no extra pass per step:
  *
  *     c_w = mean of the L2-normalised embeddings of writer w's probe images
  *     N_k(w) = the k writers v ≠ w with the smallest ‖c_w − c_v‖²   (ties: the lower index first)
@@ -34,7 +36,7 @@ export function writerCentroids(
 
 /**
  * N_k(w) for every writer with a centroid (writers without one get [] and are nobody's neighbour).
- * O(W²·d): 236 writers × 128 dimensions is ~7 M multiply-adds an epoch.
+ * O(W²·d): 236 writers × 128 dimensions is ~7 M multiply-adds an epoch, nothing beside the embedding.
  */
 export function nearestWriters(centroids: readonly (Float32Array | undefined)[], k: number): number[][] {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer (got ${k})`);

@@ -57,7 +57,7 @@ const FOUR = [0, 1, 2, 3].map((w) => [0, 1, 2, 3].map((i) => 4 * w + i));
 const NONE = [[], [], [], []];
 const writerOf = (i: number) => Math.floor(i / 4);
 
-describe('ForgeryPairSampler with hard writers (rule HARD-WRITERS)', () => {
+describe('ForgeryPairSampler with nearest writers (rule NEAR)', () => {
   it('share 1 draws every other-writer negative among the anchor writer’s neighbours once they are set', () => {
     const s = new ForgeryPairSampler(FOUR, NONE, { seed: 5, hardWriterShare: 1 });
     // Before setNeighbours any other writer comes up.

@@ -2,7 +2,7 @@ import { nearestWriters, writerCentroids } from '../../../src/training/samplers/
 
 const f = (...v: number[]) => Float32Array.from(v);
 
-describe('nearest writers (rule HARD-WRITERS)', () => {
+describe('nearest writers (rule NEAR)', () => {
   it('a centroid is the mean of its writer’s embeddings; a writer without any has none', () => {
     // Writer 0: (0,0) and (2,4) → (1,2); writer 2: (3,1) alone; writer 1: nothing.
     const c = writerCentroids([f(0, 0), f(3, 1), f(2, 4)], [0, 2, 0], 3);
