@@ -163,3 +163,37 @@ check_folds() {
       { echo "fold $k: the card does not $what" >&2; return 1; }
   done
 }
+# Sessions 45–46 (share/train.sh, nearest-writers/train.sh; duplicates --change found the two copies): one change to
+# HL0 (SCALE's screen member at 256×160, 760 steps), screened and measured the same way.
+#   hl0_variant MODE HERE PREFIX LETTER "FLAGS" "CHECK" "WHAT"
+#     keep|restore  .runs/PREFIX-m0 ↔ HERE/runs/m0 (keep_or_restore)
+#     screen        member 0 on folds 0–3 (member-screen.sh), then every card must say 256×160, 760 steps, an unbound
+#                   clock and CHECK (a node expression on the card c; WHAT says it in words), then keep
+#     measure       over the 34 writers: HERE/LETTER0.json, LETTER0-scores.json.gz, LETTER0-vs-hl0.json (paired with
+#                   HL0's kept scores), and random forgeries per fold for it and HL0 (HERE/random-forgeries/)
+hl0_variant() {
+  local mode=$1 here=$2 prefix=$3 letter=$4 flags=$5 check=$6 what=$7 k
+  local runs=.runs/$prefix-m0 hl0=.runs/signature-input256x160-steps-m0 scale=docs/experiments/signatures/scale
+  local R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+  case "$mode" in
+    keep | restore) keep_or_restore "$mode" "$runs" "$here/runs/m0" ;;
+    screen)
+      hl0_variant restore "${@:2}" && bash docs/experiments/signatures/member-screen.sh "$prefix" "$letter" "$flags" screen
+      check_folds "$runs" "c.preprocessing.width === 256 && c.preprocessing.height === 160 && c.training.steps === 760 &&
+        c.training.budgetBound === false && $check" "say 256x160, 760 steps, an unbound clock and $what" &&
+        hl0_variant keep "${@:2}" ;;
+    measure)
+      hl0_variant restore "${@:2}" && bash "$scale/train.sh" restore || return 1
+      check_folds "$runs" "$check" "say $what" || return 1
+      # shellcheck disable=SC2046
+      $R cv $(test_folds "$runs") --scores "$here/${letter}0-scores.json.gz" > "$here/${letter}0.json" &&
+        $R paired "$scale/hl0-scores.json.gz" "$here/${letter}0-scores.json.gz" > "$here/${letter}0-vs-hl0.json" || return 1
+      mkdir -p "$here/random-forgeries"
+      for k in 0 1 2 3; do
+        $R eval "$runs/fold-$k" "@splits/cedar/cv/fold-$k-test-writers.txt" > "$here/random-forgeries/fold-$k.json" &&
+          $R eval "$hl0/fold-$k" "@splits/cedar/cv/fold-$k-test-writers.txt" > "$here/random-forgeries/hl0-fold-$k.json" ||
+          return 1
+      done ;;
+    *) echo "usage: train.sh screen|measure|keep|restore" >&2; return 2 ;;
+  esac
+}
