@@ -48,12 +48,48 @@ def at_stranger_rate(rows, target):
     }
 
 
+def paired_genuine_rejected(rows_a, rows_b, rounds=1000, seed=46):
+    """HN0 − HL0 genuine rejected at the 4 % stranger offset, paired writer bootstrap (the same writers drawn for both,
+    each model's offset found again on every draw): point, 95 % percentile interval."""
+    import numpy as np
+
+    def arrays(rows):
+        writers = sorted({w for (_, w, _, _) in rows})
+        idx = {w: i for i, w in enumerate(writers)}
+        per = [{k: [] for k in 'gr'} for _ in writers]
+        for (_, w, kind, s) in rows:
+            if kind in 'gr':
+                per[idx[w]][kind].append(s)
+        return writers, [{k: np.array(v) for k, v in p.items()} for p in per]
+
+    def rejected(per, pick):
+        r = np.sort(np.concatenate([per[i]['r'] for i in pick]))
+        t = r[max(0, int(TARGET * len(r)) - 1)]
+        g = np.concatenate([per[i]['g'] for i in pick])
+        return float(np.mean(g > t))
+
+    wa, pa = arrays(rows_a)
+    wb, pb = arrays(rows_b)
+    assert wa == wb, 'the two score files hold different writers'
+    rng = np.random.default_rng(seed)
+    every = list(range(len(wa)))
+    point = rejected(pb, every) - rejected(pa, every)
+    diffs = []
+    for _ in range(rounds):
+        pick = rng.integers(0, len(wa), len(wa))
+        diffs.append(rejected(pb, pick) - rejected(pa, pick))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return {'difference': point, 'interval95': [float(lo), float(hi)], 'rounds': rounds, 'writers': len(wa)}
+
+
 def main(paths):
-    out = {'target': TARGET, 'note': __doc__.strip().split('\n')[0], 'models': {}}
+    out = {'target': TARGET, 'note': __doc__.strip().split('\n')[0], 'models': {}, 'pairedGenuineRejected': {}}
+    data = {}
     for name, path in zip(['HL0', 'HN0'], paths):
-        data = json.load(gzip.open(path))
-        by = data['byReferences']
-        out['models'][name] = {r: at_stranger_rate(by[r], TARGET) for r in sorted(by, key=int)}
+        data[name] = json.load(gzip.open(path))['byReferences']
+        out['models'][name] = {r: at_stranger_rate(data[name][r], TARGET) for r in sorted(data[name], key=int)}
+    for r in sorted(data['HL0'], key=int):
+        out['pairedGenuineRejected'][r] = paired_genuine_rejected(data['HL0'][r], data['HN0'][r])
     json.dump(out, sys.stdout, indent=2)
     print()
 
