@@ -155,9 +155,11 @@ serve_fold() {
 }
 #   check_folds RUNS EXPR WHAT               every RUNS/fold-K (K = 0–3) trained, and its card c satisfies the JavaScript
 #                                            EXPR (else "fold K: the card does not WHAT")
-check_folds() {
-  local runs=$1 expr=$2 what=$3 k
-  for k in 0 1 2 3; do
+#   check_folds_of RUNS K EXPR WHAT          the same for fold K alone
+check_folds() { check_folds_of "$1" "0 1 2 3" "$2" "$3"; }
+check_folds_of() {
+  local runs=$1 folds=$2 expr=$3 what=$4 k
+  for k in $folds; do
     [ -f "$runs/fold-$k/model.json" ] || { echo "fold $k did not train" >&2; return 1; }
     node -e "const c=require(process.argv[1]);process.exit(($expr)?0:1)" "$PWD/$runs/fold-$k/model-card.json" ||
       { echo "fold $k: the card does not $what" >&2; return 1; }

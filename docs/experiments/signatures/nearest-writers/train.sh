@@ -4,9 +4,31 @@
 #   bash docs/experiments/signatures/nearest-writers/train.sh screen    # HN0 on folds 0–3, two at a time (~75 min), then keep
 #   bash docs/experiments/signatures/nearest-writers/train.sh measure   # HN0 over the 34 writers, paired with HL0's kept
 #                                                                       # scores; random forgeries per fold, HN0 and HL0
-#   bash docs/experiments/signatures/nearest-writers/train.sh keep|restore  # runs/m0/ beside this file
+# Rule NEAR-ENSEMBLE (RULE-ensemble.md, session 47): HN, HN0 and two more members served as HL is.
+#   bash docs/experiments/signatures/nearest-writers/train.sh members [K…] # members 1 and 2 (trunks 1, 2, seeds 103, 104)
+#                                                                       # on folds K (default 0–3): both members of a fold
+#                                                                       # at once (~35–38 min a fold), kept as it ends
+#   bash docs/experiments/signatures/nearest-writers/train.sh keep|restore  # runs/mM/ beside this file (M = 0, 1, 2)
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/trunk-lib.sh
-hl0_variant "${1:-}" docs/experiments/signatures/nearest-writers signature-near50-input256x160-steps hn \
-  "--input-size 256x160 --steps 760 --epochs 19 --max-minutes 150 --hard-writers 0.5" \
-  'c.hyperparameters.forgeries.hardWriterShare === 0.5' "a hard-writer share of 0.5"
+here=docs/experiments/signatures/nearest-writers
+prefix=signature-near50-input256x160-steps
+flags="--input-size 256x160 --steps 760 --epochs 19 --max-minutes 150 --hard-writers 0.5"
+check='c.hyperparameters.forgeries.hardWriterShare === 0.5'
+case "${1:-}" in
+  keep | restore) for m in 0 1 2; do keep_or_restore "$1" ".runs/$prefix-m$m" "$here/runs/m$m" || exit 1; done ;;
+  members)
+    folds=("${@:2}")
+    [ ${#folds[@]} -gt 0 ] || folds=(0 1 2 3)
+    bash "$here/train.sh" restore || exit 1
+    for k in "${folds[@]}"; do
+      bash docs/experiments/signatures/member-screen.sh "$prefix" hn "$flags" pair "$k" || exit 1
+      for m in 1 2; do
+        check_folds_of ".runs/$prefix-m$m" "$k" "c.preprocessing.width === 256 && c.preprocessing.height === 160 &&
+          c.training.steps === 760 && c.training.budgetBound === false && $check" \
+          "say 256x160, 760 steps, an unbound clock and a hard-writer share of 0.5" || exit 1
+      done
+      bash "$here/train.sh" keep || exit 1
+    done ;;
+  *) hl0_variant "${1:-}" "$here" "$prefix" hn "$flags" "$check" "a hard-writer share of 0.5" ;;
+esac
