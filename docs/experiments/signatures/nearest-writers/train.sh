@@ -8,6 +8,11 @@
 #   bash docs/experiments/signatures/nearest-writers/train.sh members [K…] # members 1 and 2 (trunks 1, 2, seeds 103, 104)
 #                                                                       # on folds K (default 0–3): both members of a fold
 #                                                                       # at once (~35–38 min a fold), kept as it ends
+#   bash docs/experiments/signatures/nearest-writers/train.sh decide    # each fold's three joined and served as HL's
+#                                                                       # (0.5 %, SPREAD β = ½); skilled EER paired with
+#                                                                       # HL's served folds; CV-THRESHOLDS and RANDOM-CV
+#                                                                       # for HN (no card touched); decide.py; random
+#                                                                       # forgeries of both ensembles per fold (~20 min)
 #   bash docs/experiments/signatures/nearest-writers/train.sh keep|restore  # runs/mM/ beside this file (M = 0, 1, 2)
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/trunk-lib.sh
@@ -30,5 +35,37 @@ case "${1:-}" in
       done
       bash "$here/train.sh" keep || exit 1
     done ;;
+  decide)
+    R="node test/retraining/fixtures/ts-run.js test/e2e/signature-measure.ts"
+    cv=.runs/$prefix-cv hl_cv=.runs/signature-input256x160-steps-cv
+    scale=docs/experiments/signatures/scale rt=docs/experiments/signatures/random-threshold
+    bash "$here/train.sh" restore && bash "$scale/train.sh" restore || exit 1
+    for m in 0 1 2; do check_folds ".runs/$prefix-m$m" "$check" "say a hard-writer share of 0.5 (member $m)" || exit 1; done
+    for k in 0 1 2 3; do [ -f "$hl_cv/served-far0.005/fold-$k/done" ] || { echo "HL's fold $k is not served: bash $scale/train.sh decide" >&2; exit 1; }; done
+    npm run build --silent || exit 1 # recalibrate.sh runs the compiled CLI
+    join_three_folds "$prefix" 0 1 2 3 || exit 1
+    served=()
+    for k in 0 1 2 3; do
+      serve_fold "$cv/fold-$k" "$cv/served-far0.005/fold-$k" 0.005 "$k" || exit 1
+      served+=("$cv/served-far0.005/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt")
+    done
+    $R cv "${served[@]}" --scores "$here/hn-served-scores.json.gz" > "$here/hn-served.json" &&
+      $R paired "$scale/hl-served-scores.json.gz" "$here/hn-served-scores.json.gz" > "$here/hn-vs-hl.json" &&
+      python3 docs/experiments/signatures/backend/cv-thresholds.py "$here/hn-served-scores.json.gz" 0.03 \
+        > "$here/cv-thresholds-hn.json" &&
+      node test/retraining/fixtures/ts-run.js "$rt/scores.ts" "$here/random-cv-scores-hn.json.gz" "${served[@]}" &&
+      python3 "$rt/random-cv.py" "$here/random-cv-scores-hn.json.gz" "$here/cv-thresholds-hn.json" > "$here/random-cv-hn.json" ||
+      exit 1
+    python3 "$here/decide.py" "$here/hn-vs-hl.json" "$here/random-cv-hn.json" "$rt/random-cv.json" \
+      "$here/random-cv-scores-hn.json.gz" "$rt/random-cv-scores.json.gz" > "$here/decision.json"
+    status=$?
+    [ "$status" -le 3 ] || exit 1
+    mkdir -p "$here/random-forgeries"
+    for k in 0 1 2 3; do
+      $R eval "$cv/served-far0.005/fold-$k" "@splits/cedar/cv/fold-$k-test-writers.txt" > "$here/random-forgeries/hn-fold-$k.json" &&
+        $R eval "$hl_cv/served-far0.005/fold-$k" "@splits/cedar/cv/fold-$k-test-writers.txt" \
+          > "$here/random-forgeries/hl-fold-$k.json" || exit 1
+    done
+    exit "$status" ;;
   *) hl0_variant "${1:-}" "$here" "$prefix" hn "$flags" "$check" "a hard-writer share of 0.5" ;;
 esac
