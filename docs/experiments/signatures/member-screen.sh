@@ -28,7 +28,9 @@ case "${4:-}" in
     $R cv $(test_folds ".runs/$prefix-m0") --scores "$OUT/${letter}0-scores.json.gz" > "$OUT/${letter}0.json" &&
       $R paired docs/experiments/signatures/elastic/t0-cv34-scores.json.gz "$OUT/${letter}0-scores.json.gz" \
         > "$OUT/${letter}0-vs-t0.json" ;;
-  pair) (member_folds 1 "$5") & (member_folds 2 "$5") & wait
+  pair)
+    [[ ${5:-} =~ ^[0-3]$ ]] || { echo "pair K: K is a fold, 0–3" >&2; exit 2; }
+    (member_folds 1 "$5") & (member_folds 2 "$5") & wait
     for m in 1 2; do [ -f ".runs/$prefix-m$m/fold-$5/model.json" ] || { echo "member $m of fold $5 did not train" >&2; exit 1; }; done ;;
   members)
     folds=("${@:5}")

@@ -20,6 +20,9 @@ here=docs/experiments/signatures/nearest-writers
 prefix=signature-near50-input256x160-steps
 flags="--input-size 256x160 --steps 760 --epochs 19 --max-minutes 150 --hard-writers 0.5"
 check='c.hyperparameters.forgeries.hardWriterShare === 0.5'
+card="c.preprocessing.width === 256 && c.preprocessing.height === 160 && c.training.steps === 760 &&
+  c.training.budgetBound === false && $check"
+what="say 256x160, 760 steps, an unbound clock and a hard-writer share of 0.5"
 case "${1:-}" in
   keep | restore) for m in 0 1 2; do keep_or_restore "$1" ".runs/$prefix-m$m" "$here/runs/m$m" || exit 1; done ;;
   members)
@@ -29,9 +32,9 @@ case "${1:-}" in
     for k in "${folds[@]}"; do
       bash docs/experiments/signatures/member-screen.sh "$prefix" hn "$flags" pair "$k" || exit 1
       for m in 1 2; do
-        check_folds_of ".runs/$prefix-m$m" "$k" "c.preprocessing.width === 256 && c.preprocessing.height === 160 &&
-          c.training.steps === 760 && c.training.budgetBound === false && $check" \
-          "say 256x160, 760 steps, an unbound clock and a hard-writer share of 0.5" || exit 1
+        # a fold whose card says otherwise is rerun, not scored (RULE-ensemble.md): `members` skips a trained fold
+        check_folds_of ".runs/$prefix-m$m" "$k" "$card" "$what" ||
+          { echo "rerun it: rm -rf .runs/$prefix-m$m/fold-$k* $here/runs/m$m/fold-$k*" >&2; exit 1; }
       done
       bash "$here/train.sh" keep || exit 1
     done ;;
@@ -40,8 +43,8 @@ case "${1:-}" in
     cv=.runs/$prefix-cv hl_cv=.runs/signature-input256x160-steps-cv
     scale=docs/experiments/signatures/scale rt=docs/experiments/signatures/random-threshold
     bash "$here/train.sh" restore && bash "$scale/train.sh" restore || exit 1
-    for m in 0 1 2; do check_folds ".runs/$prefix-m$m" "$check" "say a hard-writer share of 0.5 (member $m)" || exit 1; done
-    for k in 0 1 2 3; do [ -f "$hl_cv/served-far0.005/fold-$k/done" ] || { echo "HL's fold $k is not served: bash $scale/train.sh decide" >&2; exit 1; }; done
+    for m in 0 1 2; do check_folds ".runs/$prefix-m$m" "$card" "say $what (member $m)" || exit 1; done
+    mkdir -p "$cv"
     npm run build --silent || exit 1 # recalibrate.sh runs the compiled CLI
     join_three_folds "$prefix" 0 1 2 3 || exit 1
     served=()
@@ -57,9 +60,16 @@ case "${1:-}" in
       python3 "$rt/random-cv.py" "$here/random-cv-scores-hn.json.gz" "$here/cv-thresholds-hn.json" > "$here/random-cv-hn.json" ||
       exit 1
     python3 "$here/decide.py" "$here/hn-vs-hl.json" "$here/random-cv-hn.json" "$rt/random-cv.json" \
-      "$here/random-cv-scores-hn.json.gz" "$rt/random-cv-scores.json.gz" > "$here/decision.json"
+      "$here/random-cv-scores-hn.json.gz" "$rt/random-cv-scores.json.gz" "$here/cv-thresholds-hn.json" \
+      > "$here/decision.json.tmp"
     status=$?
-    [ "$status" -le 3 ] || exit 1
+    case $status in 0 | 3) mv "$here/decision.json.tmp" "$here/decision.json" ;; *) exit 1 ;; esac
+    # reported only: random forgeries of both served ensembles (HL's served folds come from ../scale/train.sh decide,
+    # which rewrites committed comparators: serve them again with serve_fold rather than that)
+    for k in 0 1 2 3; do
+      [ -f "$hl_cv/served-far0.005/fold-$k/done" ] ||
+        { echo "HL's fold $k is not served in $hl_cv/served-far0.005: serve_fold $hl_cv/fold-$k …" >&2; exit 1; }
+    done
     mkdir -p "$here/random-forgeries"
     for k in 0 1 2 3; do
       $R eval "$cv/served-far0.005/fold-$k" "@splits/cedar/cv/fold-$k-test-writers.txt" > "$here/random-forgeries/hn-fold-$k.json" &&
