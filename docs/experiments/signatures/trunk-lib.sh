@@ -153,6 +153,13 @@ serve_fold() {
     "$to/model-card.json" "$far" || return 1
   touch "$to/done"
 }
+#   serve_folds CV FAR                       serve_fold for each of CV/fold-0..3 into CV/served-farFAR/fold-K (session 47:
+#                                            nearest-writers/train.sh and scale/train.sh decide; `test_folds
+#                                            CV/served-farFAR` then names them with their held-out writers)
+serve_folds() {
+  local cv=$1 far=$2 k
+  for k in 0 1 2 3; do serve_fold "$cv/fold-$k" "$cv/served-far$far/fold-$k" "$far" "$k" || return 1; done
+}
 #   check_folds RUNS EXPR WHAT               every RUNS/fold-K (K = 0–3) trained, and its card c satisfies the JavaScript
 #                                            EXPR (else "fold K: the card does not WHAT")
 #   check_folds_of RUNS K EXPR WHAT          the same for fold K alone

@@ -47,11 +47,8 @@ case "${1:-}" in
     mkdir -p "$cv"
     npm run build --silent || exit 1 # recalibrate.sh runs the compiled CLI
     join_three_folds "$prefix" 0 1 2 3 || exit 1
-    served=()
-    for k in 0 1 2 3; do
-      serve_fold "$cv/fold-$k" "$cv/served-far0.005/fold-$k" 0.005 "$k" || exit 1
-      served+=("$cv/served-far0.005/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt")
-    done
+    serve_folds "$cv" 0.005 || exit 1
+    mapfile -t served < <(test_folds "$cv/served-far0.005")
     $R cv "${served[@]}" --scores "$here/hn-served-scores.json.gz" > "$here/hn-served.json" &&
       $R paired "$scale/hl-served-scores.json.gz" "$here/hn-served-scores.json.gz" > "$here/hn-vs-hl.json" &&
       python3 docs/experiments/signatures/backend/cv-thresholds.py "$here/hn-served-scores.json.gz" 0.03 \

@@ -57,11 +57,8 @@ case "${1:-}" in
   decide)
     npm run build --silent || exit 1 # recalibrate.sh runs the compiled CLI
     bash "$here/train.sh" restore && screen ensemble && bash "$here/train.sh" keep || exit 1
-    served=()
-    for k in 0 1 2 3; do
-      serve_fold "$cv/fold-$k" "$cv/served-far0.005/fold-$k" 0.005 "$k" || exit 1
-      served+=("$cv/served-far0.005/fold-$k=@splits/cedar/cv/fold-$k-test-writers.txt")
-    done
+    serve_folds "$cv" 0.005 || exit 1
+    mapfile -t served < <(test_folds "$cv/served-far0.005")
     $R cv "${served[@]}" --scores "$here/hl-served-scores.json.gz" > "$here/hl-served.json" &&
       $R paired "$height/hs-served-scores.json.gz" "$here/hl-served-scores.json.gz" > "$here/hl-vs-h.json" &&
       $R sweep 0.005,0.01,0.015,0.02 @splits/cedar/validation-writers.txt "${served[@]}" > "$here/hl-sweep.json" &&
