@@ -20,9 +20,11 @@ here=docs/experiments/signatures/nearest-writers
 prefix=signature-near50-input256x160-steps
 flags="--input-size 256x160 --steps 760 --epochs 19 --max-minutes 150 --hard-writers 0.5"
 check='c.hyperparameters.forgeries.hardWriterShare === 0.5'
-card="c.preprocessing.width === 256 && c.preprocessing.height === 160 && c.training.steps === 760 &&
-  c.training.budgetBound === false && $check"
-what="say 256x160, 760 steps, an unbound clock and a hard-writer share of 0.5"
+# RULE-ensemble.md's second amendment: a member that the recipe's own early stop (patience 12 from the start) ended
+# before 760 steps is scored as it is; one the clock stopped is not
+card="c.preprocessing.width === 256 && c.preprocessing.height === 160 && c.training.steps <= 760 &&
+  c.hyperparameters.epochs === 19 && c.hyperparameters.patience === 12 && c.training.budgetBound === false && $check"
+what="say 256x160, at most 760 steps (19 epochs, patience 12), an unbound clock and a hard-writer share of 0.5"
 case "${1:-}" in
   keep | restore) for m in 0 1 2; do keep_or_restore "$1" ".runs/$prefix-m$m" "$here/runs/m$m" || exit 1; done ;;
   members)
