@@ -14,6 +14,11 @@
 #                                                                       # for HN (no card touched); decide.py; random
 #                                                                       # forgeries of both ensembles per fold (~20 min)
 #   bash docs/experiments/signatures/nearest-writers/train.sh keep|restore  # runs/mM/ beside this file (M = 0, 1, 2)
+# Rule MULTIREF (RULE-multiref.md, session 48): HN's final members on all 34 writers, for the opt-in second card.
+#   bash docs/experiments/signatures/nearest-writers/train.sh final [M…]  # members M (default 0 1 2) on all 34 writers:
+#                                                                       # 0 and 1 at once, then 2 (~30 + ~17 min), each
+#                                                                       # card checked and kept as it ends; with all
+#                                                                       # three there, joined at .runs/$prefix
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/trunk-lib.sh
 here=docs/experiments/signatures/nearest-writers
@@ -76,5 +81,24 @@ case "${1:-}" in
           > "$here/random-forgeries/hl-fold-$k.json" || exit 1
     done
     exit "$status" ;;
+  final)
+    members=("${@:2}")
+    [ ${#members[@]} -gt 0 ] || members=(0 1 2)
+    bash "$here/train.sh" restore || exit 1
+    while [ ${#members[@]} -gt 0 ]; do
+      group=("${members[@]:0:2}")
+      members=("${members[@]:2}")
+      # member-screen.sh's `final` trains the group two at a time and joins the three once all are there; it exits 0
+      # when a run fails (a bare `wait`), so each member is checked here
+      bash docs/experiments/signatures/member-screen.sh "$prefix" hn "$flags" final "${group[@]}" || exit 1
+      for m in "${group[@]}"; do
+        dir=.runs/$prefix-m$m/all
+        [ -f "$dir/model.json" ] || { echo "final member $m was not trained" >&2; exit 1; }
+        # RULE-multiref.md step 1: a member whose card says otherwise is rerun, not used
+        node -e "const c=require(process.argv[1]);process.exit(($card)?0:1)" "$PWD/$dir/model-card.json" ||
+          { echo "final member $m: the card does not $what; rerun it: rm -rf $dir* $here/runs/m$m/all*" >&2; exit 1; }
+      done
+      bash "$here/train.sh" keep || exit 1
+    done ;;
   *) hl0_variant "${1:-}" "$here" "$prefix" hn "$flags" "$check" "a hard-writer share of 0.5" ;;
 esac
