@@ -95,7 +95,10 @@ def apply(result_file, model_dir):
     card = json.load(open(card_file))
     evaluations = card.setdefault("evaluations", {})
     if RECORD in evaluations:
-        sys.exit(f"{card_file} already has {RECORD}: its thresholds were moved; calibrate it again before moving them")
+        sys.exit(f"{card_file} already has {RECORD}: its thresholds were moved; ship it again (ship.sh) before moving them")
+    # the calibrated thresholds, kept beside the moved ones so that a reader (and the test) can check each move
+    calibrated = {"1": card["thresholds"]["default"],
+                  **{str(e["references"]): e["threshold"] for e in card["thresholds"]["references"]}}
     for r in result["byReferences"]:
         if r["references"] == 1:
             card["thresholds"]["default"] += r["delta"]
@@ -106,6 +109,7 @@ def apply(result_file, model_dir):
             sys.exit(f"R = {r['references']}: the offset makes the threshold negative")
     # the mark travels with the moved thresholds in one write, so a run stopped before `record` cannot move them twice
     evaluations[RECORD] = {"status": "thresholds moved; validation rates pending (multiref-thresholds.py record)",
+                           "calibrated": calibrated,
                            "deltas": {str(r["references"]): r["delta"] for r in result["byReferences"]}}
     cv_thresholds.write_card(card_file, card)
     print(json.dumps(evaluations[RECORD]["deltas"]))
@@ -121,7 +125,10 @@ def record(result_file, refs_file, model_dir, command):
         "moved by the offset that HN's served fold ensembles give over the 34 cross-validated writers: RANDOM-CV's (the "
         "stricter of CV-THRESHOLDS' 3 % forgery offset and a 3 % stranger offset) where it moves, and at R = 1 the same "
         "with CV-THRESHOLDS' R = 1 offset; the leave-one-fold-out rates are the honest estimate",
+        "calibrated": card["evaluations"][RECORD]["calibrated"],
         "deltas": card["evaluations"][RECORD]["deltas"],
+        "defaultRule": "thresholds.default is the calibrated atTargetFar threshold plus deltas['1'] (defaultRule names the "
+        "calibration it started from); recalibrating the card (recalibrate.sh, a retraining) drops the moves",
         "byReferences": result["byReferences"],
         "validationRates": "thresholds.references[].far and .frr are re-measured on the 6 validation writers at the moved "
         "thresholds (evaluations.cedar-validation-writers-references)",
