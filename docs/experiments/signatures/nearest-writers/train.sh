@@ -19,6 +19,7 @@
 #                                                                       # 0 and 1 at once, then 2 (~30 + ~17 min), each
 #                                                                       # card checked and kept as it ends; with all
 #                                                                       # three there, joined at .runs/$prefix
+#   bash docs/experiments/signatures/nearest-writers/train.sh check-final # the three final members' cards (ship.sh)
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/trunk-lib.sh
 here=docs/experiments/signatures/nearest-writers
@@ -30,7 +31,16 @@ check='c.hyperparameters.forgeries.hardWriterShare === 0.5'
 card="c.preprocessing.width === 256 && c.preprocessing.height === 160 && c.training.steps <= 760 &&
   c.hyperparameters.epochs === 19 && c.hyperparameters.patience === 12 && c.training.budgetBound === false && $check"
 what="say 256x160, at most 760 steps (19 epochs, patience 12), an unbound clock and a hard-writer share of 0.5"
+# RULE-multiref.md step 1: a final member whose card says otherwise is rerun, not used (`final` checks each as it ends,
+# ship.sh all three again through `check-final`)
+check_final() {
+  local dir=.runs/$prefix-m$1/all
+  [ -f "$dir/model.json" ] || { echo "final member $1 was not trained: bash $here/train.sh final $1" >&2; return 1; }
+  node -e "const c=require(process.argv[1]);process.exit(($card)?0:1)" "$PWD/$dir/model-card.json" ||
+    { echo "final member $1: the card does not $what; rerun it: rm -rf $dir* $here/runs/m$1/all*" >&2; return 1; }
+}
 case "${1:-}" in
+  check-final) for m in 0 1 2; do check_final "$m" || exit 1; done ;;
   keep | restore) for m in 0 1 2; do keep_or_restore "$1" ".runs/$prefix-m$m" "$here/runs/m$m" || exit 1; done ;;
   members)
     folds=("${@:2}")
@@ -91,13 +101,7 @@ case "${1:-}" in
       # member-screen.sh's `final` trains the group two at a time and joins the three once all are there; it exits 0
       # when a run fails (a bare `wait`), so each member is checked here
       bash docs/experiments/signatures/member-screen.sh "$prefix" hn "$flags" final "${group[@]}" || exit 1
-      for m in "${group[@]}"; do
-        dir=.runs/$prefix-m$m/all
-        [ -f "$dir/model.json" ] || { echo "final member $m was not trained" >&2; exit 1; }
-        # RULE-multiref.md step 1: a member whose card says otherwise is rerun, not used
-        node -e "const c=require(process.argv[1]);process.exit(($card)?0:1)" "$PWD/$dir/model-card.json" ||
-          { echo "final member $m: the card does not $what; rerun it: rm -rf $dir* $here/runs/m$m/all*" >&2; exit 1; }
-      done
+      for m in "${group[@]}"; do check_final "$m" || exit 1; done
       bash "$here/train.sh" keep || exit 1
     done ;;
   *) hl0_variant "${1:-}" "$here" "$prefix" hn "$flags" "$check" "a hard-writer share of 0.5" ;;
