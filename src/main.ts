@@ -19,6 +19,8 @@ import {
 import { StorageHealth } from './services/storage-health';
 import { guardDatabaseAgainstIndex } from './services/startup-guard';
 import { loadEmbedder } from './services/embedder-factory';
+import { CompanionSlot } from './services/companion-model';
+import { CompanionWarmer } from './services/companion-warmer';
 import { readModelCard } from './embedding/model-store';
 import { buildGraphQLSchema } from './server/schema';
 import { attachSubscriptions } from './server/graphql-ws';
@@ -56,6 +58,8 @@ export interface ServiceStack {
   follower?: ChangeFollower;
   /** Issue 18 item 4: the streaming standby reads go to (DATABASE_READ_URL); its counters are served on /healthz. */
   readReplica?: ReadReplica;
+  /** Embeds enrolled images with the companion encoder in the background (SIAMESE_COMPANION_MODEL); absent without one. */
+  companionWarmer?: CompanionWarmer;
   close(): Promise<void>;
 }
 
@@ -71,6 +75,15 @@ export interface StartOptions {
   logger?: Logger;
   /** An embedder built by the caller (bench, tests); by default one is loaded from config.modelDir. */
   embedder?: EmbedderPort;
+  /**
+   * A companion encoder built by the caller (tests), as SIAMESE_COMPANION_MODEL would load one: it pairs with the
+   * served model's version at start. It belongs to the caller (never disposed here).
+   */
+  companion?: {
+    embedder: EmbedderPort;
+    fromReferences: number;
+    /** Default true; false leaves every companion vector to verifyIdentity's lazy write. */ warm?: boolean;
+  };
   /** Retraining test knobs (re-embedding chunk size and pause, progress write period). */
   retraining?: Pick<RetrainingDeps, 'embedChunk' | 'embedDelayMs' | 'persistEveryMs' | 'afterSnapshotDelayMs'>;
   /**
@@ -99,6 +112,21 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   let embedder: EmbedderPort = opts.embedder ?? (await loadEmbedder(modelDir, embedderOptions));
   let card = embedder.card;
   let version = card.version;
+  // SIAMESE_COMPANION_MODEL pairs with the configured model's version only (companion-model.ts); a write-only
+  // process never answers verifyIdentity.
+  const injected = opts.companion;
+  const warmCompanion = injected ? (injected.warm ?? true) : (config.companion?.warm ?? true);
+  const configured = { version, card };
+  // The companion embeds in a worker thread (at least one) even where the served model does not: its background pass
+  // must not hold the event loop that answers requests (companion-costs.json, session 49).
+  const companionOptions = { ...embedderOptions, poolSize: Math.max(1, embedderOptions.poolSize) };
+  const companions = opts.writeOnly
+    ? undefined
+    : injected
+      ? new CompanionSlot({ dir: '(injected)', fromReferences: injected.fromReferences }, version, async () => injected.embedder, false)
+      : config.companion
+        ? new CompanionSlot(config.companion, version, (dir) => loadEmbedder(dir, companionOptions))
+        : undefined;
   let servedDir = modelDir;
   let store: ServiceStore | undefined;
   // Issue 18 item 4: hears the primary's commits from the start (read-your-writes by WAL position).
@@ -153,8 +181,13 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
     });
     // Issue 18: the change feed every replica follows (LISTEN on PostgreSQL, polling on SQLite).
     const feed = openChangeFeed(dbStore.db, config.databaseUrl);
+    // Loaded and checked against the configured model even when another version serves (a promoted retraining): a
+    // companion that cannot serve stops this start, not a later rollback to the configured version.
+    const configuredCompanion = await companions?.forVersion(configured.version, configured.card);
+    const companion = version === configured.version ? configuredCompanion : undefined;
+    if (companions && !companion) logger.info('companion model not served: it pairs with the configured model only', { serving: version });
     const opened = await indexes.open(version, card, embedder, feed);
-    const active = new ActiveModel({ version, card, dir: servedDir, embedder, index: opened.index });
+    const active = new ActiveModel({ version, card, dir: servedDir, embedder, index: opened.index, companion });
     const { limits } = config;
     const admission = new DecodeAdmission({
       capacity: limits.decodeBudgetMegapixels,
@@ -163,7 +196,9 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       jobTimeoutMs: limits.decodeTimeoutMs,
     });
     const reads = readReplica ? new RoutedReadStore(dbStore, new DbStore(readReplica.standby), readReplica) : undefined;
-    const services = createServices({ store, reads, active, indexes, limits, logger, admission });
+    // The companion's vectors of enrolled images, in the background: at start, after each enrolment and swap.
+    const warmer = companions && warmCompanion ? new CompanionWarmer({ active, store, limits, logger }) : undefined;
+    const services = createServices({ store, reads, active, indexes, limits, logger, admission, companionWarmer: warmer });
     // Issue 13 item 9: identities from before names were unique get their normalised-name key.
     await services.identities.backfillNameKeys();
     const activation = new ModelActivationService({
@@ -172,6 +207,7 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       store,
       modelVersions: new ModelVersionRepository(dbStore.db),
       loadEmbedder: (dir) => loadEmbedder(dir, embedderOptions),
+      companionFor: (v, c) => companions?.forVersion(v, c) ?? Promise.resolve(undefined),
       logger,
       keepEmbedders: new Set(opts.embedder ? [opts.embedder] : []),
       feed,
@@ -202,6 +238,10 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
           pollMs: config.replication.feedPollMs,
         });
     await follower?.start(opened.feed ?? (await feed.head()));
+    if (warmer) {
+      active.onSwap(() => warmer.notify());
+      warmer.notify();
+    }
     // Issue 18: a run whose replica stopped heartbeating is failed by whichever replica notices first.
     const leaseSweeper = opts.writeOnly
       ? undefined
@@ -219,21 +259,25 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       admission,
       follower,
       readReplica,
+      companionWarmer: warmer,
       close: () =>
         (closing ??= (async () => {
           await follower?.close();
+          await warmer?.close();
           await leaseSweeper?.close();
           await retraining.close();
           await activation.close();
           indexes.flush();
           // An injected embedder belongs to the caller (it may serve a restarted stack).
           if (active.current.embedder !== opts.embedder) await active.current.embedder.dispose?.();
+          await companions?.dispose();
           await openStore.close();
           await readReplica?.close();
         })()),
     };
   } catch (e) {
     if (embedder !== opts.embedder) await embedder.dispose?.();
+    await companions?.dispose().catch(() => undefined);
     await store?.close().catch(() => undefined);
     await readReplica?.close().catch(() => undefined);
     throw e;
@@ -305,6 +349,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       modelDir: served.dir,
       modelVersion: served.version,
       vectors: served.index.size,
+      ...(served.companion
+        ? {
+            companion: served.companion.card.name,
+            companionVersion: served.companion.version,
+            companionFrom: served.companion.fromReferences,
+          }
+        : {}),
     });
     let closing: Promise<void> | undefined;
     // The orderly shutdown (`siamese serve` runs it on SIGTERM/SIGINT): stop accepting

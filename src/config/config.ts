@@ -119,6 +119,11 @@ export interface Config {
   readonly modelDir: string | undefined;
   /** Where trained models live (the default model, bare SIAMESE_MODEL names, retraining output). */
   readonly modelsDir: string;
+  /**
+   * SIAMESE_COMPANION_MODEL / SIAMESE_COMPANION_FROM: a second encoder that answers verifyIdentity from
+   * `fromReferences` references on, beside the configured model (services/companion-model.ts); undefined: none.
+   */
+  readonly companion: CompanionSettings | undefined;
   /** undefined → admin mutations are refused with ADMIN_DISABLED. */
   readonly adminToken: string | undefined;
   /** Who may read what without the admin token (issue 13; README "Access model"). */
@@ -152,6 +157,16 @@ export interface Config {
   readonly resetIndex: boolean;
   /** Replicas on one database (issue 18): the change feed and the training lease. */
   readonly replication: ReplicationSettings;
+}
+
+/** A companion encoder for verifyIdentity with many references (docs/experiments/signatures/nearest-writers/DESIGN-two-encoders.md). */
+export interface CompanionSettings {
+  /** The companion's model directory. */
+  readonly dir: string;
+  /** R from which verifyIdentity asks the companion (≥ 2). */
+  readonly fromReferences: number;
+  /** SIAMESE_COMPANION_WARM: embed enrolled images with it in the background (default), or only when verifyIdentity needs them. */
+  readonly warm: boolean;
 }
 
 /** Issue 18: several servers on one database (README "Replicas"). */
@@ -263,6 +278,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     modelDir = defaultModelDir(modelsDir);
   }
 
+  const companionRaw = r.str('SIAMESE_COMPANION_MODEL');
+  const companionFrom = r.int('SIAMESE_COMPANION_FROM', 3, 2, 10_000);
+  let companion: CompanionSettings | undefined;
+  if (companionRaw !== undefined) {
+    const dir = resolveModel(companionRaw, cwd, modelsDir);
+    if (!fs.existsSync(path.join(dir, 'model-card.json'))) {
+      problems.push(`SIAMESE_COMPANION_MODEL: no model-card.json in ${dir}; ${describeServableModels(modelsDir)}`);
+    } else if (modelDir !== undefined && path.resolve(dir) === path.resolve(modelDir)) {
+      problems.push('SIAMESE_COMPANION_MODEL names the served model itself: name a second model, or leave it unset');
+    }
+    companion = { dir, fromReferences: companionFrom, warm: r.bool('SIAMESE_COMPANION_WARM', true) };
+  } else {
+    for (const name of ['SIAMESE_COMPANION_FROM', 'SIAMESE_COMPANION_WARM'])
+      if (r.str(name) !== undefined) problems.push(`${name} is set without SIAMESE_COMPANION_MODEL: set both, or neither`);
+  }
+
   const adminToken = r.str('SIAMESE_ADMIN_TOKEN');
   if (adminToken !== undefined && adminToken.length < 16 && isProduction) {
     problems.push('SIAMESE_ADMIN_TOKEN must be at least 16 characters in production');
@@ -304,6 +335,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     databaseUrl,
     modelDir,
     modelsDir,
+    companion,
     adminToken,
     access: {
       anonymous: ['none', 'search', 'read'].includes(anonymousAccess) ? (anonymousAccess as AccessConfig['anonymous']) : 'search',

@@ -8,4 +8,4 @@ export {
   DEFAULT_LABELLED_RULE,
   LABELLED_RULES,
 } from './config';
-export type { Config, Limits, IndexSettings, IndexKind, NodeEnv, ReplicationSettings, LabelledRule } from './config';
+export type { Config, Limits, IndexSettings, IndexKind, NodeEnv, ReplicationSettings, LabelledRule, CompanionSettings } from './config';

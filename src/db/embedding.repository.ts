@@ -3,6 +3,7 @@
  * label it has in that version's HNSW index. Vectors of different versions never mix:
  * every query here is scoped to one `modelVersion`.
  */
+import { isUniqueViolation } from './prisma-errors';
 import { badInput } from '../errors';
 import type { Database } from './database';
 import type { EmbeddingRecord, LabelledVector, LabelOwner } from './db.types';
@@ -38,8 +39,25 @@ export class EmbeddingRepository {
       if (!isFloat32Array(it.vector) || it.vector.length === 0) throw badInput('vector must be a non-empty Float32Array');
       if (it.vector.some((v) => !Number.isFinite(v))) throw badInput('vector contains a non-finite value');
     }
+    try {
+      return await this.addOnce(modelVersion, items);
+    } catch (e) {
+      // PostgreSQL (READ COMMITTED): another transaction stored one of these images' vectors for this version after
+      // our read (a companion's background pass and a verifyIdentity, two replicas). Once more: the read now sees it.
+      if (!isUniqueViolation(e)) throw e;
+      return this.addOnce(modelVersion, items);
+    }
+  }
+
+  private addOnce(modelVersion: string, items: Array<{ imageId: string; vector: Float32Array }>) {
     return this.db.transaction(async (tx) => {
       const ids = [...new Set(items.map((it) => it.imageId))];
+      // PostgreSQL: the images held (in id order) until commit, so an erasure that deletes one either committed before
+      // this read (the image is skipped) or waits for this commit (and its cascade takes these rows too). Without it,
+      // the FK checks would lock them one by one, in insert order, against the erasure's cascade.
+      if (this.db.provider === 'postgresql') {
+        await tx.$queryRawUnsafe(`SELECT id FROM "EnrolledImage" WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE`, ids);
+      }
       const existingImages = new Set(
         (await tx.enrolledImage.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((r) => r.id),
       );

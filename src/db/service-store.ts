@@ -160,8 +160,8 @@ export class DbStore {
     return (await this.embeddings.page(modelVersion, afterLabel, take)).map((r) => ({ label: r.label, vector: r.vector }));
   }
 
-  async imagesMissingEmbedding(modelVersion: string, take: number) {
-    return (await this.images.missingEmbedding(modelVersion, take)).map((r) => ({
+  async imagesMissingEmbedding(modelVersion: string, take: number, afterId?: string | null) {
+    return (await this.images.missingEmbedding(modelVersion, take, afterId)).map((r) => ({
       id: r.id,
       bytes: new Uint8Array(r.bytes.buffer, r.bytes.byteOffset, r.bytes.byteLength),
     }));

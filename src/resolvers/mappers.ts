@@ -4,7 +4,10 @@ import {
   Identity,
   IdentityVerification,
   MetricEnum,
+  ModelCompanion,
   ModelInfo,
+  ModelThresholds,
+  ReferenceEncoderEnum,
   ReferenceRuleEnum,
   SimilarityMatch,
   Verification,
@@ -58,6 +61,7 @@ export function toIdentityVerification(r: IdentityVerificationResult): IdentityV
   return Object.assign(new IdentityVerification(), {
     ...r,
     rule: r.rule as ReferenceRuleEnum,
+    encoder: r.encoder as ReferenceEncoderEnum,
     metric: r.metric as MetricEnum,
     calibration: r.calibration ? { ...r.calibration } : null,
     labelledCalibration: r.labelledCalibration ? { ...r.labelledCalibration } : null,
@@ -99,15 +103,27 @@ export function toModel(s: ModelSummary): ModelInfo {
     fingerprint: c.fingerprint,
     // A card with an unparsable date must not fail the whole query (DateTimeISO would throw).
     createdAt: Number.isNaN(Date.parse(c.createdAt)) ? new Date(0) : new Date(c.createdAt),
-    thresholds: {
-      ...c.thresholds,
-      references: (c.thresholds.references ?? []).map((r) => ({ ...r })),
-      labelled: (c.thresholds.labelled ?? []).map((r) => ({ ...r })),
-      referenceShift: c.thresholds.referenceShift ?? null,
-    },
+    thresholds: toThresholds(c.thresholds),
     auc: c.validation.auc,
     eer: c.validation.eer,
     roc: c.roc.map((p) => ({ ...p })),
     indexedVectors: s.indexedVectors,
+    companion: s.companion
+      ? Object.assign(new ModelCompanion(), {
+          version: s.companion.version,
+          name: s.companion.card.name,
+          fromReferences: s.companion.fromReferences,
+          thresholds: toThresholds(s.companion.card.thresholds),
+        })
+      : null,
   });
+}
+
+function toThresholds(t: ModelSummary['card']['thresholds']): ModelThresholds {
+  return {
+    ...t,
+    references: (t.references ?? []).map((r) => ({ ...r })),
+    labelled: (t.labelled ?? []).map((r) => ({ ...r })),
+    referenceShift: t.referenceShift ?? null,
+  };
 }

@@ -21,6 +21,19 @@ registerEnumType(ReferenceRuleEnum, {
     "LABELLED (opt-in, SIAMESE_LABELLED_RULE): CENTROID's distance against the identity's own threshold min(t_R, ½·(s + f) + offset) (capped; midpoint: without the cap t_R), from the references' spread s and the mean distance f of the K newest negatives labelled for it (labelPair same: false against one of its images); the card calibrates the offset for R and K (only models validated on skilled forgeries).",
 });
 
+/** Which encoder answered verifyIdentity (services/identity-verification.service.ts, routeReferences). */
+export enum ReferenceEncoderEnum {
+  PRIMARY = 'PRIMARY',
+  COMPANION = 'COMPANION',
+}
+
+registerEnumType(ReferenceEncoderEnum, {
+  name: 'ReferenceEncoder',
+  description:
+    'PRIMARY: the served model (`model`). COMPANION: the second encoder the server was started with (SIAMESE_COMPANION_MODEL; `model { companion }`), ' +
+    "which answers from its fromReferences references on, with its own card's thresholds: distances of the two encoders are not comparable.",
+});
+
 @ObjectType({ description: "verifyIdentity's calibration for R references, measured on the model's validation identities." })
 export class ReferenceThreshold {
   @Field(() => Int, { description: 'R: enrolled references averaged.' })
@@ -126,8 +139,11 @@ export class IdentityVerification {
   @Field(() => MetricEnum)
   metric!: MetricEnum;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The version of the encoder that answered (the companion's when encoder is COMPANION)." })
   modelVersion!: string;
+
+  @Field(() => ReferenceEncoderEnum, { description: 'Which encoder answered: the served model or its companion.' })
+  encoder!: ReferenceEncoderEnum;
 
   @Field(() => FaceDetection, { nullable: true, description: 'The face of the image that was compared (models with a face stage).' })
   face?: FaceDetection | null;

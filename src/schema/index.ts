@@ -5,9 +5,15 @@ export { ImageInput } from './image.input';
 export { Identity } from './identity.type';
 export { EnrolledImage } from './enrolled-image.type';
 export { Verification } from './verification.type';
-export { IdentityVerification, LabelledThreshold, ReferenceRuleEnum, ReferenceThreshold } from './identity-verification.type';
+export {
+  IdentityVerification,
+  LabelledThreshold,
+  ReferenceEncoderEnum,
+  ReferenceRuleEnum,
+  ReferenceThreshold,
+} from './identity-verification.type';
 export { SimilarityMatch } from './similarity-match.type';
 export { FaceDetection, FaceBox, FacePoint } from './face-detection.type';
-export { ModelInfo, ModelThresholds, RocPoint } from './model.type';
+export { ModelCompanion, ModelInfo, ModelThresholds, RocPoint } from './model.type';
 export { IdentityConnection, IdentityEdge, PageInfo } from './identity-connection.type';
 export { IdentitiesArgs, CreateIdentityArgs, IdArgs } from './identity.args';

@@ -52,6 +52,24 @@ export class RocPoint {
   tar!: number;
 }
 
+@ObjectType({
+  description:
+    'A second encoder that answers verifyIdentity from fromReferences references on (SIAMESE_COMPANION_MODEL), served with the configured model only.',
+})
+export class ModelCompanion {
+  @Field(() => String)
+  version!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Int, { description: 'verifyIdentity asks the companion when its card calibrates an R ≥ this that the identity reaches.' })
+  fromReferences!: number;
+
+  @Field(() => ModelThresholds, { description: "The companion's own thresholds: the ones its answers use." })
+  thresholds!: ModelThresholds;
+}
+
 @ObjectType('Model', { description: 'The model version answering queries, with its calibration.' })
 export class ModelInfo {
   @Field(() => String)
@@ -86,6 +104,9 @@ export class ModelInfo {
 
   @Field(() => Int, { description: 'Vectors in the active index.' })
   indexedVectors!: number;
+
+  @Field(() => ModelCompanion, { nullable: true, description: 'The companion encoder served with this model (null: none).' })
+  companion?: ModelCompanion | null;
 
   /**
    * Not a GraphQL field: the card this answer was read from, kept so that `card` and

@@ -55,6 +55,8 @@ export class EnrollmentService {
     // embed them for it too, or they would be missing from the serving index.
     const now = this.deps.active.current;
     if (now !== model) await this.deps.indexes.catchUp(now);
+    // The companion encoder's vectors of these images, in the background (companion-warmer.ts).
+    this.deps.companionWarmer?.notify();
     // The face is reported, not stored: a later model may use another face stage, and it re-embeds from the bytes.
     return stored.map((s, i) => ({ ...s.image, face: embedded[i].face }));
   }

@@ -6,8 +6,8 @@ import { labelledThreshold } from '../metric/labelled-threshold';
 import { centroid, distance, isMatch, referenceSpread, similarityFromDistance, type Metric } from '../metric/metric';
 import { spreadThreshold } from '../metric/spread-threshold';
 import type { ImageInputLike } from './image-input';
-import { embedInputsWithFaces, readsOf, type ServiceDeps } from './service-context';
-import type { ServingModel } from './serving-model';
+import { embedInputsWithFaces, readsOf, type EmbeddedInput, type ServiceDeps } from './service-context';
+import type { EncoderModel, ServingModel } from './serving-model';
 import { clampDistance } from './verification.service';
 
 /**
@@ -57,6 +57,29 @@ export function planReferences(
   return { rule: 'NEAREST', use: cap, threshold: thresholds.default, calibration: null };
 }
 
+/** Which encoder answered verifyIdentity: the served model, or its companion (SIAMESE_COMPANION_MODEL). */
+export type ReferenceEncoder = 'PRIMARY' | 'COMPANION';
+
+export interface ReferenceRoute {
+  encoder: ReferenceEncoder;
+  model: EncoderModel;
+  plan: ReferencePlan;
+}
+
+/**
+ * Which encoder answers an identity with `enrolled` images: the companion when its own card calibrates an R ≥
+ * its `fromReferences` that the identity reaches (its plan is CENTROID with that many references), else the served
+ * model. Each answers with its own card's thresholds, so a request never mixes two models' distances.
+ */
+export function routeReferences(model: ServingModel, enrolled: number, maxReferences = Number.POSITIVE_INFINITY): ReferenceRoute {
+  const companion = model.companion;
+  if (companion) {
+    const plan = planReferences(companion.card.thresholds, enrolled, maxReferences);
+    if (plan.rule === 'CENTROID' && plan.use >= companion.fromReferences) return { encoder: 'COMPANION', model: companion, plan };
+  }
+  return { encoder: 'PRIMARY', model, plan: planReferences(model.card.thresholds, enrolled, maxReferences) };
+}
+
 /**
  * The card's calibration for R references and the most labelled negatives an identity has that the card
  * calibrated (K ≤ available), or null: then CENTROID's one threshold for R applies.
@@ -101,7 +124,9 @@ export interface IdentityVerificationResult {
   /** LABELLED: the card's calibration for R references and K labelled negatives. */
   labelledCalibration: LabelledThreshold | null;
   metric: Metric;
+  /** The version of the encoder that answered (the companion's when `encoder` is COMPANION). */
   modelVersion: string;
+  encoder: ReferenceEncoder;
   face: FaceInfo | null;
 }
 
@@ -126,11 +151,11 @@ export class IdentityVerificationService {
   private async attempt(identityId: string, image: ImageInputLike, threshold?: number | null): Promise<IdentityVerificationResult> {
     const reads = readsOf(this.deps);
     const images = await this.enrolledImages(identityId);
-    const model = this.deps.active.current;
-    const plan = planReferences(model.card.thresholds, images.length, this.deps.limits.maxImagesPerCall - 1);
+    const route = routeReferences(this.deps.active.current, images.length, this.deps.limits.maxImagesPerCall - 1);
+    const { plan, model } = route;
     const references = images.slice(0, plan.use);
     // One batch, one model: the question and the references' stored vectors (embedded from their
-    // bytes when this model version has none yet, e.g. just after a swap).
+    // bytes when this model version has none yet, e.g. just after a swap, or the companion's first call).
     let embedded;
     try {
       embedded = await embedInputsWithFaces(
@@ -146,6 +171,7 @@ export class IdentityVerificationService {
       }
       throw e;
     }
+    if (route.encoder === 'COMPANION') await this.keepCompanionVectors(model, embedded);
     const [question, ...refs] = embedded;
     const metric = model.card.metric;
     const vectors = refs.map((r) => r.vector);
@@ -177,8 +203,28 @@ export class IdentityVerificationService {
       labelledCalibration: own?.calibration ?? null,
       metric,
       modelVersion: model.version,
+      encoder: route.encoder,
       face: question.face,
     };
+  }
+
+  /**
+   * The companion has no index and enrolment does not embed with it: the vectors it computed from stored bytes are
+   * kept under its version, so the identity's next call reads them. A write that fails (a concurrent call storing the
+   * same image, the database busy) costs only the next call's embedding: logged, and the answer stands.
+   */
+  private async keepCompanionVectors(companion: EncoderModel, embedded: EmbeddedInput[]): Promise<void> {
+    const items = embedded.flatMap((e) => (e.unstoredImageId ? [{ imageId: e.unstoredImageId, vector: e.vector }] : []));
+    if (items.length === 0) return;
+    try {
+      await this.deps.store.addEmbeddings(companion.version, items);
+    } catch (e) {
+      this.deps.logger.error('warning: companion vectors not stored; the next call embeds them again', {
+        version: companion.version,
+        images: items.length,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
   }
 
   /**
@@ -189,7 +235,7 @@ export class IdentityVerificationService {
    */
   private async ownThreshold(
     identityId: string,
-    model: ServingModel,
+    model: EncoderModel,
     plan: ReferencePlan,
     vectors: Float32Array[],
     centre: Float32Array,

@@ -1,10 +1,11 @@
 export { ActiveModel } from './serving-model';
-export type { ServingModel, EmbedderPort, DecodeLimitsPort } from './serving-model';
+export type { ServingModel, EmbedderPort, DecodeLimitsPort, CompanionModel, EncoderModel } from './serving-model';
+export { CompanionSlot, companionProblems, loadCompanion } from './companion-model';
 export { IndexLifecycle } from './index-lifecycle.service';
 export { VerificationService } from './verification.service';
 export type { VerificationResult } from './verification.service';
-export { IdentityVerificationService, planLabelled, planReferences } from './identity-verification.service';
-export type { IdentityVerificationResult, ReferenceRule } from './identity-verification.service';
+export { IdentityVerificationService, planLabelled, planReferences, routeReferences } from './identity-verification.service';
+export type { IdentityVerificationResult, ReferenceEncoder, ReferenceRoute, ReferenceRule } from './identity-verification.service';
 export { SearchService, groupByIdentity } from './search.service';
 export type { SearchMatch } from './search.service';
 export { openSetThreshold, perComparisonFar, thresholdAtFarInterpolated, OpenSetThresholdCache } from './open-set-threshold';

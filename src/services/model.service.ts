@@ -8,6 +8,8 @@ export interface ModelSummary {
   version: string;
   card: ModelCard;
   indexedVectors: number;
+  /** The companion encoder served with this model (SIAMESE_COMPANION_MODEL), or null. */
+  companion: { version: string; card: ModelCard; fromReferences: number } | null;
 }
 
 /** The open-set (1:N) threshold a search applies to a gallery of `galleryImages` images. */
@@ -31,7 +33,13 @@ export class ModelService {
 
   active(): ModelSummary {
     const m = this.deps.active.current;
-    return { version: m.version, card: m.card, indexedVectors: m.index.size };
+    const c = m.companion;
+    return {
+      version: m.version,
+      card: m.card,
+      indexedVectors: m.index.size,
+      companion: c ? { version: c.version, card: c.card, fromReferences: c.fromReferences } : null,
+    };
   }
 
   /** The card of the serving model (or any stored one) in the words a person reads. */

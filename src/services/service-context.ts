@@ -2,7 +2,7 @@ import type { Limits } from '../config';
 import type { IndexLifecycle } from './index-lifecycle.service';
 import type { Logger } from './logger';
 import type { FaceInfo } from '../embedding/faces/face.types';
-import type { ActiveModel, DecodeLimitsPort, ServingModel } from './serving-model';
+import type { ActiveModel, DecodeLimitsPort, EncoderModel } from './serving-model';
 import type { ServiceStore } from './store.port';
 import type { ReadStore } from './read-store.port';
 import { DomainError, ErrorCode, notFound } from '../errors';
@@ -23,6 +23,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** Bounds the image jobs that run at once (issue 13); absent: every request decodes at once (tests, tools). */
   admission?: DecodeAdmission;
+  /** Embeds new enrolments with the companion encoder in the background (companion-warmer.ts); absent: none. */
+  companionWarmer?: { notify(): void };
 }
 
 /** Where query-time look-ups go: the read store when there is one (read-store.port.ts), else the store. */
@@ -34,6 +36,8 @@ export function readsOf(deps: Pick<ServiceDeps, 'store' | 'reads'>): ReadStore {
 export interface EmbeddedInput {
   vector: Float32Array;
   face: FaceInfo | null;
+  /** A stored image (imageId input) that had no vector of this model version: embedded from its bytes now. */
+  unstoredImageId?: string;
 }
 
 /**
@@ -43,7 +47,7 @@ export interface EmbeddedInput {
  */
 export async function embedInputs(
   deps: ServiceDeps,
-  model: ServingModel,
+  model: EncoderModel,
   inputs: ImageInputLike[],
   names: string[],
 ): Promise<Float32Array[]> {
@@ -53,7 +57,7 @@ export async function embedInputs(
 /** embedInputs, plus the face each vector was computed from (see EmbeddedInput). */
 export async function embedInputsWithFaces(
   deps: ServiceDeps,
-  model: ServingModel,
+  model: EncoderModel,
   inputs: ImageInputLike[],
   names: string[],
 ): Promise<EmbeddedInput[]> {
@@ -83,19 +87,22 @@ export async function embedInputsWithFaces(
       deps.limits,
       deps.admission,
     );
-    toEmbed.forEach((t, j) => (out[t.at] = embedded[j]));
+    toEmbed.forEach((t, j) => {
+      const r = resolved[t.at];
+      out[t.at] = r.kind === 'bytes' ? embedded[j] : { ...embedded[j], unstoredImageId: r.imageId };
+    });
   }
   return out as EmbeddedInput[];
 }
 
 /** Calls the embedder, and names the offending argument when an image is refused. */
-export async function embedWithNames(model: ServingModel, images: Uint8Array[], names: string[], limits: Limits): Promise<Float32Array[]> {
+export async function embedWithNames(model: EncoderModel, images: Uint8Array[], names: string[], limits: Limits): Promise<Float32Array[]> {
   return (await embedWithFaces(model, images, names, limits)).map((e) => e.vector);
 }
 
 /** embedWithNames, plus the face each vector was computed from (null without a face stage). */
 export async function embedWithFaces(
-  model: ServingModel,
+  model: EncoderModel,
   images: Uint8Array[],
   names: string[],
   limits: Limits,
@@ -120,7 +127,7 @@ export async function embedWithFaces(
  */
 export async function runAdmitted<T>(
   admission: DecodeAdmission | undefined,
-  model: ServingModel,
+  model: EncoderModel,
   images: Uint8Array[],
   names: string[],
   limits: Limits,

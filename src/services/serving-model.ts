@@ -36,6 +36,24 @@ export interface DecodeLimitsPort {
   timeoutMs?: number;
 }
 
+/** What embeds with one model version: the served model, or its companion (no index of its own). */
+export interface EncoderModel {
+  /** ModelVersion.version: the key of this model's embeddings in the database. */
+  readonly version: string;
+  readonly card: ModelCard;
+  readonly embedder: EmbedderPort;
+}
+
+/**
+ * A second encoder that answers verifyIdentity from `fromReferences` references on (SIAMESE_COMPANION_MODEL;
+ * companion-model.ts). It has no index: verifyIdentity reads references by image id, and its vectors are stored
+ * lazily under its own version.
+ */
+export interface CompanionModel extends EncoderModel {
+  readonly dir: string;
+  readonly fromReferences: number;
+}
+
 /**
  * A model and the index of its vectors, held together as ONE immutable
  * object: a request takes `active.current` once and uses that pair for its
@@ -49,6 +67,8 @@ export interface ServingModel {
   readonly dir: string;
   readonly embedder: EmbedderPort;
   readonly index: VectorIndex;
+  /** Served with this model only (the configured one; never a retrained version): see companion-model.ts. */
+  readonly companion?: CompanionModel;
 }
 
 export class ActiveModel {

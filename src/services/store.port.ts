@@ -143,8 +143,8 @@ export interface ServiceStore extends ApiKeyStore {
   vectorsByLabels(modelVersion: string, labels: number[]): Promise<LabelledVector[]>;
   /** Pages through every vector of `modelVersion` by ascending label. */
   vectorsPage(modelVersion: string, afterLabel: number, take: number): Promise<LabelledVector[]>;
-  /** Enrolled images with no embedding for `modelVersion` (to embed at start). */
-  imagesMissingEmbedding(modelVersion: string, take: number): Promise<Array<{ id: string; bytes: Uint8Array }>>;
+  /** Enrolled images with no embedding for `modelVersion` (to embed at start), by ascending id, after `afterId` when given. */
+  imagesMissingEmbedding(modelVersion: string, take: number, afterId?: string | null): Promise<Array<{ id: string; bytes: Uint8Array }>>;
   /** Stores embeddings for existing images, allocating labels; skips images deleted meanwhile. */
   addEmbeddings(
     modelVersion: string,

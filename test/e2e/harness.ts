@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadConfig } from '../../src/config';
 import { startServer, type RunningServer } from '../../src/main';
-import type { EmbedderPort } from '../../src/services';
+import type { EmbedderPort, Logger } from '../../src/services';
 
 /**
  * Starts the real server (Express + Apollo + Prisma + HNSW) on an ephemeral
@@ -15,8 +15,12 @@ export interface TestServerOptions {
   adminToken?: string;
   databaseUrl?: string;
   embedder?: EmbedderPort;
+  /** A companion encoder (as SIAMESE_COMPANION_MODEL would load one), owned by the test. */
+  companion?: { embedder: EmbedderPort; fromReferences: number; warm?: boolean };
   modelDir?: string;
   env?: Record<string, string>;
+  /** Receives the server's log lines whatever SIAMESE_LOG_LEVEL says (tests that assert on warnings). */
+  logger?: Logger;
 }
 
 export async function startTestServer(o: TestServerOptions): Promise<RunningServer> {
@@ -35,7 +39,7 @@ export async function startTestServer(o: TestServerOptions): Promise<RunningServ
     SIAMESE_MODELS_DIR: path.join(o.dataDir, 'no-models'),
     ...(o.env ?? {}),
   };
-  return startServer(loadConfig(env, o.dataDir), { embedder: o.embedder });
+  return startServer(loadConfig(env, o.dataDir), { embedder: o.embedder, companion: o.companion, logger: o.logger });
 }
 
 export function tempDir(prefix: string): string {

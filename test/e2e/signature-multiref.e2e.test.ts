@@ -2,7 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { RunningServer } from '../../src/main';
 import { spreadThreshold } from '../../src/metric/spread-threshold';
-import { CEDAR_DATASET, MULTIREF_SIGNATURE_MODEL_DIR, ROOT } from '../training/fixtures/shipped-signature-model';
+import {
+  CEDAR_DATASET,
+  MULTIREF_SIGNATURE_MODEL_DIR,
+  ROOT,
+  SHIPPED_SIGNATURE_MODEL_DIR,
+} from '../training/fixtures/shipped-signature-model';
 import { gql } from './http-client';
 import { startTestServer, tempDir } from './harness';
 
@@ -60,6 +65,66 @@ describe('the multi-reference signature card over HTTP (rule MULTIREF)', () => {
     // SPREAD (β = ½) as the default card serves it, for the same R
     expect(card.thresholds.referenceShift).toBe(0.5);
     expect(card.thresholds.references.map((r: { references: number }) => r.references)).toEqual([2, 3, 5, 10]);
+  });
+
+  it('serves beside the default card as its companion: two references from the default, three from this card', async () => {
+    const hl = JSON.parse(fs.readFileSync(path.join(SHIPPED_SIGNATURE_MODEL_DIR, 'model-card.json'), 'utf8'));
+    const dataDir = tempDir('siamese-companion-signatures-');
+    let server: RunningServer | undefined;
+    try {
+      server = await startTestServer({
+        dataDir,
+        adminToken: TOKEN,
+        modelDir: SHIPPED_SIGNATURE_MODEL_DIR,
+        env: { SIAMESE_BACKEND: 'wasm', SIAMESE_COMPANION_MODEL: MULTIREF_SIGNATURE_MODEL_DIR },
+      });
+      const url = server.url;
+      const model = (await gql(url, `{ model { version companion { version fromReferences } } }`, {}, { token: TOKEN })).data!.model;
+      expect(model).toEqual({ version: hl.version, companion: { version: card.version, fromReferences: 3 } });
+      const id = (await gql(url, CREATE, { name: `writer ${WRITER}` }, { token: TOKEN })).data!.createIdentity.id;
+      const ROUTED = `query($id: ID!, $image: ImageInput!) {
+        verifyIdentity(identityId: $id, image: $image) { match distance threshold rule encoder modelVersion referenceSpread calibration { references threshold } } }`;
+      const ask = async () => {
+        const r = await gql(url, ROUTED, { id, image: scan('genuine', 10) }, { token: TOKEN });
+        expect(r.errors).toBeUndefined();
+        return r.data!.verifyIdentity;
+      };
+      const tOf = (c: { thresholds: { references: { references: number; threshold: number }[] } }, r: number) =>
+        c.thresholds.references.find((e) => e.references === r)!.threshold;
+
+      expect((await gql(url, ENROLL, { id, images: [1, 2].map((s) => scan('genuine', s)) }, { token: TOKEN })).errors).toBeUndefined();
+      const two = await ask();
+      expect(two).toMatchObject({
+        encoder: 'PRIMARY',
+        modelVersion: hl.version,
+        rule: 'SPREAD',
+        calibration: { references: 2, threshold: tOf(hl, 2) },
+      });
+      expect(two.threshold).toBeCloseTo(spreadThreshold(tOf(hl, 2), two.referenceSpread, hl.thresholds.referenceShift), 9);
+
+      expect((await gql(url, ENROLL, { id, images: [scan('genuine', 3)] }, { token: TOKEN })).errors).toBeUndefined();
+      const three = await ask();
+      expect(three).toMatchObject({
+        encoder: 'COMPANION',
+        modelVersion: card.version,
+        rule: 'SPREAD',
+        calibration: { references: 3, threshold: tOf(card, 3) },
+      });
+      expect(three.threshold).toBeCloseTo(spreadThreshold(tOf(card, 3), three.referenceSpread, 0.5), 9);
+      expect(three.match).toBe(three.distance <= three.threshold);
+      // The companion's vectors are kept; the served index holds the default card's three only.
+      expect(await server.internals.store.countEmbeddings(card.version)).toBe(3);
+      expect(server.internals.active.current.index.size).toBe(3);
+      // A second call reads them and answers the same.
+      expect((await ask()).distance).toBeCloseTo(three.distance, 5);
+
+      // verify stays on the default card, at its threshold.
+      const one = await gql(url, VERIFY, { a: scan('genuine', 1), b: scan('genuine', 10) }, { token: TOKEN });
+      expect(one.data!.verify.threshold).toBeCloseTo(hl.thresholds.default, 9);
+    } finally {
+      await server?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('answers verify and verifyIdentity with three references at the served thresholds', async () => {

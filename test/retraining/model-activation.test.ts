@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config';
 import { openServiceStack, type ServiceStack } from '../../src/main';
 import { ModelVersionRepository } from '../../src/db';
 import { ModelActivationService } from '../../src/services/retraining';
-import type { EmbedderPort } from '../../src/services';
+import { CompanionSlot, type EmbedderPort } from '../../src/services';
 import { pixelEmbedder } from '../fixtures/pixel-embedder';
 import { syntheticImage } from '../fixtures/synthetic-images';
 
@@ -84,6 +84,57 @@ describe('model activation', () => {
     const hits = await services.search.searchSimilar(await b64(2, 3), 5);
     expect(hits.map((h) => h.identity.id)).toEqual([a.id]);
     expect((await modelVersions.getActive())!.version).toBe('new');
+    await activation.close();
+  });
+
+  it('serves the companion with the configured version only: not with another one, and again when it comes back', async () => {
+    await stack.close();
+    const config = loadConfig({ SIAMESE_DATA_DIR: dir, SIAMESE_LOG_LEVEL: 'silent', SIAMESE_MODELS_DIR: path.join(dir, 'none') }, dir);
+    const oldEmbedder = pixelEmbedder(0.2, { version: 'old' });
+    const base = pixelEmbedder(0.3, { version: 'companion', side: 8 });
+    const rates = { auc: 0.9, eer: 0.1, far: 0.01, frr: 0.1, positivePairs: 10, negativePairs: 10 };
+    const companion: EmbedderPort = {
+      card: { ...base.card, thresholds: { ...base.card.thresholds, references: [{ references: 3, threshold: 0.5, ...rates }] } },
+      embedImages: base.embedImages,
+    };
+    stack = await openServiceStack(config, { embedder: oldEmbedder, companion: { embedder: companion, fromReferences: 3, warm: false } });
+    const { services, active, indexes, store, logger } = stack;
+    expect(active.current.companion).toMatchObject({ version: 'companion', fromReferences: 3 });
+    const a = await services.identities.create('a', null);
+    await services.enrollment.enrollImages(a.id, await Promise.all([0, 1, 2].map((s) => b64(1, s))));
+    const question = await b64(1, 5);
+    expect((await services.identityVerification.verifyIdentity(a.id, question)).encoder).toBe('COMPANION');
+
+    const slot = new CompanionSlot({ dir: '(injected)', fromReferences: 3 }, 'old', async () => companion, false);
+    const newer = pixelEmbedder(0.2, { version: 'new', side: 12 });
+    await register(newer);
+    const modelVersions = await register(oldEmbedder);
+    const embedders = new Map([
+      [path.join(dir, 'models', 'new'), newer],
+      [path.join(dir, 'models', 'old'), oldEmbedder],
+    ]);
+    const activation = new ModelActivationService({
+      active,
+      indexes,
+      store,
+      modelVersions,
+      loadEmbedder: async (d) => embedders.get(d)!,
+      companionFor: (v, c) => slot.forVersion(v, c),
+      logger,
+      keepEmbedders: new Set([newer, oldEmbedder]),
+      drainMs: 0,
+    });
+    await activation.activate('new');
+    expect(active.current.version).toBe('new');
+    expect(active.current.companion).toBeUndefined();
+    const onNew = await services.identityVerification.verifyIdentity(a.id, question);
+    expect(onNew).toMatchObject({ encoder: 'PRIMARY', modelVersion: 'new' });
+    await activation.activate('old');
+    expect(active.current.companion).toMatchObject({ version: 'companion', fromReferences: 3 });
+    expect(await services.identityVerification.verifyIdentity(a.id, question)).toMatchObject({
+      encoder: 'COMPANION',
+      modelVersion: 'companion',
+    });
     await activation.close();
   });
 

@@ -112,6 +112,46 @@ describe('loadConfig', () => {
     expect(loadConfig({ SIAMESE_MODEL: 'my-model' }, cwd).modelDir).toBe(dir);
   });
 
+  it('reads the companion encoder: a name under models/ or a directory, from R = 3 unless told, and refuses what cannot serve', () => {
+    const served = makeModel('served');
+    const second = makeModel('second');
+    expect(loadConfig({ SIAMESE_MODEL: 'served' }, cwd).companion).toBeUndefined();
+    expect(loadConfig({ SIAMESE_MODEL: 'served', SIAMESE_COMPANION_MODEL: 'second' }, cwd).companion).toEqual({
+      dir: second,
+      fromReferences: 3,
+      warm: true,
+    });
+    expect(
+      loadConfig(
+        { SIAMESE_MODEL: 'served', SIAMESE_COMPANION_MODEL: second, SIAMESE_COMPANION_FROM: '5', SIAMESE_COMPANION_WARM: 'false' },
+        cwd,
+      ).companion,
+    ).toEqual({
+      dir: second,
+      fromReferences: 5,
+      warm: false,
+    });
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env, cwd);
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(problems({ SIAMESE_MODEL: 'served', SIAMESE_COMPANION_MODEL: 'nope' })).toMatch(/SIAMESE_COMPANION_MODEL: no model-card.json/);
+    expect(problems({ SIAMESE_MODEL: 'served', SIAMESE_COMPANION_MODEL: served })).toMatch(/names the served model itself/);
+    expect(problems({ SIAMESE_MODEL: 'served', SIAMESE_COMPANION_MODEL: 'second', SIAMESE_COMPANION_FROM: '1' })).toMatch(
+      /SIAMESE_COMPANION_FROM must be between 2 and/,
+    );
+    expect(problems({ SIAMESE_MODEL: 'served', SIAMESE_COMPANION_FROM: '3' })).toMatch(
+      /SIAMESE_COMPANION_FROM is set without SIAMESE_COMPANION_MODEL/,
+    );
+    expect(problems({ SIAMESE_MODEL: 'served', SIAMESE_COMPANION_WARM: 'true' })).toMatch(
+      /SIAMESE_COMPANION_WARM is set without SIAMESE_COMPANION_MODEL/,
+    );
+  });
+
   it('reads the open-set false-match target: 5 % by default, a rate in (0, 1), or off', () => {
     expect(loadConfig({}, cwd).limits.openSetFar).toBe(0.05);
     expect(loadConfig({ SIAMESE_OPEN_SET_FAR: '0.01' }, cwd).limits.openSetFar).toBe(0.01);

@@ -67,6 +67,47 @@ describe('embedMissing', () => {
     expect([...chunks].sort((a, b) => a - b)).toEqual(chunks);
   });
 
+  it('with a cursor reads each image once, and a skip set kept by the caller spares the bad ones the next pass', async () => {
+    const reads: Array<{ take: number; afterId: string | null | undefined; got: number }> = [];
+    const source = {
+      imagesMissingEmbedding: async (version: string, take: number, afterId?: string | null) => {
+        const rows = await store.imagesMissingEmbedding(version, take, afterId);
+        reads.push({ take, afterId, got: rows.length });
+        return rows;
+      },
+    };
+    const skipped = new Set<string>();
+    const calls: number[] = [];
+    const counting = {
+      embedImages: (images: Uint8Array[]) => {
+        calls.push(images.length);
+        return embedder.embedImages(images);
+      },
+    };
+    const pass = () =>
+      embedMissing({
+        version: 'v3',
+        source,
+        embedder: counting,
+        save: (items) => store.addEmbeddings('v3', items),
+        chunk: 2,
+        cursor: true,
+        skipped,
+      });
+    expect(await pass()).toBe(5);
+    expect(skipped.size).toBe(2);
+    // 7 images in reads of 2 after the last id read, then one empty read: 5 reads, every one but the first after an id.
+    expect(reads.map((r) => r.got)).toEqual([2, 2, 2, 1, 0]);
+    expect(reads[0].afterId).toBeNull();
+    expect(reads.slice(1).every((r) => typeof r.afterId === 'string')).toBe(true);
+    // A second pass finds only the two bad images, and does not try them again.
+    reads.length = 0;
+    calls.length = 0;
+    expect(await pass()).toBe(0);
+    expect(reads.map((r) => r.got)).toEqual([2, 0]);
+    expect(calls).toEqual([]);
+  });
+
   it('stops at a checkpoint that throws, keeps what it stored, and a second pass finishes', async () => {
     let checks = 0;
     const stop = () => {

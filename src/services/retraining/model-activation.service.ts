@@ -13,7 +13,8 @@ import { DomainError, ErrorCode, notFound } from '../../errors';
 import type { ModelVersionRecord, ModelVersionRepository } from '../../db';
 import type { IndexLifecycle } from '../index-lifecycle.service';
 import type { Logger } from '../logger';
-import type { ActiveModel, EmbedderPort } from '../serving-model';
+import type { ActiveModel, CompanionModel, EmbedderPort } from '../serving-model';
+import type { ModelCard } from '../../embedding/model-card';
 import type { ServiceStore } from '../store.port';
 import type { ChangeFeed } from '../../db/change-feed';
 
@@ -23,6 +24,11 @@ export interface ActivationDeps {
   store: ServiceStore;
   modelVersions: ModelVersionRepository;
   loadEmbedder(dir: string): Promise<EmbedderPort>;
+  /**
+   * The companion encoder served with `version` (SIAMESE_COMPANION_MODEL pairs with the configured model only:
+   * services/companion-model.ts); absent or undefined: none. It lives as long as the server, never retired here.
+   */
+  companionFor?(version: string, card: ModelCard): Promise<CompanionModel | undefined>;
   logger: Logger;
   /** Embedders the caller owns (e.g. injected by tests): never disposed here. */
   keepEmbedders?: ReadonlySet<EmbedderPort>;
@@ -88,6 +94,8 @@ export class ModelActivationService {
           { version },
         );
       }
+      // First: a companion that cannot serve refuses the activation before any index work.
+      const companion = await this.deps.companionFor?.(version, card);
       // Beside the serving pair: embeds what is missing for this version, loads or rebuilds its index.
       const opened = await indexes.open(version, card, embedder, this.deps.feed);
       if (opened.index.dimension !== card.architecture.embeddingDim || opened.index.metric !== card.metric) {
@@ -100,7 +108,7 @@ export class ModelActivationService {
       // Database first: a crash right after serves this version at restart, which is consistent
       // (its vectors are complete); the in-memory swap follows in the same tick of work.
       const activated = record ? await modelVersions.activate(version) : rec;
-      const previous = active.swap({ version, card, dir: rec.dir, embedder, index: opened.index });
+      const previous = active.swap({ version, card, dir: rec.dir, embedder, index: opened.index, companion });
       // Enrollments that committed while the index was being built (they embedded with the old pair).
       await indexes.catchUp(active.current);
       await this.dropErased(version);
