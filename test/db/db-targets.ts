@@ -61,3 +61,23 @@ export function pgTestDatabase(): TestDatabase {
     },
   };
 }
+
+/**
+ * The database hooks of an end-to-end suite run on PostgreSQL (service-suite.ts, companion-suite.ts): a fresh schema
+ * per `databaseUrl()`, dropped by `cleanup(url)`.
+ */
+export function pgSuiteDatabases(): { databaseUrl(): string; cleanup(url: string | undefined): Promise<void> } {
+  const open = new Map<string, TestDatabase>();
+  return {
+    databaseUrl: () => {
+      const db = pgTestDatabase();
+      open.set(db.url, db);
+      return db.url;
+    },
+    cleanup: async (url) => {
+      if (!url) return;
+      await open.get(url)?.dispose();
+      open.delete(url);
+    },
+  };
+}

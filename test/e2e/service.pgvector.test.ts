@@ -4,7 +4,7 @@ import type { RunningServer } from '../../src/main';
 import { PgvectorIndex } from '../../src/db/pgvector.index';
 import { defineServiceSuite, indexFiles } from './service-suite';
 import { tinyModelOnce } from '../fixtures/tiny-model-once';
-import { describePg, pgTestDatabase, type TestDatabase } from '../db/db-targets';
+import { describePg, pgSuiteDatabases, pgTestDatabase, type TestDatabase } from '../db/db-targets';
 import { syntheticImage } from '../fixtures/synthetic-images';
 import { gql } from './http-client';
 import { startTestServer, tempDir } from './harness';
@@ -17,17 +17,8 @@ const PGVECTOR = { SIAMESE_INDEX: 'pgvector' };
  * holding no index state at all.
  */
 describePg('pgvector index', () => {
-  const open = new Map<string, TestDatabase>();
   defineServiceSuite('service end-to-end (PostgreSQL + pgvector)', {
-    databaseUrl: () => {
-      const db = pgTestDatabase();
-      open.set(db.url, db);
-      return db.url;
-    },
-    cleanup: async (url) => {
-      if (url) await open.get(url)?.dispose();
-      if (url) open.delete(url);
-    },
+    ...pgSuiteDatabases(),
     model: () => tinyModelOnce(),
     env: PGVECTOR,
     sharedIndex: true,
