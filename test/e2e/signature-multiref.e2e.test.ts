@@ -39,6 +39,18 @@ interface Offsets {
 describe('the multi-reference signature card over HTTP (rule MULTIREF)', () => {
   jest.setTimeout(240_000);
   const card = JSON.parse(fs.readFileSync(path.join(MULTIREF_SIGNATURE_MODEL_DIR, 'model-card.json'), 'utf8'));
+  /** Runs `fn` against a fresh server of `modelDir` (wasm, its own data directory), closed afterwards. */
+  const withServer = async (modelDir: string, env: Record<string, string>, fn: (server: RunningServer) => Promise<void>) => {
+    const dataDir = tempDir('siamese-multiref-');
+    let server: RunningServer | undefined;
+    try {
+      server = await startTestServer({ dataDir, adminToken: TOKEN, modelDir, env: { SIAMESE_BACKEND: 'wasm', ...env } });
+      await fn(server);
+    } finally {
+      await server?.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
 
   it("carries the rule's offsets, recorded once", () => {
     const offsets = JSON.parse(
@@ -69,15 +81,7 @@ describe('the multi-reference signature card over HTTP (rule MULTIREF)', () => {
 
   it('serves beside the default card as its companion: two references from the default, three from this card', async () => {
     const hl = JSON.parse(fs.readFileSync(path.join(SHIPPED_SIGNATURE_MODEL_DIR, 'model-card.json'), 'utf8'));
-    const dataDir = tempDir('siamese-companion-signatures-');
-    let server: RunningServer | undefined;
-    try {
-      server = await startTestServer({
-        dataDir,
-        adminToken: TOKEN,
-        modelDir: SHIPPED_SIGNATURE_MODEL_DIR,
-        env: { SIAMESE_BACKEND: 'wasm', SIAMESE_COMPANION_MODEL: MULTIREF_SIGNATURE_MODEL_DIR },
-      });
+    await withServer(SHIPPED_SIGNATURE_MODEL_DIR, { SIAMESE_COMPANION_MODEL: MULTIREF_SIGNATURE_MODEL_DIR }, async (server) => {
       const url = server.url;
       const model = (await gql(url, `{ model { version companion { version fromReferences } } }`, {}, { token: TOKEN })).data!.model;
       expect(model).toEqual({ version: hl.version, companion: { version: card.version, fromReferences: 3 } });
@@ -121,22 +125,11 @@ describe('the multi-reference signature card over HTTP (rule MULTIREF)', () => {
       // verify stays on the default card, at its threshold.
       const one = await gql(url, VERIFY, { a: scan('genuine', 1), b: scan('genuine', 10) }, { token: TOKEN });
       expect(one.data!.verify.threshold).toBeCloseTo(hl.thresholds.default, 9);
-    } finally {
-      await server?.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('answers verify and verifyIdentity with three references at the served thresholds', async () => {
-    const dataDir = tempDir('siamese-multiref-');
-    let server: RunningServer | undefined;
-    try {
-      server = await startTestServer({
-        dataDir,
-        adminToken: TOKEN,
-        modelDir: MULTIREF_SIGNATURE_MODEL_DIR,
-        env: { SIAMESE_BACKEND: 'wasm' },
-      });
+    await withServer(MULTIREF_SIGNATURE_MODEL_DIR, {}, async (server) => {
       const url = server.url;
       const id = (await gql(url, CREATE, { name: `writer ${WRITER}` }, { token: TOKEN })).data!.createIdentity.id;
       const enrolled = await gql(url, ENROLL, { id, images: [1, 2, 3].map((s) => scan('genuine', s)) }, { token: TOKEN });
@@ -162,9 +155,6 @@ describe('the multi-reference signature card over HTTP (rule MULTIREF)', () => {
       const one = await gql(url, VERIFY, { a: scan('genuine', 1), b: scan('genuine', 10) }, { token: TOKEN });
       expect(one.errors).toBeUndefined();
       expect(one.data!.verify.threshold).toBeCloseTo(card.thresholds.default, 9);
-    } finally {
-      await server?.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
