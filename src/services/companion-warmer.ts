@@ -10,8 +10,8 @@ import type { ServiceStore } from './store.port';
  * companion-model.ts), so that an identity's first verifyIdentity from `fromReferences` references on reads its
  * references' companion vectors instead of embedding them from their bytes in the request. Measured in session 49
  * (docs/experiments/signatures/nearest-writers/companion-costs.json, 2 cores): with five full-resolution signature
- * scans that first call took 1.35–1.49 s without it and 0.17 s with it when asked after the background had run (as
- * every later call); enrolments made while it runs took 1.7–2.0 s instead of 1.0 s for five scans, the companion
+ * scans that first call took 1.35–1.49 s without it and 0.17 s with it when asked after the background had run (later
+ * calls 0.17–0.18 s); enrolments made while it runs took 1.7–2.0 s instead of 1.0 s for five scans, the companion
  * embedding in a worker thread (main.ts; 2.3–2.8 s when it embedded on the request thread).
  *
  * It wakes on `notify()` (an enrolment committed, the server started, a model swap) and runs embed-missing.ts's pass
