@@ -87,6 +87,8 @@ describeWithBrowser('console Model page (real browser)', () => {
     expect(use).toContain(RICH_INTENDED_USE.calibratedOn);
     expect(use).toContain('Only 12 validation identities'); // the card's warning
     expect(await text('[data-testid="card-data"]')).toMatch(/Identities\s+12 \(0 for training, 12 held out/);
+    // No SIAMESE_COMPANION_MODEL: no companion row (model-companion.e2e.test.ts shows one).
+    expect(await page.$('[data-testid="companion"]')).toBeNull();
 
     // Metrics with their intervals, formatted from the card's numbers (AUC as is, rates in %).
     const row = (key: string) =>

@@ -33,6 +33,13 @@ interface ModelInfo {
   roc: RocPoint[];
   openSet: OpenSet;
   card: ModelCardInfo;
+  /** SIAMESE_COMPANION_MODEL: the second encoder that answers verifyIdentity from fromReferences references on. */
+  companion: {
+    name: string;
+    version: string;
+    fromReferences: number;
+    thresholds: { references: { references: number; threshold: number }[]; referenceShift: number | null };
+  } | null;
 }
 
 interface Version {
@@ -50,7 +57,8 @@ interface Version {
 const OPEN_SET_FIELDS = 'galleryImages alpha threshold perComparisonFar rule';
 const MODEL_QUERY = `{ model { name version fingerprint metric embeddingDim createdAt auc eer indexedVectors
   thresholds { default defaultRule eer maxAccuracy atTargetFar targetFar } roc { far tar threshold }
-  openSet { ${OPEN_SET_FIELDS} } card { ${CARD_FIELDS} } } }`;
+  openSet { ${OPEN_SET_FIELDS} } card { ${CARD_FIELDS} }
+  companion { name version fromReferences thresholds { references { references threshold } referenceShift } } } }`;
 const VERSIONS_QUERY = `{ modelVersions { version name active createdAt activatedAt eer auc threshold card { notes intendedUse { summary } } } }`;
 
 /** The ROC point a distance threshold gives (linear between the calibrated points; accept when d ≤ t). */
@@ -250,6 +258,25 @@ export function ModelPage() {
           <dd>
             d ≤ {o.threshold.toPrecision(4)} for the current {o.galleryImages}-image gallery
           </dd>
+          {model.companion && (
+            <>
+              <dt>Companion encoder</dt>
+              <dd data-testid="companion">
+                verifyIdentity with {model.companion.fromReferences} or more references: {model.companion.name} (
+                <code>{model.companion.version}</code>), at its own thresholds t<sub>R</sub>:{' '}
+                {model.companion.thresholds.references
+                  .filter((r) => r.references >= model.companion!.fromReferences)
+                  .map((r) => `R = ${r.references}: ${r.threshold.toPrecision(4)}`)
+                  .join(' · ')}
+                {model.companion.thresholds.referenceShift !== null && (
+                  <>
+                    {' '}
+                    (each identity's own t<sub>R</sub> + {model.companion.thresholds.referenceShift} × its references' spread)
+                  </>
+                )}
+              </dd>
+            </>
+          )}
           <dt>Indexed vectors</dt>
           <dd>{model.indexedVectors}</dd>
           <dt>Created</dt>
