@@ -36,7 +36,8 @@ export class VerificationResolver {
     @Arg('image', () => ImageInput) image: ImageInput,
     @Arg('threshold', () => Float, {
       nullable: true,
-      description: "Distance threshold for the rule's distance (match when distance ≤ threshold).",
+      description:
+        "Distance threshold for the rule's distance (match when distance ≤ threshold), in the answering encoder's distances: with a companion (SIAMESE_COMPANION_MODEL), identities with fromReferences or more references are answered by it (encoder: COMPANION).",
     })
     threshold: number | null,
     @Ctx() ctx: GraphQLContext,
