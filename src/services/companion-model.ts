@@ -19,6 +19,12 @@ import type { CompanionModel, EmbedderPort } from './serving-model';
 export function companionProblems(companion: ModelCard, primary: ModelCard, fromReferences: number): string[] {
   const problems: string[] = [];
   if (companion.version === primary.version) problems.push(`it is the served model itself (version ${primary.version})`);
+  // Both read the same images (the identities' enrolled ones): a face model beside a signature model, say, would
+  // answer one of them on inputs its preprocessing was never made for. Sizes, channels and tone may differ.
+  const stage = (c: ModelCard) =>
+    `${c.preprocessing.face ? 'a face stage' : 'no face stage'}, ${c.preprocessing.crop ? `crop ${c.preprocessing.crop}` : 'no crop'}`;
+  if (stage(companion) !== stage(primary))
+    problems.push(`it reads images with ${stage(companion)}, the served model with ${stage(primary)}: they are not for the same images`);
   const calibrated = (companion.thresholds.references ?? []).map((r) => r.references);
   if (!calibrated.some((r) => r >= fromReferences)) {
     problems.push(

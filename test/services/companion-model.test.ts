@@ -30,6 +30,11 @@ describe('companion encoder', () => {
     ]);
     expect(companionProblems(cardWith('c', undefined), primary, 2)[0]).toMatch(/for R = none/);
     expect(companionProblems(cardWith('served', [at(5, 0.3)]), primary, 3)).toEqual(['it is the served model itself (version served)']);
+    // Made for other images: an ink crop beside a whole-image model.
+    const inked = cardWith('c', [at(3, 0.3)]);
+    expect(companionProblems({ ...inked, preprocessing: { ...inked.preprocessing, crop: 'ink' } }, primary, 3)).toEqual([
+      'it reads images with no face stage, crop ink, the served model with no face stage, no crop: they are not for the same images',
+    ]);
   });
 
   it('loads it with its reasons for refusing, and disposes of a refused one', async () => {
