@@ -21,6 +21,8 @@ export function healthzHandler(services: Services, health?: () => Record<string,
       ...(storage?.status === 'degraded' ? { reason: 'storage', storage: storage.storage } : {}),
       modelVersion: m.version,
       indexedVectors: m.indexedVectors,
+      // SIAMESE_COMPANION_MODEL: which companion serves with this version (replicas must agree), absent without one.
+      ...(m.companion ? { companionVersion: m.companion.version, companionFromReferences: m.companion.fromReferences } : {}),
     });
   };
 }

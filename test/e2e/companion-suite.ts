@@ -112,6 +112,13 @@ export function defineCompanionSuite(title: string, setup: CompanionSuiteSetup):
           return r.data!.verifyIdentity;
         };
 
+        // /healthz names the companion beside the served version (operators compare replicas by it).
+        const health = await (await fetch(new URL('/healthz', url))).json();
+        expect(health).toMatchObject({
+          modelVersion: 'companion-test-served',
+          companionVersion: 'companion-test-companion',
+          companionFromReferences: 3,
+        });
         const model = await gql(url, MODEL, {}, { token: TOKEN });
         expect(model.data!.model).toEqual({
           version: 'companion-test-served',
@@ -220,6 +227,7 @@ export function defineCompanionSuite(title: string, setup: CompanionSuiteSetup):
         for (const shot of [0, 1, 2])
           imageIds.push((await gql(server.url, ENROLL, { id, images: [await b64(1, shot)] }, { token: TOKEN })).data!.enrollImages[0].id);
         expect(server.internals.companionWarmer).toBeUndefined();
+        expect(await (await fetch(new URL('/healthz', server.url))).json()).not.toHaveProperty('companionVersion');
         await server.close();
         server = undefined;
 
