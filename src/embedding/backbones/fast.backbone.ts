@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { badInput } from '../../errors';
+import { GemPooling2D } from '../layers';
 import { type BackboneContext, convNormRelu, embeddingHead, numberList } from './backbone-kit';
 
 /**
@@ -9,7 +11,9 @@ import { type BackboneContext, convNormRelu, embeddingHead, numberList } from '.
  *
  * Global pooling instead of flatten keeps the head small (128·D weights rather
  * than the seed net's 67,712·512) and makes the encoder indifferent to input size.
- * params: { widths?: number[]; convsPerBlock?: number }.
+ * params: { widths?: number[]; convsPerBlock?: number; pooling?: 'avg' | 'gem'; gemP?: number }.
+ * `pooling: 'gem'` replaces the average by a generalized mean of exponent gemP (default 3; layers/gem-pooling.layer.ts,
+ * rule GEM). Pooling holds no weight, so a trunk trained under either pooling transfers (trunk-transfer.ts).
  */
 export function buildFast(ctx: BackboneContext): tf.LayersModel {
   const { height, width, channels } = ctx.input;
@@ -21,6 +25,21 @@ export function buildFast(ctx: BackboneContext): tf.LayersModel {
     for (let i = 0; i < convs; i++) x = convNormRelu(x, ctx, w);
     x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
   });
-  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  x = globalPooling(ctx.arch.params ?? {}).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: embeddingHead(x, ctx), name: 'fast' });
+}
+
+/** The global pooling `params.pooling` names; an unknown name or exponent is refused rather than read as the default. */
+export function globalPooling(params: Record<string, unknown>): tf.layers.Layer {
+  const pooling = params.pooling ?? 'avg';
+  if (pooling === 'avg') {
+    if (params.gemP !== undefined) throw badInput(`backbone param gemP needs pooling 'gem' (got pooling '${String(pooling)}')`);
+    return tf.layers.globalAveragePooling2d({});
+  }
+  if (pooling === 'gem') {
+    const p = params.gemP ?? 3;
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 1) throw badInput(`backbone param gemP must be a number ≥ 1 (got ${String(p)})`);
+    return new GemPooling2D({ p });
+  }
+  throw badInput(`backbone param pooling must be 'avg' or 'gem' (got '${String(pooling)}')`);
 }

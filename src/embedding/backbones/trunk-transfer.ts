@@ -34,8 +34,11 @@ export class TrunkMismatchError extends Error {
   }
 }
 
-/** Params that shape only the head or what trains, not the trunk's computation (face-resnet29's). */
-const HEAD_ONLY_PARAMS = new Set(['trainable', 'head']);
+/**
+ * Params that shape only the head or what trains, not the trunk's computation (face-resnet29's), and the `fast`
+ * backbone's global pooling, which follows the last weighted trunk layer and holds no weight (rule GEM).
+ */
+const HEAD_ONLY_PARAMS = new Set(['trainable', 'head', 'pooling', 'gemP']);
 
 /**
  * Why two architectures' trunks compute different things, or undefined when they match. Weight shapes
