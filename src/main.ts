@@ -83,6 +83,8 @@ export interface StartOptions {
     embedder: EmbedderPort;
     fromReferences: number;
     /** Default true; false leaves every companion vector to verifyIdentity's lazy write. */ warm?: boolean;
+    /** The warmer's delay after another writer's enrolment (default companion-warmer.ts's FOREIGN_DELAY_MS). */
+    foreignDelayMs?: number;
   };
   /** Retraining test knobs (re-embedding chunk size and pause, progress write period). */
   retraining?: Pick<RetrainingDeps, 'embedChunk' | 'embedDelayMs' | 'persistEveryMs' | 'afterSnapshotDelayMs'>;
@@ -197,7 +199,10 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
     });
     const reads = readReplica ? new RoutedReadStore(dbStore, new DbStore(readReplica.standby), readReplica) : undefined;
     // The companion's vectors of enrolled images, in the background: at start, after each enrolment and swap.
-    const warmer = companions && warmCompanion ? new CompanionWarmer({ active, store, limits, logger }) : undefined;
+    const warmer =
+      companions && warmCompanion
+        ? new CompanionWarmer({ active, store, limits, logger, foreignDelayMs: injected?.foreignDelayMs })
+        : undefined;
     const services = createServices({ store, reads, active, indexes, limits, logger, admission, companionWarmer: warmer });
     // Issue 13 item 9: identities from before names were unique get their normalised-name key.
     await services.identities.backfillNameKeys();
@@ -236,6 +241,8 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
           adopt: (v) => activation.adopt(v),
           logger,
           pollMs: config.replication.feedPollMs,
+          // Images another replica or `siamese import` enrolled: their companion vectors, after the enrolling side's turn.
+          onVectorsAdded: warmer ? () => warmer.notifyLater() : undefined,
         });
     await follower?.start(opened.feed ?? (await feed.head()));
     if (warmer) {

@@ -18,20 +18,33 @@ import type { ServiceStore } from './store.port';
  * for the companion's version over every enrolled image without its vector, with a cursor (each image read once per
  * pass), so enrolments from before the companion was configured are embedded too. One pass at a time, CHUNK images per
  * embedder call, each chunk stored before the next is read; verifyIdentity's own lazy write
- * (identity-verification.service.ts) covers what it has not reached, and enrolments made through another replica or
- * `siamese import` (this warmer hears only its own server's; they are embedded at its next start or on first use).
+ * (identity-verification.service.ts) covers what it has not reached.
+ *
+ * Enrolments this server did not take (another replica's, `siamese import`'s) reach it through the change feed: the
+ * follower calls `notifyLater()` when rows add vectors of the serving version (replication/change-follower.ts), and
+ * the pass runs after a delay (FOREIGN_DELAY_MS, plus up to half of it at random so that replicas do not wake
+ * together). The replica that enrolled the images, if it has the companion too, has embedded them by then, and the
+ * delayed pass reads that nothing is missing (one query); otherwise (an import, a replica without the companion, one
+ * that stopped mid-pass) this one embeds them. Two replicas that still meet on the same images write the same vectors,
+ * and the store reads the lost race again (addEmbeddings); this costs duplicate work, never a wrong vector.
  * It does not queue behind the decode admission: it holds at most CHUNK decodes at once, and a busy server's
  * SERVER_BUSY must not look like an unreadable image to the pass (which skips those).
  */
 const CHUNK = 2;
 /** After a failed pass (storage, a concurrent write of the same rows), the next one waits this long at least. */
 const RETRY_MS = 5_000;
+/** How long after another writer's enrolment this server looks for companion vectors still missing (see above). */
+export const FOREIGN_DELAY_MS = 10_000;
 
 export interface CompanionWarmerDeps {
   active: ActiveModel;
   store: Pick<ServiceStore, 'imagesMissingEmbedding' | 'addEmbeddings'>;
   limits: Limits;
   logger: Logger;
+  /** Delay before a pass for enrolments another writer made (default FOREIGN_DELAY_MS; tests shorten it). */
+  foreignDelayMs?: number;
+  /** [0, 1) draws for the delay's jitter (default Math.random; tests pin it). */
+  random?: () => number;
 }
 
 export class CompanionWarmer {
@@ -42,6 +55,7 @@ export class CompanionWarmer {
   private again = false;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private laterTimer: NodeJS.Timeout | undefined;
   /** Vectors stored since the server started (for tests and logs). */
   stored = 0;
 
@@ -57,6 +71,25 @@ export class CompanionWarmer {
     this.running = this.loop().finally(() => (this.running = undefined));
   }
 
+  /**
+   * Another writer enrolled images (the change feed says so): run a pass after the delay, unless one is already
+   * scheduled. The delay leaves the enrolling replica's own warmer to go first.
+   */
+  notifyLater(): void {
+    if (this.stopped || !this.deps.active.current.companion || this.laterTimer) return;
+    const base = this.deps.foreignDelayMs ?? FOREIGN_DELAY_MS;
+    const delay = base + Math.floor((this.deps.random ?? Math.random)() * (base / 2));
+    this.laterTimer = setTimeout(() => {
+      this.laterTimer = undefined;
+      this.notify();
+    }, delay).unref();
+  }
+
+  /** True while a delayed pass is scheduled (tests). */
+  get scheduled(): boolean {
+    return this.laterTimer !== undefined;
+  }
+
   /** Resolves when no pass is running (tests; `close`). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
@@ -65,6 +98,8 @@ export class CompanionWarmer {
   async close(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.laterTimer) clearTimeout(this.laterTimer);
+    this.laterTimer = undefined;
     await this.idle();
   }
 

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import type { RunningServer } from '../../src/main';
 import type { ReferenceThreshold } from '../../src/embedding/model-card';
 import { centroid, cosineDistance, referenceSpread } from '../../src/metric/metric';
@@ -261,6 +262,64 @@ export function defineCompanionSuite(title: string, setup: CompanionSuiteSetup):
         await server?.close();
         await setup.cleanup?.(dbUrl);
         fs.rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+
+    it('embeds the images another writer enrolled, which it hears of through the change feed', async () => {
+      // Two servers on one database: A serves without the companion (a replica not yet configured, or as `siamese
+      // import` writes), B with it. B enrols nothing; its change follower reads A's rows and its warmer embeds them.
+      const [dirA, dirB] = [tempDir('siamese-companion-feed-a-'), tempDir('siamese-companion-feed-b-')];
+      const dbUrl = setup.databaseUrl() ?? `file:${path.join(tempDir('siamese-companion-feed-db-'), 'shared.db')}`;
+      const env = { SIAMESE_FEED_POLL_MS: '50' };
+      let a: RunningServer | undefined;
+      let b: RunningServer | undefined;
+      try {
+        a = await startTestServer({ dataDir: dirA, adminToken: TOKEN, databaseUrl: dbUrl, embedder: served, env });
+        const before = companionCalls;
+        b = await startTestServer({
+          dataDir: dirB,
+          adminToken: TOKEN,
+          databaseUrl: dbUrl,
+          embedder: served,
+          companion: { embedder: companion, fromReferences: 3, foreignDelayMs: 100 },
+          env,
+        });
+        const warmer = b.internals.companionWarmer!;
+        await warmer.idle();
+        expect(warmer.stored).toBe(0); // nothing enrolled yet
+        const id = (await gql(a.url, CREATE, { name: 'A' }, { token: TOKEN })).data!.createIdentity.id;
+        const imageIds: string[] = [];
+        for (const shot of [0, 1, 2])
+          imageIds.push((await gql(a.url, ENROLL, { id, images: [await b64(1, shot)] }, { token: TOKEN })).data!.enrollImages[0].id);
+        // B has its companion vectors without being asked anything (bounded: the feed is polled every 50 ms).
+        const deadline = Date.now() + 20_000;
+        while ((await b.internals.store.countEmbeddings('companion-test-companion')) < 3 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
+        await warmer.idle();
+        expect(await b.internals.store.countEmbeddings('companion-test-companion')).toBe(3);
+        for (const [k, image] of imageIds.entries())
+          expect(Array.from((await b.internals.store.findVector(image, 'companion-test-companion'))!)).toEqual(
+            Array.from(companionShots[k]),
+          );
+        expect(warmer.stored).toBe(3);
+        expect(companionCalls - before).toBe(3);
+        // Its first verifyIdentity from three references then embeds the question only.
+        const r = await gql(b.url, VERIFY_IDENTITY, { id, image: await b64(2, 0) }, { token: TOKEN });
+        expect(r.errors).toBeUndefined();
+        expect(r.data!.verifyIdentity).toMatchObject({ encoder: 'COMPANION', referenceImageIds: imageIds });
+        expect(r.data!.verifyIdentity.distance).toBeCloseTo(dCompanion3, 5);
+        expect(companionCalls - before).toBe(4);
+        // Closing with a delayed pass scheduled leaves no timer behind.
+        warmer.notifyLater();
+        expect(warmer.scheduled).toBe(true);
+        await b.close();
+        b = undefined;
+        expect(warmer.scheduled).toBe(false);
+      } finally {
+        await b?.close();
+        await a?.close();
+        await setup.cleanup?.(dbUrl);
+        for (const dir of [dirA, dirB]) fs.rmSync(dir, { recursive: true, force: true });
       }
     });
   });

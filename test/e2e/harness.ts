@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadConfig } from '../../src/config';
-import { startServer, type RunningServer } from '../../src/main';
+import { startServer, type RunningServer, type StartOptions } from '../../src/main';
 import type { EmbedderPort, Logger } from '../../src/services';
 
 /**
@@ -16,7 +16,7 @@ export interface TestServerOptions {
   databaseUrl?: string;
   embedder?: EmbedderPort;
   /** A companion encoder (as SIAMESE_COMPANION_MODEL would load one), owned by the test. */
-  companion?: { embedder: EmbedderPort; fromReferences: number; warm?: boolean };
+  companion?: StartOptions['companion'];
   modelDir?: string;
   env?: Record<string, string>;
   /** Receives the server's log lines whatever SIAMESE_LOG_LEVEL says (tests that assert on warnings). */

@@ -11,7 +11,10 @@ beforeAll(async () => {
   await initBackend('wasm');
 });
 
-const gemArch = (p?: number) => ({ ...fastArch([4, 8], 6), params: { widths: [4, 8], pooling: 'gem', ...(p === undefined ? {} : { gemP: p }) } });
+const gemArch = (p?: number) => ({
+  ...fastArch([4, 8], 6),
+  params: { widths: [4, 8], pooling: 'gem', ...(p === undefined ? {} : { gemP: p }) },
+});
 
 test('hand-derived values: cubes averaged then the cube root; p = 1 is the average; two channels apart', () => {
   // One image, a 2×2 map, two channels: channel 0 holds 1, 2, 0, 3 and channel 1 holds 4, 4, 4, 4.
@@ -57,7 +60,9 @@ test('a fast encoder with pooling gem round-trips through its JSON with the same
   expect(m.layers.some((l) => l.getClassName() === 'GemPooling2D')).toBe(true);
   expect(m.layers.some((l) => l.getClassName() === 'GlobalAveragePooling2D')).toBe(false);
   const saved: tf.io.ModelArtifacts[] = [];
-  await m.save(tf.io.withSaveHandler(async (a) => (saved.push(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
+  await m.save(
+    tf.io.withSaveHandler(async (a) => (saved.push(a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })),
+  );
   const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved[0]));
   const x = tf.tensor4d(lcg(2 * 12 * 16, 3), [2, 12, 16, 1]);
   const a = m.predict(x) as tf.Tensor;

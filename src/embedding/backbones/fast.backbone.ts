@@ -38,7 +38,8 @@ export function globalPooling(params: Record<string, unknown>): tf.layers.Layer 
   }
   if (pooling === 'gem') {
     const p = params.gemP ?? 3;
-    if (typeof p !== 'number' || !Number.isFinite(p) || p < 1) throw badInput(`backbone param gemP must be a number ≥ 1 (got ${String(p)})`);
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 1)
+      throw badInput(`backbone param gemP must be a number ≥ 1 (got ${String(p)})`);
     return new GemPooling2D({ p });
   }
   throw badInput(`backbone param pooling must be 'avg' or 'gem' (got '${String(pooling)}')`);

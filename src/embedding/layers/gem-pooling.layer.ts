@@ -22,7 +22,8 @@ export class GemPooling2D extends tf.layers.Layer {
     this.p = (config.p as number | undefined) ?? 3;
     this.epsilon = (config.epsilon as number | undefined) ?? 1e-6;
     if (!(Number.isFinite(this.p) && this.p >= 1)) throw new Error(`GemPooling2D: p must be a finite number ≥ 1 (got ${String(this.p)})`);
-    if (!(Number.isFinite(this.epsilon) && this.epsilon > 0)) throw new Error(`GemPooling2D: epsilon must be > 0 (got ${String(this.epsilon)})`);
+    if (!(Number.isFinite(this.epsilon) && this.epsilon > 0))
+      throw new Error(`GemPooling2D: epsilon must be > 0 (got ${String(this.epsilon)})`);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {

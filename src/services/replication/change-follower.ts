@@ -14,6 +14,9 @@
  *    open its index), and erasures must keep reaching the index that serves meanwhile. A failed
  *    adoption (e.g. the model directory is not reachable from this host) is retried.
  *
+ *  - tells `onVectorsAdded` (the companion warmer's notifyLater, main.ts) when rows add vectors of the serving
+ *    version, so that images another writer enrolled get their companion vectors here too (companion-warmer.ts).
+ *
  * When: PostgreSQL's NOTIFY at each commit wakes it at once; a timer polls as well (SQLite's
  * only trigger; on PostgreSQL a safety net for a lost connection). Reads are serialised: one
  * pass at a time, and a wake-up during a pass makes one more pass.
@@ -41,6 +44,8 @@ export interface ChangeFollowerDeps {
   pollMs: number;
   /** Rows per read (default 1000). */
   batch?: number;
+  /** Called after a batch in which rows added vectors of the serving version (from any writer, this one included). */
+  onVectorsAdded?: () => void;
 }
 
 /** Wait before retrying an adoption that failed (a model directory this host cannot reach…). */
@@ -152,6 +157,8 @@ export class ChangeFollower {
         stale.add(r.modelVersion);
     }
     for (const version of stale) if (version !== this.deps.active.current.version) this.deps.indexes.discard(version);
+    if (this.deps.onVectorsAdded && rows.some((r) => r.kind === 'embedding.added' && r.modelVersion === model.version))
+      this.deps.onVectorsAdded();
 
     const last = rows[rows.length - 1];
     this.position = { seq: last.seq, at: last.createdAt.toISOString() };
