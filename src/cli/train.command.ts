@@ -66,7 +66,8 @@ model
   --embedding-dim N     embedding size (default 128)
   --norm KIND           none | batch | group | instance (default none)
   --widths LIST         conv widths per block, e.g. 64,64,64,64 (backbone param 'widths')
-  --param KEY=VALUE     other backbone params (repeatable; numbers and comma lists are parsed)
+  --param KEY=VALUE     other backbone params (repeatable; numbers and comma lists are parsed), e.g.
+                        pooling=gem [gemP=3] ('fast' only: generalized-mean pooling instead of the average)
   --input-size N|WxH    encoder input size (default 64)
   --channels 1|3        grayscale or RGB (default 1)
   --normalize KIND      unit | invert-unit | standard (default unit; invert-unit for ink on paper)

@@ -22,11 +22,14 @@ import type { ServiceStore } from './store.port';
  *
  * Enrolments this server did not take (another replica's, `siamese import`'s) reach it through the change feed: the
  * follower calls `notifyLater()` when rows add vectors of the serving version (replication/change-follower.ts), and
- * the pass runs after a delay (FOREIGN_DELAY_MS, plus up to half of it at random so that replicas do not wake
- * together). The replica that enrolled the images, if it has the companion too, has embedded them by then, and the
- * delayed pass reads that nothing is missing (one query); otherwise (an import, a replica without the companion, one
- * that stopped mid-pass) this one embeds them. Two replicas that still meet on the same images write the same vectors,
- * and the store reads the lost race again (addEmbeddings); this costs duplicate work, never a wrong vector.
+ * the pass runs once a delay has passed since the latest such rows (FOREIGN_DELAY_MS plus up to half of it at random,
+ * so that replicas do not wake together; at most MAX_DEFER delays after the first under a steady stream). For a
+ * small enrolment the replica that took it, if it has the companion too, has embedded it by then, and the delayed
+ * pass reads that nothing is missing (one query over the images without a companion vector). Otherwise (an import, a
+ * replica without the companion, one that stopped mid-pass, or an enrolment longer than the delay) this one embeds
+ * them; every replica with the companion then walks the same images in id order, so each may do most of the work (up
+ * to N times the embedding with N replicas) and the store reads the lost races again (addEmbeddings): duplicate work, never a wrong
+ * vector. A shared lease over who warms would remove it; it is not built.
  * It does not queue behind the decode admission: it holds at most CHUNK decodes at once, and a busy server's
  * SERVER_BUSY must not look like an unreadable image to the pass (which skips those).
  */
@@ -35,6 +38,8 @@ const CHUNK = 2;
 const RETRY_MS = 5_000;
 /** How long after another writer's enrolment this server looks for companion vectors still missing (see above). */
 export const FOREIGN_DELAY_MS = 10_000;
+/** Under a steady stream of other writers' rows, the delayed pass runs at most this many delays after the first. */
+export const MAX_DEFER = 4;
 
 export interface CompanionWarmerDeps {
   active: ActiveModel;
@@ -56,6 +61,9 @@ export class CompanionWarmer {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private laterTimer: NodeJS.Timeout | undefined;
+  /** When the delayed pass is due (the latest foreign rows plus the delay), and when the first of them arrived. */
+  private dueAt = 0;
+  private deferredSince = 0;
   /** Vectors stored since the server started (for tests and logs). */
   stored = 0;
 
@@ -72,17 +80,36 @@ export class CompanionWarmer {
   }
 
   /**
-   * Another writer enrolled images (the change feed says so): run a pass after the delay, unless one is already
-   * scheduled. The delay leaves the enrolling replica's own warmer to go first.
+   * Another writer enrolled images (the change feed says so): run a pass once the delay has passed since the latest
+   * such rows, so that the enrolling replica's own warmer goes first; under a steady stream of rows, at the latest
+   * MAX_DEFER delays after the first (this replica's vectors must not wait for the stream to stop).
    */
   notifyLater(): void {
-    if (this.stopped || !this.deps.active.current.companion || this.laterTimer) return;
+    if (this.stopped || !this.deps.active.current.companion) return;
+    const now = Date.now();
+    this.dueAt = Math.max(this.dueAt, now + this.foreignDelay());
+    if (this.laterTimer) return;
+    this.deferredSince = now;
+    this.scheduleLater(now);
+  }
+
+  private foreignDelay(): number {
     const base = this.deps.foreignDelayMs ?? FOREIGN_DELAY_MS;
-    const delay = base + Math.floor((this.deps.random ?? Math.random)() * (base / 2));
-    this.laterTimer = setTimeout(() => {
-      this.laterTimer = undefined;
-      this.notify();
-    }, delay).unref();
+    return base + Math.floor((this.deps.random ?? Math.random)() * (base / 2));
+  }
+
+  private scheduleLater(now: number): void {
+    const latest = this.deferredSince + MAX_DEFER * (this.deps.foreignDelayMs ?? FOREIGN_DELAY_MS);
+    this.laterTimer = setTimeout(
+      () => {
+        this.laterTimer = undefined;
+        const at = Date.now();
+        // Rows arrived while waiting: wait for the latest of them too, within the bound.
+        if (at < this.dueAt && at < latest) this.scheduleLater(at);
+        else this.notify();
+      },
+      Math.max(0, Math.min(this.dueAt, latest) - now),
+    ).unref();
   }
 
   /** True while a delayed pass is scheduled (tests). */

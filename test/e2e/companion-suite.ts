@@ -268,8 +268,8 @@ export function defineCompanionSuite(title: string, setup: CompanionSuiteSetup):
     it('embeds the images another writer enrolled, which it hears of through the change feed', async () => {
       // Two servers on one database: A serves without the companion (a replica not yet configured, or as `siamese
       // import` writes), B with it. B enrols nothing; its change follower reads A's rows and its warmer embeds them.
-      const [dirA, dirB] = [tempDir('siamese-companion-feed-a-'), tempDir('siamese-companion-feed-b-')];
-      const dbUrl = setup.databaseUrl() ?? `file:${path.join(tempDir('siamese-companion-feed-db-'), 'shared.db')}`;
+      const [dirA, dirB, dirDb] = ['a', 'b', 'db'].map((n) => tempDir(`siamese-companion-feed-${n}-`));
+      const dbUrl = setup.databaseUrl() ?? `file:${path.join(dirDb, 'shared.db')}`;
       const env = { SIAMESE_FEED_POLL_MS: '50' };
       let a: RunningServer | undefined;
       let b: RunningServer | undefined;
@@ -319,7 +319,47 @@ export function defineCompanionSuite(title: string, setup: CompanionSuiteSetup):
         await b?.close();
         await a?.close();
         await setup.cleanup?.(dbUrl);
-        for (const dir of [dirA, dirB]) fs.rmSync(dir, { recursive: true, force: true });
+        for (const dir of [dirA, dirB, dirDb]) fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('leaves the images to the replica that enrolled them when it has the companion too', async () => {
+      // Both servers have the companion: A enrols and embeds in its own pass; B's delayed pass finds nothing missing.
+      const [dirA, dirB, dirDb] = ['a', 'b', 'db'].map((n) => tempDir(`siamese-companion-feed2-${n}-`));
+      const dbUrl = setup.databaseUrl() ?? `file:${path.join(dirDb, 'shared.db')}`;
+      const env = { SIAMESE_FEED_POLL_MS: '50' };
+      const servers: RunningServer[] = [];
+      try {
+        for (const dir of [dirA, dirB])
+          servers.push(
+            await startTestServer({
+              dataDir: dir,
+              adminToken: TOKEN,
+              databaseUrl: dbUrl,
+              embedder: served,
+              // A delay far above what A's pass of three small images takes, so that B comes second.
+              companion: { embedder: companion, fromReferences: 3, foreignDelayMs: 1500 },
+              env,
+            }),
+          );
+        const [a, b] = servers;
+        const id = (await gql(a.url, CREATE, { name: 'A' }, { token: TOKEN })).data!.createIdentity.id;
+        for (const shot of [0, 1, 2]) await gql(a.url, ENROLL, { id, images: [await b64(1, shot)] }, { token: TOKEN });
+        await a.internals.companionWarmer!.idle();
+        expect(a.internals.companionWarmer!.stored).toBe(3);
+        // B heard of the rows (its delayed pass is scheduled), then ran it and stored nothing.
+        const deadline = Date.now() + 10_000;
+        while (!b.internals.companionWarmer!.scheduled && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        expect(b.internals.companionWarmer!.scheduled).toBe(true);
+        while (b.internals.companionWarmer!.scheduled && Date.now() < deadline + 5_000) await new Promise((r) => setTimeout(r, 20));
+        await b.internals.companionWarmer!.idle();
+        expect(b.internals.companionWarmer!.scheduled).toBe(false);
+        expect(b.internals.companionWarmer!.stored).toBe(0);
+        expect(await b.internals.store.countEmbeddings('companion-test-companion')).toBe(3);
+      } finally {
+        for (const s of servers.reverse()) await s.close();
+        await setup.cleanup?.(dbUrl);
+        for (const dir of [dirA, dirB, dirDb]) fs.rmSync(dir, { recursive: true, force: true });
       }
     });
   });

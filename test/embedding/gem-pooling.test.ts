@@ -94,6 +94,7 @@ test('an unknown pooling, an exponent below 1 and an exponent without gem are BA
     { widths: [4], pooling: 'gem', gemP: 0.5 },
     { widths: [4], pooling: 'gem', gemP: 'three' },
     { widths: [4], gemP: 3 },
+    { widths: [4], pooling: 'gem', gemP: 7 },
   ];
   for (const params of cases) {
     let err: unknown;
@@ -105,6 +106,18 @@ test('an unknown pooling, an exponent below 1 and an exponent without gem are BA
     expect(err).toBeInstanceOf(DomainError);
     expect((err as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
   }
+  // Another backbone would ignore them: refused rather than recorded on a card that does not do it.
+  let other: unknown;
+  try {
+    buildEncoder(
+      { ...fastArch([4], 6), backbone: 'resnet-small', params: { widths: [4], pooling: 'gem' } },
+      { height: 8, width: 8, channels: 1 },
+    );
+  } catch (e) {
+    other = e;
+  }
+  expect((other as DomainError).code).toBe(ErrorCode.BAD_USER_INPUT);
   expect(() => new GemPooling2D({ p: 0 })).toThrow(/p must be/);
+  expect(() => new GemPooling2D({ p: 6.5 })).toThrow(/p must be/);
   expect(() => new GemPooling2D({ epsilon: 0 })).toThrow(/epsilon must be/);
 });

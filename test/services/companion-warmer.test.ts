@@ -50,11 +50,49 @@ describe('CompanionWarmer.notifyLater', () => {
   });
 
   it('defaults to FOREIGN_DELAY_MS and at most half of it again', async () => {
-    const { warmer, reads } = make({ companion: true, random: () => 0.999999 });
+    const early = make({ companion: true, random: () => 0 });
+    early.warmer.notifyLater();
+    await jest.advanceTimersByTimeAsync(FOREIGN_DELAY_MS - 1);
+    expect(early.reads).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    await early.warmer.idle();
+    expect(early.reads).toEqual(['c1']);
+    await early.warmer.close();
+    const late = make({ companion: true, random: () => 0.999999 });
+    late.warmer.notifyLater();
+    // floor(0.999999 · 5,000) = 4,999 ms of jitter.
+    await jest.advanceTimersByTimeAsync(FOREIGN_DELAY_MS + 4998);
+    expect(late.reads).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
+    await late.warmer.idle();
+    expect(late.reads).toEqual(['c1']);
+    await late.warmer.close();
+  });
+
+  it('waits for the latest rows, and under a steady stream runs by MAX_DEFER delays after the first', async () => {
+    // No jitter, a 1,000 ms delay: rows at 0 and 600 ms make the pass due at 1,600 ms, not 1,000.
+    const { warmer, reads } = make({ companion: true, random: () => 0, foreignDelayMs: 1000 });
     warmer.notifyLater();
-    await jest.advanceTimersByTimeAsync(FOREIGN_DELAY_MS + FOREIGN_DELAY_MS / 2 - 1);
+    await jest.advanceTimersByTimeAsync(600);
+    warmer.notifyLater();
+    await jest.advanceTimersByTimeAsync(999);
+    expect(reads).toEqual([]);
+    await jest.advanceTimersByTimeAsync(1);
     await warmer.idle();
     expect(reads).toEqual(['c1']);
+    // Rows every 500 ms from 1,600 ms on would defer it for ever: it runs MAX_DEFER (4) delays after the first, at 5,600.
+    for (let t = 0; t < 3500; t += 500) {
+      warmer.notifyLater();
+      await jest.advanceTimersByTimeAsync(500);
+    }
+    // 5,100 ms, the last rows at 4,600: nothing yet; at 5,600 the bound runs it.
+    expect(reads).toEqual(['c1']);
+    warmer.notifyLater();
+    await jest.advanceTimersByTimeAsync(499);
+    expect(reads).toEqual(['c1']);
+    await jest.advanceTimersByTimeAsync(1);
+    await warmer.idle();
+    expect(reads).toEqual(['c1', 'c1']);
     await warmer.close();
   });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { badInput } from '../../errors';
-import { GemPooling2D } from '../layers';
+import { GEM_MAX_P, GemPooling2D } from '../layers';
 import { type BackboneContext, convNormRelu, embeddingHead, numberList } from './backbone-kit';
 
 /**
@@ -38,8 +38,8 @@ export function globalPooling(params: Record<string, unknown>): tf.layers.Layer 
   }
   if (pooling === 'gem') {
     const p = params.gemP ?? 3;
-    if (typeof p !== 'number' || !Number.isFinite(p) || p < 1)
-      throw badInput(`backbone param gemP must be a number ≥ 1 (got ${String(p)})`);
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 1 || p > GEM_MAX_P)
+      throw badInput(`backbone param gemP must be a number from 1 to ${GEM_MAX_P} (got ${String(p)})`);
     return new GemPooling2D({ p });
   }
   throw badInput(`backbone param pooling must be 'avg' or 'gem' (got '${String(pooling)}')`);

@@ -20,7 +20,10 @@ export interface BackboneInfo {
 }
 
 const registry = new Map<string, { build: BackboneBuilder; description: string }>([
-  ['fast', { build: buildFast, description: 'default: conv 32-64-128 + pooling, GAP, dense, L2 (any input size)' }],
+  [
+    'fast',
+    { build: buildFast, description: 'default: conv 32-64-128 + pooling, GAP (or GeM: params.pooling), dense, L2 (any input size)' },
+  ],
   ['seed', { build: buildSeed, description: 'classic tutorial net: conv64-pool-conv128-pool-dense512 ReLU (100×100×1)' }],
   [
     'face-resnet29',
@@ -54,6 +57,9 @@ export function buildEncoder(
   if (!entry) throw badInput(`unknown backbone '${arch.backbone}' (known: ${[...registry.keys()].join(', ')})`);
   if (!Number.isInteger(arch.embeddingDim) || arch.embeddingDim <= 0) throw badInput(`embeddingDim must be a positive integer`);
   if (!['none', 'batch', 'group', 'instance'].includes(arch.normalization)) throw badInput(`unknown normalization '${arch.normalization}'`);
+  // The card records every param; one that the backbone would silently ignore is refused instead.
+  if (arch.backbone !== 'fast' && (arch.params?.pooling !== undefined || arch.params?.gemP !== undefined))
+    throw badInput(`backbone params pooling and gemP belong to the 'fast' backbone (got backbone '${arch.backbone}')`);
   return entry.build({ arch, input, init: new InitSeeds(seed) });
 }
 

@@ -4,7 +4,7 @@
  * backbone and widths built for another input size, crop or embedding size.
  *
  * Why it works for the `fast` backbone: its trunk is convolutions and max
- * pooling closed by global average pooling (fast.backbone.ts), so no weight
+ * pooling closed by global average (or generalized-mean) pooling (fast.backbone.ts), so no weight
  * depends on the input's height or width. A 40×40 Omniglot trunk is a valid
  * 160×80 signature trunk; what it learnt (strokes, junctions, curvature at the
  * scale of a few pixels) is what it sees at the new size if the stroke width

@@ -12,6 +12,13 @@ import * as tf from '@tensorflow/tfjs';
  * weighs the inked cells. ε keeps the fractional power's gradient finite at ReLU's zeros. p is fixed (a config value,
  * not a weight), so a model's answer does not depend on a trained exponent.
  */
+/**
+ * The largest exponent accepted: with ε = 1e-6, ε^p stays a float32 above 0 up to p ≈ 7 (a channel of ReLU zeros would
+ * otherwise have a zero mean, whose p-th root has an infinite slope: NaN gradients), and x^p overflows only for
+ * activations above 3.4e38^(1/6) ≈ 2.6e6.
+ */
+export const GEM_MAX_P = 6;
+
 export class GemPooling2D extends tf.layers.Layer {
   static readonly className = 'GemPooling2D';
   private readonly p: number;
@@ -21,7 +28,8 @@ export class GemPooling2D extends tf.layers.Layer {
     super(config as object);
     this.p = (config.p as number | undefined) ?? 3;
     this.epsilon = (config.epsilon as number | undefined) ?? 1e-6;
-    if (!(Number.isFinite(this.p) && this.p >= 1)) throw new Error(`GemPooling2D: p must be a finite number ≥ 1 (got ${String(this.p)})`);
+    if (!(Number.isFinite(this.p) && this.p >= 1 && this.p <= GEM_MAX_P))
+      throw new Error(`GemPooling2D: p must be a number from 1 to ${GEM_MAX_P} (got ${String(this.p)})`);
     if (!(Number.isFinite(this.epsilon) && this.epsilon > 0))
       throw new Error(`GemPooling2D: epsilon must be > 0 (got ${String(this.epsilon)})`);
   }

@@ -2,4 +2,4 @@
 export { L2Normalize } from './l2-normalize.layer';
 export { GroupNormalization } from './group-norm.layer';
 export { ChannelZeroPad } from './channel-zero-pad.layer';
-export { GemPooling2D } from './gem-pooling.layer';
+export { GEM_MAX_P, GemPooling2D } from './gem-pooling.layer';

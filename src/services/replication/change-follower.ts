@@ -157,8 +157,6 @@ export class ChangeFollower {
         stale.add(r.modelVersion);
     }
     for (const version of stale) if (version !== this.deps.active.current.version) this.deps.indexes.discard(version);
-    if (this.deps.onVectorsAdded && rows.some((r) => r.kind === 'embedding.added' && r.modelVersion === model.version))
-      this.deps.onVectorsAdded();
 
     const last = rows[rows.length - 1];
     this.position = { seq: last.seq, at: last.createdAt.toISOString() };
@@ -166,6 +164,14 @@ export class ChangeFollower {
       if (w.seq <= this.position.seq) {
         this.waiters.delete(w);
         w.resolve();
+      }
+    }
+    // After the position moved: a hook that throws must not make these rows be read again at every poll.
+    if (this.deps.onVectorsAdded && rows.some((r) => r.kind === 'embedding.added' && r.modelVersion === model.version)) {
+      try {
+        this.deps.onVectorsAdded();
+      } catch (e) {
+        this.deps.logger.error('change feed listener failed', { error: (e as Error).message });
       }
     }
   }
