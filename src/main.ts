@@ -30,6 +30,7 @@ import { createHttpApp } from './server/http-app';
 import { DecodeAdmission } from './services/decode-admission';
 import { DataDirLock, describeLock } from './services/data-dir-lock';
 import { openChangeFeed } from './db/change-feed';
+import { openWorkLocks } from './db/work-lock';
 import { ChangeFollower } from './services/replication/change-follower';
 import { TrainingLeaseSweeper } from './services/replication/training-lease';
 import { PgvectorIndex, pgvectorProvider } from './db/pgvector.index';
@@ -201,7 +202,14 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
     // The companion's vectors of enrolled images, in the background: at start, after each enrolment and swap.
     const warmer =
       companions && warmCompanion
-        ? new CompanionWarmer({ active, store, limits, logger, foreignDelayMs: injected?.foreignDelayMs })
+        ? new CompanionWarmer({
+            active,
+            store,
+            limits,
+            logger,
+            foreignDelayMs: injected?.foreignDelayMs,
+            lock: openWorkLocks(config.databaseUrl),
+          })
         : undefined;
     const services = createServices({ store, reads, active, indexes, limits, logger, admission, companionWarmer: warmer });
     // Issue 13 item 9: identities from before names were unique get their normalised-name key.

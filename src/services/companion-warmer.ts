@@ -27,9 +27,12 @@ import type { ServiceStore } from './store.port';
  * small enrolment the replica that took it, if it has the companion too, has embedded it by then, and the delayed
  * pass reads that nothing is missing (one query over the images without a companion vector). Otherwise (an import, a
  * replica without the companion, one that stopped mid-pass, or an enrolment longer than the delay) this one embeds
- * them; every replica with the companion then walks the same images in id order, so each may do most of the work (up
- * to N times the embedding with N replicas) and the store reads the lost races again (addEmbeddings): duplicate work, never a wrong
- * vector. A shared lease over who warms would remove it; it is not built.
+ * them. On PostgreSQL one replica at a time runs a pass (`lock`, an advisory lock held on a connection of its own and
+ * freed with it if the replica dies, db/work-lock.ts); a replica that does not get it looks again after the delay (and again while denied), and
+ * then walks whatever is still missing: mostly nothing, since the holder walked the same images, but an image enrolled
+ * during the holder's pass may sort before its cursor (ids are random UUIDs), and that one the later pass finds. Without the lock (SQLite's single writer) or when its connection drops mid-pass, two writers that meet on an
+ * image store the same vector and the store reads the lost race again (addEmbeddings): duplicate work, never a wrong
+ * vector.
  * It does not queue behind the decode admission: it holds at most CHUNK decodes at once, and a busy server's
  * SERVER_BUSY must not look like an unreadable image to the pass (which skips those).
  */
@@ -50,6 +53,11 @@ export interface CompanionWarmerDeps {
   foreignDelayMs?: number;
   /** [0, 1) draws for the delay's jitter (default Math.random; tests pin it). */
   random?: () => number;
+  /**
+   * Across replicas, one pass at a time per companion version (db/work-lock.ts's PostgreSQL advisory lock); absent
+   * (SQLite, one writer), every pass runs. A pass that does not get it is tried again after the foreign delay.
+   */
+  lock?: { tryLock(name: string): Promise<(() => Promise<void>) | undefined> };
 }
 
 export class CompanionWarmer {
@@ -66,6 +74,8 @@ export class CompanionWarmer {
   private deferredSince = 0;
   /** Vectors stored since the server started (for tests and logs). */
   stored = 0;
+  /** Passes not run because another replica held the warm lock (tests and logs). */
+  deniedPasses = 0;
 
   constructor(private readonly deps: CompanionWarmerDeps) {}
 
@@ -136,7 +146,18 @@ export class CompanionWarmer {
       const companion = this.deps.active.current.companion;
       if (!companion || this.stopped) return;
       try {
-        await this.pass(companion);
+        // One replica at a time walks the missing images (db/work-lock.ts on PostgreSQL); the others look again later.
+        const release = this.deps.lock ? await this.deps.lock.tryLock(`companion-warm:${companion.version}`) : async () => undefined;
+        if (!release) {
+          this.deniedPasses++;
+          this.notifyLater();
+          return;
+        }
+        try {
+          await this.pass(companion);
+        } finally {
+          await release();
+        }
       } catch (e) {
         if (this.stopped) return;
         this.deps.logger.error('warning: companion vectors not embedded in the background; verifyIdentity embeds them when asked', {

@@ -1,4 +1,4 @@
-import { CompanionWarmer, FOREIGN_DELAY_MS } from '../../src/services/companion-warmer';
+import { CompanionWarmer, type CompanionWarmerDeps, FOREIGN_DELAY_MS } from '../../src/services/companion-warmer';
 import type { ActiveModel } from '../../src/services/serving-model';
 import type { Limits } from '../../src/config';
 
@@ -10,7 +10,7 @@ describe('CompanionWarmer.notifyLater', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  const make = (opts: { companion: boolean; random?: () => number; foreignDelayMs?: number }) => {
+  const make = (opts: { companion: boolean; random?: () => number; foreignDelayMs?: number; lock?: CompanionWarmerDeps['lock'] }) => {
     const reads: string[] = [];
     const companion = opts.companion ? { version: 'c1', embedder: { embedImages: async () => [] } } : undefined;
     const active = { current: { companion } } as unknown as ActiveModel;
@@ -24,6 +24,7 @@ describe('CompanionWarmer.notifyLater', () => {
       logger: { info: () => undefined, error: () => undefined },
       foreignDelayMs: opts.foreignDelayMs,
       random: opts.random,
+      lock: opts.lock,
     });
     return { warmer, reads };
   };
@@ -109,5 +110,30 @@ describe('CompanionWarmer.notifyLater', () => {
     warmer.notifyLater();
     expect(warmer.scheduled).toBe(false);
     expect(reads).toEqual([]);
+  });
+
+  it('runs a pass only under the warm lock, releases it after, and while denied looks again later', async () => {
+    const events: string[] = [];
+    let free = false;
+    const lock = {
+      tryLock: async (name: string) => {
+        events.push(`try ${name}`);
+        if (!free) return undefined;
+        return async () => void events.push('release');
+      },
+    };
+    const { warmer, reads } = make({ companion: true, random: () => 0, foreignDelayMs: 1000, lock });
+    warmer.notify();
+    await warmer.idle();
+    // Another replica holds it: no pass, and a look again after the delay.
+    expect(reads).toEqual([]);
+    expect(warmer.deniedPasses).toBe(1);
+    expect(warmer.scheduled).toBe(true);
+    free = true;
+    await jest.advanceTimersByTimeAsync(1000);
+    await warmer.idle();
+    expect(reads).toEqual(['c1']);
+    expect(events).toEqual(['try companion-warm:c1', 'try companion-warm:c1', 'release']);
+    await warmer.close();
   });
 });
