@@ -208,7 +208,10 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
             limits,
             logger,
             foreignDelayMs: injected?.foreignDelayMs,
-            lock: openWorkLocks(config.databaseUrl),
+            lock: openWorkLocks(config.databaseUrl, {
+              onLost: (name, e) =>
+                logger.error('companion warm lock lost mid-pass; another replica may repeat part of it', { lock: name, error: e.message }),
+            }),
           })
         : undefined;
     const services = createServices({ store, reads, active, indexes, limits, logger, admission, companionWarmer: warmer });

@@ -27,12 +27,16 @@ import type { ServiceStore } from './store.port';
  * small enrolment the replica that took it, if it has the companion too, has embedded it by then, and the delayed
  * pass reads that nothing is missing (one query over the images without a companion vector). Otherwise (an import, a
  * replica without the companion, one that stopped mid-pass, or an enrolment longer than the delay) this one embeds
- * them. On PostgreSQL one replica at a time runs a pass (`lock`, an advisory lock held on a connection of its own and
- * freed with it if the replica dies, db/work-lock.ts); a replica that does not get it looks again after the delay (and again while denied), and
- * then walks whatever is still missing: mostly nothing, since the holder walked the same images, but an image enrolled
- * during the holder's pass may sort before its cursor (ids are random UUIDs), and that one the later pass finds. Without the lock (SQLite's single writer) or when its connection drops mid-pass, two writers that meet on an
- * image store the same vector and the store reads the lost race again (addEmbeddings): duplicate work, never a wrong
- * vector.
+ * them.
+ *
+ * On PostgreSQL one replica at a time runs a pass (`lock`: an advisory lock on a connection of its own, freed with it
+ * if the replica dies, db/work-lock.ts). A refused replica tries again soon (REFUSED_RETRY_MS, doubling up to the
+ * foreign delay), so its own enrolments wait about as long as the holder's pass and no longer, and then walks whatever
+ * is still missing: mostly nothing, since the holder walked the same images, but an image enrolled during the holder's
+ * pass may sort before its cursor (ids are random UUIDs), and that one the later pass finds. Without the lock (SQLite's
+ * single writer) or when its connection drops mid-pass, two writers that meet on an image store the same vector and
+ * the store reads the lost race again (addEmbeddings): duplicate work, never a wrong vector.
+ *
  * It does not queue behind the decode admission: it holds at most CHUNK decodes at once, and a busy server's
  * SERVER_BUSY must not look like an unreadable image to the pass (which skips those).
  */
@@ -43,6 +47,8 @@ const RETRY_MS = 5_000;
 export const FOREIGN_DELAY_MS = 10_000;
 /** Under a steady stream of other writers' rows, the delayed pass runs at most this many delays after the first. */
 export const MAX_DEFER = 4;
+/** A pass refused the warm lock tries again after this long, doubling up to the foreign delay. */
+export const REFUSED_RETRY_MS = 250;
 
 export interface CompanionWarmerDeps {
   active: ActiveModel;
@@ -74,8 +80,9 @@ export class CompanionWarmer {
   private deferredSince = 0;
   /** Vectors stored since the server started (for tests and logs). */
   stored = 0;
-  /** Passes not run because another replica held the warm lock (tests and logs). */
+  /** Passes not run because another replica held the warm lock (tests). */
   deniedPasses = 0;
+  private refusedRetryMs = REFUSED_RETRY_MS;
 
   constructor(private readonly deps: CompanionWarmerDeps) {}
 
@@ -122,6 +129,17 @@ export class CompanionWarmer {
     ).unref();
   }
 
+  /** Another replica holds the warm lock: look again soon, less often the longer it holds it (up to the delay). */
+  private retryRefused(): void {
+    if (this.stopped || this.laterTimer) return;
+    const wait = this.refusedRetryMs;
+    this.refusedRetryMs = Math.min(2 * wait, this.deps.foreignDelayMs ?? FOREIGN_DELAY_MS);
+    this.laterTimer = setTimeout(() => {
+      this.laterTimer = undefined;
+      this.notify();
+    }, wait).unref();
+  }
+
   /** True while a delayed pass is scheduled (tests). */
   get scheduled(): boolean {
     return this.laterTimer !== undefined;
@@ -150,9 +168,10 @@ export class CompanionWarmer {
         const release = this.deps.lock ? await this.deps.lock.tryLock(`companion-warm:${companion.version}`) : async () => undefined;
         if (!release) {
           this.deniedPasses++;
-          this.notifyLater();
+          this.retryRefused();
           return;
         }
+        this.refusedRetryMs = REFUSED_RETRY_MS;
         try {
           await this.pass(companion);
         } finally {

@@ -16,28 +16,36 @@ describePg('PostgreSQL advisory work locks', () => {
     const db = pgTestDatabase();
     const other = pgTestDatabase();
     const [a, b, c] = [openWorkLocks(db.url)!, openWorkLocks(db.url)!, openWorkLocks(other.url)!];
-    const releaseA = await a.tryLock('companion-warm:v1');
-    expect(releaseA).toBeDefined();
-    expect(await b.tryLock('companion-warm:v1')).toBeUndefined();
-    // The same session-less API asked twice by the same process is still a second session: refused too.
-    expect(await a.tryLock('companion-warm:v1')).toBeUndefined();
-    const releaseOtherName = await b.tryLock('companion-warm:v2');
-    const releaseOtherSchema = await c.tryLock('companion-warm:v1');
-    expect(releaseOtherName).toBeDefined();
-    expect(releaseOtherSchema).toBeDefined();
-    await releaseA!();
-    await releaseA!(); // idempotent
-    const releaseB = await b.tryLock('companion-warm:v1');
-    expect(releaseB).toBeDefined();
-    for (const r of [releaseB, releaseOtherName, releaseOtherSchema]) await r!();
-    await db.dispose();
-    await other.dispose();
+    const held: Array<() => Promise<void>> = [];
+    try {
+      const releaseA = await a.tryLock('companion-warm:v1');
+      expect(releaseA).toBeDefined();
+      expect(await b.tryLock('companion-warm:v1')).toBeUndefined();
+      // The same session-less API asked twice by the same process is still a second session: refused too.
+      expect(await a.tryLock('companion-warm:v1')).toBeUndefined();
+      const releaseOtherName = await b.tryLock('companion-warm:v2');
+      const releaseOtherSchema = await c.tryLock('companion-warm:v1');
+      expect(releaseOtherName).toBeDefined();
+      expect(releaseOtherSchema).toBeDefined();
+      await releaseA!();
+      await releaseA!(); // idempotent
+      const releaseB = await b.tryLock('companion-warm:v1');
+      expect(releaseB).toBeDefined();
+      held.push(releaseB!, releaseOtherName!, releaseOtherSchema!);
+    } finally {
+      for (const r of held) await r();
+      await db.dispose();
+      await other.dispose();
+    }
   });
 
   test('a holder whose session ends (a crashed replica) frees the lock', async () => {
     const db = pgTestDatabase();
     const [a, b] = [openWorkLocks(db.url)!, openWorkLocks(db.url)!];
-    const releaseA = await a.tryLock('companion-warm:crash');
+    const lost: string[] = [];
+    const watched = openWorkLocks(db.url, { onLost: (name) => lost.push(name) })!;
+    const releaseA = await watched.tryLock('companion-warm:crash');
+    void a;
     expect(releaseA).toBeDefined();
     expect(await b.tryLock('companion-warm:crash')).toBeUndefined();
     // End the holder's backend from outside, as a crash or a lost network would.
@@ -61,6 +69,8 @@ describePg('PostgreSQL advisory work locks', () => {
       if (!releaseB) await new Promise((r) => setTimeout(r, 20));
     }
     expect(releaseB).toBeDefined();
+    // The holder heard that its lock went with its connection.
+    expect(lost).toEqual(['companion-warm:crash']);
     await releaseB!();
     await releaseA!(); // its connection is gone: releasing is a no-op, not an error
     await db.dispose();

@@ -25,6 +25,8 @@ describePg('companion warm lock (PostgreSQL)', () => {
     const served = pixelEmbedder(0.2, { version: 'lock-test-served', side: 16 });
     const base = pixelEmbedder(0.3, { version: 'lock-test-companion', side: 4 });
     let companionCalls = 0;
+    const servers: RunningServer[] = [];
+    const denied = () => servers.slice(1).reduce((n, s) => n + s.internals.companionWarmer!.deniedPasses, 0);
     const companion: EmbedderPort = {
       // A companion must calibrate some R ≥ fromReferences (companion-model.ts); the threshold is not read here.
       card: {
@@ -34,17 +36,17 @@ describePg('companion warm lock (PostgreSQL)', () => {
           references: [{ references: 3, threshold: 0.3, auc: 0.99, eer: 0.02, far: 0.01, frr: 0.05, positivePairs: 40, negativePairs: 60 }],
         },
       },
-      // Slow enough that the two passes would overlap without the lock.
+      // The holder's first chunk waits until the other replica has been refused (at most 5 s), so the two passes
+      // overlap whatever the machine's speed: without the lock both would embed every image.
       embedImages: async (images, limits) => {
         companionCalls += images.length;
-        await new Promise((r) => setTimeout(r, 150));
+        for (const until = Date.now() + 5000; denied() === 0 && Date.now() < until;) await new Promise((r) => setTimeout(r, 10));
         return base.embedImages(images, limits);
       },
     };
     const dirs = ['a', 'b', 'c'].map((n) => tempDir(`siamese-companion-lock-${n}-`));
     const dbUrl = databases.databaseUrl();
     const env = { SIAMESE_FEED_POLL_MS: '50' };
-    const servers: RunningServer[] = [];
     try {
       servers.push(await startTestServer({ dataDir: dirs[0], adminToken: TOKEN, databaseUrl: dbUrl, embedder: served, env }));
       for (const dir of dirs.slice(1))
@@ -54,7 +56,7 @@ describePg('companion warm lock (PostgreSQL)', () => {
             adminToken: TOKEN,
             databaseUrl: dbUrl,
             embedder: served,
-            // The same delay and no jitter spread to speak of: both wake within a few ms of each other.
+            // The same delay: both wake within its jitter (up to 100 ms) of each other.
             companion: { embedder: companion, fromReferences: 3, foreignDelayMs: 200 },
             env,
           }),
@@ -67,8 +69,8 @@ describePg('companion warm lock (PostgreSQL)', () => {
       const deadline = Date.now() + 30_000;
       while ((await b.internals.store.countEmbeddings('lock-test-companion')) < 6 && Date.now() < deadline)
         await new Promise((res) => setTimeout(res, 50));
-      // Let a refused pass come round again (200–300 ms later) and find nothing.
-      await new Promise((res) => setTimeout(res, 800));
+      // Let the refused pass come round again (250 ms, then 500 ms later) and find nothing.
+      await new Promise((res) => setTimeout(res, 1000));
       for (const s of [b, c]) await s.internals.companionWarmer!.idle();
       expect(await b.internals.store.countEmbeddings('lock-test-companion')).toBe(6);
       const [wb, wc] = [b.internals.companionWarmer!, c.internals.companionWarmer!];

@@ -10,18 +10,25 @@ describe('CompanionWarmer.notifyLater', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  const make = (opts: { companion: boolean; random?: () => number; foreignDelayMs?: number; lock?: CompanionWarmerDeps['lock'] }) => {
+  const make = (opts: {
+    companion: boolean;
+    random?: () => number;
+    foreignDelayMs?: number;
+    lock?: CompanionWarmerDeps['lock'];
+    errors?: string[];
+    missing?: () => Promise<Array<{ id: string; bytes: Uint8Array }>>;
+  }) => {
     const reads: string[] = [];
     const companion = opts.companion ? { version: 'c1', embedder: { embedImages: async () => [] } } : undefined;
     const active = { current: { companion } } as unknown as ActiveModel;
     const warmer = new CompanionWarmer({
       active,
       store: {
-        imagesMissingEmbedding: async (version: string) => (reads.push(version), []),
+        imagesMissingEmbedding: async (version: string) => (reads.push(version), opts.missing ? opts.missing() : []),
         addEmbeddings: async () => 0,
       } as never,
       limits: {} as Limits,
-      logger: { info: () => undefined, error: () => undefined },
+      logger: { info: () => undefined, error: (m: string) => void opts.errors?.push(m) },
       foreignDelayMs: opts.foreignDelayMs,
       random: opts.random,
       lock: opts.lock,
@@ -112,7 +119,7 @@ describe('CompanionWarmer.notifyLater', () => {
     expect(reads).toEqual([]);
   });
 
-  it('runs a pass only under the warm lock, releases it after, and while denied looks again later', async () => {
+  it('runs a pass only under the warm lock, releases it after, and while refused tries again soon, then less often', async () => {
     const events: string[] = [];
     let free = false;
     const lock = {
@@ -125,15 +132,57 @@ describe('CompanionWarmer.notifyLater', () => {
     const { warmer, reads } = make({ companion: true, random: () => 0, foreignDelayMs: 1000, lock });
     warmer.notify();
     await warmer.idle();
-    // Another replica holds it: no pass, and a look again after the delay.
+    // Another replica holds it: no pass; tries again after 250 ms, then 500, then 1,000 (the delay caps it).
     expect(reads).toEqual([]);
     expect(warmer.deniedPasses).toBe(1);
-    expect(warmer.scheduled).toBe(true);
+    await jest.advanceTimersByTimeAsync(250);
+    await warmer.idle();
+    expect(warmer.deniedPasses).toBe(2);
+    await jest.advanceTimersByTimeAsync(499);
+    expect(warmer.deniedPasses).toBe(2);
+    await jest.advanceTimersByTimeAsync(1);
+    await warmer.idle();
+    expect(warmer.deniedPasses).toBe(3);
     free = true;
     await jest.advanceTimersByTimeAsync(1000);
     await warmer.idle();
     expect(reads).toEqual(['c1']);
-    expect(events).toEqual(['try companion-warm:c1', 'try companion-warm:c1', 'release']);
+    expect(events).toEqual([...Array(4).fill('try companion-warm:c1'), 'release']);
     await warmer.close();
+  });
+
+  it('a lock that cannot be reached is logged and retried like a failed pass', async () => {
+    const errors: string[] = [];
+    let calls = 0;
+    const lock = {
+      tryLock: async () => {
+        calls++;
+        throw new Error('connect ECONNREFUSED');
+      },
+    };
+    const { warmer, reads } = make({ companion: true, lock, errors });
+    warmer.notify();
+    await warmer.idle();
+    expect(reads).toEqual([]);
+    expect(errors).toEqual(['warning: companion vectors not embedded in the background; verifyIdentity embeds them when asked']);
+    await jest.advanceTimersByTimeAsync(5000); // RETRY_MS
+    await warmer.idle();
+    expect(calls).toBe(2);
+    await warmer.close();
+  });
+
+  it('closing during a pass stops it between chunks and releases the lock', async () => {
+    const events: string[] = [];
+    let unblock: () => void = () => undefined;
+    const blocked = new Promise<void>((r) => (unblock = r));
+    const lock = { tryLock: async () => async () => void events.push('release') };
+    const { warmer } = make({ companion: true, lock, missing: async () => (await blocked, [{ id: 'i1', bytes: new Uint8Array(1) }]) });
+    warmer.notify();
+    await jest.advanceTimersByTimeAsync(0);
+    const closing = warmer.close();
+    unblock();
+    await closing;
+    expect(events).toEqual(['release']);
+    expect(warmer.stored).toBe(0);
   });
 });
