@@ -5,7 +5,7 @@ import { pixelEmbedder } from '../fixtures/pixel-embedder';
 import { syntheticImage } from '../fixtures/synthetic-images';
 import { describePg, pgSuiteDatabases } from '../db/db-targets';
 import { gql } from './http-client';
-import { startTestServer, tempDir } from './harness';
+import { startFeedReplica, tempDir } from './harness';
 
 /**
  * The companion warmer's lock across replicas (db/work-lock.ts, session 50): three servers on one PostgreSQL database,
@@ -46,20 +46,15 @@ describePg('companion warm lock (PostgreSQL)', () => {
     };
     const dirs = ['a', 'b', 'c'].map((n) => tempDir(`siamese-companion-lock-${n}-`));
     const dbUrl = databases.databaseUrl();
-    const env = { SIAMESE_FEED_POLL_MS: '50' };
     try {
-      servers.push(await startTestServer({ dataDir: dirs[0], adminToken: TOKEN, databaseUrl: dbUrl, embedder: served, env }));
+      servers.push(await startFeedReplica({ dataDir: dirs[0], adminToken: TOKEN, databaseUrl: dbUrl, embedder: served }));
+      // The same delay: both wake within its jitter (up to 100 ms) of each other.
       for (const dir of dirs.slice(1))
         servers.push(
-          await startTestServer({
-            dataDir: dir,
-            adminToken: TOKEN,
-            databaseUrl: dbUrl,
-            embedder: served,
-            // The same delay: both wake within its jitter (up to 100 ms) of each other.
-            companion: { embedder: companion, fromReferences: 3, foreignDelayMs: 200 },
-            env,
-          }),
+          await startFeedReplica(
+            { dataDir: dir, adminToken: TOKEN, databaseUrl: dbUrl, embedder: served },
+            { embedder: companion, fromReferences: 3, foreignDelayMs: 200 },
+          ),
         );
       const [a, b, c] = servers;
       const id = (await gql(a.url, CREATE, { name: 'A' }, { token: TOKEN })).data!.createIdentity.id;

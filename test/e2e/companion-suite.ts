@@ -8,7 +8,7 @@ import type { EmbedderPort, Logger } from '../../src/services';
 import { pixelEmbedder } from '../fixtures/pixel-embedder';
 import { syntheticImage } from '../fixtures/synthetic-images';
 import { gql } from './http-client';
-import { startTestServer, tempDir } from './harness';
+import { startFeedReplica, startTestServer, tempDir } from './harness';
 
 /**
  * A companion encoder (SIAMESE_COMPANION_MODEL) over real HTTP, shared by the SQLite and PostgreSQL runs: verifyIdentity
@@ -270,20 +270,15 @@ export function defineCompanionSuite(title: string, setup: CompanionSuiteSetup):
       // import` writes), B with it. B enrols nothing; its change follower reads A's rows and its warmer embeds them.
       const [dirA, dirB, dirDb] = ['a', 'b', 'db'].map((n) => tempDir(`siamese-companion-feed-${n}-`));
       const dbUrl = setup.databaseUrl() ?? `file:${path.join(dirDb, 'shared.db')}`;
-      const env = { SIAMESE_FEED_POLL_MS: '50' };
       let a: RunningServer | undefined;
       let b: RunningServer | undefined;
       try {
-        a = await startTestServer({ dataDir: dirA, adminToken: TOKEN, databaseUrl: dbUrl, embedder: served, env });
+        a = await startFeedReplica({ dataDir: dirA, adminToken: TOKEN, databaseUrl: dbUrl, embedder: served });
         const before = companionCalls;
-        b = await startTestServer({
-          dataDir: dirB,
-          adminToken: TOKEN,
-          databaseUrl: dbUrl,
-          embedder: served,
-          companion: { embedder: companion, fromReferences: 3, foreignDelayMs: 100 },
-          env,
-        });
+        b = await startFeedReplica(
+          { dataDir: dirB, adminToken: TOKEN, databaseUrl: dbUrl, embedder: served },
+          { embedder: companion, fromReferences: 3, foreignDelayMs: 100 },
+        );
         const warmer = b.internals.companionWarmer!;
         await warmer.idle();
         expect(warmer.stored).toBe(0); // nothing enrolled yet
@@ -327,20 +322,15 @@ export function defineCompanionSuite(title: string, setup: CompanionSuiteSetup):
       // Both servers have the companion: A enrols and embeds in its own pass; B's delayed pass finds nothing missing.
       const [dirA, dirB, dirDb] = ['a', 'b', 'db'].map((n) => tempDir(`siamese-companion-feed2-${n}-`));
       const dbUrl = setup.databaseUrl() ?? `file:${path.join(dirDb, 'shared.db')}`;
-      const env = { SIAMESE_FEED_POLL_MS: '50' };
       const servers: RunningServer[] = [];
       try {
+        // A delay far above what A's pass of three small images takes, so that B comes second.
         for (const dir of [dirA, dirB])
           servers.push(
-            await startTestServer({
-              dataDir: dir,
-              adminToken: TOKEN,
-              databaseUrl: dbUrl,
-              embedder: served,
-              // A delay far above what A's pass of three small images takes, so that B comes second.
-              companion: { embedder: companion, fromReferences: 3, foreignDelayMs: 1500 },
-              env,
-            }),
+            await startFeedReplica(
+              { dataDir: dir, adminToken: TOKEN, databaseUrl: dbUrl, embedder: served },
+              { embedder: companion, fromReferences: 3, foreignDelayMs: 1500 },
+            ),
           );
         const [a, b] = servers;
         const id = (await gql(a.url, CREATE, { name: 'A' }, { token: TOKEN })).data!.createIdentity.id;

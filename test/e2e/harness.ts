@@ -42,6 +42,17 @@ export async function startTestServer(o: TestServerOptions): Promise<RunningServ
   return startServer(loadConfig(env, o.dataDir), { embedder: o.embedder, companion: o.companion, logger: o.logger });
 }
 
+/**
+ * One of several servers on one database (the companion tests' replicas): `companion` with the warmer's foreign delay,
+ * and the change feed read every 50 ms so that another server's rows arrive within the test's bounds.
+ */
+export function startFeedReplica(
+  o: Omit<TestServerOptions, 'companion' | 'env'>,
+  companion?: { embedder: EmbedderPort; fromReferences: number; foreignDelayMs: number },
+): Promise<RunningServer> {
+  return startTestServer({ ...o, ...(companion ? { companion } : {}), env: { SIAMESE_FEED_POLL_MS: '50' } });
+}
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
