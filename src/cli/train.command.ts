@@ -86,6 +86,9 @@ model
                         the embedding head, is copied from the model in DIR: transfer across input sizes (the
                         head, not the trunk, depends on the input size in every backbone here). Same backbone,
                         --norm, widths and channels as the source (refused with MODEL_INCOMPATIBLE otherwise)
+  --trunk-extend        with --trunk-from a fast encoder: the new one may have more blocks (--widths longer than
+                        the source's and starting with them); the source's trunk fills the first blocks, the
+                        rest start fresh like the head (rule DEEP)
   --trunk-member N      with --trunk-from an ensemble: the member whose trunk to take (0-based, card order)
   --freeze-trunk-epochs N
                         with --trunk-from: the first N epochs train the fresh head alone, then every layer
@@ -186,6 +189,7 @@ export async function run(argv: string[]): Promise<number> {
         'trunk-from': { type: 'string' },
         'trunk-member': { type: 'string' },
         'freeze-trunk-epochs': { type: 'string' },
+        'trunk-extend': { type: 'boolean' },
         'face-stage': { type: 'string' },
         'face-cache': { type: 'string' },
         loss: { type: 'string' },
@@ -460,9 +464,15 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** --trunk-from / --trunk-member / --freeze-trunk-epochs: undefined without --trunk-from. */
-function trunkFrom(values: { 'trunk-from'?: string; 'trunk-member'?: string; 'freeze-trunk-epochs'?: string }): TrainOptions['trunkFrom'] {
+function trunkFrom(values: {
+  'trunk-from'?: string;
+  'trunk-member'?: string;
+  'freeze-trunk-epochs'?: string;
+  'trunk-extend'?: boolean;
+}): TrainOptions['trunkFrom'] {
   if (values['trunk-from'] === undefined) {
     if (values['trunk-member'] !== undefined) throw badInput('--trunk-member needs --trunk-from');
+    if (values['trunk-extend']) throw badInput('--trunk-extend needs --trunk-from (a pretrained trunk to extend)');
     if (values['freeze-trunk-epochs'] !== undefined)
       throw badInput('--freeze-trunk-epochs needs --trunk-from (a pretrained trunk to keep)');
     return undefined;
@@ -472,10 +482,17 @@ function trunkFrom(values: { 'trunk-from'?: string; 'trunk-member'?: string; 'fr
     values['freeze-trunk-epochs'] === undefined
       ? undefined
       : num('freeze-trunk-epochs', values['freeze-trunk-epochs'], 0, { int: true, min: 1 });
+  // A frozen trunk trains the head alone (training/loop/trunk-freeze.ts): an extended trunk's fresh blocks would stay random.
+  if (freezeEpochs !== undefined && values['trunk-extend']) {
+    throw badInput(
+      '--freeze-trunk-epochs and --trunk-extend exclude each other: the fresh blocks would not train while the trunk is frozen',
+    );
+  }
   return {
     model: values['trunk-from'],
     ...(member !== undefined ? { member } : {}),
     ...(freezeEpochs !== undefined ? { freezeEpochs } : {}),
+    ...(values['trunk-extend'] ? { extend: true } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export interface TrunkOrigin {
   parameters: number;
   /** --freeze-trunk-epochs: the first epochs trained the head alone (all of them when ≥ the run's epochs: a linear probe). */
   freezeEpochs?: number;
+  /** --trunk-extend (rule DEEP): trunk layers after the copied ones that started fresh. */
+  freshTrunkLayers?: number;
 }
 
 /** The card of a training run: a ModelCard plus the recipe that made it (issue 17). */

@@ -138,7 +138,12 @@ export interface TrainOptions {
    * (embedding/backbones/trunk-transfer.ts). Not with `from`. `freezeEpochs`: the first
    * N epochs train the fresh head alone, later ones every layer (loop/trunk-freeze.ts).
    */
-  trunkFrom?: { model: string; member?: number; freezeEpochs?: number };
+  trunkFrom?: {
+    model: string;
+    member?: number;
+    freezeEpochs?: number;
+    /** --trunk-extend: the new encoder adds blocks after the source's (rule DEEP). */ extend?: boolean;
+  };
   /**
    * Skilled forgeries (signatures, issue 17): WRITER/genuine + WRITER/forged folders,
    * split by writer from a fixed validation list, forgeries as the hard negatives of

@@ -32,9 +32,9 @@ export async function copyTrunk(
     try {
       // The card's architecture (a member's, for an ensemble) must match, not only the weight shapes.
       const sourceArchitecture = spec.member !== undefined ? members[spec.member]?.architecture : source.card.architecture;
-      const difference = sourceArchitecture && trunkArchitectureDifference(sourceArchitecture, architecture);
+      const difference = sourceArchitecture && trunkArchitectureDifference(sourceArchitecture, architecture, { extend: spec.extend });
       if (difference) throw new TrunkMismatchError(`the trunks differ: ${difference} (use the source's backbone, --norm and widths)`);
-      copied = transferTrunk(model, source.model, spec.member);
+      copied = transferTrunk(model, source.model, spec.member, { extend: spec.extend });
     } catch (e) {
       if (e instanceof TrunkMismatchError) {
         throw new DomainError(ErrorCode.MODEL_INCOMPATIBLE, `--trunk-from ${spec.model}: ${e.message}`, { model: spec.model });
@@ -51,7 +51,8 @@ export async function copyTrunk(
     const memberName = spec.member !== undefined ? members?.[spec.member]?.name : undefined;
     log(
       `trunk from ${spec.model} (${source.card.name}${memberName ? `, member ${spec.member}: ${memberName}` : ''}): ` +
-        `${copied.layers.length} layers, ${copied.parameters} weights; the head is fresh`,
+        `${copied.layers.length} layers, ${copied.parameters} weights; ` +
+        (copied.freshLayers > 0 ? `${copied.freshLayers} trunk layers after them and the head are fresh` : 'the head is fresh'),
     );
     return {
       model: spec.model,
@@ -59,6 +60,7 @@ export async function copyTrunk(
       version: source.card.version,
       ...(spec.member !== undefined ? { member: spec.member, memberName } : {}),
       ...(spec.freezeEpochs ? { freezeEpochs: spec.freezeEpochs } : {}),
+      ...(spec.extend ? { freshTrunkLayers: copied.freshLayers } : {}),
       layers: copied.layers.length,
       parameters: copied.parameters,
     };

@@ -144,10 +144,12 @@ it('trunk flags are checked before the data: each misuse exits 1 with BAD_USER_I
       ['--trunk-from', root, '--freeze-trunk-epochs', '0'],
       ['--trunk-from', root, '--freeze-trunk-epochs', 'two'],
       ['--trunk-from', root, '--from', root],
+      ['--trunk-extend'],
+      ['--trunk-from', root, '--trunk-extend', '--freeze-trunk-epochs', '2'],
     ];
     for (const flags of misuses) expect(await trainRun([...base, ...flags])).toBe(1);
     const errors = cap.lines();
-    expect(errors).toHaveLength(5);
+    expect(errors).toHaveLength(7);
     errors.forEach((e) => expect(e).toMatchObject({ type: 'error', code: 'BAD_USER_INPUT' }));
     expect(errors.map((e) => String(e.message))).toEqual([
       expect.stringMatching(/--trunk-member needs --trunk-from/),
@@ -155,6 +157,8 @@ it('trunk flags are checked before the data: each misuse exits 1 with BAD_USER_I
       expect.stringMatching(/freeze-trunk-epochs/),
       expect.stringMatching(/freeze-trunk-epochs/),
       expect.stringMatching(/exclude each other/),
+      expect.stringMatching(/--trunk-extend needs --trunk-from/),
+      expect.stringMatching(/--freeze-trunk-epochs and --trunk-extend exclude each other/),
     ]);
   } finally {
     cap.restore();

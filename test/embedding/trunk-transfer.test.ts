@@ -115,3 +115,57 @@ it("names the head's variables (the last weighted layer: a dense kernel and bias
   expect(() => headVariables(ensemble)).toThrow(/nests models: an ensemble has no single head/);
   ensemble.dispose();
 });
+
+describe('--trunk-extend (rule DEEP): a deeper fast encoder takes the source trunk as its first blocks', () => {
+  it('copies the source trunk into the first blocks and leaves the added block and the head as built', () => {
+    const source = buildEncoder(arch([4, 8], 8), small, 1);
+    const target = buildEncoder(arch([4, 8, 8], 16), wide, 2);
+    // weights in order: conv1 kernel, bias, conv2 kernel, bias, conv3 kernel, bias, dense kernel, bias
+    const freshAfter = values(target).slice(4);
+    const before = tf.memory().numTensors;
+    expect(() => transferTrunk(target, source)).toThrow(/2 weighted layers and the new encoder's has 3/);
+    const copied = transferTrunk(target, source, undefined, { extend: true });
+    expect(tf.memory().numTensors).toBe(before);
+    // conv 3×3×1×4 + 4 = 40 and conv 3×3×4×8 + 8 = 296, as above; the third conv (3×3×8×8 + 8) is not counted
+    expect(copied.parameters).toBe(40 + 296);
+    expect(copied.freshLayers).toBe(1);
+    expect(values(target).slice(0, 4)).toEqual(values(source).slice(0, 4));
+    expect(values(target).slice(4)).toEqual(freshAfter);
+    const y = tf.tidy(() => target.predict(tf.ones([1, 10, 20, 1])) as tf.Tensor);
+    expect(y.shape).toEqual([1, 16]);
+    y.dispose();
+    for (const m of [source, target]) m.dispose();
+  });
+
+  it('refuses an extension that is not longer, and one whose first blocks differ', () => {
+    const source = buildEncoder(arch([4, 8], 8), small, 1);
+    const same = buildEncoder(arch([4, 8], 8), wide, 2);
+    const otherFirst = buildEncoder(arch([4, 6, 8], 8), wide, 2);
+    const untouched = values(otherFirst);
+    expect(() => transferTrunk(same, source, undefined, { extend: true })).toThrow(/an extended trunk needs more blocks than the source's/);
+    expect(() => transferTrunk(otherFirst, source, undefined, { extend: true })).toThrow(/trunk layer 2 differs/);
+    expect(values(otherFirst)).toEqual(untouched);
+    for (const m of [source, same, otherFirst]) m.dispose();
+  });
+
+  it('lets the architectures differ only by blocks added after the source widths, on the fast backbone', () => {
+    const fast = arch([4, 8], 8);
+    expect(trunkArchitectureDifference(fast, arch([4, 8, 16], 32), { extend: true })).toBeUndefined();
+    // without extend the widths are part of the trunk
+    expect(trunkArchitectureDifference(fast, arch([4, 8, 16], 32))).toBe('params [["widths",[4,8]]] against [["widths",[4,8,16]]]');
+    expect(trunkArchitectureDifference(fast, arch([4, 8], 32), { extend: true })).toBe(
+      "widths 4-8 are not the first blocks of 4-8 (an extended trunk adds blocks after the source's)",
+    );
+    expect(trunkArchitectureDifference(fast, arch([8, 8, 16], 32), { extend: true })).toBe(
+      "widths 4-8 are not the first blocks of 8-8-16 (an extended trunk adds blocks after the source's)",
+    );
+    // other trunk params still have to agree
+    expect(
+      trunkArchitectureDifference({ ...fast, params: { widths: [4, 8], convsPerBlock: 2 } }, arch([4, 8, 16], 8), { extend: true }),
+    ).toBe('params [["convsPerBlock",2]] against []');
+    const seed = { ...fast, backbone: 'seed' };
+    expect(trunkArchitectureDifference(seed, { ...seed, params: { widths: [4, 8, 16] } }, { extend: true })).toBe(
+      'extending a trunk needs the fast backbone (got seed)',
+    );
+  });
+});

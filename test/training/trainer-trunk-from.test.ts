@@ -123,3 +123,38 @@ it('--freeze-trunk-epochs trains the head alone for its epochs, then every layer
   expect(tf.memory().numTensors - before).toBe(frozen.model.weights.length + thawed.model.weights.length);
   for (const m of [frozen.model, thawed.model, fresh.model, source.model]) m.dispose();
 });
+
+it('--trunk-extend trains a deeper encoder whose first blocks are the source trunk, and the card counts the fresh ones', async () => {
+  const source = await loadModelDir(sourceDir);
+  const deeper = architecture(12, [4, 8, 8]);
+  const fresh = await train(options({ architecture: deeper, preprocessing: oblong, seed: 9 }), data());
+  const before = tf.memory().numTensors;
+  const { model, card } = await train(
+    options({ architecture: deeper, preprocessing: oblong, seed: 9, trunkFrom: { model: sourceDir, extend: true } }),
+    data(),
+  );
+  expect(tf.memory().numTensors - before).toBe(model.weights.length);
+  const weights = (m: tf.LayersModel) => m.getWeights().map((w) => Array.from(w.dataSync()));
+  // At learning rate 0: the two copied convs are the source's; the third conv and the head are the fresh run's (same seed).
+  expect(weights(model).slice(0, 4)).toEqual(weights(source.model).slice(0, 4));
+  expect(weights(model).slice(4)).toEqual(weights(fresh.model).slice(4));
+  expect((card as TrainedModelCard).hyperparameters.trunkFrom).toEqual({
+    model: sourceDir,
+    name: 'source',
+    version: source.card.version,
+    freshTrunkLayers: 1,
+    layers: 2,
+    parameters: 40 + 296,
+  });
+  // Not an extension of the source's widths: refused as before, and without --trunk-extend a deeper encoder is refused too.
+  await expect(
+    train(options({ architecture: architecture(8, [4, 6, 8]), trunkFrom: { model: sourceDir, extend: true } }), data()),
+  ).rejects.toMatchObject({
+    code: ErrorCode.MODEL_INCOMPATIBLE,
+    message: expect.stringMatching(/widths 4-8 are not the first blocks of 4-6-8/),
+  });
+  await expect(train(options({ architecture: deeper, trunkFrom: { model: sourceDir } }), data())).rejects.toMatchObject({
+    code: ErrorCode.MODEL_INCOMPATIBLE,
+  });
+  for (const m of [model, fresh.model, source.model]) m.dispose();
+});

@@ -13,6 +13,10 @@
  * task (Yosinski et al. 2014, "How transferable are features in deep neural
  * networks?": early layers transfer, the last ones are task-specific).
  *
+ * Extending (`--trunk-extend`, rule DEEP, session 51): a `fast` encoder with
+ * more blocks than the source takes the source's trunk as its first blocks;
+ * the blocks after them start fresh, like the head.
+ *
  * `warm start` (`--from`) is the other kind of reuse: it keeps the source's
  * input size and preprocessing and continues training the whole model.
  */
@@ -24,6 +28,8 @@ export interface TrunkTransfer {
   layers: Array<{ source: string; target: string; shapes: number[][] }>;
   /** Number of weight scalars copied. */
   parameters: number;
+  /** Trunk layers left as built, after the copied ones (non-zero only with `extend`). */
+  freshLayers: number;
 }
 
 /** Thrown when the two trunks do not line up; the message says which layer differs and how. */
@@ -47,17 +53,38 @@ const HEAD_ONLY_PARAMS = new Set(['trainable', 'head', 'pooling', 'gemP']);
  * other places than one block of twice the convs. So backbone, normalisation and every trunk param
  * must be equal; the embedding size and L2 normalisation belong to the head and may differ.
  */
-export function trunkArchitectureDifference(source: ArchitectureSpec, target: ArchitectureSpec): string | undefined {
+export function trunkArchitectureDifference(
+  source: ArchitectureSpec,
+  target: ArchitectureSpec,
+  opts: { extend?: boolean } = {},
+): string | undefined {
   if (source.backbone !== target.backbone) return `backbone ${source.backbone} against ${target.backbone}`;
   if (source.normalization !== target.normalization) return `normalization ${source.normalization} against ${target.normalization}`;
+  if (opts.extend) {
+    // Rule DEEP (session 51): only the `fast` backbone is a plain chain of blocks, one per width, so its first blocks
+    // compute the same thing whatever follows them; other backbones' widths place strides and shortcuts.
+    if (target.backbone !== 'fast') return `extending a trunk needs the fast backbone (got ${target.backbone})`;
+    const from = widthsOf(source);
+    const to = widthsOf(target);
+    if (to.length <= from.length || from.some((w, i) => w !== to[i])) {
+      return `widths ${from.join('-')} are not the first blocks of ${to.join('-')} (an extended trunk adds blocks after the source's)`;
+    }
+  }
+  const ignored = opts.extend ? new Set([...HEAD_ONLY_PARAMS, 'widths']) : HEAD_ONLY_PARAMS;
   const trunkParams = (a: ArchitectureSpec) =>
     JSON.stringify(
       Object.entries(a.params ?? {})
-        .filter(([k]) => !HEAD_ONLY_PARAMS.has(k))
+        .filter(([k]) => !ignored.has(k))
         .sort(([x], [y]) => x.localeCompare(y)),
     );
   if (trunkParams(source) !== trunkParams(target)) return `params ${trunkParams(source)} against ${trunkParams(target)}`;
   return undefined;
+}
+
+/** The `fast` backbone's widths as its builder reads them (fast.backbone.ts's default when absent). */
+function widthsOf(a: ArchitectureSpec): number[] {
+  const w = a.params?.widths;
+  return Array.isArray(w) ? w.map(Number) : [32, 64, 128];
 }
 
 /**
@@ -85,14 +112,24 @@ export function trunkSourceModel(source: tf.LayersModel, member?: number): tf.La
  * Copies the trunk of `source` (or its ensemble member) into `target` in
  * place. Both trunks must have the same weighted layers with the same weight
  * shapes, in order; the last weighted layer of each (the embedding head) is
- * not copied.
+ * not copied. With `extend` (rule DEEP) the target's trunk may be longer: the
+ * source's layers fill its first ones and the rest stay as built (fresh); the
+ * caller has checked that those first layers are the same blocks
+ * (`trunkArchitectureDifference` with `extend`).
  */
-export function transferTrunk(target: tf.LayersModel, source: tf.LayersModel, member?: number): TrunkTransfer {
+export function transferTrunk(
+  target: tf.LayersModel,
+  source: tf.LayersModel,
+  member?: number,
+  opts: { extend?: boolean } = {},
+): TrunkTransfer {
   const from = trunkLayers(trunkSourceModel(source, member));
   const to = trunkLayers(target);
-  if (from.length !== to.length) {
+  if (opts.extend ? from.length >= to.length : from.length !== to.length) {
     throw new TrunkMismatchError(
-      `the source trunk has ${from.length} weighted layers and the new encoder's has ${to.length}: use the source's backbone and widths`,
+      opts.extend
+        ? `the source trunk has ${from.length} weighted layers and the new encoder's has ${to.length}: an extended trunk needs more blocks than the source's`
+        : `the source trunk has ${from.length} weighted layers and the new encoder's has ${to.length}: use the source's backbone and widths`,
     );
   }
   const layers: TrunkTransfer['layers'] = [];
@@ -113,7 +150,7 @@ export function transferTrunk(target: tf.LayersModel, source: tf.LayersModel, me
   // setWeights → Variable.assign: each target variable takes a counted reference to the source's data, so no tensor is
   // allocated here and the copy outlives source.dispose() (later optimiser steps assign new data, never write in place).
   from.forEach((src, i) => to[i].setWeights(src.getWeights()));
-  return { layers, parameters };
+  return { layers, parameters, freshLayers: to.length - from.length };
 }
 
 /**
