@@ -31,6 +31,7 @@ import { DecodeAdmission } from './services/decode-admission';
 import { DataDirLock, describeLock } from './services/data-dir-lock';
 import { openChangeFeed } from './db/change-feed';
 import { openWorkLocks } from './db/work-lock';
+import { checkDirectUrl, sessionUrlFor } from './db/pooler';
 import { ChangeFollower } from './services/replication/change-follower';
 import { TrainingLeaseSweeper } from './services/replication/training-lease';
 import { PgvectorIndex, pgvectorProvider } from './db/pgvector.index';
@@ -144,6 +145,17 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       pgSessionOptions: config.index.kind === 'pgvector' ? PgvectorIndex.sessionOptions(config.index.efSearch) : undefined,
     });
     store = dbStore;
+    // Session 51: LISTEN and the work locks need a session; behind a transaction pooler that is DATABASE_DIRECT_URL's.
+    const sessionUrl = sessionUrlFor(config.databaseUrl, config.directDatabaseUrl);
+    if (config.directDatabaseUrl !== undefined && sessionUrl !== undefined) await checkDirectUrl(dbStore.db, sessionUrl);
+    if (sessionUrl === undefined) {
+      logger.info(
+        'DATABASE_URL is pooled (pgbouncer=true) and DATABASE_DIRECT_URL is unset: the change feed is polled, the companion warm pass is not locked',
+        {
+          feedPollMs: config.replication.feedPollMs,
+        },
+      );
+    }
     if (readReplica && config.replication.readUrl) {
       // Refused (READ_REPLICA_MISMATCH) unless it is a standby of this cluster and database.
       await readReplica.connect(dbStore.db, config.databaseUrl, config.replication.readUrl);
@@ -183,7 +195,7 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
       shared: config.index.kind === 'pgvector' ? pgvectorProvider(dbStore.db, config.index) : undefined,
     });
     // Issue 18: the change feed every replica follows (LISTEN on PostgreSQL, polling on SQLite).
-    const feed = openChangeFeed(dbStore.db, config.databaseUrl);
+    const feed = openChangeFeed(dbStore.db, sessionUrl);
     // Loaded and checked against the configured model even when another version serves (a promoted retraining): a
     // companion that cannot serve stops this start, not a later rollback to the configured version.
     const configuredCompanion = await companions?.forVersion(configured.version, configured.card);
@@ -208,10 +220,16 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
             limits,
             logger,
             foreignDelayMs: injected?.foreignDelayMs,
-            lock: openWorkLocks(config.databaseUrl, {
-              onLost: (name, e) =>
-                logger.error('companion warm lock lost mid-pass; another replica may repeat part of it', { lock: name, error: e.message }),
-            }),
+            lock:
+              sessionUrl === undefined
+                ? undefined
+                : openWorkLocks(sessionUrl, {
+                    onLost: (name, e) =>
+                      logger.error('companion warm lock lost mid-pass; another replica may repeat part of it', {
+                        lock: name,
+                        error: e.message,
+                      }),
+                  }),
           })
         : undefined;
     const services = createServices({ store, reads, active, indexes, limits, logger, admission, companionWarmer: warmer });

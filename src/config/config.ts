@@ -112,6 +112,12 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string;
   /**
+   * DATABASE_DIRECT_URL (session 51): with DATABASE_URL through a transaction pooler (`?pgbouncer=true`), a URL of the
+   * same primary and database that is a real session (PostgreSQL itself or a session-mode pool), for the change feed's
+   * LISTEN and the work locks (db/pooler.ts). Unset: they use DATABASE_URL, or are off when it is pooled.
+   */
+  readonly directDatabaseUrl: string | undefined;
+  /**
    * Model directory served at start: SIAMESE_MODEL, else `<modelsDir>/DEFAULT_MODEL_NAME`;
    * undefined when SIAMESE_MODEL is unset and the default is not there (the
    * server then refuses to start unless an embedder is injected; no other model is guessed).
@@ -250,21 +256,38 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     } else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
       problems.push('DATABASE_READ_URL reads from a PostgreSQL standby: DATABASE_URL must be the postgresql:// URL of its primary');
     } else {
-      const schemaOf = (u: string) => {
-        try {
-          return new URL(u).searchParams.get('schema');
-        } catch {
-          return null; // a malformed URL fails at connect, with the driver's words
-        }
-      };
-      const readSchema = schemaOf(readUrl);
-      if (readSchema !== null && readSchema !== (schemaOf(databaseUrl) ?? 'public')) {
+      const readSchema = paramOf(readUrl, 'schema');
+      if (readSchema !== null && readSchema !== (paramOf(databaseUrl, 'schema') ?? 'public')) {
         problems.push(
-          `DATABASE_READ_URL names schema '${readSchema}', DATABASE_URL '${schemaOf(databaseUrl) ?? 'public'}': leave it out or make them equal`,
+          `DATABASE_READ_URL names schema '${readSchema}', DATABASE_URL '${paramOf(databaseUrl, 'schema') ?? 'public'}': leave it out or make them equal`,
         );
       }
     }
   }
+
+  // Session 51: a transaction pooler (PgBouncer) in front of DATABASE_URL (`?pgbouncer=true`), and the direct URL for what
+  // needs a session (LISTEN, work locks; db/pooler.ts checks at start that both reach the same primary and database).
+  const pgbouncerParam = paramOf(databaseUrl, 'pgbouncer');
+  if (pgbouncerParam !== null && (!/^postgres(ql)?:\/\//.test(databaseUrl) || !['true', 'false'].includes(pgbouncerParam))) {
+    problems.push(`DATABASE_URL's pgbouncer parameter must be true or false on a postgresql:// URL (got '${pgbouncerParam}')`);
+  }
+  const pooled = pgbouncerParam === 'true';
+  const directUrl = r.str('DATABASE_DIRECT_URL');
+  if (directUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(directUrl) || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      problems.push(`DATABASE_DIRECT_URL and DATABASE_URL must both be postgresql:// URLs (got '${redactUrl(directUrl)}')`);
+    } else if (paramOf(directUrl, 'pgbouncer') === 'true') {
+      problems.push('DATABASE_DIRECT_URL must not say pgbouncer=true: it is for what needs a session (PostgreSQL or a session-mode pool)');
+    } else {
+      const directSchema = paramOf(directUrl, 'schema');
+      const schema = paramOf(databaseUrl, 'schema') ?? 'public';
+      if (directSchema !== null && directSchema !== schema) {
+        problems.push(`DATABASE_DIRECT_URL names schema '${directSchema}', DATABASE_URL '${schema}': leave it out or make them equal`);
+      }
+    }
+  }
+  // Commits are pushed (LISTEN) on PostgreSQL unless the only URL is pooled; without pushes the follower polls often.
+  const feedPushes = /^postgres(ql)?:\/\//.test(databaseUrl) && (!pooled || directUrl !== undefined);
 
   const modelsDir = path.resolve(cwd, r.str('SIAMESE_MODELS_DIR') ?? './models');
   const modelRaw = r.str('SIAMESE_MODEL');
@@ -333,6 +356,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host: r.str('HOST') ?? '0.0.0.0',
     dataDir,
     databaseUrl,
+    directDatabaseUrl: directUrl,
     modelDir,
     modelsDir,
     companion,
@@ -391,7 +415,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     shutdownGraceMs: r.int('SIAMESE_SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     resetIndex: r.bool('SIAMESE_RESET_INDEX', false),
     replication: {
-      feedPollMs: r.int('SIAMESE_FEED_POLL_MS', /^postgres(ql)?:\/\//.test(databaseUrl) ? 5000 : 250, 10, 600_000),
+      feedPollMs: r.int('SIAMESE_FEED_POLL_MS', feedPushes ? 5000 : 250, 10, 600_000),
       replicaId: r.str('SIAMESE_REPLICA_ID') ?? `${os.hostname()}:${dataDir}`,
       trainingLeaseMs: r.int('SIAMESE_TRAINING_LEASE_MS', 30_000, 1000, 3_600_000),
       readUrl,
@@ -514,4 +538,13 @@ function deepFreeze<T>(o: T): T {
     Object.freeze(o);
   }
   return o;
+}
+
+/** A URL's query parameter, or null (also for a malformed URL: it fails at connect, with the driver's words). */
+function paramOf(url: string, name: string): string | null {
+  try {
+    return new URL(url).searchParams.get(name);
+  } catch {
+    return null;
+  }
 }

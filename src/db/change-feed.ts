@@ -48,10 +48,14 @@ export interface ChangeFeed {
 
 const positionOf = (row: { seq: number; createdAt: Date }): FeedPosition => ({ seq: row.seq, at: row.createdAt.toISOString() });
 
-export function openChangeFeed(db: Database, databaseUrl: string): ChangeFeed {
-  const parsed = parseDatabaseUrl(databaseUrl);
+/**
+ * `sessionUrl`: where to LISTEN (db/pooler.ts's `sessionUrlFor`: DATABASE_URL, or DATABASE_DIRECT_URL behind a
+ * transaction pooler); undefined when no connection can hold a LISTEN (a pooled URL and no direct one): the follower polls.
+ */
+export function openChangeFeed(db: Database, sessionUrl: string | undefined): ChangeFeed {
+  const parsed = sessionUrl === undefined ? undefined : parseDatabaseUrl(sessionUrl);
   return {
-    pushes: parsed.provider === 'postgresql',
+    pushes: parsed?.provider === 'postgresql',
     async head() {
       const row = await db.run((p) => p.changeLog.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true, createdAt: true } }));
       return row ? positionOf(row) : { seq: 0, at: '' };
@@ -65,7 +69,7 @@ export function openChangeFeed(db: Database, databaseUrl: string): ChangeFeed {
       return row ? positionOf(row) : null;
     },
     async subscribe(onNotify, onError) {
-      if (parsed.provider !== 'postgresql') return async () => undefined;
+      if (parsed?.provider !== 'postgresql') return async () => undefined;
       return listen(parsed.connectionString, parsed.schema, onNotify, onError);
     },
   };

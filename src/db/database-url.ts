@@ -2,7 +2,9 @@
  * Parses a DATABASE_URL into what the adapters and the migration runner need.
  * `file:` → embedded SQLite (better-sqlite3); `postgres://` / `postgresql://` → pg.
  * For PostgreSQL a `?schema=name` parameter (Prisma's convention) selects the schema
- * the tables live in; tests use it to give each run its own schema.
+ * the tables live in; tests use it to give each run its own schema. `?pgbouncer=true` (Prisma's
+ * convention too) says the URL reaches a transaction pooler: its connections carry no startup
+ * options (PgBouncer refuses them), so the schema must be set on the server side (db/pooler.ts).
  */
 import * as path from 'path';
 
@@ -10,7 +12,14 @@ export type DbProvider = 'sqlite' | 'postgresql';
 
 export type ParsedDatabaseUrl =
   | { provider: 'sqlite'; /** absolute file path, or ':memory:' */ filename: string }
-  | { provider: 'postgresql'; /** URL without the `schema` parameter */ connectionString: string; schema: string };
+  | {
+      provider: 'postgresql';
+      /** URL without the `schema` and `pgbouncer` parameters */
+      connectionString: string;
+      schema: string;
+      /** `?pgbouncer=true`: a transaction pooler (PgBouncer `pool_mode = transaction`) between us and PostgreSQL. */
+      pgbouncer: boolean;
+    };
 
 const PG_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -28,7 +37,12 @@ export function parseDatabaseUrl(databaseUrl: string, cwd: string = process.cwd(
     const schema = url.searchParams.get('schema') ?? 'public';
     if (!PG_IDENTIFIER.test(schema)) throw new Error(`invalid PostgreSQL schema name '${schema}'`);
     url.searchParams.delete('schema');
-    return { provider: 'postgresql', connectionString: url.toString(), schema };
+    const pooled = url.searchParams.get('pgbouncer');
+    if (pooled !== null && pooled !== 'true' && pooled !== 'false') {
+      throw new Error(`the pgbouncer parameter of a PostgreSQL URL must be true or false (got '${pooled}')`);
+    }
+    url.searchParams.delete('pgbouncer');
+    return { provider: 'postgresql', connectionString: url.toString(), schema, pgbouncer: pooled === 'true' };
   }
   throw new Error('DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)');
 }

@@ -234,15 +234,17 @@ function sqliteAdapter(filename: string, options: DatabaseOptions): AdapterFacto
   };
 }
 
-function pgAdapter(connectionString: string, schema: string, options: DatabaseOptions): AdapterFactory {
+function pgAdapter(connectionString: string, schema: string, pgbouncer: boolean, options: DatabaseOptions): AdapterFactory {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { PrismaPg } = require('@prisma/adapter-pg') as typeof import('@prisma/adapter-pg');
-  // Prisma qualifies its own queries with `schema`; search_path makes raw SQL land there too.
+  // Prisma qualifies its own queries with `schema`; search_path makes raw SQL land there too. A transaction pooler
+  // refuses startup options (PgBouncer: "unsupported startup parameter: options"), so behind one the server side sets
+  // search_path and pooler.ts checks it; pgvector then sets its ef_search per search (SET LOCAL, pgvector.index.ts).
   return new PrismaPg(
     {
       connectionString,
       max: options.poolSize ?? 10,
-      options: `-c search_path="${schema}"${options.pgSessionOptions ? ` ${options.pgSessionOptions}` : ''}`,
+      ...(pgbouncer ? {} : { options: `-c search_path="${schema}"${options.pgSessionOptions ? ` ${options.pgSessionOptions}` : ''}` }),
     },
     { schema },
   ) as unknown as AdapterFactory;
@@ -270,7 +272,7 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
     if (parsed.filename !== ':memory:') fs.mkdirSync(path.dirname(parsed.filename), { recursive: true });
     adapter = sqliteAdapter(parsed.filename, options);
   } else {
-    adapter = pgAdapter(parsed.connectionString, parsed.schema, options);
+    adapter = pgAdapter(parsed.connectionString, parsed.schema, parsed.pgbouncer, options);
   }
   const mod = loadClientModule(parsed.provider);
   const timeout = options.transactionTimeoutMs ?? 60_000;

@@ -1,5 +1,6 @@
 import { createDatabase, type Database, type DatabaseOptions } from './database';
 import { applyMigrations } from './migrations';
+import { checkPoolSchema } from './pooler';
 import { IdentityRepository } from './identity.repository';
 import { ImageRepository } from './image.repository';
 import { EmbeddingRepository } from './embedding.repository';
@@ -22,6 +23,11 @@ export async function openServiceStore(
 ): Promise<DbStore> {
   await applyMigrations(databaseUrl);
   const db = createDatabase(databaseUrl, options);
+  // Behind a transaction pooler the schema is the server side's to set: checked before anything is read (db/pooler.ts).
+  await checkPoolSchema(db, databaseUrl).catch(async (e: unknown) => {
+    await db.close().catch(() => undefined);
+    throw e;
+  });
   return new DbStore(db);
 }
 

@@ -11,7 +11,8 @@
  * with a schema each. If the lock's connection drops during the work, the lock is gone while the work goes on
  * (`onLost` says so); another replica may then repeat part of it, which for the warmer is duplicate work, never a
  * wrong vector. Like LISTEN (docs/deployment.md), the lock needs a real session: PgBouncer in transaction mode would
- * strand it on a pooled server connection, so point the service at PostgreSQL directly or through session pooling.
+ * strand it on a pooled server connection, so behind a pooler main.ts opens it on DATABASE_DIRECT_URL (pooler.ts).
+ * (Through PgBouncer 1.18 it cannot even connect: its keepalive startup options are refused, a loud failure.)
  *
  * SQLite has no such lock and needs none: one server writes a SQLite file (its replicas are test setups), so
  * `openWorkLocks` returns undefined there and the caller works unlocked.

@@ -37,5 +37,10 @@ export enum ErrorCode {
   STORAGE_UNAVAILABLE = 'STORAGE_UNAVAILABLE',
   /** DATABASE_READ_URL is not a streaming standby of DATABASE_URL's cluster and database (checked at start; issue 18 read scaling). */
   READ_REPLICA_MISMATCH = 'READ_REPLICA_MISMATCH',
+  /**
+   * DATABASE_URL reaches a transaction pooler it was not told about (no `pgbouncer=true`), its pooled connections are in
+   * another schema, or DATABASE_DIRECT_URL is not the same primary and database (checked at start; db/pooler.ts).
+   */
+  POOLER_MISCONFIGURED = 'POOLER_MISCONFIGURED',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }

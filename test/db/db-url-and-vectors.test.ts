@@ -16,6 +16,7 @@ describe('parseDatabaseUrl', () => {
       provider: 'postgresql',
       connectionString: 'postgresql://u:p@h:5432/db?sslmode=disable',
       schema: 'tenant_1',
+      pgbouncer: false,
     });
     expect(parseDatabaseUrl('postgres://h/db')).toMatchObject({ provider: 'postgresql', schema: 'public' });
   });

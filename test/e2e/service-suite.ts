@@ -14,7 +14,8 @@ import { startTestServer, tempDir } from './harness';
  */
 export interface SuiteSetup {
   /** Returns a database URL for a fresh database (undefined: SQLite in the data dir). */
-  databaseUrl(): string | undefined;
+  /** A fresh database per test (async: the PgBouncer suite starts a pooler for each schema). */
+  databaseUrl(): string | undefined | Promise<string | undefined>;
   cleanup?(url: string | undefined): Promise<void>;
   /**
    * The model the server runs: a model directory (loaded by the server like
@@ -73,9 +74,9 @@ export function defineServiceSuite(title: string, setup: SuiteSetup): void {
       model = await setup.model();
     });
 
-    beforeEach(() => {
+    beforeEach(async () => {
       dataDir = tempDir('siamese-e2e-');
-      dbUrl = setup.databaseUrl();
+      dbUrl = await setup.databaseUrl();
     });
 
     afterEach(async () => {
