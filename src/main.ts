@@ -141,7 +141,8 @@ export async function openServiceStack(config: Readonly<Config>, opts: StartOpti
   try {
     const dbStore = await openServiceStore(config.databaseUrl, {
       storage: fanOutObserver(storageHealth.databaseObserver(), readReplica?.observer()),
-      // pgvector: connections start with the index's ef_search, so a search is one statement.
+      // pgvector: connections start with the index's ef_search, so a search is one statement (not behind a pooler:
+      // no startup options go there, and each search sets it in a short transaction; db/pooler.ts).
       pgSessionOptions: config.index.kind === 'pgvector' ? PgvectorIndex.sessionOptions(config.index.efSearch) : undefined,
     });
     store = dbStore;

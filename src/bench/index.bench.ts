@@ -307,6 +307,11 @@ export async function runPgvectorBenchForSize(
   const nq = queries.length / dim;
   const row = (m: Float32Array, i: number) => m.subarray(i * dim, (i + 1) * dim);
 
+  // The bench sets search_path and ef_search in the startup options and drops its schema afterwards: behind a
+  // transaction pooler neither holds (db/pooler.ts), so it measures PostgreSQL itself.
+  if (new URL(databaseUrl).searchParams.get('pgbouncer') === 'true') {
+    throw new Error('the pgvector bench needs a direct PostgreSQL URL, not one through a transaction pooler (pgbouncer=true)');
+  }
   // A schema of its own, dropped afterwards: the bench never touches application tables.
   const schema = `siamese_bench_${process.pid}`;
   const urlFor = (efSearch?: number) => {

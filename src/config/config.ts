@@ -112,9 +112,9 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseUrl: string;
   /**
-   * DATABASE_DIRECT_URL (session 51): with DATABASE_URL through a transaction pooler (`?pgbouncer=true`), a URL of the
-   * same primary and database that is a real session (PostgreSQL itself or a session-mode pool), for the change feed's
-   * LISTEN and the work locks (db/pooler.ts). Unset: they use DATABASE_URL, or are off when it is pooled.
+   * DATABASE_DIRECT_URL (session 51): when set, the change feed's LISTEN and the work locks connect here, to PostgreSQL
+   * itself (the same primary and database, checked at start: db/pooler.ts). It is what makes a DATABASE_URL through a
+   * transaction pooler (`?pgbouncer=true`) push; unset, they use DATABASE_URL, or are off when it is pooled.
    */
   readonly directDatabaseUrl: string | undefined;
   /**
@@ -251,7 +251,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   // Issue 18 item 4: reads from a streaming standby; both ends must be PostgreSQL, on the same schema.
   const readUrl = r.str('DATABASE_READ_URL');
   if (readUrl !== undefined) {
-    if (!/^postgres(ql)?:\/\//.test(readUrl)) {
+    if (paramOf(readUrl, 'pgbouncer') !== null) {
+      // Session 51: pooled standbys are not supported (the read pool's schema would not be checked).
+      problems.push('DATABASE_READ_URL takes no pgbouncer parameter: point it at the standby itself, not through a pooler');
+    } else if (!/^postgres(ql)?:\/\//.test(readUrl)) {
       problems.push(`DATABASE_READ_URL must be a postgresql:// URL of a streaming standby (got '${redactUrl(readUrl)}')`);
     } else if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
       problems.push('DATABASE_READ_URL reads from a PostgreSQL standby: DATABASE_URL must be the postgresql:// URL of its primary');
@@ -268,16 +271,18 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   // Session 51: a transaction pooler (PgBouncer) in front of DATABASE_URL (`?pgbouncer=true`), and the direct URL for what
   // needs a session (LISTEN, work locks; db/pooler.ts checks at start that both reach the same primary and database).
   const pgbouncerParam = paramOf(databaseUrl, 'pgbouncer');
-  if (pgbouncerParam !== null && (!/^postgres(ql)?:\/\//.test(databaseUrl) || !['true', 'false'].includes(pgbouncerParam))) {
-    problems.push(`DATABASE_URL's pgbouncer parameter must be true or false on a postgresql:// URL (got '${pgbouncerParam}')`);
+  if (pgbouncerParam !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push("DATABASE_URL's pgbouncer parameter is for a postgresql:// URL (SQLite has no pooler)");
+  } else if (pgbouncerParam !== null && !['true', 'false'].includes(pgbouncerParam)) {
+    problems.push(`DATABASE_URL's pgbouncer parameter must be true or false (got '${pgbouncerParam}')`);
   }
   const pooled = pgbouncerParam === 'true';
   const directUrl = r.str('DATABASE_DIRECT_URL');
   if (directUrl !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(directUrl) || !/^postgres(ql)?:\/\//.test(databaseUrl)) {
       problems.push(`DATABASE_DIRECT_URL and DATABASE_URL must both be postgresql:// URLs (got '${redactUrl(directUrl)}')`);
-    } else if (paramOf(directUrl, 'pgbouncer') === 'true') {
-      problems.push('DATABASE_DIRECT_URL must not say pgbouncer=true: it is for what needs a session (PostgreSQL or a session-mode pool)');
+    } else if (paramOf(directUrl, 'pgbouncer') !== null) {
+      problems.push('DATABASE_DIRECT_URL takes no pgbouncer parameter: it must reach PostgreSQL itself (LISTEN and locks need a session)');
     } else {
       const directSchema = paramOf(directUrl, 'schema');
       const schema = paramOf(databaseUrl, 'schema') ?? 'public';

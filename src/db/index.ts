@@ -7,6 +7,7 @@
  */
 import { createDatabase, Database, DatabaseOptions } from './database';
 import { applyMigrations, MigrationResult } from './migrations';
+import { checkPoolSchema } from './pooler';
 import { createRepositories, Repositories } from './repositories';
 
 export * from './db.types';
@@ -45,5 +46,10 @@ export interface Store {
 export async function openStore(databaseUrl: string, options: DatabaseOptions = {}): Promise<Store> {
   const migrations = await applyMigrations(databaseUrl, { busyTimeoutMs: options.busyTimeoutMs });
   const db = createDatabase(databaseUrl, options);
+  // As openServiceStore: behind a transaction pooler the schema is the server side's to set (pooler.ts).
+  await checkPoolSchema(db, databaseUrl).catch(async (e: unknown) => {
+    await db.close().catch(() => undefined);
+    throw e;
+  });
   return { db, repos: createRepositories(db), migrations, close: () => db.close() };
 }

@@ -12,12 +12,14 @@
  *    notifications reach whichever client holds it at the time, or nobody;
  *  - session advisory locks (work-lock.ts): they stay on the pooled server connection, so the next client handed
  *    that connection holds the lock too (a session's advisory locks are re-entrant).
- * The last two go to DATABASE_DIRECT_URL (`sessionUrlFor`): PostgreSQL itself or a session-mode pool, checked at start
- * to be the same primary and database (`checkDirectUrl`). Without it, a pooled service follows the change feed by
- * polling and runs the companion's warm pass unlocked (duplicate work across replicas, never a wrong vector).
+ * The last two go to DATABASE_DIRECT_URL (`sessionUrlFor`): PostgreSQL itself, checked at start to be the same primary
+ * and database and no pooler (`checkDirectUrl`). Without it, a pooled service follows the change feed by polling and
+ * runs the companion's warm pass unlocked (duplicate work across replicas, never a wrong vector).
  */
 import type { Database } from './database';
 import { parseDatabaseUrl, redactDatabaseUrl } from './database-url';
+import { SERVER_FACTS_SQL, serverFacts, type ServerFacts } from './server-facts';
+import { SESSION_STARTUP_OPTIONS } from './work-lock';
 import { DomainError, ErrorCode } from '../errors';
 
 /**
@@ -33,9 +35,7 @@ export function sessionUrlFor(databaseUrl: string, directUrl: string | undefined
     throw misconfigured('DATABASE_DIRECT_URL and DATABASE_URL must both be postgresql:// URLs');
   }
   if (direct.pgbouncer) {
-    throw misconfigured(
-      'DATABASE_DIRECT_URL says pgbouncer=true: it is for what needs a session, so point it at PostgreSQL or a session-mode pool',
-    );
+    throw misconfigured('DATABASE_DIRECT_URL says pgbouncer=true: it is for what needs a session, so point it at PostgreSQL itself');
   }
   const explicit = new URL(directUrl).searchParams.get('schema');
   if (explicit !== null && explicit !== main.schema) {
@@ -80,33 +80,37 @@ export async function checkPoolSchema(db: Database, databaseUrl: string): Promis
   );
 }
 
-/** What tells two connections' servers apart: the cluster (system identifier), the database, primary or standby. */
-interface ServerFacts {
-  system: string;
-  database: string;
-  inRecovery: boolean;
-}
-const FACTS_SQL =
-  'SELECT (SELECT system_identifier FROM pg_control_system())::text AS system, current_database()::text AS database, ' +
-  'pg_is_in_recovery() AS "inRecovery"';
-
-/** DATABASE_DIRECT_URL reaches the same primary and database as the pool (refused with POOLER_MISCONFIGURED otherwise). */
+/**
+ * DATABASE_DIRECT_URL reaches PostgreSQL itself, the same primary and database as the pool (refused with
+ * POOLER_MISCONFIGURED otherwise). It connects with the work lock's startup options, so a pooler in front of it
+ * (which would strand LISTEN and the lock) refuses here, at start, rather than at the first lock.
+ */
 export async function checkDirectUrl(pool: Database, sessionUrl: string): Promise<void> {
   const parsed = parseDatabaseUrl(sessionUrl);
   if (parsed.provider !== 'postgresql') return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Client } = require('pg') as typeof import('pg');
-  const client = new Client({ connectionString: parsed.connectionString, connectionTimeoutMillis: 10_000 });
+  const client = new Client({
+    connectionString: parsed.connectionString,
+    options: SESSION_STARTUP_OPTIONS,
+    connectionTimeoutMillis: 10_000,
+    query_timeout: 10_000,
+  });
   let direct: ServerFacts;
   try {
     await client.connect();
-    direct = (await client.query<ServerFacts>(FACTS_SQL)).rows[0];
+    direct = (await client.query<ServerFacts>(SERVER_FACTS_SQL)).rows[0];
   } catch (e) {
-    throw misconfigured(`cannot query DATABASE_DIRECT_URL (${redactDatabaseUrl(sessionUrl)}): ${lastLine((e as Error).message)}`);
+    const why = describe(e);
+    throw misconfigured(
+      /unsupported startup parameter/i.test(why)
+        ? `DATABASE_DIRECT_URL (${redactDatabaseUrl(sessionUrl)}) reaches a connection pooler (${why}): it must reach PostgreSQL itself`
+        : `cannot query DATABASE_DIRECT_URL (${redactDatabaseUrl(sessionUrl)}): ${why}`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
-  const pooled = (await pool.run((p) => p.$queryRawUnsafe<ServerFacts[]>(FACTS_SQL)))[0];
+  const pooled = await serverFacts(pool);
   if (direct.inRecovery) {
     throw misconfigured('DATABASE_DIRECT_URL reaches a standby (pg_is_in_recovery() is true): LISTEN and locks need the primary');
   }
@@ -119,10 +123,13 @@ export async function checkDirectUrl(pool: Database, sessionUrl: string): Promis
   }
 }
 
-function misconfigured(message: string, details: Record<string, unknown> = {}): DomainError {
-  return new DomainError(ErrorCode.POOLER_MISCONFIGURED, `${ErrorCode.POOLER_MISCONFIGURED}: ${message}`, details);
+/** A driver error in one line: its message's last line, or its code (Node 20's AggregateError of a refused connect has no message). */
+function describe(e: unknown): string {
+  const err = e as { message?: string; code?: string; errors?: Array<{ message?: string }> };
+  const message = err.message?.split('\n').pop() || err.errors?.map((x) => x.message).join('; ') || err.code;
+  return message || String(e);
 }
 
-function lastLine(message: string): string {
-  return message.split('\n').pop() ?? message;
+function misconfigured(message: string, details: Record<string, unknown> = {}): DomainError {
+  return new DomainError(ErrorCode.POOLER_MISCONFIGURED, `${ErrorCode.POOLER_MISCONFIGURED}: ${message}`, details);
 }

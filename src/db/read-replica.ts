@@ -28,6 +28,7 @@
 import { performance } from 'perf_hooks';
 import { DomainError, ErrorCode } from '../errors';
 import { createDatabase, type Database, type StorageObserver } from './database';
+import { serverFacts, type ServerFacts } from './server-facts';
 import { parseDatabaseUrl, redactDatabaseUrl } from './database-url';
 
 export type ReadTarget = 'standby' | 'primary';
@@ -101,21 +102,6 @@ function mismatch(message: string, details: Record<string, unknown> = {}): Domai
   return new DomainError(ErrorCode.READ_REPLICA_MISMATCH, `${ErrorCode.READ_REPLICA_MISMATCH}: ${message}`, details);
 }
 
-interface ServerFacts {
-  inRecovery: boolean;
-  database: string;
-  system: string;
-}
-
-async function facts(db: Database): Promise<ServerFacts> {
-  const rows = await db.run((p) =>
-    p.$queryRawUnsafe<Array<{ r: boolean; db: string; sys: string }>>(
-      'SELECT pg_is_in_recovery() AS r, current_database()::text AS db, (SELECT system_identifier FROM pg_control_system())::text AS sys',
-    ),
-  );
-  return { inRecovery: rows[0].r, database: rows[0].db, system: rows[0].sys };
-}
-
 const FENCE_SAMPLES = 4096;
 
 export class ReadReplica {
@@ -166,11 +152,11 @@ export class ReadReplica {
     try {
       let s: ServerFacts;
       try {
-        s = await facts(standby);
+        s = await serverFacts(standby);
       } catch (e) {
         throw mismatch(`cannot query the standby at ${this.url}: ${(e as Error).message.split('\n').pop()}`);
       }
-      const p = await facts(primary);
+      const p = await serverFacts(primary);
       if (!s.inRecovery) {
         throw mismatch(
           `${this.url} is not a standby (pg_is_in_recovery() is false): point DATABASE_READ_URL at a streaming standby of DATABASE_URL`,

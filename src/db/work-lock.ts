@@ -12,7 +12,6 @@
  * (`onLost` says so); another replica may then repeat part of it, which for the warmer is duplicate work, never a
  * wrong vector. Like LISTEN (docs/deployment.md), the lock needs a real session: PgBouncer in transaction mode would
  * strand it on a pooled server connection, so behind a pooler main.ts opens it on DATABASE_DIRECT_URL (pooler.ts).
- * (Through PgBouncer 1.18 it cannot even connect: its keepalive startup options are refused, a loud failure.)
  *
  * SQLite has no such lock and needs none: one server writes a SQLite file (its replicas are test setups), so
  * `openWorkLocks` returns undefined there and the caller works unlocked.
@@ -27,8 +26,12 @@ export interface WorkLocks {
   tryLock(name: string): Promise<ReleaseWorkLock | undefined>;
 }
 
-/** Server-side keepalives for the lock's session: a dead holder is noticed after about 30 + 3 × 10 s. */
-const KEEPALIVE = '-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3';
+/**
+ * Server-side keepalives for the lock's session: a dead holder is noticed after about 30 + 3 × 10 s. Sent as startup
+ * options, which PgBouncer refuses (1.18, any pool mode): a lock can never be taken through a pooler by mistake, and
+ * pooler.ts's `checkDirectUrl` connects the same way to refuse such a DATABASE_DIRECT_URL at start.
+ */
+export const SESSION_STARTUP_OPTIONS = '-c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 -c tcp_keepalives_count=3';
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export function openWorkLocks(databaseUrl: string, opts: { onLost?: (name: string, e: Error) => void } = {}): WorkLocks | undefined {
@@ -40,7 +43,7 @@ export function openWorkLocks(databaseUrl: string, opts: { onLost?: (name: strin
       const { Client } = require('pg') as typeof import('pg');
       const client = new Client({
         connectionString: parsed.connectionString,
-        options: KEEPALIVE,
+        options: SESSION_STARTUP_OPTIONS,
         keepAlive: true,
         connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       });

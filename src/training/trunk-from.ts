@@ -52,7 +52,9 @@ export async function copyTrunk(
     log(
       `trunk from ${spec.model} (${source.card.name}${memberName ? `, member ${spec.member}: ${memberName}` : ''}): ` +
         `${copied.layers.length} layers, ${copied.parameters} weights; ` +
-        (copied.freshLayers > 0 ? `${copied.freshLayers} trunk layers after them and the head are fresh` : 'the head is fresh'),
+        (copied.freshLayers > 0
+          ? `${copied.freshLayers} trunk layer${copied.freshLayers === 1 ? '' : 's'} after them and the head are fresh`
+          : 'the head is fresh'),
     );
     return {
       model: spec.model,

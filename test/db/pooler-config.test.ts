@@ -76,12 +76,12 @@ describe('DATABASE_DIRECT_URL and the feed poll in the config', () => {
     expect(loadConfig({ NODE_ENV: 'test', DATABASE_URL: POOLED, DATABASE_DIRECT_URL: DIRECT }, '/tmp').directDatabaseUrl).toBe(DIRECT);
   });
 
-  it('refuses a bad pgbouncer value, pgbouncer on SQLite, a non-PostgreSQL direct URL, a pooled one and another schema', () => {
+  it('refuses a bad pgbouncer value, pgbouncer on SQLite, a non-PostgreSQL direct URL, a pooled one, a pooled standby and another schema', () => {
     expect(problems({ DATABASE_URL: `${DIRECT}?pgbouncer=1` })).toEqual([
       expect.stringMatching(/pgbouncer parameter must be true or false/),
     ]);
     expect(problems({ DATABASE_URL: 'file:./app.db?pgbouncer=true' })).toEqual([
-      expect.stringMatching(/pgbouncer parameter must be true or false on a postgresql:\/\/ URL/),
+      expect.stringMatching(/pgbouncer parameter is for a postgresql:\/\/ URL \(SQLite has no pooler\)/),
     ]);
     expect(problems({ DATABASE_URL: POOLED, DATABASE_DIRECT_URL: 'file:./app.db' })).toEqual([
       expect.stringMatching(/DATABASE_DIRECT_URL and DATABASE_URL must both be postgresql:\/\/ URLs/),
@@ -89,8 +89,13 @@ describe('DATABASE_DIRECT_URL and the feed poll in the config', () => {
     expect(problems({ DATABASE_URL: 'file:./app.db', DATABASE_DIRECT_URL: DIRECT })).toEqual([
       expect.stringMatching(/must both be postgresql:\/\/ URLs/),
     ]);
-    expect(problems({ DATABASE_URL: POOLED, DATABASE_DIRECT_URL: `${DIRECT}?pgbouncer=true` })).toEqual([
-      expect.stringMatching(/must not say pgbouncer=true/),
+    for (const value of ['true', 'false']) {
+      expect(problems({ DATABASE_URL: POOLED, DATABASE_DIRECT_URL: `${DIRECT}?pgbouncer=${value}` })).toEqual([
+        expect.stringMatching(/DATABASE_DIRECT_URL takes no pgbouncer parameter: it must reach PostgreSQL itself/),
+      ]);
+    }
+    expect(problems({ DATABASE_URL: DIRECT, DATABASE_READ_URL: 'postgresql://u:p@standby/app?pgbouncer=true' })).toEqual([
+      expect.stringMatching(/DATABASE_READ_URL takes no pgbouncer parameter/),
     ]);
     expect(problems({ DATABASE_URL: POOLED, DATABASE_DIRECT_URL: `${DIRECT}?schema=other` })).toEqual([
       expect.stringMatching(/names schema 'other', DATABASE_URL 'tenant'/),

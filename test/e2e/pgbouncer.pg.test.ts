@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import { Client } from 'pg';
 import type { RunningServer } from '../../src/main';
 import { openWorkLocks } from '../../src/db/work-lock';
+import { PgvectorIndex } from '../../src/db/pgvector.index';
 import { ErrorCode } from '../../src/errors';
 import { defineServiceSuite } from './service-suite';
 import { tinyModelOnce } from '../fixtures/tiny-model-once';
@@ -102,16 +103,22 @@ describePgBouncer('PgBouncer (transaction mode) in front of DATABASE_URL', () =>
       });
     });
 
-    it('a DATABASE_DIRECT_URL of another database is refused', async () => {
+    it('a DATABASE_DIRECT_URL of another database, or through the pooler, is refused', async () => {
       const b = await bouncer({ poolSize: 2, connectQuery: inSchema(schemaOf(db)) });
       const other = new URL(PG_URL!);
       other.pathname = '/postgres';
-      await expect(
-        start(b.url({ schema: schemaOf(db), pgbouncer: 'true' }), { DATABASE_DIRECT_URL: other.toString() }),
-      ).rejects.toMatchObject({
+      const pooled = b.url({ schema: schemaOf(db), pgbouncer: 'true' });
+      await expect(start(pooled, { DATABASE_DIRECT_URL: other.toString() })).rejects.toMatchObject({
         code: ErrorCode.POOLER_MISCONFIGURED,
         message: expect.stringMatching(
           /DATABASE_DIRECT_URL reaches database 'postgres' .* DATABASE_URL '[^']+' .*same primary and database/,
+        ),
+      });
+      // The pooler's own URL without pgbouncer=true: it would pass a same-database check, and strand LISTEN and locks.
+      await expect(start(pooled, { DATABASE_DIRECT_URL: b.url() })).rejects.toMatchObject({
+        code: ErrorCode.POOLER_MISCONFIGURED,
+        message: expect.stringMatching(
+          /reaches a connection pooler \(unsupported startup parameter: options\): it must reach PostgreSQL itself/,
         ),
       });
     });
@@ -121,17 +128,20 @@ describePgBouncer('PgBouncer (transaction mode) in front of DATABASE_URL', () =>
       const env = { DATABASE_DIRECT_URL: PG_URL!, SIAMESE_FEED_POLL_MS: '60000' };
       const pooled = b.url({ schema: schemaOf(db), pgbouncer: 'true' });
       const [a, c] = [await start(pooled, env), await start(pooled, env)];
-      const id = (await gql(a.url, CREATE, { name: 'ann' }, { token: TOKEN })).data!.createIdentity.id;
-      const e = await gql(a.url, ENROLL, { id, images: [{ base64: b64(await syntheticImage(1, 0)) }] }, { token: TOKEN });
-      expect(e.errors).toBeUndefined();
-      // Only a NOTIFY heard on C's LISTEN connection can bring A's row within 10 s; the next poll is a minute away.
-      let found = false;
-      for (const until = Date.now() + 10_000; !found && Date.now() < until;) {
-        const r = await gql(c.url, SEARCH, { image: { base64: b64(await syntheticImage(1, 1)) }, k: 1 }, { token: TOKEN });
-        found = r.data?.searchSimilar?.[0]?.identity?.id === id;
-        if (!found) await new Promise((res) => setTimeout(res, 100));
-      }
-      expect(found).toBe(true);
+      // Only a NOTIFY heard on the other's LISTEN connection can bring a row within 10 s; the next poll is a minute away.
+      const enrolThenFind = async (from: RunningServer, to: RunningServer, person: number) => {
+        const id = (await gql(from.url, CREATE, { name: `p${person}` }, { token: TOKEN })).data!.createIdentity.id;
+        const e = await gql(from.url, ENROLL, { id, images: [{ base64: b64(await syntheticImage(person, 0)) }] }, { token: TOKEN });
+        expect(e.errors).toBeUndefined();
+        for (const until = Date.now() + 10_000; Date.now() < until;) {
+          const r = await gql(to.url, SEARCH, { image: { base64: b64(await syntheticImage(person, 1)) }, k: 1 }, { token: TOKEN });
+          if (r.data?.searchSimilar?.[0]?.identity?.id === id) return true;
+          await new Promise((res) => setTimeout(res, 100));
+        }
+        return false;
+      };
+      expect(await enrolThenFind(a, c, 1)).toBe(true);
+      expect(await enrolThenFind(c, a, 2)).toBe(true);
     });
 
     it('SIAMESE_INDEX=pgvector behind the pooler: its table lands in the schema, and searches find the enrolled identity', async () => {
@@ -155,9 +165,10 @@ describePgBouncer('PgBouncer (transaction mode) in front of DATABASE_URL', () =>
       const direct = new Client({ connectionString: PG_URL });
       await direct.connect();
       try {
+        const table = PgvectorIndex.tableName((await tinyModelOnce()).card.version);
         const tables = await direct.query<{ schema: string }>(
-          "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name LIKE 'siamese_vectors_%' AND table_schema = ANY($1)",
-          [[schemaOf(db), 'public']],
+          'SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = $1 AND table_schema = ANY($2)',
+          [table, [schemaOf(db), 'public']],
         );
         expect(tables.rows.map((r) => r.schema)).toEqual([schemaOf(db)]);
       } finally {
