@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { configProblems } from '../fixtures/config-problems';
 import { parseDatabaseUrl } from '../../src/db/database-url';
 import { openChangeFeed } from '../../src/db/change-feed';
 import type { Database } from '../../src/db/database';
@@ -12,15 +13,7 @@ import { ErrorCode } from '../../src/errors';
 const POOLED = 'postgresql://u:p@bouncer:6432/app?schema=tenant&pgbouncer=true';
 const DIRECT = 'postgresql://u:p@db:5432/app';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ NODE_ENV: 'test', ...env }, '/tmp');
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-}
+const problems = configProblems;
 
 describe('pgbouncer=true in a PostgreSQL URL', () => {
   it('is read and removed from the connection string, with the schema; absent means no pooler', () => {

@@ -1,19 +1,12 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { configProblems } from '../fixtures/config-problems';
 import { parseLsn, standbyUrlFor } from '../../src/db/read-replica';
 import { ErrorCode } from '../../src/errors';
 
 /** Issue 18 item 4: what DATABASE_READ_URL accepts, before anything connects (the standby checks are in test/replication/standby.pg.e2e.test.ts). */
 const PRIMARY = 'postgresql://u:p@db:5432/app?schema=tenant';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ NODE_ENV: 'test', ...env }, '/tmp');
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-}
+const problems = configProblems;
 
 describe('DATABASE_READ_URL', () => {
   it('is off unless set, with a 500 ms wait for the standby', () => {
