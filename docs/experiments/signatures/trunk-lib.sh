@@ -176,7 +176,7 @@ check_folds_of() {
 # HL0 (SCALE's screen member at 256×160, 760 steps), screened and measured the same way.
 #   hl0_variant MODE HERE PREFIX LETTER "FLAGS" "CHECK" "WHAT"
 #     keep|restore  .runs/PREFIX-m0 ↔ HERE/runs/m0 (keep_or_restore)
-#     screen        member 0 on folds 0–3 (member-screen.sh), then every card must say 256×160, 760 steps, an unbound
+#     screen        (after `npm run build`) member 0 on folds 0–3 (member-screen.sh), then every card must say 256×160, 760 steps, an unbound
 #                   clock and CHECK (a node expression on the card c; WHAT says it in words), then keep
 #     measure       over the 34 writers: HERE/LETTER0.json, LETTER0-scores.json.gz, LETTER0-vs-hl0.json (paired with
 #                   HL0's kept scores), and random forgeries per fold for it and HL0 (HERE/random-forgeries/)
@@ -187,7 +187,9 @@ hl0_variant() {
   case "$mode" in
     keep | restore) keep_or_restore "$mode" "$runs" "$here/runs/m0" ;;
     screen)
-      hl0_variant restore "${@:2}" && bash docs/experiments/signatures/member-screen.sh "$prefix" "$letter" "$flags" screen
+      # cv.sh runs the compiled CLI: build this checkout's before the first run
+      npm run build --silent && hl0_variant restore "${@:2}" &&
+        bash docs/experiments/signatures/member-screen.sh "$prefix" "$letter" "$flags" screen
       check_folds "$runs" "c.preprocessing.width === 256 && c.preprocessing.height === 160 && c.training.steps === 760 &&
         c.training.budgetBound === false && $check" "say 256x160, 760 steps, an unbound clock and $what" &&
         hl0_variant keep "${@:2}" ;;

@@ -8,7 +8,6 @@
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/trunk-lib.sh
 here=docs/experiments/signatures/gem
-[ "${1:-}" = screen ] && { npm run build --silent || exit 1; } # cv.sh runs the compiled CLI
 # steps ≤ 760: a member that the recipe's own early stop (patience 12 from the start) ended sooner is scored as it is
 hl0_variant "${1:-}" "$here" signature-gem256x160-steps hg \
   "--input-size 256x160 --steps 760 --epochs 19 --max-minutes 150 --param pooling=gem" \
