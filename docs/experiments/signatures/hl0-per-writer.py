@@ -2,7 +2,8 @@
 writer's own EER (mend-random/per-writer.py's per_writer_eer), CANDIDATE - HL0: how many writers are better, worse and
 equal, and the mean difference. HL0 is SCALE's screen member (scale/hl0-scores.json.gz).
     python3 docs/experiments/signatures/hl0-per-writer.py CANDIDATE_SCORES.json.gz NAME > OUT.json
-(gem/per-writer.py and deep/per-writer.py call it with their member's kept scores.)
+    e.g. python3 docs/experiments/signatures/hl0-per-writer.py docs/experiments/signatures/gem/hg0-scores.json.gz hg0 \
+        > docs/experiments/signatures/gem/per-writer.json
 """
 import importlib.util
 import json
