@@ -9,7 +9,6 @@
 cd "$(dirname "$0")/../../../.." || exit 1
 source docs/experiments/signatures/trunk-lib.sh
 here=docs/experiments/signatures/deep
-[ "${1:-}" = screen ] && { npm run build --silent || exit 1; } # cv.sh runs the compiled CLI
 # steps ≤ 760: a member that the recipe's own early stop (patience 12 from the start) ended sooner is scored as it is
 hl0_variant "${1:-}" "$here" signature-deep256x160-steps hd \
   "--input-size 256x160 --steps 760 --epochs 19 --max-minutes 150 --widths 64,64,64,64,64 --trunk-extend" \
